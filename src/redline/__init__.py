@@ -1,0 +1,2 @@
+"""redline: a workbench for LLM safety engineering."""
+__version__ = "0.1.0"

@@ -1,0 +1,204 @@
+"""The records every stage of redline reads and writes.
+
+Each serialised record carries a ``schema_version`` so run directories written
+by an older redline stay readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Role = Literal["system", "user", "assistant", "tool"]
+Expected = Literal["refuse", "comply"]
+
+
+def utc_now() -> str:
+    """An ISO-8601 timestamp in UTC, the one format run files use."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def content_hash(payload: Any, *, length: int = 16) -> str:
+    """A stable short hash of any JSON-serialisable payload (keys sorted)."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    schema_version: int = SCHEMA_VERSION
+
+
+class ToolCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    arguments: str = "{}"
+
+
+class Message(BaseModel):
+    """One chat message, in the OpenAI shape that every target adapter maps from."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    content: str = ""
+    name: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
+
+
+Conversation = list[Message]
+
+
+class Behavior(Record):
+    """A prompt to send and what a safe model should do with it.
+
+    ``expected`` is ``refuse`` for harmful behaviours and ``comply`` for benign
+    ones; borderline-safe look-alikes are benign prompts tagged ``borderline``.
+    """
+
+    id: str
+    prompt: str
+    category: str = "uncategorised"
+    expected: Expected = "refuse"
+    source: str = "user"
+    license: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    system_prompt: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Completion(BaseModel):
+    """What a target returned for one request."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    finish_reason: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    model: str | None = None
+    tool_calls: list[ToolCall] | None = None
+
+
+class GenerationParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float | None = None
+    seed: int | None = None
+    stop: list[str] | None = None
+
+
+class AttemptError(BaseModel):
+    """Why an attempt has no response. A failed call is an error, never a refusal."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    message: str
+    status: int | None = None
+
+
+class Attempt(Record):
+    """One conversation sent to a target and what came back.
+
+    ``id`` is content-addressed (see :func:`attempt_id`), so re-running the same
+    campaign finds the attempts it already has.
+    """
+
+    id: str
+    run_id: str
+    behavior_id: str
+    category: str
+    expected: Expected
+    attack: str = "none"
+    attack_params: dict[str, Any] = Field(default_factory=dict)
+    target: str
+    epoch: int = 0
+    seed: int = 0
+    messages: list[Message]
+    response: str | None = None
+    finish_reason: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    latency_s: float | None = None
+    retries: int = 0
+    cached: bool = False
+    error: AttemptError | None = None
+    tags: list[str] = Field(default_factory=list)
+    created_at: str = Field(default_factory=utc_now)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.response is not None
+
+
+def attempt_id(
+    *,
+    behavior_id: str,
+    prompt_hash: str,
+    attack: str,
+    attack_params: dict[str, Any],
+    target: str,
+    generation: GenerationParams,
+    epoch: int,
+    seed: int,
+) -> str:
+    """The content address of an attempt: same inputs, same id."""
+    return content_hash(
+        {
+            "behavior": behavior_id,
+            "prompt": prompt_hash,
+            "attack": attack,
+            "params": attack_params,
+            "target": target,
+            "generation": generation.model_dump(),
+            "epoch": epoch,
+            "seed": seed,
+        }
+    )
+
+
+Label = str
+
+
+class Score(Record):
+    """A scorer's verdict on one attempt; ``value`` is in [0, 1]."""
+
+    attempt_id: str
+    scorer: str
+    scorer_version: str
+    label: Label
+    value: float = Field(ge=0.0, le=1.0)
+    rationale: str = ""
+    created_at: str = Field(default_factory=utc_now)
+
+
+RunStatus = Literal["running", "completed", "interrupted", "failed"]
+
+
+class RunInfo(Record):
+    """The frozen description of a run, stored as ``run.json``."""
+
+    id: str
+    created_at: str = Field(default_factory=utc_now)
+    updated_at: str = Field(default_factory=utc_now)
+    status: RunStatus = "running"
+    config: dict[str, Any] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+    datasets: dict[str, str] = Field(default_factory=dict)
+    counts: dict[str, int] = Field(default_factory=dict)
+    engine_stats: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Target adapters: the models and applications redline sends conversations to."""
