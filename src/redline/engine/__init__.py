@@ -1,1 +1,38 @@
+"""The async executor: concurrency, rate limits, retries, timeouts, response cache, budgets."""
 
+from redline.engine.backoff import backoff_delay
+from redline.engine.budget import Budget
+from redline.engine.cache import ResponseCache, cache_key
+from redline.engine.executor import Executor, OnResult
+from redline.engine.job import (
+    DryRunEstimate,
+    Job,
+    estimate,
+    estimate_prompt_tokens,
+    estimate_request_tokens,
+)
+from redline.engine.progress import NullProgress, ProgressLike, RunProgress, make_progress
+from redline.engine.rate_limit import TokenBucket
+from redline.engine.signals import install_sigint_handler
+from redline.engine.stats import EngineStats
+
+__all__ = [
+    "Budget",
+    "DryRunEstimate",
+    "EngineStats",
+    "Executor",
+    "Job",
+    "NullProgress",
+    "OnResult",
+    "ProgressLike",
+    "ResponseCache",
+    "RunProgress",
+    "TokenBucket",
+    "backoff_delay",
+    "cache_key",
+    "estimate",
+    "estimate_prompt_tokens",
+    "estimate_request_tokens",
+    "install_sigint_handler",
+    "make_progress",
+]

@@ -1,0 +1,115 @@
+"""A response cache on disk, so re-running a campaign costs nothing and gives the same answers."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from types import TracebackType
+
+from redline.core import Completion, GenerationParams, Message, content_hash
+
+
+def cache_key(
+    target_name: str,
+    messages: list[Message],
+    params: GenerationParams,
+    epoch: int = 0,
+    seed: int = 0,
+) -> str:
+    """The content hash a completion is cached under.
+
+    ``epoch`` and ``seed`` are part of the key so repeated samples of the same
+    prompt stay distinct answers rather than one answer replayed.
+    """
+    return content_hash(
+        {
+            "target": target_name,
+            "messages": [m.model_dump(exclude_none=True) for m in messages],
+            "params": params.model_dump(),
+            "epoch": epoch,
+            "seed": seed,
+        },
+        length=32,
+    )
+
+
+class ResponseCache:
+    """A sqlite (WAL) map from :func:`cache_key` to a successful :class:`Completion`.
+
+    Writes are buffered and committed in batches (every ``flush_every`` puts or
+    ``flush_interval_s`` seconds, and on :meth:`close`): a commit per answer
+    would cost more than the answer at high request rates, and losing the last
+    few cached answers in a crash only means asking again.
+    """
+
+    def __init__(
+        self, path: Path, *, flush_every: int = 256, flush_interval_s: float = 1.0
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The engine touches the cache from one event loop; check_same_thread is
+        # off only so a cache built before asyncio.run() can be used inside it.
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, completion TEXT NOT NULL)"
+        )
+        self._pending: dict[str, str] = {}
+        self._flush_every = flush_every
+        self._flush_interval_s = flush_interval_s
+        self._last_flush = time.monotonic()
+
+    def get(self, key: str) -> Completion | None:
+        """The cached completion for ``key``, or None."""
+        text = self._pending.get(key)
+        if text is None:
+            row = self._db.execute(
+                "SELECT completion FROM responses WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None:
+                return None
+            text = row[0]
+        return Completion.model_validate_json(text)
+
+    def put(self, key: str, completion: Completion) -> None:
+        """Remember a successful completion (written at the next flush)."""
+        self._pending[key] = completion.model_dump_json()
+        if (
+            len(self._pending) >= self._flush_every
+            or time.monotonic() - self._last_flush >= self._flush_interval_s
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit buffered puts."""
+        self._last_flush = time.monotonic()
+        if not self._pending:
+            return
+        rows = list(self._pending.items())
+        self._pending.clear()
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?)", rows)
+        self._db.execute("COMMIT")
+
+    def __len__(self) -> int:
+        self.flush()
+        (count,) = self._db.execute("SELECT count(*) FROM responses").fetchone()
+        return int(count)
+
+    def close(self) -> None:
+        """Flush and close the database."""
+        self.flush()
+        self._db.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,325 @@
+"""The async executor: sends jobs to a target with bounded concurrency, rate limits,
+retries, timeouts, a response cache and a budget, and hands back each finished attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import random
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from typing import Any
+
+from redline.core import (
+    Attempt,
+    AttemptError,
+    Completion,
+    ConfigError,
+    TargetAuthError,
+    TargetError,
+    TargetTimeoutError,
+)
+from redline.engine.backoff import backoff_delay
+from redline.engine.budget import Budget
+from redline.engine.cache import ResponseCache, cache_key
+from redline.engine.job import Job, estimate_request_tokens
+from redline.engine.progress import ProgressLike
+from redline.engine.rate_limit import TokenBucket
+from redline.engine.stats import EngineStats
+from redline.targets.base import Target
+
+OnResult = Callable[[Attempt], Awaitable[None] | None]
+JobSource = Callable[[], Awaitable[Job | None]]
+
+
+def _sync_source(jobs: Iterable[Job]) -> JobSource:
+    iterator = iter(jobs)
+
+    async def next_job() -> Job | None:
+        return next(iterator, None)
+
+    return next_job
+
+
+def _async_source(jobs: AsyncIterable[Job]) -> JobSource:
+    iterator = aiter(jobs)
+    # An async generator cannot be advanced by two workers at once.
+    lock = asyncio.Lock()
+    done = False
+
+    async def next_job() -> Job | None:
+        nonlocal done
+        async with lock:
+            if done:
+                return None
+            try:
+                return await anext(iterator)
+            except StopAsyncIteration:
+                done = True
+                return None
+
+    return next_job
+
+
+class Executor:
+    """Runs :class:`Job` s against one target.
+
+    A fixed pool of ``concurrency`` workers pulls jobs from the iterator, so
+    memory stays flat however many jobs there are. Transient failures (429,
+    5xx, timeouts, dropped connections) are retried up to ``max_retries`` times
+    with jittered exponential backoff, or after the server's ``Retry-After``;
+    an auth failure stops the run and is raised once in-flight requests have
+    finished; any other target error is recorded on the attempt.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        concurrency: int = 8,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 6,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        cache: ResponseCache | None = None,
+        budget: Budget | None = None,
+        progress: ProgressLike | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
+        if timeout <= 0:
+            raise ConfigError(f"timeout must be positive, got {timeout}")
+        if max_retries < 0:
+            raise ConfigError(f"max_retries must be 0 or more, got {max_retries}")
+        for name, rate in (
+            ("requests_per_minute", requests_per_minute),
+            ("tokens_per_minute", tokens_per_minute),
+        ):
+            if rate is not None and rate <= 0:
+                raise ConfigError(f"{name} must be positive, got {rate}")
+        self.target = target
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.cache = cache
+        self.budget = budget
+        self.progress = progress
+        self._rng = rng or random.Random()
+        self._rpm = TokenBucket(requests_per_minute) if requests_per_minute else None
+        self._tpm = TokenBucket(tokens_per_minute) if tokens_per_minute else None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._stats = EngineStats()
+        self._stopping = False
+        self._stop_event = asyncio.Event()
+        self._workers: list[asyncio.Task[None]] = []
+        self._cancelled = False
+        self._auth_error: TargetAuthError | None = None
+
+    @property
+    def stopping(self) -> bool:
+        """True once no new jobs will be started (stop requested, budget spent, auth failed)."""
+        return self._stopping
+
+    def request_stop(self) -> None:
+        """Start no new jobs; let in-flight requests finish and deliver their results."""
+        self._stats.interrupted = True
+        self._halt()
+
+    def cancel_inflight(self) -> None:
+        """Cancel in-flight requests too (the second Ctrl-C); their results are lost."""
+        self.request_stop()
+        self._cancelled = True
+        for worker in self._workers:
+            worker.cancel()
+
+    def _halt(self) -> None:
+        self._stopping = True
+        self._stop_event.set()
+
+    async def run(
+        self,
+        jobs: Iterable[Job] | AsyncIterable[Job],
+        on_result: OnResult,
+        *,
+        total: int | None = None,
+    ) -> EngineStats:
+        """Send every job and call ``on_result`` with each finished attempt, as it finishes.
+
+        Returns the run's :class:`EngineStats`. Raises the first
+        :class:`TargetAuthError` (after delivering everything that finished), or
+        any exception ``on_result`` raised.
+        """
+        self._reset()
+        started = time.perf_counter()
+        if self.progress is not None and total is not None:
+            self.progress.set_total(total)
+        source = _async_source(jobs) if isinstance(jobs, AsyncIterable) else _sync_source(jobs)
+        self._workers = [
+            asyncio.create_task(self._work(source, on_result)) for _ in range(self.concurrency)
+        ]
+        try:
+            outcomes = await asyncio.gather(*self._workers, return_exceptions=True)
+        finally:
+            self._workers = []
+            if self.cache is not None:
+                self.cache.flush()
+            self._stats.wall_s = time.perf_counter() - started
+        for outcome in outcomes:
+            if isinstance(outcome, asyncio.CancelledError):
+                if not self._cancelled:
+                    raise outcome
+            elif isinstance(outcome, BaseException):
+                raise outcome
+        if self._auth_error is not None:
+            raise self._auth_error
+        return self._stats.model_copy(deep=True)
+
+    async def _work(self, next_job: JobSource, on_result: OnResult) -> None:
+        try:
+            while not self._stopping:
+                job = await next_job()
+                if job is None:
+                    return
+                attempt = await self._execute(job)
+                if attempt is not None:
+                    await self._deliver(attempt, on_result)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            # One failing worker (on_result raised, say) stops the others
+            # cleanly instead of leaving them running unobserved.
+            self._halt()
+            raise
+
+    async def _deliver(self, attempt: Attempt, on_result: OnResult) -> None:
+        stats = self._stats
+        stats.completed += 1
+        error = attempt.error
+        if error is not None:
+            stats.errors[error.kind] = stats.errors.get(error.kind, 0) + 1
+        stats.prompt_tokens += attempt.usage.prompt_tokens
+        stats.completion_tokens += attempt.usage.completion_tokens
+        result = on_result(attempt)
+        if inspect.isawaitable(result):
+            await result
+        if self.progress is not None:
+            self.progress.advance(error=error is not None)
+
+    async def _execute(self, job: Job) -> Attempt | None:
+        attempt = job.attempt
+        key = None
+        if self.cache is not None:
+            key = cache_key(
+                self.target.name, attempt.messages, job.params, attempt.epoch, attempt.seed
+            )
+            hit = self.cache.get(key)
+            if hit is not None:
+                self._stats.cache_hits += 1
+                return _with_completion(attempt, hit, latency_s=None, retries=0, cached=True)
+        estimated = estimate_request_tokens(attempt.messages, job.params)
+        retries = 0
+        last_error: TargetError | None = None
+        while True:
+            if self.budget is not None and not self.budget.try_spend(estimated):
+                self._stats.budget_exhausted = True
+                self._halt()
+                # A job cut off between retries keeps the error it last saw.
+                return None if last_error is None else _with_error(attempt, last_error, retries)
+            if self._rpm is not None:
+                await self._rpm.acquire(1)
+            if self._tpm is not None:
+                await self._tpm.acquire(estimated)
+            self._stats.requests_sent += 1
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(self.timeout):
+                    completion = await self.target.generate(attempt.messages, job.params)
+            except TimeoutError:
+                error: TargetError = TargetTimeoutError(f"no response within {self.timeout:g}s")
+            except TargetError as exc:
+                error = exc
+            except Exception as exc:
+                self._settle(estimated, 0)
+                return _with_error(attempt, exc, retries)
+            else:
+                latency = time.perf_counter() - started
+                self._settle(estimated, completion.usage.total_tokens)
+                if key is not None and self.cache is not None:
+                    self.cache.put(key, completion)
+                return _with_completion(
+                    attempt, completion, latency_s=latency, retries=retries, cached=False
+                )
+            # A failed request is settled as free: providers do not bill refusals
+            # to serve, and a timed-out one is unknowable anyway.
+            self._settle(estimated, 0)
+            last_error = error
+            if isinstance(error, TargetAuthError):
+                if self._auth_error is None:
+                    self._auth_error = error
+                self._halt()
+                return _with_error(attempt, error, retries)
+            if not error.retryable or retries >= self.max_retries or self._stopping:
+                return _with_error(attempt, error, retries)
+            retries += 1
+            self._stats.retries += 1
+            if await self._sleep_unless_stopped(self._retry_wait(error, retries)):
+                # Stopped while waiting to retry: the job never finished, so it
+                # is not recorded and a resumed run will send it again.
+                return None
+
+    def _retry_wait(self, error: TargetError, retry: int) -> float:
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None and retry_after >= 0:
+            return float(retry_after)
+        return backoff_delay(retry, base=self.backoff_base, cap=self.backoff_max, rng=self._rng)
+
+    async def _sleep_unless_stopped(self, delay: float) -> bool:
+        try:
+            async with asyncio.timeout(delay):
+                await self._stop_event.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def _settle(self, estimated: int, actual: int) -> None:
+        if self.budget is not None:
+            self.budget.settle(estimated, actual)
+        if self._tpm is not None:
+            self._tpm.adjust(actual - estimated)
+
+
+def _with_completion(
+    attempt: Attempt,
+    completion: Completion,
+    *,
+    latency_s: float | None,
+    retries: int,
+    cached: bool,
+) -> Attempt:
+    update: dict[str, Any] = {
+        "response": completion.text,
+        "finish_reason": completion.finish_reason,
+        "usage": completion.usage,
+        "latency_s": latency_s,
+        "retries": retries,
+        "cached": cached,
+        "error": None,
+    }
+    return attempt.model_copy(update=update)
+
+
+def _with_error(attempt: Attempt, exc: Exception, retries: int) -> Attempt:
+    if isinstance(exc, TargetError):
+        error = AttemptError(kind=exc.kind, message=str(exc), status=exc.status)
+    else:
+        error = AttemptError(kind="exception", message=f"{type(exc).__name__}: {exc}")
+    return attempt.model_copy(
+        update={"response": None, "error": error, "retries": retries, "cached": False}
+    )

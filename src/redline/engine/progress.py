@@ -1,0 +1,140 @@
+"""A progress bar on stderr that keeps up with thousands of attempts a second."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+
+@runtime_checkable
+class ProgressLike(Protocol):
+    """What the executor reports to: one call per finished attempt."""
+
+    def advance(self, *, error: bool = False) -> None: ...
+
+    def set_total(self, total: int | None) -> None: ...
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.1f}/s" if speed else "-/s", style="cyan")
+
+
+class _ErrorColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        errors = int(task.fields.get("errors", 0))
+        return Text(f"{errors} errors", style="red" if errors else "dim")
+
+
+class RunProgress:
+    """Attempts done/total, rate, ETA and error count, drawn by rich's refresh thread.
+
+    ``advance`` only bumps counters under rich's lock; drawing happens on the
+    refresh thread a few times a second, so the cost per attempt stays in
+    microseconds. Use as a context manager to start and stop the display.
+    """
+
+    def __init__(
+        self, total: int | None, *, description: str = "attempts", console: Console | None = None
+    ) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            _RateColumn(),
+            _ErrorColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console or Console(stderr=True),
+            refresh_per_second=4,
+            transient=False,
+        )
+        self._task = self._progress.add_task(description, total=total, errors=0)
+        self.errors = 0
+        self.done = 0
+
+    def advance(self, *, error: bool = False) -> None:
+        self.done += 1
+        if error:
+            self.errors += 1
+            self._progress.update(self._task, advance=1, errors=self.errors)
+        else:
+            self._progress.advance(self._task)
+
+    def set_total(self, total: int | None) -> None:
+        self._progress.update(self._task, total=total)
+
+    def start(self) -> None:
+        self._progress.start()
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+    def __enter__(self) -> RunProgress:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class NullProgress:
+    """Counts like :class:`RunProgress` but draws nothing (``--json``, pipes, tests)."""
+
+    def __init__(self) -> None:
+        self.errors = 0
+        self.done = 0
+
+    def advance(self, *, error: bool = False) -> None:
+        self.done += 1
+        self.errors += error
+
+    def set_total(self, total: int | None) -> None:
+        return None
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def __enter__(self) -> NullProgress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+def make_progress(
+    total: int | None, *, enabled: bool, description: str = "attempts"
+) -> RunProgress | NullProgress:
+    """A live progress bar on stderr, or a silent counter when ``enabled`` is False."""
+    if not enabled:
+        return NullProgress()
+    return RunProgress(total, description=description)

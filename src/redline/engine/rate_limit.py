@@ -1,0 +1,47 @@
+"""Token buckets for requests-per-minute and tokens-per-minute limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class TokenBucket:
+    """A bucket refilled at ``per_minute / 60`` units a second, holding ``burst`` at most.
+
+    Waiters are served in arrival order (one lock), so a large request is not
+    starved by a stream of small ones. A request larger than the bucket waits
+    for a full bucket and then drives the level negative: the debt is paid by
+    later callers, which keeps the long-run rate exact.
+    """
+
+    def __init__(self, per_minute: float, *, burst: float | None = None) -> None:
+        if per_minute <= 0:
+            raise ValueError(f"rate must be positive, got {per_minute}")
+        self.rate = per_minute / 60.0
+        # One second's worth by default: smooth enough not to trip a provider's
+        # own shorter windows, large enough not to serialise small requests.
+        self.capacity = burst if burst is not None else max(1.0, self.rate)
+        self._level = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._level = min(self.capacity, self._level + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    async def acquire(self, amount: float = 1.0) -> None:
+        """Wait until ``amount`` units can be taken, then take them."""
+        async with self._lock:
+            self._refill()
+            need = min(amount, self.capacity)
+            while self._level < need:
+                await asyncio.sleep((need - self._level) / self.rate)
+                self._refill()
+            self._level -= amount
+
+    def adjust(self, delta: float) -> None:
+        """Take ``delta`` more units (or give back, if negative) after the fact."""
+        self._refill()
+        self._level = min(self.capacity, self._level - delta)
