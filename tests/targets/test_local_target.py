@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from redline.core import ConfigError, GenerationParams, Message, TargetRequestError
+from redline.targets import LocalTarget, TargetSpec, build_target
+
+
+def test_missing_model_path_says_which_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"--model-path .*nope\.gguf does not exist"):
+        build_target(TargetSpec(kind="local", model_path=tmp_path / "nope.gguf"))
+
+
+@pytest.mark.slow
+async def test_bundled_model_answers_and_rejects_an_overlong_prompt():
+    target = build_target(TargetSpec(kind="local"))
+    assert isinstance(target, LocalTarget)
+    assert target.name == "local:smollm2-135m-instruct"
+    params = GenerationParams(max_tokens=8, seed=1)
+    question = [Message(role="user", content="What is the capital of France?")]
+    first = await target.generate(question, params)
+    again = await target.generate(question, params)
+    assert first.text.strip()
+    assert first.text == again.text  # temperature 0: deterministic
+    assert 0 < first.usage.completion_tokens <= 8
+    assert first.usage.prompt_tokens > 5
+    too_long = [Message(role="user", content="word " * 5000)]
+    with pytest.raises(TargetRequestError, match="context"):
+        await target.generate(too_long, params)
+    await target.aclose()
