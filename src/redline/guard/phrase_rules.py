@@ -1,0 +1,43 @@
+"""Weighted phrase rules: the heuristic half of the jailbreak and injection scanners."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from redline.guard.scanner import Span, combine_independent
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseRule:
+    name: str
+    pattern: re.Pattern[str]
+    weight: float
+
+
+def rule(name: str, pattern: str, weight: float) -> PhraseRule:
+    return PhraseRule(name, re.compile(pattern, re.IGNORECASE), weight)
+
+
+@dataclass(slots=True)
+class PhraseHits:
+    score: float
+    rules: list[str]
+    spans: list[Span]
+
+
+def match_rules(
+    rules: tuple[PhraseRule, ...], text: str, *, category: str, offset: int = 0
+) -> PhraseHits:
+    """Evidence from every rule that matches, combined as independent signals."""
+    weights: list[float] = []
+    names: list[str] = []
+    spans: list[Span] = []
+    for item in rules:
+        match = item.pattern.search(text)
+        if match is None:
+            continue
+        weights.append(item.weight)
+        names.append(item.name)
+        spans.append(Span(offset + match.start(), offset + match.end(), category, item.weight))
+    return PhraseHits(score=combine_independent(weights), rules=names, spans=spans)

@@ -1,0 +1,480 @@
+"""The Guard: runs a policy's scanners over a text and turns scores into a verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redline.core import ConfigError, Message
+from redline.guard.deny_patterns import DenyPatternScanner
+from redline.guard.policy import (
+    ACTION_RANK,
+    Action,
+    Policy,
+    ScannerPolicy,
+    default_policy,
+    load_policy,
+)
+from redline.guard.redaction import apply_redactions, placeholder
+from redline.guard.scanner import (
+    SCANNERS,
+    SIDES,
+    ScanContext,
+    ScanResult,
+    Segment,
+    Side,
+    Span,
+)
+from redline.guard.verdict import Finding, Verdict
+
+logger = logging.getLogger(__name__)
+
+# Roles whose text the input side scans: what people and tools put into the context.
+INPUT_ROLES = frozenset({"user", "tool"})
+# Beyond this size a check in async code runs in a worker thread, so one huge
+# request does not stall every other connection.
+THREAD_OFFLOAD_CHARS = 20_000
+
+
+@dataclass(slots=True)
+class _Rule:
+    threshold: float
+    action: Action
+
+
+@dataclass(slots=True)
+class ActiveScanner:
+    """A built scanner with its policy resolved per category."""
+
+    name: str
+    scanner: Any
+    sides: frozenset[Side]
+    fail_closed: bool
+    rules: dict[str, _Rule] = field(default_factory=dict)
+
+    def rule(self, category: str) -> _Rule:
+        return self.rules[category]
+
+
+def _build_rules(
+    name: str, scanner: Any, config: ScannerPolicy, policy: Policy
+) -> dict[str, _Rule]:
+    categories = tuple(scanner.categories)
+    for category in config.categories:
+        if category not in categories:
+            close = difflib.get_close_matches(category, categories, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{policy.where('scanners', name, 'categories', category)}: scanner {name!r} "
+                f"has no category {category!r}.{hint} Known: {', '.join(categories)}."
+            )
+    model_thresholds: dict[str, float] = {}
+    if config.threshold is None and hasattr(scanner, "default_thresholds"):
+        model_thresholds = scanner.default_thresholds()
+    rules: dict[str, _Rule] = {}
+    for category in categories:
+        override = config.categories.get(category)
+        threshold = override.threshold if override and override.threshold is not None else None
+        if threshold is None:
+            threshold = config.threshold
+        if threshold is None:
+            threshold = model_thresholds.get(category, 0.5)
+        action = override.action if override and override.action else config.action
+        if action == "redact" and not scanner.redactable:
+            loc = ("scanners", name, "categories", category) if override else ("scanners", name)
+            raise ConfigError(
+                f"{policy.where(*loc, 'action')}: scanner {name!r} finds no spans, so it "
+                "cannot redact; use flag or block"
+            )
+        rules[category] = _Rule(threshold=threshold, action=action)
+    return rules
+
+
+def _build_scanner(name: str, config: ScannerPolicy, policy: Policy) -> Any:
+    if name not in SCANNERS:
+        raise ConfigError(f"{policy.where('scanners', name)}: {SCANNERS.unknown_message(name)}")
+    factory = SCANNERS.get(name)
+    try:
+        return factory(**config.options)
+    except ConfigError as exc:
+        raise ConfigError(f"{policy.where('scanners', name)}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{policy.where('scanners', name, 'options')}: {exc}") from None
+
+
+def _chunks(text: str, size: int, overlap: int) -> list[tuple[int, str]]:
+    step = max(size - overlap, 1)
+    out = []
+    for start in range(0, len(text), step):
+        out.append((start, text[start : start + size]))
+        if start + size >= len(text):
+            break
+    return out
+
+
+def _rebase(context: ScanContext, start: int, end: int) -> ScanContext:
+    if not context.segments:
+        return context
+    segments = [
+        Segment(max(s.start, start) - start, min(s.end, end) - start, s.role)
+        for s in context.segments
+        if s.start < end and s.end > start
+    ]
+    return ScanContext(side=context.side, messages=context.messages, segments=segments)
+
+
+def _merge(results: list[tuple[int, ScanResult]]) -> ScanResult:
+    """Chunk results into one: max score per category, spans shifted to the full text."""
+    if len(results) == 1 and results[0][0] == 0:
+        return results[0][1]
+    scores: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    seen: set[tuple[int, int, str]] = set()
+    spans: list[Span] = []
+    for offset, result in results:
+        for category, score in result.scores.items():
+            scores[category] = max(scores.get(category, 0.0), score)
+        for category, note in result.notes.items():
+            notes.setdefault(category, note)
+        for span in result.spans:
+            key = (span.start + offset, span.end + offset, span.category)
+            if key not in seen:
+                seen.add(key)
+                spans.append(Span(key[0], key[1], span.category, span.score))
+    return ScanResult(scores=scores, spans=spans, notes=notes)
+
+
+class Guard:
+    """Checks inputs and outputs against a :class:`Policy`.
+
+    Build one with :meth:`from_policy` or :meth:`default` and reuse it: scanners
+    and classifiers load once. All ``check_*`` methods are thread-safe.
+    ``skipped`` names what runs with less than the policy asked for (a scanner
+    whose classifier is not installed, and why).
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._scanners: list[ActiveScanner] = []
+        self.skipped: dict[str, str] = {}
+        for name, config in policy.scanners.items():
+            if not config.enabled:
+                continue
+            scanner = _build_scanner(name, config, policy)
+            if not getattr(scanner, "available", True):
+                reason = getattr(scanner, "unavailable_reason", "unavailable")
+                self.skipped[name] = reason
+                logger.warning("guard: scanner %r left out: %s", name, reason)
+                continue
+            status = getattr(scanner, "model_status", "")
+            if status and config.options.get("model", "auto") == "auto":
+                self.skipped[f"{name}.model"] = status
+                logger.warning("guard: scanner %r runs on rules alone: %s", name, status)
+            sides = frozenset(config.sides) if config.sides else frozenset(scanner.sides)
+            on_error = config.on_error or policy.on_error
+            self._scanners.append(
+                ActiveScanner(
+                    name=name,
+                    scanner=scanner,
+                    sides=sides,
+                    fail_closed=on_error == "fail_closed",
+                    rules=_build_rules(name, scanner, config, policy),
+                )
+            )
+        for side in SIDES:
+            deny = DenyPatternScanner(policy.patterns.deny, side=side)
+            if deny.categories:
+                rules = {
+                    r.name or f"deny_{i}": _Rule(threshold=0.5, action=r.action)
+                    for i, r in enumerate(policy.patterns.deny)
+                }
+                self._scanners.append(
+                    ActiveScanner(
+                        name="patterns",
+                        scanner=deny,
+                        sides=frozenset({side}),
+                        fail_closed=policy.on_error == "fail_closed",
+                        rules={c: rules[c] for c in deny.categories},
+                    )
+                )
+        self._allow = [(rule.compiled(), frozenset(rule.sides)) for rule in policy.patterns.allow]
+
+    @classmethod
+    def from_policy(cls, path: str | Path) -> Guard:
+        """A guard for the policy file at ``path``."""
+        return cls(load_policy(path))
+
+    @classmethod
+    def default(cls) -> Guard:
+        """A guard for the shipped default policy (``redline guard policy --default``)."""
+        return cls(default_policy())
+
+    def scanner_names(self, side: Side) -> list[str]:
+        return [s.name for s in self._scanners if side in s.sides]
+
+    # ---- public checks -------------------------------------------------------------
+
+    def check_text(self, text: str, *, side: Side = "input") -> Verdict:
+        """Check one bare text as a user input or a model output."""
+        return self._check(text, ScanContext(side=side, segments=()), side)
+
+    def check_input(self, messages: Sequence[Message] | str) -> Verdict:
+        """Check what is about to be sent to a model: user and tool messages."""
+        text, context = _input_text(messages)
+        verdict = self._check(text, context, "input")
+        _redact_messages(verdict, context)
+        return verdict
+
+    def check_output(self, messages: Sequence[Message] | str, response: str) -> Verdict:
+        """Check a model's ``response`` to ``messages`` (the conversation is context:
+        the system prompt for leak detection, the request for relevance)."""
+        return self._check(response, _output_context(messages), "output")
+
+    async def acheck_input(self, messages: Sequence[Message] | str) -> Verdict:
+        text, context = _input_text(messages)
+        verdict = await self._acheck(text, context, "input")
+        _redact_messages(verdict, context)
+        return verdict
+
+    async def acheck_output(self, messages: Sequence[Message] | str, response: str) -> Verdict:
+        return await self._acheck(response, _output_context(messages), "output")
+
+    async def acheck_text(self, text: str, *, side: Side = "input") -> Verdict:
+        return await self._acheck(text, ScanContext(side=side), side)
+
+    def check_batch(self, texts: Sequence[str], *, side: Side = "input") -> list[Verdict]:
+        """Check many bare texts; classifier scanners score them in one call."""
+        started = time.perf_counter()
+        active = [s for s in self._scanners if side in s.sides]
+        contexts = [ScanContext(side=side) for _ in texts]
+        per_scanner: dict[str, list[ScanResult | Exception]] = {}
+        latencies: dict[str, float] = {}
+        for item in active:
+            t0 = time.perf_counter()
+            scan_many = getattr(item.scanner, "scan_many", None)
+            fits = all(len(t) <= self.policy.limits.max_chars for t in texts)
+            if scan_many is not None and fits:
+                try:
+                    per_scanner[item.name] = list(scan_many(list(texts), contexts))
+                except Exception as exc:
+                    per_scanner[item.name] = [exc] * len(texts)
+            else:
+                per_scanner[item.name] = [
+                    self._run_one(item, t, c)[0] for t, c in zip(texts, contexts, strict=True)
+                ]
+            latencies[item.name] = (time.perf_counter() - t0) * 1000 / max(len(texts), 1)
+        each_ms = (time.perf_counter() - started) * 1000 / max(len(texts), 1)
+        verdicts = []
+        for index, text in enumerate(texts):
+            results = {item.name: per_scanner[item.name][index] for item in active}
+            verdict = self._decide(text, side, active, results, truncated=False, chunks=1)
+            verdict.latency_ms = each_ms
+            verdict.scanner_latency_ms = latencies
+            verdicts.append(verdict)
+        return verdicts
+
+    # ---- internals -----------------------------------------------------------------
+
+    async def _acheck(self, text: str, context: ScanContext, side: Side) -> Verdict:
+        if len(text) > THREAD_OFFLOAD_CHARS:
+            return await asyncio.to_thread(self._check, text, context, side)
+        return self._check(text, context, side)
+
+    def _prepare(self, text: str) -> tuple[list[tuple[int, str]], str, bool]:
+        limits = self.policy.limits
+        if len(text) <= limits.max_chars:
+            return [(0, text)], text, False
+        if limits.oversize == "truncate":
+            cut = text[: limits.max_chars]
+            return [(0, cut)], cut, True
+        return (
+            _chunks(text, limits.max_chars, min(limits.chunk_overlap, limits.max_chars // 2)),
+            text,
+            False,
+        )
+
+    def _run_one(
+        self, item: ActiveScanner, text: str, context: ScanContext
+    ) -> tuple[ScanResult | Exception, float]:
+        t0 = time.perf_counter()
+        try:
+            result: ScanResult | Exception = item.scanner.scan(text, context)
+        except Exception as exc:  # a failing scanner is handled by fail-open/closed policy
+            result = exc
+        return result, (time.perf_counter() - t0) * 1000
+
+    def _check(self, text: str, context: ScanContext, side: Side) -> Verdict:
+        started = time.perf_counter()
+        pieces, scanned, truncated = self._prepare(text)
+        active = [s for s in self._scanners if side in s.sides]
+        results: dict[str, ScanResult | Exception] = {}
+        latencies: dict[str, float] = {}
+        for item in active:
+            parts: list[tuple[int, ScanResult]] = []
+            spent = 0.0
+            failure: Exception | None = None
+            for offset, chunk in pieces:
+                chunk_context = _rebase(context, offset, offset + len(chunk))
+                result, ms = self._run_one(item, chunk, chunk_context)
+                spent += ms
+                if isinstance(result, Exception):
+                    failure = result
+                    break
+                parts.append((offset, result))
+            results[item.name] = failure if failure is not None else _merge(parts)
+            latencies[item.name] = round(spent, 4)
+        verdict = self._decide(
+            scanned, side, active, results, truncated=truncated, chunks=len(pieces)
+        )
+        verdict.chars = len(text)
+        verdict.scanner_latency_ms = latencies
+        verdict.latency_ms = round((time.perf_counter() - started) * 1000, 4)
+        return verdict
+
+    def _allowed_ranges(self, text: str, side: Side) -> list[tuple[int, int]]:
+        ranges = []
+        for pattern, sides in self._allow:
+            if side in sides:
+                ranges.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+        return ranges
+
+    def _decide(
+        self,
+        text: str,
+        side: Side,
+        active: list[ActiveScanner],
+        results: Mapping[str, ScanResult | Exception],
+        *,
+        truncated: bool,
+        chunks: int,
+    ) -> Verdict:
+        allowed = self._allowed_ranges(text, side) if self._allow else []
+        scores: dict[str, dict[str, float]] = {}
+        findings: list[Finding] = []
+        reasons: list[str] = []
+        errors: dict[str, str] = {}
+        redact_spans: list[Span] = []
+        action: Action = "allow"
+        for item in active:
+            result = results[item.name]
+            if isinstance(result, Exception):
+                message = f"{type(result).__name__}: {result}"[:300]
+                errors[item.name] = message
+                if item.fail_closed:
+                    action = "block"
+                    reasons.append(f"{item.name} failed (fail_closed): {message}")
+                continue
+            scores.setdefault(item.name, {}).update(
+                {k: round(v, 4) for k, v in result.scores.items()}
+            )
+            for category, score in result.scores.items():
+                rule = item.rules.get(category)
+                if rule is None or rule.action == "allow" or score < rule.threshold:
+                    continue
+                spans = [s for s in result.spans if s.category == category]
+                if allowed and spans:
+                    spans = [s for s in spans if not _inside_any(s, allowed)]
+                    if not spans:
+                        continue
+                note = result.notes.get(category, "")
+                findings.append(
+                    Finding(
+                        scanner=item.name,
+                        category=category,
+                        score=round(score, 4),
+                        threshold=rule.threshold,
+                        action=rule.action,
+                        note=note,
+                        spans=[(s.start, s.end) for s in spans],
+                    )
+                )
+                reasons.append(
+                    f"{item.name}.{category} {score:.2f} >= {rule.threshold:g} -> {rule.action}"
+                    + (f" ({note})" if note else "")
+                )
+                if rule.action == "redact":
+                    redact_spans.extend(spans)
+                if ACTION_RANK[rule.action] > ACTION_RANK[action]:
+                    action = rule.action
+        verdict = Verdict(
+            action=action,
+            side=side,
+            scores=scores,
+            findings=findings,
+            reasons=reasons,
+            errors=errors,
+            truncated=truncated,
+            chunks=chunks,
+        )
+        if action == "redact":
+            verdict.redacted_text = apply_redactions(text, redact_spans, replacement=redaction_text)
+        return verdict
+
+
+def redaction_text(span: Span) -> str:
+    # Invisible characters are deleted: a placeholder would add text that was never visible.
+    if span.category in {"zero_width", "bidi", "tag_characters", "variation_selectors"}:
+        return ""
+    return placeholder(span.category)
+
+
+def _inside_any(span: Span, ranges: list[tuple[int, int]]) -> bool:
+    return any(start <= span.start and span.end <= end for start, end in ranges)
+
+
+def _input_text(messages: Sequence[Message] | str) -> tuple[str, ScanContext]:
+    if isinstance(messages, str):
+        return messages, ScanContext(side="input", segments=(Segment(0, len(messages), "user"),))
+    pieces: list[str] = []
+    segments: list[Segment] = []
+    cursor = 0
+    for message in messages:
+        if message.role not in INPUT_ROLES or not message.content:
+            continue
+        if pieces:
+            pieces.append("\n\n")
+            cursor += 2
+        pieces.append(message.content)
+        segments.append(Segment(cursor, cursor + len(message.content), message.role))
+        cursor += len(message.content)
+    return "".join(pieces), ScanContext(side="input", messages=tuple(messages), segments=segments)
+
+
+def _output_context(messages: Sequence[Message] | str) -> ScanContext:
+    if isinstance(messages, str):
+        messages = [Message(role="user", content=messages)] if messages else []
+    return ScanContext(side="output", messages=tuple(messages))
+
+
+def redaction_spans(verdict: Verdict) -> list[Span]:
+    """The spans a ``redact`` verdict replaces, in the checked text's coordinates."""
+    return [
+        Span(start, end, finding.category)
+        for finding in verdict.findings
+        if finding.action == "redact"
+        for start, end in finding.spans
+    ]
+
+
+def _redact_messages(verdict: Verdict, context: ScanContext) -> None:
+    if verdict.action != "redact" or not context.messages:
+        return
+    spans = redaction_spans(verdict)
+    by_position = iter(context.segments)
+    redacted: list[Message] = []
+    for message in context.messages:
+        if message.role in INPUT_ROLES and message.content:
+            segment = next(by_position)
+            content = apply_redactions(
+                message.content, spans, replacement=redaction_text, offset=segment.start
+            )
+            redacted.append(message.model_copy(update={"content": content}))
+        else:
+            redacted.append(message)
+    verdict.redacted_messages = redacted
