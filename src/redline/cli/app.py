@@ -4,13 +4,27 @@ registers itself on the app through a ``register(app)`` function."""
 from __future__ import annotations
 
 import importlib
-import sys
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from redline.core import RedlineError
 
+
+class RedlineGroup(TyperGroup):
+    """Turns a redline error anywhere below into one red line and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except RedlineError as exc:
+            typer.secho(f"error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+
+
 app = typer.Typer(
+    cls=RedlineGroup,
     name="redline",
     help="A workbench for LLM safety engineering: red-team, evaluate, guard.",
     no_args_is_help=True,
@@ -48,9 +62,5 @@ _register_commands()
 
 
 def main() -> None:
-    """Entry point: maps redline errors to one clear line and an exit code."""
-    try:
-        app()
-    except RedlineError as exc:
-        typer.secho(f"error: {exc}", err=True, fg="red")
-        sys.exit(exc.exit_code)
+    """Entry point of the `redline` command."""
+    app()

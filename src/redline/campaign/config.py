@@ -1,0 +1,81 @@
+"""A campaign: what to send, to which target, how fast, and how to score it.
+
+A campaign is a YAML file (``redline scan campaign.yaml``) or built from CLI
+flags; flags given on the command line override the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from redline.core import GenerationParams, content_hash
+from redline.targets.spec import TargetSpec
+
+# Settings that change how fast a campaign runs but not what it measures; they
+# are left out of the config hash so a re-run with other limits resumes.
+_RUNTIME_FIELDS = {
+    "concurrency",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "timeout",
+    "max_retries",
+    "cache",
+    "max_requests",
+    "max_tokens",
+    "name",
+    "report",
+}
+
+
+class Campaign(BaseModel):
+    """Everything a scan needs. Validated on load; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    target: TargetSpec = Field(default_factory=TargetSpec)
+    suites: list[str] = Field(default_factory=list)
+    prompts: list[Path] = Field(default_factory=list)
+    epochs: int = Field(default=1, ge=1)
+    limit: int | None = Field(default=None, ge=1)
+    seed: int = 0
+    generation: GenerationParams = Field(default_factory=GenerationParams)
+    scorers: list[str] = Field(default_factory=lambda: ["refusal"])
+    concurrency: int = Field(default=8, ge=1, le=4096)
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    tokens_per_minute: float | None = Field(default=None, gt=0)
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=6, ge=0)
+    cache: bool = True
+    max_requests: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    report: Path | None = None
+
+    @field_validator("scorers")
+    @classmethod
+    def _at_least_one_scorer(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one scorer is needed")
+        return value
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Campaign:
+        """A copy with the given top-level settings replaced (None means: keep)."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            if key == "target":
+                data["target"] = {**data["target"], **value}
+            elif key == "generation":
+                data["generation"] = {**data["generation"], **value}
+            else:
+                data[key] = value
+        return Campaign.model_validate(data)
+
+    def config_hash(self) -> str:
+        """Identity of what the campaign measures, used to resume by re-running."""
+        payload = self.model_dump(mode="json", exclude=_RUNTIME_FIELDS)
+        return content_hash(payload)

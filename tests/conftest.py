@@ -1,0 +1,74 @@
+"""Fixtures shared by the whole suite: real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class StubServer:
+    """An OpenAI-compatible stub running in its own process."""
+
+    def __init__(self, process: subprocess.Popen[bytes], base_url: str) -> None:
+        self.process = process
+        self.base_url = base_url
+
+    def stats(self) -> dict[str, int]:
+        import json
+
+        root = self.base_url.removesuffix("/v1")
+        with urllib.request.urlopen(f"{root}/stats", timeout=5) as response:
+            return dict(json.loads(response.read()))
+
+
+@pytest.fixture
+def start_stub() -> Iterator[Callable[..., StubServer]]:
+    """Start stub servers: ``start_stub(delay=0.0, mode="ok", fail_rate=0.0)``."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*, delay: float = 0.0, mode: str = "ok", fail_rate: float = 0.0) -> StubServer:
+        port = free_port()
+        command = [
+            sys.executable, "-m", "redline.testing.openai_stub",
+            "--port", str(port), "--delay", str(delay),
+            "--mode", mode, "--fail-rate", str(fail_rate),
+        ]  # fmt: skip
+        process = subprocess.Popen(command)
+        started.append(process)
+        base_url = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{base_url.removesuffix('/v1')}/stats", timeout=1)
+                return StubServer(process, base_url)
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("stub server did not start")
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
