@@ -1,1 +1,48 @@
+"""Statistics for safety evaluations: intervals, paired comparisons, power analysis.
 
+- :func:`wilson_interval`, :func:`clopper_pearson_interval`: a rate's interval.
+- :func:`clustered_proportion_interval`, :func:`design_effect`: when several
+  attempts share a behaviour (epochs, attack variants).
+- :func:`bootstrap_interval`: any statistic, percentile bootstrap, seeded.
+- :func:`mcnemar_exact`, :func:`holm_adjust`: two systems on the same prompts.
+- :func:`sample_size_two_proportions`, :func:`interval_halfwidth`: planning.
+- :func:`rogan_gladen`, :func:`rogan_gladen_interval`: correcting for scorer error.
+"""
+
+from redline.stats.comparisons import holm_adjust, mcnemar_exact
+from redline.stats.intervals import (
+    Interval,
+    bootstrap_interval,
+    clopper_pearson_interval,
+    clustered_proportion_interval,
+    design_effect,
+    wilson_interval,
+    z_value,
+)
+from redline.stats.misclassification import rogan_gladen, rogan_gladen_interval
+from redline.stats.power import (
+    cohens_h,
+    expected_interval,
+    interval_halfwidth,
+    sample_size_two_proportions,
+)
+from redline.stats.validation import StatsInputError
+
+__all__ = [
+    "Interval",
+    "StatsInputError",
+    "bootstrap_interval",
+    "clopper_pearson_interval",
+    "clustered_proportion_interval",
+    "cohens_h",
+    "design_effect",
+    "expected_interval",
+    "holm_adjust",
+    "interval_halfwidth",
+    "mcnemar_exact",
+    "rogan_gladen",
+    "rogan_gladen_interval",
+    "sample_size_two_proportions",
+    "wilson_interval",
+    "z_value",
+]
