@@ -78,7 +78,7 @@ def show_command(
                     "category": category,
                     "count": total,
                     "shown": len(shown),
-                    "behaviors": [b.model_dump(exclude_defaults=True) for b in shown],
+                    "behaviors": [b.model_dump(mode="json") for b in shown],
                 }
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from redline.core.errors import ConfigError
+from redline.core.errors import ConfigError, UnknownNameError
 from redline.core.models import Behavior
 from redline.data.public_formats import load_dataset
 from redline.data.suites import SUITES, load_suite
@@ -14,8 +14,8 @@ def load_behaviors(source: str | Path, *, license: str | None = None) -> list[Be
     """The behaviours named by ``source``: a suite name (``default``, ``demo``...)
     or the path of a prompts file or public dataset (format detected).
 
-    Neither a known suite nor an existing file is a ConfigError that suggests
-    the closest suite names.
+    A missing file is a ConfigError; a word that is neither is an
+    UnknownNameError that suggests the closest suite names.
     """
     text = str(source)
     if not isinstance(source, Path) and text in SUITES:
@@ -25,4 +25,4 @@ def load_behaviors(source: str | Path, *, license: str | None = None) -> list[Be
         return load_dataset(path, license=license)
     if isinstance(source, Path) or any(sep in text for sep in ("/", "\\", ".")):
         raise ConfigError(f"{path}: no such file")
-    raise ConfigError(SUITES.unknown_message(text) + " (or give the path of a prompts file)")
+    raise UnknownNameError(SUITES.unknown_message(text) + " Or give the path of a prompts file.")
