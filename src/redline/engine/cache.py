@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from pathlib import Path
 from types import TracebackType
 
-from redline.core import Completion, GenerationParams, Message, content_hash
+from pydantic import TypeAdapter
+
+from redline.core import Completion, GenerationParams, Message
+
+_MESSAGES = TypeAdapter(list[Message])
 
 
 def cache_key(
@@ -20,18 +25,18 @@ def cache_key(
     """The content hash a completion is cached under.
 
     ``epoch`` and ``seed`` are part of the key so repeated samples of the same
-    prompt stay distinct answers rather than one answer replayed.
+    prompt stay distinct answers rather than one answer replayed. Pydantic's
+    JSON output has a fixed field order, so it hashes stably without the cost
+    of a sorted ``json.dumps`` (this runs once per attempt).
     """
-    return content_hash(
-        {
-            "target": target_name,
-            "messages": [m.model_dump(exclude_none=True) for m in messages],
-            "params": params.model_dump(),
-            "epoch": epoch,
-            "seed": seed,
-        },
-        length=32,
-    )
+    digest = hashlib.sha256()
+    digest.update(target_name.encode())
+    digest.update(b"\0")
+    digest.update(_MESSAGES.dump_json(messages, exclude_none=True))
+    digest.update(b"\0")
+    digest.update(params.model_dump_json().encode())
+    digest.update(f"\0{epoch}\0{seed}".encode())
+    return digest.hexdigest()[:32]
 
 
 class ResponseCache:

@@ -1,1 +1,29 @@
+"""The run store: run directories of append-only JSON Lines, and SQL over them."""
 
+from redline.store.jsonl import JsonlAppender, iter_jsonl, truncate_torn_tail
+from redline.store.query import connect_runs, query_runs
+from redline.store.run_id import default_runs_dir, new_run_id
+from redline.store.run_store import (
+    ATTEMPTS_FILE,
+    RUN_FILE,
+    SCORES_FILE,
+    RunHandle,
+    RunStore,
+    read_run_info,
+)
+
+__all__ = [
+    "ATTEMPTS_FILE",
+    "RUN_FILE",
+    "SCORES_FILE",
+    "JsonlAppender",
+    "RunHandle",
+    "RunStore",
+    "connect_runs",
+    "default_runs_dir",
+    "iter_jsonl",
+    "new_run_id",
+    "query_runs",
+    "read_run_info",
+    "truncate_torn_tail",
+]

@@ -1,0 +1,237 @@
+"""Run directories: ``run.json`` plus append-only ``attempts.jsonl`` and ``scores.jsonl``."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from redline.core import Attempt, ConfigError, RunInfo, Score, utc_now
+from redline.core.models import RunStatus
+from redline.store.jsonl import JsonlAppender, iter_jsonl
+from redline.store.run_id import default_runs_dir
+
+RUN_FILE = "run.json"
+ATTEMPTS_FILE = "attempts.jsonl"
+SCORES_FILE = "scores.jsonl"
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "record"
+    return f"field {field}: {first['msg']}"
+
+
+def write_json_atomic(path: Path, payload: str) -> None:
+    """Write ``path`` so a reader sees the old content or the new, never half of it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(payload, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_run_info(path: Path) -> RunInfo:
+    """Parse a ``run.json``; a broken one is a :class:`ConfigError` naming the file."""
+    try:
+        return RunInfo.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from exc
+
+
+class RunHandle:
+    """One run directory, open for reading and appending.
+
+    Appends go straight to the files (flushed per record), so a crash loses at
+    most the record being written. The files are opened for append only on
+    the first write: reading a run another process is still writing never
+    touches its files.
+    """
+
+    def __init__(self, path: Path, info: RunInfo) -> None:
+        self.path = path
+        self.info = info
+        self._attempts = JsonlAppender(self.attempts_path)
+        self._scores = JsonlAppender(self.scores_path)
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def info_path(self) -> Path:
+        return self.path / RUN_FILE
+
+    @property
+    def attempts_path(self) -> Path:
+        return self.path / ATTEMPTS_FILE
+
+    @property
+    def scores_path(self) -> Path:
+        return self.path / SCORES_FILE
+
+    def append_attempt(self, attempt: Attempt) -> None:
+        """Record an attempt (a later record with the same id replaces it on read)."""
+        self._attempts.write_line(attempt.model_dump_json())
+
+    def append_score(self, score: Score) -> None:
+        """Record a score (a later one for the same attempt and scorer replaces it)."""
+        self._scores.write_line(score.model_dump_json())
+
+    def _read(self, path: Path, model: type[RecordT], key: Any) -> list[RecordT]:
+        latest: dict[Any, tuple[int, Any]] = {}
+        for number, value in iter_jsonl(path):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}:{number}: expected a JSON object")
+            latest[key(value)] = (number, value)
+        records = []
+        for number, value in latest.values():
+            try:
+                records.append(model.model_validate(value))
+            except ValidationError as exc:
+                raise ConfigError(f"{path}:{number}: {_describe(exc)}") from exc
+        return records
+
+    def read_attempts(self) -> list[Attempt]:
+        """Every attempt, deduplicated by id (the last record wins), in first-seen order."""
+        return self._read(self.attempts_path, Attempt, lambda v: v.get("id"))
+
+    def read_scores(self) -> list[Score]:
+        """Every score, deduplicated by (attempt id, scorer), the last record winning."""
+        return self._read(self.scores_path, Score, lambda v: (v.get("attempt_id"), v.get("scorer")))
+
+    def completed_attempt_ids(self) -> set[str]:
+        """Ids whose latest record has no error; errored attempts are retried on resume."""
+        latest: dict[str, bool] = {}
+        for _, value in iter_jsonl(self.attempts_path):
+            if isinstance(value, dict) and isinstance(value.get("id"), str):
+                latest[value["id"]] = value.get("error") is None
+        return {attempt_id for attempt_id, ok in latest.items() if ok}
+
+    def record_counts(self) -> dict[str, int]:
+        """Attempts (unique), how many have errors, and scores, read from the files."""
+        errored: dict[str, bool] = {}
+        for _, value in iter_jsonl(self.attempts_path):
+            if isinstance(value, dict):
+                errored[str(value.get("id"))] = value.get("error") is not None
+        scores = {
+            (value.get("attempt_id"), value.get("scorer"))
+            for _, value in iter_jsonl(self.scores_path)
+            if isinstance(value, dict)
+        }
+        return {
+            "attempts": len(errored),
+            "errors": sum(errored.values()),
+            "scores": len(scores),
+        }
+
+    def update(
+        self,
+        *,
+        status: RunStatus | None = None,
+        counts: Mapping[str, int] | None = None,
+        engine_stats: BaseModel | Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> RunInfo:
+        """Change the run's status, counts, engine stats or config and rewrite run.json."""
+        update: dict[str, Any] = {"updated_at": utc_now()}
+        if status is not None:
+            update["status"] = status
+        if counts is not None:
+            update["counts"] = dict(counts)
+        if engine_stats is not None:
+            update["engine_stats"] = (
+                engine_stats.model_dump(mode="json")
+                if isinstance(engine_stats, BaseModel)
+                else dict(engine_stats)
+            )
+        if config is not None:
+            update["config"] = dict(config)
+        # Validate through the model so a bad status is refused here, not on read.
+        self.info = RunInfo.model_validate({**self.info.model_dump(), **update})
+        write_json_atomic(self.info_path, self.info.model_dump_json(indent=2))
+        return self.info
+
+    def close(self) -> None:
+        """Close the append files (the run can be reopened later)."""
+        self._attempts.close()
+        self._scores.close()
+
+    def __enter__(self) -> RunHandle:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RunStore:
+    """All runs under one root directory, one sub-directory per run id."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_runs_dir()
+
+    def _run_dir(self, run_id: str) -> Path:
+        if not run_id or "/" in run_id or "\\" in run_id or run_id in {".", ".."}:
+            raise ConfigError(f"invalid run id {run_id!r}")
+        return self.root / run_id
+
+    def ids(self) -> list[str]:
+        """Ids of every run directory (with a run.json), sorted oldest first."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.root.glob(f"*/{RUN_FILE}"))
+
+    def create(self, info: RunInfo) -> RunHandle:
+        """Make the run directory and write run.json; the id must be new."""
+        path = self._run_dir(info.id)
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            raise ConfigError(f"run {info.id} already exists in {self.root}") from None
+        write_json_atomic(path / RUN_FILE, info.model_dump_json(indent=2))
+        return RunHandle(path, info)
+
+    def open(self, run_id: str) -> RunHandle:
+        """Open a run by id or unique id prefix; an unknown id lists the nearest ones."""
+        path = self._run_dir(run_id)
+        if not (path / RUN_FILE).is_file():
+            ids = self.ids()
+            matches = [i for i in ids if i.startswith(run_id)]
+            if len(matches) == 1:
+                path = self.root / matches[0]
+            else:
+                raise ConfigError(self._unknown(run_id, ids, matches))
+        return RunHandle(path, read_run_info(path / RUN_FILE))
+
+    def _unknown(self, run_id: str, ids: list[str], prefixed: list[str]) -> str:
+        if len(prefixed) > 1:
+            return f"run id prefix {run_id!r} is ambiguous in {self.root}: " + ", ".join(
+                prefixed[-5:]
+            )
+        if not ids:
+            return f"no run {run_id!r}: {self.root} has no runs"
+        near = difflib.get_close_matches(run_id, ids, n=3, cutoff=0.5) or ids[-3:][::-1]
+        return f"no run {run_id!r} in {self.root}; nearest: {', '.join(near)}"
+
+    def list(self) -> list[RunInfo]:
+        """Every run's info, newest first."""
+        infos = [read_run_info(self.root / run_id / RUN_FILE) for run_id in self.ids()]
+        infos.sort(key=lambda info: (info.created_at, info.id), reverse=True)
+        return infos
+
+    def find(self, config_hash: str) -> RunInfo | None:
+        """The newest run whose ``config["config_hash"]`` is ``config_hash``."""
+        for info in self.list():
+            if info.config.get("config_hash") == config_hash:
+                return info
+        return None
