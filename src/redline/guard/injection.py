@@ -17,47 +17,72 @@ INJECTION_RULES: tuple[PhraseRule, ...] = (
         "ignore previous instructions",
         r"\b(?:ignore|disregard|forget|skip|override)\b[^.\n]{0,30}\b(?:previous|prior|above|earlier|preceding|original|initial|all|any|your|system)\b[^.\n]{0,20}\b(?:instructions?|prompts?|directions|rules|guidelines|context|messages?)\b",
         0.8,
+        triggers=("ignore", "disregard", "forget", "skip", "override"),
     ),
-    rule("forget everything", r"\bforget (?:everything|all)\b", 0.5),
+    rule("forget everything", r"\bforget (?:everything|all)\b", 0.5, triggers=("forget",)),
     rule(
         "new instructions",
         r"\b(?:new|updated|real|actual|additional) (?:instructions?|task|rules|objective)\s*:",
         0.6,
+        triggers=("instruction", "task", "rule", "objective"),
     ),
     rule(
         "chat template tokens",
         r"<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|eot_id\|>|<\|start_header_id\|>|\[/?INST\]|<</?SYS>>|^#{2,3} ?(?:system|instruction)s?\b",
         0.7,
+        triggers=("<|", "inst]", "<<sys>>", "<</sys>>", "#"),
     ),
     rule(
         "reveal system prompt",
         r"\b(?:reveal|print|show|repeat|output|leak|display|tell me|what (?:is|are))\b[^.\n]{0,25}\b(?:your|the) (?:system prompt|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:instructions|text) above|original instructions)\b",
         0.7,
+        triggers=(
+            "system prompt",
+            "initial prompt",
+            "initial instruction",
+            "hidden prompt",
+            "hidden instruction",
+            "instructions above",
+            "text above",
+            "original instruction",
+        ),
     ),
     rule(
         "fake authority",
         r"\b(?:system|admin|administrator|developer|root) (?:override|message|note|notice|command|instruction)s?\s*:",
         0.6,
+        triggers=("system", "admin", "developer", "root"),
     ),
     rule(
         "addresses the AI",
         r"\b(?:to|attention|note to|dear) (?:the )?(?:ai|assistant|language model|llm|chatbot|model)\b|\b(?:if|when) you are an? (?:ai|language model|llm|assistant)\b|\b(?:ai|assistant|llm|gpt)s? (?:reading|processing|summari[sz]ing) this\b",
         0.7,
+        triggers=("ai", "assistant", "language model", "llm", "chatbot", "model", "gpt"),
     ),
     rule(
         "hide from user",
         r"\bdo not (?:tell|inform|mention|reveal|show)\b[^.\n]{0,20}\b(?:the )?user\b|\bwithout (?:telling|informing) the user\b",
         0.7,
+        triggers=("user",),
     ),
     rule(
         "exfiltrate",
         r"\b(?:send|forward|email|post|upload|exfiltrate)\b[^.\n]{0,60}\b(?:to|at)\b\s*(?:https?://|[\w.+-]{1,64}@[\w-]{1,63}\.)",
         0.5,
+        triggers=("send", "forward", "email", "post", "upload", "exfiltrate"),
     ),
     rule(
-        "respond instead", r"\binstead,? (?:just )?(?:say|respond|reply|output|write|print)\b", 0.4
+        "respond instead",
+        r"\binstead,? (?:just )?(?:say|respond|reply|output|write|print)\b",
+        0.4,
+        triggers=("instead",),
     ),
-    rule("you must now", r"\byou (?:must|will|shall|should) now\b|\bfrom now on,? you\b", 0.35),
+    rule(
+        "you must now",
+        r"\byou (?:must|will|shall|should) now\b|\bfrom now on,? you\b",
+        0.35,
+        triggers=(" now", "from now on"),
+    ),
 )
 
 # Roles whose text comes from somewhere other than the person typing.

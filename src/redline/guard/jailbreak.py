@@ -12,60 +12,91 @@ from redline.guard.phrase_rules import PhraseRule, match_rules, rule
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 
 JAILBREAK_RULES: tuple[PhraseRule, ...] = (
-    rule("DAN persona", r"\bdo anything now\b|\bDAN\b(?:\s+mode|\s*:|,)|\bSTAN\b|\bDUDE\b", 0.7),
-    rule("developer mode", r"\bdeveloper mode\b", 0.6),
+    rule(
+        "DAN persona",
+        r"\bdo anything now\b|\bDAN\b(?:\s+mode|\s*:|,)|\bSTAN\b|\bDUDE\b",
+        0.7,
+        triggers=("do anything now", "dan", "stan", "dude"),
+    ),
+    rule("developer mode", r"\bdeveloper mode\b", 0.6, triggers=("developer mode",)),
     rule(
         "not bound by rules",
         r"\b(?:no longer|not|never) (?:be )?(?:bound|restricted|limited) by\b|\bfreed? from (?:all|any|the|your) (?:typical |usual )?(?:restrictions|rules|guidelines|limitations|confines)",
         0.7,
+        triggers=("bound", "restricted", "limited", "free"),
     ),
     rule(
         "without restrictions",
         r"\bwithout (?:any )?(?:restrictions|filters?|filtering|censorship|limitations|moral|ethical|ethics|guidelines)\b",
         0.5,
+        triggers=("without",),
     ),
     rule(
         "unfiltered persona",
         r"\b(?:unfiltered|uncensored|amoral|unrestricted|unethical|unhinged)\s+(?:ai|assistant|model|mode|chatbot|version|persona|character|responses?)\b",
         0.6,
+        triggers=("unfiltered", "uncensored", "amoral", "unrestricted", "unethical", "unhinged"),
     ),
-    rule("jailbreak word", r"\bjail-?br(?:eak|oken)\b", 0.5),
+    rule("jailbreak word", r"\bjail-?br(?:eak|oken)\b", 0.5, triggers=("jailbr", "jail-br")),
     rule(
         "stay in character",
         r"\b(?:stay|remain|keep) in character\b|\bbreak(?:ing)? character\b",
         0.4,
+        triggers=("character",),
     ),
     rule(
         "pretend no rules",
         r"\b(?:pretend|imagine|act as if|roleplay|role-play|act as)\b[^.\n]{0,60}\b(?:no|without|free of|any) (?:restrictions|rules|filters|ethics|morals|guidelines|limits)\b",
         0.6,
+        triggers=("pretend", "imagine", "act as", "roleplay", "role-play"),
     ),
-    rule("evil mode", r"\b(?:opposite|evil|dark|chaos|god|sudo|admin) mode\b", 0.5),
+    rule(
+        "evil mode",
+        r"\b(?:opposite|evil|dark|chaos|god|sudo|admin) mode\b",
+        0.5,
+        triggers=(" mode",),
+    ),
     rule(
         "never refuse",
         r"\bnever (?:refuse|decline|say no|reject)\b|\b(?:must|will|should) (?:always )?(?:answer|respond to|comply with) (?:every|any|all)\b|\bcan(?:not|'t) (?:refuse|decline)\b",
         0.5,
+        triggers=(
+            "never",
+            "refuse",
+            "decline",
+            "answer every",
+            "answer any",
+            "answer all",
+            "respond to",
+            "comply with",
+        ),
     ),
     rule(
         "dual response",
         r"\b(?:respond|answer|reply) (?:in|with) two (?:ways|responses)\b|\[🔓|🔓|\(🔒",
         0.5,
+        triggers=("two ways", "two responses", "\U0001f513", "\U0001f512"),
     ),
     rule(
         "policy bypass",
         r"\b(?:ignore|bypass|disregard|violate|override)\b[^.\n]{0,40}\b(?:content|usage|openai|anthropic|safety|ethical) (?:polic(?:y|ies)|guidelines|filters?)\b",
         0.6,
+        triggers=("polic", "guideline", "filter"),
     ),
-    rule("machiavellian", r"\bAIM\b|\bmachiavellian\b", 0.4),
+    rule(
+        "machiavellian", r"(?-i:\bAIM\b)|\bmachiavellian\b", 0.4, triggers=("aim", "machiavellian")
+    ),
     rule(
         "hypothetical framing",
         r"\bhypothetical(?:ly)?\b[^.\n]{0,60}\b(?:no|without) (?:consequences|restrictions|rules)\b",
         0.3,
+        triggers=("hypothetical",),
     ),
     rule(
         "token game",
         r"\b(?:tokens?|points?) (?:will be )?(?:deducted|lost|taken)\b|\byou (?:will )?(?:die|cease to exist)\b",
         0.4,
+        triggers=("token", "point", "die", "cease to exist"),
     ),
 )
 

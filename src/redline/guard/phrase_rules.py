@@ -10,13 +10,17 @@ from redline.guard.scanner import Span, combine_independent
 
 @dataclass(frozen=True, slots=True)
 class PhraseRule:
+    """``triggers``: lower-case substrings one of which every match contains; a
+    substring test is ~50x cheaper than the regex, so most rules never run."""
+
     name: str
     pattern: re.Pattern[str]
     weight: float
+    triggers: tuple[str, ...] = ()
 
 
-def rule(name: str, pattern: str, weight: float) -> PhraseRule:
-    return PhraseRule(name, re.compile(pattern, re.IGNORECASE), weight)
+def rule(name: str, pattern: str, weight: float, *, triggers: tuple[str, ...] = ()) -> PhraseRule:
+    return PhraseRule(name, re.compile(pattern, re.IGNORECASE), weight, triggers)
 
 
 @dataclass(slots=True)
@@ -33,7 +37,10 @@ def match_rules(
     weights: list[float] = []
     names: list[str] = []
     spans: list[Span] = []
+    lowered = text.lower()
     for item in rules:
+        if item.triggers and not any(t in lowered for t in item.triggers):
+            continue
         match = item.pattern.search(text)
         if match is None:
             continue
