@@ -117,22 +117,25 @@ def inspect_command(
         raise ConfigError(DATASET_FORMATS.unknown_message(format))
     detected = format or detect_format(path)
     behaviors = load_dataset(path, format=detected)
+    categories = dict(sorted(Counter(b.category for b in behaviors).items()))
+    source_categories = dict(
+        sorted(
+            Counter(
+                str(b.metadata["source_category"])
+                for b in behaviors
+                if "source_category" in b.metadata
+            ).items()
+        )
+    )
+    description = DATASET_FORMATS.get(detected).description
     summary = {
         "path": str(path),
         "format": detected,
-        "format_description": DATASET_FORMATS.get(detected).description,
+        "format_description": description,
         "count": len(behaviors),
         "sources": dict(Counter(b.source for b in behaviors)),
-        "categories": dict(sorted(Counter(b.category for b in behaviors).items())),
-        "source_categories": dict(
-            sorted(
-                Counter(
-                    str(b.metadata["source_category"])
-                    for b in behaviors
-                    if "source_category" in b.metadata
-                ).items()
-            )
-        ),
+        "categories": categories,
+        "source_categories": source_categories,
         "expected": dict(sorted(Counter(b.expected for b in behaviors).items())),
         "dataset_hash": dataset_hash(behaviors),
     }
@@ -140,15 +143,15 @@ def inspect_command(
         typer.echo(json.dumps(summary))
         return
     console = Console()
-    console.print(f"{path}: [bold]{detected}[/bold] ({summary['format_description']})")
+    console.print(f"{path}: [bold]{detected}[/bold] ({description})")
     console.print(f"{len(behaviors)} prompts, dataset hash {summary['dataset_hash']}")
     table = Table("category", "title", "prompts", box=None)
-    for category, count in summary["categories"].items():
+    for category, count in categories.items():
         table.add_row(category, _category_title(category), str(count))
     console.print(table)
-    if summary["source_categories"]:
+    if source_categories:
         source_table = Table("source category", "prompts", box=None)
-        for category, count in summary["source_categories"].items():
+        for category, count in source_categories.items():
             source_table.add_row(category, str(count))
         console.print(source_table)
 

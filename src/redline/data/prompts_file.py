@@ -10,10 +10,10 @@ import difflib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from redline.core.errors import ConfigError
-from redline.core.models import Behavior, content_hash
+from redline.core.models import Behavior, Expected, content_hash
 from redline.data.bad_lines import BadLines, csv_records, decode_lines, read_file_bytes
 from redline.data.taxonomy import HAZARDS
 
@@ -148,7 +148,7 @@ def _behaviors_from_rows(
                 id=behavior_id,
                 prompt=prompt,
                 category=category.lower() if category.lower() in HAZARDS else category,
-                expected=fields.get("expected") or default_expected,
+                expected=cast(Expected, fields.get("expected") or default_expected),
                 source=source,
                 tags=fields.get("tags", []),
                 system_prompt=fields.get("system_prompt"),

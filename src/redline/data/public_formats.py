@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from redline.core.errors import ConfigError
 from redline.core.models import Behavior
@@ -72,8 +72,8 @@ class Sniff:
 class DatasetFormat(Protocol):
     """A dataset file format: recognises a file and reads it into behaviours."""
 
-    name: ClassVar[str]
-    description: ClassVar[str]
+    name: str
+    description: str
 
     def detect(self, sniff: Sniff) -> bool: ...
 
