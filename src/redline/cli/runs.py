@@ -1,0 +1,188 @@
+"""`redline runs list|show` and `redline query`: look at what runs recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from redline.core import RunInfo
+from redline.store import RunStore, default_runs_dir, query_runs
+
+RunsDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--runs-dir",
+        help="Directory holding run directories [default: $REDLINE_RUNS_DIR or ./runs].",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout.")]
+
+# Config keys worth a glance in a listing, when the run's config has them.
+_SUMMARY_KEYS = ("target", "suite", "suites", "attacks", "scorers", "epochs", "config_hash")
+
+
+def _store(runs_dir: Path | None) -> RunStore:
+    return RunStore(runs_dir if runs_dir is not None else default_runs_dir())
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def _print_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, default=_json_default))
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return _short(value, 80)
+    return _short(str(value), 80)
+
+
+def config_summary(config: dict[str, Any]) -> str:
+    """A one-line ``key=value`` digest of a run config."""
+    keys = [k for k in _SUMMARY_KEYS if k in config and k != "config_hash"]
+    if not keys:
+        keys = [k for k, v in config.items() if not isinstance(v, dict | list)][:4]
+    return " ".join(f"{k}={_short(config[k], 30)}" for k in keys)
+
+
+def list_runs(runs_dir: RunsDirOption = None, as_json: JsonOption = False) -> None:
+    """List runs, newest first."""
+    store = _store(runs_dir)
+    infos = store.list()
+    if as_json:
+        _print_json(
+            {"runs_dir": str(store.root), "runs": [i.model_dump(mode="json") for i in infos]}
+        )
+        return
+    console = Console()
+    if not infos:
+        console.print(f"no runs in {store.root}")
+        return
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for name in ("status", "created", "attempts", "errors", "config"):
+        table.add_column(name)
+    for info in infos:
+        table.add_row(
+            info.id,
+            info.status,
+            info.created_at[:19].replace("T", " "),
+            str(info.counts.get("attempts", "")),
+            str(info.counts.get("errors", "")),
+            config_summary(info.config),
+        )
+    console.print(table)
+
+
+def _show_payload(store: RunStore, run_id: str) -> dict[str, Any]:
+    handle = store.open(run_id)
+    info: RunInfo = handle.info
+    return {
+        "run": info.model_dump(mode="json"),
+        "recorded": handle.record_counts(),
+        "paths": {
+            "dir": str(handle.path),
+            "run": str(handle.info_path),
+            "attempts": str(handle.attempts_path),
+            "scores": str(handle.scores_path),
+        },
+    }
+
+
+def show_run(
+    run_id: Annotated[str, typer.Argument(help="Run id, or a unique prefix of one.")],
+    runs_dir: RunsDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a run: status, config summary, counts, engine stats and file paths."""
+    payload = _show_payload(_store(runs_dir), run_id)
+    if as_json:
+        _print_json(payload)
+        return
+    run = payload["run"]
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("id", run["id"])
+    table.add_row("status", run["status"])
+    table.add_row("created", run["created_at"])
+    table.add_row("updated", run["updated_at"])
+    table.add_row("config", config_summary(run["config"]) or "-")
+    if "config_hash" in run["config"]:
+        table.add_row("config hash", str(run["config"]["config_hash"]))
+    for name, value in payload["recorded"].items():
+        table.add_row(f"recorded {name}", str(value))
+    for name, value in run["counts"].items():
+        table.add_row(f"count {name}", str(value))
+    for name, value in run["engine_stats"].items():
+        table.add_row(f"engine {name}", _short(value, 60))
+    for name, value in payload["paths"].items():
+        table.add_row(f"path {name}", value)
+    Console().print(table)
+
+
+def _unique_names(columns: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for column in columns:
+        n = seen.get(column, 0)
+        seen[column] = n + 1
+        names.append(column if n == 0 else f"{column}_{n}")
+    return names
+
+
+def query(
+    sql: Annotated[
+        str, typer.Argument(help="SQL over the views runs, attempts and scores (DuckDB).")
+    ],
+    runs_dir: RunsDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Query every run with SQL, e.g. `SELECT attack, count(*) FROM attempts GROUP BY 1`."""
+    store = _store(runs_dir)
+    columns, rows = query_runs(store.root, sql)
+    if as_json:
+        names = _unique_names(columns)
+        _print_json(
+            {
+                "columns": columns,
+                "rows": [dict(zip(names, row, strict=True)) for row in rows],
+            }
+        )
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    console = Console()
+    console.print(table)
+    console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}", style="dim")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `runs list`, `runs show` and `query` to the redline app."""
+    runs_app = typer.Typer(name="runs", help="List and inspect runs.", no_args_is_help=True)
+    runs_app.command("list")(list_runs)
+    runs_app.command("show")(show_run)
+    app.add_typer(runs_app, name="runs")
+    app.command("query")(query)
