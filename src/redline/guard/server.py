@@ -1,0 +1,230 @@
+"""The guard as an HTTP service (FastAPI): check endpoints, health, metrics,
+API-key auth, request-size limits, an audit log, and optionally the
+OpenAI-compatible proxy (see :mod:`redline.guard.proxy`)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import ValidationError
+
+from redline.core import Message
+from redline.guard.audit import AuditLog
+from redline.guard.metrics import GuardMetrics
+from redline.guard.pipeline import Guard
+
+DEFAULT_MAX_BODY_BYTES = 1_000_000
+
+
+class RequestProblem(Exception):
+    """A request we answer with an error status and a one-line message."""
+
+    def __init__(self, status: int, message: str, *, kind: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+def error_body(message: str, kind: str) -> dict[str, Any]:
+    # The OpenAI error shape, so the same clients can read errors from every route.
+    return {"error": {"message": message, "type": kind}}
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """The request body as a JSON object, refusing more than ``limit`` bytes (413)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestProblem(413, f"request body is {declared} bytes; the limit is {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise RequestProblem(413, f"request body exceeds the limit of {limit} bytes")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestProblem(400, f"request body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RequestProblem(
+            400, f"request body is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    if not isinstance(payload, dict):
+        raise RequestProblem(400, "request body must be a JSON object")
+    return payload
+
+
+def parse_messages(payload: dict[str, Any], field: str = "messages") -> list[Message]:
+    raw = payload.get(field)
+    if not isinstance(raw, list):
+        raise RequestProblem(422, f"field {field!r} is required and must be a list of messages")
+    messages = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise RequestProblem(422, f"{field}[{index}] must be an object")
+        content = item.get("content")
+        if isinstance(content, list):  # OpenAI content parts: keep the text ones
+            content = "".join(
+                p.get("text", "")
+                for p in content
+                if isinstance(p, dict) and p.get("type") == "text"
+            )
+        try:
+            messages.append(
+                Message(role=item.get("role"), content=content or "", name=item.get("name"))
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise RequestProblem(422, f"{field}[{index}].{where}: {first['msg']}") from None
+    return messages
+
+
+def _text_or_messages(payload: dict[str, Any]) -> list[Message] | str:
+    if "text" in payload:
+        if not isinstance(payload["text"], str):
+            raise RequestProblem(422, "field 'text' must be a string")
+        return payload["text"]
+    if "messages" in payload:
+        return parse_messages(payload)
+    raise RequestProblem(422, "give either 'text' (a string) or 'messages' (a list)")
+
+
+class GuardService:
+    """Shared state of one running service; the FastAPI routes are thin wrappers."""
+
+    def __init__(
+        self,
+        guard: Guard,
+        *,
+        api_key: str | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        audit_log: AuditLog | None = None,
+    ) -> None:
+        self.guard = guard
+        self.api_key = api_key
+        self.max_body_bytes = max_body_bytes
+        self.audit = audit_log
+        self.metrics = GuardMetrics()
+
+    def authorise(self, request: Request) -> None:
+        if not self.api_key:
+            return
+        given = request.headers.get("x-api-key", "")
+        if not given:
+            auth = request.headers.get("authorization", "")
+            given = auth[7:] if auth.lower().startswith("bearer ") else ""
+        if not hmac.compare_digest(given.encode(), self.api_key.encode()):
+            raise RequestProblem(401, "missing or wrong API key", kind="authentication_error")
+
+    def record(
+        self,
+        route: str,
+        action: str,
+        started: float,
+        *,
+        text: str = "",
+        verdict: Any = None,
+        status: int = 200,
+        **extra: Any,
+    ) -> None:
+        self.metrics.observe(route, action, time.perf_counter() - started)
+        if self.audit is not None:
+            self.audit.write(route=route, text=text, verdict=verdict, status=status, **extra)
+
+
+def create_app(
+    guard: Guard,
+    *,
+    api_key: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    audit_log: AuditLog | None = None,
+    upstream: str | None = None,
+    upstream_api_key: str | None = None,
+    upstream_timeout: float = 60.0,
+    stream_window: int = 200,
+) -> FastAPI:
+    """The guard service. With ``upstream`` it also proxies
+    ``POST /v1/chat/completions`` to that OpenAI-compatible base URL."""
+    service = GuardService(
+        guard, api_key=api_key, max_body_bytes=max_body_bytes, audit_log=audit_log
+    )
+    proxy = None
+    if upstream:
+        from redline.guard.proxy import ChatProxy
+
+        proxy = ChatProxy(
+            service,
+            upstream=upstream,
+            upstream_api_key=upstream_api_key,
+            timeout=upstream_timeout,
+            window=stream_window,
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        if proxy is not None:
+            await proxy.start()
+        try:
+            yield
+        finally:
+            if proxy is not None:
+                await proxy.close()
+
+    app = FastAPI(title="redline guard", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.service = service
+
+    @app.exception_handler(RequestProblem)
+    async def _problem(request: Request, exc: RequestProblem) -> JSONResponse:
+        route = request.url.path
+        service.record(route, f"error_{exc.status}", time.perf_counter(), status=exc.status)
+        return JSONResponse(error_body(str(exc), exc.kind), status_code=exc.status)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "scanners": guard.scanner_names("input"), "skipped": guard.skipped}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return PlainTextResponse(service.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.post("/v1/guard/input")
+    async def check_input(request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        service.authorise(request)
+        payload = await read_json(request, service.max_body_bytes)
+        subject = _text_or_messages(payload)
+        verdict = await guard.acheck_input(subject)
+        text = subject if isinstance(subject, str) else "\n\n".join(m.content for m in subject)
+        service.record("/v1/guard/input", verdict.action, started, text=text, verdict=verdict)
+        return JSONResponse(verdict.model_dump(mode="json"))
+
+    @app.post("/v1/guard/output")
+    async def check_output(request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        service.authorise(request)
+        payload = await read_json(request, service.max_body_bytes)
+        if "response" in payload:
+            response = payload["response"]
+            context: list[Message] | str = parse_messages(payload) if "messages" in payload else ""
+        elif "text" in payload:
+            response, context = payload["text"], ""
+        else:
+            raise RequestProblem(422, "give 'response' (a string) and optionally 'messages'")
+        if not isinstance(response, str):
+            raise RequestProblem(422, "field 'response' must be a string")
+        verdict = await guard.acheck_output(context, response)
+        service.record("/v1/guard/output", verdict.action, started, text=response, verdict=verdict)
+        return JSONResponse(verdict.model_dump(mode="json"))
+
+    if proxy is not None:
+        app.add_api_route("/v1/chat/completions", proxy.handle, methods=["POST"])
+
+    return app

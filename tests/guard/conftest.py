@@ -1,0 +1,118 @@
+"""Real servers on 127.0.0.1 for the guard service tests: a scripted
+OpenAI-compatible upstream (aiohttp) and the guard service itself (uvicorn)."""
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+from aiohttp import web
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _upstream_app(state: dict) -> web.Application:
+    """Answers with the text after 'SAY:' in the last user message (or 'ok'),
+    streamed in 8-character chunks when asked; ``state['delay']`` slows it."""
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        payload = await request.json()
+        state["requests"].append({"payload": payload, "auth": request.headers.get("Authorization")})
+        await asyncio.sleep(state.get("delay", 0))
+        last = payload["messages"][-1]["content"]
+        reply = last.split("SAY:", 1)[1].strip() if "SAY:" in last else "ok"
+        base = {"id": "chatcmpl-up", "created": 1, "model": payload.get("model", "m")}
+        if not payload.get("stream"):
+            return web.json_response(
+                {
+                    **base,
+                    "object": "chat.completion",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": reply},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            )
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+
+        async def send(delta, finish=None):
+            chunk = {
+                **base,
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+
+        try:
+            await send({"role": "assistant", "content": ""})
+            for start in range(0, len(reply), 8):
+                await send({"content": reply[start : start + 8]})
+                await asyncio.sleep(state.get("chunk_delay", 0))
+            await send({}, "stop")
+            await response.write(b"data: [DONE]\n\n")
+            state["streams_completed"] += 1
+        except (ConnectionResetError, asyncio.CancelledError):
+            state["streams_aborted"] += 1
+            raise
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    return app
+
+
+@pytest.fixture
+def upstream():
+    """(base_url, state) of a scripted upstream running in its own thread."""
+    state = {"requests": [], "streams_completed": 0, "streams_aborted": 0}
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(_upstream_app(state))
+    ready = threading.Event()
+
+    def run():
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(10)
+    yield f"http://127.0.0.1:{port}/v1", state
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+@contextmanager
+def running_service(app):
+    """Serve a FastAPI app with uvicorn on a free port; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("guard service did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
