@@ -197,6 +197,20 @@ async def test_json_without_choices_is_a_response_error(serve):
         await target.aclose()
 
 
+async def test_content_parts_are_joined(serve):
+    async def parts(request: web.Request) -> web.Response:
+        content = [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]
+        return web.json_response({"choices": [{"message": {"content": content}}]})
+
+    app = web.Application()
+    app.router.add_post("/chat/completions", parts)
+    async with serve(app) as url:
+        target = OpenAITarget(model="m", base_url=url)
+        completion = await target.generate(user("hi"), PARAMS)
+        await target.aclose()
+    assert completion.text == "ab"
+
+
 async def test_other_4xx_is_a_request_error(serve):
     async def bad(request: web.Request) -> web.Response:
         return web.json_response({"error": {"message": "max_tokens too large"}}, status=400)

@@ -170,8 +170,13 @@ class OpenAITarget:
         if not isinstance(message, dict):
             raise TargetResponseError(f"{self.name}: choices[0].message is not an object")
         usage = data.get("usage") or {}
+        content = message.get("content") or ""
+        if isinstance(content, list):  # content parts, as some servers return
+            content = "".join(
+                str(part.get("text", "")) for part in content if isinstance(part, dict)
+            )
         return Completion(
-            text=message.get("content") or "",
+            text=str(content),
             finish_reason=choice.get("finish_reason"),
             usage=Usage(
                 prompt_tokens=int(usage.get("prompt_tokens") or 0),
