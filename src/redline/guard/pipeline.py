@@ -170,12 +170,12 @@ class Guard:
             if not getattr(scanner, "available", True):
                 reason = getattr(scanner, "unavailable_reason", "unavailable")
                 self.skipped[name] = reason
-                logger.warning("guard: scanner %r left out: %s", name, reason)
+                logger.info("guard: scanner %r left out: %s", name, reason)
                 continue
             status = getattr(scanner, "model_status", "")
             if status and config.options.get("model", "auto") == "auto":
                 self.skipped[f"{name}.model"] = status
-                logger.warning("guard: scanner %r runs on rules alone: %s", name, status)
+                logger.info("guard: scanner %r runs on rules alone: %s", name, status)
             sides = frozenset(config.sides) if config.sides else frozenset(scanner.sides)
             on_error = config.on_error or policy.on_error
             self._scanners.append(
