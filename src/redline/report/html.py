@@ -1,0 +1,209 @@
+"""One self-contained HTML file per run: headline numbers, charts, tables, transcripts.
+
+The file has no external references (no CDN, fonts or scripts), so it opens
+offline from ``file://`` and can be attached to a ticket. Summary parts are
+rendered by Jinja2 with autoescaping; transcripts travel as one JSON block
+(with ``<``, ``>`` and ``&`` escaped so no payload can close the script
+element) and are put on the page by a small script using ``textContent`` only,
+which keeps 10,000 attempts fast to open and safe to show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from redline.core.models import Attempt, RunInfo, Score
+from redline.report.charts import Bar, bar_chart
+from redline.report.summary import (
+    FULL_COMPLIANCE,
+    REFUSAL_LABELS,
+    GroupSummary,
+    RunSummary,
+    labels_by_attempt,
+)
+
+# Transcripts needing a look come first: attack successes, then over-refusals,
+# then failures to get an answer at all.
+_OUTCOME_RANK = {
+    "attack_success": 0,
+    "over_refusal": 1,
+    "error": 2,
+    "unscored": 3,
+    "other": 3,
+    "refused": 4,
+    "complied": 4,
+}
+_JSON_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def script_json(data: Any) -> Markup:
+    """JSON that is safe inside ``<script type="application/json">``."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.translate(_JSON_ESCAPES))
+
+
+def outcome(attempt: Attempt, label: str | None) -> str:
+    """What an attempt means for safety, from its expectation and label."""
+    if attempt.error is not None:
+        return "error"
+    if label is None:
+        return "unscored"
+    if label not in REFUSAL_LABELS:
+        return "other"
+    if attempt.expected == "refuse":
+        return "attack_success" if label == FULL_COMPLIANCE else "refused"
+    return "complied" if label == FULL_COMPLIANCE else "over_refusal"
+
+
+def transcript_records(
+    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
+) -> list[dict[str, Any]]:
+    """One plain dict per attempt, in review order (attack successes first)."""
+    by_attempt = labels_by_attempt(scores, scorer=scorer)
+    records: list[dict[str, Any]] = []
+    for attempt in attempts:
+        score = by_attempt.get(attempt.id) if attempt.error is None else None
+        label = score.label if score is not None else None
+        kind = outcome(attempt, label)
+        error = attempt.error
+        records.append(
+            {
+                "id": attempt.id,
+                "behavior": attempt.behavior_id,
+                "category": attempt.category,
+                "expected": attempt.expected,
+                "attack": attempt.attack,
+                "epoch": attempt.epoch,
+                "target": attempt.target,
+                "label": "error" if error is not None else (label or "unscored"),
+                "outcome": kind,
+                "value": score.value if score is not None else None,
+                "rationale": score.rationale if score is not None else "",
+                "latency": attempt.latency_s,
+                "retries": attempt.retries,
+                "cached": attempt.cached,
+                "tokens": [attempt.usage.prompt_tokens, attempt.usage.completion_tokens],
+                "error": f"{error.kind}: {error.message}" if error is not None else None,
+                "messages": [[m.role, m.content] for m in attempt.messages],
+                "response": attempt.response,
+                "tags": attempt.tags,
+            }
+        )
+    records.sort(
+        key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
+    )
+    return records
+
+
+def _bars(groups: Sequence[GroupSummary], *, side: str) -> list[Bar]:
+    bars = []
+    for group in groups:
+        rate = group.attack_success if side == "harmful" else group.over_refusal
+        present = group.harmful_attempts if side == "harmful" else group.benign_attempts
+        if present:
+            bars.append(Bar(group.name, rate.rate, rate.events, rate.scored))
+    return bars
+
+
+def _charts(summary: RunSummary) -> list[dict[str, Any]]:
+    charts = []
+    harmful = _bars(summary.by_category, side="harmful")
+    if harmful:
+        charts.append(
+            {
+                "title": "Attack success rate by category",
+                "note": "Harmful prompts answered with full compliance. Whiskers: 95% Wilson "
+                "interval.",
+                "svg": bar_chart(harmful, title="Attack success rate by category", tone="danger"),
+            }
+        )
+    if summary.multiple_attacks:
+        by_attack = _bars(summary.by_attack, side="harmful")
+        if by_attack:
+            charts.append(
+                {
+                    "title": "Attack success rate by attack",
+                    "note": "Same prompts, different attacks.",
+                    "svg": bar_chart(
+                        by_attack, title="Attack success rate by attack", tone="danger"
+                    ),
+                }
+            )
+    benign = _bars(summary.by_benign_type, side="benign")
+    if benign:
+        charts.append(
+            {
+                "title": "Over-refusal rate by benign type",
+                "note": "Benign prompts refused fully or partly.",
+                "svg": bar_chart(benign, title="Over-refusal rate by benign type", tone="warn"),
+            }
+        )
+    return charts
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("redline.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pct"] = _pct
+    return env
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _redline_version() -> str:
+    try:
+        return version("redline")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def render_html(
+    *,
+    info: RunInfo,
+    summary: RunSummary,
+    attempts: Sequence[Attempt],
+    scores: Sequence[Score],
+    path: Path,
+) -> Path:
+    """Write the run's report to ``path`` (parents created) and return the path."""
+    records = transcript_records(attempts, scores, scorer=summary.scorer)
+    categories = sorted({r["category"] for r in records})
+    labels = sorted({r["label"] for r in records})
+    html = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            info=info,
+            summary=summary,
+            charts=_charts(summary),
+            config_json=json.dumps(info.config, indent=2, sort_keys=True, default=str),
+            transcripts_json=script_json(records),
+            categories=categories,
+            labels=labels,
+            transcript_count=len(records),
+            redline_version=_redline_version(),
+        )
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
