@@ -1,0 +1,58 @@
+"""`redline report RUN_ID`: summarise a stored run and re-render its HTML report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+
+def report(
+    run_id: Annotated[str, typer.Argument(help="The run to report on (see `redline runs list`).")],
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where runs are stored [default: $REDLINE_RUNS_DIR or ./runs]."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="HTML file to write [default: <run dir>/report.html]."),
+    ] = None,
+    scorer: Annotated[str, typer.Option(help="Whose labels to count.")] = "refusal",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON document.")
+    ] = False,
+) -> None:
+    """Print a run's summary and write its self-contained HTML report."""
+    from redline.report import print_summary, render_html, summarize_run
+    from redline.store import RunStore
+
+    handle = RunStore(runs_dir).open(run_id)
+    info = handle.info
+    attempts = handle.read_attempts()
+    scores = handle.read_scores()
+    summary = summarize_run(info, attempts, scores, scorer=scorer)
+    path = render_html(
+        info=info,
+        summary=summary,
+        attempts=attempts,
+        scores=scores,
+        path=output if output is not None else Path(handle.path) / "report.html",
+    )
+    if as_json:
+        document = {
+            "run_id": info.id,
+            "report": str(path),
+            "summary": summary.model_dump(mode="json"),
+        }
+        typer.echo(json.dumps(document))
+        return
+    print_summary(summary, Console())
+    typer.echo(f"report: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``redline report`` to the app."""
+    app.command("report")(report)
