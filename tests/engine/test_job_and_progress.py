@@ -37,3 +37,13 @@ def test_progress_bar_shows_done_total_and_errors():
     text = out.getvalue()
     assert "3/4" in text
     assert "1 errors" in text
+
+
+async def test_executor_shows_an_unstarted_bar_for_the_run(fake, jobs):
+    from redline.engine import Executor
+
+    out = io.StringIO()
+    progress = RunProgress(None, console=Console(file=out, force_terminal=True, width=120))
+    await Executor(fake(), concurrency=2, progress=progress).run(jobs(6), lambda a: None, total=6)
+    assert "6/6" in out.getvalue()
+    assert not progress._progress.live.is_started

@@ -158,8 +158,12 @@ class Executor:
         """
         self._reset()
         started = time.perf_counter()
-        if self.progress is not None and total is not None:
-            self.progress.set_total(total)
+        if self.progress is not None:
+            if total is not None:
+                self.progress.set_total(total)
+            # A bar handed over unstarted is shown for the length of the run;
+            # start/stop are idempotent, so a caller's own `with` still works.
+            _call_optional(self.progress, "start")
         source = _async_source(jobs) if isinstance(jobs, AsyncIterable) else _sync_source(jobs)
         self._workers = [
             asyncio.create_task(self._work(source, on_result)) for _ in range(self.concurrency)
@@ -171,6 +175,8 @@ class Executor:
             if self.cache is not None:
                 self.cache.flush()
             self._stats.wall_s = time.perf_counter() - started
+            if self.progress is not None:
+                _call_optional(self.progress, "stop")
         for outcome in outcomes:
             if isinstance(outcome, asyncio.CancelledError):
                 if not self._cancelled:
@@ -293,6 +299,12 @@ class Executor:
             self.budget.settle(estimated, actual)
         if self._tpm is not None:
             self._tpm.adjust(actual - estimated)
+
+
+def _call_optional(obj: object, method: str) -> None:
+    function = getattr(obj, method, None)
+    if callable(function):
+        function()
 
 
 def _with_completion(

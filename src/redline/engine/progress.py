@@ -26,6 +26,8 @@ class ProgressLike(Protocol):
 
     def advance(self, *, error: bool = False) -> None: ...
 
+    # Optional: ``start()`` and ``stop()`` are called around a run if present.
+
     def set_total(self, total: int | None) -> None: ...
 
 
@@ -46,7 +48,8 @@ class RunProgress:
 
     ``advance`` only bumps counters under rich's lock; drawing happens on the
     refresh thread a few times a second, so the cost per attempt stays in
-    microseconds. Use as a context manager to start and stop the display.
+    microseconds. The executor starts and stops the display around a run;
+    it can also be used as a context manager (start and stop are idempotent).
     """
 
     def __init__(
