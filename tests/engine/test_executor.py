@@ -301,3 +301,14 @@ def test_seeded_rng_makes_backoff_reproducible(fake):
     a = [backoff_delay(n, base=0.5, cap=30, rng=random.Random(7)) for n in range(1, 8)]
     b = [backoff_delay(n, base=0.5, cap=30, rng=random.Random(7)) for n in range(1, 8)]
     assert a == b
+
+
+async def test_stop_releases_workers_queued_on_a_slow_rate_limit(fake, jobs):
+    target = fake()
+    results: list[Attempt] = []
+    executor = Executor(target, concurrency=4, requests_per_minute=60)  # one a second
+    asyncio.get_running_loop().call_later(0.2, executor.request_stop)
+    started = time.monotonic()
+    stats = await executor.run(jobs(10), results.append)
+    assert time.monotonic() - started < 0.6
+    assert target.calls == len(results) == 1 and stats.interrupted

@@ -38,3 +38,13 @@ async def test_adjust_returns_unused_tokens():
     started = time.monotonic()
     await bucket.acquire(80)
     assert time.monotonic() - started < 0.05
+
+
+async def test_acquire_gives_up_when_stopped():
+    bucket = TokenBucket(60, burst=1)
+    stop = asyncio.Event()
+    assert await bucket.acquire(stop=stop)
+    asyncio.get_running_loop().call_later(0.1, stop.set)
+    started = time.monotonic()
+    assert not await bucket.acquire(stop=stop)
+    assert time.monotonic() - started < 0.3

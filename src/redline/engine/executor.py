@@ -233,15 +233,13 @@ class Executor:
         retries = 0
         last_error: TargetError | None = None
         while True:
+            if not await self._pass_rate_limits(estimated):
+                return None  # stopped while queued: never sent, so not recorded
             if self.budget is not None and not self.budget.try_spend(estimated):
                 self._stats.budget_exhausted = True
                 self._halt()
                 # A job cut off between retries keeps the error it last saw.
                 return None if last_error is None else _with_error(attempt, last_error, retries)
-            if self._rpm is not None:
-                await self._rpm.acquire(1)
-            if self._tpm is not None:
-                await self._tpm.acquire(estimated)
             self._stats.requests_sent += 1
             started = time.perf_counter()
             try:
@@ -279,6 +277,14 @@ class Executor:
                 # Stopped while waiting to retry: the job never finished, so it
                 # is not recorded and a resumed run will send it again.
                 return None
+
+    async def _pass_rate_limits(self, estimated: int) -> bool:
+        stop = self._stop_event
+        if self._rpm is not None and not await self._rpm.acquire(1, stop=stop):
+            return False
+        if self._tpm is not None and not await self._tpm.acquire(estimated, stop=stop):
+            return False
+        return not self._stopping
 
     def _retry_wait(self, error: TargetError, retry: int) -> float:
         retry_after = getattr(error, "retry_after", None)

@@ -31,15 +31,31 @@ class TokenBucket:
         self._level = min(self.capacity, self._level + (now - self._stamp) * self.rate)
         self._stamp = now
 
-    async def acquire(self, amount: float = 1.0) -> None:
-        """Wait until ``amount`` units can be taken, then take them."""
+    async def acquire(self, amount: float = 1.0, *, stop: asyncio.Event | None = None) -> bool:
+        """Wait until ``amount`` units can be taken, then take them and return True.
+
+        Returns False without taking anything if ``stop`` is set first, so a
+        stopped run does not sit out a long queue for a slow rate limit.
+        """
         async with self._lock:
             self._refill()
             need = min(amount, self.capacity)
             while self._level < need:
-                await asyncio.sleep((need - self._level) / self.rate)
+                wait = (need - self._level) / self.rate
+                if stop is None:
+                    await asyncio.sleep(wait)
+                else:
+                    if stop.is_set():
+                        return False
+                    try:
+                        async with asyncio.timeout(wait):
+                            await stop.wait()
+                        return False
+                    except TimeoutError:
+                        pass
                 self._refill()
             self._level -= amount
+            return True
 
     def adjust(self, delta: float) -> None:
         """Take ``delta`` more units (or give back, if negative) after the fact."""
