@@ -20,6 +20,7 @@ async def test_second_run_is_served_from_the_cache(tmp_path, fake, jobs):
         )
     assert second_target.calls == 0
     assert stats.cache_hits == 25 and stats.requests_sent == 0
+    assert stats.completion_tokens == 0  # cache hits cost nothing
     assert all(a.cached and a.latency_s is None for a in second)
     assert {a.id: a.response for a in second} == {a.id: a.response for a in first}
     assert {a.id: a.usage for a in second} == {a.id: a.usage for a in first}

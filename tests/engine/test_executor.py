@@ -135,6 +135,7 @@ async def test_auth_error_stops_the_run_and_is_raised_after_delivery(fake, jobs)
         await executor.run(jobs(100), results.append)
     # Everything that was sent was delivered before the raise, and no more was sent.
     assert len(results) == target.calls < 12
+    assert executor.stats.requests_sent == target.calls
     assert any(a.error is not None and a.error.kind == "auth" for a in results)
     assert all(a.ok for a in results if a.error is None)
     assert target.calls == target.call_times.__len__()

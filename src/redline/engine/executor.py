@@ -123,6 +123,11 @@ class Executor:
         self._auth_error: TargetAuthError | None = None
 
     @property
+    def stats(self) -> EngineStats:
+        """A snapshot of the current (or last) run's counters, also after run() raised."""
+        return self._stats.model_copy(deep=True)
+
+    @property
     def stopping(self) -> bool:
         """True once no new jobs will be started (stop requested, budget spent, auth failed)."""
         return self._stopping
@@ -210,8 +215,9 @@ class Executor:
         error = attempt.error
         if error is not None:
             stats.errors[error.kind] = stats.errors.get(error.kind, 0) + 1
-        stats.prompt_tokens += attempt.usage.prompt_tokens
-        stats.completion_tokens += attempt.usage.completion_tokens
+        if not attempt.cached:  # token counts are what this run spent
+            stats.prompt_tokens += attempt.usage.prompt_tokens
+            stats.completion_tokens += attempt.usage.completion_tokens
         result = on_result(attempt)
         if inspect.isawaitable(result):
             await result

@@ -6,7 +6,11 @@ from pydantic import BaseModel, Field
 
 
 class EngineStats(BaseModel):
-    """Counters for one :meth:`Executor.run`; ``errors`` maps error kind to count."""
+    """Counters for one :meth:`Executor.run`.
+
+    ``errors`` maps error kind to count; ``prompt_tokens`` and
+    ``completion_tokens`` count what requests used, not cache hits.
+    """
 
     requests_sent: int = 0
     completed: int = 0
