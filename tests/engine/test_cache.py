@@ -62,3 +62,14 @@ def test_puts_are_visible_before_and_after_flush(tmp_path):
     with ResponseCache(tmp_path / "c.sqlite") as reopened:
         assert reopened.get("k") == completion
         assert reopened.get("missing") is None
+
+
+def test_lookups_without_the_key_set_still_hit(tmp_path):
+    completion = Completion(text="y")
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        cache.put("a", completion)
+    # max_keys_in_memory=0: every lookup goes to sqlite.
+    with ResponseCache(tmp_path / "c.sqlite", max_keys_in_memory=0) as cache:
+        assert cache.get("a") == completion and cache.get("b") is None
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        assert cache.get("a") == completion and cache.get("b") is None

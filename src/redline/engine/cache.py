@@ -42,6 +42,9 @@ def cache_key(
 class ResponseCache:
     """A sqlite (WAL) map from :func:`cache_key` to a successful :class:`Completion`.
 
+    Another process writing the same cache file while this one is open is safe,
+    but its new answers may not be seen until the cache is reopened.
+
     Writes are buffered and committed in batches (every ``flush_every`` puts or
     ``flush_interval_s`` seconds, and on :meth:`close`): a commit per answer
     would cost more than the answer at high request rates, and losing the last
@@ -49,7 +52,12 @@ class ResponseCache:
     """
 
     def __init__(
-        self, path: Path, *, flush_every: int = 256, flush_interval_s: float = 1.0
+        self,
+        path: Path,
+        *,
+        flush_every: int = 256,
+        flush_interval_s: float = 1.0,
+        max_keys_in_memory: int = 250_000,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +69,13 @@ class ResponseCache:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, completion TEXT NOT NULL)"
         )
+        # A first run misses on every lookup; answering misses from a set of
+        # known keys saves a sqlite round trip per attempt. Past the limit the
+        # set would cost too much memory and every lookup goes to sqlite.
+        self._known: set[str] | None = None
+        (count,) = self._db.execute("SELECT count(*) FROM responses").fetchone()
+        if count <= max_keys_in_memory:
+            self._known = {key for (key,) in self._db.execute("SELECT key FROM responses")}
         self._pending: dict[str, str] = {}
         self._flush_every = flush_every
         self._flush_interval_s = flush_interval_s
@@ -70,6 +85,8 @@ class ResponseCache:
         """The cached completion for ``key``, or None."""
         text = self._pending.get(key)
         if text is None:
+            if self._known is not None and key not in self._known:
+                return None
             row = self._db.execute(
                 "SELECT completion FROM responses WHERE key = ?", (key,)
             ).fetchone()
@@ -81,6 +98,8 @@ class ResponseCache:
     def put(self, key: str, completion: Completion) -> None:
         """Remember a successful completion (written at the next flush)."""
         self._pending[key] = completion.model_dump_json()
+        if self._known is not None:
+            self._known.add(key)
         if (
             len(self._pending) >= self._flush_every
             or time.monotonic() - self._last_flush >= self._flush_interval_s
