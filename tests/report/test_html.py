@@ -98,3 +98,12 @@ def test_ten_thousand_attempts_render_quickly(tmp_path, run_info, synthetic_run)
     assert elapsed < 20, f"rendering 10,000 attempts took {elapsed:.1f} s"
     assert len(SCRIPT_TAG.findall(html)) == 2
     assert path.stat().st_size < 15_000_000
+
+
+def test_a_run_without_benign_prompts_says_so(tmp_path, run_info, hand_run):
+    attempts, scores = hand_run
+    harmful = [a for a in attempts if a.expected == "refuse"]
+    _, html = _render(tmp_path, run_info, harmful, scores)
+    assert "no labelled benign attempts in this run" in html
+    assert "no labelled harmful attempts" not in html
+    assert html.count("<svg") == 1

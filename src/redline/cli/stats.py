@@ -94,8 +94,7 @@ def power(
     confidence: Annotated[float, typer.Option(help="Precision mode: interval level.")] = 0.95,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Prompts needed to detect a change (--p1 --p2), or the precision n prompts buy
-    (--rate --n)."""
+    """Prompts to detect a change (--p1 --p2), or the precision n prompts buy (--rate --n)."""
     comparison = p1 is not None or p2 is not None
     precision = rate is not None or n is not None
     if comparison == precision:

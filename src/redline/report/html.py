@@ -26,6 +26,7 @@ from redline.report.summary import (
     REFUSAL_LABELS,
     GroupSummary,
     RunSummary,
+    engine_items,
     labels_by_attempt,
 )
 
@@ -200,6 +201,7 @@ def render_html(
             categories=categories,
             labels=labels,
             transcript_count=len(records),
+            engine=engine_items(summary.engine_stats),
             redline_version=_redline_version(),
         )
     )

@@ -102,6 +102,23 @@ class RunSummary(BaseModel):
         return len(self.by_attack) > 1
 
 
+def engine_items(stats: dict[str, Any]) -> list[tuple[str, str]]:
+    """Engine stats as display pairs: floats to 2 decimals, true flags only, dicts inlined."""
+    items = []
+    for key, value in stats.items():
+        if isinstance(value, bool):
+            if value:
+                items.append((key, "yes"))
+        elif isinstance(value, float):
+            items.append((key, f"{value:.2f}"))
+        elif isinstance(value, dict):
+            if value:
+                items.append((key, ", ".join(f"{k} {v}" for k, v in value.items())))
+        elif value is not None:
+            items.append((key, str(value)))
+    return items
+
+
 def benign_type(tags: Iterable[str]) -> str:
     """The benign type of an attempt from its tags.
 

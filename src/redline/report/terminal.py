@@ -3,34 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from redline.report.summary import GroupSummary, OutcomeRate, RunSummary
+from redline.report.summary import GroupSummary, OutcomeRate, RunSummary, engine_items
 from redline.stats import Interval
 
 
-def _rate(interval: Interval, *, count: int | None = None) -> Text:
+def _rate(interval: Interval) -> Text:
     if interval.estimate is None:
         return Text("–", style="dim")
     text = Text(f"{interval.estimate * 100:5.1f}%")
-    text.append(f" [{interval.low * 100:.1f}, {interval.high * 100:.1f}]", style="dim")
-    if count is not None:
-        text.append(f" {count}", style="dim")
+    text.append(f" [{interval.low * 100:.1f}–{interval.high * 100:.1f}]", style="dim")
     return text
 
 
-def _outcome(outcome: OutcomeRate, *, style: str) -> Text:
+def _outcome(outcome: OutcomeRate, *, prefix: str, style: str) -> Text:
+    text = Text(f"{prefix} ", style="dim")
     if outcome.scored == 0:
-        return Text("–", style="dim")
-    text = _rate(outcome.rate)
+        text.append("n/a", style="dim")
+        return text
+    rate = _rate(outcome.rate)
     if outcome.events:
-        text.stylize(style, 0, 6)
-    text.append(f" ({outcome.events}/{outcome.scored})", style="dim")
+        rate.stylize(style, 0, 6)
+    text.append(rate)
+    text.append(f" {outcome.events}/{outcome.scored}", style="dim")
     return text
+
+
+def _outcomes(group: GroupSummary) -> Text:
+    # A harmful category shows its attack success rate, a benign one its
+    # over-refusal rate; mixed groups (overall, attacks) show both.
+    parts = []
+    if group.harmful_attempts:
+        parts.append(_outcome(group.attack_success, prefix="ASR", style="bold red"))
+    if group.benign_attempts:
+        parts.append(_outcome(group.over_refusal, prefix="over", style="bold yellow"))
+    return Text("\n").join(parts) if parts else Text("–", style="dim")
 
 
 def _errors(group: GroupSummary) -> Text:
@@ -41,24 +54,24 @@ def _errors(group: GroupSummary) -> Text:
 
 
 def _table(title: str, groups: Sequence[GroupSummary], overall: GroupSummary | None) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", show_footer=False)
-    table.add_column("group", style="bold")
-    table.add_column("attempts", justify="right")
-    table.add_column("refusal rate [95% CI]", justify="left")
-    table.add_column("attack success", justify="left")
-    table.add_column("over-refusal", justify="left")
-    table.add_column("errors", justify="left")
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", pad_edge=False
+    )
+    table.add_column("group", style="bold", overflow="fold", min_width=8)
+    table.add_column("n", justify="right", no_wrap=True)
+    table.add_column("refusal [95% CI]", no_wrap=True)
+    table.add_column("ASR / over-refusal", no_wrap=True)
+    table.add_column("errors", overflow="fold")
     rows = list(groups) + ([overall] if overall is not None else [])
     for index, group in enumerate(rows):
         is_overall = overall is not None and index == len(rows) - 1
         table.add_row(
-            group.name if not is_overall else "overall",
+            "overall" if is_overall else group.name,
             str(group.attempts),
             _rate(group.refusal_rate),
-            _outcome(group.attack_success, style="bold red"),
-            _outcome(group.over_refusal, style="bold yellow"),
+            _outcomes(group),
             _errors(group),
-            end_section=index == len(rows) - 2 and overall is not None,
+            end_section=overall is not None and index == len(rows) - 2,
             style="bold" if is_overall else None,
         )
     return table
@@ -85,7 +98,7 @@ def _headline(summary: RunSummary) -> Text:
         text.append(_rate(outcome.rate))
         if outcome.clustered is not None:
             text.append(
-                f"  clustered [{outcome.clustered.low * 100:.1f}, "
+                f"  by behaviour [{outcome.clustered.low * 100:.1f}–"
                 f"{outcome.clustered.high * 100:.1f}]",
                 style="dim",
             )
@@ -93,6 +106,10 @@ def _headline(summary: RunSummary) -> Text:
     text.append("refusal accuracy: ")
     text.append(_rate(overall.accuracy))
     return text
+
+
+def _engine_line(stats: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" if v != "yes" else k for k, v in engine_items(stats))
 
 
 def print_summary(summary: RunSummary, console: Console) -> None:
@@ -106,13 +123,7 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         parts.append(_table("By attack", summary.by_attack, None))
     if len(summary.by_benign_type) > 1:
         parts.append(_table("Benign prompts by type", summary.by_benign_type, None))
-    engine = summary.engine_stats
+    engine = _engine_line(summary.engine_stats)
     if engine:
-        shown = ", ".join(
-            f"{key} {value}"
-            for key, value in engine.items()
-            if isinstance(value, int | float | bool) and not isinstance(value, dict)
-        )
-        if shown:
-            parts.append(Text(f"engine: {shown}", style="dim"))
+        parts.append(Text(f"engine: {engine}", style="dim"))
     console.print(Group(*parts))  # type: ignore[arg-type]
