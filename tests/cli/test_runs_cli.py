@@ -151,3 +151,16 @@ def test_bad_sql_exits_2(runs_dir):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith("error: query failed: Binder Error")
+
+
+def test_config_summary_reads_target_specs_and_lists():
+    from redline.cli.runs import config_summary
+
+    config = {
+        "target": {"kind": "openai", "model": "stub", "base_url": "http://x"},
+        "suites": ["demo", "harmful"],
+        "epochs": 2,
+        "config_hash": "abc",
+    }
+    assert config_summary(config) == "target=openai:stub suites=demo,harmful epochs=2"
+    assert config_summary({"a": 1, "b": {"c": 2}}) == "a=1"

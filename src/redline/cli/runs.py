@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -58,12 +59,21 @@ def _cell(value: Any) -> str:
     return _short(str(value), 80)
 
 
+def _brief(value: Any) -> str:
+    # A target spec reads best as kind:model; lists as comma-separated names.
+    if isinstance(value, dict) and "kind" in value:
+        return ":".join(str(value[k]) for k in ("kind", "model") if value.get(k))
+    if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+        return ",".join(str(v) for v in value)
+    return _short(value, 30)
+
+
 def config_summary(config: dict[str, Any]) -> str:
     """A one-line ``key=value`` digest of a run config."""
     keys = [k for k in _SUMMARY_KEYS if k in config and k != "config_hash"]
     if not keys:
         keys = [k for k, v in config.items() if not isinstance(v, dict | list)][:4]
-    return " ".join(f"{k}={_short(config[k], 30)}" for k in keys)
+    return " ".join(f"{k}={_brief(config[k])}" for k in keys)
 
 
 def list_runs(runs_dir: RunsDirOption = None, as_json: JsonOption = False) -> None:
@@ -79,17 +89,19 @@ def list_runs(runs_dir: RunsDirOption = None, as_json: JsonOption = False) -> No
     if not infos:
         console.print(f"no runs in {store.root}")
         return
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    for name in ("status", "created", "attempts", "errors", "config"):
-        table.add_column(name)
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in ("id", "status", "created", "attempts"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("config", overflow="fold")
     for info in infos:
+        attempts = str(info.counts.get("attempts", "-"))
+        if info.counts.get("errors"):
+            attempts += f" ({info.counts['errors']} err)"
         table.add_row(
             info.id,
             info.status,
-            info.created_at[:19].replace("T", " "),
-            str(info.counts.get("attempts", "")),
-            str(info.counts.get("errors", "")),
+            info.created_at[:16].replace("T", " "),
+            attempts,
             config_summary(info.config),
         )
     console.print(table)
