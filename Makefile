@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/redline scan --suite demo --report runs/demo-report.html
+	$(VENV)/bin/redline scan --suite demo --max-new-tokens 128 --report runs/demo-report.html
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 import redline
 from redline.campaign.config import Campaign
 from redline.core import Attempt, Behavior, ConfigError, Message, RunInfo, attempt_id, content_hash
-from redline.data import dataset_hash, load_prompts, load_suite
+from redline.data import dataset_hash, load_dataset, load_suite
 from redline.engine import (
     Budget,
     DryRunEstimate,
@@ -52,7 +52,7 @@ def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str
         sources[f"suite:{suite}"] = dataset_hash(loaded)
         behaviors.extend(loaded)
     for path in campaign.prompts:
-        loaded = load_prompts(path)
+        loaded = load_dataset(path)
         sources[f"file:{path}"] = dataset_hash(loaded)
         behaviors.extend(loaded)
     if not behaviors:
