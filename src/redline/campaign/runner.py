@@ -187,6 +187,9 @@ async def run_campaign(
         done = handle.completed_attempt_ids()
         pending = [job for job in jobs if job.attempt.id not in done]
         handle.update(status="running")
+        cache = (
+            ResponseCache(store.root / ".cache" / "responses.sqlite") if campaign.cache else None
+        )
         executor = Executor(
             target,
             concurrency=campaign.concurrency,
@@ -194,14 +197,11 @@ async def run_campaign(
             tokens_per_minute=campaign.tokens_per_minute,
             timeout=campaign.timeout,
             max_retries=campaign.max_retries,
-            cache=ResponseCache(store.root / ".cache" / "responses.sqlite")
-            if campaign.cache
-            else None,
+            cache=cache,
             budget=Budget(max_requests=campaign.max_requests, max_tokens=campaign.max_tokens),
             progress=make_progress(len(pending), enabled=progress),
         )
-        if handle_sigint:
-            install_sigint_handler(executor)
+        remove_sigint_handler = install_sigint_handler(executor) if handle_sigint else None
 
         def record(attempt: Attempt) -> None:
             handle.append_attempt(attempt)
@@ -215,6 +215,10 @@ async def run_campaign(
             handle.update(status="failed")
             raise
         finally:
+            if remove_sigint_handler is not None:
+                remove_sigint_handler()
+            if cache is not None:
+                cache.close()
             await target.aclose()
         return _finish(handle, campaign, stats, skipped_done=len(jobs) - len(pending))
     finally:
@@ -228,13 +232,14 @@ def _finish(
     scores = handle.read_scores()
     unfinished = stats.interrupted or stats.budget_exhausted
     status = "interrupted" if unfinished else "completed"
-    summary = summarize_run(handle.info, attempts, scores)
     counts = {
         "attempts": len(attempts),
         "errors": sum(1 for a in attempts if a.error is not None),
         "scores": len(scores),
     }
     handle.update(status=status, counts=counts, engine_stats=stats.model_dump(mode="json"))
+    # Summarised after the update so the report shows the final status and engine stats.
+    summary = summarize_run(handle.info, attempts, scores)
     report_path = campaign.report or handle.path / "report.html"
     render_html(
         info=handle.info, summary=summary, attempts=attempts, scores=scores, path=report_path
