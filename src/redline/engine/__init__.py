@@ -5,8 +5,10 @@ from redline.engine.budget import Budget
 from redline.engine.cache import ResponseCache, cache_key
 from redline.engine.executor import Executor, OnResult
 from redline.engine.job import (
+    Driver,
     DryRunEstimate,
     Job,
+    Send,
     estimate,
     estimate_prompt_tokens,
     estimate_request_tokens,
@@ -18,6 +20,7 @@ from redline.engine.stats import EngineStats
 
 __all__ = [
     "Budget",
+    "Driver",
     "DryRunEstimate",
     "EngineStats",
     "Executor",
@@ -27,6 +30,7 @@ __all__ = [
     "ProgressLike",
     "ResponseCache",
     "RunProgress",
+    "Send",
     "TokenBucket",
     "backoff_delay",
     "cache_key",

@@ -15,14 +15,17 @@ from redline.core import (
     AttemptError,
     Completion,
     ConfigError,
+    GenerationParams,
+    Message,
     TargetAuthError,
     TargetError,
     TargetTimeoutError,
+    Usage,
 )
 from redline.engine.backoff import backoff_delay
 from redline.engine.budget import Budget
 from redline.engine.cache import ResponseCache, cache_key
-from redline.engine.job import Job, estimate_request_tokens
+from redline.engine.job import Job, Send, estimate_request_tokens
 from redline.engine.progress import ProgressLike
 from redline.engine.rate_limit import TokenBucket
 from redline.engine.stats import EngineStats
@@ -225,6 +228,8 @@ class Executor:
             self.progress.advance(error=error is not None)
 
     async def _execute(self, job: Job) -> Attempt | None:
+        if job.driver is not None:
+            return await self._drive(job)
         attempt = job.attempt
         key = None
         if self.cache is not None:
@@ -284,6 +289,80 @@ class Executor:
                 # is not recorded and a resumed run will send it again.
                 return None
 
+    async def _drive(self, job: Job) -> Attempt | None:
+        """Run a multi-turn job: every target call goes through :meth:`_send_for_driver`."""
+        usage = {"prompt": 0, "completion": 0, "retries": 0}
+        send = self._send_for_driver(job, usage)
+        started = time.perf_counter()
+        try:
+            attempt = await job.driver(job, send)  # type: ignore[misc]
+        except _DriverStopped:
+            return None  # the driver's own state file lets a resumed run continue
+        except TargetError as exc:
+            return _with_error(job.attempt, exc, usage["retries"])
+        spent = Usage(prompt_tokens=usage["prompt"], completion_tokens=usage["completion"])
+        return attempt.model_copy(
+            update={
+                "usage": spent,
+                "latency_s": time.perf_counter() - started,
+                "retries": usage["retries"],
+            }
+        )
+
+    def _send_for_driver(self, job: Job, usage: dict[str, int]) -> Send:
+        async def send(messages: list[Message], params: GenerationParams) -> Completion:
+            key = None
+            if self.cache is not None:
+                key = cache_key(
+                    self.target.name, messages, params, job.attempt.epoch, job.attempt.seed
+                )
+                hit = self.cache.get(key)
+                if hit is not None:
+                    self._stats.cache_hits += 1
+                    return hit
+            estimated = estimate_request_tokens(messages, params)
+            retries = 0
+            while True:
+                if not await self._pass_rate_limits(estimated):
+                    raise _DriverStopped
+                if self.budget is not None and not self.budget.try_spend(estimated):
+                    self._stats.budget_exhausted = True
+                    self._halt()
+                    raise _DriverStopped
+                self._stats.requests_sent += 1
+                try:
+                    async with asyncio.timeout(self.timeout):
+                        completion = await self.target.generate(messages, params)
+                except TimeoutError:
+                    error: TargetError = TargetTimeoutError(f"no response within {self.timeout:g}s")
+                except TargetError as exc:
+                    error = exc
+                except Exception as exc:
+                    self._settle(estimated, 0)
+                    raise TargetError(f"{type(exc).__name__}: {exc}") from exc
+                else:
+                    self._settle(estimated, completion.usage.total_tokens)
+                    usage["prompt"] += completion.usage.prompt_tokens
+                    usage["completion"] += completion.usage.completion_tokens
+                    if key is not None and self.cache is not None:
+                        self.cache.put(key, completion)
+                    return completion
+                self._settle(estimated, 0)
+                if isinstance(error, TargetAuthError):
+                    if self._auth_error is None:
+                        self._auth_error = error
+                    self._halt()
+                    raise error
+                if not error.retryable or retries >= self.max_retries or self._stopping:
+                    raise error
+                retries += 1
+                usage["retries"] += 1
+                self._stats.retries += 1
+                if await self._sleep_unless_stopped(self._retry_wait(error, retries)):
+                    raise _DriverStopped
+
+        return send
+
     async def _pass_rate_limits(self, estimated: int) -> bool:
         stop = self._stop_event
         if self._rpm is not None and not await self._rpm.acquire(1, stop=stop):
@@ -311,6 +390,10 @@ class Executor:
             self.budget.settle(estimated, actual)
         if self._tpm is not None:
             self._tpm.adjust(actual - estimated)
+
+
+class _DriverStopped(Exception):
+    """The run stopped while a driver waited to send: the job is left unrecorded."""
 
 
 def _call_optional(obj: object, method: str) -> None:

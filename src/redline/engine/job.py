@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from redline.core import Attempt, GenerationParams, Message
+from redline.core import Attempt, Completion, GenerationParams, Message
+
+# A driver's way to call the target: through the executor's rate limits, budget,
+# retries, timeout and cache. Raises the TargetError the last try ended with.
+Send = Callable[[list[Message], GenerationParams], Awaitable[Completion]]
+# A multi-turn job's execution: calls ``send`` as often as it needs and returns
+# the finished attempt (final messages and response, or an error of its own).
+Driver = Callable[["Job", Send], Awaitable[Attempt]]
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One attempt to send: ``attempt`` has its messages set and no response yet."""
+    """One attempt to send: ``attempt`` has its messages set and no response yet.
+
+    A job with a ``driver`` is a multi-turn conversation: the executor hands the
+    driver a ``send`` function instead of sending ``attempt.messages`` once.
+    """
 
     attempt: Attempt
     params: GenerationParams
+    driver: Driver | None = None
 
 
 def estimate_prompt_tokens(messages: list[Message]) -> int:
