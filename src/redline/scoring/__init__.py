@@ -1,6 +1,7 @@
 """Scorers: decide what a response means (refused, complied, leaked...)."""
 
 from redline.scoring.base import SCORERS, Scorer
+from redline.scoring.canary import CanaryScorer, find_canary, find_exfiltration
 from redline.scoring.refusal import (
     FULL_COMPLIANCE,
     FULL_REFUSAL,
@@ -21,8 +22,11 @@ __all__ = [
     "FULL_REFUSAL",
     "PARTIAL_REFUSAL",
     "SCORERS",
+    "CanaryScorer",
     "RefusalScorer",
     "Scorer",
     "build_scorer",
     "classify_refusal",
+    "find_canary",
+    "find_exfiltration",
 ]
