@@ -84,6 +84,16 @@ class Usage(BaseModel):
         return self.prompt_tokens + self.completion_tokens
 
 
+class TokenLogprob(BaseModel):
+    """One generated token's log-probability and the most likely alternatives
+    (``top_logprobs``: token -> log-probability), where the server returns them."""
+
+    model_config = ConfigDict(extra="forbid")
+    token: str
+    logprob: float
+    top_logprobs: dict[str, float] = Field(default_factory=dict)
+
+
 class Completion(BaseModel):
     """What a target returned for one request."""
 
@@ -93,6 +103,8 @@ class Completion(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     model: str | None = None
     tool_calls: list[ToolCall] | None = None
+    # Set only when the request asked for them (guard models read P(unsafe) here).
+    logprobs: list[TokenLogprob] | None = None
 
 
 class GenerationParams(BaseModel):
@@ -184,6 +196,8 @@ class Score(Record):
     label: Label
     value: float = Field(ge=0.0, le=1.0)
     rationale: str = ""
+    # What an LLM judge answered, verbatim (None for scorers without a judge).
+    raw_output: str | None = None
     created_at: str = Field(default_factory=utc_now)
 
 

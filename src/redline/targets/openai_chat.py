@@ -16,6 +16,7 @@ from redline.core import (
     GenerationParams,
     Message,
     TargetResponseError,
+    TokenLogprob,
     ToolCall,
     Usage,
 )
@@ -67,6 +68,28 @@ def parse_tool_calls(raw: Any) -> list[ToolCall] | None:
             )
         )
     return calls
+
+
+def parse_logprobs(raw: Any) -> list[TokenLogprob] | None:
+    """``choices[0].logprobs.content`` (present when the request set ``logprobs``)."""
+    content = raw.get("content") if isinstance(raw, dict) else None
+    if not isinstance(content, list):
+        return None
+    tokens = []
+    for item in content:
+        if not isinstance(item, dict) or not isinstance(item.get("logprob"), int | float):
+            continue
+        top = {
+            str(alt.get("token", "")): float(alt["logprob"])
+            for alt in item.get("top_logprobs") or ()
+            if isinstance(alt, dict) and isinstance(alt.get("logprob"), int | float)
+        }
+        tokens.append(
+            TokenLogprob(
+                token=str(item.get("token", "")), logprob=item["logprob"], top_logprobs=top
+            )
+        )
+    return tokens
 
 
 @TARGETS.register("openai")
@@ -184,6 +207,7 @@ class OpenAITarget:
             ),
             model=data.get("model"),
             tool_calls=parse_tool_calls(message.get("tool_calls")),
+            logprobs=parse_logprobs(choice.get("logprobs")),
         )
 
     async def aclose(self) -> None:
