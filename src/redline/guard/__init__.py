@@ -16,11 +16,13 @@ from redline.guard import (  # noqa: F401  (imported to register the built-in sc
     injection,
     invisible_text,
     jailbreak,
+    model_backed,
     pii,
     prompt_leak,
     refusal,
     secret_leaks,
 )
+from redline.guard.cascade import CascadeOutcome, CascadePolicy
 from redline.guard.pipeline import Guard, redaction_spans
 from redline.guard.policy import (
     Action,
@@ -45,6 +47,8 @@ from redline.guard.verdict import Finding, Verdict
 __all__ = [
     "SCANNERS",
     "Action",
+    "CascadeOutcome",
+    "CascadePolicy",
     "Finding",
     "Guard",
     "Policy",

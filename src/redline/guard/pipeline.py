@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from redline.core import ConfigError, Message
+from redline.guard.cascade import Cascade, CascadeDecision
 from redline.guard.deny_patterns import DenyPatternScanner
 from redline.guard.policy import (
     ACTION_RANK,
@@ -163,6 +164,9 @@ class Guard:
         self.policy = policy
         self._scanners: list[ActiveScanner] = []
         self.skipped: dict[str, str] = {}
+        self._cascade: Cascade | None = None
+        cascade_model = policy.cascade.model if policy.cascade else None
+        model_entry: ActiveScanner | None = None
         for name, config in policy.scanners.items():
             if not config.enabled:
                 continue
@@ -178,15 +182,20 @@ class Guard:
                 logger.info("guard: scanner %r runs on rules alone: %s", name, status)
             sides = frozenset(config.sides) if config.sides else frozenset(scanner.sides)
             on_error = config.on_error or policy.on_error
-            self._scanners.append(
-                ActiveScanner(
-                    name=name,
-                    scanner=scanner,
-                    sides=sides,
-                    fail_closed=on_error == "fail_closed",
-                    rules=_build_rules(name, scanner, config, policy),
-                )
+            entry = ActiveScanner(
+                name=name,
+                scanner=scanner,
+                sides=sides,
+                fail_closed=on_error == "fail_closed",
+                rules=_build_rules(name, scanner, config, policy),
             )
+            if name == cascade_model:
+                # The cascade's model runs only on what the CPU scanners are unsure about.
+                model_entry = entry
+                continue
+            self._scanners.append(entry)
+        if policy.cascade is not None:
+            self._cascade = _build_cascade(policy, model_entry)
         for side in SIDES:
             deny = DenyPatternScanner(policy.patterns.deny, side=side)
             if deny.categories:
@@ -217,6 +226,19 @@ class Guard:
 
     def scanner_names(self, side: Side) -> list[str]:
         return [s.name for s in self._scanners if side in s.sides]
+
+    @property
+    def cascade(self) -> Cascade | None:
+        """The policy's cascade (``cascade.requests`` counts model calls), if any."""
+        return self._cascade
+
+    def close(self) -> None:
+        """Release what scanners hold open (a guard model's connections and loop)."""
+        entries = [*self._scanners, *([self._cascade.model] if self._cascade else [])]
+        for item in entries:
+            close = getattr(item.scanner, "close", None)
+            if callable(close):
+                close()
 
     # ---- public checks -------------------------------------------------------------
 
@@ -273,7 +295,14 @@ class Guard:
         verdicts = []
         for index, text in enumerate(texts):
             results = {item.name: per_scanner[item.name][index] for item in active}
-            verdict = self._decide(text, side, active, results, truncated=False, chunks=1)
+            decision = None
+            if self._cascade is not None and side in self._cascade.sides:
+                # Each text gets the budget less its share of the batch's CPU time.
+                text_started = time.perf_counter() - each_ms / 1000
+                decision = self._cascade.review(
+                    text, contexts[index], active, results, text_started
+                )
+            verdict = self._decide_with(text, side, active, results, decision, 1, False)
             verdict.latency_ms = each_ms
             verdict.scanner_latency_ms = latencies
             verdicts.append(verdict)
@@ -281,10 +310,25 @@ class Guard:
 
     # ---- internals -----------------------------------------------------------------
 
+    def _remote(self, side: Side) -> bool:
+        return any(getattr(s.scanner, "remote", False) for s in self._scanners if side in s.sides)
+
     async def _acheck(self, text: str, context: ScanContext, side: Side) -> Verdict:
-        if len(text) > THREAD_OFFLOAD_CHARS:
-            return await asyncio.to_thread(self._check, text, context, side)
-        return self._check(text, context, side)
+        offload = len(text) > THREAD_OFFLOAD_CHARS or self._remote(side)
+        if self._cascade is None or side not in self._cascade.sides:
+            if offload:
+                return await asyncio.to_thread(self._check, text, context, side)
+            return self._check(text, context, side)
+        # The CPU pass runs here (or in a thread when big); the guard model is awaited,
+        # so a slow model holds no thread and no event loop.
+        if offload:
+            scan = await asyncio.to_thread(self._scan_all, text, context, side)
+        else:
+            scan = self._scan_all(text, context, side)
+        decision = await self._cascade.areview(
+            scan.scanned, context, scan.active, scan.results, scan.started
+        )
+        return self._finish(text, side, scan, decision)
 
     def _prepare(self, text: str) -> tuple[list[tuple[int, str]], str, bool]:
         limits = self.policy.limits
@@ -310,6 +354,58 @@ class Guard:
         return result, (time.perf_counter() - t0) * 1000
 
     def _check(self, text: str, context: ScanContext, side: Side) -> Verdict:
+        scan = self._scan_all(text, context, side)
+        decision = None
+        if self._cascade is not None and side in self._cascade.sides:
+            decision = self._cascade.review(
+                scan.scanned, context, scan.active, scan.results, scan.started
+            )
+        return self._finish(text, side, scan, decision)
+
+    def _finish(
+        self, text: str, side: Side, scan: _ScanPass, decision: CascadeDecision | None
+    ) -> Verdict:
+        verdict = self._decide_with(
+            scan.scanned, side, scan.active, scan.results, decision, scan.chunks, scan.truncated
+        )
+        verdict.chars = len(text)
+        verdict.scanner_latency_ms = scan.latencies
+        if decision is not None and decision.report.model_ms is not None and self._cascade:
+            verdict.scanner_latency_ms[self._cascade.model.name] = decision.report.model_ms
+        verdict.latency_ms = round((time.perf_counter() - scan.started) * 1000, 4)
+        return verdict
+
+    def _decide_with(
+        self,
+        text: str,
+        side: Side,
+        active: list[ActiveScanner],
+        results: dict[str, ScanResult | Exception],
+        decision: CascadeDecision | None,
+        chunks: int,
+        truncated: bool,
+    ) -> Verdict:
+        """``_decide`` with the cascade's answer folded in (when there is one)."""
+        cleared: frozenset[tuple[str, str]] = frozenset()
+        if decision is not None and decision.model_result is not None and self._cascade:
+            model = self._cascade.model
+            active = [*active, model]
+            results = {**results, model.name: decision.model_result}
+            cleared = decision.cleared
+        verdict = self._decide(
+            text, side, active, results, truncated=truncated, chunks=chunks, cleared=cleared
+        )
+        if decision is not None:
+            verdict.cascade = decision.report
+            report = decision.report
+            if report.outcome != "confident":
+                verdict.reasons.append(
+                    f"cascade: {report.outcome} ({', '.join(report.uncertain)})"
+                    + (f": {report.detail}" if report.detail else "")
+                )
+        return verdict
+
+    def _scan_all(self, text: str, context: ScanContext, side: Side) -> _ScanPass:
         started = time.perf_counter()
         pieces, scanned, truncated = self._prepare(text)
         active = [s for s in self._scanners if side in s.sides]
@@ -329,13 +425,15 @@ class Guard:
                 parts.append((offset, result))
             results[item.name] = failure if failure is not None else _merge(parts)
             latencies[item.name] = round(spent, 4)
-        verdict = self._decide(
-            scanned, side, active, results, truncated=truncated, chunks=len(pieces)
+        return _ScanPass(
+            started=started,
+            scanned=scanned,
+            truncated=truncated,
+            chunks=len(pieces),
+            active=active,
+            results=results,
+            latencies=latencies,
         )
-        verdict.chars = len(text)
-        verdict.scanner_latency_ms = latencies
-        verdict.latency_ms = round((time.perf_counter() - started) * 1000, 4)
-        return verdict
 
     def _allowed_ranges(self, text: str, side: Side) -> list[tuple[int, int]]:
         ranges = []
@@ -353,6 +451,7 @@ class Guard:
         *,
         truncated: bool,
         chunks: int,
+        cleared: frozenset[tuple[str, str]] = frozenset(),
     ) -> Verdict:
         allowed = self._allowed_ranges(text, side) if self._allow else []
         scores: dict[str, dict[str, float]] = {}
@@ -377,6 +476,8 @@ class Guard:
                 rule = item.rules.get(category)
                 if rule is None or rule.action == "allow" or score < rule.threshold:
                     continue
+                if (item.name, category) in cleared:
+                    continue  # unsure here, and the cascade's guard model had the last word
                 spans = [s for s in result.spans if s.category == category]
                 if allowed and spans:
                     spans = [s for s in spans if not _inside_any(s, allowed)]
@@ -415,6 +516,47 @@ class Guard:
         if action == "redact":
             verdict.redacted_text = apply_redactions(text, redact_spans, replacement=redaction_text)
         return verdict
+
+
+@dataclass(slots=True)
+class _ScanPass:
+    """The CPU scanners' results for one text, before the verdict is made."""
+
+    started: float
+    scanned: str
+    truncated: bool
+    chunks: int
+    active: list[ActiveScanner]
+    results: dict[str, ScanResult | Exception]
+    latencies: dict[str, float]
+
+
+def _build_cascade(policy: Policy, model: ActiveScanner | None) -> Cascade:
+    config = policy.cascade
+    assert config is not None
+    where = policy.where("cascade", "model")
+    if config.model not in policy.scanners:
+        raise ConfigError(
+            f"{where}: {config.model!r} is not configured under scanners; add "
+            f"scanners.{config.model} (scanner guard_model with format and target options)"
+        )
+    if model is None:
+        raise ConfigError(f"{where}: scanner {config.model!r} is disabled")
+    if not hasattr(model.scanner, "scan_within"):
+        raise ConfigError(
+            f"{where}: scanner {config.model!r} is not a model-backed scanner (use guard_model)"
+        )
+    names = [n for n, c in policy.scanners.items() if c.enabled and n != config.model]
+    routed = config.scanners if config.scanners is not None else names
+    for index, name in enumerate(routed):
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{policy.where('cascade', 'scanners', index)}: {name!r} is not an enabled "
+                f"scanner of this policy.{hint}"
+            )
+    return Cascade(config=config, model=model, routed=frozenset(routed))
 
 
 def redaction_text(span: Span) -> str:

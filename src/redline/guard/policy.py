@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from redline.core import ConfigError
+from redline.guard.cascade import CascadePolicy
 from redline.guard.scanner import Side
 
 Action = Literal["allow", "flag", "redact", "block"]
@@ -93,6 +94,8 @@ class Policy(_Strict):
     limits: LimitsPolicy = Field(default_factory=LimitsPolicy)
     scanners: dict[str, ScannerPolicy] = Field(default_factory=dict)
     patterns: PatternPolicy = Field(default_factory=PatternPolicy)
+    # Optional: send what the CPU scanners are unsure about to a guard model.
+    cascade: CascadePolicy | None = None
 
     # Where each field came from, for error messages raised after validation.
     _source: str = PrivateAttr(default="<policy>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from redline.core import Message
+from redline.guard.cascade import CascadeOutcome
 from redline.guard.policy import Action
 from redline.guard.scanner import Side
 
@@ -46,6 +47,8 @@ class Verdict(BaseModel):
     chars: int = 0
     latency_ms: float = 0.0
     scanner_latency_ms: dict[str, float] = Field(default_factory=dict)
+    # Set when the policy has a cascade: whether the guard model was asked and why not.
+    cascade: CascadeOutcome | None = None
 
     @property
     def blocked(self) -> bool:
