@@ -6,6 +6,7 @@
 """
 
 from redline.report.html import render_html
+from redline.report.queries import QueriesToSuccess, queries_to_success
 from redline.report.summary import (
     FULL_COMPLIANCE,
     FULL_REFUSAL,
@@ -24,9 +25,11 @@ __all__ = [
     "PARTIAL_REFUSAL",
     "GroupSummary",
     "OutcomeRate",
+    "QueriesToSuccess",
     "RunSummary",
     "benign_type",
     "print_summary",
+    "queries_to_success",
     "render_html",
     "summarize_run",
 ]
