@@ -24,7 +24,7 @@ from redline.engine import (
     make_progress,
 )
 from redline.report import RunSummary, render_html, summarize_run
-from redline.scoring import Scorer, build_scorer
+from redline.scoring import Scorer, build_scorer, score_async
 from redline.store import RunHandle, RunStore, new_run_id
 from redline.targets import build_target
 
@@ -203,11 +203,12 @@ async def run_campaign(
         )
         remove_sigint_handler = install_sigint_handler(executor) if handle_sigint else None
 
-        def record(attempt: Attempt) -> None:
+        async def record(attempt: Attempt) -> None:
             handle.append_attempt(attempt)
             if attempt.error is None and attempt.response is not None:
                 for scorer in scorers:
-                    handle.append_score(scorer.score(attempt))
+                    # LLM judges score with `ascore`, off the event loop's critical path.
+                    handle.append_score(await score_async(scorer, attempt))
 
         try:
             stats = await executor.run(pending, record, total=len(pending))

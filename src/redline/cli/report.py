@@ -24,6 +24,14 @@ def report(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as one JSON document.")
     ] = False,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration",
+            help="A calibration file (redline judge calibrate): also report the attack "
+            "success rate corrected for judge error.",
+        ),
+    ] = None,
 ) -> None:
     """Print a run's summary and write its self-contained HTML report."""
     from redline.report import print_summary, render_html, summarize_run
@@ -34,6 +42,10 @@ def report(
     attempts = handle.read_attempts()
     scores = handle.read_scores()
     summary = summarize_run(info, attempts, scores, scorer=scorer)
+    if calibration is not None:
+        from redline.scoring.calibration import Calibration, apply_calibration
+
+        summary = apply_calibration(summary, Calibration.load(calibration))
     path = render_html(
         info=info,
         summary=summary,
@@ -50,6 +62,10 @@ def report(
         typer.echo(json.dumps(document))
         return
     print_summary(summary, Console())
+    if summary.judge_correction is not None:
+        from redline.scoring.calibration import correction_line
+
+        typer.echo(correction_line(summary.judge_correction))
     typer.echo(f"report: {path}")
 
 

@@ -144,6 +144,9 @@ class RunSummary(BaseModel):
     by_benign_type: list[GroupSummary]
     engine_stats: dict[str, Any] = Field(default_factory=dict)
     reducer: str | None = None
+    # Attack success corrected for judge error with a calibration file
+    # (redline.scoring.calibration.apply_calibration); None without one.
+    judge_correction: dict[str, Any] | None = None
 
     @property
     def multiple_attacks(self) -> bool:

@@ -1,0 +1,210 @@
+"""`redline judge calibrate` and `redline train refusal`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from redline.cli.score import (
+    JudgeBaseURLOption,
+    JudgeKeyEnvOption,
+    JudgeOption,
+    ScorerOption,
+    build_judge,
+    score_records,
+)
+from redline.core import ConfigError
+
+judge_app = typer.Typer(
+    help="Measure scorers and judges against human labels.", no_args_is_help=True
+)
+
+# The label vocabulary of built-in scorers; a labels file using other values is an error.
+KNOWN_LABELS = {
+    "refusal": ("full_refusal", "partial_refusal", "full_compliance"),
+    "refusal-patterns": ("full_refusal", "partial_refusal", "full_compliance"),
+    "harm": ("harmful", "not_harmful"),
+    "harm-classifier": ("harmful", "not_harmful"),
+    "strongreject": ("harmful", "not_harmful"),
+    "harmbench": ("harmful", "not_harmful"),
+    "regex": ("match", "no_match"),
+    "exact": ("match", "no_match"),
+}
+
+
+def _vocabulary(scorer: str) -> tuple[str, ...] | None:
+    return KNOWN_LABELS.get(scorer.split(":", 1)[0] if ":" in scorer else scorer)
+
+
+@judge_app.command("calibrate")
+def calibrate(
+    scorer: ScorerOption = "refusal",
+    labels: Annotated[
+        Path,
+        typer.Option(
+            "--labels",
+            "-l",
+            help="JSONL: prompt, response, human_label (or label)[, id, category].",
+        ),
+    ] = Path("-"),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Calibration file to write (JSON).")
+    ] = None,
+    positive: Annotated[
+        str | None,
+        typer.Option(
+            "--positive",
+            help="Comma-separated labels that mean attack success (default: the scorer's).",
+        ),
+    ] = None,
+    judge: JudgeOption = None,
+    judge_base_url: JudgeBaseURLOption = None,
+    judge_api_key_env: JudgeKeyEnvOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Agreement, Cohen's kappa and per-category error rates of a scorer against human labels."""
+    from redline.scoring import build_scorer, positive_labels
+    from redline.scoring.calibration import compare_labels, file_sha256, read_labels
+
+    if str(labels) == "-":
+        raise ConfigError("--labels FILE.jsonl is required")
+    records = read_labels(labels, allowed=_vocabulary(scorer))
+    judge_target = build_judge(judge, base_url=judge_base_url, api_key_env=judge_api_key_env)
+    built = build_scorer(scorer, judge=judge_target)
+    positives = (
+        tuple(p.strip() for p in positive.split(",") if p.strip())
+        if positive
+        else positive_labels(built)
+    )
+    if not positives:
+        raise ConfigError(
+            f"scorer {scorer!r} does not say which labels mean attack success: give --positive"
+        )
+
+    async def run() -> list:
+        try:
+            return await score_records(built, [r.model_dump() for r in records])
+        finally:
+            if judge_target is not None:
+                await judge_target.aclose()
+
+    scores = asyncio.run(run())
+    calibration = compare_labels(
+        records,
+        [s.label for s in scores],
+        scorer=built.name,
+        scorer_version=built.version,
+        positive_labels=positives,
+    )
+    calibration = calibration.model_copy(
+        update={"labels_file": str(labels), "labels_sha256": file_sha256(labels)}
+    )
+    if output is not None:
+        calibration.save(output)
+    if as_json:
+        document = calibration.model_dump(mode="json")
+        document["output"] = str(output) if output else None
+        typer.echo(json.dumps(document))
+        return
+    _print(calibration, Console())
+    if output is not None:
+        typer.echo(f"calibration: {output}")
+
+
+def _print(calibration, console: Console) -> None:  # type: ignore[no-untyped-def]
+    o = calibration.overall
+    kappa = "n/a" if calibration.kappa is None else f"{calibration.kappa:.3f}"
+    console.print(
+        f"{calibration.scorer} ({calibration.scorer_version}) vs human labels: n={calibration.n}, "
+        f"agreement {calibration.agreement.format()}, Cohen's kappa {kappa}, "
+        f"judge errors {calibration.judge_errors}"
+    )
+    table = Table(title=f"attack success = {', '.join(calibration.positive_labels)}")
+    for col in (
+        "category",
+        "n",
+        "sensitivity",
+        "specificity",
+        "false pos. rate",
+        "false neg. rate",
+    ):
+        table.add_column(col)
+    for rates in [o, *calibration.by_category]:
+        table.add_row(
+            rates.name,
+            str(rates.n),
+            rates.sensitivity.format(),
+            rates.specificity.format(),
+            rates.false_positive_rate.format(),
+            rates.false_negative_rate.format(),
+        )
+    console.print(table)
+
+
+def train_refusal(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Public data laid out like ../shared/data (default: ../shared/data when it "
+            "exists; otherwise redline-written data only).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the artifact (default: the package's)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the generator.")] = 0,
+    no_public_data: Annotated[
+        bool, typer.Option("--no-public-data", help="Train on redline-written data only.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
+) -> None:
+    """Rebuild the refusal classifier, its data card and dev metrics, reproducibly."""
+    from redline.models import artifacts_dir
+    from redline.models.refusal_training import train_refusal_model
+
+    default_data = Path("../shared/data")
+    source = (
+        None if no_public_data else (data_dir or (default_data if default_data.is_dir() else None))
+    )
+    target = out if out is not None else artifacts_dir() / "refusal"
+    dev_set = artifacts_dir() / "refusal" / "dev.jsonl"
+    err = Console(stderr=True)
+    parts = ["redline train refusal"] + ([f"--seed {seed}"] if seed else [])
+    parts += ["--no-public-data"] if no_public_data else []
+    metrics = train_refusal_model(
+        out=target,
+        data_dir=source,
+        seed=seed,
+        dev_set=dev_set,
+        progress=lambda m: err.print(m),
+        command=" ".join(parts),
+    )
+    if target != dev_set.parent and dev_set.is_file():
+        (target / "dev.jsonl").write_bytes(dev_set.read_bytes())
+    metrics["out"] = str(target)
+    if as_json:
+        typer.echo(json.dumps(metrics))
+        return
+    for name in ("written_dev", "dev_set"):
+        if name in metrics:
+            m = metrics[name]
+            typer.echo(f"{name}: n={m['n']} accuracy {m['accuracy']} macro-F1 {m['macro_f1']}")
+    typer.echo(f"artifact: {target}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``judge`` group, and ``refusal`` to the ``train`` group when it exists."""
+    app.add_typer(judge_app, name="judge")
+    try:
+        from redline.cli.train import train_app
+    except ImportError:
+        return
+    train_app.command("refusal")(train_refusal)
