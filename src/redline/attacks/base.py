@@ -145,6 +145,11 @@ class SingleTurnAttack:
         self.params = params if params is not None else self.Params()
         self.resources = resources or AttackResources()
 
+    @property
+    def produces_conversation(self) -> bool:
+        """True when ``convert`` returns messages (then it must end a chain)."""
+        return False
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.params!r})"
 

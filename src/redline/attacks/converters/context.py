@@ -53,6 +53,11 @@ class PrefixInjectionAttack(SingleTurnAttack):
     references = (_JAILBROKEN, "Zou et al. 2023, Universal and Transferable Adversarial Attacks")
     Params = PrefixParams
 
+    @property
+    def produces_conversation(self) -> bool:
+        assert isinstance(self.params, PrefixParams)
+        return self.params.mode == "prefill"
+
     def convert(self, prompt: str, *, rng: random.Random) -> ConvertedPrompt:
         assert isinstance(self.params, PrefixParams)
         prefix = self.params.prefix
@@ -92,6 +97,11 @@ class _FakeAuthority(SingleTurnAttack):
     Params = FakeSystemParams
     notice = ""
     inline_header = ""
+
+    @property
+    def produces_conversation(self) -> bool:
+        assert isinstance(self.params, FakeSystemParams)
+        return self.params.placement == "message"
 
     def convert(self, prompt: str, *, rng: random.Random) -> ConvertedPrompt:
         assert isinstance(self.params, FakeSystemParams)
@@ -172,6 +182,11 @@ class ManyShotAttack(SingleTurnAttack):
     description = "N fabricated dialogues where the assistant complies, then the request."
     references = ("Anil et al. 2024, Many-shot Jailbreaking",)
     Params = ManyShotParams
+
+    @property
+    def produces_conversation(self) -> bool:
+        assert isinstance(self.params, ManyShotParams)
+        return self.params.format == "conversation"
 
     def convert(self, prompt: str, *, rng: random.Random) -> ConvertedPrompt:
         assert isinstance(self.params, ManyShotParams)

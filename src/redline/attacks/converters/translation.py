@@ -37,6 +37,14 @@ class TranslationParams(AttackParams):
     )
 
 
+_REFUSAL_STARTS = ("i cannot", "i can't", "i can not", "i'm sorry", "i am sorry", "sorry", "as an ai")
+
+
+def is_refusal(text: str) -> bool:
+    """Whether the attacker model declined instead of translating."""
+    return text.strip().lower().startswith(_REFUSAL_STARTS)
+
+
 def clean_translation(text: str) -> str:
     """The translation without quotes or a 'Translation:' lead-in the model may add."""
     text = text.strip()
@@ -85,6 +93,8 @@ class TranslationAttack(SingleTurnAttack):
             translation = clean_translation(completion.text)
             if not translation:
                 problems.append("empty answer")
+            elif is_refusal(translation):
+                problems.append(f"attacker refused: {translation[:60]!r}")
             elif translation.lower() == prompt.strip().lower():
                 problems.append("answer repeated the request untranslated")
             else:
