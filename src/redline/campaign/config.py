@@ -7,11 +7,12 @@ flags; flags given on the command line override the file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from redline.core import GenerationParams, content_hash
+from redline.attacks.compose import AttackSpec, build_chain
+from redline.core import ConfigError, GenerationParams, content_hash
 from redline.targets.spec import TargetSpec
 
 # Settings that change how fast a campaign runs but not what it measures; they
@@ -30,6 +31,14 @@ _RUNTIME_FIELDS = {
 }
 
 
+def _chain_composes(value: str | AttackSpec) -> str | AttackSpec:
+    try:
+        build_chain(value)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
 class Campaign(BaseModel):
     """Everything a scan needs. Validated on load; unknown keys are errors."""
 
@@ -44,6 +53,13 @@ class Campaign(BaseModel):
     seed: int = 0
     generation: GenerationParams = Field(default_factory=GenerationParams)
     scorers: list[str] = Field(default_factory=lambda: ["refusal"])
+    # Attack chains ("base64+roleplay.fiction", or {chain, params}); none means plain prompts.
+    attacks: list[Annotated[str | AttackSpec, AfterValidator(_chain_composes)]] = Field(
+        default_factory=list
+    )
+    # Models that attacks use (translation, multi-turn attackers); default: the bundled model.
+    attacker: TargetSpec | None = None
+    judge: TargetSpec | None = None
     concurrency: int = Field(default=8, ge=1, le=4096)
     requests_per_minute: float | None = Field(default=None, gt=0)
     tokens_per_minute: float | None = Field(default=None, gt=0)

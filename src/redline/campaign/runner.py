@@ -9,6 +9,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 import redline
+from redline.attacks.base import AttackResources
+from redline.attacks.campaign_jobs import (
+    AttackPlan,
+    chains_for,
+    close_attack_resources,
+    open_attack_resources,
+    plan_attack_jobs,
+)
 from redline.campaign.config import Campaign
 from redline.core import Attempt, Behavior, ConfigError, Message, RunInfo, attempt_id, content_hash
 from redline.data import dataset_hash, load_dataset, load_suite
@@ -114,6 +122,21 @@ def build_jobs(
 def dry_run(campaign: Campaign) -> DryRunEstimate:
     """How many requests and tokens the campaign would send; sends nothing."""
     behaviors, _ = collect_behaviors(campaign)
+    if campaign.attacks:
+        plan = asyncio.run(
+            plan_attack_jobs(
+                behaviors,
+                chains_for(campaign.attacks),
+                run_id="dry-run",
+                target_name=campaign.target.display_name(),
+                epochs=campaign.epochs,
+                seed=campaign.seed,
+                generation=campaign.generation,
+                system_prompt=campaign.target.system_prompt,
+                convert_async=False,
+            )
+        )
+        return estimate(plan.pending)
     jobs = build_jobs(
         campaign, behaviors, run_id="dry-run", target_name=campaign.target.display_name()
     )
@@ -182,10 +205,25 @@ async def run_campaign(
     scorers: list[Scorer] = [build_scorer(name) for name in campaign.scorers]
     target = build_target(campaign.target, timeout=campaign.timeout)
     handle = _open_or_create(store, campaign, resume=resume, new_run=new_run, datasets=sources)
+    resources = AttackResources()
     try:
-        jobs = build_jobs(campaign, behaviors, run_id=handle.info.id, target_name=target.name)
         done = handle.completed_attempt_ids()
-        pending = [job for job in jobs if job.attempt.id not in done]
+        if campaign.attacks:
+            resources, plan = await _plan_attacks(
+                campaign,
+                behaviors,
+                run_id=handle.info.id,
+                target_name=target.name,
+                done=done,
+                state_dir=handle.path / "conversations",
+            )
+            for failed in plan.failed:
+                handle.append_attempt(failed)
+            jobs_total, pending = plan.total - len(plan.failed), plan.pending
+        else:
+            jobs = build_jobs(campaign, behaviors, run_id=handle.info.id, target_name=target.name)
+            pending = [job for job in jobs if job.attempt.id not in done]
+            jobs_total = len(jobs)
         handle.update(status="running")
         cache = (
             ResponseCache(store.root / ".cache" / "responses.sqlite") if campaign.cache else None
@@ -221,9 +259,41 @@ async def run_campaign(
             if cache is not None:
                 cache.close()
             await target.aclose()
-        return _finish(handle, campaign, stats, skipped_done=len(jobs) - len(pending))
+        return _finish(handle, campaign, stats, skipped_done=jobs_total - len(pending))
     finally:
+        await close_attack_resources(resources)
         handle.close()
+
+
+async def _plan_attacks(
+    campaign: Campaign,
+    behaviors: list[Behavior],
+    *,
+    run_id: str,
+    target_name: str,
+    done: set[str],
+    state_dir: Path | None,
+) -> tuple[AttackResources, AttackPlan]:
+    """Jobs for a campaign with ``attacks``: converted prompts and multi-turn drivers."""
+    resources = open_attack_resources(
+        attacker=campaign.attacker,
+        judge=campaign.judge,
+        chains=chains_for(campaign.attacks),
+        timeout=campaign.timeout,
+    )
+    plan = await plan_attack_jobs(
+        behaviors,
+        chains_for(campaign.attacks, resources=resources),
+        run_id=run_id,
+        target_name=target_name,
+        epochs=campaign.epochs,
+        seed=campaign.seed,
+        generation=campaign.generation,
+        system_prompt=campaign.target.system_prompt,
+        done=done,
+        state_dir=state_dir,
+    )
+    return resources, plan
 
 
 def _finish(

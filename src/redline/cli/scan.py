@@ -10,7 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from redline.attacks.compose import build_chains, parse_attack_option
 from redline.campaign import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
+from redline.cli.target_options import target_spec_from_options
 from redline.core import ConfigError
 from redline.report import print_summary
 from redline.store import RunStore, default_runs_dir
@@ -90,6 +92,29 @@ def scan(
     scorer: Annotated[
         list[str] | None, typer.Option("--scorer", help="Scorer to apply (repeatable).")
     ] = None,
+    attacks: Annotated[
+        str | None,
+        typer.Option(
+            "--attacks",
+            "-a",
+            help="Attack chains, comma-separated; '+' chains converters left to right "
+            "(e.g. none,base64,roleplay.fiction+rot13). See `redline attacks list`.",
+        ),
+    ] = None,
+    attacker: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker",
+            help="Target that attacks use as their model (same syntax as --target; "
+            "default: the bundled model).",
+        ),
+    ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge", help="Target that multi-turn attacks use as judge (same syntax as --target)."
+        ),
+    ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Requests in flight at once.")] = None,
     rpm: Annotated[float | None, typer.Option("--rpm", help="Requests per minute limit.")] = None,
     tpm: Annotated[float | None, typer.Option("--tpm", help="Tokens per minute limit.")] = None,
@@ -121,6 +146,9 @@ def scan(
     --new-run starts afresh. The last line printed is the run id.
     """
     store = RunStore(runs_dir or default_runs_dir())
+    if attacks is not None:
+        # Checked here so a bad chain reads as one line naming --attacks.
+        build_chains(list(parse_attack_option(attacks)), where="--attacks")
     if resume is not None and campaign_file is not None:
         raise ConfigError("give either a campaign file or --resume RUN_ID, not both")
     if resume is not None:
@@ -151,6 +179,9 @@ def scan(
         }
         or None,
         "scorers": scorer,
+        "attacks": parse_attack_option(attacks) if attacks is not None else None,
+        "attacker": target_spec_from_options(target=attacker).model_dump() if attacker else None,
+        "judge": target_spec_from_options(target=judge).model_dump() if judge else None,
         "concurrency": concurrency,
         "requests_per_minute": rpm,
         "tokens_per_minute": tpm,
