@@ -44,6 +44,8 @@ COMMAND_MODULES = (
     "stats",
     "score",
     "attacks",
+    "compare",
+    "gate",
 )
 
 
