@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -11,6 +12,26 @@ ModelMode = Literal["auto", "required", "off"]
 
 # Labels that mean "nothing found"; every other label is a category.
 NEGATIVE_LABELS = frozenset({"safe", "benign", "none", "negative", "clean", "ok", "0", "false"})
+# A head that already scores "any category" (the harm model's ``harmful``): it is the
+# combined score, rather than the maximum over per-category heads with their own cut-offs.
+COMBINED_LABELS = frozenset({"harmful", "unsafe", "any"})
+
+# The guard runs its classifiers one after another on the same text in the same
+# thread, and the shipped ones share one feature configuration: the last texts'
+# features are kept per thread so the three score one featurisation.
+_last_features = threading.local()
+
+
+def shared_features(classifier: Any, texts: Sequence[str]) -> Any:
+    """``classifier.featurize(texts)``, reused when the previous call in this thread
+    had the same feature configuration and texts."""
+    key = classifier.features
+    memo = getattr(_last_features, "memo", None)
+    if memo is not None and memo[0] == key and memo[1] == texts:
+        return memo[2]
+    features = classifier.featurize(texts)
+    _last_features.memo = (key, list(texts), features)
+    return features
 
 
 def load_model(name: str, mode: ModelMode) -> tuple[Any | None, str]:
@@ -41,17 +62,39 @@ class ClassifierScores:
         self.negative = next(
             (i for i, label in enumerate(self.labels) if label.lower() in NEGATIVE_LABELS), None
         )
-        self.categories = tuple(label for i, label in enumerate(self.labels) if i != self.negative)
+        self.combined_head = next(
+            (
+                i
+                for i, label in enumerate(self.labels)
+                if self.negative is None and (label.lower() in COMBINED_LABELS or label == combined)
+            ),
+            None,
+        )
+        skip = {self.negative, self.combined_head}
+        self.categories = tuple(label for i, label in enumerate(self.labels) if i not in skip)
         self.combined = combined
+        self._shares_features = all(
+            hasattr(classifier, attr)
+            for attr in ("features", "featurize", "predict_proba_features")
+        )
+
+    def _probabilities(self, texts: Sequence[str]) -> Any:
+        window = getattr(self.classifier, "window_chars", 0) or 0
+        if self._shares_features and not (window and any(len(t) > window for t in texts)):
+            return self.classifier.predict_proba_features(shared_features(self.classifier, texts))
+        return self.classifier.predict_proba(list(texts))
 
     def score_many(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        probabilities = self.classifier.predict_proba(list(texts))
+        probabilities = self._probabilities(texts)
+        skip = {self.negative, self.combined_head}
         rows: list[dict[str, float]] = []
         for row in probabilities:
             values = [float(v) for v in row]
-            scores = {label: values[i] for i, label in enumerate(self.labels) if i != self.negative}
+            scores = {label: values[i] for i, label in enumerate(self.labels) if i not in skip}
             if self.negative is not None:
                 combined = 1.0 - values[self.negative]
+            elif self.combined_head is not None:
+                combined = values[self.combined_head]
             else:
                 combined = max(scores.values(), default=0.0)
             scores[self.combined] = min(max(combined, 0.0), 1.0)
@@ -64,7 +107,10 @@ class ClassifierScores:
         if raw is None:
             return {}
         if isinstance(raw, dict):
-            return {str(k): float(v) for k, v in raw.items()}
+            out = {str(k): float(v) for k, v in raw.items()}
+            if self.combined_head is not None and self.labels[self.combined_head] in out:
+                out[self.combined] = out.pop(self.labels[self.combined_head])
+            return out
         try:
             values = [float(v) for v in raw]
         except TypeError:
