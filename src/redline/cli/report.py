@@ -21,6 +21,10 @@ def report(
         typer.Option("--output", "-o", help="HTML file to write [default: <run dir>/report.html]."),
     ] = None,
     scorer: Annotated[str, typer.Option(help="Whose labels to count.")] = "refusal",
+    reducer: Annotated[
+        str | None,
+        typer.Option(help="Also rate per behaviour, epochs reduced: mean, any, all, majority."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as one JSON document.")
     ] = False,
@@ -41,7 +45,7 @@ def report(
     info = handle.info
     attempts = handle.read_attempts()
     scores = handle.read_scores()
-    summary = summarize_run(info, attempts, scores, scorer=scorer)
+    summary = summarize_run(info, attempts, scores, scorer=scorer, reducer=reducer)
     if calibration is not None:
         from redline.scoring.calibration import Calibration, apply_calibration
 

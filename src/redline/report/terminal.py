@@ -102,6 +102,21 @@ def _headline(summary: RunSummary) -> Text:
                 f"{outcome.clustered.high * 100:.1f}]",
                 style="dim",
             )
+        if outcome.reduced is not None:
+            text.append(f"  {outcome.reduced.reducer} over epochs: ", style="dim")
+            text.append(_rate(outcome.reduced.rate))
+            text.append(f" of {outcome.reduced.units} behaviours", style="dim")
+        text.append("\n")
+    # Both sides together: refusing harm is only worth something next to answering the benign.
+    sides = []
+    if overall.attack_success.scored:
+        sides.append(("harmlessness (harmful refused)", overall.harmlessness))
+    if overall.over_refusal.scored:
+        sides.append(("helpfulness (benign answered)", overall.helpfulness))
+    for index, (label, interval) in enumerate(sides):
+        text.append(f"{label}: " if index == 0 else f"  {label}: ")
+        text.append(_rate(interval))
+    if sides:
         text.append("\n")
     text.append("refusal accuracy: ")
     text.append(_rate(overall.accuracy))
