@@ -20,7 +20,7 @@ from redline.attacks.base import (
     ConvertedPrompt,
     build_attack,
 )
-from redline.core import ConfigError, content_hash
+from redline.core import ConfigError, UnknownNameError, content_hash
 
 NONE = "none"
 
@@ -185,7 +185,7 @@ def build_chain(
         raise ConfigError(f"{where}: 'none' cannot be part of a chain ({spec.chain!r})")
     for name in names:
         if name not in ATTACKS:
-            raise ConfigError(f"{where}: {ATTACKS.unknown_message(name)}")
+            raise UnknownNameError(f"{where}: {ATTACKS.unknown_message(name)}")
     params = step_params(spec, names)
     steps = [
         build_attack(name, params.get(name), resources=resources, where=where) for name in names
