@@ -131,7 +131,7 @@ def score(
     records, bad = read_records(input_file)
     err = Console(stderr=True)
     for message in bad:
-        err.print(f"skipped: {message}", markup=False, highlight=False)
+        typer.echo(f"skipped: {message}", err=True)
     judge_target = build_judge(judge, base_url=judge_base_url, api_key_env=judge_api_key_env)
     built = build_scorer(scorer, judge=judge_target)
 
