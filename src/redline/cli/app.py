@@ -46,6 +46,8 @@ COMMAND_MODULES = (
     "attacks",
     "compare",
     "gate",
+    "regress",
+    "spec",
 )
 
 
