@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 def print_gate_report(report: GateReport, console: Console) -> None:
     """One row per check, then the verdict."""
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
     table.add_column("", no_wrap=True)
     table.add_column("gate", no_wrap=True)
     table.add_column("result", overflow="fold")

@@ -91,7 +91,7 @@ class Gate(BaseModel):
             if self.max is not None or self.min is not None or self.bound is not None:
                 raise ValueError("a regression gate takes alpha and metrics, not max/min/bound")
         elif (self.max is None) == (self.min is None):
-            raise ValueError(f"a {self.metric} gate needs exactly one of max or min")
+            raise ValueError(f"metric {self.metric} needs exactly one of max or min")
         return self
 
     @property
