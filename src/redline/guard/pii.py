@@ -14,6 +14,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 
+from redline.guard.rule_prefilter import ALWAYS, RuleNeeds, TextFacts
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side, Span, SpanSet
 
 PII_CATEGORIES = ("email", "phone", "credit_card", "iban", "national_id", "address", "ip_address")
@@ -189,6 +190,31 @@ _RULES: list[tuple[str, re.Pattern[str], Validator | None, float]] = [
     ),
 ]
 
+# What a match of each rule needs (rule_prefilter), by pattern; rules without an
+# entry always run.
+_NEEDS: dict[str, RuleNeeds] = {
+    pattern.pattern: needs
+    for (_, pattern, _, _), needs in zip(
+        _RULES,
+        (
+            RuleNeeds(any_of=("@",)),  # email
+            RuleNeeds(min_digits=13),  # credit card
+            RuleNeeds(min_digits=2),  # IBAN
+            RuleNeeds(min_digits=9),  # US SSN
+            RuleNeeds(min_digits=6),  # UK NINO
+            RuleNeeds(min_digits=9),  # Canadian SIN
+            RuleNeeds(any_of=("+",), min_digits=4),  # international phone
+            RuleNeeds(min_digits=10),  # North American phone
+            RuleNeeds(min_digits=9),  # national phone with trunk 0
+            RuleNeeds(min_digits=1),  # street address
+            RuleNeeds(min_digits=2),  # UK postcode
+            RuleNeeds(any_of=(".",), min_digits=4),  # IPv4
+            RuleNeeds(any_of=(":",)),  # IPv6
+        ),
+        strict=True,
+    )
+}
+
 
 @SCANNERS.register("pii")
 class PIIScanner:
@@ -215,9 +241,12 @@ class PIIScanner:
     def scan(self, text: str, context: ScanContext) -> ScanResult:
         scores = dict.fromkeys(self.categories, 0.0)
         taken = SpanSet()
+        facts = TextFacts(text)
         # Rules run strongest first; a later rule may not claim text an earlier one did
         # (a card number is not also a phone number).
         for category, pattern, validator, score in self._rules:
+            if not facts.allows(_NEEDS.get(pattern.pattern, ALWAYS)):
+                continue
             for match in pattern.finditer(text):
                 if validator is not None and not validator(match.group(0)):
                     continue

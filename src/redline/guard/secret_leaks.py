@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 
+from redline.guard.rule_prefilter import ALWAYS, RuleNeeds, TextFacts
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side, Span, SpanSet
 
 SECRET_CATEGORIES = (
@@ -122,6 +123,47 @@ _RULES: list[tuple[str, re.Pattern[str], int, float, float]] = [
     ("high_entropy", re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40,128}(?![0-9a-fA-F])"), 0, 3.5, 0.5),
 ]
 
+# What a match of each rule needs (rule_prefilter), by pattern; rules without an
+# entry always run.
+_NEEDS: dict[str, RuleNeeds] = {
+    pattern.pattern: needs
+    for (_, pattern, _, _, _), needs in zip(
+        _RULES,
+        (
+            RuleNeeds(any_of=("-----BEGIN",)),
+            RuleNeeds(any_of=("AKIA", "ASIA", "ABIA", "ACCA")),
+            RuleNeeds(any_of_lower=("aws",)),
+            RuleNeeds(any_of=("AIza",)),
+            RuleNeeds(any_of=("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+            RuleNeeds(any_of=("github_pat_",)),
+            RuleNeeds(any_of=("glpat-",)),
+            RuleNeeds(any_of=("sk-ant-",)),
+            RuleNeeds(any_of=("sk-",)),
+            RuleNeeds(any_of=("_live_",)),
+            RuleNeeds(any_of=("xox",)),
+            RuleNeeds(any_of=("hf_",)),
+            RuleNeeds(any_of=("SG.",)),
+            RuleNeeds(any_of=("eyJ",)),
+            RuleNeeds(any_of=("://",)),
+            RuleNeeds(
+                any_of_lower=(
+                    "password",
+                    "passwd",
+                    "pwd",
+                    "secret",
+                    "api",
+                    "access",
+                    "auth",
+                    "client",
+                )
+            ),
+            RuleNeeds(min_token=32),
+            RuleNeeds(min_token=40),
+        ),
+        strict=True,
+    )
+}
+
 
 @SCANNERS.register("secrets")
 class SecretsScanner:
@@ -147,7 +189,10 @@ class SecretsScanner:
     def scan(self, text: str, context: ScanContext) -> ScanResult:
         scores = dict.fromkeys(self.categories, 0.0)
         taken = SpanSet()
+        facts = TextFacts(text)
         for category, pattern, group, min_entropy, score in self._rules:
+            if not facts.allows(_NEEDS.get(pattern.pattern, ALWAYS)):
+                continue
             for match in pattern.finditer(text):
                 secret = match.group(group)
                 if min_entropy and shannon_entropy(secret) < min_entropy:

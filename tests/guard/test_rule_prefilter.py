@@ -1,0 +1,90 @@
+"""Skipping regex rules by cheap checks never changes what the PII and secrets scanners find."""
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from redline.guard import pii, secret_leaks
+from redline.guard.rule_prefilter import ALWAYS, RuleNeeds, TextFacts
+from redline.guard.scanner import ScanContext
+
+CONTEXT = ScanContext(side="input")
+
+SAMPLES = [
+    "mail jane.doe+x@example.co.uk or call +44 20 7946 0958 / (415) 555-2671 / 020 7946 0958",
+    "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, SSN 123-45-6789",
+    "NINO AB 12 34 56 C, SIN 046 454 286, 221B Baker Street, SW1A 1AA, 192.168.10.1, fe80::1:2",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+    "AKIAIOSFODNN7EXAMPLE aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AIzaSyA1234567890abcdefghijklmnopqrstu ghp_" + "a1B2" * 9 + " glpat-abcdefghij0123456789",
+    "sk-ant-" + "x9" * 15 + " sk-proj-" + "Ab3" * 10 + " sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+    "xoxb-1234567890-abcdefghij hf_" + "Q" * 34 + " SG." + "a" * 22 + "." + "b" * 43,
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "postgres://admin:s3cr3tPassw0rd@db.internal:5432/app PASSWORD='Tr0ub4dor&3xyz'",
+    "token " + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "key=" + "Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg0Mg==",
+    "Paſſword: hunter2hunter2 and ٤١١١ ١١١١ ١١١١ ١١١١ (Arabic-Indic digits)",
+    "An ordinary sentence with no personal data at all, and one number: 42.",
+]
+
+
+def scan_all(scanner, text):
+    """The scanner's result with every rule forced to run."""
+    saved = dict(scanner_needs(scanner))
+    scanner_needs(scanner).clear()
+    try:
+        return scanner.scan(text, CONTEXT)
+    finally:
+        scanner_needs(scanner).update(saved)
+
+
+def scanner_needs(scanner):
+    return pii._NEEDS if scanner.name == "pii" else secret_leaks._NEEDS
+
+
+@pytest.mark.parametrize("scanner", [pii.PIIScanner(), secret_leaks.SecretsScanner()])
+@pytest.mark.parametrize("text", SAMPLES)
+def test_prefilter_finds_the_same_as_running_every_rule(scanner, text):
+    fast = scanner.scan(text, CONTEXT)
+    full = scan_all(scanner, text)
+    assert fast.scores == full.scores
+    assert fast.spans == full.spans
+
+
+def test_samples_do_hit_the_rules():
+    # The comparison above means something only if the samples trigger the rules.
+    found = set()
+    for text in SAMPLES:
+        for scanner in (pii.PIIScanner(), secret_leaks.SecretsScanner()):
+            found |= {c for c, v in scanner.scan(text, CONTEXT).scores.items() if v > 0}
+    assert {"email", "credit_card", "iban", "national_id", "phone", "address"} <= found
+    assert {"ip_address", "private_key", "cloud_key", "vcs_token", "api_key", "jwt"} <= found
+    assert {"connection_string", "password", "high_entropy"} <= found
+
+
+ALPHABET = "0123456789 -.+@:/_=aAbBkKsSxXyYzZeEjJGgHhPpIiOoWwLl\n'\"ſ٤"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*SAMPLES, ""]), max_size=3), st.text(ALPHABET, max_size=120))
+def test_prefilter_matches_full_scan_on_mixed_text(pieces, noise):
+    rng = random.Random(len(noise))
+    text = noise.join(p[: rng.randint(0, len(p))] for p in pieces) + noise
+    for scanner in (pii.PIIScanner(), secret_leaks.SecretsScanner()):
+        fast = scanner.scan(text, CONTEXT)
+        full = scan_all(scanner, text)
+        assert (fast.scores, fast.spans) == (full.scores, full.spans)
+
+
+def test_text_facts():
+    facts = TextFacts("abc 123 longtoken_without_spaces")
+    assert facts.digits() == 3 and facts.longest_token() == 24
+    assert facts.allows(ALWAYS)
+    assert not facts.allows(RuleNeeds(min_digits=4))
+    assert not facts.allows(RuleNeeds(any_of=("@",)))
+    assert facts.allows(RuleNeeds(any_of_lower=("ABC".lower(),)))
+    assert not facts.allows(RuleNeeds(min_token=25))
+    # Outside ASCII the digit and case checks give way: \d and (?i) reach further there.
+    assert TextFacts("٤١١١ é").allows(RuleNeeds(min_digits=13, any_of_lower=("password",)))
