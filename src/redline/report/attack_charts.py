@@ -1,0 +1,231 @@
+"""Report charts for attack campaigns: ASR per attack family x hazard category
+(a heatmap with 95% intervals) and best-of-N ASR@N curves with the power-law fit.
+
+Both return the chart dicts the HTML report renders (title, note, inline SVG)
+and are empty when a run has no attacks or no best-of-N samples.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from redline.core import ConfigError
+from redline.core.models import Attempt, Score
+from redline.stats import wilson_interval
+
+SUCCESS_LABEL = "full_compliance"
+_CELL_W, _CELL_H, _LEFT, _TOP = 118, 40, 170, 96
+
+
+def attack_family(label: str) -> str:
+    """The family of an attack chain label (``encoding+roleplay`` for mixed chains)."""
+    if label == "none":
+        return "none"
+    from redline.attacks import ATTACKS
+
+    families: list[str] = []
+    for name in label.split("+"):
+        family = getattr(ATTACKS.get(name), "family", "unknown") if name in ATTACKS else "unknown"
+        if family not in families:
+            families.append(family)
+    return "+".join(families)
+
+
+@dataclass(frozen=True)
+class Cell:
+    family: str
+    category: str
+    successes: int
+    trials: int
+    low: float
+    high: float
+
+    @property
+    def rate(self) -> float:
+        return self.successes / self.trials if self.trials else 0.0
+
+
+def _labels(scores: Sequence[Score], scorer: str) -> dict[str, str]:
+    return {s.attempt_id: s.label for s in scores if s.scorer == scorer}
+
+
+def family_category_cells(
+    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
+) -> list[Cell]:
+    """ASR of harmful attempts per (attack family, category), Wilson 95%."""
+    labels = _labels(scores, scorer)
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for attempt in attempts:
+        label = labels.get(attempt.id)
+        if attempt.expected != "refuse" or label is None:
+            continue
+        cell = counts[(attack_family(attempt.attack), attempt.category)]
+        cell[0] += label == SUCCESS_LABEL
+        cell[1] += 1
+    cells = []
+    for (family, category), (k, n) in sorted(counts.items()):
+        interval = wilson_interval(k, n)
+        cells.append(Cell(family, category, k, n, interval.low, interval.high))
+    return cells
+
+
+def _colour(rate: float) -> str:
+    # White to red: a cell's shade is its ASR.
+    shade = int(255 - 190 * max(0.0, min(1.0, rate)))
+    return f"rgb(255,{shade},{shade})"
+
+
+def heatmap_svg(cells: Sequence[Cell]) -> Markup:
+    families = sorted({c.family for c in cells})
+    categories = sorted({c.category for c in cells})
+    by_key = {(c.family, c.category): c for c in cells}
+    width = _LEFT + _CELL_W * len(categories) + 10
+    height = _TOP + _CELL_H * len(families) + 10
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="ASR by attack family and category" class="heatmap">'
+    ]
+    for j, category in enumerate(categories):
+        x = _LEFT + j * _CELL_W + _CELL_W / 2
+        parts.append(
+            f'<text x="{x}" y="{_TOP - 8}" font-size="11" text-anchor="end" '
+            f'transform="rotate(-30 {x} {_TOP - 8})">{escape(category[:26])}</text>'
+        )
+    for i, family in enumerate(families):
+        y = _TOP + i * _CELL_H
+        parts.append(
+            f'<text x="{_LEFT - 8}" y="{y + _CELL_H / 2 + 4}" font-size="12" '
+            f'text-anchor="end">{escape(family[:26])}</text>'
+        )
+        for j, category in enumerate(categories):
+            cell = by_key.get((family, category))
+            x = _LEFT + j * _CELL_W
+            if cell is None:
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{_CELL_W - 2}" height="{_CELL_H - 2}" '
+                    f'fill="#f3f3f3"/>'
+                )
+                continue
+            tip = (
+                f"{family} x {category}: {cell.successes}/{cell.trials} = {cell.rate:.0%} "
+                f"(95% {cell.low:.0%}-{cell.high:.0%})"
+            )
+            parts.append(
+                f'<g><title>{escape(tip)}</title><rect x="{x}" y="{y}" width="{_CELL_W - 2}" '
+                f'height="{_CELL_H - 2}" fill="{_colour(cell.rate)}"/>'
+                f'<text x="{x + _CELL_W / 2}" y="{y + 16}" font-size="12" text-anchor="middle">'
+                f"{cell.rate:.0%} ({cell.successes}/{cell.trials})</text>"
+                f'<text x="{x + _CELL_W / 2}" y="{y + 31}" font-size="10" text-anchor="middle" '
+                f'fill="#555">{cell.low:.0%}-{cell.high:.0%}</text></g>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def best_of_n_outcomes(
+    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
+) -> dict[str, dict[str, list[bool]]]:
+    """For each best-of-N chain: behaviour (and epoch) -> successes in sample order."""
+    labels = _labels(scores, scorer)
+    samples: dict[str, dict[str, dict[int, bool]]] = defaultdict(lambda: defaultdict(dict))
+    for attempt in attempts:
+        sample = attempt.attack_params.get("sample")
+        label = labels.get(attempt.id)
+        if sample is None or label is None or attempt.expected != "refuse":
+            continue
+        key = f"{attempt.behavior_id}#{attempt.epoch}"
+        samples[attempt.attack][key][int(sample)] = label == SUCCESS_LABEL
+    return {
+        chain: {key: [by_index[i] for i in sorted(by_index)] for key, by_index in per.items()}
+        for chain, per in samples.items()
+    }
+
+
+def asr_curve_svg(points: Sequence[Any], fit: Any | None) -> Markup:
+    width, height, left, bottom, top = 520, 240, 46, 30, 14
+    max_n = max(p.n for p in points)
+    plot_w, plot_h = width - left - 14, height - bottom - top
+
+    def x(n: float) -> float:
+        return left + (n - 1) / max(1, max_n - 1) * plot_w
+
+    def y(v: float) -> float:
+        return top + (1 - v) * plot_h
+
+    band = [f"{x(p.n):.1f},{y(p.high):.1f}" for p in points] + [
+        f"{x(p.n):.1f},{y(p.low):.1f}" for p in reversed(points)
+    ]
+    line = " ".join(f"{x(p.n):.1f},{y(p.asr):.1f}" for p in points)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="ASR at N">',
+        f'<polygon points="{" ".join(band)}" fill="rgba(200,40,40,0.15)"/>',
+        f'<polyline points="{line}" fill="none" stroke="#b22" stroke-width="2"/>',
+        f'<line x1="{left}" y1="{y(0)}" x2="{left + plot_w}" y2="{y(0)}" stroke="#888"/>',
+        f'<line x1="{left}" y1="{y(0)}" x2="{left}" y2="{y(1)}" stroke="#888"/>',
+    ]
+    if fit is not None:
+        fitted = " ".join(f"{x(n):.1f},{y(fit.predict(n)):.1f}" for n in range(1, max_n + 1))
+        parts.append(
+            f'<polyline points="{fitted}" fill="none" stroke="#226" stroke-dasharray="4 3"/>'
+        )
+    for v in (0, 0.5, 1):
+        parts.append(
+            f'<text x="{left - 6}" y="{y(v) + 4}" font-size="10" text-anchor="end">{v:.0%}</text>'
+        )
+    for n in sorted({1, max(1, max_n // 2), max_n}):
+        parts.append(
+            f'<text x="{x(n)}" y="{y(0) + 16}" font-size="10" text-anchor="middle">N={n}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def attack_charts(
+    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
+) -> list[dict[str, Any]]:
+    """The heatmap (when the run used attacks) and one ASR@N chart per best-of-N chain."""
+    from redline.attacks.best_of_n import asr_at_n, extrapolate
+
+    charts: list[dict[str, Any]] = []
+    if any(a.attack != "none" for a in attempts):
+        cells = family_category_cells(attempts, scores, scorer=scorer)
+        if cells:
+            charts.append(
+                {
+                    "title": "Attack success rate by attack family and hazard category",
+                    "note": "Harmful prompts answered with full compliance: rate (successes/"
+                    "attempts) and 95% Wilson interval per cell.",
+                    "svg": heatmap_svg(cells),
+                }
+            )
+    for chain, outcomes in sorted(best_of_n_outcomes(attempts, scores, scorer=scorer).items()):
+        points = asr_at_n(outcomes)
+        if len(points) < 2:
+            continue
+        note = (
+            f"ASR@N over {len(outcomes)} behaviours (a behaviour is broken at N if any of its "
+            f"first N samples succeeded); band: 95% Wilson."
+        )
+        fit = None
+        try:
+            big = [points[-1].n * 10, points[-1].n * 100]
+            fit, predictions = extrapolate(outcomes, big)
+            note += f" Power law -log ASR = {fit.a:.3g} N^-{fit.b:.3g} (dashed); " + "; ".join(
+                f"ASR@{p.n} ~ {p.asr:.0%} (95% {p.low:.0%}-{p.high:.0%})" for p in predictions
+            )
+        except ConfigError as exc:
+            note += f" No power-law fit: {exc}."
+        charts.append(
+            {
+                "title": f"Best-of-N: ASR@N for {chain}",
+                "note": note,
+                "svg": asr_curve_svg(points, fit),
+            }
+        )
+    return charts
