@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from redline.core.models import Attempt, RunInfo, Score
+from redline.report.attack_charts import attack_charts
 from redline.report.charts import Bar, bar_chart
 from redline.report.summary import (
     FULL_COMPLIANCE,
@@ -195,7 +196,7 @@ def render_html(
         .render(
             info=info,
             summary=summary,
-            charts=_charts(summary),
+            charts=_charts(summary) + attack_charts(attempts, scores, scorer=summary.scorer),
             config_json=json.dumps(info.config, indent=2, sort_keys=True, default=str),
             transcripts_json=script_json(records),
             categories=categories,
