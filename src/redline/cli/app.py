@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "attacks",
     "compare",
     "gate",
+    "train",
     "regress",
     "spec",
 )

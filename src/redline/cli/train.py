@@ -1,0 +1,159 @@
+"""`redline train ...`: rebuild trained artifacts (the guard classifiers)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from redline.core.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("../shared/data")
+
+train_app = typer.Typer(
+    help="Train the models redline ships (the guard's classifiers).",
+    no_args_is_help=True,
+)
+
+
+def _parse_models(models: str) -> list[str]:
+    from redline.models.classifier import SHIPPED_MODELS
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if not names:
+        raise ConfigError("--models: empty; give a comma-separated list such as harm,jailbreak")
+    for name in names:
+        if name not in SHIPPED_MODELS:
+            raise ConfigError(
+                f"--models: unknown model {name!r}; known: {', '.join(SHIPPED_MODELS)}"
+            )
+    return names
+
+
+def _resolve_data_dir(data_dir: Path | None, no_public_data: bool) -> Path | None:
+    if no_public_data:
+        return None
+    if data_dir is not None:
+        return data_dir  # an explicit path that is missing is an error, raised later
+    return DEFAULT_DATA_DIR if DEFAULT_DATA_DIR.is_dir() else None
+
+
+@train_app.command("guard")
+def guard(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Public data laid out like ../shared/data (default: ../shared/data when it "
+            "exists; otherwise redline-written data only).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write <model>/ artifacts (default: the package's)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for sampling and the dev split.")] = 0,
+    models: Annotated[
+        str, typer.Option("--models", help="Comma-separated: harm,jailbreak,injection.")
+    ] = "harm,jailbreak,injection",
+    no_public_data: Annotated[
+        bool, typer.Option("--no-public-data", help="Train on redline-written data only.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
+) -> None:
+    """Rebuild the guard classifiers, their thresholds and data cards, reproducibly."""
+    # Imported here so `redline --help` does not pay for numpy and scikit-learn.
+    from redline.models.classifier import artifacts_dir
+    from redline.models.training import train_guard_models
+    from redline.models.training_data import assemble_training_data
+
+    names = _parse_models(models)
+    source = _resolve_data_dir(data_dir, no_public_data)
+    target = out if out is not None else artifacts_dir()
+    command = _command_line(data_dir, out, seed, models, no_public_data)
+    err = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+    ) as progress:
+        task = progress.add_task("assembling data", total=1 + 3 * len(names))
+        data = assemble_training_data(source, seed=seed)
+        progress.advance(task)
+
+        def step(message: str) -> None:
+            progress.update(task, description=message, advance=1)
+
+        results = train_guard_models(
+            data, out=target, seed=seed, models=names, command=command, progress=step
+        )
+    summary = {
+        "out": str(target),
+        "seed": seed,
+        "data_dir": str(source) if source else None,
+        "notes": data.notes,
+        "models": {
+            name: {
+                "path": str(target / name),
+                "labels": r.classifier.labels,
+                "thresholds": r.classifier.thresholds,
+                "thresholds_at_1pct_fpr": r.classifier.thresholds_at_1pct_fpr,
+                "dev": r.metrics["labels"],
+                "alpaca_benign": r.metrics.get("alpaca_benign"),
+                "latency": r.metrics["latency"],
+                "train_examples": r.counts["train"]["examples"],
+                "dev_examples": r.counts["dev"]["examples"],
+            }
+            for name, r in results.items()
+        },
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"guard models -> {target}")
+    for col in ("model", "label", "AUPRC", "F1", "recall@1%FPR", "threshold"):
+        table.add_column(col)
+    for name, r in results.items():
+        for label, m in r.metrics["labels"].items():
+            table.add_row(
+                name,
+                label,
+                str(m.get("auprc", "n/a")),
+                str(m.get("at_max_f1", {}).get("f1", "n/a")),
+                str(m.get("recall_at_1pct_fpr", "n/a")),
+                f"{r.classifier.thresholds[label]:.3f}",
+            )
+    Console().print(table)
+    for note in data.notes:
+        err.print(f"note: {note}")
+
+
+def _command_line(
+    data_dir: Path | None, out: Path | None, seed: int, models: str, no_public_data: bool
+) -> str:
+    parts = ["redline train guard"]
+    if data_dir is not None:
+        parts.append(f"--data-dir {data_dir}")
+    if out is not None:
+        parts.append(f"--out {os.fspath(out)}")
+    if seed != 0:
+        parts.append(f"--seed {seed}")
+    if models != "harm,jailbreak,injection":
+        parts.append(f"--models {models}")
+    if no_public_data:
+        parts.append("--no-public-data")
+    return " ".join(parts)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train`` group to the redline app."""
+    app.add_typer(train_app, name="train")
