@@ -159,6 +159,17 @@ async def plan_attack_jobs(
     """
     done = done or set()
     plan = AttackPlan()
+    # Injection attacks bring their own cases (goal x carrier), not one per behaviour.
+    case_chains = [c for c in chains if callable(getattr(c.driver_attack, "cases", None))]
+    chains = [c for c in chains if c not in case_chains]
+    for chain in case_chains:
+        for job in chain.driver_attack.jobs(
+            run_id=run_id, target_name=target_name, generation=generation, seed=seed, epochs=epochs
+        ):
+            if job.attempt.id in done:
+                plan.done += 1
+            else:
+                plan.pending.append(job)
     for slot in _slots(
         behaviors,
         chains,
