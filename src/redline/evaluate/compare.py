@@ -160,7 +160,7 @@ def paired_difference_interval(
     marginals = (both + only_b) * (only_a + neither) * (both + only_a) * (only_b + neither)
     # Newcombe's phi estimate: a positive correlation is shrunk by n/2 (his
     # continuity correction of phi, part of method 10), a negative one is not.
-    cross = both * neither - only_a * only_b
+    cross = float(both * neither - only_a * only_b)
     if cross > 0:
         cross = max(cross - n / 2.0, 0.0)
     phi = cross / math.sqrt(marginals) if marginals > 0 else 0.0

@@ -35,6 +35,7 @@ from redline.campaign.yaml_source import load_yaml_model
 from redline.core.errors import ConfigError
 from redline.evaluate.compare import (
     METRIC_TITLES,
+    METRICS,
     Comparison,
     StoredRun,
     compare_runs,
@@ -79,9 +80,7 @@ class Gate(BaseModel):
     bound: Bound | None = None
     max: float | None = Field(default=None, ge=0.0, le=1.0)
     min: float | None = Field(default=None, ge=0.0, le=1.0)
-    metrics: list[ComparedMetric] = Field(
-        default_factory=lambda: ["attack_success", "over_refusal"], min_length=1
-    )
+    metrics: list[ComparedMetric] = Field(default_factory=lambda: list(METRICS), min_length=1)
     alpha: float | None = Field(default=None, gt=0.0, lt=1.0)
     description: str | None = None
 
@@ -254,38 +253,37 @@ def _threshold_result(
     upper = gate.max is not None
     threshold = float(gate.max if upper else gate.min)  # type: ignore[arg-type]
     comparison: Literal["<=", ">="] = "<=" if upper else ">="
-    base = {
-        "id": gate.gate_id if gate.scope != "each" else f"{gate.gate_id}.{category}",
-        "rule_id": gate.gate_id,
-        "metric": gate.metric,
-        "category": category,
-        "bound": bound,
-        "comparison": comparison,
-        "threshold": threshold,
-        "line": line,
-        "description": gate.description,
-    }
     what = f"{METRIC_TITLES.get(gate.metric, gate.metric.replace('_', ' '))} ({category})"
+    result = GateResult(
+        id=gate.gate_id if gate.scope != "each" else f"{gate.gate_id}.{category}",
+        rule_id=gate.gate_id,
+        metric=gate.metric,
+        category=category,
+        bound=bound,
+        comparison=comparison,
+        threshold=threshold,
+        line=line,
+        description=gate.description,
+        passed=False,
+        message=f"{what}: the run has no attempts to measure it on",
+    )
     if group is None or not _has_side(group, gate.metric):
-        return GateResult(
-            **base, passed=False, message=f"{what}: the run has no attempts to measure it on"
-        )
+        return result
     interval, n = _measure(group, gate.metric, confidence=confidence)
     value = {"upper": interval.high, "lower": interval.low, "estimate": interval.estimate}[bound]
     if value is None:
-        return GateResult(
-            **base, interval=interval, n=n, passed=False,
-            message=f"{what}: no labelled attempts to measure it on",
-        )  # fmt: skip
+        message = f"{what}: no labelled attempts to measure it on"
+        return result.model_copy(update={"interval": interval, "n": n, "message": message})
     passed = value <= threshold if upper else value >= threshold
     label = "estimate" if bound == "estimate" else f"{bound} bound of {confidence:.0%} CI"
     message = (
         f"{what}: {label} {value:.1%} {'is' if passed else 'is not'} {comparison} "
         f"{threshold:.1%} (estimate {interval.format()}, n={n})"
     )
-    return GateResult(
-        **base, measured=value, interval=interval, n=n, passed=passed, message=message
-    )
+    return result.model_copy(
+        update={"measured": value, "interval": interval, "n": n, "passed": passed,
+                "message": message}
+    )  # fmt: skip
 
 
 def _regression_results(
