@@ -6,9 +6,15 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import numpy as np
+
 from redline.core import ConfigError
 
 ModelMode = Literal["auto", "required", "off"]
+# Which of a classifier's dev-calibrated cut-offs a scanner uses: ``max_f1``, or
+# ``strict`` (the higher of max-F1 and the 1%-false-positive-rate cut-off).
+Calibration = Literal["max_f1", "strict"]
+CALIBRATIONS = ("max_f1", "strict")
 
 # Labels that mean "nothing found"; every other label is a category.
 NEGATIVE_LABELS = frozenset({"safe", "benign", "none", "negative", "clean", "ok", "0", "false"})
@@ -37,6 +43,10 @@ def shared_features(classifier: Any, texts: Sequence[str]) -> Any:
 def load_model(name: str, mode: ModelMode) -> tuple[Any | None, str]:
     """The classifier ``name`` from redline.models and "", or None and why not when
     ``mode`` allows running without it. ``required`` makes a missing model a ConfigError."""
+    if mode is False:  # YAML reads an unquoted `model: off` as false
+        mode = "off"
+    if mode not in ("auto", "required", "off"):
+        raise ConfigError(f"model: expected auto, required or off, got {mode!r}")
     if mode == "off":
         return None, "model: off"
     try:
@@ -56,8 +66,24 @@ class ClassifierScores:
     score under ``combined`` (1 - P(negative label), or the top category when the
     classifier has no negative label)."""
 
-    def __init__(self, classifier: Any, *, combined: str) -> None:
+    def __init__(
+        self,
+        classifier: Any,
+        *,
+        combined: str,
+        calibration: Calibration = "max_f1",
+        rescale_to: float | None = None,
+    ) -> None:
+        if calibration not in CALIBRATIONS:
+            raise ConfigError(
+                f"calibration: expected {' or '.join(CALIBRATIONS)}, got {calibration!r}"
+            )
         self.classifier = classifier
+        self.calibration = calibration
+        # With rescale_to, probabilities are mapped piecewise-linearly so each label's
+        # cut-off lands on rescale_to: the scanner can then take the max with rule
+        # scores that were weighted for that same threshold.
+        self.rescale_to = rescale_to
         self.labels = [str(label) for label in classifier.labels]
         self.negative = next(
             (i for i, label in enumerate(self.labels) if label.lower() in NEGATIVE_LABELS), None
@@ -73,6 +99,8 @@ class ClassifierScores:
         skip = {self.negative, self.combined_head}
         self.categories = tuple(label for i, label in enumerate(self.labels) if i not in skip)
         self.combined = combined
+        label_cuts = self._label_thresholds()
+        self._cuts = [label_cuts.get(label) for label in self.labels]
         self._shares_features = all(
             hasattr(classifier, attr)
             for attr in ("features", "featurize", "predict_proba_features")
@@ -86,6 +114,8 @@ class ClassifierScores:
 
     def score_many(self, texts: Sequence[str]) -> list[dict[str, float]]:
         probabilities = self._probabilities(texts)
+        if self.rescale_to is not None:
+            probabilities = self._rescale(probabilities)
         skip = {self.negative, self.combined_head}
         rows: list[dict[str, float]] = []
         for row in probabilities:
@@ -101,9 +131,38 @@ class ClassifierScores:
             rows.append(scores)
         return rows
 
-    def thresholds(self) -> dict[str, float]:
-        """The classifier's own tuned thresholds by category, where it ships them."""
+    def _rescale(self, probabilities: Any) -> Any:
+        out = np.array(probabilities, dtype=np.float64)
+        target = float(self.rescale_to or 0.5)
+        for column, cut in enumerate(self._cuts):
+            if cut is None or not 0.0 < cut < 1.0:
+                continue
+            values = out[:, column]
+            below = values < cut
+            values[below] = values[below] / cut * target
+            values[~below] = target + (values[~below] - cut) / (1.0 - cut) * (1.0 - target)
+        return out
+
+    def _label_thresholds(self) -> dict[str, float]:
         raw = getattr(self.classifier, "thresholds", None)
+        if not isinstance(raw, dict):
+            return {}
+        cuts = {str(k): float(v) for k, v in raw.items()}
+        if self.calibration == "strict":
+            strict = getattr(self.classifier, "thresholds_at_1pct_fpr", None) or {}
+            for label, value in strict.items():
+                if str(label) in cuts:
+                    cuts[str(label)] = max(cuts[str(label)], float(value))
+        return cuts
+
+    def thresholds(self) -> dict[str, float]:
+        """The classifier's own tuned thresholds by category, where it ships them
+        (``rescale_to`` for every category when scores are rescaled)."""
+        raw = getattr(self.classifier, "thresholds", None)
+        if isinstance(raw, dict):
+            raw = self._label_thresholds()
+            if self.rescale_to is not None:
+                raw = {label: self.rescale_to for label in raw}
         if raw is None:
             return {}
         if isinstance(raw, dict):

@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from redline.core import ConfigError
-from redline.guard.classifier_scores import ClassifierScores, ModelMode, load_model
+from redline.guard.classifier_scores import (
+    Calibration,
+    ClassifierScores,
+    ModelMode,
+    load_model,
+)
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 
 
@@ -23,12 +28,20 @@ class HarmScanner:
     sides: frozenset[Side] = frozenset({"input", "output"})
     redactable = False
 
-    def __init__(self, *, model: ModelMode = "auto", classifier: str = "harm") -> None:
+    def __init__(
+        self,
+        *,
+        model: ModelMode = "auto",
+        classifier: str = "harm",
+        calibration: Calibration = "max_f1",
+    ) -> None:
         if model == "off":
             raise ConfigError("the harm scanner is its classifier; disable the scanner instead")
         loaded, self.unavailable_reason = load_model(classifier, model)
         self.available = loaded is not None
-        self._scores = ClassifierScores(loaded, combined="harm") if loaded else None
+        self._scores = (
+            ClassifierScores(loaded, combined="harm", calibration=calibration) if loaded else None
+        )
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
 
     def default_thresholds(self) -> dict[str, float]:

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from redline.guard.classifier_scores import ClassifierScores, ModelMode, load_model
+from redline.guard.classifier_scores import (
+    Calibration,
+    ClassifierScores,
+    ModelMode,
+    load_model,
+)
 from redline.guard.phrase_rules import PhraseRule, match_rules, rule
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Segment, Side
 
@@ -88,6 +93,9 @@ INJECTION_RULES: tuple[PhraseRule, ...] = (
 # Roles whose text comes from somewhere other than the person typing.
 INDIRECT_ROLES = frozenset({"tool", "document", "function"})
 
+# Where the classifier's calibrated cut-off sits on the scanner's score scale.
+RESCALE_TO = 0.5
+
 
 @SCANNERS.register("injection")
 class InjectionScanner:
@@ -99,9 +107,17 @@ class InjectionScanner:
     categories = ("direct", "indirect")
     redactable = False
 
-    def __init__(self, *, model: ModelMode = "auto") -> None:
+    def __init__(self, *, model: ModelMode = "auto", calibration: Calibration = "max_f1") -> None:
         loaded, self.model_status = load_model("injection", model)
-        self._model = ClassifierScores(loaded, combined="injection") if loaded else None
+        # The classifier's calibrated cut-off is moved to 0.5, the scale the phrase
+        # rules are weighted on, so max(rules, model) is judged by one threshold.
+        self._model = (
+            ClassifierScores(
+                loaded, combined="injection", calibration=calibration, rescale_to=RESCALE_TO
+            )
+            if loaded
+            else None
+        )
 
     @property
     def uses_model(self) -> bool:

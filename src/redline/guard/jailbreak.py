@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from redline.guard.classifier_scores import ClassifierScores, ModelMode, load_model
+from redline.guard.classifier_scores import (
+    Calibration,
+    ClassifierScores,
+    ModelMode,
+    load_model,
+)
 from redline.guard.phrase_rules import PhraseRule, match_rules, rule
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 
@@ -100,6 +105,9 @@ JAILBREAK_RULES: tuple[PhraseRule, ...] = (
     ),
 )
 
+# Where the classifier's calibrated cut-off sits on the scanner's score scale.
+RESCALE_TO = 0.5
+
 
 @SCANNERS.register("jailbreak")
 class JailbreakScanner:
@@ -114,9 +122,17 @@ class JailbreakScanner:
     categories = ("jailbreak",)
     redactable = False
 
-    def __init__(self, *, model: ModelMode = "auto") -> None:
+    def __init__(self, *, model: ModelMode = "auto", calibration: Calibration = "max_f1") -> None:
         loaded, self.model_status = load_model("jailbreak", model)
-        self._model = ClassifierScores(loaded, combined="jailbreak") if loaded else None
+        # The classifier's calibrated cut-off is moved to 0.5, the scale the phrase
+        # rules are weighted on, so max(rules, model) is judged by one threshold.
+        self._model = (
+            ClassifierScores(
+                loaded, combined="jailbreak", calibration=calibration, rescale_to=RESCALE_TO
+            )
+            if loaded
+            else None
+        )
 
     @property
     def uses_model(self) -> bool:
