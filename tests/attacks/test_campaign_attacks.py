@@ -196,3 +196,18 @@ async def test_conversions_are_deterministic_for_a_seed():
     first, again, other = await plan(7), await plan(7), await plan(8)
     assert first == again
     assert [m for _, m in first] != [m for _, m in other]
+
+
+def test_example_campaign_covers_every_family_and_dry_runs():
+    from redline.attacks import FAMILIES
+    from redline.attacks.campaign_jobs import chains_for
+
+    path = Path(__file__).parents[2] / "examples" / "redteam-campaign.yaml"
+    campaign = load_campaign(path)
+    families = {
+        family for chain in chains_for(campaign.attacks) for family in chain.family.split("+")
+    }
+    assert families == {*FAMILIES, "none"}
+    # 3 behaviours x 9 one-request chains + best-of-N 3 x 4 + 3 injection cases x 3
+    # + 2 multi-turn attackers x 3 behaviours (counted once each in a dry run).
+    assert dry_run(campaign).requests == 3 * 9 + 3 * 4 + 3 * 3 + 2 * 3

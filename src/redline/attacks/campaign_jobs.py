@@ -11,6 +11,7 @@ random choices are stored next to the configured parameters in
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from redline.core import (
     Attempt,
     AttemptError,
     Behavior,
+    ConfigError,
     GenerationParams,
     Message,
     RedlineError,
@@ -66,10 +68,11 @@ def _base_messages(behavior: Behavior, system_prompt: str | None) -> list[Messag
 
 def _id_params(chain: AttackChain, sample: int) -> dict[str, Any]:
     driver = chain.driver_attack
+    params: dict[str, Any] = chain.config_params()
     if driver is not None and callable(getattr(driver, "id_params", None)):
-        params: dict[str, Any] = dict(driver.id_params())
-    else:
-        params = chain.config_params()
+        # Without attacker/judge models (a dry run) the ids are not needed.
+        with contextlib.suppress(ConfigError):
+            params = dict(driver.id_params())
     if chain.samples > 1:
         params = {**params, "sample": sample}
     return params
@@ -183,6 +186,10 @@ async def plan_attack_jobs(
             plan.done += 1
             continue
         driver = slot.chain.driver_attack
+        if driver is not None and not convert_async:
+            # A dry run counts a multi-turn attack as one request per behaviour.
+            plan.pending.append(Job(attempt=attempt, params=slot.params))
+            continue
         if driver is not None:
             plan.pending.append(driver.job(attempt, slot.params, state_dir=state_dir))
             continue
