@@ -381,3 +381,28 @@ def test_cascade_policy_errors(cascade, message):
     )
     with pytest.raises(ConfigError, match=message):
         Guard(parse_policy(text, source="policy.yaml"))
+
+
+@pytest.mark.slow
+def test_bundled_gguf_model_behind_the_llama_guard_format(make_guard):
+    # SmolLM2-135M is no guard model: whatever it answers must come back as a
+    # verdict or as a recorded GuardOutputError, never a crash or a hang.
+    guard = make_guard(
+        """
+on_error: fail_open
+scanners:
+  guard_model:
+    options:
+      format: llama_guard_3
+      timeout_s: 120
+      max_tokens: 6
+      target: {kind: local}
+"""
+    )
+    verdict = guard.check_input("How do I bake bread?")
+    if "guard_model" in verdict.errors:
+        assert verdict.errors["guard_model"].startswith("GuardOutputError: llama_guard_3")
+        assert verdict.action == "allow"
+    else:
+        assert set(verdict.scores["guard_model"]) == {"unsafe", *(f"s{i}" for i in range(1, 15))}
+    assert verdict.scanner_latency_ms["guard_model"] > 0

@@ -58,6 +58,10 @@ class ModelBackedScanner:
 
     name = "guard_model"
     sides: frozenset[Side] = frozenset({"input", "output"})
+    # Every category some format scores; an instance has its format's.
+    categories: tuple[str, ...] = (
+        "unsafe", *(f"s{i}" for i in range(1, 15)), "harassment", "jailbreak",
+    )  # fmt: skip
     redactable = False
     remote = True
 
