@@ -58,22 +58,20 @@ async def bench(behaviours: int, max_tokens: int) -> list[dict[str, object]]:
             await Executor(model, concurrency=1).run(jobs, results.append)
             wall = time.perf_counter() - started
             outcomes = [r.attack_params.get("outcome", {}) for r in results]
-            rows.append(
-                {
-                    "attacker": name,
-                    "behaviours": len(results),
-                    "target_queries_per_behaviour": sum(o.get("queries", 0) for o in outcomes)
-                    / len(results),
-                    "attacker_calls_per_behaviour": sum(
-                        o.get("attacker_queries", 0) for o in outcomes
-                    )
-                    / len(results),
-                    "judge_calls_per_behaviour": sum(o.get("judge_queries", 0) for o in outcomes)
-                    / len(results),
-                    "attacker_errors": sum(1 for r in results if r.error is not None),
-                    "seconds_per_behaviour": round(wall / len(results), 1),
-                }
-            )
+            row = {
+                "attacker": name,
+                "behaviours": len(results),
+                "target_queries_per_behaviour": sum(o.get("queries", 0) for o in outcomes)
+                / len(results),
+                "attacker_calls_per_behaviour": sum(o.get("attacker_queries", 0) for o in outcomes)
+                / len(results),
+                "judge_calls_per_behaviour": sum(o.get("judge_queries", 0) for o in outcomes)
+                / len(results),
+                "attacker_errors": sum(1 for r in results if r.error is not None),
+                "seconds_per_behaviour": round(wall / len(results), 1),
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)  # a row as soon as it is measured
     finally:
         await model.aclose()
     return rows
