@@ -44,6 +44,7 @@ def write_data_card(
     document: dict[str, Any] = {
         "model": model,
         "labels": clf.labels,
+        "window_chars": clf.window_chars,
         "thresholds": clf.thresholds,
         "thresholds_at_1pct_fpr": clf.thresholds_at_1pct_fpr,
         "command": command,
@@ -94,10 +95,17 @@ def _render(doc: dict[str, Any]) -> str:
         "",
         _PURPOSE[doc["model"]],
         "",
-        "Model: hashed word 1-2-grams and character 3-5-grams (`char_wb`), one balanced "
+        "Model: hashed word 1-2-grams and character 3-5-grams of the lower-cased, "
+        "whitespace-collapsed text (`redline.models.features`), one balanced "
         "logistic-regression head per label (liblinear), weights stored as int8 with a "
         "per-head scale. Load with `redline.models.load_classifier("
-        f"{doc['model']!r})`.",
+        f"{doc['model']!r})`."
+        + (
+            f" Texts longer than {doc['window_chars']} characters are scored in "
+            "half-overlapping windows, taking the maximum."
+            if doc.get("window_chars")
+            else ""
+        ),
         "",
         f"Rebuilt by `{doc['command']}` (seed {doc['seed']}, data dir "
         f"`{doc['data_dir'] or 'none: redline-written data only'}`). The shipped artifact is "
@@ -125,8 +133,10 @@ def _render(doc: dict[str, Any]) -> str:
         "## Split",
         "",
         "Dev is held out by *group* (a seeded hash of the group name picks about 20% of "
-        "groups): templates, BIPIA attack categories, contexts and behaviours go wholly to "
-        "one side, so dev measures unseen wordings, not memorised templates.",
+        "groups): jailbreak and injection templates, behaviours, BIPIA contexts (each "
+        "paired only with attack instructions from its own side) and our written task "
+        "families go wholly to one side, so dev measures unseen wordings, not memorised "
+        "templates. Dev negatives still come from the same sources as training.",
         "",
         f"- train: {train['examples']} examples ({train['positives']} positive) in "
         f"{train['groups']} groups",
@@ -136,7 +146,10 @@ def _render(doc: dict[str, Any]) -> str:
         "## Dev metrics",
         "",
         "Thresholds are chosen on dev (maximum F1, and the highest recall at <= 1% FPR), "
-        "so F1 at the chosen threshold is optimistic; AUPRC is threshold-free.",
+        "so F1 at the chosen threshold is optimistic; AUPRC is threshold-free. "
+        "`thresholds` in config.json holds the max-F1 ones. For a rare category head "
+        "1% FPR allows more false positives than max F1 does, so its 1%-FPR threshold "
+        "can be the lower of the two.",
         "",
         "| label | dev pos/neg | AUPRC | threshold (max F1) | F1 | precision | recall | "
         "threshold (1% FPR) | recall at 1% FPR |",
@@ -178,8 +191,8 @@ def _render(doc: dict[str, Any]) -> str:
             f"{alpaca['fpr_at_1pct_fpr_threshold']:.1%} at the 1%-FPR threshold. This set "
             "is closer to ordinary traffic than dev, whose negatives come from the same "
             "sources as training; it was also consulted while writing our benign request "
-            "frames, so it is not a fully blind test. For blocking, prefer "
-            "`thresholds_at_1pct_fpr`.",
+            "frames, so it is not a fully blind test. For blocking on the combined head, "
+            "prefer its `thresholds_at_1pct_fpr`.",
         ]
     lat = doc["latency"]
     lines += [

@@ -686,16 +686,22 @@ def _written_harm() -> Iterator[Example]:
 
 
 def _benign_requests() -> Iterator[Example]:
-    """Every benign task and topic in four frames, chosen by a hash so the set is
-    fixed; grouped by task/topic, so dev holds out whole tasks."""
-    for kind, items, frames, key in (
-        ("task", written_data.BENIGN_TASKS, written_data.BENIGN_TASK_FRAMES, "task"),
-        ("topic", written_data.BENIGN_TOPICS, written_data.BENIGN_TOPIC_FRAMES, "topic"),
+    """Benign tasks and topics in the request frames, grouped by task/topic so
+    dev holds out whole tasks. Ordinary ones take every frame, so that the frame
+    itself ("how can I", "write a tutorial on") carries no harm weight; the
+    look-alikes take three, so their loaded words keep most of theirs."""
+    w = written_data
+    for kind, items, frames, key, per_item in (
+        ("task", w.BENIGN_TASKS, w.BENIGN_TASK_FRAMES, "task", None),
+        ("topic", w.BENIGN_TOPICS, w.BENIGN_TOPIC_FRAMES, "topic", None),
+        ("sensitive-task", w.SENSITIVE_BENIGN_TASKS, w.BENIGN_TASK_FRAMES, "task", 3),
+        ("sensitive-topic", w.SENSITIVE_BENIGN_TOPICS, w.BENIGN_TOPIC_FRAMES, "topic", 3),
     ):
         for i, item in enumerate(items):
             start = zlib.crc32(item.encode()) % len(frames)
-            for k in range(4):
-                frame = frames[(start + k * 3) % len(frames)]
+            count = per_item or len(frames)
+            for k in range(count):
+                frame = frames[(start + k * 5) % len(frames)]
                 yield _benign(
                     frame.format(**{key: item}), "redline-written", f"written:benign-{kind}:{i}"
                 )
