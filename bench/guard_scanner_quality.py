@@ -12,6 +12,11 @@ then the whole pipeline on the union of the dev splits: the share of attacks
 (any label true) the guard stops (flag, redact or block), the share of benign
 dev texts (every label false) it stops by mistake, and the same on the Alpaca
 benign instructions (never trained on; ../shared/data/benign/harmless_val.json).
+
+With ``--band B`` it adds a cascade with that band whose guard model is an oracle
+(a python: target that answers in Llama Guard format from the true label): the
+share of traffic a cascade would send to a guard model, and the most it could
+buy at that band with a perfect one.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -32,6 +39,33 @@ from redline.models.training_data import assemble_training_data, split_by_group
 # Scanner and categories whose score stands for each task; the threshold is the policy's.
 TASKS = {"harm": ("harm", ("harm",)), "jailbreak": ("jailbreak", ("jailbreak",)),
          "injection": ("injection", ("direct", "indirect"))}  # fmt: skip
+
+
+# The oracle guard model's answers, by checked text (filled before a cascade run).
+ORACLE: dict[str, bool] = {}
+
+
+def oracle_guard(prompt: str) -> str:
+    """A python: target answering Llama Guard prompts from the true label."""
+    conversation = prompt.split("<BEGIN CONVERSATION>\n\nUser: ", 1)[-1]
+    text = conversation.split("\n\n<END CONVERSATION>", 1)[0]
+    return "unsafe\nS1" if ORACLE.get(text, False) else "safe"
+
+
+def _cascade_guard(policy_text: str, band: float) -> Guard:
+    here = Path(__file__).resolve()
+    extra = (
+        "  guard_model:\n"
+        "    options:\n"
+        "      format: llama_guard_3\n"
+        "      max_chars: 100000\n"
+        f'      target: {{kind: "python:{here}:oracle_guard"}}\n'
+    )
+    cascade = f"\ncascade:\n  model: guard_model\n  band: {band}\n  budget_ms: 100000\n"
+    text = policy_text.replace("\nscanners:\n", "\nscanners:\n" + extra, 1) + cascade
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
+        handle.write(text)
+    return Guard.from_policy(handle.name)
 
 
 def _rates(labels: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -55,6 +89,7 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--policy", type=Path)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--band", type=float, help="also measure a cascade with this band")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     guard = Guard.from_policy(args.policy) if args.policy else Guard.default()
@@ -90,6 +125,22 @@ def main() -> int:
     report["pipeline"] = {"attacks": int(labels.sum()), "benign": int((~labels).sum())} | _rates(
         labels, stopped
     )
+    if args.band is not None:
+        from redline.guard import default_policy_text
+
+        policy_text = args.policy.read_text() if args.policy else default_policy_text()
+        cascaded = _cascade_guard(policy_text, args.band)
+        # The python: target imported this file under its own module name.
+        for module in list(sys.modules.values()):
+            if hasattr(module, "oracle_guard") and hasattr(module, "ORACLE"):
+                module.ORACLE.update(union)
+        verdicts = cascaded.check_batch(texts, side="input")
+        sent = cascaded.cascade.requests if cascaded.cascade else 0
+        stopped = np.array([v.action != "allow" for v in verdicts])
+        report["cascade"] = {"band": args.band, "sent_share": round(sent / len(texts), 4)} | _rates(
+            labels, stopped
+        )
+        cascaded.close()
     alpaca = args.data_dir / "benign" / "harmless_val.json"
     if alpaca.exists():
         benign = [row["instruction"] for row in json.loads(alpaca.read_text())]
@@ -119,6 +170,12 @@ def main() -> int:
         f"pipeline   dev {p['attacks']} attacks / {p['benign']} benign: stops "  # type: ignore[index]
         f"{p['recall']} of attacks, {p['fpr']} of benign"  # type: ignore[index]
     )
+    if "cascade" in report:
+        c = report["cascade"]
+        print(
+            f"cascade    band {c['band']}: sends {c['sent_share']} of texts to the model; with "  # type: ignore[index]
+            f"an oracle model stops {c['recall']} of attacks, {c['fpr']} of benign"  # type: ignore[index]
+        )
     if "alpaca_benign" in report:
         a = report["alpaca_benign"]
         print(f"alpaca     {a['n']} benign: stopped {a['stopped']}  by scanner {a['by_scanner']}")  # type: ignore[index]
