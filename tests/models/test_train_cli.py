@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from redline.cli.app import app
@@ -61,13 +62,13 @@ def test_help() -> None:
 def test_tiny_training_run_writes_artifacts_and_cards(tmp_path: Path) -> None:
     data_dir = _tiny_data_dir(tmp_path / "data")
     out = tmp_path / "out"
-    args = ["train", "guard", "--data-dir", str(data_dir), "--out", str(out), "--json"]
-    result = runner.invoke(app, [*args, "--models", "harm,injection"])
+    args = ["train", "guard", "--data-dir", str(data_dir), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--models", "jailbreak,injection", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert set(summary["models"]) == {"harm", "injection"}
-    assert not (out / "jailbreak").exists()
-    for name in ("harm", "injection"):
+    assert set(summary["models"]) == {"jailbreak", "injection"}
+    assert not (out / "harm").exists()
+    for name in ("jailbreak", "injection"):
         clf = TextClassifier.load(out / name)
         assert all(0.0 <= t <= 1.0 for t in clf.thresholds.values())
         card = (out / name / "CARD.md").read_text()
@@ -75,17 +76,27 @@ def test_tiny_training_run_writes_artifacts_and_cards(tmp_path: Path) -> None:
         metrics = json.loads((out / name / "metrics.json").read_text())
         assert metrics["seed"] == 0 and metrics["sources"]
         assert metrics["latency"]["p50_ms"] > 0
-    assert "advbench" in (out / "harm" / "CARD.md").read_text()
+    assert "advbench" in (out / "jailbreak" / "CARD.md").read_text()
 
     # same command, same weights
     again = tmp_path / "again"
-    result = runner.invoke(
-        app,
-        ["train", "guard", "--data-dir", str(data_dir), "--out", str(again), "--models", "harm"],
-    )
+    args = ["train", "guard", "--data-dir", str(data_dir), "--out", str(again)]
+    result = runner.invoke(app, [*args, "--models", "injection"])
     assert result.exit_code == 0, result.output
-    a, b = TextClassifier.load(out / "harm"), TextClassifier.load(again / "harm")
+    a, b = TextClassifier.load(out / "injection"), TextClassifier.load(again / "injection")
     assert np.array_equal(a.coef, b.coef) and a.thresholds == b.thresholds
+
+
+@pytest.mark.slow
+def test_tiny_harm_training_has_category_heads(tmp_path: Path) -> None:
+    data_dir = _tiny_data_dir(tmp_path / "data")
+    out = tmp_path / "out"
+    args = ["train", "guard", "--data-dir", str(data_dir), "--out", str(out), "--models", "harm"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    clf = TextClassifier.load(out / "harm")
+    assert clf.labels[0] == "harmful" and "s11" in clf.labels
+    assert "advbench" in (out / "harm" / "CARD.md").read_text()
 
 
 def _redline(*args: str) -> subprocess.CompletedProcess[str]:
