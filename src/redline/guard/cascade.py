@@ -28,6 +28,7 @@ class CascadePolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     model: str = Field(description="a model-backed scanner configured under scanners")
+    # Entries are a scanner name (all its categories) or "scanner.category".
     scanners: list[str] | None = Field(
         default=None,
         description="scanners whose unsure scores go to the model (default: all others)",
@@ -58,11 +59,15 @@ class CascadeDecision:
 
 
 def uncertain_categories(
-    routed: list[Any], results: dict[str, ScanResult | Exception], band: float
+    routed: list[Any],
+    results: dict[str, ScanResult | Exception],
+    band: float,
+    only: dict[str, frozenset[str] | None] | None = None,
 ) -> list[tuple[str, str]]:
     """(scanner, category) pairs whose score is within ``band`` of their threshold.
 
     ``routed`` holds the pipeline's active scanners (``name`` and ``rules``);
+    ``only`` limits a scanner to some categories (None: all of them);
     categories a policy only records (action ``allow``) never route.
     """
     unsure = []
@@ -70,9 +75,12 @@ def uncertain_categories(
         result = results.get(item.name)
         if not isinstance(result, ScanResult):
             continue
+        wanted = only.get(item.name) if only else None
         for category, score in result.scores.items():
             rule = item.rules.get(category)
             if rule is None or rule.action == "allow":
+                continue
+            if wanted is not None and category not in wanted:
                 continue
             if abs(score - rule.threshold) <= band:
                 unsure.append((item.name, category))
@@ -82,10 +90,12 @@ def uncertain_categories(
 class Cascade:
     """Routes unsure checks to ``model`` (an active model-backed scanner entry)."""
 
-    def __init__(self, *, config: CascadePolicy, model: Any, routed: frozenset[str]) -> None:
+    def __init__(
+        self, *, config: CascadePolicy, model: Any, routed: dict[str, frozenset[str] | None]
+    ) -> None:
         self.config = config
         self.model = model  # the pipeline's ActiveScanner for the model-backed scanner
-        self.routed = routed
+        self.routed = routed  # scanner -> the categories that route (None: all)
         self.sides = frozenset(config.sides)
         self.requests = 0
 
@@ -94,7 +104,7 @@ class Cascade:
     ) -> tuple[list[tuple[str, str]], float]:
         """The unsure pairs and the seconds left of the budget."""
         routed = [item for item in active if item.name in self.routed]
-        unsure = uncertain_categories(routed, results, self.config.band)
+        unsure = uncertain_categories(routed, results, self.config.band, self.routed)
         spent_ms = (time.perf_counter() - started) * 1000
         return unsure, (self.config.budget_ms - spent_ms) / 1000
 

@@ -195,7 +195,7 @@ class Guard:
                 continue
             self._scanners.append(entry)
         if policy.cascade is not None:
-            self._cascade = _build_cascade(policy, model_entry)
+            self._cascade = _build_cascade(policy, model_entry, self._scanners)
         for side in SIDES:
             deny = DenyPatternScanner(policy.patterns.deny, side=side)
             if deny.categories:
@@ -531,32 +531,48 @@ class _ScanPass:
     latencies: dict[str, float]
 
 
-def _build_cascade(policy: Policy, model: ActiveScanner | None) -> Cascade:
+def _build_cascade(
+    policy: Policy, model: ActiveScanner | None, active: list[ActiveScanner]
+) -> Cascade:
     config = policy.cascade
     assert config is not None
     where = policy.where("cascade", "model")
     if config.model not in policy.scanners:
-        raise ConfigError(
-            f"{where}: {config.model!r} is not configured under scanners; add "
-            f"scanners.{config.model} (scanner guard_model with format and target options)"
+        close = difflib.get_close_matches(config.model, list(policy.scanners), n=1, cutoff=0.5)
+        hint = (
+            f"Did you mean {close[0]!r}?"
+            if close
+            else f"add scanners.{config.model} (scanner guard_model with format and target options)"
         )
+        raise ConfigError(f"{where}: {config.model!r} is not configured under scanners; {hint}")
     if model is None:
         raise ConfigError(f"{where}: scanner {config.model!r} is disabled")
     if not hasattr(model.scanner, "scan_within"):
         raise ConfigError(
             f"{where}: scanner {config.model!r} is not a model-backed scanner (use guard_model)"
         )
+    categories = {item.name: tuple(item.scanner.categories) for item in active}
     names = [n for n, c in policy.scanners.items() if c.enabled and n != config.model]
-    routed = config.scanners if config.scanners is not None else names
-    for index, name in enumerate(routed):
+    routed: dict[str, frozenset[str] | None] = {}
+    for index, entry in enumerate(config.scanners if config.scanners is not None else names):
+        name, _, category = entry.partition(".")
+        loc = policy.where("cascade", "scanners", index)
         if name not in names:
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
             hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"{loc}: {name!r} is not an enabled scanner of this policy.{hint}")
+        if not category or name not in categories:  # a scanner left out: nothing routes
+            routed[name] = None
+            continue
+        known = categories.get(name, ())
+        if category not in known:
             raise ConfigError(
-                f"{policy.where('cascade', 'scanners', index)}: {name!r} is not an enabled "
-                f"scanner of this policy.{hint}"
+                f"{loc}: scanner {name!r} has no category {category!r}; known: {', '.join(known)}"
             )
-    return Cascade(config=config, model=model, routed=frozenset(routed))
+        previous = routed.get(name, frozenset())
+        if previous is not None:
+            routed[name] = previous | {category}
+    return Cascade(config=config, model=model, routed=routed)
 
 
 def redaction_text(span: Span) -> str:
