@@ -52,7 +52,7 @@ def oracle_guard(prompt: str) -> str:
     return "unsafe\nS1" if ORACLE.get(text, False) else "safe"
 
 
-def _cascade_guard(policy_text: str, band: float) -> Guard:
+def _cascade_guard(policy_text: str, band: float, route: str | None) -> Guard:
     here = Path(__file__).resolve()
     extra = (
         "  guard_model:\n"
@@ -62,6 +62,8 @@ def _cascade_guard(policy_text: str, band: float) -> Guard:
         f'      target: {{kind: "python:{here}:oracle_guard"}}\n'
     )
     cascade = f"\ncascade:\n  model: guard_model\n  band: {band}\n  budget_ms: 100000\n"
+    if route:
+        cascade += f"  scanners: [{route}]\n"
     text = policy_text.replace("\nscanners:\n", "\nscanners:\n" + extra, 1) + cascade
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         handle.write(text)
@@ -90,6 +92,7 @@ def main() -> int:
     parser.add_argument("--policy", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--band", type=float, help="also measure a cascade with this band")
+    parser.add_argument("--route", help="the cascade's scanners, e.g. harm.harm,jailbreak")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     guard = Guard.from_policy(args.policy) if args.policy else Guard.default()
@@ -129,7 +132,7 @@ def main() -> int:
         from redline.guard import default_policy_text
 
         policy_text = args.policy.read_text() if args.policy else default_policy_text()
-        cascaded = _cascade_guard(policy_text, args.band)
+        cascaded = _cascade_guard(policy_text, args.band, args.route)
         # The python: target imported this file under its own module name.
         for module in list(sys.modules.values()):
             if hasattr(module, "oracle_guard") and hasattr(module, "ORACLE"):
@@ -137,9 +140,11 @@ def main() -> int:
         verdicts = cascaded.check_batch(texts, side="input")
         sent = cascaded.cascade.requests if cascaded.cascade else 0
         stopped = np.array([v.action != "allow" for v in verdicts])
-        report["cascade"] = {"band": args.band, "sent_share": round(sent / len(texts), 4)} | _rates(
-            labels, stopped
-        )
+        report["cascade"] = {
+            "band": args.band,
+            "route": args.route,
+            "sent_share": round(sent / len(texts), 4),
+        } | _rates(labels, stopped)
         cascaded.close()
     alpaca = args.data_dir / "benign" / "harmless_val.json"
     if alpaca.exists():
@@ -173,7 +178,8 @@ def main() -> int:
     if "cascade" in report:
         c = report["cascade"]
         print(
-            f"cascade    band {c['band']}: sends {c['sent_share']} of texts to the model; with "  # type: ignore[index]
+            f"cascade    band {c['band']} route {c['route'] or 'all'}: "  # type: ignore[index]
+            f"sends {c['sent_share']} of texts to the model; with "  # type: ignore[index]
             f"an oracle model stops {c['recall']} of attacks, {c['fpr']} of benign"  # type: ignore[index]
         )
     if "alpaca_benign" in report:
