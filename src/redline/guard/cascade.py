@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from redline.core import TargetTimeoutError
-from redline.guard.scanner import ScanContext, ScanResult, Side
+from redline.guard.scanner import SIDES, ScanContext, ScanResult, Side
 
 CascadeOutcomeKind = Literal["confident", "model", "budget_spent", "budget_exceeded", "model_error"]
 
@@ -35,7 +35,7 @@ class CascadePolicy(BaseModel):
     )
     band: float = Field(default=0.1, ge=0.0, le=1.0)
     budget_ms: float = Field(default=500.0, gt=0.0)
-    sides: list[Side] = Field(default_factory=lambda: ["input", "output"])
+    sides: list[Side] = Field(default_factory=lambda: list(SIDES))
 
 
 class CascadeOutcome(BaseModel):

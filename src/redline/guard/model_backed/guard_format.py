@@ -46,8 +46,11 @@ class GuardFormat(Protocol):
     combined verdict) plus taxonomy ids (``s1``..``s14``) or our own names.
     """
 
-    name: str
-    categories: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def categories(self) -> tuple[str, ...]: ...
 
     def requests(
         self, turns: list[GuardTurn], side: Side, delivery: Delivery
