@@ -60,7 +60,7 @@ def test_obvious_attacks_are_blocked_by_their_classifier(guard, text, scanner, c
         "Can you summarise the causes of the French Revolution in three sentences?",
         pytest.param(
             "Write a Python function that returns the n-th Fibonacci number.",
-            # Measured with the artifacts of 12:2x: harm 0.43 >= its 0.33 cut-off.
+            # With the artifacts of 3ac6bfe: harm scores it above its cut-off.
             marks=pytest.mark.xfail(reason="harm classifier false positive on code requests"),
         ),
     ],
