@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scipy import stats as scipy_stats
-
 from redline.stats.validation import StatsInputError, check_probability
 
 
@@ -24,6 +22,8 @@ def mcnemar_exact(b: int, c: int) -> float:
     n = int(b) + int(c)
     if n == 0:
         return 1.0
+    from scipy import stats as scipy_stats  # lazily: scipy.stats is slow to import
+
     tail = float(scipy_stats.binom.cdf(min(b, c), n, 0.5))
     return min(1.0, 2.0 * tail)
 

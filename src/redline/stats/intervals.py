@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from statistics import NormalDist
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from scipy import stats as scipy_stats
 
 from redline.stats.validation import StatsInputError, check_counts, check_probability
 
@@ -47,7 +47,7 @@ class Interval(BaseModel):
 def z_value(confidence: float) -> float:
     """The two-sided standard-normal quantile for ``confidence`` (1.96 for 0.95)."""
     check_probability(confidence, name="confidence", open_interval=True)
-    return float(scipy_stats.norm.ppf(0.5 + confidence / 2.0))
+    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 
 def wilson_bounds(k: float, n: float, z: float) -> tuple[float, float]:
@@ -88,6 +88,8 @@ def clopper_pearson_interval(k: int, n: int, *, confidence: float = 0.95) -> Int
             estimate=None, low=0.0, high=1.0, confidence=confidence, method="clopper-pearson"
         )
     alpha = 1.0 - confidence
+    from scipy import stats as scipy_stats  # imported here: scipy.stats costs ~0.6 s
+
     low = 0.0 if k == 0 else float(scipy_stats.beta.ppf(alpha / 2.0, k, n - k + 1))
     high = 1.0 if k == n else float(scipy_stats.beta.ppf(1.0 - alpha / 2.0, k + 1, n - k))
     return Interval(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Literal
-
-from scipy import optimize
-from scipy import stats as scipy_stats
 
 from redline.stats.intervals import wilson_bounds, z_value
 from redline.stats.validation import StatsInputError, check_probability
@@ -21,7 +19,8 @@ def cohens_h(p1: float, p2: float) -> float:
 
 def _independent_power(n: float, h: float, z_crit: float) -> float:
     shift = abs(h) * math.sqrt(n / 2.0)
-    return float(scipy_stats.norm.cdf(shift - z_crit) + scipy_stats.norm.cdf(-shift - z_crit))
+    normal = NormalDist()
+    return normal.cdf(shift - z_crit) + normal.cdf(-shift - z_crit)
 
 
 def sample_size_two_proportions(
@@ -51,7 +50,7 @@ def sample_size_two_proportions(
     if p1 == p2:
         raise StatsInputError(f"p1 and p2 are equal ({p1}); there is no difference to detect")
     z_alpha = z_value(1.0 - alpha)
-    z_beta = float(scipy_stats.norm.ppf(power))
+    z_beta = NormalDist().inv_cdf(power)
     if paired:
         return _paired_sample_size(p1, p2, discordant=discordant, z_alpha=z_alpha, z_beta=z_beta)
     if discordant is not None:
@@ -62,6 +61,8 @@ def sample_size_two_proportions(
     # Solve the exact two-tailed power equation, as statsmodels does, so the
     # rounded-up size agrees with it rather than with the one-tail shortcut.
     guess = 2.0 * ((z_alpha + z_beta) / h) ** 2
+    from scipy import optimize  # lazily: only this solver needs scipy
+
     n: float = optimize.brentq(
         lambda x: _independent_power(x, h, z_alpha) - power, 1e-9, max(10.0, 4.0 * guess)
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from redline.core import ConfigError
 from redline.store.run_store import ATTEMPTS_FILE, RUN_FILE, SCORES_FILE
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Fixed column types: the views keep the same shape whatever the runs hold
 # (or when there are none), and free-form dicts stay JSON for ->> access.
@@ -135,6 +136,9 @@ def _view_sql(root: Path) -> list[str]:
 
 def connect_runs(root: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the ``runs``, ``attempts`` and ``scores`` views."""
+    # Imported on use: DuckDB costs ~100 ms and memory that a scan never needs.
+    import duckdb
+
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = true")
     for statement in _view_sql(Path(root)):
@@ -148,6 +152,8 @@ def query_runs(root: Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     A DuckDB error (bad SQL, unknown column) becomes a :class:`ConfigError`
     carrying DuckDB's own message.
     """
+    import duckdb
+
     con = connect_runs(root)
     try:
         result = con.execute(sql)
