@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from redline.core.models import Attempt, RunInfo, Score
 from redline.evaluate.reducers import ReducerName, check_reducer, reduce_events
+from redline.report.queries import QueriesToSuccess, queries_to_success
 from redline.stats import (
     Interval,
     clustered_proportion_interval,
@@ -147,6 +148,8 @@ class RunSummary(BaseModel):
     # Attack success corrected for judge error with a calibration file
     # (redline.scoring.calibration.apply_calibration); None without one.
     judge_correction: dict[str, Any] | None = None
+    # Target queries per success of each multi-turn attack; empty without them.
+    queries_to_success: list[QueriesToSuccess] = Field(default_factory=list)
 
     @property
     def multiple_attacks(self) -> bool:
@@ -386,6 +389,7 @@ def summarize_run(
         ],
         engine_stats=dict(info.engine_stats),
         reducer=reducer_name,
+        queries_to_success=queries_to_success(attempts, scores, scorer=scorer),
     )
 
 

@@ -138,7 +138,22 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         parts.append(_table("By attack", summary.by_attack, None))
     if len(summary.by_benign_type) > 1:
         parts.append(_table("Benign prompts by type", summary.by_benign_type, None))
+    if summary.queries_to_success:
+        parts.append(_queries_table(summary))
     engine = _engine_line(summary.engine_stats)
     if engine:
         parts.append(Text(f"engine: {engine}", style="dim"))
     console.print(Group(*parts))  # type: ignore[arg-type]
+
+
+def _queries_table(summary: RunSummary) -> Table:
+    table = Table(title="Multi-turn attacks: target queries to success", title_justify="left")
+    for column in ("attack", "attempts", "successes", "errors", "mean to success", "max"):
+        table.add_column(column, justify="left" if column == "attack" else "right")
+    for row in summary.queries_to_success:
+        mean = "–" if row.to_success_mean is None else f"{row.to_success_mean:.1f}"
+        most = "–" if row.to_success_max is None else str(row.to_success_max)
+        table.add_row(
+            row.attack, str(row.attempts), str(row.successes), str(row.errors), mean, most
+        )
+    return table

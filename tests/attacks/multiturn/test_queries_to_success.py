@@ -45,3 +45,31 @@ def test_queries_to_success_counts_only_scorer_successes() -> None:
     assert pair.queries_total == 13
     assert pair.judge_agreement == 1 / 3  # agrees on 1, not on 2 and 3
     assert tap.successes == 0 and tap.to_success_mean is None and tap.queries_mean == 9.0
+
+
+def test_summary_terminal_and_html_show_queries_to_success(tmp_path) -> None:
+    from rich.console import Console
+
+    from redline.core import RunInfo
+    from redline.report import print_summary, render_html, summarize_run
+
+    attempts = [
+        _attempt(1, "multiturn.pair", final=2, queries=2, judge=10),
+        _attempt(2, "multiturn.pair", final=5, queries=5, judge=10),
+    ]
+    scores = [_score(1, "full_compliance"), _score(2, "full_refusal")]
+    summary = summarize_run(RunInfo(id="r"), attempts, scores)
+    [row] = summary.queries_to_success
+    assert (row.attack, row.successes, row.to_success_max) == ("multiturn.pair", 1, 2)
+
+    console = Console(record=True, width=140)
+    print_summary(summary, console)
+    assert "target queries to success" in console.export_text()
+
+    path = render_html(
+        info=RunInfo(id="r"), summary=summary, attempts=attempts, scores=scores,
+        path=tmp_path / "report.html",
+    )  # fmt: skip
+    html = path.read_text()
+    assert "Multi-turn attacks: target queries to success" in html
+    assert "multiturn.pair" in html
