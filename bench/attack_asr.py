@@ -19,9 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from redline.attacks.best_of_n import asr_at_n
 from redline.campaign import Campaign, run_campaign
 from redline.data import load_dataset, load_suite
-from redline.report.attack_charts import attack_family
+from redline.report.attack_charts import attack_family, best_of_n_outcomes
 from redline.stats import wilson_interval
 from redline.store import RunStore
 
@@ -90,6 +91,13 @@ async def measure(source: str, prompts: Path, args: argparse.Namespace, runs: Pa
         f"# {source}: run {result.run_id}, {result.engine.requests_sent} requests, "
         f"{wall:.0f} s wall, report {result.report_path}"
     )
+    scores = handle.read_scores()
+    for chain, outcomes in best_of_n_outcomes(attempts, scores, scorer="refusal").items():
+        curve = ", ".join(
+            f"@{p.n} {p.broken}/{p.behaviors} ({p.low:.0%}-{p.high:.0%})"
+            for p in asr_at_n(outcomes)
+        )
+        print(f"# {source}: {chain} ASR@N {curve}")
     return sorted(rows.values(), key=lambda r: (r["family"], r["attack"]))
 
 

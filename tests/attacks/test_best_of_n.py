@@ -56,6 +56,9 @@ def test_noisy_fit_gives_intervals_that_cover_the_truth():
 def test_fit_needs_three_informative_points():
     with pytest.raises(ConfigError, match="at least 3"):
         fit_power_law([1, 2, 3, 4], [0.0, 0.5, 1.0, 1.0])
+    # A flat curve (few behaviours) is not a fit with zero error.
+    with pytest.raises(ConfigError, match="got 1"):
+        fit_power_law([1, 2, 3, 4], [2 / 3] * 4)
 
 
 def test_extrapolate_from_simulated_behaviours():

@@ -104,12 +104,16 @@ def asr_at_n(
 def fit_power_law(ns: Iterable[float], asr: Iterable[float]) -> PowerLawFit:
     """Fit ``-log(ASR) = a * N**(-b)`` to ASR@N values (0 < ASR < 1 are used).
 
-    Raises ConfigError when fewer than three usable points remain.
+    Raises ConfigError when fewer than three different usable values remain.
     """
     pairs = [(float(n), float(p)) for n, p in zip(ns, asr, strict=True) if 0.0 < p < 1.0]
-    if len(pairs) < 3:
+    distinct = len({p for _, p in pairs})
+    # A flat stretch of ASR@N (few behaviours) fits any b exactly and would
+    # report a zero-width interval: demand three different ASR values.
+    if distinct < 3:
         raise ConfigError(
-            f"a power-law fit needs at least 3 values of N with 0 < ASR < 1, got {len(pairs)}"
+            "a power-law fit needs at least 3 different ASR@N values with 0 < ASR < 1, "
+            f"got {distinct}"
         )
     x = np.log([n for n, _ in pairs])
     y = np.log([-math.log(p) for _, p in pairs])
