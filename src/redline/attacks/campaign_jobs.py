@@ -166,7 +166,8 @@ async def plan_attack_jobs(
     case_chains = [c for c in chains if callable(getattr(c.driver_attack, "cases", None))]
     chains = [c for c in chains if c not in case_chains]
     for chain in case_chains:
-        for job in chain.driver_attack.jobs(
+        injection: Any = chain.driver_attack
+        for job in injection.jobs(
             run_id=run_id, target_name=target_name, generation=generation, seed=seed, epochs=epochs
         ):
             if job.attempt.id in done:
