@@ -7,6 +7,7 @@ it, and the peak RSS of the redline process. A second pass has the stub fail a
 share of requests with HTTP 500 and checks every attempt still completes.
 
     python bench/engine_overhead.py [--attempts 10000] [--concurrency 64] [--delay 0.05]
+                                    [--scorer refusal]
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def write_prompts(path: Path, count: int) -> None:
 
 
 def run_pass(
-    *, attempts: int, concurrency: int, delay: float, fail_rate: float
+    *, attempts: int, concurrency: int, delay: float, fail_rate: float, scorer: str
 ) -> dict[str, object]:
     stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
     try:
@@ -82,6 +83,7 @@ def run_pass(
                 concurrency=concurrency,
                 cache=False,
                 max_retries=20,
+                scorers=[scorer],
             )
             started = time.perf_counter()
             result = asyncio.run(
@@ -95,6 +97,7 @@ def run_pass(
     engine = result.engine
     return {
         "attempts": attempts,
+        "scorer": scorer,
         "concurrency": concurrency,
         "stub_delay_s": delay,
         "stub_fail_rate": fail_rate,
@@ -117,9 +120,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--fail-rate", type=float, default=0.05)
+    parser.add_argument("--scorer", default="refusal", help="scorer applied to every attempt")
     args = parser.parse_args()
     clean = run_pass(
-        attempts=args.attempts, concurrency=args.concurrency, delay=args.delay, fail_rate=0.0
+        attempts=args.attempts,
+        concurrency=args.concurrency,
+        delay=args.delay,
+        fail_rate=0.0,
+        scorer=args.scorer,
     )
     print(json.dumps({"pass": "clean", **clean}))
     faulty = run_pass(
@@ -127,6 +135,7 @@ def main() -> None:
         concurrency=args.concurrency,
         delay=args.delay,
         fail_rate=args.fail_rate,
+        scorer=args.scorer,
     )
     print(json.dumps({"pass": "5% HTTP 500", **faulty}))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
