@@ -1,6 +1,7 @@
 """Requests and wall time per behaviour for each multi-turn attacker on the bundled model.
 
     .venv/bin/python bench/multiturn_cost.py [--behaviours 3] [--max-tokens 64]
+                                               [--plain-text-prompts]
 
 The target, attacker and judge are all the bundled SmolLM2-135M-Instruct
 (one in-process llama.cpp instance). Prints one row per attacker: target
@@ -29,7 +30,9 @@ SETTINGS = {
 }
 
 
-async def bench(behaviours: int, max_tokens: int) -> list[dict[str, object]]:
+async def bench(
+    behaviours: int, max_tokens: int, *, plain_text_prompts: bool
+) -> list[dict[str, object]]:
     model = build_target(TargetSpec(kind="local"))
     resources = AttackResources(attacker=model, judge=model)
     suite = load_suite("harmful")[:behaviours]
@@ -37,7 +40,12 @@ async def bench(behaviours: int, max_tokens: int) -> list[dict[str, object]]:
     try:
         await model.generate([Message(role="user", content="hi")], GenerationParams(max_tokens=1))
         for name, params in SETTINGS.items():
-            attack = build_attack(name, {**params, "attacker_max_tokens": 128}, resources=resources)
+            settings = {
+                **params,
+                "attacker_max_tokens": 128,
+                "plain_text_prompts": plain_text_prompts,
+            }
+            attack = build_attack(name, settings, resources=resources)
             jobs = []
             for behavior in suite:
                 attempt = Attempt(
@@ -81,8 +89,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--behaviours", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument(
+        "--plain-text-prompts",
+        action="store_true",
+        help="take the bundled attacker's non-JSON answers as prompts",
+    )
     args = parser.parse_args()
-    rows = asyncio.run(bench(args.behaviours, args.max_tokens))
+    rows = asyncio.run(
+        bench(args.behaviours, args.max_tokens, plain_text_prompts=args.plain_text_prompts)
+    )
     print(f"# machine: {platform.machine()}, python {platform.python_version()}")
     header = list(rows[0])
     print(" | ".join(header))

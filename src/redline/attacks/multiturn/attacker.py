@@ -32,6 +32,13 @@ class MultiTurnParams(AttackParams):
     attacker_retries: int = Field(
         default=2, ge=0, description="re-asks after unparseable attacker output"
     )
+    plain_text_prompts: bool = Field(
+        default=False,
+        description=(
+            "after the retries, take a non-JSON attacker answer as the prompt itself "
+            "(for small attacker models, such as the bundled one, that cannot write JSON)"
+        ),
+    )
     attacker_max_tokens: int = Field(default=256, ge=16)
     attacker_temperature: float = Field(default=0.8, ge=0.0, le=2.0)
     judge_max_tokens: int = Field(default=24, ge=4)
@@ -119,6 +126,7 @@ class MultiTurnAttack:
             ),
             judge_params=GenerationParams(max_tokens=params.judge_max_tokens, temperature=0.0),
             attacker_retries=params.attacker_retries,
+            plain_text_prompts=params.plain_text_prompts,
             rng=random.Random(f"{attempt.id}:{attempt.seed}"),
         )
         stop = "finished"

@@ -86,6 +86,7 @@ class AttackSession:
         judge_params: GenerationParams,
         attacker_retries: int,
         rng: random.Random,
+        plain_text_prompts: bool = False,
     ) -> None:
         self.goal = goal
         self.system = system
@@ -98,6 +99,7 @@ class AttackSession:
         self.attacker_params = attacker_params
         self.judge_params = judge_params
         self.attacker_retries = attacker_retries
+        self.plain_text_prompts = plain_text_prompts
         self.rng = rng
         self.counts = SessionCounts()
         self.last: Exchange | None = None
@@ -136,6 +138,10 @@ class AttackSession:
                         Message(role="assistant", content=completion.text),
                         Message(role="user", content=RETRY_NUDGE),
                     ]
+        if self.plain_text_prompts and last_text.strip():
+            # A small attacker that cannot write JSON often still writes a usable
+            # prompt; the user asked for it to be taken as it is.
+            return AttackerTurn(prompt=last_text.strip(), improvement="(plain-text answer)")
         raise AttackerError(
             f"attacker {self.attacker.name} gave unparseable output "
             f"{self.attacker_retries + 1} times; last: {last_text[:160]!r}"
