@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 
 from redline.core import ConfigError
+from redline.guard.scanner import ScanContext, ScanResult
 
 ModelMode = Literal["auto", "required", "off"]
 # Which of a classifier's dev-calibrated cut-offs a scanner uses: ``max_f1``, or
@@ -177,3 +178,38 @@ class ClassifierScores:
         if len(values) == len(self.labels):
             return {label: values[i] for i, label in enumerate(self.labels) if i != self.negative}
         return {}
+
+
+# Where a rule-and-model scanner puts the classifier's calibrated cut-off: 0.5, the
+# scale the phrase rules are weighted on, so max(rules, model) is judged by one threshold.
+RULE_SCALE_CUTOFF = 0.5
+
+
+class RulesAndModelScanner:
+    """Shared set-up of scanners that take the larger of phrase-rule scores and the
+    trained classifier ``classifier_name``'s (rescaled onto the rule scale)."""
+
+    classifier_name: str
+
+    def __init__(self, *, model: ModelMode = "auto", calibration: Calibration = "max_f1") -> None:
+        loaded, self.model_status = load_model(self.classifier_name, model)
+        self._model = (
+            ClassifierScores(
+                loaded,
+                combined=self.classifier_name,
+                calibration=calibration,
+                rescale_to=RULE_SCALE_CUTOFF,
+            )
+            if loaded
+            else None
+        )
+
+    @property
+    def uses_model(self) -> bool:
+        return self._model is not None
+
+    def scan(self, text: str, context: ScanContext) -> ScanResult:
+        return self.scan_many([text], [context])[0]
+
+    def scan_many(self, texts: Sequence[str], contexts: Sequence[ScanContext]) -> list[ScanResult]:
+        raise NotImplementedError

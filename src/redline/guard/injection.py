@@ -8,12 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from redline.guard.classifier_scores import (
-    Calibration,
-    ClassifierScores,
-    ModelMode,
-    load_model,
-)
+from redline.guard.classifier_scores import RulesAndModelScanner
 from redline.guard.phrase_rules import PhraseRule, match_rules, rule
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Segment, Side
 
@@ -93,38 +88,17 @@ INJECTION_RULES: tuple[PhraseRule, ...] = (
 # Roles whose text comes from somewhere other than the person typing.
 INDIRECT_ROLES = frozenset({"tool", "document", "function"})
 
-# Where the classifier's calibrated cut-off sits on the scanner's score scale.
-RESCALE_TO = 0.5
-
 
 @SCANNERS.register("injection")
-class InjectionScanner:
+class InjectionScanner(RulesAndModelScanner):
     """``direct`` and ``indirect``: per message, the larger of the phrase-rule score
     and the classifier's; user text counts as direct, tool results as indirect."""
 
     name = "injection"
+    classifier_name = "injection"
     sides: frozenset[Side] = frozenset({"input"})
     categories = ("direct", "indirect")
     redactable = False
-
-    def __init__(self, *, model: ModelMode = "auto", calibration: Calibration = "max_f1") -> None:
-        loaded, self.model_status = load_model("injection", model)
-        # The classifier's calibrated cut-off is moved to 0.5, the scale the phrase
-        # rules are weighted on, so max(rules, model) is judged by one threshold.
-        self._model = (
-            ClassifierScores(
-                loaded, combined="injection", calibration=calibration, rescale_to=RESCALE_TO
-            )
-            if loaded
-            else None
-        )
-
-    @property
-    def uses_model(self) -> bool:
-        return self._model is not None
-
-    def scan(self, text: str, context: ScanContext) -> ScanResult:
-        return self.scan_many([text], [context])[0]
 
     def scan_many(self, texts: Sequence[str], contexts: Sequence[ScanContext]) -> list[ScanResult]:
         pieces: list[tuple[int, Segment, str]] = []

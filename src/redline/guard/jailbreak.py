@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from redline.guard.classifier_scores import (
-    Calibration,
-    ClassifierScores,
-    ModelMode,
-    load_model,
-)
+from redline.guard.classifier_scores import RulesAndModelScanner
 from redline.guard.phrase_rules import PhraseRule, match_rules, rule
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 
@@ -105,12 +100,9 @@ JAILBREAK_RULES: tuple[PhraseRule, ...] = (
     ),
 )
 
-# Where the classifier's calibrated cut-off sits on the scanner's score scale.
-RESCALE_TO = 0.5
-
 
 @SCANNERS.register("jailbreak")
-class JailbreakScanner:
+class JailbreakScanner(RulesAndModelScanner):
     """``jailbreak``: the larger of the phrase-rule score and the classifier's.
 
     ``model``: ``auto`` uses the classifier when it is installed, ``required``
@@ -118,28 +110,10 @@ class JailbreakScanner:
     """
 
     name = "jailbreak"
+    classifier_name = "jailbreak"
     sides: frozenset[Side] = frozenset({"input"})
     categories = ("jailbreak",)
     redactable = False
-
-    def __init__(self, *, model: ModelMode = "auto", calibration: Calibration = "max_f1") -> None:
-        loaded, self.model_status = load_model("jailbreak", model)
-        # The classifier's calibrated cut-off is moved to 0.5, the scale the phrase
-        # rules are weighted on, so max(rules, model) is judged by one threshold.
-        self._model = (
-            ClassifierScores(
-                loaded, combined="jailbreak", calibration=calibration, rescale_to=RESCALE_TO
-            )
-            if loaded
-            else None
-        )
-
-    @property
-    def uses_model(self) -> bool:
-        return self._model is not None
-
-    def scan(self, text: str, context: ScanContext) -> ScanResult:
-        return self.scan_many([text], [context])[0]
 
     def scan_many(self, texts: Sequence[str], contexts: Sequence[ScanContext]) -> list[ScanResult]:
         model_rows = self._model.score_many(texts) if self._model else [None] * len(texts)
