@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from redline.core import Completion, Message
-from redline.guard.model_backed.answer_logprobs import answer_probability
+from redline.core import Completion
 from redline.guard.model_backed.conversation import GuardTurn, last_of
 from redline.guard.model_backed.guard_format import (
-    Delivery,
     GuardOutputError,
     GuardReading,
     GuardRequest,
     excerpt,
     first_word,
 )
-from redline.guard.model_backed.shield_gemma import GuardPolicy
+from redline.guard.model_backed.shield_gemma import GuardPolicy, PolicyQuestions
 from redline.guard.scanner import Side
 
 # Granite Guardian's risk names; the definitions are ours (replaceable per policy).
@@ -53,14 +51,10 @@ _SCORE_TAG = re.compile(r"<score>\s*(yes|no)\s*</score>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class GraniteGuardianFormat:
+class GraniteGuardianFormat(PolicyQuestions):
     policies: dict[str, GuardPolicy]
     name: str = "granite_guardian"
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        cats = dict.fromkeys(c for p in self.policies.values() for c in p.categories)
-        return ("unsafe", *cats)
+    answer_tokens = 8
 
     def render(self, turns: list[GuardTurn], side: Side, policy: GuardPolicy) -> str:
         user = last_of(turns, "user")
@@ -88,18 +82,6 @@ class GraniteGuardianFormat:
             "either 'Yes' or 'No'."
         )
 
-    def requests(
-        self, turns: list[GuardTurn], side: Side, delivery: Delivery
-    ) -> list[GuardRequest]:
-        return [
-            GuardRequest(
-                messages=[Message(role="user", content=self.render(turns, side, policy))],
-                policy=name,
-                max_tokens=8,
-            )
-            for name, policy in self.policies.items()
-        ]
-
     def read(self, request: GuardRequest, completion: Completion, side: Side) -> GuardReading:
         tagged = _SCORE_TAG.search(completion.text)  # Granite Guardian 3.3 thinks first
         word = tagged.group(1).lower() if tagged else first_word(completion.text)
@@ -108,10 +90,7 @@ class GraniteGuardianFormat:
                 f"{self.name} ({request.policy}): expected 'Yes' or 'No', got "
                 f"{excerpt(completion.text)}"
             )
-        probability = answer_probability(completion.logprobs, positive="yes", negative="no")
-        score = probability if probability is not None else float(word == "yes")
-        policy = self.policies[request.policy]
-        scores = {category: score for category in policy.categories}
+        policy, score, scores = self.policy_scores(request, completion, word)
         # Every Granite risk is a kind of "unsafe" except a jailbreak attempt, which
         # is about the form of the request, not its content.
         scores["unsafe"] = 0.0 if policy.categories == ("jailbreak",) else score

@@ -83,15 +83,49 @@ def select_policies(
     return out
 
 
-@dataclass(frozen=True)
-class ShieldGemmaFormat:
+class PolicyQuestions:
+    """Shared by formats that ask the guard model one Yes/No question per policy:
+    categories, one request per policy, and the per-policy scores of an answer."""
+
     policies: dict[str, GuardPolicy]
-    name: str = "shieldgemma"
+    # Room for the answer word (and anything the model writes before it).
+    answer_tokens = 4
 
     @property
     def categories(self) -> tuple[str, ...]:
         cats = dict.fromkeys(c for p in self.policies.values() for c in p.categories)
         return ("unsafe", *cats)
+
+    def render(self, turns: list[GuardTurn], side: Side, policy: GuardPolicy) -> str:
+        raise NotImplementedError
+
+    def requests(
+        self, turns: list[GuardTurn], side: Side, delivery: Delivery
+    ) -> list[GuardRequest]:
+        return [
+            GuardRequest(
+                messages=[Message(role="user", content=self.render(turns, side, policy))],
+                policy=name,
+                max_tokens=self.answer_tokens,
+            )
+            for name, policy in self.policies.items()
+        ]
+
+    def policy_scores(
+        self, request: GuardRequest, completion: Completion, word: str
+    ) -> tuple[GuardPolicy, float, dict[str, float]]:
+        """The asked policy, the answer's score (P(yes), or the word when there are
+        no logprobs) and that score under each of the policy's categories."""
+        probability = answer_probability(completion.logprobs, positive="yes", negative="no")
+        score = probability if probability is not None else float(word == "yes")
+        policy = self.policies[request.policy]
+        return policy, score, {category: score for category in policy.categories}
+
+
+@dataclass(frozen=True)
+class ShieldGemmaFormat(PolicyQuestions):
+    policies: dict[str, GuardPolicy]
+    name: str = "shieldgemma"
 
     def render(self, turns: list[GuardTurn], side: Side, policy: GuardPolicy) -> str:
         prompt = last_of(turns, "user")
@@ -121,19 +155,8 @@ class ShieldGemmaFormat:
             "correctly."
         )
 
-    def requests(
-        self, turns: list[GuardTurn], side: Side, delivery: Delivery
-    ) -> list[GuardRequest]:
-        # ShieldGemma's own template takes the policy as a separate argument, so
-        # every delivery writes the whole prompt.
-        return [
-            GuardRequest(
-                messages=[Message(role="user", content=self.render(turns, side, policy))],
-                policy=name,
-                max_tokens=4,
-            )
-            for name, policy in self.policies.items()
-        ]
+    # ShieldGemma's own template takes the policy as a separate argument, so
+    # every delivery writes the whole prompt (PolicyQuestions.requests).
 
     def read(self, request: GuardRequest, completion: Completion, side: Side) -> GuardReading:
         word = first_word(completion.text)
@@ -142,9 +165,6 @@ class ShieldGemmaFormat:
                 f"{self.name} ({request.policy}): expected an answer starting with 'Yes' or "
                 f"'No', got {excerpt(completion.text)}"
             )
-        probability = answer_probability(completion.logprobs, positive="yes", negative="no")
-        score = probability if probability is not None else float(word == "yes")
-        policy = self.policies[request.policy]
-        scores = {category: score for category in policy.categories}
+        _, score, scores = self.policy_scores(request, completion, word)
         scores["unsafe"] = score
         return GuardReading(scores=scores, note=f"{self.name}: {request.policy} {word}")
