@@ -19,6 +19,7 @@ from redline.cli.score import (
     build_judge,
     score_records,
 )
+from redline.cli.train import DataDirOption, NoPublicDataOption, resolve_data_dir
 from redline.core import ConfigError
 
 judge_app = typer.Typer(
@@ -148,32 +149,20 @@ def _print(calibration, console: Console) -> None:  # type: ignore[no-untyped-de
 
 
 def train_refusal(
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir",
-            help="Public data laid out like ../shared/data (default: ../shared/data when it "
-            "exists; otherwise redline-written data only).",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Where to write the artifact (default: the package's)."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the generator.")] = 0,
-    no_public_data: Annotated[
-        bool, typer.Option("--no-public-data", help="Train on redline-written data only.")
-    ] = False,
+    no_public_data: NoPublicDataOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
 ) -> None:
     """Rebuild the refusal classifier, its data card and dev metrics, reproducibly."""
     from redline.models import artifacts_dir
     from redline.models.refusal_training import train_refusal_model
 
-    default_data = Path("../shared/data")
-    source = (
-        None if no_public_data else (data_dir or (default_data if default_data.is_dir() else None))
-    )
+    source = resolve_data_dir(data_dir, no_public_data)
     target = out if out is not None else artifacts_dir() / "refusal"
     dev_set = artifacts_dir() / "refusal" / "dev.jsonl"
     err = Console(stderr=True)

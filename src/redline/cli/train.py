@@ -16,6 +16,19 @@ from redline.core.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("../shared/data")
 
+# The training-data options every `train` command shares (`redline train refusal` too).
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Public data laid out like ../shared/data (default: ../shared/data when it "
+        "exists; otherwise redline-written data only).",
+    ),
+]
+NoPublicDataOption = Annotated[
+    bool, typer.Option("--no-public-data", help="Train on redline-written data only.")
+]
+
 train_app = typer.Typer(
     help="Train the models redline ships (the guard's classifiers).",
     no_args_is_help=True,
@@ -36,7 +49,9 @@ def _parse_models(models: str) -> list[str]:
     return names
 
 
-def _resolve_data_dir(data_dir: Path | None, no_public_data: bool) -> Path | None:
+def resolve_data_dir(data_dir: Path | None, no_public_data: bool) -> Path | None:
+    """Where training reads public data: none with --no-public-data, else --data-dir,
+    else ../shared/data when it exists."""
     if no_public_data:
         return None
     if data_dir is not None:
@@ -46,14 +61,7 @@ def _resolve_data_dir(data_dir: Path | None, no_public_data: bool) -> Path | Non
 
 @train_app.command("guard")
 def guard(
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir",
-            help="Public data laid out like ../shared/data (default: ../shared/data when it "
-            "exists; otherwise redline-written data only).",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Where to write <model>/ artifacts (default: the package's)."),
@@ -62,9 +70,7 @@ def guard(
     models: Annotated[
         str, typer.Option("--models", help="Comma-separated: harm,jailbreak,injection.")
     ] = "harm,jailbreak,injection",
-    no_public_data: Annotated[
-        bool, typer.Option("--no-public-data", help="Train on redline-written data only.")
-    ] = False,
+    no_public_data: NoPublicDataOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
 ) -> None:
     """Rebuild the guard classifiers, their thresholds and data cards, reproducibly."""
@@ -74,7 +80,7 @@ def guard(
     from redline.models.training_data import assemble_training_data
 
     names = _parse_models(models)
-    source = _resolve_data_dir(data_dir, no_public_data)
+    source = resolve_data_dir(data_dir, no_public_data)
     target = out if out is not None else artifacts_dir()
     command = _command_line(data_dir, out, seed, models, no_public_data)
     err = Console(stderr=True)
