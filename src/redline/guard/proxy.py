@@ -107,6 +107,12 @@ class ChatProxy:
         if self.session is not None:
             await self.session.close()
 
+    def _stop_chunk(self, template: dict[str, Any]) -> bytes:
+        # A stream stopped mid-way ends on the policy's refusal, marked content_filter.
+        return _chunk(
+            template, {"content": "\n\n" + self.guard.policy.refusal_message}, "content_filter"
+        )
+
     def _headers(self, request: Request) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if self.upstream_api_key:
@@ -266,11 +272,7 @@ class ChatProxy:
                     verdict_out = await self.guard.acheck_output(messages, full)
                     if verdict_out.blocked:
                         outcome = "stopped"
-                        yield _chunk(
-                            template,
-                            {"content": "\n\n" + self.guard.policy.refusal_message},
-                            "content_filter",
-                        )
+                        yield self._stop_chunk(template)
                         yield _sse("[DONE]")
                         return
                     piece, emitted = _release(
@@ -281,11 +283,7 @@ class ChatProxy:
             verdict_out = await self.guard.acheck_output(messages, full)
             if verdict_out.blocked:
                 outcome = "stopped"
-                yield _chunk(
-                    template,
-                    {"content": "\n\n" + self.guard.policy.refusal_message},
-                    "content_filter",
-                )
+                yield self._stop_chunk(template)
             else:
                 piece, emitted = _release(full, emitted, len(full), verdict_out)
                 if piece:
