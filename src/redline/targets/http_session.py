@@ -1,14 +1,23 @@
-"""One aiohttp session per target, created lazily inside the running event loop."""
+"""One connection pool per target, created lazily inside the running event loop.
+
+Plain ``http://`` URLs go through the lean HTTP/1.1 client (a fraction of
+aiohttp's CPU per request); https and proxied traffic go through aiohttp.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
+from redline.core import TargetTransientError
 from redline.targets.http_errors import error_for_exception
+from redline.targets.lean_http import CannotConnectError, LeanHTTPClient, is_lean_url
+
+PROXY_ENV_VARS = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
 class TargetSession:
@@ -24,6 +33,22 @@ class TargetSession:
         self.timeout = timeout
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._lean: LeanHTTPClient | None = None
+        self._lean_urls: dict[str, bool] = {}
+
+    def _lean_client(self, url: str) -> LeanHTTPClient | None:
+        """The lean client when ``url`` is plain http and no proxy is configured."""
+        use = self._lean_urls.get(url)
+        if use is None:
+            use = is_lean_url(url) and not any(os.environ.get(v) for v in PROXY_ENV_VARS)
+            if len(self._lean_urls) < 1024:
+                self._lean_urls[url] = use
+        if not use:
+            return None
+        lean = self._lean
+        if lean is None or lean.closed or lean.loop is not asyncio.get_running_loop():
+            lean = self._lean = LeanHTTPClient(timeout=self.timeout)
+        return lean
 
     def _current(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -53,6 +78,18 @@ class TargetSession:
         Connection failures and timeouts raise the TargetError family; HTTP
         error statuses are returned for the adapter to map.
         """
+        lean = self._lean_client(url)
+        if lean is not None:
+            try:
+                return await lean.request(method, url, body=body, headers=headers)
+            except CannotConnectError as exc:
+                raise TargetTransientError(
+                    f"{self.target}: cannot connect to {url}: {exc.os_error}"
+                ) from None
+            except (TimeoutError, OSError) as exc:
+                raise error_for_exception(
+                    target=self.target, url=url, exc=exc, timeout=self.timeout
+                ) from None
         session = self._current()
         try:
             async with session.request(method, url, data=body, headers=headers) as response:
@@ -64,6 +101,9 @@ class TargetSession:
             ) from None
 
     async def aclose(self) -> None:
+        lean, self._lean = self._lean, None
+        if lean is not None and lean.loop is asyncio.get_running_loop():
+            await lean.aclose()
         session, loop = self._session, self._loop
         self._session = None
         self._loop = None
