@@ -254,3 +254,39 @@ def test_help():
     result = runner.invoke(app, ["scan", "--help"])
     assert result.exit_code == 0
     assert "--resume" in result.output
+
+
+def test_ctrl_c_finishes_in_flight_then_exits_130_and_resumes(tmp_path, start_stub):
+    stub = start_stub(delay=0.3)
+    prompts = write_prompts(tmp_path / "p.jsonl", 40)
+    runs = tmp_path / "runs"
+    command = [
+        sys.executable, "-m", "redline", "scan", "--target", "openai", "--model", "stub",
+        "--base-url", stub.base_url, "--prompts", str(prompts), "--runs-dir", str(runs),
+        "--concurrency", "4", "--no-progress", "--no-cache",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = list(runs.glob("*/attempts.jsonl"))
+        if found and found[0].read_bytes().count(b"\n") >= 4:
+            break
+        time.sleep(0.05)
+    sent_before_stop = stub.stats()["requests"]
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode == 130
+    run_dir = next(runs.glob("*/run.json")).parent
+    handle = RunStore(runs).open(run_dir.name)
+    assert handle.info.status == "interrupted"
+    recorded = len(handle.read_attempts())
+    # Everything in flight when Ctrl-C came was finished and recorded, nothing new started.
+    # (the +8: requests started between reading the stub's count and the signal)
+    assert sent_before_stop <= recorded <= sent_before_stop + 8
+    assert recorded < 40
+
+    resumed = subprocess.run([*command, "--json"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    document = json.loads(resumed.stdout)
+    assert document["skipped_done"] == recorded
+    assert document["summary"]["overall"]["attempts"] == 40
