@@ -16,7 +16,7 @@ from redline.core import (
 )
 from redline.targets.api_keys import resolve_api_key
 from redline.targets.base import TARGETS
-from redline.targets.http_errors import error_for_status, key_hint, redact
+from redline.targets.http_errors import key_hint, redact
 from redline.targets.http_session import TargetSession
 from redline.targets.spec import TargetSpec
 
@@ -137,19 +137,14 @@ class AnthropicTarget:
         return body
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
-        payload = json.dumps(self.request_body(messages, params)).encode()
-        status, headers, raw = await self._session.send(
-            "POST", self.url, body=payload, headers=self._headers
+        raw = await self._session.send_ok(
+            "POST",
+            self.url,
+            body=json.dumps(self.request_body(messages, params)).encode(),
+            headers=self._headers,
+            auth_hint=key_hint(self._key_source, ANTHROPIC_KEY_ENV),
+            secrets=[self._api_key or ""],
         )
-        if status >= 300:
-            raise error_for_status(
-                target=self.name,
-                status=status,
-                body=raw.decode("utf-8", "replace"),
-                headers=headers,
-                auth_hint=key_hint(self._key_source, ANTHROPIC_KEY_ENV),
-                secrets=[self._api_key or ""],
-            )
         return self.parse_response(raw)
 
     def parse_response(self, raw: bytes) -> Completion:

@@ -35,7 +35,7 @@ from redline.core import (
     TargetResponseError,
 )
 from redline.targets.base import TARGETS
-from redline.targets.http_errors import error_for_status, redact
+from redline.targets.http_errors import redact
 from redline.targets.http_session import TargetSession
 from redline.targets.spec import TargetSpec
 
@@ -244,22 +244,15 @@ class HTTPTarget:
         return json.dumps(filled, ensure_ascii=False).encode()
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
-        status, headers, raw = await self._session.send(
+        raw = await self._session.send_ok(
             self.config.method,
             self.config.url,
             body=self.request_body(messages),
             headers=self._headers,
+            auth_hint=f"check the headers in {self.config_path or 'the target config'}",
+            secrets=self._secrets,
         )
         text = raw.decode("utf-8", "replace")
-        if status >= 300:
-            raise error_for_status(
-                target=self.name,
-                status=status,
-                body=text,
-                headers=headers,
-                auth_hint=f"check the headers in {self.config_path or 'the target config'}",
-                secrets=self._secrets,
-            )
         if self.config.response_path is None:
             return Completion(text=text)
         try:

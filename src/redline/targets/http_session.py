@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
 from redline.core import TargetTransientError
-from redline.targets.http_errors import error_for_exception
+from redline.targets.http_errors import error_for_exception, error_for_status
 from redline.targets.lean_http import CannotConnectError, LeanHTTPClient, is_lean_url
 
 PROXY_ENV_VARS = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -99,6 +99,33 @@ class TargetSession:
             raise error_for_exception(
                 target=self.target, url=url, exc=exc, timeout=self.timeout
             ) from None
+
+    async def send_ok(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        auth_hint: str,
+        secrets: Iterable[str] = (),
+    ) -> bytes:
+        """:meth:`send`, with a non-2xx status raised as the TargetError family.
+
+        ``auth_hint`` says where credentials came from, for a 401/403 message;
+        ``secrets`` are redacted from any error text.
+        """
+        status, headers_in, raw = await self.send(method, url, body=body, headers=headers)
+        if status >= 300:
+            raise error_for_status(
+                target=self.target,
+                status=status,
+                body=raw.decode("utf-8", "replace"),
+                headers=headers_in,
+                auth_hint=auth_hint,
+                secrets=secrets,
+            )
+        return raw
 
     async def aclose(self) -> None:
         lean, self._lean = self._lean, None
