@@ -147,10 +147,6 @@ def ingest(
         err.print(f"suite: {output}", highlight=False)
 
 
-def _target_spec(**options: Any) -> Any:
-    return target_spec_from_options(**options)
-
-
 def shrink(
     suite_path: Annotated[Path, typer.Argument(help="Regression suite YAML.")],
     target: TargetOption = None,
@@ -182,7 +178,7 @@ def shrink(
     wanted = set(case or [])
     for case_id in wanted:
         suite.case(case_id)
-    spec = _target_spec(
+    spec = target_spec_from_options(
         target=target,
         model=model,
         base_url=base_url,
@@ -265,7 +261,7 @@ def run(
     if epochs < 1:
         raise ConfigError(f"--epochs must be at least 1, got {epochs}")
     suite = load_regression_suite(suite_path)
-    spec = _target_spec(
+    spec = target_spec_from_options(
         target=target,
         model=model,
         base_url=base_url,
