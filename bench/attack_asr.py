@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from redline.attacks.best_of_n import asr_at_n
-from redline.campaign import Campaign, run_campaign
 from redline.data import load_dataset, load_suite
 from redline.report.attack_charts import attack_family, best_of_n_outcomes
+from redline.run import Campaign, run_campaign
 from redline.stats import wilson_interval
 from redline.store import RunStore
 

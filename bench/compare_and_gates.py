@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from redline.core.models import Attempt, Message, RunInfo, Score
-from redline.evaluate.compare import compare_runs, paired_difference_interval
-from redline.evaluate.gate import evaluate_gates, load_gate_policy
+from redline.analysis.compare import compare_runs, paired_difference_interval
+from redline.analysis.gate import evaluate_gates, load_gate_policy
+from redline.core.records import Attempt, Message, RunInfo, Score
 from redline.store import RunStore
 
 

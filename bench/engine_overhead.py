@@ -24,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from redline.campaign import Campaign, run_campaign
+from redline.run import Campaign, run_campaign
 from redline.store import RunStore
 from redline.targets.spec import TargetSpec
 

@@ -27,8 +27,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from redline.models.embedding import EmbeddingFeaturizer, evaluate_embedding_models
-from redline.models.training_data import assemble_training_data
+from redline.classifiers.embedding import EmbeddingFeaturizer, evaluate_embedding_models
+from redline.classifiers.training_data import assemble_training_data
 
 
 def main() -> int:

@@ -24,9 +24,9 @@ import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from redline.models import SHIPPED_MODELS, TextClassifier, artifacts_dir
-from redline.models.training import calibrate_and_evaluate, head_specs
-from redline.models.training_data import assemble_training_data, split_by_group
+from redline.classifiers import SHIPPED_MODELS, TextClassifier, artifacts_dir
+from redline.classifiers.training import calibrate_and_evaluate, head_specs
+from redline.classifiers.training_data import assemble_training_data, split_by_group
 
 
 def _messages(texts: list[str], count: int = 200, size: int = 1000) -> list[str]:

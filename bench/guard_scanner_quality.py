@@ -33,8 +33,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 from sklearn.metrics import average_precision_score
 
+from redline.classifiers.training_data import assemble_training_data, split_by_group
 from redline.guard import Guard
-from redline.models.training_data import assemble_training_data, split_by_group
 
 # Scanner and categories whose score stands for each task; the threshold is the policy's.
 TASKS = {"harm": ("harm", ("harm",)), "jailbreak": ("jailbreak", ("jailbreak",)),

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/refusal_scorer.py [--data-dir ../shared/data]
 
-Sets: the shipped dev set (src/redline/models/artifacts/refusal/dev.jsonl: SmolLM2
+Sets: the shipped dev set (src/redline/classifiers/artifacts/refusal/dev.jsonl: SmolLM2
 responses labelled by reading + written responses from held-out templates), and,
 when ../shared/data is present, HarmBench's refusal exemplars (all full refusals;
 licence not stated, so measured here and never trained on).
@@ -15,8 +15,8 @@ import csv
 import json
 from pathlib import Path
 
-from redline.models import artifacts_dir
-from redline.models.refusal_training import read_dev_set, response_metrics
+from redline.classifiers import artifacts_dir
+from redline.classifiers.refusal_training import read_dev_set, response_metrics
 from redline.scoring import classify_refusal
 from redline.scoring.refusal_classifier import shipped_refusal_classifier
 

@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from redline.analysis import summarize_run
 from redline.core import Attempt, AttemptError, Message, RunInfo, Score
-from redline.report import render_html, summarize_run
+from redline.report import render_html
 
 LABELS = ("full_refusal", "partial_refusal", "full_compliance")
 

@@ -16,9 +16,9 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from redline.classifiers import artifacts_dir
+from redline.classifiers.refusal_training import read_dev_set
 from redline.core import Attempt, Message
-from redline.models import artifacts_dir
-from redline.models.refusal_training import read_dev_set
 from redline.scoring import build_scorer
 
 

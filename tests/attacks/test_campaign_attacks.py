@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from redline.attacks.campaign_jobs import chains_for, plan_attack_jobs
-from redline.campaign import Campaign, dry_run, load_campaign, run_campaign
 from redline.core import Behavior, ConfigError, GenerationParams
+from redline.run import Campaign, dry_run, load_campaign, run_campaign
+from redline.run.plan import chains_for, plan_attack_jobs
 from redline.store import RunStore
 
 
@@ -200,7 +200,7 @@ async def test_conversions_are_deterministic_for_a_seed():
 
 def test_example_campaign_covers_every_family_and_dry_runs():
     from redline.attacks import FAMILIES
-    from redline.attacks.campaign_jobs import chains_for
+    from redline.run.plan import chains_for
 
     path = Path(__file__).parents[2] / "examples" / "redteam-campaign.yaml"
     campaign = load_campaign(path)

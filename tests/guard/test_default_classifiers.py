@@ -7,7 +7,7 @@ from redline.guard import Guard, parse_policy
 from redline.guard.classifier_scores import ClassifierScores, shared_features
 from redline.guard.harm import HarmScanner
 
-models = pytest.importorskip("redline.models")
+models = pytest.importorskip("redline.classifiers")
 if not all(
     (models.artifacts_dir() / name / "weights.npz").is_file() for name in models.SHIPPED_MODELS
 ):

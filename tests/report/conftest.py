@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from redline.core.models import Attempt, AttemptError, Message, RunInfo, Score
+from redline.core.records import Attempt, AttemptError, Message, RunInfo, Score
 
 SCRIPT_PAYLOAD = "<script>window.__pwned = 1; alert('x')</script><img src=x onerror=alert(1)>"
 

@@ -6,7 +6,6 @@ import json
 import math
 import random
 
-from redline.campaign import Campaign, run_campaign
 from redline.core import Attempt, Message, Score
 from redline.report.attack_charts import (
     attack_charts,
@@ -14,6 +13,7 @@ from redline.report.attack_charts import (
     best_of_n_outcomes,
     family_category_cells,
 )
+from redline.run import Campaign, run_campaign
 from redline.store import RunStore
 
 

@@ -7,8 +7,9 @@ import json
 from rich.console import Console
 from typer.testing import CliRunner
 
+from redline.analysis import summarize_run
 from redline.cli.app import app
-from redline.report import print_summary, render_html, summarize_run
+from redline.report import print_summary, render_html
 from redline.store import RunStore
 
 

@@ -2,8 +2,9 @@ import json
 import re
 import time
 
-from redline.core.models import Score
-from redline.report import render_html, summarize_run
+from redline.analysis import summarize_run
+from redline.core.records import Score
+from redline.report import render_html
 from redline.report.html import script_json
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)

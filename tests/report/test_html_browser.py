@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from redline.report import render_html, summarize_run
+from redline.analysis import summarize_run
+from redline.report import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

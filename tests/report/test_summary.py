@@ -3,8 +3,8 @@ import json
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from redline.core.models import RunInfo
-from redline.report import RunSummary, benign_type, summarize_run
+from redline.analysis import RunSummary, benign_type, summarize_run
+from redline.core.records import RunInfo
 from redline.stats import wilson_interval
 
 

@@ -1,6 +1,7 @@
 from rich.console import Console
 
-from redline.report import print_summary, summarize_run
+from redline.analysis import summarize_run
+from redline.report import print_summary
 
 
 def test_print_summary_shows_categories_rates_and_errors(run_info, hand_run):

@@ -146,8 +146,8 @@ def test_calibration_file_round_trip(tmp_path):
 
 
 def test_apply_calibration_to_a_run_summary():
+    from redline.analysis import summarize_run
     from redline.core import Attempt, Message, Score
-    from redline.report import summarize_run
 
     attempts, scores = [], []
     for i in range(20):

@@ -106,8 +106,8 @@ def test_scorer_returns_valid_scores():
 def test_beats_string_matching_on_the_dev_set(clf):
     """The reason the classifier exists: on the shipped dev set it must do better
     than the phrase-pattern baseline (both measured here, not hard-coded)."""
-    from redline.models import artifacts_dir
-    from redline.models.refusal_training import read_dev_set, response_metrics
+    from redline.classifiers import artifacts_dir
+    from redline.classifiers.refusal_training import read_dev_set, response_metrics
     from redline.scoring import classify_refusal
 
     rows = read_dev_set(artifacts_dir() / "refusal" / "dev.jsonl")

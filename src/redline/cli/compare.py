@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from redline.evaluate.compare import Comparison, MetricComparison
+    from redline.analysis.compare import Comparison, MetricComparison
 
 
 def _pct(value: float | None) -> str:
@@ -144,8 +144,8 @@ def compare(
     """Compare run B with run A: per category and overall, the difference in attack
     success and over-refusal with its interval, an exact McNemar test on shared
     behaviours (unpaired Fisher test when none are shared), Holm-corrected."""
+    from redline.analysis.compare import compare_runs
     from redline.core.errors import ConfigError
-    from redline.evaluate.compare import compare_runs
     from redline.store import RunStore
 
     if not 0.0 < confidence < 1.0:

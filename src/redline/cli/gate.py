@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from redline.evaluate.gate import GateReport
+    from redline.analysis.gate import GateReport
 
 
 def print_gate_report(report: GateReport, console: Console) -> None:
@@ -62,9 +62,9 @@ def gate(
     """Check a run against thresholds per category and metric (and, with --baseline,
     for significant regressions). Exit code 0 when every gate passes, 1 when one
     fails, 2 on a bad policy or run id."""
-    from redline.evaluate.gate import evaluate_gates, load_gate_policy
-    from redline.evaluate.junit import write_junit
-    from redline.evaluate.sarif import write_sarif
+    from redline.analysis.gate import evaluate_gates, load_gate_policy
+    from redline.report.junit import write_junit
+    from redline.report.sarif import write_sarif
     from redline.store import RunStore
 
     gate_policy = load_gate_policy(policy)

@@ -159,8 +159,8 @@ def train_refusal(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
 ) -> None:
     """Rebuild the refusal classifier, its data card and dev metrics, reproducibly."""
-    from redline.models import artifacts_dir
-    from redline.models.refusal_training import train_refusal_model
+    from redline.classifiers import artifacts_dir
+    from redline.classifiers.refusal_training import train_refusal_model
 
     source = resolve_data_dir(data_dir, no_public_data)
     target = out if out is not None else artifacts_dir() / "refusal"

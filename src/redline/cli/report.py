@@ -38,7 +38,8 @@ def report(
     ] = None,
 ) -> None:
     """Print a run's summary and write its self-contained HTML report."""
-    from redline.report import print_summary, render_html, summarize_run
+    from redline.analysis import summarize_run
+    from redline.report import print_summary, render_html
     from redline.store import RunStore
 
     handle = RunStore(runs_dir).open(run_id)

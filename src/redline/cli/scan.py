@@ -11,10 +11,10 @@ import typer
 from rich.console import Console
 
 from redline.attacks.compose import build_chains, parse_attack_option
-from redline.campaign import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
 from redline.cli.target_options import target_spec_from_options
 from redline.core import ConfigError
 from redline.report import print_summary
+from redline.run import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
 from redline.store import RunStore, default_runs_dir
 
 EXIT_INTERRUPTED = 130

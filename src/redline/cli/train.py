@@ -36,7 +36,7 @@ train_app = typer.Typer(
 
 
 def _parse_models(models: str) -> list[str]:
-    from redline.models.classifier import SHIPPED_MODELS
+    from redline.classifiers.classifier import SHIPPED_MODELS
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     if not names:
@@ -75,9 +75,9 @@ def guard(
 ) -> None:
     """Rebuild the guard classifiers, their thresholds and data cards, reproducibly."""
     # Imported here so `redline --help` does not pay for numpy and scikit-learn.
-    from redline.models.classifier import artifacts_dir
-    from redline.models.training import train_guard_models
-    from redline.models.training_data import assemble_training_data
+    from redline.classifiers.classifier import artifacts_dir
+    from redline.classifiers.training import train_guard_models
+    from redline.classifiers.training_data import assemble_training_data
 
     names = _parse_models(models)
     source = resolve_data_dir(data_dir, no_public_data)

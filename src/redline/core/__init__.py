@@ -12,7 +12,7 @@ from redline.core.errors import (
     TargetTransientError,
     UnknownNameError,
 )
-from redline.core.models import (
+from redline.core.records import (
     Attempt,
     AttemptError,
     Behavior,

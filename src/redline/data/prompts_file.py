@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from redline.core.errors import ConfigError
-from redline.core.models import Behavior, Expected, content_hash
+from redline.core.records import Behavior, Expected, content_hash
 from redline.data.bad_lines import BadLines, csv_records, decode_lines, read_file_bytes
 from redline.data.taxonomy import HAZARDS
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from redline.core.errors import ConfigError
-from redline.core.models import Behavior
+from redline.core.records import Behavior
 from redline.core.registry import Registry
 from redline.data.bad_lines import BadLines, csv_records, decode_lines, read_file_bytes
 from redline.data.prompts_file import EXPECTED_VALUES, PROMPT_FILE_SUFFIXES, load_prompts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from redline.core.errors import ConfigError, UnknownNameError
-from redline.core.models import Behavior
+from redline.core.records import Behavior
 from redline.data.public_formats import load_dataset
 from redline.data.suites import SUITES, load_suite
 

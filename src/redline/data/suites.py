@@ -17,7 +17,7 @@ from importlib import resources
 from pydantic import BaseModel, ValidationError
 
 from redline.core.errors import ConfigError
-from redline.core.models import Behavior
+from redline.core.records import Behavior
 from redline.core.registry import Registry
 
 BENIGN_TYPE_TAG = "benign_type:"

@@ -1,4 +1,4 @@
-"""Adapts a trained ``redline.models`` text classifier to guard category scores."""
+"""Adapts a trained ``redline.classifiers`` text classifier to guard category scores."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def shared_features(classifier: Any, texts: Sequence[str]) -> Any:
 
 
 def load_model(name: str, mode: ModelMode) -> tuple[Any | None, str]:
-    """The classifier ``name`` from redline.models and "", or None and why not when
+    """The classifier ``name`` from redline.classifiers and "", or None and why not when
     ``mode`` allows running without it. ``required`` makes a missing model a ConfigError."""
     if mode is False:  # YAML reads an unquoted `model: off` as false
         mode = "off"
@@ -52,9 +52,9 @@ def load_model(name: str, mode: ModelMode) -> tuple[Any | None, str]:
         return None, "model: off"
     try:
         try:
-            from redline.models import load_classifier  # type: ignore[attr-defined]
+            from redline.classifiers import load_classifier  # type: ignore[attr-defined]
         except ImportError:
-            from redline.models.classifier import load_classifier
+            from redline.classifiers.classifier import load_classifier
         return load_classifier(name), ""
     except Exception as exc:  # a missing artifact, module or extra: all mean "no model"
         if mode == "required":

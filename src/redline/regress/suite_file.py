@@ -14,8 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from redline.campaign import load_yaml_model
 from redline.core import ConfigError, Message, utc_now
+from redline.core.config_files import load_yaml_model
 from redline.regress.policies import Expected
 
 SUITE_FORMAT = "redline-regression-suite"

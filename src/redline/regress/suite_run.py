@@ -13,11 +13,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from redline.analysis import summarize_run
 from redline.core import Attempt, GenerationParams, RunInfo, Score, content_hash
 from redline.engine import Executor, make_progress
 from redline.regress.replay import CaseSample, case_jobs, case_passed, scorer_for
 from redline.regress.suite_file import RegressionCase, RegressionSuite
-from redline.report import render_html, summarize_run
+from redline.report import render_html
 from redline.stats import Interval, clustered_proportion_interval, design_effect, wilson_interval
 from redline.store import RunStore, new_run_id
 from redline.targets import build_target

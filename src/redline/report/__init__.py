@@ -1,35 +1,14 @@
-"""Run reports: a summary of counts and rates, a terminal view and a self-contained HTML file.
+"""Renderers over analysed runs: a terminal view, a self-contained HTML file, and the
+JUnit and SARIF files CI systems read. The numbers come from :mod:`redline.analysis`.
 
-- :func:`summarize_run` -> :class:`RunSummary` (JSON-serialisable).
 - :func:`print_summary`: rich tables on a console.
 - :func:`render_html`: one offline HTML file with charts and searchable transcripts.
+- :func:`write_junit`, :func:`write_sarif`: gate results for CI.
 """
 
 from redline.report.html import render_html
-from redline.report.queries import QueriesToSuccess, queries_to_success
-from redline.report.summary import (
-    FULL_COMPLIANCE,
-    FULL_REFUSAL,
-    PARTIAL_REFUSAL,
-    GroupSummary,
-    OutcomeRate,
-    RunSummary,
-    benign_type,
-    summarize_run,
-)
+from redline.report.junit import junit_xml, write_junit
+from redline.report.sarif import sarif_log, write_sarif
 from redline.report.terminal import print_summary
 
-__all__ = [
-    "FULL_COMPLIANCE",
-    "FULL_REFUSAL",
-    "PARTIAL_REFUSAL",
-    "GroupSummary",
-    "OutcomeRate",
-    "QueriesToSuccess",
-    "RunSummary",
-    "benign_type",
-    "print_summary",
-    "queries_to_success",
-    "render_html",
-    "summarize_run",
-]
+__all__ = ["junit_xml", "print_summary", "render_html", "sarif_log", "write_junit", "write_sarif"]

@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from redline.core import ConfigError
-from redline.core.models import Attempt, Score
+from redline.core.records import Attempt, Score
 from redline.stats import wilson_interval
 
 SUCCESS_LABEL = "full_compliance"

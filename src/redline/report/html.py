@@ -19,10 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from redline.core.models import Attempt, RunInfo, Score
-from redline.report.attack_charts import attack_charts
-from redline.report.charts import Bar, bar_chart
-from redline.report.summary import (
+from redline.analysis.summary import (
     FULL_COMPLIANCE,
     REFUSAL_LABELS,
     GroupSummary,
@@ -30,6 +27,9 @@ from redline.report.summary import (
     engine_items,
     labels_by_attempt,
 )
+from redline.core.records import Attempt, RunInfo, Score
+from redline.report.attack_charts import attack_charts
+from redline.report.charts import Bar, bar_chart
 
 # Transcripts needing a look come first: attack successes, then over-refusals,
 # then failures to get an answer at all.

@@ -10,7 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from redline.report.summary import GroupSummary, OutcomeRate, RunSummary, engine_items
+from redline.analysis.summary import GroupSummary, OutcomeRate, RunSummary, engine_items
 from redline.stats import Interval
 
 

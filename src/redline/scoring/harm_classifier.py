@@ -21,7 +21,7 @@ HARM_HEAD = "harmful"
 
 @lru_cache(maxsize=1)
 def _shipped_harm_model() -> Any:
-    from redline.models import load_classifier
+    from redline.classifiers import load_classifier
 
     return load_classifier("harm")
 
@@ -31,7 +31,7 @@ class HarmClassifierScorer:
     """``harmful`` / ``not_harmful`` from the shipped harm classifier.
 
     ``model`` is anything with ``.labels``, ``.thresholds`` and
-    ``.predict_proba(texts)`` (default: ``redline.models.load_classifier("harm")``).
+    ``.predict_proba(texts)`` (default: ``redline.classifiers.load_classifier("harm")``).
     """
 
     name = "harm-classifier"

@@ -2,7 +2,7 @@
 
 A response is split into segments (sentences, list items, code blocks, and the
 two halves of "I can't do X, but here is Y"). A linear classifier shipped in
-``redline/models/artifacts/refusal`` labels each segment ``refusal``,
+``redline/classifiers/artifacts/refusal`` labels each segment ``refusal``,
 ``content`` (does what was asked) or ``other`` (redirects, warnings,
 disclaimers, preambles, closings). The response label follows one stated rule:
 
@@ -114,7 +114,7 @@ class RefusalClassifier:
     """
 
     def __init__(self, *, directory: Path | None = None, refusal_threshold: float | None = None):
-        from redline.models import TextClassifier, artifacts_dir
+        from redline.classifiers import TextClassifier, artifacts_dir
 
         path = directory if directory is not None else artifacts_dir() / MODEL_NAME
         self.model = TextClassifier.load(path)

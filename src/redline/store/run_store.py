@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from redline.core import Attempt, ConfigError, RunInfo, Score, utc_now
-from redline.core.models import RunStatus
+from redline.core.records import RunStatus
 from redline.store.jsonl import JsonlAppender, iter_jsonl
 from redline.store.run_id import default_runs_dir
 

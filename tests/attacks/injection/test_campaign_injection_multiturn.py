@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from redline.campaign import Campaign, run_campaign
-from redline.report import queries_to_success
+from redline.analysis import queries_to_success
+from redline.run import Campaign, run_campaign
 from redline.store import RunStore
 
 ATTACKER_AND_JUDGE = """

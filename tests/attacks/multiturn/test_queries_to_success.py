@@ -1,5 +1,5 @@
+from redline.analysis import queries_to_success
 from redline.core import Attempt, AttemptError, Message, Score
-from redline.report import queries_to_success
 
 
 def _attempt(n: int, attack: str, *, final: int, queries: int, judge: int, error: bool = False):
@@ -50,8 +50,9 @@ def test_queries_to_success_counts_only_scorer_successes() -> None:
 def test_summary_terminal_and_html_show_queries_to_success(tmp_path) -> None:
     from rich.console import Console
 
+    from redline.analysis import summarize_run
     from redline.core import RunInfo
-    from redline.report import print_summary, render_html, summarize_run
+    from redline.report import print_summary, render_html
 
     attempts = [
         _attempt(1, "multiturn.pair", final=2, queries=2, judge=10),

@@ -1,0 +1,400 @@
+"""Counts and rates of a run: overall, per category, per attack and per benign type.
+
+Vocabulary (shared with the refusal scorer): each attempt is labelled
+``full_refusal``, ``partial_refusal`` or ``full_compliance``. An attempt with an
+``error`` has no label: it is counted as an error and left out of every rate.
+
+- refusal rate: (full + partial refusals) / labelled attempts;
+- attack success rate (ASR): harmful (expected ``refuse``) attempts labelled
+  ``full_compliance`` / labelled harmful attempts;
+- over-refusal rate: benign (expected ``comply``) attempts labelled
+  ``full_refusal`` or ``partial_refusal`` / labelled benign attempts;
+- refusal accuracy: harmful not complied with, plus benign fully complied with,
+  over all labelled attempts;
+- harmlessness: harmful attempts refused (1 - ASR); helpfulness: benign
+  attempts fully answered (1 - over-refusal).
+
+With a ``reducer`` (see :mod:`redline.analysis.reducers`) each rate is also
+given per behaviour: the attempts of one behaviour within a group (its epochs,
+and in category/overall rows its attacks too) are reduced to one value first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field, computed_field
+
+from redline.analysis.queries import QueriesToSuccess, queries_to_success
+from redline.analysis.reducers import ReducerName, check_reducer, reduce_events
+from redline.core.records import Attempt, RunInfo, Score
+from redline.stats import (
+    Interval,
+    clustered_proportion_interval,
+    design_effect,
+    wilson_interval,
+    z_value,
+)
+from redline.stats.intervals import wilson_bounds
+
+FULL_REFUSAL = "full_refusal"
+PARTIAL_REFUSAL = "partial_refusal"
+FULL_COMPLIANCE = "full_compliance"
+REFUSAL_LABELS = (FULL_REFUSAL, PARTIAL_REFUSAL, FULL_COMPLIANCE)
+SUMMARY_SCHEMA_VERSION = 1
+
+
+class ReducedRate(BaseModel):
+    """A rate with each behaviour counted once: its attempts reduced by ``reducer``.
+
+    ``events`` is the sum of the reduced values (fractional for ``mean``) over
+    ``units`` behaviours. The interval is Wilson's over behaviours; for ``mean``
+    it takes the fractional count, which is conservative because a value in
+    [0, 1] varies no more than a 0/1 one with the same mean.
+    """
+
+    reducer: str
+    units: int
+    events: float
+    rate: Interval
+
+
+class OutcomeRate(BaseModel):
+    """A rate over one side (harmful or benign) of a group.
+
+    ``events`` counts attack successes (harmful side) or over-refusals (benign
+    side) among ``scored`` labelled attempts. ``clustered`` is given when some
+    behaviour was attempted more than once (epochs, attack variants): attempts
+    of one behaviour are not independent, and it is the interval to quote then.
+    """
+
+    scored: int = 0
+    events: int = 0
+    behaviors: int = 0
+    rate: Interval
+    clustered: Interval | None = None
+    design_effect: float | None = None
+    reduced: ReducedRate | None = None
+
+
+class GroupSummary(BaseModel):
+    """Everything counted over one slice of a run (all, a category, an attack...)."""
+
+    name: str
+    attempts: int = 0
+    scored: int = 0
+    unscored: int = 0
+    errors: int = 0
+    errors_by_kind: dict[str, int] = Field(default_factory=dict)
+    full_refusals: int = 0
+    partial_refusals: int = 0
+    full_compliances: int = 0
+    other_labels: dict[str, int] = Field(default_factory=dict)
+    harmful_attempts: int = 0
+    benign_attempts: int = 0
+    refusal_rate: Interval
+    refusal_rate_clustered: Interval | None = None
+    attack_success: OutcomeRate
+    over_refusal: OutcomeRate
+    accuracy: Interval
+    latency_mean_s: float | None = None
+    latency_p50_s: float | None = None
+    latency_p95_s: float | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def harmlessness(self) -> Interval:
+        """Harmful attempts refused (fully or partly): the complement of the ASR."""
+        return _complement(self.attack_success.rate)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def helpfulness(self) -> Interval:
+        """Benign attempts answered in full: the complement of the over-refusal rate."""
+        return _complement(self.over_refusal.rate)
+
+
+def _complement(interval: Interval) -> Interval:
+    return Interval(
+        estimate=None if interval.estimate is None else 1.0 - interval.estimate,
+        low=1.0 - interval.high,
+        high=1.0 - interval.low,
+        confidence=interval.confidence,
+        method=interval.method,
+    )
+
+
+class RunSummary(BaseModel):
+    """The summary of one run as numbers; JSON-serialisable (``model_dump(mode="json")``)."""
+
+    schema_version: int = SUMMARY_SCHEMA_VERSION
+    run_id: str
+    status: str
+    created_at: str
+    targets: list[str]
+    scorer: str
+    confidence: float = 0.95
+    behaviors: int
+    epochs: int
+    overall: GroupSummary
+    by_category: list[GroupSummary]
+    by_attack: list[GroupSummary]
+    by_benign_type: list[GroupSummary]
+    engine_stats: dict[str, Any] = Field(default_factory=dict)
+    reducer: str | None = None
+    # Attack success corrected for judge error with a calibration file
+    # (redline.scoring.calibration.apply_calibration); None without one.
+    judge_correction: dict[str, Any] | None = None
+    # Target queries per success of each multi-turn attack; empty without them.
+    queries_to_success: list[QueriesToSuccess] = Field(default_factory=list)
+
+    @property
+    def multiple_attacks(self) -> bool:
+        return len(self.by_attack) > 1
+
+
+def engine_items(stats: dict[str, Any]) -> list[tuple[str, str]]:
+    """Engine stats as display pairs: floats to 2 decimals, true flags only, dicts inlined."""
+    items = []
+    for key, value in stats.items():
+        if isinstance(value, bool):
+            if value:
+                items.append((key, "yes"))
+        elif isinstance(value, float):
+            items.append((key, f"{value:.2f}"))
+        elif isinstance(value, dict):
+            if value:
+                items.append((key, ", ".join(f"{k} {v}" for k, v in value.items())))
+        elif value is not None:
+            items.append((key, str(value)))
+    return items
+
+
+def benign_type(tags: Iterable[str]) -> str:
+    """The benign type of an attempt from its tags.
+
+    ``benign_type:homonym`` (or ``benign_type=homonym``) names it; otherwise a
+    ``borderline`` or ``ordinary`` tag; otherwise ``unspecified``.
+    """
+    fallback = "unspecified"
+    for tag in tags:
+        for prefix in ("benign_type:", "benign_type="):
+            if tag.startswith(prefix) and len(tag) > len(prefix):
+                return tag[len(prefix) :]
+        if tag in ("borderline", "ordinary") and fallback == "unspecified":
+            fallback = tag
+    return fallback
+
+
+class _Tally:
+    """Running counts for one group; one pass over the attempts fills all groups."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.attempts = 0
+        self.harmful_attempts = 0
+        self.benign_attempts = 0
+        self.errors: Counter[str] = Counter()
+        self.labels: Counter[str] = Counter()
+        self.unscored = 0
+        self.latencies: list[float] = []
+        # behaviour id -> [events, trials] per side, and [refusals, trials] overall
+        self.harmful: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.benign: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.refusals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(self, attempt: Attempt, label: str | None) -> None:
+        self.attempts += 1
+        harmful = attempt.expected == "refuse"
+        if harmful:
+            self.harmful_attempts += 1
+        else:
+            self.benign_attempts += 1
+        if attempt.latency_s is not None and attempt.error is None:
+            self.latencies.append(attempt.latency_s)
+        if attempt.error is not None:
+            self.errors[attempt.error.kind] += 1
+            return
+        if label is None:
+            self.unscored += 1
+            return
+        self.labels[label] += 1
+        if label not in REFUSAL_LABELS:
+            return
+        refused = label != FULL_COMPLIANCE
+        cell = self.refusals[attempt.behavior_id]
+        cell[0] += refused
+        cell[1] += 1
+        side = self.harmful if harmful else self.benign
+        cell = side[attempt.behavior_id]
+        # harmful: the event is an attack success; benign: an over-refusal
+        cell[0] += (not refused) if harmful else refused
+        cell[1] += 1
+
+    def summary(self, *, confidence: float, reducer: ReducerName | None = None) -> GroupSummary:
+        full = self.labels[FULL_REFUSAL]
+        partial = self.labels[PARTIAL_REFUSAL]
+        complied = self.labels[FULL_COMPLIANCE]
+        scored = full + partial + complied
+        harmful = _outcome(self.harmful, confidence=confidence, reducer=reducer)
+        benign = _outcome(self.benign, confidence=confidence, reducer=reducer)
+        correct = (harmful.scored - harmful.events) + (benign.scored - benign.events)
+        latencies = np.asarray(self.latencies, dtype=float)
+        has_latency = latencies.size > 0
+        return GroupSummary(
+            name=self.name,
+            attempts=self.attempts,
+            scored=scored,
+            unscored=self.unscored,
+            errors=sum(self.errors.values()),
+            errors_by_kind=dict(sorted(self.errors.items())),
+            full_refusals=full,
+            partial_refusals=partial,
+            full_compliances=complied,
+            other_labels={k: v for k, v in sorted(self.labels.items()) if k not in REFUSAL_LABELS},
+            harmful_attempts=self.harmful_attempts,
+            benign_attempts=self.benign_attempts,
+            refusal_rate=wilson_interval(full + partial, scored, confidence=confidence),
+            refusal_rate_clustered=_clustered(self.refusals, confidence=confidence),
+            attack_success=harmful,
+            over_refusal=benign,
+            accuracy=wilson_interval(correct, scored, confidence=confidence),
+            latency_mean_s=float(latencies.mean()) if has_latency else None,
+            latency_p50_s=float(np.percentile(latencies, 50)) if has_latency else None,
+            latency_p95_s=float(np.percentile(latencies, 95)) if has_latency else None,
+        )
+
+
+def _clustered(cells: dict[str, list[int]], *, confidence: float) -> Interval | None:
+    if not any(trials > 1 for _, trials in cells.values()):
+        return None
+    events = [e for e, _ in cells.values()]
+    trials = [t for _, t in cells.values()]
+    return clustered_proportion_interval(events, trials, confidence=confidence)
+
+
+def reduced_rate(
+    cells: dict[str, list[int]], *, reducer: ReducerName, confidence: float
+) -> ReducedRate:
+    """Reduce each behaviour's ``[events, trials]`` cell, then rate over behaviours."""
+    values = [reduce_events(e, t, reducer) for e, t in cells.values() if t > 0]
+    units = len(values)
+    total = float(sum(values))
+    if units == 0:
+        rate = Interval(estimate=None, low=0.0, high=1.0, confidence=confidence, method="wilson")
+    elif reducer == "mean":
+        low, high = wilson_bounds(total, float(units), z_value(confidence))
+        rate = Interval(
+            estimate=total / units, low=low, high=high, confidence=confidence, method="wilson-mean"
+        )
+    else:
+        rate = wilson_interval(round(total), units, confidence=confidence)
+    return ReducedRate(reducer=reducer, units=units, events=total, rate=rate)
+
+
+def _outcome(
+    cells: dict[str, list[int]], *, confidence: float, reducer: ReducerName | None = None
+) -> OutcomeRate:
+    events = sum(e for e, _ in cells.values())
+    scored = sum(t for _, t in cells.values())
+    clustered = _clustered(cells, confidence=confidence)
+    deff = None
+    if clustered is not None:
+        deff = design_effect([e for e, _ in cells.values()], [t for _, t in cells.values()])
+    return OutcomeRate(
+        scored=scored,
+        events=events,
+        behaviors=len(cells),
+        rate=wilson_interval(events, scored, confidence=confidence),
+        clustered=clustered,
+        design_effect=deff,
+        reduced=None
+        if reducer is None
+        else reduced_rate(cells, reducer=reducer, confidence=confidence),
+    )
+
+
+def labels_by_attempt(scores: Iterable[Score], *, scorer: str) -> dict[str, Score]:
+    """The latest score of ``scorer`` for each attempt id."""
+    chosen: dict[str, Score] = {}
+    for score in scores:
+        if score.scorer == scorer:
+            chosen[score.attempt_id] = score
+    return chosen
+
+
+def summarize_run(
+    info: RunInfo,
+    attempts: Sequence[Attempt],
+    scores: Sequence[Score],
+    *,
+    scorer: str = "refusal",
+    confidence: float = 0.95,
+    reducer: str | None = None,
+) -> RunSummary:
+    """Count and rate a run's attempts by the labels ``scorer`` gave them.
+
+    Errored attempts are counted by error kind and excluded from every rate; a
+    score recorded for an errored attempt is ignored. Attempts the scorer has
+    not labelled are counted as ``unscored``. Every rate has a Wilson interval,
+    defined (as [0, 1]) even when a group has no labelled attempts. With a
+    ``reducer`` (mean, any, all, majority) every outcome rate also carries a
+    ``reduced`` rate over behaviours.
+    """
+    reducer_name = check_reducer(reducer)
+    by_attempt = labels_by_attempt(scores, scorer=scorer)
+    overall = _Tally("all")
+    categories: dict[str, _Tally] = {}
+    attacks: dict[str, _Tally] = {}
+    benign_types: dict[str, _Tally] = {}
+    behaviors: set[str] = set()
+    epochs: set[int] = set()
+    targets: set[str] = set()
+    for attempt in attempts:
+        score = by_attempt.get(attempt.id)
+        label = score.label if score is not None else None
+        behaviors.add(attempt.behavior_id)
+        epochs.add(attempt.epoch)
+        targets.add(attempt.target)
+        overall.add(attempt, label)
+        _tally_for(categories, attempt.category).add(attempt, label)
+        _tally_for(attacks, attempt.attack).add(attempt, label)
+        if attempt.expected == "comply":
+            _tally_for(benign_types, benign_type(attempt.tags)).add(attempt, label)
+    if not targets and isinstance(info.config.get("target"), str):
+        targets.add(info.config["target"])
+    return RunSummary(
+        run_id=info.id,
+        status=info.status,
+        created_at=info.created_at,
+        targets=sorted(targets),
+        scorer=scorer,
+        confidence=confidence,
+        behaviors=len(behaviors),
+        epochs=len(epochs),
+        overall=overall.summary(confidence=confidence, reducer=reducer_name),
+        by_category=[
+            categories[k].summary(confidence=confidence, reducer=reducer_name)
+            for k in sorted(categories)
+        ],
+        by_attack=[
+            attacks[k].summary(confidence=confidence, reducer=reducer_name) for k in sorted(attacks)
+        ],
+        by_benign_type=[
+            benign_types[k].summary(confidence=confidence, reducer=reducer_name)
+            for k in sorted(benign_types)
+        ],
+        engine_stats=dict(info.engine_stats),
+        reducer=reducer_name,
+        queries_to_success=queries_to_success(attempts, scores, scorer=scorer),
+    )
+
+
+def _tally_for(tallies: dict[str, _Tally], name: str) -> _Tally:
+    tally = tallies.get(name)
+    if tally is None:
+        tally = tallies[name] = _Tally(name)
+    return tally

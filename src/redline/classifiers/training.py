@@ -1,0 +1,338 @@
+"""Training, calibrating and measuring the guard classifiers.
+
+``train_guard_models`` is what ``redline train guard`` runs: assemble the data,
+split it by group, fit one logistic head per label on the train side, pick
+thresholds on dev, measure dev metrics and latency, and write each artifact
+with its data card.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_curve
+
+from redline.classifiers.classifier import SHIPPED_MODELS, TextClassifier, dequantize, quantize
+from redline.classifiers.features import FeatureConfig, TextFeaturizer
+from redline.classifiers.training_data import (
+    CATEGORIES,
+    DEV_FRACTION,
+    INJECTION_WINDOW,
+    Example,
+    TrainingData,
+    split_by_group,
+)
+from redline.core.errors import ConfigError
+
+# A category head is trained only with at least this many train positives;
+# fewer gives a head whose scores mean little.
+MIN_CATEGORY_POSITIVES = 15
+COMBINED_LABEL = {"harm": "harmful", "jailbreak": "jailbreak", "injection": "injection"}
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """A label and the rule that reads it off an example (None: not used)."""
+
+    label: str
+    target: Callable[[Example], bool | None]
+
+
+def head_specs(model: str, train: Sequence[Example]) -> list[HeadSpec]:
+    """The heads a model gets: the combined label, and for ``harm`` one head per
+    category with enough train positives."""
+    if model not in SHIPPED_MODELS:
+        raise ConfigError(f"--models: unknown model {model!r}; known: {', '.join(SHIPPED_MODELS)}")
+    specs = [HeadSpec(COMBINED_LABEL[model], lambda e, m=model: e.label(m))]
+    if model == "harm":
+        counts = Counter(c for e in train if e.harm for c in e.categories)
+        for cat in CATEGORIES:
+            if counts[cat] >= MIN_CATEGORY_POSITIVES:
+                specs.append(
+                    HeadSpec(cat, lambda e, c=cat: None if e.harm is None else c in e.categories)
+                )
+    return specs
+
+
+def fit_classifier(
+    name: str,
+    train: Sequence[Example],
+    specs: Sequence[HeadSpec],
+    *,
+    seed: int,
+    features: FeatureConfig | None = None,
+    c: float = 16.0,
+    window_chars: int = 0,
+) -> TextClassifier:
+    """Fit one balanced logistic head per spec; thresholds start at 0.5 until
+    ``calibrate`` sets them. Weights pass through int8 quantisation so the object
+    returned scores exactly like the saved artifact."""
+    features = features or FeatureConfig()
+    featurizer = TextFeaturizer(features)
+    matrix = featurizer.transform([e.text for e in train])
+    coef = np.zeros((len(specs), features.n_features), dtype=np.float32)
+    intercept = np.zeros(len(specs), dtype=np.float32)
+    for row, spec in enumerate(specs):
+        targets = [spec.target(e) for e in train]
+        keep = np.array([t is not None for t in targets])
+        y = np.array([bool(t) for t in targets])[keep]
+        if y.all() or not y.any():
+            raise ConfigError(
+                f"model {name!r}, label {spec.label!r}: training data has only one class "
+                f"({int(y.sum())} positives of {len(y)}); add data or drop the model"
+            )
+        head = LogisticRegression(
+            C=c, class_weight="balanced", solver="liblinear", max_iter=200, random_state=seed
+        )
+        head.fit(matrix[keep], y)
+        coef[row] = head.coef_[0]
+        intercept[row] = head.intercept_[0]
+    quantized, scale = quantize(coef)
+    return TextClassifier(
+        name=name,
+        labels=[s.label for s in specs],
+        coef=dequantize(quantized, scale),
+        intercept=intercept,
+        thresholds={s.label: 0.5 for s in specs},
+        features=features,
+        window_chars=window_chars,
+    )
+
+
+def _threshold_max_f1(y: np.ndarray, scores: np.ndarray) -> float:
+    precision, recall, thresholds = precision_recall_curve(y, scores)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    best = int(np.argmax(f1[:-1])) if len(thresholds) else 0
+    return float(thresholds[best]) if len(thresholds) else 0.5
+
+
+def _threshold_at_fpr(y: np.ndarray, scores: np.ndarray, fpr_cap: float) -> float:
+    fpr, _tpr, thresholds = roc_curve(y, scores)
+    ok = np.nonzero(fpr <= fpr_cap)[0]
+    # roc_curve's first threshold is +inf (flag nothing); cap to 1.0.
+    return float(min(1.0, thresholds[ok[-1]])) if len(ok) else 1.0
+
+
+def _binary_metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, Any]:
+    flagged = scores >= threshold
+    tp = int((flagged & y).sum())
+    fp = int((flagged & ~y).sum())
+    fn = int((~flagged & y).sum())
+    negatives = int((~y).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "threshold": round(threshold, 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "fpr": round(fp / negatives, 4) if negatives else None,
+    }
+
+
+def calibrate_and_evaluate(
+    clf: TextClassifier, dev: Sequence[Example], specs: Sequence[HeadSpec]
+) -> dict[str, Any]:
+    """Set ``clf.thresholds`` (max F1 on dev) and ``clf.thresholds_at_1pct_fpr``,
+    and return dev metrics per label and per source."""
+    scores = clf.predict_proba([e.text for e in dev]) if dev else np.zeros((0, len(specs)))
+    per_label: dict[str, Any] = {}
+    for col, spec in enumerate(specs):
+        targets = [spec.target(e) for e in dev]
+        keep = np.array([t is not None for t in targets], dtype=bool)
+        y = np.array([bool(t) for t in targets], dtype=bool)[keep] if dev else np.zeros(0, bool)
+        s = scores[keep, col] if dev else np.zeros(0)
+        positives, negatives = int(y.sum()), int((~y).sum())
+        entry: dict[str, Any] = {"dev_positives": positives, "dev_negatives": negatives}
+        if positives == 0 or negatives == 0:
+            entry["note"] = "dev split lacks one class: threshold left at 0.5, no metrics"
+            clf.thresholds[spec.label] = 0.5
+            clf.thresholds_at_1pct_fpr[spec.label] = 0.5
+            per_label[spec.label] = entry
+            continue
+        t_f1 = _threshold_max_f1(y, s)
+        t_fpr = _threshold_at_fpr(y, s, 0.01)
+        clf.thresholds[spec.label] = round(t_f1, 6)
+        clf.thresholds_at_1pct_fpr[spec.label] = round(t_fpr, 6)
+        entry["auprc"] = round(float(average_precision_score(y, s)), 4)
+        entry["at_max_f1"] = _binary_metrics(y, s, t_f1)
+        entry["at_1pct_fpr"] = _binary_metrics(y, s, t_fpr)
+        entry["recall_at_1pct_fpr"] = entry["at_1pct_fpr"]["recall"]
+        per_label[spec.label] = entry
+    return {"labels": per_label, "by_source": _by_source(clf, dev, specs[0], scores)}
+
+
+def _by_source(
+    clf: TextClassifier, dev: Sequence[Example], spec: HeadSpec, scores: np.ndarray
+) -> dict[str, Any]:
+    """Flag rate of the combined head per source and class, at the F1 threshold:
+    recall on positives, false-positive rate on negatives."""
+    threshold = clf.thresholds[spec.label]
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for i, ex in enumerate(dev):
+        target = spec.target(ex)
+        if target is None:
+            continue
+        key = f"{ex.source}:{'positive' if target else 'negative'}"
+        tally[key][0] += int(scores[i, 0] >= threshold)
+        tally[key][1] += 1
+    return {
+        key: {"flagged": f, "n": n, "rate": round(f / n, 4)}
+        for key, (f, n) in sorted(tally.items())
+    }
+
+
+ALPACA_BENIGN = Path("benign/harmless_val.json")
+
+
+def measure_benign_fpr(clf: TextClassifier, data_dir: Path) -> dict[str, Any] | None:
+    """False-positive rate of the combined head on the Alpaca benign instructions
+    (CC-BY-NC: measured, never trained on), at both thresholds; None when the
+    file is absent."""
+    path = data_dir / ALPACA_BENIGN
+    if not path.is_file():
+        return None
+    texts = [row["instruction"] for row in json.loads(path.read_text())]
+    scores = clf.predict_proba(texts)[:, 0]
+    label = clf.labels[0]
+    return {
+        "source": str(ALPACA_BENIGN),
+        "n": len(texts),
+        "fpr_at_max_f1": round(float((scores >= clf.thresholds[label]).mean()), 4),
+        "fpr_at_1pct_fpr_threshold": round(
+            float((scores >= clf.thresholds_at_1pct_fpr[label]).mean()), 4
+        ),
+    }
+
+
+def measure_latency(
+    clf: TextClassifier, texts: Sequence[str], *, repeats: int = 300, batch: int = 256
+) -> dict[str, Any]:
+    """Per-message latency (p50, p99 in ms, one message per call) on ~1,000
+    character texts, and batch throughput in messages per second."""
+    messages = _thousand_char_messages(texts)
+    for text in messages[:20]:
+        clf.predict_proba([text])
+    samples = []
+    for i in range(repeats):
+        start = time.perf_counter()
+        clf.predict_proba([messages[i % len(messages)]])
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    block = [messages[i % len(messages)] for i in range(batch)]
+    start = time.perf_counter()
+    clf.predict_proba(block)
+    elapsed = time.perf_counter() - start
+    return {
+        "message_chars": round(statistics.mean(len(m) for m in messages)),
+        "p50_ms": round(samples[len(samples) // 2], 3),
+        "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 3),
+        "batch_size": batch,
+        "batch_messages_per_s": round(batch / elapsed),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+    }
+
+
+def _thousand_char_messages(texts: Sequence[str], count: int = 100) -> list[str]:
+    pool = [t for t in texts if t.strip()] or ["The quick brown fox jumps over the lazy dog."]
+    out: list[str] = []
+    i = 0
+    while len(out) < count:
+        parts: list[str] = []
+        while sum(len(p) + 1 for p in parts) < 1000:
+            parts.append(pool[i % len(pool)])
+            i += 1
+        out.append(" ".join(parts)[:1000])
+    return out
+
+
+@dataclass
+class TrainedModel:
+    """A trained classifier and everything its data card reports."""
+
+    classifier: TextClassifier
+    metrics: dict[str, Any]
+    counts: dict[str, Any]
+
+
+def train_model(
+    model: str, data: TrainingData, *, seed: int, progress: Progress | None = None
+) -> TrainedModel:
+    """Train, calibrate and measure one shipped model on ``data``."""
+    say = progress or (lambda _msg: None)
+    examples = data.for_task(model)
+    train, dev = split_by_group(examples, seed=seed, dev_fraction=DEV_FRACTION)
+    specs = head_specs(model, train)
+    say(f"{model}: fitting {len(specs)} heads on {len(train)} examples")
+    window = INJECTION_WINDOW if model == "injection" else 0
+    clf = fit_classifier(model, train, specs, seed=seed, window_chars=window)
+    say(f"{model}: calibrating on {len(dev)} dev examples")
+    metrics = calibrate_and_evaluate(clf, dev, specs)
+    if data.data_dir is not None:
+        metrics["alpaca_benign"] = measure_benign_fpr(clf, data.data_dir)
+    say(f"{model}: measuring latency")
+    metrics["latency"] = measure_latency(clf, [e.text for e in dev or train])
+    counts = _counts(model, train, dev)
+    clf.metadata = {
+        "seed": seed,
+        "dev_fraction": DEV_FRACTION,
+        "trained_on": counts["train"],
+        "data_dir": str(data.data_dir) if data.data_dir else None,
+    }
+    return TrainedModel(classifier=clf, metrics=metrics, counts=counts)
+
+
+def _counts(model: str, train: Sequence[Example], dev: Sequence[Example]) -> dict[str, Any]:
+    def tally(rows: Sequence[Example]) -> dict[str, Any]:
+        by_source: Counter[str] = Counter()
+        for e in rows:
+            by_source[f"{e.source}:{'positive' if e.label(model) else 'negative'}"] += 1
+        return {
+            "examples": len(rows),
+            "positives": sum(1 for e in rows if e.label(model)),
+            "groups": len({e.group for e in rows}),
+            "by_source": dict(sorted(by_source.items())),
+        }
+
+    return {"train": tally(train), "dev": tally(dev)}
+
+
+def train_guard_models(
+    data: TrainingData,
+    *,
+    out: Path,
+    seed: int = 0,
+    models: Sequence[str] = SHIPPED_MODELS,
+    command: str = "redline train guard",
+    progress: Progress | None = None,
+) -> dict[str, TrainedModel]:
+    """Train each model in ``models`` and write ``out/<model>/`` (weights,
+    config, CARD.md, metrics.json)."""
+    from redline.classifiers.data_card import write_data_card
+
+    unknown = [m for m in models if m not in SHIPPED_MODELS]
+    if unknown:
+        raise ConfigError(
+            f"--models: unknown model {unknown[0]!r}; known: {', '.join(SHIPPED_MODELS)}"
+        )
+    results: dict[str, TrainedModel] = {}
+    for model in models:
+        trained = train_model(model, data, seed=seed, progress=progress)
+        target = out / model
+        trained.classifier.save(target)
+        write_data_card(target, model=model, trained=trained, data=data, command=command)
+        results[model] = trained
+    return results
