@@ -142,8 +142,8 @@ def test_missing_env_var_names_the_var_file_and_line(tmp_path, monkeypatch):
         ("url: http://x\ntimeout: -1\n", r"app\.yaml:2: timeout"),
         ("url: http://x\nmethod: DELETE\n", r"app\.yaml:2: method"),
         ("body: {}\n", r"app\.yaml:1: url: Field required"),
-        ("url: [unclosed\n", r"app\.yaml:2: not valid YAML"),
-        ("- just a list\n", r"app\.yaml: a target config is a mapping"),
+        ("url: [unclosed\n", r"app\.yaml:2: invalid YAML"),
+        ("- just a list\n", r"app\.yaml:1: expected a mapping with at least `url`"),
     ],
 )
 def test_config_errors_name_file_line_and_field(tmp_path, text, expected):
@@ -154,7 +154,7 @@ def test_config_errors_name_file_line_and_field(tmp_path, text, expected):
 
 
 def test_missing_file_and_missing_option(tmp_path):
-    with pytest.raises(ConfigError, match=r"nope\.yaml: cannot read"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: target config not found"):
         build_target(TargetSpec(kind="http", config_file=tmp_path / "nope.yaml"))
     with pytest.raises(ConfigError, match="--target-config"):
         build_target(TargetSpec(kind="http"))

@@ -28,7 +28,6 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
 from redline.analysis.compare import (
@@ -41,7 +40,7 @@ from redline.analysis.compare import (
 )
 from redline.analysis.reducers import ReducerName, check_reducer
 from redline.analysis.summary import GroupSummary, OutcomeRate, RunSummary, summarize_run
-from redline.core.config_files import load_yaml_model
+from redline.core.config_files import read_yaml
 from redline.core.errors import ConfigError
 from redline.stats import Interval, wilson_interval
 
@@ -147,21 +146,11 @@ class GatePolicy(BaseModel):
 
 def load_gate_policy(path: Path) -> GatePolicy:
     """Read and validate a gates file; errors are ``FILE:LINE: field: problem`` config errors."""
-    path = Path(path)
-    policy = load_yaml_model(path, GatePolicy)
-    policy._source = path
-    policy._lines = _gate_lines(path.read_text(encoding="utf-8"))
+    document = read_yaml(Path(path), what="gates file")
+    policy = document.validate(GatePolicy)
+    policy._source = document.path
+    policy._lines = [document.line_of(("gates", index)) for index in range(len(policy.gates))]
     return policy
-
-
-def _gate_lines(text: str) -> list[int | None]:
-    node = yaml.compose(text)
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    for key, value in node.value:
-        if getattr(key, "value", None) == "gates" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
 
 
 class GateResult(BaseModel):

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from redline.core import ConfigError
+from redline.core.config_files import read_yaml
 from redline.data import HAZARDS
 
 Expected = Literal["refuse", "safe-complete", "no-leakage"]
@@ -64,24 +63,13 @@ class PolicyBook:
 
     def with_file(self, path: Path) -> PolicyBook:
         """This book plus the policies of a YAML file (errors name file and line)."""
-        try:
-            text = path.read_text(encoding="utf-8")
-            root = yaml.compose(text)
-            data = yaml.safe_load(text)
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: policy file not found") from None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: cannot read policy file: {exc}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("policies"), dict):
+        document = read_yaml(path, what="policy file")
+        data = document.mapping("a mapping with a 'policies' mapping")
+        if not isinstance(data.get("policies"), dict):
             raise ConfigError(f"{path}:1: expected a mapping with a 'policies' mapping")
-        lines: dict[str, int] = {}
-        if isinstance(root, yaml.MappingNode):
-            for key, value in root.value:
-                if key.value == "policies" and isinstance(value, yaml.MappingNode):
-                    lines = {k.value: k.start_mark.line + 1 for k, _ in value.value}
         rules = dict(self.rules)
         for name, spec in data["policies"].items():
-            where = f"{path}:{lines.get(name, 1)}: policies.{name}"
+            where = f"{document.where(('policies', name))}: policies.{name}"
             spec = spec or {}
             if not isinstance(spec, dict):
                 raise ConfigError(f"{where}: expected a mapping with expected and category")

@@ -24,10 +24,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from redline.core import ConfigError, UnknownNameError
+from redline.core import UnknownNameError
+from redline.core.config_files import YamlDocument, parse_yaml, read_yaml
 from redline.spec.catalogue import FREE_TEXT_FRAMEWORKS, load_catalogue
 
 Metric = Literal["asr", "over_refusal", "refusal_rate", "leakage_rate", "pass_rate"]
@@ -130,72 +130,21 @@ class Spec(_Strict):
     base_dir: Path | None = Field(default=None, exclude=True)
 
 
-def _line(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
-    node = root
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == key:
-                    child = v
-                    line = k.start_mark.line + 1
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
-            line = child.start_mark.line + 1
-        if child is None:
-            break
-        node = child
-    return line
-
-
-class _Locator:
-    def __init__(self, path: Path, root: yaml.Node | None) -> None:
-        self.path = path
-        self.root = root
-
-    def error(self, loc: tuple[str | int, ...], message: str) -> ConfigError:
-        line = _line(self.root, loc)
-        where = f"{self.path}:{line}" if line else str(self.path)
-        field = ".".join(str(p) for p in loc)
-        return ConfigError(f"{where}: {field}: {message}")
-
-
 def parse_spec(text: str, *, path: Path) -> Spec:
     """Validate spec YAML (``path`` is for messages and relative suite files)."""
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from None
-    locate = _Locator(path, root)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: a spec is a mapping with a 'requirements' list")
-    try:
-        spec = Spec.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        loc = tuple(p for p in error["loc"] if p not in ("function-after",))
-        raise locate.error(loc, error["msg"] + more) from None
-    spec.base_dir = path.parent
-    _check_references(spec, locate)
-    return spec
+    return _spec_from(parse_yaml(text, path=path))
 
 
 def load_spec(path: Path) -> Spec:
     """Read and validate a spec file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: spec file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read spec file: {exc}") from None
-    return parse_spec(text, path=path)
+    return _spec_from(read_yaml(Path(path), what="spec file"))
+
+
+def _spec_from(document: YamlDocument) -> Spec:
+    spec = document.validate(Spec, description="a mapping with a 'requirements' list", max_errors=1)
+    spec.base_dir = document.path.parent
+    _check_references(spec, document)
+    return spec
 
 
 def suite_file(name: str, base_dir: Path | None) -> Path | None:
@@ -206,7 +155,7 @@ def suite_file(name: str, base_dir: Path | None) -> Path | None:
     return path if path.is_absolute() or base_dir is None else base_dir / path
 
 
-def _check_references(spec: Spec, locate: _Locator) -> None:
+def _check_references(spec: Spec, locate: YamlDocument) -> None:
     from redline.attacks import ATTACKS, FAMILIES
     from redline.data import SUITES
     from redline.regress import leakage  # noqa: F401  (registers the leakage scorer)

@@ -24,8 +24,7 @@ from typing import Any, Literal
 
 import jmespath
 import jmespath.exceptions
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from redline.core import (
     Completion,
@@ -34,6 +33,7 @@ from redline.core import (
     Message,
     TargetResponseError,
 )
+from redline.core.config_files import read_yaml
 from redline.targets.base import TARGETS
 from redline.targets.http_errors import redact
 from redline.targets.http_session import TargetSession
@@ -79,34 +79,6 @@ class HTTPTargetConfig(BaseModel):
         return value
 
 
-def _yaml_line(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """The 1-based line of the YAML node at ``loc`` (or its closest present parent)."""
-    node = root
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == str(part):
-                    child = value
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode)
-            and isinstance(part, int)
-            and 0 <= part < len(node.value)
-        ):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-        line = node.start_mark.line + 1
-    return line
-
-
-def _where(path: Path, line: int | None) -> str:
-    return f"{path}:{line}" if line else str(path)
-
-
 def load_http_config(
     path: Path, *, environ: Mapping[str, str] | None = None
 ) -> tuple[HTTPTargetConfig, list[str]]:
@@ -116,31 +88,10 @@ def load_http_config(
     Errors are ConfigError naming the file, the line and the field.
     """
     env = os.environ if environ is None else environ
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read target config: {exc.strerror or exc}") from None
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{_where(path, line)}: not valid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a target config is a mapping with at least `url`")
-    try:
-        config = HTTPTargetConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        field = ".".join(str(p) for p in loc) or "(top level)"
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            known = ", ".join(HTTPTargetConfig.model_fields)
-            message = f"unknown field (known: {known})"
-        raise ConfigError(f"{_where(path, _yaml_line(root, loc))}: {field}: {message}") from None
+    document = read_yaml(path, what="target config")
+    config = document.validate(
+        HTTPTargetConfig, description="a mapping with at least `url`", max_errors=1
+    )
 
     secrets: list[str] = []
     headers: dict[str, str] = {}
@@ -149,11 +100,7 @@ def load_http_config(
         def substitute(match: re.Match[str], header: str = name) -> str:
             var = match.group(1)
             if var not in env:
-                line = _yaml_line(root, ("headers", header))
-                raise ConfigError(
-                    f"{_where(path, line)}: headers.{header}: environment variable "
-                    f"${var} is not set"
-                )
+                raise document.error(("headers", header), f"environment variable ${var} is not set")
             secrets.append(env[var])
             return env[var]
 
