@@ -406,7 +406,9 @@ def compare_runs(
             f"{scorer!r} (score them first, or pick another --scorer)"
         )
 
-    def merged(groups: dict[tuple[str, Metric], dict[UnitKey, float]], metric: Metric) -> dict:
+    def merged(
+        groups: dict[tuple[str, Metric], dict[UnitKey, float]], metric: Metric
+    ) -> dict[UnitKey, float]:
         # A unit's key does not include its category, so overall merges cleanly.
         out: dict[UnitKey, float] = {}
         for (_, m), units in groups.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Literal, cast
+from typing import Literal
 
 from redline.core.errors import ConfigError
 
@@ -33,7 +33,7 @@ def check_reducer(name: str | None) -> ReducerName | None:
         raise ConfigError(
             f"unknown reducer {name!r}{hint}; choose one of: {', '.join(REDUCERS)}, none"
         )
-    return cast(ReducerName, name)
+    return name  # narrowed to ReducerName by the membership test above
 
 
 def reduce_events(events: int, trials: int, reducer: ReducerName) -> float:

@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -79,7 +80,7 @@ for _suite in _BUILT_IN_SUITES:
     SUITES.register(_suite.name)(_suite)
 
 
-def _read_jsonl(file_name: str, package: str = "redline.data") -> list[dict]:
+def _read_jsonl(file_name: str, package: str = "redline.data") -> list[dict[str, Any]]:
     text = resources.files(package).joinpath("suites", file_name).read_text("utf-8")
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):

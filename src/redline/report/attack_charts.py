@@ -148,7 +148,7 @@ def best_of_n_outcomes(
 
 def asr_curve_svg(points: Sequence[Any], fit: Any | None) -> Markup:
     width, height, left, bottom, top = 520, 240, 46, 30, 14
-    max_n = max(p.n for p in points)
+    max_n: int = max(p.n for p in points)
     plot_w, plot_h = width - left - 14, height - bottom - top
 
     def x(n: float) -> float:

@@ -123,7 +123,9 @@ class _Connection(asyncio.Protocol):
 
     # -- request / response -----------------------------------------------
 
-    def start(self, data: bytes, body: bytes | None, *, head_request: bool) -> asyncio.Future:
+    def start(
+        self, data: bytes, body: bytes | None, *, head_request: bool
+    ) -> asyncio.Future[tuple[int, CIMultiDictProxy[str], bytes, bool]]:
         """Write one request and return the future of its response."""
         waiter = self._loop.create_future()
         self._waiter = waiter

@@ -110,7 +110,7 @@ def load_bipia_documents(data_dir: Path, *, limit: int = 50) -> list[Document]:
     path = data_dir / "bipia" / "email" / "train.jsonl"
     if not path.is_file():
         return []
-    documents = []
+    documents: list[Document] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if len(documents) >= limit:
