@@ -13,6 +13,7 @@ import pytest
 from redline.core import (
     Attempt,
     ConfigError,
+    Message,
     TargetAuthError,
     TargetResponseError,
     TargetTransientError,
@@ -61,7 +62,8 @@ async def test_jobs_are_pulled_lazily_by_a_fixed_pool(fake, job_factory):
 
     await Executor(fake(delay=0.001), concurrency=5).run(source(), on_result)
     assert delivered == 200
-    assert worst_gap <= 5
+    # Five in flight plus five spare workers (they take the slots of jobs in backoff).
+    assert worst_gap <= 10
 
 
 async def test_async_iterable_of_jobs(fake, job_factory):
@@ -313,3 +315,25 @@ async def test_stop_releases_workers_queued_on_a_slow_rate_limit(fake, jobs):
     stats = await executor.run(jobs(10), results.append)
     assert time.monotonic() - started < 0.6
     assert target.calls == len(results) == 1 and stats.interrupted
+
+
+async def test_a_job_in_backoff_releases_its_slot(fake, jobs):
+    # One slot. The first job fails and is told to wait 30 s; the second must be
+    # sent during that wait, not after it. Its delivery stops the run, which
+    # ends the first job's wait (so it is never recorded) without any clock.
+    def behaviour(number: int, messages: list[Message]) -> None:
+        if messages[-1].content == "prompt number 0":
+            raise TargetTransientError("429", status=429, retry_after=30)
+
+    target = fake(behaviour=behaviour)
+    executor = Executor(target, concurrency=1)
+    delivered: list[str] = []
+
+    def on_result(attempt: Attempt) -> None:
+        delivered.append(attempt.id)
+        executor.request_stop()
+
+    stats = await executor.run(jobs(2), on_result)
+    assert delivered == ["a00001"]
+    assert target.calls == 2
+    assert stats.retries == 1

@@ -25,9 +25,9 @@ from redline.core import (
 from redline.engine.backoff import backoff_delay
 from redline.engine.budget import Budget
 from redline.engine.cache import ResponseCache, cache_key
-from redline.engine.job import Job, Send, estimate_request_tokens
+from redline.engine.job import Job, estimate_request_tokens
 from redline.engine.progress import ProgressLike
-from redline.engine.rate_limit import TokenBucket
+from redline.engine.rate_limit import LocalRateGate, RateGate
 from redline.engine.stats import EngineStats
 from redline.targets.base import Target
 
@@ -67,10 +67,12 @@ def _async_source(jobs: AsyncIterable[Job]) -> JobSource:
 class Executor:
     """Runs :class:`Job` s against one target.
 
-    A fixed pool of ``concurrency`` workers pulls jobs from the iterator, so
-    memory stays flat however many jobs there are. Transient failures (429,
-    5xx, timeouts, dropped connections) are retried up to ``max_retries`` times
-    with jittered exponential backoff, or after the server's ``Retry-After``;
+    A fixed pool of workers pulls jobs from the iterator, so memory stays flat
+    however many jobs there are; at most ``concurrency`` requests are in flight,
+    and a job waiting out a retry backoff releases its slot to the next job.
+    Transient failures (429, 5xx, timeouts, dropped connections) are retried up
+    to ``max_retries`` times with jittered exponential backoff, or after the
+    server's ``Retry-After``;
     an auth failure stops the run and is raised once in-flight requests have
     finished; any other target error is recorded on the attempt.
     """
@@ -90,6 +92,8 @@ class Executor:
         budget: Budget | None = None,
         progress: ProgressLike | None = None,
         rng: random.Random | None = None,
+        rate_gate: RateGate | None = None,
+        slots: asyncio.Semaphore | None = None,
     ) -> None:
         if concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
@@ -113,8 +117,15 @@ class Executor:
         self.budget = budget
         self.progress = progress
         self._rng = rng or random.Random()
-        self._rpm = TokenBucket(requests_per_minute) if requests_per_minute else None
-        self._tpm = TokenBucket(tokens_per_minute) if tokens_per_minute else None
+        if rate_gate is None and (requests_per_minute or tokens_per_minute):
+            rate_gate = LocalRateGate(
+                requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute
+            )
+        self._gate = rate_gate
+        # Requests in flight are bounded by the slots, not by the workers: a job
+        # waiting out a backoff holds a worker but no slot (see _send). A caller
+        # may share one semaphore between executors (a Ray actor's batches).
+        self._slots = slots if slots is not None else asyncio.Semaphore(concurrency)
         self._reset()
 
     def _reset(self) -> None:
@@ -173,8 +184,10 @@ class Executor:
             # start/stop are idempotent, so a caller's own `with` still works.
             _call_optional(self.progress, "start")
         source = _async_source(jobs) if isinstance(jobs, AsyncIterable) else _sync_source(jobs)
+        # Spare workers take the slots of jobs waiting out a backoff.
+        workers = self.concurrency * 2 if total is None else min(self.concurrency * 2, total)
         self._workers = [
-            asyncio.create_task(self._work(source, on_result)) for _ in range(self.concurrency)
+            asyncio.create_task(self._work(source, on_result)) for _ in range(max(1, workers))
         ]
         try:
             outcomes = await asyncio.gather(*self._workers, return_exceptions=True)
@@ -231,143 +244,138 @@ class Executor:
         if job.driver is not None:
             return await self._drive(job)
         attempt = job.attempt
+        tries = _Tries()
+        try:
+            completion, cached = await self._send(attempt, attempt.messages, job.params, tries)
+        except _Stopped as stopped:
+            # Never finished, so not recorded (a resumed run sends it again); a job
+            # cut off by the budget between retries keeps the error it last saw.
+            if stopped.last_error is None:
+                return None
+            return _with_error(attempt, stopped.last_error, tries.retries)
+        except Exception as exc:
+            return _with_error(attempt, exc, tries.retries)
+        return _with_completion(
+            attempt,
+            completion,
+            latency_s=None if cached else tries.latency_s,
+            retries=tries.retries,
+            cached=cached,
+        )
+
+    async def _drive(self, job: Job) -> Attempt | None:
+        """Run a multi-turn job: every target call goes through :meth:`_send`."""
+        tries = _Tries()
+        prompt = completion_tokens = 0
+
+        async def send(messages: list[Message], params: GenerationParams) -> Completion:
+            nonlocal prompt, completion_tokens
+            try:
+                completion, cached = await self._send(job.attempt, messages, params, tries)
+            except (_Stopped, TargetError):
+                raise
+            except Exception as exc:
+                raise TargetError(f"{type(exc).__name__}: {exc}") from exc
+            if not cached:
+                prompt += completion.usage.prompt_tokens
+                completion_tokens += completion.usage.completion_tokens
+            return completion
+
+        started = time.perf_counter()
+        try:
+            attempt = await job.driver(job, send)  # type: ignore[misc]
+        except _Stopped:
+            return None  # the driver's own state file lets a resumed run continue
+        except TargetError as exc:
+            return _with_error(job.attempt, exc, tries.retries)
+        spent = Usage(prompt_tokens=prompt, completion_tokens=completion_tokens)
+        return attempt.model_copy(
+            update={
+                "usage": spent,
+                "latency_s": time.perf_counter() - started,
+                "retries": tries.retries,
+            }
+        )
+
+    async def _send(
+        self, attempt: Attempt, messages: list[Message], params: GenerationParams, tries: _Tries
+    ) -> tuple[Completion, bool]:
+        """One request with retries; returns the completion and whether it was cached.
+
+        Holds a concurrency slot only while a request is in flight: a job waiting
+        out its backoff gives its slot to another job. Raises :class:`_Stopped`
+        if the run stopped first, or the error the last try ended with.
+        """
         key = None
         if self.cache is not None:
-            key = cache_key(
-                self.target.name, attempt.messages, job.params, attempt.epoch, attempt.seed
-            )
+            key = cache_key(self.target.name, messages, params, attempt.epoch, attempt.seed)
             hit = self.cache.get(key)
             if hit is not None:
                 self._stats.cache_hits += 1
-                return _with_completion(attempt, hit, latency_s=None, retries=0, cached=True)
-        estimated = estimate_request_tokens(attempt.messages, job.params)
-        retries = 0
+                return hit, True
+        estimated = estimate_request_tokens(messages, params)
         last_error: TargetError | None = None
         while True:
-            if not await self._pass_rate_limits(estimated):
-                return None  # stopped while queued: never sent, so not recorded
-            if self.budget is not None and not self.budget.try_spend(estimated):
-                self._stats.budget_exhausted = True
-                self._halt()
-                # A job cut off between retries keeps the error it last saw.
-                return None if last_error is None else _with_error(attempt, last_error, retries)
-            self._stats.requests_sent += 1
-            started = time.perf_counter()
-            try:
-                async with asyncio.timeout(self.timeout):
-                    completion = await self.target.generate(attempt.messages, job.params)
-            except TimeoutError:
-                error: TargetError = TargetTimeoutError(f"no response within {self.timeout:g}s")
-            except TargetError as exc:
-                error = exc
-            except Exception as exc:
-                self._settle(estimated, 0)
-                return _with_error(attempt, exc, retries)
-            else:
-                latency = time.perf_counter() - started
-                self._settle(estimated, completion.usage.total_tokens)
+            async with self._slots:
+                completion, error = await self._try_once(
+                    messages, params, estimated, tries, last_error
+                )
+            if completion is not None:
                 if key is not None and self.cache is not None:
                     self.cache.put(key, completion)
-                return _with_completion(
-                    attempt, completion, latency_s=latency, retries=retries, cached=False
-                )
-            # A failed request is settled as free: providers do not bill refusals
-            # to serve, and a timed-out one is unknowable anyway.
-            self._settle(estimated, 0)
+                return completion, False
+            assert error is not None
             last_error = error
             if isinstance(error, TargetAuthError):
                 if self._auth_error is None:
                     self._auth_error = error
                 self._halt()
-                return _with_error(attempt, error, retries)
-            if not error.retryable or retries >= self.max_retries or self._stopping:
-                return _with_error(attempt, error, retries)
-            retries += 1
+                raise error
+            if not error.retryable or tries.retries >= self.max_retries or self._stopping:
+                raise error
+            tries.retries += 1
             self._stats.retries += 1
-            if await self._sleep_unless_stopped(self._retry_wait(error, retries)):
-                # Stopped while waiting to retry: the job never finished, so it
-                # is not recorded and a resumed run will send it again.
-                return None
+            if await self._sleep_unless_stopped(self._retry_wait(error, tries.retries)):
+                raise _Stopped(None)
 
-    async def _drive(self, job: Job) -> Attempt | None:
-        """Run a multi-turn job: every target call goes through :meth:`_send_for_driver`."""
-        usage = {"prompt": 0, "completion": 0, "retries": 0}
-        send = self._send_for_driver(job, usage)
+    async def _try_once(
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        estimated: int,
+        tries: _Tries,
+        last_error: TargetError | None,
+    ) -> tuple[Completion | None, TargetError | None]:
+        """Pass the rate gate and budget, send once; a non-target exception propagates."""
+        if not await self._pass_rate_limits(estimated):
+            raise _Stopped(None)  # stopped while queued: never sent
+        if self.budget is not None and not self.budget.try_spend(estimated):
+            self._stats.budget_exhausted = True
+            self._halt()
+            raise _Stopped(last_error)
+        self._stats.requests_sent += 1
         started = time.perf_counter()
         try:
-            attempt = await job.driver(job, send)  # type: ignore[misc]
-        except _DriverStopped:
-            return None  # the driver's own state file lets a resumed run continue
+            async with asyncio.timeout(self.timeout):
+                completion = await self.target.generate(messages, params)
+        except TimeoutError:
+            error: TargetError = TargetTimeoutError(f"no response within {self.timeout:g}s")
         except TargetError as exc:
-            return _with_error(job.attempt, exc, usage["retries"])
-        spent = Usage(prompt_tokens=usage["prompt"], completion_tokens=usage["completion"])
-        return attempt.model_copy(
-            update={
-                "usage": spent,
-                "latency_s": time.perf_counter() - started,
-                "retries": usage["retries"],
-            }
-        )
-
-    def _send_for_driver(self, job: Job, usage: dict[str, int]) -> Send:
-        async def send(messages: list[Message], params: GenerationParams) -> Completion:
-            key = None
-            if self.cache is not None:
-                key = cache_key(
-                    self.target.name, messages, params, job.attempt.epoch, job.attempt.seed
-                )
-                hit = self.cache.get(key)
-                if hit is not None:
-                    self._stats.cache_hits += 1
-                    return hit
-            estimated = estimate_request_tokens(messages, params)
-            retries = 0
-            while True:
-                if not await self._pass_rate_limits(estimated):
-                    raise _DriverStopped
-                if self.budget is not None and not self.budget.try_spend(estimated):
-                    self._stats.budget_exhausted = True
-                    self._halt()
-                    raise _DriverStopped
-                self._stats.requests_sent += 1
-                try:
-                    async with asyncio.timeout(self.timeout):
-                        completion = await self.target.generate(messages, params)
-                except TimeoutError:
-                    error: TargetError = TargetTimeoutError(f"no response within {self.timeout:g}s")
-                except TargetError as exc:
-                    error = exc
-                except Exception as exc:
-                    self._settle(estimated, 0)
-                    raise TargetError(f"{type(exc).__name__}: {exc}") from exc
-                else:
-                    self._settle(estimated, completion.usage.total_tokens)
-                    usage["prompt"] += completion.usage.prompt_tokens
-                    usage["completion"] += completion.usage.completion_tokens
-                    if key is not None and self.cache is not None:
-                        self.cache.put(key, completion)
-                    return completion
-                self._settle(estimated, 0)
-                if isinstance(error, TargetAuthError):
-                    if self._auth_error is None:
-                        self._auth_error = error
-                    self._halt()
-                    raise error
-                if not error.retryable or retries >= self.max_retries or self._stopping:
-                    raise error
-                retries += 1
-                usage["retries"] += 1
-                self._stats.retries += 1
-                if await self._sleep_unless_stopped(self._retry_wait(error, retries)):
-                    raise _DriverStopped
-
-        return send
+            error = exc
+        except Exception:
+            self._settle(estimated, 0)
+            raise
+        else:
+            self._settle(estimated, completion.usage.total_tokens)
+            tries.latency_s = time.perf_counter() - started
+            return completion, None
+        # A failed request is settled as free: providers do not bill refusals
+        # to serve, and a timed-out one is unknowable anyway.
+        self._settle(estimated, 0)
+        return None, error
 
     async def _pass_rate_limits(self, estimated: int) -> bool:
-        stop = self._stop_event
-        if self._rpm is not None and not await self._rpm.acquire(1, stop=stop):
-            return False
-        if self._tpm is not None and not await self._tpm.acquire(estimated, stop=stop):
+        if self._gate is not None and not await self._gate.admit(estimated, stop=self._stop_event):
             return False
         return not self._stopping
 
@@ -388,12 +396,27 @@ class Executor:
     def _settle(self, estimated: int, actual: int) -> None:
         if self.budget is not None:
             self.budget.settle(estimated, actual)
-        if self._tpm is not None:
-            self._tpm.adjust(actual - estimated)
+        if self._gate is not None:
+            self._gate.settle(actual - estimated)
 
 
-class _DriverStopped(Exception):
-    """The run stopped while a driver waited to send: the job is left unrecorded."""
+class _Tries:
+    """Retries spent on one job (across a driver's turns too)."""
+
+    __slots__ = ("latency_s", "retries")
+
+    def __init__(self) -> None:
+        self.retries = 0
+        self.latency_s: float | None = None
+
+
+class _Stopped(Exception):
+    """The run stopped before a job finished: the job is left unrecorded, unless the
+    budget cut it off after a failed try (``last_error``), which is then recorded."""
+
+    def __init__(self, last_error: TargetError | None) -> None:
+        super().__init__("stopped")
+        self.last_error = last_error
 
 
 def _call_optional(obj: object, method: str) -> None:

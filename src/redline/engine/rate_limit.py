@@ -1,9 +1,11 @@
-"""Token buckets for requests-per-minute and tokens-per-minute limits."""
+"""Token buckets for requests-per-minute and tokens-per-minute limits, and the gate an
+executor passes before each request (local buckets, or a cluster-wide limiter)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Protocol, runtime_checkable
 
 
 class TokenBucket:
@@ -61,3 +63,35 @@ class TokenBucket:
         """Take ``delta`` more units (or give back, if negative) after the fact."""
         self._refill()
         self._level = min(self.capacity, self._level - delta)
+
+
+@runtime_checkable
+class RateGate(Protocol):
+    """What an executor passes before each request, and settles after it."""
+
+    async def admit(self, tokens: int, *, stop: asyncio.Event) -> bool:
+        """Wait for room for one request of about ``tokens``; False if ``stop`` came first."""
+        ...
+
+    def settle(self, delta_tokens: int) -> None:
+        """The request used ``delta_tokens`` more tokens than estimated (negative: fewer)."""
+        ...
+
+
+class LocalRateGate:
+    """Requests- and tokens-per-minute buckets held in this process."""
+
+    def __init__(
+        self, *, requests_per_minute: float | None, tokens_per_minute: float | None
+    ) -> None:
+        self._rpm = TokenBucket(requests_per_minute) if requests_per_minute else None
+        self._tpm = TokenBucket(tokens_per_minute) if tokens_per_minute else None
+
+    async def admit(self, tokens: int, *, stop: asyncio.Event) -> bool:
+        if self._rpm is not None and not await self._rpm.acquire(1, stop=stop):
+            return False
+        return self._tpm is None or await self._tpm.acquire(tokens, stop=stop)
+
+    def settle(self, delta_tokens: int) -> None:
+        if self._tpm is not None:
+            self._tpm.adjust(delta_tokens)

@@ -1,0 +1,127 @@
+"""Whole-process speed and memory: `redline scan` start to exit against the stub.
+
+Runs the real CLI in a child process (interpreter start, imports, planning,
+sending, scoring, summary, report) against the OpenAI-compatible stub on
+127.0.0.1 and reports the wall time against the physical limit
+(attempts x delay / concurrency) and the child's peak RSS.
+
+    python bench/whole_process.py [--attempts 10000] [--concurrency 64] [--delay 0.05]
+                                  [--fail-rate 0.0] [--executor local|ray] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from engine_overhead import start_stub, write_prompts
+
+
+def scan_command(
+    *, base_url: str, prompts: Path, runs: Path, concurrency: int, executor: str
+) -> list[str]:
+    return [
+        "-m",
+        "redline",
+        "scan",
+        "--target",
+        "openai",
+        "--model",
+        "stub",
+        "--base-url",
+        base_url,
+        "--prompts",
+        str(prompts),
+        "--concurrency",
+        str(concurrency),
+        "--max-retries",
+        "20",
+        "--no-cache",
+        "--json",
+        "--runs-dir",
+        str(runs),
+        *(["--executor", executor] if executor != "local" else []),
+    ]
+
+
+def measure(
+    *,
+    attempts: int,
+    concurrency: int,
+    delay: float,
+    fail_rate: float,
+    executor: str,
+    profile: Path | None,
+) -> dict[str, object]:
+    stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            prompts = Path(tmp) / "prompts.jsonl"
+            write_prompts(prompts, attempts)
+            args = scan_command(
+                base_url=base_url,
+                prompts=prompts,
+                runs=Path(tmp) / "runs",
+                concurrency=concurrency,
+                executor=executor,
+            )
+            if profile is not None:
+                args = ["-m", "cProfile", "-o", str(profile), *args]
+            started = time.perf_counter()
+            child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE)
+            output = child.stdout.read() if child.stdout else b""
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - started
+            if status != 0:
+                raise RuntimeError(f"redline scan exited with status {status >> 8}")
+            document = json.loads(output.decode().strip().splitlines()[-1])
+    finally:
+        stub.terminate()
+        stub.wait()
+    limit = attempts * delay / concurrency
+    engine = document["engine"]
+    return {
+        "attempts": attempts,
+        "concurrency": concurrency,
+        "executor": executor,
+        "stub_fail_rate": fail_rate,
+        "physical_limit_s": round(limit, 2),
+        "whole_process_s": round(wall, 2),
+        "whole_process_ratio": round(wall / limit, 3),
+        "engine_wall_s": round(engine["wall_s"], 2),
+        "completed": engine["completed"],
+        "retries": engine["retries"],
+        "status": document["status"],
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "load_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--attempts", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--delay", type=float, default=0.05)
+    parser.add_argument("--fail-rate", type=float, default=0.0)
+    parser.add_argument("--executor", default="local", choices=["local", "ray"])
+    parser.add_argument("--profile", type=Path, help="write the child's cProfile stats here")
+    args = parser.parse_args()
+    result = measure(
+        attempts=args.attempts,
+        concurrency=args.concurrency,
+        delay=args.delay,
+        fail_rate=args.fail_rate,
+        executor=args.executor,
+        profile=args.profile,
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
