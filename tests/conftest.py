@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,11 +30,13 @@ class StubServer:
         self.process = process
         self.base_url = base_url
 
-    def stats(self) -> dict[str, int]:
+    def stats(self, *, arrivals: bool = False) -> dict[str, Any]:
+        """The stub's counters; ``arrivals``: also each request's arrival time (monotonic)."""
         import json
 
         root = self.base_url.removesuffix("/v1")
-        with urllib.request.urlopen(f"{root}/stats", timeout=5) as response:
+        query = "?arrivals=1" if arrivals else ""
+        with urllib.request.urlopen(f"{root}/stats{query}", timeout=5) as response:
             return dict(json.loads(response.read()))
 
 

@@ -485,3 +485,19 @@ async def test_session_uses_aiohttp_when_a_proxy_is_set(monkeypatch: pytest.Monk
             assert session._lean is None and session._session is not None
         finally:
             await session.aclose()
+
+
+def test_works_on_uvloop() -> None:
+    # Ray's async actors run on uvloop, whose transports are not asyncio.Transport.
+    uvloop = pytest.importorskip("uvloop")
+
+    async def exchange() -> tuple[int, bytes]:
+        async with serve_app(counting_app()) as base:
+            client = LeanHTTPClient(timeout=10)
+            try:
+                status, _, body = await client.request("POST", f"{base}/echo", body=b"ping")
+            finally:
+                await client.aclose()
+        return status, body
+
+    assert uvloop.run(exchange()) == (200, b"ping")

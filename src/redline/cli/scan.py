@@ -127,6 +127,26 @@ def scan(
     ] = False,
     max_requests: Annotated[int | None, typer.Option(help="Stop after this many requests.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Stop after this many tokens.")] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(
+            "--executor",
+            help="Where requests are sent from: local (this process) or ray (worker actors "
+            "on a Ray cluster; needs redline\\[ray]).",
+        ),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="Ray cluster to join (HOST:PORT, ray://HOST:PORT or auto); default: start a "
+            "local one.",
+        ),
+    ] = None,
+    ray_workers: Annotated[
+        int | None,
+        typer.Option(help="Ray worker actors (default: 2 locally, else the cluster's CPUs)."),
+    ] = None,
     dry_run_flag: Annotated[
         bool,
         typer.Option("--dry-run", help="Print the requests and tokens it would send; send none."),
@@ -191,6 +211,9 @@ def scan(
         "max_requests": max_requests,
         "max_tokens": max_tokens,
         "report": report,
+        "executor": executor,
+        "ray_address": ray_address,
+        "ray_workers": ray_workers,
     }
     try:
         campaign = base.with_overrides(overrides)

@@ -27,7 +27,7 @@ from redline.engine.budget import Budget
 from redline.engine.cache import ResponseCache, cache_key
 from redline.engine.job import Job, estimate_request_tokens
 from redline.engine.progress import ProgressLike
-from redline.engine.rate_limit import LocalRateGate, RateGate
+from redline.engine.rate_limit import LocalRateGate, RateGate, sleep_unless_set
 from redline.engine.stats import EngineStats
 from redline.targets.base import Target
 
@@ -182,7 +182,7 @@ class Executor:
                 self.progress.set_total(total)
             # A bar handed over unstarted is shown for the length of the run;
             # start/stop are idempotent, so a caller's own `with` still works.
-            _call_optional(self.progress, "start")
+            call_optional(self.progress, "start")
         source = _async_source(jobs) if isinstance(jobs, AsyncIterable) else _sync_source(jobs)
         # Spare workers take the slots of jobs waiting out a backoff.
         workers = self.concurrency * 2 if total is None else min(self.concurrency * 2, total)
@@ -197,7 +197,7 @@ class Executor:
                 self.cache.flush()
             self._stats.wall_s = time.perf_counter() - started
             if self.progress is not None:
-                _call_optional(self.progress, "stop")
+                call_optional(self.progress, "stop")
         for outcome in outcomes:
             if isinstance(outcome, asyncio.CancelledError):
                 if not self._cancelled:
@@ -335,7 +335,7 @@ class Executor:
                 raise error
             tries.retries += 1
             self._stats.retries += 1
-            if await self._sleep_unless_stopped(self._retry_wait(error, tries.retries)):
+            if await sleep_unless_set(self._stop_event, self._retry_wait(error, tries.retries)):
                 raise _Stopped(None)
 
     async def _try_once(
@@ -385,14 +385,6 @@ class Executor:
             return float(retry_after)
         return backoff_delay(retry, base=self.backoff_base, cap=self.backoff_max, rng=self._rng)
 
-    async def _sleep_unless_stopped(self, delay: float) -> bool:
-        try:
-            async with asyncio.timeout(delay):
-                await self._stop_event.wait()
-        except TimeoutError:
-            return False
-        return True
-
     def _settle(self, estimated: int, actual: int) -> None:
         if self.budget is not None:
             self.budget.settle(estimated, actual)
@@ -419,7 +411,7 @@ class _Stopped(Exception):
         self.last_error = last_error
 
 
-def _call_optional(obj: object, method: str) -> None:
+def call_optional(obj: object, method: str) -> None:
     function = getattr(obj, method, None)
     if callable(function):
         function()

@@ -8,6 +8,18 @@ import time
 from typing import Protocol, runtime_checkable
 
 
+async def sleep_unless_set(stop: asyncio.Event, delay: float) -> bool:
+    """Sleep ``delay`` seconds; True (at once) if ``stop`` is set first."""
+    if stop.is_set():
+        return True
+    try:
+        async with asyncio.timeout(delay):
+            await stop.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
 class TokenBucket:
     """A bucket refilled at ``per_minute / 60`` units a second, holding ``burst`` at most.
 
@@ -46,15 +58,8 @@ class TokenBucket:
                 wait = (need - self._level) / self.rate
                 if stop is None:
                     await asyncio.sleep(wait)
-                else:
-                    if stop.is_set():
-                        return False
-                    try:
-                        async with asyncio.timeout(wait):
-                            await stop.wait()
-                        return False
-                    except TimeoutError:
-                        pass
+                elif await sleep_unless_set(stop, wait):
+                    return False
                 self._refill()
             self._level -= amount
             return True

@@ -7,14 +7,14 @@ import signal
 import sys
 from collections.abc import Callable
 
-from redline.engine.executor import Executor
+from redline.engine.executors import RunsJobs
 
 
-def install_sigint_handler(executor: Executor) -> Callable[[], None]:
+def install_sigint_handler(executor: RunsJobs) -> Callable[[], None]:
     """Route SIGINT on the running loop to ``executor``; returns a function that undoes it.
 
-    The first Ctrl-C calls :meth:`Executor.request_stop` (in-flight requests
-    finish and are recorded), the second :meth:`Executor.cancel_inflight`.
+    The first Ctrl-C calls ``executor.request_stop()`` (in-flight requests
+    finish and are recorded), the second ``executor.cancel_inflight()``.
     Where the loop cannot take signal handlers (Windows) this does nothing.
     """
     loop = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from redline.attacks.compose import AttackSpec, build_chain
 from redline.core import ConfigError, GenerationParams, content_hash
+from redline.engine.executors import ExecutorKind
 from redline.targets.spec import TargetSpec
 
 # Settings that change how fast a campaign runs but not what it measures; they
@@ -28,6 +29,9 @@ _RUNTIME_FIELDS = {
     "max_tokens",
     "name",
     "report",
+    "executor",
+    "ray_address",
+    "ray_workers",
 }
 
 
@@ -69,6 +73,11 @@ class Campaign(BaseModel):
     max_requests: int | None = Field(default=None, ge=1)
     max_tokens: int | None = Field(default=None, ge=1)
     report: Path | None = None
+    # Where jobs run: this process's async pool, or worker actors on a Ray cluster
+    # (a local one started for the run when ray_address is not given).
+    executor: ExecutorKind = "local"
+    ray_address: str | None = None
+    ray_workers: int | None = Field(default=None, ge=1)
 
     @field_validator("scorers")
     @classmethod

@@ -17,11 +17,11 @@ from redline.engine import (
     Budget,
     DryRunEstimate,
     EngineStats,
-    Executor,
     Job,
     ResponseCache,
     estimate,
     install_sigint_handler,
+    make_executor,
     make_progress,
 )
 from redline.report import render_html
@@ -229,8 +229,12 @@ async def run_campaign(
         cache = (
             ResponseCache(store.root / ".cache" / "responses.sqlite") if campaign.cache else None
         )
-        executor = Executor(
-            target,
+        executor = make_executor(
+            campaign.executor,
+            target=target,
+            target_spec=campaign.target,
+            ray_address=campaign.ray_address,
+            ray_workers=campaign.ray_workers,
             concurrency=campaign.concurrency,
             requests_per_minute=campaign.requests_per_minute,
             tokens_per_minute=campaign.tokens_per_minute,

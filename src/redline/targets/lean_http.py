@@ -13,6 +13,7 @@ import asyncio
 import re
 import zlib
 from collections.abc import Mapping
+from typing import cast
 
 import yarl
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -98,8 +99,10 @@ class _Connection(asyncio.Protocol):
     # -- asyncio.Protocol -------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # No isinstance check: uvloop's transports (Ray actors run on uvloop) do
+        # not subclass asyncio.Transport, and a failed assert here is swallowed
+        # by the loop, leaving the connection without a transport.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if self._waiter is None or self._waiter.done():

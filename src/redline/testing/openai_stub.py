@@ -76,6 +76,8 @@ def _error(status: int, message: str, **headers: str) -> web.Response:
 async def _chat(request: web.Request) -> web.StreamResponse:
     state = request.app[_STATE]
     state["requests"] += 1
+    # Arrival times, so a test can measure the request rate a client achieved.
+    state["arrivals"].append(time.monotonic())
     if state["delay"] > 0:
         await asyncio.sleep(state["delay"])
     mode = state["mode"]
@@ -174,7 +176,11 @@ async def _models(request: web.Request) -> web.Response:
 
 async def _stats(request: web.Request) -> web.Response:
     state = request.app[_STATE]
-    return web.json_response({k: state[k] for k in ("requests", "failures", "with_auth")})
+    keys = ("requests", "failures", "with_auth")
+    stats = {k: state[k] for k in keys}
+    if request.query.get("arrivals"):
+        stats["arrivals"] = state["arrivals"]
+    return web.json_response(stats)
 
 
 def create_app(
@@ -208,6 +214,7 @@ def create_app(
         "requests": 0,
         "failures": 0,
         "with_auth": 0,
+        "arrivals": [],
     }
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_post("/chat/completions", _chat)
