@@ -33,7 +33,8 @@ from redline.run.plan import (
     open_attack_resources,
     plan_attack_jobs,
 )
-from redline.scoring import Scorer, build_scorer, score_async
+from redline.scoring import Scorer, build_scorer
+from redline.scoring.batch import BatchScoring, catch_up
 from redline.store import RunHandle, RunStore, new_run_id
 from redline.targets import build_target
 
@@ -246,15 +247,20 @@ async def run_campaign(
         )
         remove_sigint_handler = install_sigint_handler(executor) if handle_sigint else None
 
+        # Classifier scorers score in batches in a thread, overlapping the sending;
+        # LLM judges score with `ascore`, off the event loop's critical path.
+        scoring = BatchScoring(scorers, handle.append_score)
+        if done:  # a run killed mid-batch left attempts without scores
+            scored = {(s.attempt_id, s.scorer) for s in handle.read_scores()}
+            await catch_up(scoring, handle.read_attempts(), scored)
+
         async def record(attempt: Attempt) -> None:
             handle.append_attempt(attempt)
-            if attempt.error is None and attempt.response is not None:
-                for scorer in scorers:
-                    # LLM judges score with `ascore`, off the event loop's critical path.
-                    handle.append_score(await score_async(scorer, attempt))
+            await scoring.add(attempt)
 
         try:
             stats = await executor.run(pending, record, total=len(pending))
+            await scoring.close()
         except BaseException:
             handle.update(status="failed")
             raise
