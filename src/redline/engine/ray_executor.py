@@ -248,7 +248,7 @@ class RayExecutor:
         self._batch_size = per_worker
         self._spec_json = target_spec.model_dump_json()
         self._limiter = (
-            ClusterRateLimiter.remote(requests_per_minute, tokens_per_minute)
+            ClusterRateLimiter.remote(requests_per_minute, tokens_per_minute)  # type: ignore[attr-defined]
             if requests_per_minute or tokens_per_minute
             else None
         )
@@ -259,7 +259,8 @@ class RayExecutor:
         self._feeders: list[asyncio.Task[None]] = []
 
     def _new_worker(self) -> Any:
-        return EngineWorker.remote(self._spec_json, self._settings, self._limiter)
+        # ray.remote classes gain .remote at run time; mypy sees the plain class.
+        return EngineWorker.remote(self._spec_json, self._settings, self._limiter)  # type: ignore[attr-defined]
 
     @property
     def stats(self) -> EngineStats:
