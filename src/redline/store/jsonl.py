@@ -75,6 +75,13 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     invalid line anywhere else is corruption and raises :class:`ConfigError`
     naming the file and line.
     """
+    for number, _, value in iter_jsonl_raw(path):
+        yield number, value
+
+
+def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, Any]]:
+    """:func:`iter_jsonl` that also yields each line's bytes (compact to keep, and
+    fast to validate again with pydantic's ``model_validate_json``)."""
     if not path.exists():
         return
     bad: tuple[int, ValueError] | None = None
@@ -91,4 +98,4 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                 # Only an error if another record follows it: see the docstring.
                 bad = (number, exc)
                 continue
-            yield number, value
+            yield number, raw, value

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from redline.core import Attempt, ConfigError, RunInfo, Score, utc_now
 from redline.core.records import RunStatus
-from redline.store.jsonl import JsonlAppender, iter_jsonl
+from redline.store.jsonl import JsonlAppender, iter_jsonl, iter_jsonl_raw
 from redline.store.run_id import default_runs_dir
 
 RUN_FILE = "run.json"
@@ -84,15 +84,17 @@ class RunHandle:
         self._scores.write_line(score.model_dump_json())
 
     def _read(self, path: Path, model: type[RecordT], key: Any) -> list[RecordT]:
-        latest: dict[Any, tuple[int, Any]] = {}
-        for number, value in iter_jsonl(path):
+        # Each key's latest line is kept as bytes (a fraction of the parsed
+        # dict's memory) and validated from JSON once the file has been read.
+        latest: dict[Any, tuple[int, bytes]] = {}
+        for number, raw, value in iter_jsonl_raw(path):
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}:{number}: expected a JSON object")
-            latest[key(value)] = (number, value)
+            latest[key(value)] = (number, raw)
         records = []
-        for number, value in latest.values():
+        for number, raw in latest.values():
             try:
-                records.append(model.model_validate(value))
+                records.append(model.model_validate_json(raw))
             except ValidationError as exc:
                 raise ConfigError(f"{path}:{number}: {_describe(exc)}") from exc
         return records
