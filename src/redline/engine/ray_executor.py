@@ -42,6 +42,7 @@ _RESTARTS_PER_WORKER = 3
 # Object store for a cluster started here: results travel as small strings.
 _LOCAL_OBJECT_STORE_BYTES = 96 * 1024 * 1024
 _CONNECT_TIMEOUT_S = 5.0
+_BURST_S = 0.1
 
 
 class RayClusterError(RedlineError):
@@ -94,7 +95,10 @@ class _Reservations:
 
     def __init__(self, per_minute: float) -> None:
         self.rate = per_minute / 60.0
-        self.burst_s = max(1.0, self.rate) / self.rate  # one second's worth, as locally
+        # A tenth of a second's worth (the local bucket allows a second's): many
+        # workers fall behind and catch up at different moments, and each time the
+        # bucket refills a whole burst, which over a few seconds shows as overshoot.
+        self.burst_s = max(1.0, self.rate * _BURST_S) / self.rate
         self.ready_at = time.monotonic()
 
     def reserve(self, amount: float, now: float) -> float:
