@@ -86,7 +86,7 @@ def connect(address: str | None, *, workers: int) -> None:
 
 def cluster_cpus() -> int:
     """CPUs the connected cluster has (at least 1)."""
-    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
 
 
 class _Reservations:
