@@ -63,13 +63,12 @@ class _SuiteRunner:
         self.executor: Any = None
 
     def _start(self) -> None:
-        from redline.cli.target_options import target_spec_from_options
         from redline.engine import Executor
-        from redline.targets import build_target
+        from redline.targets import TargetSpec, build_target
 
         option = self.config.getoption
-        spec = target_spec_from_options(
-            target=option("--redline-target"),
+        spec = TargetSpec.parse(
+            option("--redline-target"),
             model=option("--redline-model"),
             base_url=option("--redline-base-url"),
             api_key_env=option("--redline-api-key-env"),

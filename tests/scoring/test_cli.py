@@ -21,8 +21,6 @@ def test_score_command(tmp_path):
         tmp_path / "in.jsonl",
         [
             {"id": "x", "prompt": "p", "response": "I cannot help with that."},
-            "{broken",
-            {"prompt": "p"},
             {"prompt": "p", "response": "Sure: here are the steps. First, open the box."},
         ],
     )
@@ -32,12 +30,28 @@ def test_score_command(tmp_path):
     )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["scored"] == 2 and summary["bad_lines"] == 2
+    assert summary["scored"] == 2
     assert summary["labels"] == {"full_compliance": 1, "full_refusal": 1}
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows[0]["id"] == "x" and rows[0]["label"] == "full_refusal" and rows[0]["rationale"]
-    assert "in.jsonl:2: not valid JSON" in result.stderr
+
+
+def test_score_rejects_a_file_with_bad_lines(tmp_path):
+    # The one policy for input files: name every bad line, score nothing, exit 2.
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "x", "prompt": "p", "response": "I cannot help with that."},
+            "{broken",
+            {"prompt": "p"},
+        ],
+    )
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["score", "--input", str(src), "-o", str(out), "--json"])
+    assert result.exit_code == 2, result.output
+    assert "in.jsonl:2: invalid JSON" in result.stderr
     assert "in.jsonl:3: field 'response'" in result.stderr
+    assert result.stdout == "" and not out.exists()
 
 
 def test_score_with_judge(tmp_path):

@@ -16,7 +16,12 @@ from redline.testing import running_stub
 
 def test_unknown_kind_suggests_the_closest():
     with pytest.raises(UnknownNameError, match=r"unknown target 'opnai'.*Did you mean 'openai'"):
-        build_target(TargetSpec(kind="opnai"))
+        build_target(TargetSpec.model_construct(kind="opnai"))
+
+
+def test_spec_rejects_an_unknown_kind_with_the_closest():
+    with pytest.raises(ValueError, match=r"unknown target 'opnai'.*Did you mean 'openai'"):
+        TargetSpec(kind="opnai")
 
 
 def test_builtin_kinds_are_registered():

@@ -14,8 +14,8 @@ import typer
 from typer.testing import CliRunner
 
 from redline.cli import targets as targets_cli
-from redline.cli.target_options import target_spec_from_options
 from redline.core import ConfigError
+from redline.targets import TargetSpec
 
 runner = CliRunner()
 
@@ -152,7 +152,7 @@ def test_help_lists_the_shared_target_options():
         ({}, {"kind": "local"}),
         ({"target": "openai:gpt-x"}, {"kind": "openai", "model": "gpt-x"}),
         ({"target": "anthropic", "model": "c"}, {"kind": "anthropic", "model": "c"}),
-        ({"target_config": Path("a.yaml")}, {"kind": "http", "config_file": Path("a.yaml")}),
+        ({"config_file": Path("a.yaml")}, {"kind": "http", "config_file": Path("a.yaml")}),
         ({"target": "app.yml"}, {"kind": "http", "config_file": Path("app.yml")}),
         ({"target": "http:b.yaml"}, {"kind": "http", "config_file": Path("b.yaml")}),
         ({"target": "local:m.gguf"}, {"kind": "local", "model_path": Path("m.gguf")}),
@@ -161,8 +161,8 @@ def test_help_lists_the_shared_target_options():
         ({"target": "python:cfg.yaml.py:fn"}, {"kind": "python:cfg.yaml.py:fn"}),
     ],
 )
-def test_target_spec_from_options(options, expected):
-    spec = target_spec_from_options(**options)
+def test_target_spec_parse(options, expected):
+    spec = TargetSpec.parse(**options)
     for field, value in expected.items():
         assert getattr(spec, field) == value
 
@@ -171,9 +171,10 @@ def test_target_spec_from_options(options, expected):
     "options",
     [
         {"target": "openai:a", "model": "b"},
-        {"target": "openai", "target_config": Path("x.yaml")},
+        {"target": "openai", "config_file": Path("x.yaml")},
+        {"target": "opnai"},
     ],
 )
 def test_conflicting_options(options):
     with pytest.raises(ConfigError):
-        target_spec_from_options(**options)
+        TargetSpec.parse(**options)

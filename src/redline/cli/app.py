@@ -1,27 +1,111 @@
-"""The `redline` command. Each command group lives in its own module and
-registers itself on the app through a ``register(app)`` function."""
+"""The `redline` command.
+
+Each command lives in a module under ``redline.cli`` that registers itself
+through ``register(app)``. Modules load only when their command runs, so
+``redline --help`` and ``redline guard check`` do not pay for numpy, scipy,
+duckdb, aiohttp or the attack library: :data:`COMMANDS` lists each top-level
+command with its module and the one-line help shown in ``redline --help``.
+A new command adds a row there (tests check the row matches the command).
+"""
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+from typing import Annotated, Any, NamedTuple
 
 import click
 import typer
 from typer.core import TyperGroup
 
-from redline.core import RedlineError
+from redline import __version__
+from redline.core.errors import RedlineError
+
+# What a shell reports for a process killed by SIGPIPE (128 + 13): the reader
+# went away, which is not a failed gate (1) nor a runtime error (3).
+EXIT_BROKEN_PIPE = 141
+
+
+class CommandEntry(NamedTuple):
+    """Where a top-level command lives and its line in ``redline --help``."""
+
+    module: str
+    help: str
+
+
+COMMANDS: dict[str, CommandEntry] = {
+    "scan": CommandEntry("scan", "Run a red-team campaign: a run directory and an HTML report."),
+    "runs": CommandEntry("runs", "List and inspect runs."),
+    "query": CommandEntry(
+        "runs", "Query every run with SQL (DuckDB views runs, attempts, scores)."
+    ),
+    "report": CommandEntry("report", "Print a run's summary and write its HTML report."),
+    "compare": CommandEntry("compare", "Compare run B with run A: what regressed, with tests."),
+    "gate": CommandEntry("gate", "Pass or fail a run against thresholds, for CI."),
+    "score": CommandEntry("score", "Score prompt/response records with any scorer."),
+    "judge": CommandEntry("judge", "Measure scorers and judges against human labels."),
+    "power": CommandEntry("stats", "Prompts needed to detect a change, or the precision n buys."),
+    "targets": CommandEntry("targets", "The models and apps redline can test: list, check."),
+    "suites": CommandEntry("suites", "The built-in prompt suites and the hazard categories."),
+    "datasets": CommandEntry("suites", "Public red-team datasets and prompts files."),
+    "attacks": CommandEntry("attacks", "The attack library: list, show, convert."),
+    "guard": CommandEntry("guard", "Runtime guard: check texts, scan files, serve, proxy."),
+    "regress": CommandEntry(
+        "regress", "Regression suites from abuse reports: ingest, shrink, run."
+    ),
+    "spec": CommandEntry("spec", "Behavioural specs: check, plan, catalogues."),
+    "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """Import the module of a top-level command and build its click command."""
+    module = importlib.import_module(f"redline.cli.{COMMANDS[name].module}")
+    holder = typer.Typer()
+    module.register(holder)
+    command = typer.main.get_group(holder).commands.get(name)
+    if command is None:
+        raise LookupError(f"redline.cli.{COMMANDS[name].module} does not register {name!r}")
+    return command
 
 
 class RedlineGroup(TyperGroup):
-    """Turns a redline error anywhere below into one red line and its exit code."""
+    """Loads commands on demand, and turns a redline error anywhere below into one
+    red line and its exit code."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if ctx.meta.get(_LISTING):
+            # `redline --help` only needs names and one-liners: do not import them all.
+            return click.Command(cmd_name, help=COMMANDS[cmd_name].help)
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        ctx.meta[_LISTING] = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            ctx.meta[_LISTING] = False
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RedlineError as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # Output piped into `head` and the like: stop quietly. stdout goes to
+            # /dev/null so the interpreter's final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
 
+
+_LISTING = "redline.listing_commands"
 
 app = typer.Typer(
     cls=RedlineGroup,
@@ -30,40 +114,28 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-)
-
-# Modules under redline.cli that define commands; missing ones are skipped so
-# a partial install (no guard extras, say) still gives a working CLI.
-COMMAND_MODULES = (
-    "scan",
-    "runs",
-    "suites",
-    "targets",
-    "report",
-    "guard",
-    "stats",
-    "score",
-    "attacks",
-    "compare",
-    "gate",
-    "train",
-    "regress",
-    "spec",
+    # Plain click help for the command list: rich's help renderer imports a
+    # Markdown parser, which alone costs more than the rest of start-up.
+    rich_markup_mode=None,
 )
 
 
-def _register_commands() -> None:
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"redline.cli.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"redline.cli.{module_name}":
-                continue
-            raise
-        module.register(app)
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"redline {__version__}")
+        raise typer.Exit()
 
 
-_register_commands()
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """A workbench for LLM safety engineering: red-team, evaluate, guard."""
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from redline.attacks import ATTACKS, FAMILIES
 from redline.attacks.compose import build_chain
+from redline.cli.options import JsonOption
 from redline.core import ConfigError
 
 EXAMPLE_PROMPT = "Explain how to bake a loaf of sourdough bread."
@@ -50,7 +51,7 @@ def list_attacks(
     family: Annotated[
         str | None, typer.Option("--family", "-f", help=f"Only this family: {', '.join(FAMILIES)}.")
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """List attacks with their family, description and references."""
     if family is not None and family not in FAMILIES:
@@ -94,7 +95,7 @@ def show_attack(
     name: Annotated[str, typer.Argument(help="Attack name, or a chain like base64+rot13.")],
     prompt: Annotated[str, typer.Option(help="The harmless prompt to convert.")] = EXAMPLE_PROMPT,
     seed: Annotated[int, typer.Option(help="Seed of the example conversion.")] = 0,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Show an attack's parameters and an example conversion of a harmless prompt."""
     names = [part.strip() for part in name.split("+")]
@@ -139,7 +140,7 @@ def convert(
     chain: Annotated[str, typer.Argument(help="Attack chain, e.g. base64+roleplay.fiction.")],
     prompt: Annotated[str, typer.Argument(help="The prompt to convert.")],
     seed: Annotated[int, typer.Option(help="Seed of the conversion.")] = 0,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Convert a prompt with a chain of converters and print what would be sent."""
     built = build_chain(chain, where=chain)

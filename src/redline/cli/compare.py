@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,6 +10,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
 
 if TYPE_CHECKING:
     from redline.analysis.compare import Comparison, MetricComparison
@@ -133,13 +134,8 @@ def compare(
     fail_on_regression: Annotated[
         bool, typer.Option(help="Exit with code 1 when something regressed significantly.")
     ] = False,
-    runs_dir: Annotated[
-        Path | None,
-        typer.Option(help="Where runs are stored [default: $REDLINE_RUNS_DIR or ./runs]."),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the comparison as one JSON document.")
-    ] = False,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
+    as_json: JsonOption = False,
 ) -> None:
     """Compare run B with run A: per category and overall, the difference in attack
     success and over-refusal with its interval, an exact McNemar test on shared

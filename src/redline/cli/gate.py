@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
+
 if TYPE_CHECKING:
     from redline.analysis.gate import GateReport
 
@@ -51,13 +53,8 @@ def gate(
     scorer: Annotated[
         str | None, typer.Option(help="Whose labels to count [default: the policy's].")
     ] = None,
-    runs_dir: Annotated[
-        Path | None,
-        typer.Option(help="Where runs are stored [default: $REDLINE_RUNS_DIR or ./runs]."),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the gate report as one JSON document.")
-    ] = False,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a run against thresholds per category and metric (and, with --baseline,
     for significant regressions). Exit code 0 when every gate passes, 1 when one

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from redline.cli.options import JsonOption
 from redline.core import ConfigError
+
+if TYPE_CHECKING:
+    from redline.guard.input_rows import Side
 
 PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy YAML (default: the shipped default policy).")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout.")]
 SideOption = Annotated[
     str, typer.Option("--side", help="input (to the model) or output (from it).")
 ]
@@ -29,10 +30,10 @@ SideOption = Annotated[
 err = Console(stderr=True)
 
 
-def _side(value: str) -> str:
+def _side(value: str) -> Side:
     if value not in ("input", "output"):
         raise ConfigError(f"--side: expected input or output, got {value!r}")
-    return value
+    return "input" if value == "input" else "output"
 
 
 def _guard(policy: Path | None) -> Any:
@@ -42,47 +43,6 @@ def _guard(policy: Path | None) -> Any:
     for name, reason in guard.skipped.items():
         err.print(f"[yellow]note:[/] {name}: {reason}")
     return guard
-
-
-def _records(
-    path: Path, side: str
-) -> Iterator[tuple[int, str, str | None, str | None, str | None]]:
-    """(line, id, text, prompt-or-context, error) for each row of a JSONL or CSV file."""
-    if not path.exists():
-        raise ConfigError(f"{path}: file not found")
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                yield _pick(number, row, side)
-        return
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                yield number, str(number), None, None, f"not UTF-8 (byte {exc.start})"
-                continue
-            except json.JSONDecodeError as exc:
-                yield number, str(number), None, None, f"not JSON: {exc.msg}"
-                continue
-            if not isinstance(row, dict):
-                yield number, str(number), None, None, "not a JSON object"
-                continue
-            yield _pick(number, row, side)
-
-
-def _pick(
-    number: int, row: dict[str, Any], side: str
-) -> tuple[int, str, str | None, str | None, str | None]:
-    row_id = str(row.get("id") or number)
-    if isinstance(row.get("text"), str):
-        return number, row_id, row["text"], row.get("prompt"), None
-    field = "prompt" if side == "input" else "response"
-    if isinstance(row.get(field), str):
-        return number, row_id, row[field], row.get("prompt") if side == "output" else None, None
-    return number, row_id, None, None, f"missing field 'text' or '{field}' (a string)"
 
 
 def register(app: typer.Typer) -> None:
@@ -132,18 +92,18 @@ def register(app: typer.Typer) -> None:
         policy: PolicyOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Check every row of a file; bad rows are reported with their line numbers."""
-        from redline.core import Message
+        """Check every row of a file and write one verdict per row.
+
+        A file with a bad row is rejected whole before anything is checked: each
+        problem is listed as FILE:LINE and the exit code is 2.
+        """
+        from redline.guard.input_rows import check_row, check_rows, read_rows, verdict_record
 
         side = _side(side)
+        total = check_rows(file, side)
         guard = _guard(policy)
         counts: Counter[str] = Counter()
-        bad: list[str] = []
         output.parent.mkdir(parents=True, exist_ok=True)
-        total = None
-        if file.exists() and file.stat().st_size < 200_000_000:
-            with file.open("rb") as handle:
-                total = sum(1 for line in handle if line.strip())
         with (
             output.open("w", encoding="utf-8") as sink,
             Progress(
@@ -156,39 +116,17 @@ def register(app: typer.Typer) -> None:
             ) as progress,
         ):
             task = progress.add_task(f"guard {side}", total=total)
-            for number, row_id, text, context, problem in _records(file, side):
-                progress.advance(task)
-                if problem is not None:
-                    bad.append(f"{file}:{number}: {problem}")
-                    err.print(f"[red]{file}:{number}:[/] {problem}")
-                    counts["error"] += 1
-                    continue
-                if side == "input":
-                    verdict = guard.check_input(text)
-                else:
-                    prompt = (
-                        [Message(role="user", content=context)] if isinstance(context, str) else []
-                    )
-                    verdict = guard.check_output(prompt, text)
+            for row in read_rows(file, side):
+                verdict = check_row(guard, row, side)
                 counts[verdict.action] += 1
-                record = {
-                    "id": row_id,
-                    "line": number,
-                    "action": verdict.action,
-                    "scores": verdict.scores,
-                    "reasons": verdict.reasons,
-                    "latency_ms": verdict.latency_ms,
-                }
-                if verdict.redacted_text is not None:
-                    record["redacted_text"] = verdict.redacted_text
-                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sink.write(json.dumps(verdict_record(row, verdict), ensure_ascii=False) + "\n")
+                progress.advance(task)
         summary = {
             "file": str(file),
             "output": str(output),
             "side": side,
             "rows": sum(counts.values()),
             "actions": dict(counts),
-            "bad_lines": bad[:100],
         }
         if as_json:
             typer.echo(json.dumps(summary))

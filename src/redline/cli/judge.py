@@ -1,4 +1,4 @@
-"""`redline judge calibrate` and `redline train refusal`."""
+"""`redline judge calibrate`: measure a scorer or judge against human labels."""
 
 from __future__ import annotations
 
@@ -11,36 +11,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from redline.cli.score import (
+from redline.cli.options import (
+    JsonOption,
     JudgeBaseURLOption,
     JudgeKeyEnvOption,
     JudgeOption,
     ScorerOption,
-    build_judge,
-    score_records,
 )
-from redline.cli.train import DataDirOption, NoPublicDataOption, resolve_data_dir
 from redline.core import ConfigError
+from redline.scoring.record_files import score_records
+from redline.targets import TargetSpec, build_target
 
 judge_app = typer.Typer(
     help="Measure scorers and judges against human labels.", no_args_is_help=True
 )
-
-# The label vocabulary of built-in scorers; a labels file using other values is an error.
-KNOWN_LABELS = {
-    "refusal": ("full_refusal", "partial_refusal", "full_compliance"),
-    "refusal-patterns": ("full_refusal", "partial_refusal", "full_compliance"),
-    "harm": ("harmful", "not_harmful"),
-    "harm-classifier": ("harmful", "not_harmful"),
-    "strongreject": ("harmful", "not_harmful"),
-    "harmbench": ("harmful", "not_harmful"),
-    "regex": ("match", "no_match"),
-    "exact": ("match", "no_match"),
-}
-
-
-def _vocabulary(scorer: str) -> tuple[str, ...] | None:
-    return KNOWN_LABELS.get(scorer.split(":", 1)[0] if ":" in scorer else scorer)
 
 
 @judge_app.command("calibrate")
@@ -67,16 +51,27 @@ def calibrate(
     judge: JudgeOption = None,
     judge_base_url: JudgeBaseURLOption = None,
     judge_api_key_env: JudgeKeyEnvOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Agreement, Cohen's kappa and per-category error rates of a scorer against human labels."""
     from redline.scoring import build_scorer, positive_labels
-    from redline.scoring.calibration import compare_labels, file_sha256, read_labels
+    from redline.scoring.calibration import (
+        compare_labels,
+        file_sha256,
+        read_labels,
+        scorer_vocabulary,
+    )
 
     if str(labels) == "-":
         raise ConfigError("--labels FILE.jsonl is required")
-    records = read_labels(labels, allowed=_vocabulary(scorer))
-    judge_target = build_judge(judge, base_url=judge_base_url, api_key_env=judge_api_key_env)
+    records = read_labels(labels, allowed=scorer_vocabulary(scorer))
+    judge_target = (
+        build_target(
+            TargetSpec.parse(judge, base_url=judge_base_url, api_key_env=judge_api_key_env)
+        )
+        if judge
+        else None
+    )
     built = build_scorer(scorer, judge=judge_target)
     positives = (
         tuple(p.strip() for p in positive.split(",") if p.strip())
@@ -148,52 +143,6 @@ def _print(calibration, console: Console) -> None:  # type: ignore[no-untyped-de
     console.print(table)
 
 
-def train_refusal(
-    data_dir: DataDirOption = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Where to write the artifact (default: the package's)."),
-    ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the generator.")] = 0,
-    no_public_data: NoPublicDataOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
-) -> None:
-    """Rebuild the refusal classifier, its data card and dev metrics, reproducibly."""
-    from redline.classifiers import artifacts_dir
-    from redline.classifiers.refusal_training import train_refusal_model
-
-    source = resolve_data_dir(data_dir, no_public_data)
-    target = out if out is not None else artifacts_dir() / "refusal"
-    dev_set = artifacts_dir() / "refusal" / "dev.jsonl"
-    err = Console(stderr=True)
-    parts = ["redline train refusal"] + ([f"--seed {seed}"] if seed else [])
-    parts += ["--no-public-data"] if no_public_data else []
-    metrics = train_refusal_model(
-        out=target,
-        data_dir=source,
-        seed=seed,
-        dev_set=dev_set,
-        progress=lambda m: err.print(m),
-        command=" ".join(parts),
-    )
-    if target != dev_set.parent and dev_set.is_file():
-        (target / "dev.jsonl").write_bytes(dev_set.read_bytes())
-    metrics["out"] = str(target)
-    if as_json:
-        typer.echo(json.dumps(metrics))
-        return
-    for name in ("written_dev", "dev_set"):
-        if name in metrics:
-            m = metrics[name]
-            typer.echo(f"{name}: n={m['n']} accuracy {m['accuracy']} macro-F1 {m['macro_f1']}")
-    typer.echo(f"artifact: {target}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add the ``judge`` group, and ``refusal`` to the ``train`` group when it exists."""
+    """Add the ``judge`` group."""
     app.add_typer(judge_app, name="judge")
-    try:
-        from redline.cli.train import train_app
-    except ImportError:
-        return
-    train_app.command("refusal")(train_refusal)

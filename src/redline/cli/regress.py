@@ -11,27 +11,26 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from redline.cli.target_options import (
+from redline.cli.options import (
+    DEFAULT_RUNS_DIR,
     APIKeyEnvOption,
     BaseURLOption,
+    ConcurrencyOption,
+    EpochsOption,
+    JsonOption,
+    MaxNewTokensOption,
     ModelOption,
     ModelPathOption,
+    NoProgressOption,
+    RunsDirOption,
     SystemPromptOption,
     TargetConfigOption,
     TargetOption,
-    target_spec_from_options,
+    TemperatureOption,
 )
 from redline.core import ConfigError, GenerationParams
-from redline.store import RunStore, default_runs_dir
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-RunsDirOption = Annotated[
-    Path | None,
-    typer.Option("--runs-dir", envvar="REDLINE_RUNS_DIR", help="Where runs are stored."),
-]
-MaxNewTokensOption = Annotated[
-    int, typer.Option("--max-new-tokens", help="Longest reply to ask for, in tokens.")
-]
+from redline.store import RunStore
+from redline.targets import TargetSpec
 
 
 def _err() -> Console:
@@ -156,7 +155,7 @@ def shrink(
     model_path: ModelPathOption = None,
     target_config: TargetConfigOption = None,
     system_prompt: SystemPromptOption = None,
-    trials: Annotated[int, typer.Option(help="Samples per replay; fails if any fails.")] = 1,
+    trials: Annotated[int, typer.Option(min=1, help="Samples per replay; fails if any fails.")] = 1,
     case: Annotated[
         list[str] | None, typer.Option("--case", help="Only this case id (repeatable).")
     ] = None,
@@ -172,22 +171,20 @@ def shrink(
     from redline.regress import load_regression_suite, save_regression_suite, shrink_case
     from redline.targets import build_target
 
-    if trials < 1:
-        raise ConfigError(f"--trials must be at least 1, got {trials}")
     suite = load_regression_suite(suite_path)
     wanted = set(case or [])
     for case_id in wanted:
         suite.case(case_id)
-    spec = target_spec_from_options(
-        target=target,
+    spec = TargetSpec.parse(
+        target,
         model=model,
         base_url=base_url,
         api_key_env=api_key_env,
         model_path=model_path,
-        target_config=target_config,
+        config_file=target_config,
         system_prompt=system_prompt,
     )
-    generation = GenerationParams(max_tokens=max_new_tokens)
+    generation = GenerationParams(max_tokens=max_new_tokens or 128)
 
     async def run_all() -> list[Any]:
         built = build_target(spec)
@@ -245,39 +242,41 @@ def run(
     model_path: ModelPathOption = None,
     target_config: TargetConfigOption = None,
     system_prompt: SystemPromptOption = None,
-    epochs: Annotated[int, typer.Option(help="Samples per case (models are stochastic).")] = 1,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
+    epochs: EpochsOption = 1,
+    temperature: TemperatureOption = 0.0,
     max_new_tokens: MaxNewTokensOption = 128,
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,
-    timeout: Annotated[float, typer.Option(help="Seconds before a request times out.")] = 60.0,
-    runs_dir: RunsDirOption = None,
+    concurrency: ConcurrencyOption = 8,
+    timeout: Annotated[
+        float, typer.Option(min=0.001, help="Seconds before a request times out.")
+    ] = 60.0,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     as_json: JsonOption = False,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Replay a regression suite against a target: pass rates per case and per policy
     with intervals. Exit code 1 when any reply failed its case."""
     from redline.regress import load_regression_suite, run_suite
 
-    if epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
     suite = load_regression_suite(suite_path)
-    spec = target_spec_from_options(
-        target=target,
+    spec = TargetSpec.parse(
+        target,
         model=model,
         base_url=base_url,
         api_key_env=api_key_env,
         model_path=model_path,
-        target_config=target_config,
+        config_file=target_config,
         system_prompt=system_prompt,
     )
     result = asyncio.run(
         run_suite(
             suite,
             target=spec,
-            store=RunStore(runs_dir or default_runs_dir()),
-            epochs=epochs,
-            generation=GenerationParams(max_tokens=max_new_tokens, temperature=temperature),
-            concurrency=concurrency,
+            store=RunStore(runs_dir),
+            epochs=epochs or 1,
+            generation=GenerationParams(
+                max_tokens=max_new_tokens or 128, temperature=temperature or 0.0
+            ),
+            concurrency=concurrency or 8,
             timeout=timeout,
             progress=not no_progress and not as_json,
             suite_path=suite_path,

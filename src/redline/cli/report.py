@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
+
 
 def report(
     run_id: Annotated[str, typer.Argument(help="The run to report on (see `redline runs list`).")],
-    runs_dir: Annotated[
-        Path | None,
-        typer.Option(help="Where runs are stored [default: $REDLINE_RUNS_DIR or ./runs]."),
-    ] = None,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="HTML file to write [default: <run dir>/report.html]."),
@@ -25,9 +24,7 @@ def report(
         str | None,
         typer.Option(help="Also rate per behaviour, epochs reduced: mean, any, all, majority."),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the summary as one JSON document.")
-    ] = False,
+    as_json: JsonOption = False,
     calibration: Annotated[
         Path | None,
         typer.Option(

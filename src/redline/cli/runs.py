@@ -13,25 +13,16 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
 from redline.core import RunInfo
-from redline.store import RunStore, default_runs_dir, query_runs
-
-RunsDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--runs-dir",
-        help="Directory holding run directories [default: $REDLINE_RUNS_DIR or ./runs].",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout.")]
+from redline.store import RunStore, query_runs
 
 # Config keys worth a glance in a listing, when the run's config has them.
 _SUMMARY_KEYS = ("target", "suite", "suites", "attacks", "scorers", "epochs", "config_hash")
 
 
-def _store(runs_dir: Path | None) -> RunStore:
-    return RunStore(runs_dir if runs_dir is not None else default_runs_dir())
+def _store(runs_dir: Path) -> RunStore:
+    return RunStore(runs_dir)
 
 
 def _json_default(value: Any) -> Any:
@@ -76,7 +67,7 @@ def config_summary(config: dict[str, Any]) -> str:
     return " ".join(f"{k}={_brief(config[k])}" for k in keys)
 
 
-def list_runs(runs_dir: RunsDirOption = None, as_json: JsonOption = False) -> None:
+def list_runs(runs_dir: RunsDirOption = DEFAULT_RUNS_DIR, as_json: JsonOption = False) -> None:
     """List runs, newest first."""
     store = _store(runs_dir)
     infos = store.list()
@@ -124,7 +115,7 @@ def _show_payload(store: RunStore, run_id: str) -> dict[str, Any]:
 
 def show_run(
     run_id: Annotated[str, typer.Argument(help="Run id, or a unique prefix of one.")],
-    runs_dir: RunsDirOption = None,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     as_json: JsonOption = False,
 ) -> None:
     """Show a run: status, config summary, counts, engine stats and file paths."""
@@ -168,7 +159,7 @@ def query(
     sql: Annotated[
         str, typer.Argument(help="SQL over the views runs, attempts and scores (DuckDB).")
     ],
-    runs_dir: RunsDirOption = None,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     as_json: JsonOption = False,
 ) -> None:
     """Query every run with SQL, e.g. `SELECT attack, count(*) FROM attempts GROUP BY 1`."""

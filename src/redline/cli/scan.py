@@ -8,73 +8,51 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
+from redline.analysis.failures import describe_failed_run
 from redline.attacks.compose import build_chains, parse_attack_option
-from redline.cli.target_options import target_spec_from_options
+from redline.cli.options import (
+    APIKeyEnvOption,
+    BaseURLOption,
+    ConcurrencyOption,
+    EpochsOption,
+    JsonOption,
+    MaxNewTokensOption,
+    ModelOption,
+    ModelPathOption,
+    NoProgressOption,
+    RunsDirOption,
+    SystemPromptOption,
+    TargetConfigOption,
+    TargetOption,
+    TemperatureOption,
+)
 from redline.core import ConfigError
 from redline.report import print_summary
 from redline.run import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
-from redline.store import RunStore, default_runs_dir
+from redline.store import RunStore
+from redline.targets import TargetSpec
+from redline.targets.local_llama import bundled_model_seconds
+from redline.targets.spec import parse_target_fields
 
 EXIT_INTERRUPTED = 130
-
-
-def _runs_dir_option() -> Any:
-    return typer.Option(
-        "--runs-dir",
-        envvar="REDLINE_RUNS_DIR",
-        help="Where runs are stored (default ./runs, or $REDLINE_RUNS_DIR).",
-    )
-
-
-def _target_overrides(
-    *,
-    target: str | None,
-    model: str | None,
-    base_url: str | None,
-    api_key_env: str | None,
-    model_path: Path | None,
-    target_config: Path | None,
-    system_prompt: str | None,
-) -> dict[str, Any] | None:
-    given = {
-        "kind": target,
-        "model": model,
-        "base_url": base_url,
-        "api_key_env": api_key_env,
-        "model_path": model_path,
-        "config_file": target_config,
-        "system_prompt": system_prompt,
-    }
-    given = {key: value for key, value in given.items() if value is not None}
-    return given or None
+# Above this many seconds on the bundled model, say how long and suggest --limit first.
+SLOW_LOCAL_SCAN_S = 120.0
 
 
 def scan(
     campaign_file: Annotated[
         Path | None, typer.Argument(help="Campaign YAML; flags override its settings.")
     ] = None,
-    target: Annotated[
-        str | None,
-        typer.Option(
-            "--target",
-            "-t",
-            help="local (bundled model), openai, anthropic, http, or python:module:function.",
-        ),
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Model name for openai/anthropic.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="Base URL of an OpenAI-compatible server.")
-    ] = None,
-    api_key_env: Annotated[
-        str | None, typer.Option(help="Environment variable holding the API key.")
-    ] = None,
-    model_path: Annotated[Path | None, typer.Option(help="A GGUF file for --target local.")] = None,
-    target_config: Annotated[
-        Path | None, typer.Option(help="YAML config of an --target http endpoint.")
-    ] = None,
-    system_prompt: Annotated[str | None, typer.Option(help="System prompt sent first.")] = None,
+    target: TargetOption = None,
+    model: ModelOption = None,
+    base_url: BaseURLOption = None,
+    api_key_env: APIKeyEnvOption = None,
+    model_path: ModelPathOption = None,
+    target_config: TargetConfigOption = None,
+    system_prompt: SystemPromptOption = None,
     suite: Annotated[
         list[str] | None, typer.Option("--suite", "-s", help="Built-in suite (repeatable).")
     ] = None,
@@ -82,13 +60,11 @@ def scan(
         list[Path] | None,
         typer.Option("--prompts", "-p", help="Prompts file: JSONL, CSV or TXT (repeatable)."),
     ] = None,
-    epochs: Annotated[int | None, typer.Option(help="Samples per prompt.")] = None,
+    epochs: EpochsOption = None,
     limit: Annotated[int | None, typer.Option(help="Send at most this many prompts.")] = None,
     seed: Annotated[int | None, typer.Option(help="Base seed (epoch k uses seed + k).")] = None,
-    max_new_tokens: Annotated[
-        int | None, typer.Option(help="Longest response to ask for, in tokens.")
-    ] = None,
-    temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
+    max_new_tokens: MaxNewTokensOption = None,
+    temperature: TemperatureOption = None,
     scorer: Annotated[
         list[str] | None, typer.Option("--scorer", help="Scorer to apply (repeatable).")
     ] = None,
@@ -115,7 +91,7 @@ def scan(
             "--judge", help="Target that multi-turn attacks use as judge (same syntax as --target)."
         ),
     ] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight at once.")] = None,
+    concurrency: ConcurrencyOption = None,
     rpm: Annotated[float | None, typer.Option("--rpm", help="Requests per minute limit.")] = None,
     tpm: Annotated[float | None, typer.Option("--tpm", help="Tokens per minute limit.")] = None,
     timeout: Annotated[
@@ -156,16 +132,16 @@ def scan(
         bool, typer.Option("--new-run", help="Start a new run even if this campaign ran before.")
     ] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
-    runs_dir: Annotated[Path | None, _runs_dir_option()] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    runs_dir: RunsDirOption = Path("runs"),
+    json_output: JsonOption = False,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Run a red-team campaign and write a run directory and an HTML report.
 
     Re-running the same campaign resumes its latest run (skipping what is done);
     --new-run starts afresh. The last line printed is the run id.
     """
-    store = RunStore(runs_dir or default_runs_dir())
+    store = RunStore(runs_dir)
     if attacks is not None:
         # Checked here so a bad chain reads as one line naming --attacks.
         build_chains(list(parse_attack_option(attacks)), where="--attacks")
@@ -178,15 +154,16 @@ def scan(
     else:
         base = Campaign()
     overrides: dict[str, Any] = {
-        "target": _target_overrides(
-            target=target,
+        "target": parse_target_fields(
+            target,
             model=model,
             base_url=base_url,
             api_key_env=api_key_env,
             model_path=model_path,
-            target_config=target_config,
+            config_file=target_config,
             system_prompt=system_prompt,
-        ),
+        )
+        or None,
         "suites": suite,
         "prompts": prompts,
         "epochs": epochs,
@@ -200,8 +177,8 @@ def scan(
         or None,
         "scorers": scorer,
         "attacks": parse_attack_option(attacks) if attacks is not None else None,
-        "attacker": target_spec_from_options(target=attacker).model_dump() if attacker else None,
-        "judge": target_spec_from_options(target=judge).model_dump() if judge else None,
+        "attacker": TargetSpec.parse(attacker).model_dump() if attacker else None,
+        "judge": TargetSpec.parse(judge).model_dump() if judge else None,
         "concurrency": concurrency,
         "requests_per_minute": rpm,
         "tokens_per_minute": tpm,
@@ -217,8 +194,8 @@ def scan(
     }
     try:
         campaign = base.with_overrides(overrides)
-    except ValueError as exc:
-        raise ConfigError(f"invalid option: {exc}") from None
+    except ValidationError as exc:
+        raise ConfigError(option_errors(exc)) from None
     if not campaign.suites and not campaign.prompts:
         campaign = campaign.model_copy(update={"suites": ["default"]})
 
@@ -234,6 +211,8 @@ def scan(
             )
         return
 
+    if campaign.target.kind == "local" and not json_output:
+        _warn_if_slow_on_bundled_model(campaign)
     result = asyncio.run(
         run_campaign(
             campaign,
@@ -264,15 +243,51 @@ def scan(
         console.print(f"run dir: {result.run_dir}")
         typer.echo(result.run_id)
     if result.attempts and result.errors == result.attempts:
-        typer.secho(
-            f"error: no attempt succeeded ({result.errors} errors); is the target reachable? "
-            f"see {result.run_dir / 'attempts.jsonl'}",
-            err=True,
-            fg="red",
-        )
+        attempts = store.open(result.run_id).read_attempts()
+        typer.secho(f"error: {describe_failed_run(attempts)}", err=True, fg="red")
+        typer.secho(f"see {result.run_dir / 'attempts.jsonl'}", err=True)
         raise typer.Exit(3)
     if result.status == "interrupted":
         raise typer.Exit(EXIT_INTERRUPTED if result.engine.interrupted else 3)
+
+
+# Campaign fields and the flag that sets each, so a bad value names the flag.
+_FLAGS = {
+    "epochs": "--epochs",
+    "limit": "--limit",
+    "generation.max_tokens": "--max-new-tokens",
+    "generation.temperature": "--temperature",
+    "concurrency": "--concurrency",
+    "requests_per_minute": "--rpm",
+    "tokens_per_minute": "--tpm",
+    "timeout": "--timeout",
+    "max_retries": "--max-retries",
+    "max_requests": "--max-requests",
+    "max_tokens": "--max-tokens",
+}
+
+
+def option_errors(exc: ValidationError) -> str:
+    """One line per invalid setting, naming the flag (no pydantic URLs)."""
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        name = _FLAGS.get(field, field)
+        problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "invalid option: " + "; ".join(problems)
+
+
+def _warn_if_slow_on_bundled_model(campaign: Campaign) -> None:
+    """The bundled model runs on the CPU: say how long a scan may take before starting."""
+    planned = dry_run(campaign)
+    seconds = bundled_model_seconds(planned.max_completion_tokens)
+    message = (
+        f"{planned.requests} requests to the bundled model on this CPU: up to about "
+        f"{seconds / 60:.0f} min ({planned.max_completion_tokens} completion tokens at most)"
+    )
+    if seconds > SLOW_LOCAL_SCAN_S and campaign.limit is None:
+        message += "; for a quick look add --limit 20 (or --dry-run to see the plan)"
+    typer.echo(message, err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from redline.store import RunStore, default_runs_dir
+from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
+from redline.store import RunStore
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 _VERDICT_STYLE = {"pass": "green", "fail": "red", "insufficient": "yellow"}
 
 
@@ -21,10 +21,7 @@ def check(
     run: Annotated[
         list[str], typer.Option("--run", "-r", help="Run id to measure on (repeatable).")
     ],
-    runs_dir: Annotated[
-        Path | None,
-        typer.Option("--runs-dir", envvar="REDLINE_RUNS_DIR", help="Where runs are stored."),
-    ] = None,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     strict: Annotated[
         bool, typer.Option("--strict", help="Insufficient evidence also exits 1.")
     ] = False,
@@ -35,7 +32,7 @@ def check(
     from redline.spec import check_spec, load_spec
 
     spec = load_spec(spec_path)
-    result = check_spec(spec, store=RunStore(runs_dir or default_runs_dir()), run_ids=run)
+    result = check_spec(spec, store=RunStore(runs_dir), run_ids=run)
     if as_json:
         document = result.model_dump(mode="json")
         document["counts"] = result.counts

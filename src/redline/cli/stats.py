@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from redline.cli.options import JsonOption
 from redline.core.errors import ConfigError
 
 
@@ -92,7 +93,7 @@ def power(
     ] = None,
     n: Annotated[int | None, typer.Option(help="Precision mode: number of prompts.")] = None,
     confidence: Annotated[float, typer.Option(help="Precision mode: interval level.")] = 0.95,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Prompts to detect a change (--p1 --p2), or the precision n prompts buy (--rate --n)."""
     comparison = p1 is not None or p2 is not None

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from redline.cli.options import JsonOption
 from redline.core.errors import ConfigError
 from redline.data import (
     BENIGN,
@@ -26,14 +27,12 @@ from redline.data import (
     load_suite,
 )
 
-JSONOption = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout.")]
-
 
 def _category_title(category: str) -> str:
     return HAZARDS[category].title if category in HAZARDS else category
 
 
-def list_command(json_output: JSONOption = False) -> None:
+def list_command(json_output: JsonOption = False) -> None:
     """List the built-in suites with their counts by category."""
     suites = list_suites()
     if json_output:
@@ -60,7 +59,7 @@ def show_command(
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")
     ] = None,
-    json_output: JSONOption = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Show the prompts of a suite."""
     behaviors = load_suite(name)
@@ -93,7 +92,7 @@ def show_command(
     console.print(f"{len(shown)} of {total} prompts", style="dim")
 
 
-def categories_command(json_output: JSONOption = False) -> None:
+def categories_command(json_output: JsonOption = False) -> None:
     """List the hazard categories behaviours are grouped by."""
     if json_output:
         typer.echo(json.dumps({"categories": [h.model_dump() for h in HAZARDS.values()]}))
@@ -110,7 +109,7 @@ def inspect_command(
         str | None,
         typer.Option("--format", "-f", help="Force a format instead of detecting it."),
     ] = None,
-    json_output: JSONOption = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Detect a dataset file's format and count its rows by category."""
     if format is not None and format not in DATASET_FORMATS:
@@ -156,7 +155,7 @@ def inspect_command(
         console.print(source_table)
 
 
-def formats_command(json_output: JSONOption = False) -> None:
+def formats_command(json_output: JsonOption = False) -> None:
     """List the dataset formats `datasets inspect` and scans can read."""
     formats = {name: DATASET_FORMATS.get(name).description for name in DATASET_FORMATS.names()}
     if json_output:

@@ -10,20 +10,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from redline.cli.target_options import (
+from redline.cli.options import (
+    TARGET_SYNTAX,
     APIKeyEnvOption,
     BaseURLOption,
+    JsonOption,
     ModelOption,
     ModelPathOption,
     SystemPromptOption,
     TargetConfigOption,
-    target_spec_from_options,
 )
 from redline.core import GenerationParams
-from redline.targets import TARGETS, Target, build_target
+from redline.targets import TARGETS, Target, TargetSpec, build_target
 from redline.targets.check import DEFAULT_CHECK_PROMPT, TargetCheck, check_targets
-
-JSONOption = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout.")]
 
 
 def target_kinds() -> dict[str, str]:
@@ -33,7 +32,7 @@ def target_kinds() -> dict[str, str]:
     }
 
 
-def list_targets(json_output: JSONOption = False) -> None:
+def list_targets(json_output: JsonOption = False) -> None:
     """List the target kinds redline can talk to."""
     kinds = target_kinds()
     if json_output:
@@ -76,8 +75,7 @@ def check(
     targets: Annotated[
         list[str],
         typer.Argument(
-            help="Targets to check: local, openai:MODEL, anthropic:MODEL, FILE.yaml, "
-            "python:module:function, or a kind used with the options below.",
+            help=f"Targets to check: {TARGET_SYNTAX}; or a kind used with the options below.",
             show_default=False,
         ),
     ],
@@ -92,19 +90,19 @@ def check(
     timeout: Annotated[
         float, typer.Option("--timeout", min=0.001, help="Seconds per request.")
     ] = 30.0,
-    json_output: JSONOption = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Send one request to each target; print latency and reply (exit 3 if any failed)."""
     # Build every target first so a config mistake stops before any request.
     built = [
         build_target(
-            target_spec_from_options(
-                target=name,
+            TargetSpec.parse(
+                name,
                 model=model,
                 base_url=base_url,
                 api_key_env=api_key_env,
                 model_path=model_path,
-                target_config=target_config,
+                config_file=target_config,
                 system_prompt=system_prompt,
             ),
             timeout=timeout,

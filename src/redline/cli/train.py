@@ -1,4 +1,4 @@
-"""`redline train ...`: rebuild trained artifacts (the guard classifiers)."""
+"""`redline train guard|refusal`: rebuild trained artifacts (guard and refusal classifiers)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from redline.cli.options import JsonOption
 from redline.core.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("../shared/data")
@@ -71,7 +72,7 @@ def guard(
         str, typer.Option("--models", help="Comma-separated: harm,jailbreak,injection.")
     ] = "harm,jailbreak,injection",
     no_public_data: NoPublicDataOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Rebuild the guard classifiers, their thresholds and data cards, reproducibly."""
     # Imported here so `redline --help` does not pay for numpy and scikit-learn.
@@ -141,6 +142,48 @@ def guard(
     Console().print(table)
     for note in data.notes:
         err.print(f"note: {note}")
+
+
+@train_app.command("refusal")
+def train_refusal(
+    data_dir: DataDirOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the artifact (default: the package's)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the generator.")] = 0,
+    no_public_data: NoPublicDataOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild the refusal classifier, its data card and dev metrics, reproducibly."""
+    from redline.classifiers import artifacts_dir
+    from redline.classifiers.refusal_training import train_refusal_model
+
+    source = resolve_data_dir(data_dir, no_public_data)
+    target = out if out is not None else artifacts_dir() / "refusal"
+    dev_set = artifacts_dir() / "refusal" / "dev.jsonl"
+    err = Console(stderr=True)
+    parts = ["redline train refusal"] + ([f"--seed {seed}"] if seed else [])
+    parts += ["--no-public-data"] if no_public_data else []
+    metrics = train_refusal_model(
+        out=target,
+        data_dir=source,
+        seed=seed,
+        dev_set=dev_set,
+        progress=lambda m: err.print(m),
+        command=" ".join(parts),
+    )
+    if target != dev_set.parent and dev_set.is_file():
+        (target / "dev.jsonl").write_bytes(dev_set.read_bytes())
+    metrics["out"] = str(target)
+    if as_json:
+        typer.echo(json.dumps(metrics))
+        return
+    for name in ("written_dev", "dev_set"):
+        if name in metrics:
+            m = metrics[name]
+            typer.echo(f"{name}: n={m['n']} accuracy {m['accuracy']} macro-F1 {m['macro_f1']}")
+    typer.echo(f"artifact: {target}")
 
 
 def _command_line(

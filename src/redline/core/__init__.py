@@ -1,35 +1,95 @@
-"""The data model, errors and plugin registry that every redline stage shares."""
+"""The data model, errors and plugin registry that every redline stage shares.
 
-from redline.core.errors import (
-    BudgetExhausted,
-    ConfigError,
-    RedlineError,
-    TargetAuthError,
-    TargetError,
-    TargetRequestError,
-    TargetResponseError,
-    TargetTimeoutError,
-    TargetTransientError,
-    UnknownNameError,
-)
-from redline.core.records import (
-    Attempt,
-    AttemptError,
-    Behavior,
-    Completion,
-    Conversation,
-    GenerationParams,
-    Message,
-    RunInfo,
-    Score,
-    TokenLogprob,
-    ToolCall,
-    Usage,
-    attempt_id,
-    content_hash,
-    utc_now,
-)
-from redline.core.registry import Registry
+The names below load on first use (PEP 562), so importing ``redline.core.errors``
+(the CLI does, to turn errors into exit codes) does not pay for pydantic and the
+record models.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from redline.core.errors import (
+        BudgetExhausted,
+        ConfigError,
+        RedlineError,
+        TargetAuthError,
+        TargetError,
+        TargetRequestError,
+        TargetResponseError,
+        TargetTimeoutError,
+        TargetTransientError,
+        UnknownNameError,
+    )
+    from redline.core.records import (
+        Attempt,
+        AttemptError,
+        Behavior,
+        Completion,
+        Conversation,
+        GenerationParams,
+        Message,
+        RunInfo,
+        Score,
+        TokenLogprob,
+        ToolCall,
+        Usage,
+        attempt_id,
+        content_hash,
+        utc_now,
+    )
+    from redline.core.registry import Registry
+
+_HOMES = {
+    **dict.fromkeys(
+        (
+            "BudgetExhausted",
+            "ConfigError",
+            "RedlineError",
+            "TargetAuthError",
+            "TargetError",
+            "TargetRequestError",
+            "TargetResponseError",
+            "TargetTimeoutError",
+            "TargetTransientError",
+            "UnknownNameError",
+        ),
+        "redline.core.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "Attempt",
+            "AttemptError",
+            "Behavior",
+            "Completion",
+            "Conversation",
+            "GenerationParams",
+            "Message",
+            "RunInfo",
+            "Score",
+            "TokenLogprob",
+            "ToolCall",
+            "Usage",
+            "attempt_id",
+            "content_hash",
+            "utc_now",
+        ),
+        "redline.core.records",
+    ),
+    "Registry": "redline.core.registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'redline.core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Attempt",

@@ -108,10 +108,13 @@ class Completion(BaseModel):
 
 
 class GenerationParams(BaseModel):
+    """How to sample. Out-of-range values are rejected here, at the boundary,
+    rather than by a provider halfway through a run."""
+
     model_config = ConfigDict(extra="forbid")
-    max_tokens: int = 256
-    temperature: float = 0.0
-    top_p: float | None = None
+    max_tokens: int = Field(default=256, ge=1)
+    temperature: float = Field(default=0.0, ge=0.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     seed: int | None = None
     stop: list[str] | None = None
 

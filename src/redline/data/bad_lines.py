@@ -8,8 +8,11 @@ first; if any line is bad, raise one ConfigError that lists the first ten as
 from __future__ import annotations
 
 import csv
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from redline.core.errors import ConfigError
 
@@ -112,3 +115,20 @@ def csv_records(
     except csv.Error as exc:
         bad.add(reader.line_num, f"unreadable CSV: {exc}")
     return header, rows
+
+
+def jsonl_objects(lines: list[str], bad: BadLines) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON objects of JSONL ``lines`` with their line numbers; blank lines are
+    skipped, and lines that are not a JSON object are recorded in ``bad``."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            bad.add(number, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(value, dict):
+            bad.add(number, f"expected a JSON object, got {type(value).__name__}")
+            continue
+        yield number, value

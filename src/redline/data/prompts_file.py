@@ -7,14 +7,19 @@ and the error lists every bad line it found (see :mod:`redline.data.bad_lines`).
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
 from redline.core.errors import ConfigError
 from redline.core.records import Behavior, Expected, content_hash
-from redline.data.bad_lines import BadLines, csv_records, decode_lines, read_file_bytes
+from redline.data.bad_lines import (
+    BadLines,
+    csv_records,
+    decode_lines,
+    jsonl_objects,
+    read_file_bytes,
+)
 from redline.data.taxonomy import HAZARDS
 
 PROMPT_FILE_SUFFIXES = (".jsonl", ".csv", ".txt")
@@ -69,7 +74,7 @@ def load_prompts(
     lines = decode_lines(data, bad)
     rows: list[tuple[int, Mapping[str, Any]]]
     if suffix == ".jsonl":
-        rows = list(_jsonl_rows(lines, bad))
+        rows = list(jsonl_objects(lines, bad))
     elif suffix == ".csv":
         rows = list(_csv_rows(lines, bad))
     else:
@@ -89,21 +94,6 @@ def load_prompts(
     if not behaviors:
         raise ConfigError(f"{path}: no prompts in file")
     return behaviors
-
-
-def _jsonl_rows(lines: list[str], bad: BadLines) -> Iterable[tuple[int, Mapping[str, Any]]]:
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            bad.add(number, f"invalid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        if not isinstance(value, dict):
-            bad.add(number, f"expected a JSON object, got {type(value).__name__}")
-            continue
-        yield number, value
 
 
 def _csv_rows(lines: list[str], bad: BadLines) -> Iterable[tuple[int, Mapping[str, Any]]]:

@@ -115,6 +115,24 @@ def cohen_kappa(human: Sequence[str], scorer: Sequence[str]) -> float | None:
     return (observed - expected) / (1.0 - expected)
 
 
+# The label vocabulary of built-in scorers; a labels file using other values is an error.
+KNOWN_LABELS = {
+    "refusal": ("full_refusal", "partial_refusal", "full_compliance"),
+    "refusal-patterns": ("full_refusal", "partial_refusal", "full_compliance"),
+    "harm": ("harmful", "not_harmful"),
+    "harm-classifier": ("harmful", "not_harmful"),
+    "strongreject": ("harmful", "not_harmful"),
+    "harmbench": ("harmful", "not_harmful"),
+    "regex": ("match", "no_match"),
+    "exact": ("match", "no_match"),
+}
+
+
+def scorer_vocabulary(scorer: str) -> tuple[str, ...] | None:
+    """The labels a built-in scorer can give (None for plugins: anything goes)."""
+    return KNOWN_LABELS.get(scorer.split(":", 1)[0] if ":" in scorer else scorer)
+
+
 def read_labels(path: Path, *, allowed: Iterable[str] | None = None) -> list[LabelledRecord]:
     """Read a labels file (JSONL: prompt, response, human_label or label, optional
     id/category/expected). Every problem is reported with its line number; unknown

