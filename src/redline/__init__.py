@@ -1,3 +1,98 @@
-"""redline: a workbench for LLM safety engineering."""
+"""redline: a workbench for LLM safety engineering.
+
+The public API, importable from the package root (``from redline import Guard``).
+Each name loads its module on first use, so ``import redline`` stays cheap.
+Everything else is importable from its subpackage but not promised to stay put;
+docs/api.md describes these names.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from redline.analysis import RunSummary, compare_runs, evaluate_gates, summarize_run
+    from redline.attacks import build_attack
+    from redline.core import (
+        Attempt,
+        Behavior,
+        ConfigError,
+        GenerationParams,
+        Message,
+        RedlineError,
+        Score,
+    )
+    from redline.data import load_dataset, load_suite
+    from redline.guard import Guard
+    from redline.run import Campaign, load_campaign, run_campaign
+    from redline.scoring import build_scorer
+    from redline.store import RunStore
+    from redline.targets import TargetSpec, build_target
+
+# Public name -> the module that defines it.
+_HOMES = {
+    "Attempt": "redline.core",
+    "Behavior": "redline.core",
+    "ConfigError": "redline.core",
+    "GenerationParams": "redline.core",
+    "Message": "redline.core",
+    "RedlineError": "redline.core",
+    "Score": "redline.core",
+    "TargetSpec": "redline.targets",
+    "build_target": "redline.targets",
+    "load_suite": "redline.data",
+    "load_dataset": "redline.data",
+    "RunStore": "redline.store",
+    "build_attack": "redline.attacks",
+    "build_scorer": "redline.scoring",
+    "Campaign": "redline.run",
+    "load_campaign": "redline.run",
+    "run_campaign": "redline.run",
+    "RunSummary": "redline.analysis",
+    "summarize_run": "redline.analysis",
+    "compare_runs": "redline.analysis",
+    "evaluate_gates": "redline.analysis",
+    "Guard": "redline.guard",
+}
+
+__all__ = [
+    "Attempt",
+    "Behavior",
+    "Campaign",
+    "ConfigError",
+    "GenerationParams",
+    "Guard",
+    "Message",
+    "RedlineError",
+    "RunStore",
+    "RunSummary",
+    "Score",
+    "TargetSpec",
+    "__version__",
+    "build_attack",
+    "build_scorer",
+    "build_target",
+    "compare_runs",
+    "evaluate_gates",
+    "load_campaign",
+    "load_dataset",
+    "load_suite",
+    "run_campaign",
+    "summarize_run",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'redline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

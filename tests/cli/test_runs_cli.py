@@ -164,3 +164,23 @@ def test_config_summary_reads_target_specs_and_lists():
     }
     assert config_summary(config) == "target=openai:stub suites=demo,harmful epochs=2"
     assert config_summary({"a": 1, "b": {"c": 2}}) == "a=1"
+
+
+def test_runs_list_on_an_80_column_terminal_keeps_config_on_one_line(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    config = {
+        "target": {"kind": "openai", "model": "gpt-4o-mini"},
+        "suites": ["default", "demo"],
+        "scorers": ["refusal"],
+        "epochs": 1,
+    }
+    with store.create(RunInfo(id=RUN_A, created_at="2026-01-01T00:00:00+00:00", config=config)):
+        pass
+    result = runner.invoke(
+        app, ["runs", "list", "--runs-dir", str(tmp_path / "runs")], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    digest = "target=openai:gpt-4o-mini suites=default,demo scorers=refusal epochs=1"
+    assert any(line.strip() == digest for line in lines), result.stdout

@@ -41,3 +41,15 @@ def test_known_categories() -> None:
     assert is_known_category("uncategorised")
     assert not is_known_category("S13")
     assert not is_known_category("violence")
+
+
+def test_category_labels_and_natural_order() -> None:
+    from redline.data.taxonomy import category_label, category_sort_key
+
+    assert category_label("s1") == "S1 Violent crimes"
+    assert category_label("cyber") == "Cyber attacks"
+    assert category_label("benign") == "benign" and category_label("mine") == "mine"
+    mixed = ["s10", "benign", "s2", "zeta", "cyber", "s1", "uncategorised", "alpha"]
+    assert sorted(mixed, key=category_sort_key) == [
+        "s1", "s2", "s10", "cyber", "alpha", "zeta", "benign", "uncategorised",
+    ]  # fmt: skip

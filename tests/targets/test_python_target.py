@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 import textwrap
 import threading
 from pathlib import Path
@@ -131,3 +132,14 @@ def test_a_file_that_fails_to_import(tmp_path):
     bad.write_text("raise RuntimeError('import-time failure')\n")
     with pytest.raises(ConfigError, match=r"importing .*bad\.py failed: RuntimeError"):
         build_target(TargetSpec(kind=f"python:{bad}:f"))
+
+
+def test_module_in_the_current_directory_is_found(tmp_path, monkeypatch):
+    # The installed `redline` script puts its bin directory first on sys.path, not
+    # the current directory (as `python -m redline` does).
+    (tmp_path / "cwd_target_app.py").write_text("def reply(prompt):\n    return 'hi ' + prompt\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    target = build_target(TargetSpec.parse("python:cwd_target_app:reply"))
+    assert target.name == "python:cwd_target_app:reply"
+    assert str(tmp_path) not in sys.path  # found without staying on the path

@@ -42,6 +42,7 @@ from redline.analysis.reducers import ReducerName, check_reducer, reduce_events
 from redline.analysis.summary import FULL_COMPLIANCE, REFUSAL_LABELS, labels_by_attempt
 from redline.core.errors import ConfigError
 from redline.core.records import Attempt, RunInfo, Score
+from redline.data.taxonomy import category_sort_key
 from redline.stats import (
     Interval,
     bootstrap_interval,
@@ -431,7 +432,9 @@ def compare_runs(
             fractional=fractional,
             confidence=confidence,
         )
-        for category, metric in sorted(a_groups.keys() | b_groups.keys())
+        for category, metric in sorted(
+            a_groups.keys() | b_groups.keys(), key=lambda key: (category_sort_key(key[0]), key[1])
+        )
     ]
     tested = [i for i, c in enumerate(by_category) if c.p_value is not None]
     adjusted = holm_adjust([by_category[i].p_value for i in tested])  # type: ignore[misc]

@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, computed_field
 from redline.analysis.queries import QueriesToSuccess, queries_to_success
 from redline.analysis.reducers import ReducerName, check_reducer, reduce_events
 from redline.core.records import Attempt, RunInfo, Score
+from redline.data.taxonomy import category_sort_key
 from redline.stats import (
     Interval,
     clustered_proportion_interval,
@@ -378,7 +379,7 @@ def summarize_run(
         overall=overall.summary(confidence=confidence, reducer=reducer_name),
         by_category=[
             categories[k].summary(confidence=confidence, reducer=reducer_name)
-            for k in sorted(categories)
+            for k in sorted(categories, key=category_sort_key)
         ],
         by_attack=[
             attacks[k].summary(confidence=confidence, reducer=reducer_name) for k in sorted(attacks)

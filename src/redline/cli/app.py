@@ -59,8 +59,27 @@ COMMANDS: dict[str, CommandEntry] = {
 }
 
 
+def _stop_quietly_on_broken_pipe() -> None:
+    """Output piped into `head` and the like: stop quietly with EXIT_BROKEN_PIPE.
+
+    stdout goes to /dev/null so the interpreter's final flush cannot fail again.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(EXIT_BROKEN_PIPE)
+
+
+def _rich_broken_pipe(console: object) -> None:
+    _stop_quietly_on_broken_pipe()
+
+
 def load_command(name: str) -> click.Command:
     """Import the module of a top-level command and build its click command."""
+    # rich handles a broken pipe itself by exiting 1, which here means "a gate
+    # failed"; its documented hook is Console.on_broken_pipe. Set on the class
+    # because every command makes its own consoles (rich is loaded by then).
+    import rich.console  # lazy: `redline --help` does not need it
+
+    rich.console.Console.on_broken_pipe = _rich_broken_pipe  # type: ignore[method-assign]
     module = importlib.import_module(f"redline.cli.{COMMANDS[name].module}")
     holder = typer.Typer()
     module.register(holder)
@@ -99,10 +118,7 @@ class RedlineGroup(TyperGroup):
             typer.secho(f"error: {exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
-            # Output piped into `head` and the like: stop quietly. stdout goes to
-            # /dev/null so the interpreter's final flush cannot fail again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(EXIT_BROKEN_PIPE)
+            _stop_quietly_on_broken_pipe()
 
 
 _LISTING = "redline.listing_commands"

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
+from redline.data.taxonomy import category_label
 
 if TYPE_CHECKING:
     from redline.analysis.compare import Comparison, MetricComparison
@@ -55,7 +56,8 @@ def _p(row: MetricComparison) -> str:
 
 def _table(comparison: Comparison) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold", collapse_padding=True)
-    table.add_column("group", overflow="fold", min_width=7)
+    # A name is cut short with an ellipsis rather than split over lines.
+    table.add_column("group", no_wrap=True, overflow="ellipsis", min_width=7)
     table.add_column("rate", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("A", justify="right", no_wrap=True)
@@ -67,7 +69,7 @@ def _table(comparison: Comparison) -> Table:
     for index, row in enumerate(rows):
         n = str(row.shared) if row.paired else f"{row.units_a}/{row.units_b}"
         table.add_row(
-            "overall" if row.group == "all" else row.group,
+            "overall" if row.group == "all" else category_label(row.group),
             _METRIC_SHORT[row.metric],
             n + _TEST_SHORT.get(row.test or "", ""),
             _pct(row.rate_a.estimate),

@@ -17,6 +17,8 @@ from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
 from redline.core import RunInfo
 from redline.store import RunStore, query_runs
 
+# Narrower than this, `runs list` puts each run's config on a line of its own.
+MIN_CONFIG_WIDTH = 30
 # Config keys worth a glance in a listing, when the run's config has them.
 _SUMMARY_KEYS = ("target", "suite", "suites", "attacks", "scorers", "epochs", "config_hash")
 
@@ -64,7 +66,7 @@ def config_summary(config: dict[str, Any]) -> str:
     keys = [k for k in _SUMMARY_KEYS if k in config and k != "config_hash"]
     if not keys:
         keys = [k for k, v in config.items() if not isinstance(v, dict | list)][:4]
-    return " ".join(f"{k}={_brief(config[k])}" for k in keys)
+    return " ".join(f"{k}={_brief(config[k])}" for k in keys if config[k] not in (None, "", []))
 
 
 def list_runs(runs_dir: RunsDirOption = DEFAULT_RUNS_DIR, as_json: JsonOption = False) -> None:
@@ -80,21 +82,33 @@ def list_runs(runs_dir: RunsDirOption = DEFAULT_RUNS_DIR, as_json: JsonOption = 
     if not infos:
         console.print(f"no runs in {store.root}")
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    for name in ("id", "status", "created", "attempts"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("config", overflow="fold")
+    rows = []
     for info in infos:
         attempts = str(info.counts.get("attempts", "-"))
         if info.counts.get("errors"):
             attempts += f" ({info.counts['errors']} err)"
-        table.add_row(
-            info.id,
-            info.status,
-            info.created_at[:16].replace("T", " "),
-            attempts,
-            config_summary(info.config),
-        )
+        rows.append((info.id, info.status, info.created_at[:16].replace("T", " "), attempts))
+    table = Table(box=box.SIMPLE_HEAD)
+    fixed = ("id", "status", "created", "attempts")
+    widths = [max(len(name), *(len(row[i]) for row in rows)) for i, name in enumerate(fixed)]
+    for name, width in zip(fixed, widths, strict=True):
+        table.add_column(name, no_wrap=True, min_width=width)
+    # The config digest gets what is left of the line, ending in an ellipsis; when
+    # too little is left it goes on a line of its own under each run, never
+    # wrapped letter by letter.
+    room = console.width - sum(w + 3 for w in widths) - 4
+    if room < MIN_CONFIG_WIDTH:
+        header = "  ".join(n.ljust(w) for n, w in zip(fixed, widths, strict=True))
+        console.print(f"{header}\n    config", style="bold")
+        for row, info in zip(rows, infos, strict=True):
+            console.print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+            console.print(
+                f"    {config_summary(info.config)}", style="dim", overflow="ellipsis", no_wrap=True
+            )
+        return
+    table.add_column("config", no_wrap=True, overflow="ellipsis", max_width=room)
+    for row, info in zip(rows, infos, strict=True):
+        table.add_row(*row, config_summary(info.config))
     console.print(table)
 
 

@@ -91,7 +91,8 @@ class YamlDocument:
             problems = []
             for error in exc.errors()[:max_errors]:
                 loc = tuple(p for p in error["loc"] if p not in _VALIDATOR_LOC_PARTS)
-                message = error["msg"]
+                # pydantic prefixes the message of a ValueError raised in a validator.
+                message = error["msg"].removeprefix("Value error, ")
                 if error["type"] == "extra_forbidden":
                     message = f"unknown field (known: {', '.join(model.model_fields)})"
                 problems.append(str(self.error(loc, message)))

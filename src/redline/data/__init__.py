@@ -18,7 +18,15 @@ from redline.data.suites import (
     load_suite,
     suite_info,
 )
-from redline.data.taxonomy import BENIGN, HAZARDS, UNCATEGORISED, Hazard, hazard
+from redline.data.taxonomy import (
+    BENIGN,
+    HAZARDS,
+    UNCATEGORISED,
+    Hazard,
+    category_label,
+    category_sort_key,
+    hazard,
+)
 
 __all__ = [
     "BENIGN",
@@ -31,6 +39,8 @@ __all__ = [
     "SuiteDefinition",
     "SuiteInfo",
     "benign_type",
+    "category_label",
+    "category_sort_key",
     "dataset_hash",
     "default_prompt_id",
     "detect_format",

@@ -199,3 +199,25 @@ def hazard(hazard_id: str) -> Hazard:
 def is_known_category(category: str) -> bool:
     """True for a hazard id, ``benign`` or ``uncategorised``."""
     return category in HAZARDS or category in (BENIGN, UNCATEGORISED)
+
+
+def category_label(category: str) -> str:
+    """How a category reads in tables: ``S1 Violent crimes``, ``Cyber attacks``;
+    ``benign`` and unknown categories as they are."""
+    found = HAZARDS.get(category)
+    if found is None:
+        return category
+    return f"{found.llama_guard_code} {found.title}" if found.llama_guard_code else found.title
+
+
+_ORDER = {hazard_id: index for index, hazard_id in enumerate(HAZARDS)}
+
+
+def category_sort_key(category: str) -> tuple[int, str]:
+    """Natural order: s1, s2, ... s14 and the other hazards as listed here, then
+    categories from elsewhere alphabetically, then ``benign`` and ``uncategorised``."""
+    if category in _ORDER:
+        return (0, f"{_ORDER[category]:04d}")
+    if category in (BENIGN, UNCATEGORISED):
+        return (2, category)
+    return (1, category)

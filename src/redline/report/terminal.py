@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 from rich import box
 from rich.console import Console, Group
@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from redline.analysis.summary import GroupSummary, OutcomeRate, RunSummary, engine_items
+from redline.data.taxonomy import category_label
 from redline.stats import Interval
 
 
@@ -53,24 +54,58 @@ def _errors(group: GroupSummary) -> Text:
     return Text(f"{group.errors} ({kinds})", style="yellow")
 
 
-def _table(title: str, groups: Sequence[GroupSummary], overall: GroupSummary | None) -> Table:
+# What the errors column is sure of on a narrow terminal ("2 (timeout 1,").
+ERRORS_MIN_WIDTH = 14
+
+
+def _cell_width(cell: Text | str) -> int:
+    plain = cell.plain if isinstance(cell, Text) else cell
+    return max((len(line) for line in plain.splitlines()), default=0)
+
+
+def _table(
+    title: str,
+    groups: Sequence[GroupSummary],
+    overall: GroupSummary | None,
+    *,
+    width: int,
+    label: Callable[[str], str] = str,
+) -> Table:
     table = Table(
         title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", pad_edge=False
     )
-    table.add_column("group", style="bold", overflow="fold", min_width=8)
-    table.add_column("n", justify="right", no_wrap=True)
-    table.add_column("refusal [95% CI]", no_wrap=True)
-    table.add_column("ASR / over-refusal", no_wrap=True)
-    table.add_column("errors", overflow="fold")
     rows = list(groups) + ([overall] if overall is not None else [])
-    for index, group in enumerate(rows):
-        is_overall = overall is not None and index == len(rows) - 1
-        table.add_row(
-            "overall" if is_overall else group.name,
+    with_errors = any(group.errors for group in rows)
+    cells = [
+        [
+            "overall" if overall is not None and index == len(rows) - 1 else label(group.name),
             str(group.attempts),
             _rate(group.refusal_rate),
             _outcomes(group),
-            _errors(group),
+            *([_errors(group)] if with_errors else []),
+        ]
+        for index, group in enumerate(rows)
+    ]
+    # The figures keep their width; on a narrow terminal a long group name is cut
+    # short with an ellipsis rather than split over lines. Errors only when there are some.
+    headers = ["group", "n", "refusal [95% CI]", "ASR / over-refusal", "errors"][: len(cells[0])]
+    widths = [max(len(h), *(_cell_width(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    # The errors column may fold, so it is not given all it asks for. Each column
+    # is padded by one space on either side; the box's edges take the rest.
+    widths[4:] = [min(w, ERRORS_MIN_WIDTH) for w in widths[4:]]
+    room = width - sum(w + 2 for w in widths[1:]) - 4
+    table.add_column(
+        "group", style="bold", no_wrap=True, overflow="ellipsis", max_width=max(8, room)
+    )
+    for header, min_width in zip(headers[1:4], widths[1:4], strict=True):
+        justify: Literal["left", "right"] = "right" if header == "n" else "left"
+        table.add_column(header, justify=justify, no_wrap=True, min_width=min_width)
+    if with_errors:
+        table.add_column("errors", overflow="fold")
+    for index, row in enumerate(cells):
+        is_overall = overall is not None and index == len(rows) - 1
+        table.add_row(
+            *row,
             end_section=overall is not None and index == len(rows) - 2,
             style="bold" if is_overall else None,
         )
@@ -132,12 +167,20 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     several attacks or benign types, a table for each of those."""
     parts: list[object] = [
         _headline(summary),
-        _table("By category", summary.by_category, summary.overall),
+        _table(
+            "By category",
+            summary.by_category,
+            summary.overall,
+            width=console.width,
+            label=category_label,
+        ),
     ]
     if summary.multiple_attacks:
-        parts.append(_table("By attack", summary.by_attack, None))
+        parts.append(_table("By attack", summary.by_attack, None, width=console.width))
     if len(summary.by_benign_type) > 1:
-        parts.append(_table("Benign prompts by type", summary.by_benign_type, None))
+        parts.append(
+            _table("Benign prompts by type", summary.by_benign_type, None, width=console.width)
+        )
     if summary.queries_to_success:
         parts.append(_queries_table(summary))
     engine = _engine_line(summary.engine_stats)

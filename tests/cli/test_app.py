@@ -1,0 +1,86 @@
+"""The `redline` command itself: lazy start-up, --version, pipes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import redline
+from redline.cli.app import COMMANDS, EXIT_BROKEN_PIPE, app, load_command
+
+runner = CliRunner()
+
+# Modules `redline --help` must not import: they are what made start-up slow.
+HEAVY = (
+    "numpy", "scipy", "sklearn", "duckdb", "aiohttp", "llama_cpp", "pydantic",
+    "redline.attacks", "redline.targets", "redline.analysis", "redline.store",
+)  # fmt: skip
+
+
+def imported_by(*argv: str) -> set[str]:
+    """Top-level and redline module names a fresh interpreter imports running redline ARGV."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "redline", *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    names = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def test_help_lists_every_command_without_importing_heavy_modules():
+    modules = imported_by("--help")
+    loaded = sorted(
+        m for m in modules for heavy in HEAVY if m == heavy or m.startswith(heavy + ".")
+    )
+    assert loaded == []
+    assert "redline.cli.app" in modules
+
+
+def test_help_output_lists_the_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name, entry in COMMANDS.items():
+        assert name in result.output and entry.help in result.output
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_each_listed_command_loads_from_its_module(name):
+    command = load_command(name)
+    assert command.name == name
+    assert command.help or command.callback is None
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"redline {redline.__version__}"
+
+
+def test_output_into_a_closed_pipe_exits_quietly_not_1():
+    # Like `redline suites show default | head -1` once head has gone: the reader is
+    # closed before redline writes, so the first write fails (EPIPE).
+    process = subprocess.Popen(
+        [sys.executable, "-m", "redline", "suites", "show", "default"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == EXIT_BROKEN_PIPE
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+def test_unknown_command_is_a_usage_error():
+    result = runner.invoke(app, ["scna"])
+    assert result.exit_code == 2
