@@ -8,8 +8,9 @@ docs/api.md describes these names.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from redline.core.lazy_names import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -85,13 +86,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'redline' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("redline", _HOMES, globals())
 
 
 def __dir__() -> list[str]:

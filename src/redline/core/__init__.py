@@ -7,8 +7,9 @@ record models.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from redline.core.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:
     from redline.core.errors import (
@@ -82,13 +83,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'redline.core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("redline.core", _HOMES, globals())
 
 
 __all__ = [

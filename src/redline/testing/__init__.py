@@ -7,8 +7,9 @@ RuntimeWarning from runpy.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from redline.core.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:
     from redline.testing.openai_stub import create_app, running_stub
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["create_app", "running_stub"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'redline.testing' has no attribute {name!r}")
-    return getattr(importlib.import_module("redline.testing.openai_stub"), name)
+__getattr__ = lazy_getattr(
+    "redline.testing", dict.fromkeys(__all__, "redline.testing.openai_stub"), globals()
+)
