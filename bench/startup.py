@@ -9,6 +9,9 @@ shared machine does not decide it. The commands do no real work:
 - ``redline guard check hello`` (the default guard on one short text)
 
     python bench/startup.py [--repeat 7] [--json]
+
+Run it with PYTHONPATH pointing at the tree to measure (another checkout's
+``src`` gives the figure before a change).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,10 +33,12 @@ COMMANDS = {
 }
 
 
-def time_command(argv: list[str], *, repeat: int, cwd: str) -> list[float]:
-    """Wall seconds of ``repeat`` fresh runs of ``python ARGV``."""
-    times = []
+def time_command(argv: list[str], *, repeat: int, cwd: str) -> tuple[list[float], list[float]]:
+    """Wall seconds and CPU seconds (user + system) of ``repeat`` fresh runs of
+    ``python ARGV``. CPU time is the steadier figure on a shared, loaded machine."""
+    times, cpu = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(
             [sys.executable, *argv],
@@ -42,9 +48,11 @@ def time_command(argv: list[str], *, repeat: int, cwd: str) -> list[float]:
             check=False,
         )
         times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr!r}")
-    return times
+    return times, cpu
 
 
 def main() -> None:
@@ -58,15 +66,22 @@ def main() -> None:
         for name, args in COMMANDS.items():
             results[name] = time_command(["-m", "redline", *args], repeat=options.repeat, cwd=cwd)
     rows = {
-        name: {"median_s": round(statistics.median(t), 3), "min_s": round(min(t), 3)}
-        for name, t in results.items()
+        name: {
+            "median_s": round(statistics.median(wall), 3),
+            "min_s": round(min(wall), 3),
+            "cpu_median_s": round(statistics.median(cpu), 3),
+        }
+        for name, (wall, cpu) in results.items()
     }
     if options.json:
         print(json.dumps(rows))
         return
-    print(f"{'command':<20} {'median s':>9} {'min s':>7}   ({options.repeat} runs each)")
+    header = f"{'command':<20} {'median s':>9} {'min s':>7} {'CPU s':>7}"
+    print(f"{header}   ({options.repeat} runs each)")
     for name, row in rows.items():
-        print(f"{name:<20} {row['median_s']:>9.3f} {row['min_s']:>7.3f}")
+        print(
+            f"{name:<20} {row['median_s']:>9.3f} {row['min_s']:>7.3f} {row['cpu_median_s']:>7.3f}"
+        )
 
 
 if __name__ == "__main__":
