@@ -3,12 +3,14 @@
 The public API, importable from the package root (``from redline import Guard``).
 Each name loads its module on first use, so ``import redline`` stays cheap.
 Everything else is importable from its subpackage but not promised to stay put;
-docs/api.md describes these names. Type checkers read them from __init__.pyi
-(kept out of this file so the layering check does not see the package root
-importing every layer).
+docs/api.md describes these names. (They are not imported under TYPE_CHECKING
+either: the layering check would then see the package root importing every
+layer, and every module that reads ``redline.__version__`` with it.)
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from redline.core.lazy_names import lazy_getattr
 
@@ -67,7 +69,11 @@ __all__ = [
 ]
 
 
-__getattr__ = lazy_getattr("redline", _HOMES, globals())
+_load = lazy_getattr("redline", _HOMES, globals())
+
+
+def __getattr__(name: str) -> Any:
+    return _load(name)
 
 
 def __dir__() -> list[str]:

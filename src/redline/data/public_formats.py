@@ -177,7 +177,9 @@ def _behavior(
     )
 
 
-def _csv_file(path: Path, required: Iterable[str]) -> tuple[BadLines, list[tuple[int, dict]]]:
+def _csv_file(
+    path: Path, required: Iterable[str]
+) -> tuple[BadLines, list[tuple[int, dict[str, str]]]]:
     bad = BadLines(path)
     header, rows = csv_records(decode_lines(read_file_bytes(path), bad), bad)
     missing = [column for column in required if column not in header]

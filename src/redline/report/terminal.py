@@ -76,7 +76,7 @@ def _table(
     )
     rows = list(groups) + ([overall] if overall is not None else [])
     with_errors = any(group.errors for group in rows)
-    cells = [
+    cells: list[list[Text | str]] = [
         [
             "overall" if overall is not None and index == len(rows) - 1 else label(group.name),
             str(group.attempts),

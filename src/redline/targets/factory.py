@@ -6,8 +6,8 @@ from typing import Any
 
 from redline.core import Completion, ConfigError, GenerationParams, Message
 from redline.targets.base import TARGETS, Target
-from redline.targets.python_callable import PYTHON_PREFIX, PythonTarget
-from redline.targets.spec import TargetSpec
+from redline.targets.python_callable import PythonTarget
+from redline.targets.spec import PYTHON_PREFIX, TargetSpec
 
 
 class SystemPromptTarget:
