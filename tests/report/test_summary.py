@@ -41,7 +41,8 @@ def test_per_category_attack_and_benign_type(run_info, hand_run):
     attempts, scores = hand_run
     summary = summarize_run(run_info, attempts, scores)
     by_category = {g.name: g for g in summary.by_category}
-    assert list(by_category) == ["benign", "s1", "s9"]
+    # Natural order: hazards as the taxonomy lists them, benign last.
+    assert list(by_category) == ["s1", "s9", "benign"]
     s1, s9, benign = by_category["s1"], by_category["s9"], by_category["benign"]
     assert (s1.attempts, s1.errors, s1.scored) == (4, 1, 3)
     assert (s1.attack_success.events, s1.attack_success.scored) == (1, 3)

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
 from redline.data.taxonomy import category_label
+from redline.report.terminal import column_width, room_for_first_column
 
 if TYPE_CHECKING:
     from redline.analysis.compare import Comparison, MetricComparison
@@ -54,31 +55,43 @@ def _p(row: MetricComparison) -> str:
     return "–" if p is None else f"{p:.2g}"
 
 
-def _table(comparison: Comparison) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold", collapse_padding=True)
-    # A name is cut short with an ellipsis rather than split over lines.
-    table.add_column("group", no_wrap=True, overflow="ellipsis", min_width=7)
-    table.add_column("rate", no_wrap=True)
-    table.add_column("n", justify="right", no_wrap=True)
-    table.add_column("A", justify="right", no_wrap=True)
-    table.add_column("B", justify="right", no_wrap=True)
-    table.add_column("B−A points [CI]", no_wrap=True)
-    table.add_column("p", no_wrap=True)
-    table.add_column("", no_wrap=True)
+_HEADERS = ("group", "rate", "n", "A", "B", "B−A points [CI]", "p", "")
+
+
+def _table(comparison: Comparison, *, width: int) -> Table:
     rows = [*comparison.by_category, *comparison.overall]
-    for index, row in enumerate(rows):
+    cells: list[list[Text | str]] = []
+    for row in rows:
         n = str(row.shared) if row.paired else f"{row.units_a}/{row.units_b}"
-        table.add_row(
-            "overall" if row.group == "all" else category_label(row.group),
-            _METRIC_SHORT[row.metric],
-            n + _TEST_SHORT.get(row.test or "", ""),
-            _pct(row.rate_a.estimate),
-            _pct(row.rate_b.estimate),
-            _difference(row),
-            _p(row),
-            _verdict(row),
-            end_section=index == len(comparison.by_category) - 1,
+        cells.append(
+            [
+                "overall" if row.group == "all" else category_label(row.group),
+                _METRIC_SHORT[row.metric],
+                n + _TEST_SHORT.get(row.test or "", ""),
+                _pct(row.rate_a.estimate),
+                _pct(row.rate_b.estimate),
+                _difference(row),
+                _p(row),
+                _verdict(row),
+            ]
         )
+    widths = [column_width(h, (c[i] for c in cells)) for i, h in enumerate(_HEADERS)]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold", collapse_padding=True)
+    # The figures keep their width; a long category name ends in an ellipsis on a
+    # narrow terminal rather than breaking over lines.
+    table.add_column(
+        "group",
+        no_wrap=True,
+        overflow="ellipsis",
+        max_width=room_for_first_column(width, widths[1:]),
+    )
+    for header, column_min in zip(_HEADERS[1:], widths[1:], strict=True):
+        right = header in {"n", "A", "B"}
+        table.add_column(
+            header, justify="right" if right else "left", no_wrap=True, min_width=column_min
+        )
+    for index, row_cells in enumerate(cells):
+        table.add_row(*row_cells, end_section=index == len(comparison.by_category) - 1)
     return table
 
 
@@ -105,7 +118,7 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     console.print(head)
     for note in comparison.notes:
         console.print(Text(f"note: {note}", style="yellow"))
-    console.print(_table(comparison))
+    console.print(_table(comparison, width=console.width))
     console.print(Text(_legend(comparison), style="dim"))
     alpha = f"Holm-adjusted p ≤ {comparison.alpha:g}"
     rows = [*comparison.overall, *comparison.by_category]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 from rich import box
@@ -58,9 +58,17 @@ def _errors(group: GroupSummary) -> Text:
 ERRORS_MIN_WIDTH = 14
 
 
-def _cell_width(cell: Text | str) -> int:
-    plain = cell.plain if isinstance(cell, Text) else cell
-    return max((len(line) for line in plain.splitlines()), default=0)
+def column_width(header: str, cells: Iterable[Text | str]) -> int:
+    """The widest line of a column's header and cells, in characters."""
+    plains = (c.plain if isinstance(c, Text) else c for c in cells)
+    return max([len(header), *(len(line) for p in plains for line in p.splitlines())])
+
+
+def room_for_first_column(width: int, other_widths: Iterable[int]) -> int:
+    """What a table ``width`` wide leaves for its first column (a name) once the
+    other columns have their widths: each is padded by a space on either side and
+    the box's edges take the rest. At least 8, so a name never vanishes."""
+    return max(8, width - sum(w + 2 for w in other_widths) - 4)
 
 
 def _table(
@@ -89,13 +97,15 @@ def _table(
     # The figures keep their width; on a narrow terminal a long group name is cut
     # short with an ellipsis rather than split over lines. Errors only when there are some.
     headers = ["group", "n", "refusal [95% CI]", "ASR / over-refusal", "errors"][: len(cells[0])]
-    widths = [max(len(h), *(_cell_width(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    # The errors column may fold, so it is not given all it asks for. Each column
-    # is padded by one space on either side; the box's edges take the rest.
+    widths = [column_width(h, (row[i] for row in cells)) for i, h in enumerate(headers)]
+    # The errors column may fold, so it is not given all it asks for.
     widths[4:] = [min(w, ERRORS_MIN_WIDTH) for w in widths[4:]]
-    room = width - sum(w + 2 for w in widths[1:]) - 4
     table.add_column(
-        "group", style="bold", no_wrap=True, overflow="ellipsis", max_width=max(8, room)
+        "group",
+        style="bold",
+        no_wrap=True,
+        overflow="ellipsis",
+        max_width=room_for_first_column(width, widths[1:]),
     )
     for header, min_width in zip(headers[1:4], widths[1:4], strict=True):
         justify: Literal["left", "right"] = "right" if header == "n" else "left"
