@@ -14,6 +14,7 @@ from rich.console import Console
 from redline.analysis.failures import describe_failed_run
 from redline.attacks.compose import build_chains, parse_attack_option
 from redline.cli.options import (
+    DEFAULT_RUNS_DIR,
     APIKeyEnvOption,
     BaseURLOption,
     ConcurrencyOption,
@@ -132,7 +133,7 @@ def scan(
         bool, typer.Option("--new-run", help="Start a new run even if this campaign ran before.")
     ] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
-    runs_dir: RunsDirOption = Path("runs"),
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     json_output: JsonOption = False,
     no_progress: NoProgressOption = False,
 ) -> None:
