@@ -212,4 +212,6 @@ def test_patterns_stay_linear_on_pathological_input():
         for scanner in scanners:
             started = time.perf_counter()
             scanner.scan(text, IN)
-            assert time.perf_counter() - started < 5, (scanner.name, text[:10])
+            # Catastrophic backtracking on 200,000 characters runs for hours; a linear scan takes
+            # well under a second. The bound is generous so a loaded machine never trips it.
+            assert time.perf_counter() - started < 60, (scanner.name, text[:10])
