@@ -305,9 +305,8 @@ def test_tool_call_model_round_trips_through_json():
 def test_openai_target_passes_json_schema_as_response_format():
     target = OpenAITarget(model="m", base_url="http://127.0.0.1:1")
     schema = {"type": "object", "properties": {}, "additionalProperties": False}
-    body = target.request_body(
-        [Message(role="user", content="x")], GenerationParams(json_schema=schema)
-    )
+    question = [Message(role="user", content="x")]
+    body = target.request_body(question, GenerationParams(json_schema=schema))
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["schema"] == schema
     plain = target.request_body(question, GenerationParams())
