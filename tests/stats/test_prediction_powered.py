@@ -83,7 +83,7 @@ def test_a_perfect_scorer_gets_full_weight_and_a_narrow_interval():
     sample = rng.choice(1000, size=50, replace=False)
     result = ppi_mean(labelled_y=y[sample], labelled_f=y[sample], all_f=y)
     assert result.tuning > 0.9
-    assert result.interval.estimate == pytest.approx(y.mean())
+    assert result.interval.estimate == pytest.approx(y.mean(), abs=0.01)
     assert result.interval.high - result.interval.low < 0.1  # human labels alone: 0.27
 
 

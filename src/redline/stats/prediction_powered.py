@@ -14,16 +14,16 @@ wider than the human-only estimate by more than noise: lambda = 0 is the
 human-only estimate, lambda = 1 is classic PPI.
 
 The sample may be stratified (``redline judge sample`` stratifies by scorer
-label): then the rectifier is averaged per stratum with weights N_h / N. When the strata are the scorer's labels, f is
-constant inside each stratum and the estimate becomes the stratified mean of
-the human labels (the tuning picks lambda = 0): the most efficient use of those
-labels.
+label): then the rectifier is averaged per stratum with weights N_h / N. When
+the strata are the scorer's labels, f is constant inside each stratum and the
+estimate becomes the stratified mean of the human labels (the tuning picks
+lambda = 0): the most efficient use of those labels.
 
 The estimand is the rate of the process that produced the run's items (as for
 the raw Wilson interval beside it), so there is no finite-population
 correction; the labelled items are a small part of all items and their overlap
-with the scorer term is ignored. Validity needs the labelled items to be a random sample (within each stratum)
-of the same items the rate is about. Labels from another model's responses do
+with the scorer term is ignored. Validity needs the labelled items to be a
+random sample (within each stratum) of the same items the rate is about. Labels from another model's responses do
 not do: a judge's error rates depend on what it judges.
 """
 
