@@ -23,8 +23,9 @@ The estimand is the rate of the process that produced the run's items (as for
 the raw Wilson interval beside it), so there is no finite-population
 correction; the labelled items are a small part of all items and their overlap
 with the scorer term is ignored. Validity needs the labelled items to be a
-random sample (within each stratum) of the same items the rate is about. Labels from another model's responses do
-not do: a judge's error rates depend on what it judges.
+random sample (within each stratum) of the same items the rate is about.
+Labels from another model's responses do not do: a judge's error rates depend
+on what it judges.
 """
 
 from __future__ import annotations
