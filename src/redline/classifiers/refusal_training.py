@@ -38,6 +38,7 @@ from redline.classifiers.features import FeatureConfig, TextFeaturizer
 from redline.classifiers.refusal_model import SEGMENT_LABELS, RefusalClassifier, split_segments
 from redline.core.config_files import load_yaml_model
 from redline.core.errors import ConfigError
+from redline.data.labelled_rows import read_labelled_rows
 
 MODEL_VERSION = "1"
 TEMPLATES_FILE = "refusal_segments.yaml"
@@ -278,13 +279,7 @@ def written_dev_responses(
 def read_dev_set(path: Path) -> list[dict[str, Any]]:
     """The labelled dev set (JSONL: id, prompt, response, label, source, labelled_by)."""
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    for number, row in read_labelled_rows(path):
         if row.get("label") not in ("full_refusal", "partial_refusal", "full_compliance"):
             raise ConfigError(f"{path}:{number}: field 'label' is {row.get('label')!r}")
         rows.append(row)

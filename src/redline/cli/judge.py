@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from redline.cli.judge_sample import register_judge_sample
 from redline.cli.score import (
     JudgeBaseURLOption,
     JudgeKeyEnvOption,
@@ -191,6 +192,7 @@ def train_refusal(
 
 def register(app: typer.Typer) -> None:
     """Add the ``judge`` group, and ``refusal`` to the ``train`` group when it exists."""
+    register_judge_sample(judge_app)
     app.add_typer(judge_app, name="judge")
     try:
         from redline.cli.train import train_app
