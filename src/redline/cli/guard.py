@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from redline.cli.labelled_eval import register_guard_eval
 from redline.core import ConfigError
 
 PolicyOption = Annotated[
@@ -91,6 +92,7 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     app.add_typer(group, name="guard")
+    register_guard_eval(group)
 
     @group.command("check")
     def check(

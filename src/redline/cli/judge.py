@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from redline.cli.judge_sample import register_judge_sample
+from redline.cli.labelled_eval import register_judge_eval
 from redline.cli.score import (
     JudgeBaseURLOption,
     JudgeKeyEnvOption,
@@ -193,6 +194,7 @@ def train_refusal(
 def register(app: typer.Typer) -> None:
     """Add the ``judge`` group, and ``refusal`` to the ``train`` group when it exists."""
     register_judge_sample(judge_app)
+    register_judge_eval(judge_app)
     app.add_typer(judge_app, name="judge")
     try:
         from redline.cli.train import train_app
