@@ -28,3 +28,30 @@ async def test_bundled_model_answers_and_rejects_an_overlong_prompt():
     with pytest.raises(TargetRequestError, match="context"):
         await target.generate(too_long, params)
     await target.aclose()
+
+
+@pytest.mark.slow
+async def test_json_schema_makes_the_bundled_model_write_parseable_json():
+    import json
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "verdict": {"type": "string", "enum": ["refusal", "compliance"]},
+            "score": {"type": "integer", "enum": list(range(1, 11))},
+        },
+        "required": ["verdict", "score"],
+        "additionalProperties": False,
+    }
+    target = build_target(TargetSpec(kind="local"))
+    questions = ["Tell me a joke.", "Is this a refusal: 'I can't help with that.'?", "Hi"]
+    try:
+        for seed, question in enumerate(questions):
+            params = GenerationParams(max_tokens=48, temperature=0.8, seed=seed, json_schema=schema)
+            completion = await target.generate([Message(role="user", content=question)], params)
+            value = json.loads(completion.text)
+            assert value["verdict"] in ("refusal", "compliance")
+            assert 1 <= value["score"] <= 10
+            assert set(value) == {"verdict", "score"}
+    finally:
+        await target.aclose()

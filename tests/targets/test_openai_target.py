@@ -300,3 +300,14 @@ def test_tool_call_model_round_trips_through_json():
 
     wire = openai_message(Message(role="assistant", tool_calls=[call]))
     assert parse_tool_calls(wire["tool_calls"]) == [call]
+
+
+def test_openai_target_passes_json_schema_as_response_format():
+    target = OpenAITarget(model="m", base_url="http://127.0.0.1:1")
+    schema = {"type": "object", "properties": {}, "additionalProperties": False}
+    question = [Message(role="user", content="x")]
+    body = target.request_body(question, GenerationParams(json_schema=schema))
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["schema"] == schema
+    plain = target.request_body(question, GenerationParams())
+    assert "response_format" not in plain

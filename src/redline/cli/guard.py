@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from redline.cli.labelled_eval import register_guard_eval
 from redline.cli.options import JsonOption
 from redline.core import ConfigError
 
@@ -51,6 +52,7 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     app.add_typer(group, name="guard")
+    register_guard_eval(group)
 
     @group.command("check")
     def check(

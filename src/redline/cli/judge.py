@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from redline.cli.judge_sample import register_judge_sample
+from redline.cli.labelled_eval import register_judge_eval
 from redline.cli.options import (
     JsonOption,
     JudgeBaseURLOption,
@@ -145,4 +147,6 @@ def _print(calibration, console: Console) -> None:  # type: ignore[no-untyped-de
 
 def register(app: typer.Typer) -> None:
     """Add the ``judge`` group."""
+    register_judge_sample(judge_app)
+    register_judge_eval(judge_app)
     app.add_typer(judge_app, name="judge")

@@ -33,6 +33,14 @@ def report(
             "success rate corrected for judge error.",
         ),
     ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            help="Human labels on a sample of this run (redline judge sample, then label): "
+            "also report every rate's PPI++ estimate next to the raw one.",
+        ),
+    ] = None,
 ) -> None:
     """Print a run's summary and write its self-contained HTML report."""
     from redline.analysis import summarize_run
@@ -44,10 +52,23 @@ def report(
     attempts = handle.read_attempts()
     scores = handle.read_scores()
     summary = summarize_run(info, attempts, scores, scorer=scorer, reducer=reducer)
+    err = Console(stderr=True)
     if calibration is not None:
-        from redline.scoring.calibration import Calibration, apply_calibration
+        from redline.scoring.calibration import Calibration, apply_calibration, transfer_warning
 
-        summary = apply_calibration(summary, Calibration.load(calibration))
+        loaded = Calibration.load(calibration)
+        warning = transfer_warning(loaded, summary.targets)
+        if warning is not None:
+            err.print(f"[yellow]{warning}[/yellow]")
+        summary = apply_calibration(summary, loaded)
+    estimates = None
+    if labels is not None:
+        # Lazy import, as above: the CLI loads only what a command uses.
+        from redline.analysis.labelled_estimates import labelled_rates, read_human_labels
+
+        estimates = labelled_rates(attempts, scores, read_human_labels(labels), scorer=scorer)
+        for warning in estimates.warnings:
+            err.print(f"[yellow]warning: {warning}[/yellow]")
     path = render_html(
         info=info,
         summary=summary,
@@ -61,6 +82,8 @@ def report(
             "report": str(path),
             "summary": summary.model_dump(mode="json"),
         }
+        if estimates is not None:
+            document["labelled"] = estimates.as_dict()
         typer.echo(json.dumps(document))
         return
     print_summary(summary, Console())
@@ -68,6 +91,10 @@ def report(
         from redline.scoring.calibration import correction_line
 
         typer.echo(correction_line(summary.judge_correction))
+    if estimates is not None:
+        from redline.report.labelled_table import print_labelled_estimates
+
+        print_labelled_estimates(estimates, Console())
     typer.echo(f"report: {path}")
 
 

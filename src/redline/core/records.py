@@ -108,8 +108,15 @@ class Completion(BaseModel):
 
 
 class GenerationParams(BaseModel):
-    """How to sample. Out-of-range values are rejected here, at the boundary,
-    rather than by a provider halfway through a run."""
+    """How to sample, for one request. Out-of-range values are rejected here, at the
+    boundary, rather than by a provider halfway through a run.
+
+    ``json_schema`` asks for structured output: the answer must be one JSON
+    value matching it. The local target enforces it with a grammar during
+    decoding (so it always parses); OpenAI-compatible targets pass it on as
+    ``response_format``; targets without such a feature ignore it, so callers
+    still parse defensively.
+    """
 
     model_config = ConfigDict(extra="forbid")
     max_tokens: int = Field(default=256, ge=1)
@@ -117,6 +124,19 @@ class GenerationParams(BaseModel):
     top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     seed: int | None = None
     stop: list[str] | None = None
+    json_schema: dict[str, Any] | None = None
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that identify a request, for ids and cache keys. ``json_schema``
+        is left out while unset, so ids made before the field existed stay the same."""
+        return self.model_dump(exclude=self._unset_extensions())
+
+    def identity_json(self) -> str:
+        """:meth:`identity` as compact JSON (pydantic's fixed field order hashes stably)."""
+        return self.model_dump_json(exclude=self._unset_extensions())
+
+    def _unset_extensions(self) -> set[str] | None:
+        return None if self.json_schema is not None else {"json_schema"}
 
 
 class AttemptError(BaseModel):
@@ -180,7 +200,7 @@ def attempt_id(
             "attack": attack,
             "params": attack_params,
             "target": target,
-            "generation": generation.model_dump(),
+            "generation": generation.identity(),
             "epoch": epoch,
             "seed": seed,
         }

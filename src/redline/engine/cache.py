@@ -34,7 +34,7 @@ def cache_key(
     digest.update(b"\0")
     digest.update(_MESSAGES.dump_json(messages, exclude_none=True))
     digest.update(b"\0")
-    digest.update(params.model_dump_json().encode())
+    digest.update(params.identity_json().encode())
     digest.update(f"\0{epoch}\0{seed}".encode())
     return digest.hexdigest()[:32]
 

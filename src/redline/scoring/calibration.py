@@ -22,7 +22,6 @@ specificity as known (``redline.stats.rogan_gladen_interval``).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from redline.core import Attempt, ConfigError, Message, utc_now
+from redline.data.labelled_rows import read_labelled_rows
 from redline.scoring.judge import JUDGE_ERROR
 from redline.stats import Interval, rogan_gladen, rogan_gladen_interval, wilson_interval
 
@@ -49,6 +49,8 @@ class LabelledRecord(BaseModel):
     human_label: str
     category: str = "uncategorised"
     expected: str | None = None
+    # The model that wrote the response, when the labels file says (judge sample does).
+    target: str | None = None
 
 
 class BinaryRates(BaseModel):
@@ -83,6 +85,8 @@ class Calibration(BaseModel):
     confusion: dict[str, dict[str, int]]  # human label -> scorer label -> count
     overall: BinaryRates
     by_category: list[BinaryRates]
+    # The models whose responses were labelled (empty: the labels file did not say).
+    targets: list[str] = Field(default_factory=list)
 
     def save(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -134,23 +138,13 @@ def scorer_vocabulary(scorer: str) -> tuple[str, ...] | None:
 
 
 def read_labels(path: Path, *, allowed: Iterable[str] | None = None) -> list[LabelledRecord]:
-    """Read a labels file (JSONL: prompt, response, human_label or label, optional
+    """Read a labels file (JSONL or CSV: prompt, response, human_label or label, optional
     id/category/expected). Every problem is reported with its line number; unknown
     label values (when ``allowed`` is given) are collected into one error."""
-    if not path.is_file():
-        raise ConfigError(f"--labels {path}: no such file")
     allowed_set = set(allowed) if allowed is not None else None
     records: list[LabelledRecord] = []
     unknown: dict[str, list[int]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise ConfigError(f"{path}:{number}: expected a JSON object")
+    for number, row in read_labelled_rows(path, option="--labels"):
         label = next((row[f] for f in LABEL_FIELDS if f in row), None)
         for field, value in (("response", row.get("response")), ("human_label", label)):
             if not isinstance(value, str):
@@ -167,6 +161,7 @@ def read_labels(path: Path, *, allowed: Iterable[str] | None = None) -> list[Lab
                 human_label=label,
                 category=str(row.get("category") or "uncategorised"),
                 expected=row.get("expected"),
+                target=str(row["target"]) if row.get("target") else None,
             )
         )
     if unknown:
@@ -260,6 +255,7 @@ def compare_labels(
             binary_rates(name, categories[name], confidence=confidence)
             for name in sorted(categories)
         ],
+        targets=sorted({r.target for r in records if r.target}),
     )
 
 
@@ -358,6 +354,24 @@ def apply_calibration(summary: Any, calibration: Calibration, *, seed: int = 0) 
         "by_category": [corrected(g) for g in summary.by_category],
     }
     return summary.model_copy(update={"judge_correction": correction})
+
+
+def transfer_warning(calibration: Calibration, run_targets: Sequence[str]) -> str | None:
+    """Why a calibration may not fit this run, or None when it was measured on the
+    run's own targets. Error rates measured on one model's responses do not carry
+    over to another's (on five chat models, Rogan-Gladen with rates from the other
+    four made the estimate worse for four of five)."""
+    missing = sorted(set(run_targets) - set(calibration.targets))
+    if not missing:
+        return None
+    measured = ", ".join(calibration.targets) if calibration.targets else "unrecorded targets"
+    return (
+        f"warning: the calibration was measured on responses of {measured}, not of "
+        f"{', '.join(missing)}: a judge's error rates depend on the responses it judges and "
+        "do not transfer between targets, so the corrected rate may be further off than the "
+        "raw one. Label a sample of this run instead: redline judge sample RUN -n 100, then "
+        "redline report RUN --labels FILE (PPI++)."
+    )
 
 
 def correction_line(correction: dict[str, Any]) -> str:

@@ -6,7 +6,10 @@
 - :func:`bootstrap_interval`: any statistic, percentile bootstrap, seeded.
 - :func:`mcnemar_exact`, :func:`holm_adjust`: two systems on the same prompts.
 - :func:`sample_size_two_proportions`, :func:`interval_halfwidth`: planning.
-- :func:`rogan_gladen`, :func:`rogan_gladen_interval`: correcting for scorer error.
+- :func:`rogan_gladen`, :func:`rogan_gladen_interval`: correcting for scorer error
+  with error rates measured elsewhere (valid only if they transfer).
+- :func:`ppi_mean`: prediction-powered inference (PPI++) from a scorer on every
+  item and human labels on a random sample of the same items.
 """
 
 from redline.stats.comparisons import holm_adjust, mcnemar_exact
@@ -26,10 +29,12 @@ from redline.stats.power import (
     interval_halfwidth,
     sample_size_two_proportions,
 )
+from redline.stats.prediction_powered import PredictionPoweredEstimate, ppi_mean
 from redline.stats.validation import StatsInputError
 
 __all__ = [
     "Interval",
+    "PredictionPoweredEstimate",
     "StatsInputError",
     "bootstrap_interval",
     "clopper_pearson_interval",
@@ -40,6 +45,7 @@ __all__ = [
     "holm_adjust",
     "interval_halfwidth",
     "mcnemar_exact",
+    "ppi_mean",
     "rogan_gladen",
     "rogan_gladen_interval",
     "sample_size_two_proportions",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,6 +75,9 @@ class LocalTarget:
         self._llama: Any = None
         self._executor: ThreadPoolExecutor | None = None
         self._load_lock = threading.Lock()
+        # Compiling a schema to a grammar costs milliseconds; attackers and judges
+        # reuse a handful of schemas for thousands of calls.
+        self._grammars: dict[str, Any] = {}
 
     @classmethod
     def from_spec(cls, spec: TargetSpec, *, timeout: float = 60.0) -> LocalTarget:
@@ -126,6 +130,8 @@ class LocalTarget:
             kwargs["top_p"] = params.top_p
         if params.seed is not None:
             kwargs["seed"] = params.seed
+        if params.json_schema is not None:
+            kwargs["grammar"] = self._grammar(params.json_schema)
         try:
             return llama.create_chat_completion(**kwargs)
         except ValueError as exc:
@@ -137,6 +143,20 @@ class LocalTarget:
             raise TargetError(f"{self.name}: llama.cpp failed: {exc}") from None
         except RuntimeError as exc:
             raise TargetError(f"{self.name}: llama.cpp failed: {exc}") from None
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        """The GBNF grammar that only lets the model write JSON matching ``schema``."""
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            from llama_cpp import LlamaGrammar
+
+            try:
+                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            except (ValueError, RuntimeError, NotImplementedError) as exc:
+                raise ConfigError(
+                    f"{self.name}: cannot turn the JSON schema into a grammar: {exc}"
+                ) from None
+        return self._grammars[key]
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
         wire = [{"role": m.role, "content": m.content} for m in messages]

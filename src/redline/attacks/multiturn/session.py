@@ -10,6 +10,8 @@ from typing import Any
 
 from redline.attacks.multiturn.journal import CallJournal
 from redline.attacks.multiturn.parsing import (
+    ON_TOPIC_SCHEMA,
+    RATING_SCHEMA,
     AttackerTurn,
     UnparseableOutput,
     parse_attacker_output,
@@ -160,7 +162,8 @@ class AttackSession:
                 ),
             ),
         ]
-        completion = await self._helper("judge", self.judge, messages, self.judge_params)
+        params = self.judge_params.model_copy(update={"json_schema": RATING_SCHEMA})
+        completion = await self._helper("judge", self.judge, messages, params)
         self.counts.judge += 1
         try:
             score = parse_judge_rating(completion.text)
@@ -178,7 +181,8 @@ class AttackSession:
             Message(role="system", content=ON_TOPIC_SYSTEM),
             Message(role="user", content=fill(ON_TOPIC_USER, goal=self.goal, prompt=prompt)),
         ]
-        completion = await self._helper("judge", self.judge, messages, self.judge_params)
+        params = self.judge_params.model_copy(update={"json_schema": ON_TOPIC_SCHEMA})
+        completion = await self._helper("judge", self.judge, messages, params)
         self.counts.judge += 1
         try:
             return parse_on_topic(completion.text)
@@ -220,7 +224,7 @@ def _request(messages: list[Message], params: GenerationParams) -> Any:
         json.dumps(
             {
                 "messages": [m.model_dump(mode="json") for m in messages],
-                "params": params.model_dump(mode="json"),
+                "params": params.identity(),
             }
         )
     )
