@@ -47,6 +47,9 @@ class TextClassifier:
     # each label takes its maximum: one injected sentence in a long document
     # would otherwise be diluted by everything around it.
     window_chars: int = 0
+    # Production cut-offs per side ("input", "output") and label: the score at
+    # which at most 1% of a benign mix for that side is flagged (see training).
+    side_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.coef = np.ascontiguousarray(self.coef, dtype=np.float32)
@@ -119,6 +122,7 @@ class TextClassifier:
             "features": self.features.to_dict(),
             "metadata": self.metadata,
             "window_chars": self.window_chars,
+            "side_thresholds": self.side_thresholds,
         }
         (directory / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 
@@ -155,6 +159,10 @@ class TextClassifier:
             features=_feature_config(config_path, config),
             metadata=config.get("metadata", {}),
             window_chars=int(config.get("window_chars", 0)),
+            side_thresholds={
+                side: {k: float(v) for k, v in cuts.items()}
+                for side, cuts in config.get("side_thresholds", {}).items()
+            },
         )
 
 
