@@ -173,6 +173,42 @@ def run_task(
     return results
 
 
+def markdown(out: dict) -> str:
+    """The results as the table in docs/benchmarks.md."""
+    lines = [
+        "| task | held-out source | rows (pos) | AUPRC [95% CI] | recall@1%FPR [95% CI] "
+        "| F1 at cut | FPR at cut |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def ci(entry: dict, key: str) -> str:
+        if key not in entry:
+            return "n/a"
+        lo, hi = entry["ci95"][key]
+        return f"{entry[key]:.3f} [{lo:.3f}, {hi:.3f}]"
+
+    nan = float("nan")
+    for task, entries in out.items():
+        if task == "solver":
+            continue
+        for e in entries:
+            lines.append(
+                f"| {task} | {e['held_out']} | {e['test_rows']} ({e['test_positives']}) | "
+                f"{ci(e, 'auprc')} | {ci(e, 'recall_at_1pct_fpr')} | "
+                f"{e.get('f1_at_cut', nan):.3f} | {e.get('fpr_at_cut', nan):.3f} |"
+            )
+    for e in out.get("harm", []):
+        if "by_converter" in e:
+            lines += [
+                "",
+                "| converter (no disguise in training) | harmful rows | recall at cut |",
+                "|---|---|---|",
+            ]
+            for name, v in sorted(e["by_converter"].items()):
+                lines.append(f"| {name} | {v['positives']} | {v['recall_at_cut']} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -180,7 +216,11 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=200)
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--solver", choices=("sgd", "liblinear"), default="sgd")
+    parser.add_argument("--markdown", type=Path, help="render a results JSON as a table and exit")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return
     if not args.data_dir.is_dir():
         sys.exit(f"{args.data_dir}: not found (the public sets are needed)")
     data = assemble_training_data(args.data_dir, seed=0)

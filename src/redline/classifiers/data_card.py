@@ -214,11 +214,16 @@ def _render(doc: dict[str, Any]) -> str:
             f"On the {alpaca['n']} Alpaca benign instructions (`{alpaca['source']}`, "
             "CC-BY-NC-4.0: measured only, never trained on) the combined head flags "
             f"{alpaca['fpr_at_max_f1']:.1%} at the max-F1 threshold and "
-            f"{alpaca['fpr_at_1pct_fpr_threshold']:.1%} at the 1%-FPR threshold. This set "
-            "is closer to ordinary traffic than dev, whose negatives come from the same "
-            "sources as training; it was also consulted while writing our benign request "
-            "frames, so it is not a fully blind test. For blocking on the combined head, "
-            "prefer its `thresholds_at_1pct_fpr`.",
+            f"{alpaca['fpr_at_1pct_fpr_threshold']:.1%} at the 1%-FPR threshold"
+            + (
+                f" and {alpaca['fpr_at_production_input_threshold']:.1%} at the production "
+                "input cut-off (the default policy's)"
+                if "fpr_at_production_input_threshold" in alpaca
+                else ""
+            )
+            + ". This set is closer to ordinary traffic than dev, whose negatives come from "
+            "the same sources as training. Leave-one-source-out figures "
+            "(`bench/guard_loso.py`, docs/benchmarks.md) are the ones that count.",
         ]
     lat = doc["latency"]
     lines += [
@@ -239,8 +244,11 @@ def _render(doc: dict[str, Any]) -> str:
         "wordings, other languages and long multi-turn context are weak spots.",
         "- Category heads exist only where the data has enough positives; absent categories "
         "are covered by the combined head alone.",
-        "- Response-side training data is thin (harmful content statements, refusals and "
-        "benign answers we wrote); measure on your own traffic before blocking on it.",
+        "- Category heads are SGD logistic heads with saturated scores on rare categories; "
+        "under `calibration: production` the guard caps each category by the combined "
+        "score, so categories label what the combined head found rather than block alone.",
+        "- Response-side data is GPTFuzz (three models' replies to jailbreak prompts), DICES "
+        "and our written replies; measure on your own traffic before blocking outputs.",
         "",
     ]
     return "\n".join(lines)

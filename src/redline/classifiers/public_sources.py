@@ -359,10 +359,14 @@ def read_jsonl_gz(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _load_red_instruct(path: Path, rng: random.Random) -> Iterator[Example]:
-    for row in read_jsonl_gz(path):
-        # HarmfulQA words many questions per academic subtopic alike: the
+    for i, row in enumerate(read_jsonl_gz(path)):
+        # HarmfulQA and CatQA word many questions per subtopic alike: the
         # subtopic is the group, so a split never sees half a subtopic.
-        group = f"red-instruct:{row.get('category')}:{row.get('subcategory')}"
+        # DangerousQA has no categories: one group per question.
+        if row.get("category"):
+            group = f"red-instruct:{row['category']}:{row.get('subcategory')}"
+        else:
+            group = f"red-instruct:{i}"
         yield harmful(row["text"], "red-instruct", group)
 
 

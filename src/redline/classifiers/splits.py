@@ -22,6 +22,7 @@ DEV_FRACTION = 0.2
 SHINGLE_WORDS = 6
 NEAR_DUPLICATE_SHARE = 0.5
 SKETCH = 8
+MAX_MERGED_GROUP = 200
 # A shingle shared by more examples than this is boilerplate (a template's
 # sentence), not evidence that two texts are copies of each other.
 _MAX_POSTINGS = 40
@@ -76,40 +77,44 @@ def drop_exact_duplicates(examples: Sequence[Example]) -> list[Example]:
 
 
 def merge_near_duplicate_groups(examples: Sequence[Example]) -> list[Example]:
-    """Examples whose 6-gram sets overlap by at least half of the larger set share
-    a group afterwards (the earlier example's), so no split separates them.
+    """An example whose 6-gram set overlaps an earlier example's by at least half
+    of the larger set joins that example's group, so no split separates them.
 
     Overlap is measured against the larger set so a short request and a long
     template filled with it stay apart: that pairing is what the template's own
-    group already handles. Candidates are found through each text's
-    ``SKETCH`` smallest shingle hashes (a bottom-k sketch): two texts that
-    share half their shingles almost always share one of those.
+    group already handles. A group stops absorbing near-duplicates at
+    ``MAX_MERGED_GROUP`` members: request frames ("write a tutorial on how to
+    ...") link one text to the next, and unbounded chaining would fold whole
+    sources into one group. Candidates are found through each text's ``SKETCH``
+    smallest shingle hashes (a bottom-k sketch): two texts that share half
+    their shingles almost always share one of those.
     """
-    parent: dict[str, str] = {}
-
-    def find(group: str) -> str:
-        while parent.get(group, group) != group:
-            group = parent[group]
-        return group
-
+    groups = [ex.group for ex in examples]
+    sizes: dict[str, int] = {}
+    for group in groups:
+        sizes[group] = sizes.get(group, 0) + 1
     postings: dict[int, list[int]] = {}
     shingle_sets: list[set[int]] = []
     for index, ex in enumerate(examples):
         shingles = _shingles(fold_text(ex.text))
         shingle_sets.append(shingles)
         sketch = sorted(shingles)[:SKETCH]
-        candidates = {other for s in sketch for other in postings.get(s, ())}
+        candidates = sorted({other for s in sketch for other in postings.get(s, ())})
         for other in candidates:
+            target = groups[other]
+            if target == groups[index] or sizes[target] >= MAX_MERGED_GROUP:
+                continue
             larger = max(len(shingles), len(shingle_sets[other]))
-            shared = len(shingles & shingle_sets[other])
-            if shared / larger >= NEAR_DUPLICATE_SHARE:
-                a, b = find(examples[other].group), find(ex.group)
-                if a != b:
-                    parent[b] = a
+            if len(shingles & shingle_sets[other]) / larger >= NEAR_DUPLICATE_SHARE:
+                sizes[groups[index]] -= 1
+                sizes[target] += 1
+                groups[index] = target
+                break
         for s in sketch:
             bucket = postings.setdefault(s, [])
             if len(bucket) < _MAX_POSTINGS:
                 bucket.append(index)
     return [
-        ex if find(ex.group) == ex.group else replace(ex, group=find(ex.group)) for ex in examples
+        ex if group == ex.group else replace(ex, group=group)
+        for ex, group in zip(examples, groups, strict=True)
     ]

@@ -250,38 +250,48 @@ def cut_at_fpr(negative_scores: np.ndarray, fpr: float = PRODUCTION_FPR) -> floa
     return float(min(1.0, np.nextafter(ranked[allowed], np.inf)))
 
 
+# A side needs at least this many benign dev texts for its own cut-offs; with
+# fewer, one text decides the 1% tail (the jailbreak model has one output text).
+MIN_SIDE_NEGATIVES = 200
+
+
 def calibrate_sides(
     clf: TextClassifier, dev: Sequence[Example], specs: Sequence[HeadSpec]
 ) -> dict[str, Any]:
     """Set ``clf.side_thresholds``: per side and label, the cut-off that flags at
     most 1% of that side's benign mix in dev (prompts, documents, code, emails,
     security/medical/legal questions on the input side; refusals and safe
-    completions on the output side). A side without dev negatives takes the
-    other side's cut-offs."""
+    completions on the output side). Call after ``calibrate_and_evaluate``.
+
+    Only benign texts (every label of the model false) form the mix. Category
+    heads score almost every benign text near zero, so their 1% cut-off alone
+    would flag any harmful text for every category: they take the higher of it
+    and their dev max-F1 cut-off. A side with fewer than ``MIN_SIDE_NEGATIVES``
+    benign dev texts takes the other side's cut-offs."""
     scores = clf.predict_proba([e.text for e in dev]) if dev else np.zeros((0, len(specs)))
+    combined = specs[0]
     report: dict[str, Any] = {}
     for side in SIDES:
+        mix = [
+            i
+            for i, e in enumerate(dev)
+            if combined.target(e) is False and is_response(e) == (side == "output")
+        ]
+        if len(mix) < MIN_SIDE_NEGATIVES:
+            continue
         cuts: dict[str, float] = {}
-        counts: dict[str, int] = {}
         for col, spec in enumerate(specs):
-            negatives = np.array(
-                [
-                    scores[i, col]
-                    for i, e in enumerate(dev)
-                    if spec.target(e) is False and is_response(e) == (side == "output")
-                ]
-            )
-            if len(negatives):
-                cuts[spec.label] = round(cut_at_fpr(negatives), 6)
-                counts[spec.label] = len(negatives)
-        if cuts:
-            clf.side_thresholds[side] = cuts
-            report[side] = {"negatives": counts, "thresholds": cuts}
+            cut = cut_at_fpr(scores[mix, col])
+            if spec is not combined:
+                cut = max(cut, clf.thresholds.get(spec.label, 0.5))
+            cuts[spec.label] = round(cut, 6)
+        clf.side_thresholds[side] = cuts
+        report[side] = {"benign_mix": len(mix), "thresholds": cuts}
     for side in SIDES:
         other = SIDES[1 - SIDES.index(side)]
         if side not in clf.side_thresholds and other in clf.side_thresholds:
             clf.side_thresholds[side] = dict(clf.side_thresholds[other])
-            report[side] = {"note": f"no {side} negatives in dev: {other} cut-offs used"}
+            report[side] = {"note": f"too few {side} texts in dev: {other} cut-offs used"}
     return report
 
 

@@ -31,7 +31,9 @@ class HarmScanner:
     reversed text) is also scored decoded, and each category takes the higher
     score. With ``calibration="production"`` (the default) scores are rescaled so
     that 0.5 is the classifier's cut-off for the text's side: inputs and outputs
-    are calibrated apart, each to flag at most 1% of a benign mix.
+    are calibrated apart, each to flag at most 1% of a benign mix, and category
+    scores are capped by the combined ``harm`` score, so a category fires only
+    on text the combined head finds harmful.
     """
 
     name = "harm"
@@ -56,6 +58,7 @@ class HarmScanner:
             else None
         )
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
+        self._gate_categories = calibration == "production"
 
     def default_thresholds(self) -> dict[str, float]:
         return self._scores.thresholds() if self._scores else {}
@@ -80,5 +83,11 @@ class HarmScanner:
         results = []
         for row, context in zip(probabilities, contexts, strict=True):
             (scores,) = self._scores.rows(row[None, :], side=context.side)
+            if self._gate_categories:
+                # A category names *what* harm the combined head found; on its own
+                # a rare category head is too poorly calibrated to block, so it is
+                # capped by the combined score (whose cut-off holds the 1% FPR).
+                combined = scores["harm"]
+                scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
             results.append(ScanResult(scores=scores))
         return results
