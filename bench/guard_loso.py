@@ -34,8 +34,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_curve
 
-from redline.classifiers.disguises import SOURCE_PREFIX
+from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers.features import FeatureConfig, TextFeaturizer
+from redline.classifiers.labelled import SOURCE_PREFIX
 from redline.classifiers.splits import dev_group
 from redline.classifiers.training import cut_at_fpr
 from redline.classifiers.training import make_head as shipped_head
@@ -223,7 +224,7 @@ def main() -> None:
         return
     if not args.data_dir.is_dir():
         sys.exit(f"{args.data_dir}: not found (the public sets are needed)")
-    data = assemble_training_data(args.data_dir, seed=0)
+    data = assemble_training_data(args.data_dir, seed=0, disguiser=AttackDisguiser())
     featurizer = TextFeaturizer(FeatureConfig())
     matrix = featurizer.transform([e.text for e in data.examples])
     index = {id(e): i for i, e in enumerate(data.examples)}

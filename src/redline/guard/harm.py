@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from redline.classifiers.decoding import decoded_views
 from redline.core import ConfigError
 from redline.guard.classifier_scores import (
     RULE_SCALE_CUTOFF,
@@ -16,6 +15,7 @@ from redline.guard.classifier_scores import (
     ModelMode,
     load_model,
 )
+from redline.guard.decoded_views import decoded_views
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 
 

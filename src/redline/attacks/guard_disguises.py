@@ -1,4 +1,4 @@
-"""Disguised training examples made by redline's own attack library.
+"""Disguised guard-training examples made by redline's own attack library.
 
 The red-team -> guard loop: the converters an attacker would use on redline's
 targets (``redline.attacks``) disguise harmful requests into training positives,
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
-from redline.classifiers.labelled import Example
+from redline.classifiers.labelled import SOURCE_PREFIX, Example, disguise_source
 
 JAILBREAK = True
 NOT_JAILBREAK = False
@@ -58,13 +58,7 @@ DISGUISES: tuple[Disguise, ...] = (
     Disguise("roleplay.expert", JAILBREAK),
 )
 DISGUISE_NAMES = tuple(d.converter for d in DISGUISES)
-SOURCE_PREFIX = "disguised:"
-
-
-def disguise_source(converter: str) -> str:
-    """The example source of a converter's output: ``disguised:<converter>``, so a
-    leave-one-source-out fold holds one converter out."""
-    return f"{SOURCE_PREFIX}{converter}"
+__all__ = ["DISGUISES", "DISGUISE_NAMES", "SOURCE_PREFIX", "AttackDisguiser", "disguise_source"]
 
 
 def disguised_examples(
@@ -96,3 +90,18 @@ def disguised_examples(
                 )
             )
     return out
+
+
+class AttackDisguiser:
+    """The attack library as ``redline.classifiers.training_data.Disguiser``:
+    training code sits below ``redline.attacks`` in the layering, so the caller
+    (``redline train guard``, the benches) hands this in."""
+
+    def disguise(
+        self, requests: Sequence[Example], *, rng: random.Random, per_converter: int
+    ) -> list[Example]:
+        return disguised_examples(requests, rng=rng, per_converter=per_converter)
+
+    def encode(self, converter: str, text: str) -> str:
+        """``text`` through an invertible converter's ``encode`` (base64, rot13...)."""
+        return str(build_attack(converter).encode(text))
