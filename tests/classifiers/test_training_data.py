@@ -88,7 +88,9 @@ def test_disguises_come_from_the_attack_library_and_splits_do_not_leak() -> None
 
     data = assemble_training_data(SHARED_DATA, seed=0, disguiser=AttackDisguiser())
     sources = {e.source for e in data.examples}
-    for name in DISGUISE_NAMES:
+    # augment.capitalise only changes case, which the lower-casing features and the
+    # exact-duplicate key fold away: its rows are dropped as duplicates.
+    for name in set(DISGUISE_NAMES) - {"augment.capitalise"}:
         assert disguise_source(name) in sources, name
     morse = [e for e in data.examples if e.source == disguise_source("morse")]
     assert any(e.harm for e in morse) and any(e.harm is False for e in morse)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit  # the logistic function, without overflow warnings
 
 from redline.classifiers.features import FeatureConfig, TextFeaturizer
 from redline.core.errors import ConfigError, UnknownNameError
@@ -70,7 +71,7 @@ class TextClassifier:
 
     def predict_proba_features(self, features: sp.csr_matrix) -> np.ndarray:
         logits = features @ self._coef_t + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+        return expit(np.asarray(logits, dtype=np.float64))
 
     def windows(self, text: str) -> list[str]:
         """The pieces ``predict_proba`` scores for ``text``."""
@@ -98,7 +99,7 @@ class TextClassifier:
             # The guard scores one message at a time: skip building a sparse matrix.
             idx, values = self._featurizer.features(texts[0])
             logits = values @ self._coef_t[idx] + self.intercept
-            return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)[None, :]))
+            return expit(logits.astype(np.float64)[None, :])
         return self.predict_proba_features(self.featurize(texts))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
