@@ -27,6 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
+from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers.embedding import EmbeddingFeaturizer, evaluate_embedding_models
 from redline.classifiers.training_data import assemble_training_data
 
@@ -46,7 +47,9 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    data = assemble_training_data(args.data_dir if args.data_dir.is_dir() else None, seed=0)
+    data = assemble_training_data(
+        args.data_dir if args.data_dir.is_dir() else None, seed=0, disguiser=AttackDisguiser()
+    )
     featurizer = EmbeddingFeaturizer(threads=1, cache=True)
     comparisons = evaluate_embedding_models(
         data,

@@ -24,6 +24,7 @@ import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers import SHIPPED_MODELS, TextClassifier, artifacts_dir
 from redline.classifiers.training import calibrate_and_evaluate, head_specs
 from redline.classifiers.training_data import assemble_training_data, split_by_group
@@ -86,7 +87,9 @@ def main() -> int:
 
     classifiers = {name: TextClassifier.load(args.artifacts / name) for name in SHIPPED_MODELS}
     have_data = args.data_dir.is_dir()
-    data = assemble_training_data(args.data_dir if have_data else None, seed=0)
+    data = assemble_training_data(
+        args.data_dir if have_data else None, seed=0, disguiser=AttackDisguiser()
+    )
     sample_texts = [e.text for e in data.examples if 40 < len(e.text) < 400]
     messages = _messages(sample_texts)
     report: dict[str, object] = {

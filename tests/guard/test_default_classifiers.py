@@ -6,6 +6,7 @@ from redline.core import ConfigError
 from redline.guard import Guard, parse_policy
 from redline.guard.classifier_scores import ClassifierScores, shared_features
 from redline.guard.harm import HarmScanner
+from redline.guard.scanner import ScanContext
 
 models = pytest.importorskip("redline.classifiers")
 if not all(
@@ -105,7 +106,7 @@ def test_unquoted_model_off_runs_rules_only():
 
 
 def test_strict_calibration_never_loosens_a_threshold():
-    loose = HarmScanner().default_thresholds()
+    loose = HarmScanner(calibration="max_f1").default_thresholds()
     strict = HarmScanner(calibration="strict").default_thresholds()
     assert loose.keys() == strict.keys() and "harm" in strict
     assert all(strict[c] >= loose[c] for c in loose)
@@ -134,3 +135,14 @@ def test_rescaled_classifier_scores_keep_the_calibrated_decision():
     assert [v >= 0.5 for v in values] == [r >= cut for r in raw]
     assert sorted(range(5), key=lambda i: values[i]) == sorted(range(5), key=lambda i: raw[i])
     assert len({r >= cut for r in raw}) == 2  # the texts fall on both sides of the cut
+
+
+def test_production_calibration_rescales_per_side_and_gates_categories():
+    scanner = HarmScanner()  # the default: calibration production
+    assert set(scanner.default_thresholds().values()) == {0.5}
+    clf = models.load_classifier("harm")
+    assert {"input", "output"} <= set(clf.side_thresholds)
+    text = "I'm sorry, but I can't help with that request."
+    (out,) = scanner.scan_many([text], [ScanContext(side="output")])
+    assert all(v <= out.scores["harm"] for k, v in out.scores.items())
+    assert out.scores["harm"] < 0.5

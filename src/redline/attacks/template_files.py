@@ -10,6 +10,7 @@ literal ``{prompt}`` is replaced.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -103,8 +104,15 @@ def load_template_file(path: Path, *, require_slot: bool = True) -> list[Templat
 
 def builtin_templates(group: str) -> list[Template]:
     """Templates we wrote, shipped in ``redline/attacks/templates/<group>.yaml``."""
+    return list(_parsed_builtin_templates(group))
+
+
+@functools.cache
+def _parsed_builtin_templates(group: str) -> tuple[Template, ...]:
+    # Parsed once per process: converters ask for their templates on every
+    # convert, and guard training converts thousands of requests.
     resource = resources.files("redline.attacks") / "templates" / f"{group}.yaml"
-    return parse_templates(resource.read_text(encoding="utf-8"), path=Path(f"{group}.yaml"))
+    return tuple(parse_templates(resource.read_text(encoding="utf-8"), path=Path(f"{group}.yaml")))
 
 
 GARAK_NAME_FIELD = "{generator.name}"

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit  # the logistic function, without overflow warnings
 
 from redline.classifiers.features import FeatureConfig, TextFeaturizer
 from redline.core.errors import ConfigError, UnknownNameError
@@ -47,6 +48,9 @@ class TextClassifier:
     # each label takes its maximum: one injected sentence in a long document
     # would otherwise be diluted by everything around it.
     window_chars: int = 0
+    # Production cut-offs per side ("input", "output") and label: the score at
+    # which at most 1% of a benign mix for that side is flagged (see training).
+    side_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.coef = np.ascontiguousarray(self.coef, dtype=np.float32)
@@ -67,7 +71,7 @@ class TextClassifier:
 
     def predict_proba_features(self, features: sp.csr_matrix) -> np.ndarray:
         logits = features @ self._coef_t + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+        return expit(np.asarray(logits, dtype=np.float64))
 
     def windows(self, text: str) -> list[str]:
         """The pieces ``predict_proba`` scores for ``text``."""
@@ -95,7 +99,7 @@ class TextClassifier:
             # The guard scores one message at a time: skip building a sparse matrix.
             idx, values = self._featurizer.features(texts[0])
             logits = values @ self._coef_t[idx] + self.intercept
-            return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)[None, :]))
+            return expit(logits.astype(np.float64)[None, :])
         return self.predict_proba_features(self.featurize(texts))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -119,6 +123,7 @@ class TextClassifier:
             "features": self.features.to_dict(),
             "metadata": self.metadata,
             "window_chars": self.window_chars,
+            "side_thresholds": self.side_thresholds,
         }
         (directory / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 
@@ -155,6 +160,10 @@ class TextClassifier:
             features=_feature_config(config_path, config),
             metadata=config.get("metadata", {}),
             window_chars=int(config.get("window_chars", 0)),
+            side_thresholds={
+                side: {k: float(v) for k, v in cuts.items()}
+                for side, cuts in config.get("side_thresholds", {}).items()
+            },
         )
 
 

@@ -7,6 +7,7 @@ import platform
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from redline.classifiers.public_sources import MEASUREMENT_ONLY
 from redline.classifiers.training_data import TrainingData
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def write_data_card(
         "window_chars": clf.window_chars,
         "thresholds": clf.thresholds,
         "thresholds_at_1pct_fpr": clf.thresholds_at_1pct_fpr,
+        "side_thresholds": clf.side_thresholds,
         "command": command,
         "seed": clf.metadata.get("seed"),
         "data_dir": clf.metadata.get("data_dir"),
@@ -73,7 +75,8 @@ def _sources_used(model: str, trained: TrainedModel, data: TrainingData) -> list
             used[name] = used.get(name, 0) + n
     out = []
     for name, n in sorted(used.items()):
-        info = data.sources.get(name)
+        # "disguised:<converter>" rows share the "disguised" source entry.
+        info = data.sources.get(name) or data.sources.get(name.split(":", 1)[0])
         out.append(
             {
                 "name": name,
@@ -121,10 +124,33 @@ def _render(doc: dict[str, Any]) -> str:
         lines.append(f"| {s['name']} | {s['origin']} | {s['license']} | {s['examples']} |")
     lines += [
         "",
-        "Not used for training: the Alpaca benign set (CC-BY-NC-4.0) and the HarmBench safe "
-        "responses (licence not stated). `redline-generated` rows are our jailbreak and "
-        "injection templates filled with requests from the other sources.",
+        "`redline-generated` rows are our jailbreak and injection templates filled with "
+        "requests from the other sources; `disguised:<converter>` rows are requests from "
+        "the other sources through that `redline.attacks` converter (harmful ones are "
+        "positives, benign ones hard negatives). `redline-written` rows are the package "
+        "data files in `redline/classifiers/examples/` (see their CARD.md), a minority "
+        "supplement.",
+        "",
+        "Measurement only, never trained on (licence or purpose):",
+        "",
+        *[f"- {name}: {why}" for name, why in MEASUREMENT_ONLY.items()],
     ]
+    if doc.get("side_thresholds"):
+        lines += [
+            "",
+            "Production cut-offs (`calibration: production`, the default policy's): per "
+            "side, the score that flags at most 1% of that side's benign dev mix "
+            "(inputs: prompts, documents, code, emails, role/system prompts; outputs: "
+            "refusals and safe completions):",
+            "",
+            "| side | label | cut-off |",
+            "|---|---|---|",
+            *[
+                f"| {side} | {label} | {cut:.4f} |"
+                for side, cuts in doc["side_thresholds"].items()
+                for label, cut in cuts.items()
+            ],
+        ]
     if doc["notes"]:
         lines += ["", *[f"- {n}" for n in doc["notes"]]]
     train, dev = doc["counts"]["train"], doc["counts"]["dev"]
@@ -188,11 +214,16 @@ def _render(doc: dict[str, Any]) -> str:
             f"On the {alpaca['n']} Alpaca benign instructions (`{alpaca['source']}`, "
             "CC-BY-NC-4.0: measured only, never trained on) the combined head flags "
             f"{alpaca['fpr_at_max_f1']:.1%} at the max-F1 threshold and "
-            f"{alpaca['fpr_at_1pct_fpr_threshold']:.1%} at the 1%-FPR threshold. This set "
-            "is closer to ordinary traffic than dev, whose negatives come from the same "
-            "sources as training; it was also consulted while writing our benign request "
-            "frames, so it is not a fully blind test. For blocking on the combined head, "
-            "prefer its `thresholds_at_1pct_fpr`.",
+            f"{alpaca['fpr_at_1pct_fpr_threshold']:.1%} at the 1%-FPR threshold"
+            + (
+                f" and {alpaca['fpr_at_production_input_threshold']:.1%} at the production "
+                "input cut-off (the default policy's)"
+                if "fpr_at_production_input_threshold" in alpaca
+                else ""
+            )
+            + ". This set is closer to ordinary traffic than dev, whose negatives come from "
+            "the same sources as training. Leave-one-source-out figures "
+            "(`bench/guard_loso.py`, docs/benchmarks.md) are the ones that count.",
         ]
     lat = doc["latency"]
     lines += [
@@ -213,8 +244,11 @@ def _render(doc: dict[str, Any]) -> str:
         "wordings, other languages and long multi-turn context are weak spots.",
         "- Category heads exist only where the data has enough positives; absent categories "
         "are covered by the combined head alone.",
-        "- Response-side training data is thin (harmful content statements, refusals and "
-        "benign answers we wrote); measure on your own traffic before blocking on it.",
+        "- Category heads are SGD logistic heads with saturated scores on rare categories; "
+        "under `calibration: production` the guard caps each category by the combined "
+        "score, so categories label what the combined head found rather than block alone.",
+        "- Response-side data is GPTFuzz (three models' replies to jailbreak prompts), DICES "
+        "and our written replies; measure on your own traffic before blocking outputs.",
         "",
     ]
     return "\n".join(lines)

@@ -19,19 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_curve
 
 from redline.classifiers.classifier import SHIPPED_MODELS, TextClassifier, dequantize, quantize
 from redline.classifiers.features import FeatureConfig, TextFeaturizer
-from redline.classifiers.training_data import (
-    CATEGORIES,
-    DEV_FRACTION,
-    INJECTION_WINDOW,
-    Example,
-    TrainingData,
-    split_by_group,
-)
+from redline.classifiers.labelled import CATEGORIES, Example
+from redline.classifiers.public_sources import INJECTION_WINDOW
+from redline.classifiers.splits import DEV_FRACTION, split_by_group
+from redline.classifiers.training_data import RESPONSE_SOURCES, TrainingData
 from redline.core.errors import ConfigError
 
 # A category head is trained only with at least this many train positives;
@@ -66,6 +62,40 @@ def head_specs(model: str, train: Sequence[Example]) -> list[HeadSpec]:
     return specs
 
 
+class SharedFeatures:
+    """Every example's features, computed once for all three models (they train on
+    overlapping examples with one feature configuration)."""
+
+    def __init__(self, examples: Sequence[Example], features: FeatureConfig) -> None:
+        self.features = features
+        self._row = {id(e): i for i, e in enumerate(examples)}
+        self._matrix = TextFeaturizer(features).transform([e.text for e in examples])
+
+    def rows(self, examples: Sequence[Example]) -> Any:
+        return self._matrix[[self._row[id(e)] for e in examples]]
+
+
+# Logistic loss by stochastic gradient descent, a fixed number of epochs: on
+# ~40k texts x 131k hashed features it fits a head ~10x faster than liblinear
+# (which no longer finished in reasonable time on a shared 2-core machine), it
+# is deterministic for a seed, and leave-one-source-out validation
+# (bench/guard_loso.py) fits exactly this head.
+SGD_ALPHA = 2e-6
+SGD_EPOCHS = 20
+
+
+def make_head(*, seed: int, alpha: float = SGD_ALPHA) -> SGDClassifier:
+    """One unfitted balanced logistic-regression head of the shipped recipe."""
+    return SGDClassifier(
+        loss="log_loss",
+        alpha=alpha,
+        class_weight="balanced",
+        max_iter=SGD_EPOCHS,
+        tol=None,
+        random_state=seed,
+    )
+
+
 def fit_classifier(
     name: str,
     train: Sequence[Example],
@@ -73,15 +103,18 @@ def fit_classifier(
     *,
     seed: int,
     features: FeatureConfig | None = None,
-    c: float = 16.0,
+    alpha: float = SGD_ALPHA,
     window_chars: int = 0,
+    shared: SharedFeatures | None = None,
 ) -> TextClassifier:
     """Fit one balanced logistic head per spec; thresholds start at 0.5 until
     ``calibrate`` sets them. Weights pass through int8 quantisation so the object
     returned scores exactly like the saved artifact."""
     features = features or FeatureConfig()
     featurizer = TextFeaturizer(features)
-    matrix = featurizer.transform([e.text for e in train])
+    matrix = (
+        shared.rows(train) if shared is not None else featurizer.transform([e.text for e in train])
+    )
     coef = np.zeros((len(specs), features.n_features), dtype=np.float32)
     intercept = np.zeros(len(specs), dtype=np.float32)
     for row, spec in enumerate(specs):
@@ -93,9 +126,7 @@ def fit_classifier(
                 f"model {name!r}, label {spec.label!r}: training data has only one class "
                 f"({int(y.sum())} positives of {len(y)}); add data or drop the model"
             )
-        head = LogisticRegression(
-            C=c, class_weight="balanced", solver="liblinear", max_iter=200, random_state=seed
-        )
+        head = make_head(seed=seed, alpha=alpha)
         head.fit(matrix[keep], y)
         coef[row] = head.coef_[0]
         intercept[row] = head.intercept_[0]
@@ -195,6 +226,75 @@ def _by_source(
     }
 
 
+# The false-positive rate the production cut-offs allow on each side's benign mix.
+PRODUCTION_FPR = 0.01
+SIDES = ("input", "output")
+
+
+def is_response(example: Example) -> bool:
+    """Whether an example is a model's reply (output side) rather than a prompt."""
+    return example.source in RESPONSE_SOURCES or example.group.startswith(
+        "written:benign_responses"
+    )
+
+
+def cut_at_fpr(negative_scores: np.ndarray, fpr: float = PRODUCTION_FPR) -> float:
+    """The lowest cut-off that flags at most ``fpr`` of ``negative_scores``."""
+    if not len(negative_scores):
+        return 0.5
+    ranked = np.sort(negative_scores)[::-1]
+    allowed = int(np.floor(fpr * len(ranked)))
+    if allowed >= len(ranked):
+        return float(ranked[-1])
+    # Just above the first score that must not be flagged.
+    return float(min(1.0, np.nextafter(ranked[allowed], np.inf)))
+
+
+# A side needs at least this many benign dev texts for its own cut-offs; with
+# fewer, one text decides the 1% tail (the jailbreak model has one output text).
+MIN_SIDE_NEGATIVES = 200
+
+
+def calibrate_sides(
+    clf: TextClassifier, dev: Sequence[Example], specs: Sequence[HeadSpec]
+) -> dict[str, Any]:
+    """Set ``clf.side_thresholds``: per side and label, the cut-off that flags at
+    most 1% of that side's benign mix in dev (prompts, documents, code, emails,
+    security/medical/legal questions on the input side; refusals and safe
+    completions on the output side). Call after ``calibrate_and_evaluate``.
+
+    Only benign texts (every label of the model false) form the mix. Category
+    heads score almost every benign text near zero, so their 1% cut-off alone
+    would flag any harmful text for every category: they take the higher of it
+    and their dev max-F1 cut-off. A side with fewer than ``MIN_SIDE_NEGATIVES``
+    benign dev texts takes the other side's cut-offs."""
+    scores = clf.predict_proba([e.text for e in dev]) if dev else np.zeros((0, len(specs)))
+    combined = specs[0]
+    report: dict[str, Any] = {}
+    for side in SIDES:
+        mix = [
+            i
+            for i, e in enumerate(dev)
+            if combined.target(e) is False and is_response(e) == (side == "output")
+        ]
+        if len(mix) < MIN_SIDE_NEGATIVES:
+            continue
+        cuts: dict[str, float] = {}
+        for col, spec in enumerate(specs):
+            cut = cut_at_fpr(scores[mix, col])
+            if spec is not combined:
+                cut = max(cut, clf.thresholds.get(spec.label, 0.5))
+            cuts[spec.label] = round(cut, 6)
+        clf.side_thresholds[side] = cuts
+        report[side] = {"benign_mix": len(mix), "thresholds": cuts}
+    for side in SIDES:
+        other = SIDES[1 - SIDES.index(side)]
+        if side not in clf.side_thresholds and other in clf.side_thresholds:
+            clf.side_thresholds[side] = dict(clf.side_thresholds[other])
+            report[side] = {"note": f"too few {side} texts in dev: {other} cut-offs used"}
+    return report
+
+
 ALPACA_BENIGN = Path("benign/harmless_val.json")
 
 
@@ -214,6 +314,9 @@ def measure_benign_fpr(clf: TextClassifier, data_dir: Path) -> dict[str, Any] | 
         "fpr_at_max_f1": round(float((scores >= clf.thresholds[label]).mean()), 4),
         "fpr_at_1pct_fpr_threshold": round(
             float((scores >= clf.thresholds_at_1pct_fpr[label]).mean()), 4
+        ),
+        "fpr_at_production_input_threshold": round(
+            float((scores >= clf.side_thresholds.get("input", {}).get(label, 1.0)).mean()), 4
         ),
     }
 
@@ -269,7 +372,12 @@ class TrainedModel:
 
 
 def train_model(
-    model: str, data: TrainingData, *, seed: int, progress: Progress | None = None
+    model: str,
+    data: TrainingData,
+    *,
+    seed: int,
+    progress: Progress | None = None,
+    shared: SharedFeatures | None = None,
 ) -> TrainedModel:
     """Train, calibrate and measure one shipped model on ``data``."""
     say = progress or (lambda _msg: None)
@@ -278,9 +386,10 @@ def train_model(
     specs = head_specs(model, train)
     say(f"{model}: fitting {len(specs)} heads on {len(train)} examples")
     window = INJECTION_WINDOW if model == "injection" else 0
-    clf = fit_classifier(model, train, specs, seed=seed, window_chars=window)
+    clf = fit_classifier(model, train, specs, seed=seed, window_chars=window, shared=shared)
     say(f"{model}: calibrating on {len(dev)} dev examples")
     metrics = calibrate_and_evaluate(clf, dev, specs)
+    metrics["production_calibration"] = calibrate_sides(clf, dev, specs)
     if data.data_dir is not None:
         metrics["alpaca_benign"] = measure_benign_fpr(clf, data.data_dir)
     say(f"{model}: measuring latency")
@@ -329,8 +438,9 @@ def train_guard_models(
             f"--models: unknown model {unknown[0]!r}; known: {', '.join(SHIPPED_MODELS)}"
         )
     results: dict[str, TrainedModel] = {}
+    shared = SharedFeatures(data.examples, FeatureConfig())
     for model in models:
-        trained = train_model(model, data, seed=seed, progress=progress)
+        trained = train_model(model, data, seed=seed, progress=progress, shared=shared)
         target = out / model
         trained.classifier.save(target)
         write_data_card(target, model=model, trained=trained, data=data, command=command)

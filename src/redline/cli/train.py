@@ -76,6 +76,7 @@ def guard(
 ) -> None:
     """Rebuild the guard classifiers, their thresholds and data cards, reproducibly."""
     # Imported here so `redline --help` does not pay for numpy and scikit-learn.
+    from redline.attacks.guard_disguises import AttackDisguiser
     from redline.classifiers.classifier import artifacts_dir
     from redline.classifiers.training import train_guard_models
     from redline.classifiers.training_data import assemble_training_data
@@ -94,7 +95,7 @@ def guard(
         transient=as_json,
     ) as progress:
         task = progress.add_task("assembling data", total=1 + 3 * len(names))
-        data = assemble_training_data(source, seed=seed)
+        data = assemble_training_data(source, seed=seed, disguiser=AttackDisguiser())
         progress.advance(task)
 
         def step(message: str) -> None:

@@ -12,10 +12,13 @@ from redline.core import ConfigError
 from redline.guard.scanner import ScanContext, ScanResult
 
 ModelMode = Literal["auto", "required", "off"]
-# Which of a classifier's dev-calibrated cut-offs a scanner uses: ``max_f1``, or
-# ``strict`` (the higher of max-F1 and the 1%-false-positive-rate cut-off).
-Calibration = Literal["max_f1", "strict"]
-CALIBRATIONS = ("max_f1", "strict")
+# Which of a classifier's dev-calibrated cut-offs a scanner uses: ``max_f1``,
+# ``strict`` (the higher of max-F1 and the 1%-false-positive-rate cut-off), or
+# ``production`` (per side: at most 1% of a benign mix of that side flagged;
+# classifiers trained before side cut-offs existed fall back to ``strict``).
+Calibration = Literal["max_f1", "strict", "production"]
+CALIBRATIONS = ("max_f1", "strict", "production")
+SIDE_NAMES = ("input", "output")
 
 # Labels that mean "nothing found"; every other label is a category.
 NEGATIVE_LABELS = frozenset({"safe", "benign", "none", "negative", "clean", "ok", "0", "false"})
@@ -100,8 +103,10 @@ class ClassifierScores:
         skip = {self.negative, self.combined_head}
         self.categories = tuple(label for i, label in enumerate(self.labels) if i not in skip)
         self.combined = combined
-        label_cuts = self._label_thresholds()
-        self._cuts = [label_cuts.get(label) for label in self.labels]
+        self._cuts_by_side = {
+            side: [self._label_thresholds(side).get(label) for label in self.labels]
+            for side in SIDE_NAMES
+        }
         self._shares_features = all(
             hasattr(classifier, attr)
             for attr in ("features", "featurize", "predict_proba_features")
@@ -113,10 +118,19 @@ class ClassifierScores:
             return self.classifier.predict_proba_features(shared_features(self.classifier, texts))
         return self.classifier.predict_proba(list(texts))
 
-    def score_many(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        probabilities = self._probabilities(texts)
+    def score_many(self, texts: Sequence[str], *, side: str = "input") -> list[dict[str, float]]:
+        """Category scores and the combined score of each text; ``side`` picks the
+        cut-offs that rescaling maps onto ``rescale_to``."""
+        return self.rows(self._probabilities(texts), side=side)
+
+    def probabilities(self, texts: Sequence[str]) -> Any:
+        """Raw ``predict_proba`` rows, before rescaling."""
+        return self._probabilities(texts)
+
+    def rows(self, probabilities: Any, *, side: str = "input") -> list[dict[str, float]]:
+        """Score dicts from raw probability rows (see ``score_many``)."""
         if self.rescale_to is not None:
-            probabilities = self._rescale(probabilities)
+            probabilities = self._rescale(probabilities, side)
         skip = {self.negative, self.combined_head}
         rows: list[dict[str, float]] = []
         for row in probabilities:
@@ -132,10 +146,10 @@ class ClassifierScores:
             rows.append(scores)
         return rows
 
-    def _rescale(self, probabilities: Any) -> Any:
+    def _rescale(self, probabilities: Any, side: str) -> Any:
         out = np.array(probabilities, dtype=np.float64)
         target = float(self.rescale_to or 0.5)
-        for column, cut in enumerate(self._cuts):
+        for column, cut in enumerate(self._cuts_by_side.get(side, self._cuts_by_side["input"])):
             if cut is None or not 0.0 < cut < 1.0:
                 continue
             values = out[:, column]
@@ -144,12 +158,16 @@ class ClassifierScores:
             values[~below] = target + (values[~below] - cut) / (1.0 - cut) * (1.0 - target)
         return out
 
-    def _label_thresholds(self) -> dict[str, float]:
+    def _label_thresholds(self, side: str = "input") -> dict[str, float]:
         raw = getattr(self.classifier, "thresholds", None)
         if not isinstance(raw, dict):
             return {}
         cuts = {str(k): float(v) for k, v in raw.items()}
-        if self.calibration == "strict":
+        by_side = getattr(self.classifier, "side_thresholds", None) or {}
+        if self.calibration == "production" and by_side.get(side):
+            cuts.update({str(k): float(v) for k, v in by_side[side].items()})
+            return cuts
+        if self.calibration in ("strict", "production"):
             strict = getattr(self.classifier, "thresholds_at_1pct_fpr", None) or {}
             for label, value in strict.items():
                 if str(label) in cuts:

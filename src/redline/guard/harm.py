@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from redline.core import ConfigError
 from redline.guard.classifier_scores import (
+    RULE_SCALE_CUTOFF,
     Calibration,
     ClassifierScores,
     ModelMode,
     load_model,
 )
+from redline.guard.decoded_views import decoded_views
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 
 
@@ -22,6 +26,14 @@ class HarmScanner:
     The classifier is the whole scanner: with ``model="auto"`` and no classifier
     installed the scanner reports itself unavailable (``available`` is False) and
     the guard leaves it out with a warning; ``required`` makes that an error.
+
+    Text that hides a request (Morse code, base64, leetspeak, look-alike letters,
+    reversed text) is also scored decoded, and each category takes the higher
+    score. With ``calibration="production"`` (the default) scores are rescaled so
+    that 0.5 is the classifier's cut-off for the text's side: inputs and outputs
+    are calibrated apart, each to flag at most 1% of a benign mix, and category
+    scores are capped by the combined ``harm`` score, so a category fires only
+    on text the combined head finds harmful.
     """
 
     name = "harm"
@@ -33,16 +45,20 @@ class HarmScanner:
         *,
         model: ModelMode = "auto",
         classifier: str = "harm",
-        calibration: Calibration = "max_f1",
+        calibration: Calibration = "production",
     ) -> None:
         if model == "off":
             raise ConfigError("the harm scanner is its classifier; disable the scanner instead")
         loaded, self.unavailable_reason = load_model(classifier, model)
         self.available = loaded is not None
+        rescale = RULE_SCALE_CUTOFF if calibration == "production" else None
         self._scores = (
-            ClassifierScores(loaded, combined="harm", calibration=calibration) if loaded else None
+            ClassifierScores(loaded, combined="harm", calibration=calibration, rescale_to=rescale)
+            if loaded
+            else None
         )
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
+        self._gate_categories = calibration == "production"
 
     def default_thresholds(self) -> dict[str, float]:
         return self._scores.thresholds() if self._scores else {}
@@ -53,4 +69,25 @@ class HarmScanner:
     def scan_many(self, texts: Sequence[str], contexts: Sequence[ScanContext]) -> list[ScanResult]:
         if self._scores is None:
             raise RuntimeError(self.unavailable_reason)
-        return [ScanResult(scores=row) for row in self._scores.score_many(texts)]
+        probabilities = np.asarray(self._scores.probabilities(texts), dtype=np.float64)
+        views = [decoded_views(text) for text in texts]
+        extra = [view for text_views in views for view in text_views]
+        if extra:
+            extra_scores = np.asarray(self._scores.probabilities(extra), dtype=np.float64)
+            start = 0
+            for row, text_views in enumerate(views):
+                if text_views:
+                    block = extra_scores[start : start + len(text_views)]
+                    probabilities[row] = np.maximum(probabilities[row], block.max(axis=0))
+                    start += len(text_views)
+        results = []
+        for row, context in zip(probabilities, contexts, strict=True):
+            (scores,) = self._scores.rows(row[None, :], side=context.side)
+            if self._gate_categories:
+                # A category names *what* harm the combined head found; on its own
+                # a rare category head is too poorly calibrated to block, so it is
+                # capped by the combined score (whose cut-off holds the 1% FPR).
+                combined = scores["harm"]
+                scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
+            results.append(ScanResult(scores=scores))
+        return results

@@ -1,0 +1,107 @@
+"""Disguised guard-training examples made by redline's own attack library.
+
+The red-team -> guard loop: the converters an attacker would use on redline's
+targets (``redline.attacks``) disguise harmful requests into training positives,
+and disguise benign requests into hard negatives for the harm head, so the model
+learns the request and not the wrapper. Nothing here re-implements an encoding.
+
+Each converter says what its output means for the jailbreak head: wrappers that
+argue the model out of its rules (role-play, refusal suppression, payload
+splitting) are jailbreak technique whatever the request; plain rewordings and
+noise (past tense, scrambling) are not; encodings are left unlabelled there.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import redline.attacks.converters  # noqa: F401  (registers the converters)
+from redline.attacks.base import build_attack
+from redline.classifiers.labelled import SOURCE_PREFIX, Example, disguise_source
+
+JAILBREAK = True
+NOT_JAILBREAK = False
+UNLABELLED = None
+
+
+@dataclass(frozen=True)
+class Disguise:
+    """A registered converter and what its output means for the jailbreak head."""
+
+    converter: str
+    jailbreak: bool | None
+
+
+DISGUISES: tuple[Disguise, ...] = (
+    Disguise("base64", UNLABELLED),
+    Disguise("rot13", UNLABELLED),
+    Disguise("morse", UNLABELLED),
+    Disguise("leetspeak", UNLABELLED),
+    Disguise("homoglyphs", UNLABELLED),
+    Disguise("augment.scramble", NOT_JAILBREAK),
+    Disguise("augment.noise", NOT_JAILBREAK),
+    Disguise("augment.capitalise", NOT_JAILBREAK),
+    Disguise("context.past_tense", NOT_JAILBREAK),
+    Disguise("context.future_tense", NOT_JAILBREAK),
+    Disguise("context.hypothetical", JAILBREAK),
+    Disguise("context.academic", JAILBREAK),
+    Disguise("context.refusal_suppression", JAILBREAK),
+    Disguise("decompose.payload_split", JAILBREAK),
+    Disguise("decompose.word_game", JAILBREAK),
+    Disguise("roleplay.fiction", JAILBREAK),
+    Disguise("roleplay.screenplay", JAILBREAK),
+    Disguise("roleplay.grandma", JAILBREAK),
+    Disguise("roleplay.dan", JAILBREAK),
+    Disguise("roleplay.developer_mode", JAILBREAK),
+    Disguise("roleplay.expert", JAILBREAK),
+)
+DISGUISE_NAMES = tuple(d.converter for d in DISGUISES)
+__all__ = ["DISGUISES", "DISGUISE_NAMES", "SOURCE_PREFIX", "AttackDisguiser", "disguise_source"]
+
+
+def disguised_examples(
+    requests: Sequence[Example],
+    *,
+    rng: random.Random,
+    per_converter: int,
+    disguises: Sequence[Disguise] = DISGUISES,
+) -> list[Example]:
+    """``per_converter`` requests (harmful and benign alike, drawn from
+    ``requests``) through each converter. Harm and categories follow the request;
+    the group stays the request's, so a request and its disguises share a split."""
+    out: list[Example] = []
+    for disguise in disguises:
+        attack = build_attack(disguise.converter)
+        for request in rng.sample(list(requests), min(per_converter, len(requests))):
+            converted = attack.convert(request.text, rng=rng)
+            if converted.text is None:
+                continue  # a converter that builds a conversation: not a single text
+            out.append(
+                Example(
+                    text=converted.text,
+                    source=disguise_source(disguise.converter),
+                    group=request.group,
+                    harm=request.harm,
+                    categories=request.categories,
+                    jailbreak=disguise.jailbreak,
+                    injection=False,
+                )
+            )
+    return out
+
+
+class AttackDisguiser:
+    """The attack library as ``redline.classifiers.training_data.Disguiser``:
+    training code sits below ``redline.attacks`` in the layering, so the caller
+    (``redline train guard``, the benches) hands this in."""
+
+    def disguise(
+        self, requests: Sequence[Example], *, rng: random.Random, per_converter: int
+    ) -> list[Example]:
+        return disguised_examples(requests, rng=rng, per_converter=per_converter)
+
+    def encode(self, converter: str, text: str) -> str:
+        """``text`` through an invertible converter's ``encode`` (base64, rot13...)."""
+        return str(build_attack(converter).encode(text))

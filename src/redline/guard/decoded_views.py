@@ -1,0 +1,76 @@
+"""Readable views of disguised text, made with the attack library's decoders.
+
+A classifier trained on words cannot read Morse code, base64, leetspeak or
+look-alike letters. Before scoring, the guard asks for the decoded views of a
+text and scores each; a label takes its highest score. Each check is a cheap
+necessary condition (a long base64-looking token, a run of dots and dashes,
+words that mix letters and digits), so ordinary text gets no extra views and
+costs nothing more to score.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+import redline.attacks.converters  # noqa: F401  (registers the converters)
+from redline.attacks.base import build_attack
+
+_MORSE_RUN = re.compile(r"(?:[.\-]{1,7}[ /]+){8,}[.\-]{1,7}")
+_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+# A word with a letter and a look-alike digit inside it ("m3th", "b0mb"), not a
+# number or a code such as "A4" or "mp3".
+_LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[0134579])\w{2,}\b")
+# Once a text is leetspeak, short all-digit words are letters too ("70" = "to").
+_LEET_OR_SHORT_DIGITS = re.compile(r"\b(?:(?=\w*[A-Za-z])(?=\w*[0134579])\w{2,}|[0134579]{1,3})\b")
+_REVERSED_HINT = re.compile(r"\b(backwards|reversed?|in reverse)\b", re.IGNORECASE)
+_MIXED_SCRIPT_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+\b")
+# Fewer leet words than this, or a smaller share of the words, is chance ("4k",
+# "mp3" and "A4" are ordinary words).
+_MIN_LEET_WORDS = 2
+_MIN_LEET_SHARE = 0.3
+_WORDS = re.compile(r"\w+")
+_MIN_PRINTABLE_SHARE = 0.9
+
+_MORSE = build_attack("morse")
+_LEET = build_attack("leetspeak")
+_REVERSE = build_attack("reverse")
+_HOMOGLYPHS = build_attack("homoglyphs")
+
+
+def decoded_views(text: str) -> list[str]:
+    """Decoded readings of ``text``: empty for ordinary text."""
+    views: list[str] = []
+    for run in _MORSE_RUN.findall(text):
+        views.append(_MORSE.decode(run.strip()))
+    for token in _BASE64_TOKEN.findall(text):
+        decoded = _base64_text(token)
+        if decoded:
+            views.append(decoded)
+    if any(_is_leetspeak(line) for line in text.splitlines()):
+        views.append(_LEET_OR_SHORT_DIGITS.sub(lambda m: _LEET.decode(m.group(0)), text))
+    if _REVERSED_HINT.search(text):
+        views.append(_REVERSE.decode(text))
+    if _MIXED_SCRIPT_WORD.search(text):
+        views.append(_HOMOGLYPHS.decode(text))
+    return [v for v in views if v.strip() and v != text]
+
+
+def _is_leetspeak(line: str) -> bool:
+    """A line of leetspeak: enough of its words mix letters and look-alike digits."""
+    leet_words = len(_LEET_WORD.findall(line))
+    return leet_words >= _MIN_LEET_WORDS and leet_words >= _MIN_LEET_SHARE * len(
+        _WORDS.findall(line)
+    )
+
+
+def _base64_text(token: str) -> str | None:
+    """The token decoded, when it decodes to mostly printable UTF-8 text."""
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+        decoded = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    printable = sum(c.isprintable() or c.isspace() for c in decoded)
+    return decoded if decoded and printable / len(decoded) >= _MIN_PRINTABLE_SHARE else None
