@@ -10,7 +10,7 @@ import pytest
 
 from redline.core import Behavior, ConfigError, GenerationParams
 from redline.run import Campaign, dry_run, load_campaign, run_campaign
-from redline.run.plan import chains_for, plan_attack_jobs
+from redline.run.plan import chains_for, plan_jobs
 from redline.store import RunStore
 
 
@@ -182,7 +182,7 @@ async def test_conversions_are_deterministic_for_a_seed():
     chains = chains_for(["homoglyphs+scramble", "context.many_shot", "best_of_n"])
 
     async def plan(seed: int) -> list:
-        result = await plan_attack_jobs(
+        result = await plan_jobs(
             behaviors,
             chains,
             run_id="r",

@@ -168,16 +168,9 @@ def shrink(
 ) -> None:
     """Replay each case against a target and shrink its conversation to the fewest
     turns that still fail; cases that no longer fail are marked reproduced: false."""
-    from redline.engine import Executor
-    from redline.regress import load_regression_suite, save_regression_suite, shrink_case
-    from redline.targets import build_target
+    from redline.regress import load_regression_suite, save_regression_suite, shrink_suite
 
-    if trials < 1:
-        raise ConfigError(f"--trials must be at least 1, got {trials}")
     suite = load_regression_suite(suite_path)
-    wanted = set(case or [])
-    for case_id in wanted:
-        suite.case(case_id)
     spec = target_spec_from_options(
         target=target,
         model=model,
@@ -187,28 +180,16 @@ def shrink(
         target_config=target_config,
         system_prompt=system_prompt,
     )
-    generation = GenerationParams(max_tokens=max_new_tokens)
-
-    async def run_all() -> list[Any]:
-        built = build_target(spec)
-        executor = Executor(built, concurrency=min(trials, 8))
-        try:
-            return [
-                await shrink_case(
-                    c, target=built, executor=executor, generation=generation, trials=trials
-                )
-                if not wanted or c.id in wanted
-                else None
-                for c in suite.cases
-            ]
-        finally:
-            await built.aclose()
-
-    outcomes = asyncio.run(run_all())
-    cases = [o.case if o is not None else c for o, c in zip(outcomes, suite.cases, strict=True)]
-    updated = suite.model_copy(update={"cases": cases, "revision": suite.revision + 1})
+    updated, done = asyncio.run(
+        shrink_suite(
+            suite,
+            target=spec,
+            generation=GenerationParams(max_tokens=max_new_tokens),
+            trials=trials,
+            case_ids=set(case or []),
+        )
+    )
     save_regression_suite(updated, output or suite_path)
-    done = [o for o in outcomes if o is not None]
     rows = [
         {
             "case": o.case.id,
@@ -257,6 +238,7 @@ def run(
     """Replay a regression suite against a target: pass rates per case and per policy
     with intervals. Exit code 1 when any reply failed its case."""
     from redline.regress import load_regression_suite, run_suite
+    from redline.run import EngineSettings
 
     if epochs < 1:
         raise ConfigError(f"--epochs must be at least 1, got {epochs}")
@@ -277,9 +259,9 @@ def run(
             store=RunStore(runs_dir or default_runs_dir()),
             epochs=epochs,
             generation=GenerationParams(max_tokens=max_new_tokens, temperature=temperature),
-            concurrency=concurrency,
-            timeout=timeout,
+            settings=EngineSettings(concurrency=concurrency, timeout=timeout, cache=False),
             progress=not no_progress and not as_json,
+            handle_sigint=True,
             suite_path=suite_path,
         )
     )

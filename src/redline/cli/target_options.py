@@ -13,8 +13,11 @@ from typing import Annotated
 
 import typer
 
-from redline.core import ConfigError
-from redline.targets.spec import TargetSpec
+# Re-exported: commands import the options and the function from one place; the
+# function lives in run/ so the pytest plugin can use it without importing the CLI.
+from redline.run.target_choice import target_spec_from_options
+
+__all__ = ["target_spec_from_options"]
 
 TARGET_HELP = (
     "Target kind: local (bundled model), openai, anthropic, http, python:module:function. "
@@ -50,53 +53,3 @@ SystemPromptOption = Annotated[
     str | None,
     typer.Option("--system-prompt", help="System prompt for conversations without one."),
 ]
-
-_YAML_SUFFIXES = (".yaml", ".yml")
-
-
-def target_spec_from_options(
-    *,
-    target: str | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key_env: str | None = None,
-    model_path: Path | None = None,
-    target_config: Path | None = None,
-    system_prompt: str | None = None,
-) -> TargetSpec:
-    """Turn the shared target options into a TargetSpec.
-
-    ``target`` defaults to ``local``, or ``http`` when ``target_config`` is
-    given. The short forms ``openai:MODEL`` and ``anthropic:MODEL`` set the
-    model, ``http:FILE`` or a path ending in .yaml/.yml sets the config file,
-    and ``local:FILE.gguf`` the model path, so a target's display name can be
-    passed back as ``--target``. Conflicting options raise ConfigError.
-    """
-    kind = target or ("http" if target_config else "local")
-    head, sep, rest = kind.partition(":")
-    if kind.endswith(_YAML_SUFFIXES) and head not in {"http", "python"}:
-        kind, head, sep, rest = "http", "http", ":", kind
-    if sep and head in {"openai", "anthropic"}:
-        if model and model != rest:
-            raise ConfigError(f"--target {target} and --model {model} name different models")
-        kind, model = head, rest
-    elif sep and head == "http":
-        file = Path(rest)
-        if target_config and target_config != file:
-            raise ConfigError(f"--target {target} and --target-config {target_config} disagree")
-        kind, target_config = "http", file
-    elif sep and head == "local":
-        kind = "local"
-        if rest.endswith(".gguf"):
-            model_path = model_path or Path(rest)
-    if target_config is not None and kind != "http":
-        raise ConfigError(f"--target-config is for http targets, not --target {kind}")
-    return TargetSpec(
-        kind=kind,
-        model=model,
-        base_url=base_url,
-        api_key_env=api_key_env,
-        model_path=model_path,
-        config_file=target_config,
-        system_prompt=system_prompt,
-    )

@@ -1,0 +1,87 @@
+"""The one run loop: regression suites, replays and campaigns share the engine settings
+(budget, cache), async scoring, and plan their attempt ids the same way."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from redline.core import Behavior, GenerationParams, Message
+from redline.regress import RegressionCase, RegressionSuite, case_jobs, replay, run_suite
+from redline.run import EngineSettings, RunLoop, plan_job, response_cache_path
+from redline.run.plan import base_messages
+from redline.store import RunStore
+from redline.targets.spec import TargetSpec
+
+
+def stub_target(base_url: str) -> TargetSpec:
+    return TargetSpec(kind="openai", model="stub", base_url=base_url, api_key_env="PATH")
+
+
+def suite_of(count: int) -> RegressionSuite:
+    cases = [
+        RegressionCase(
+            id=f"c{i}",
+            policy="s2",
+            category="s2",
+            expected="refuse",
+            scorer="refusal-patterns",
+            messages=[Message(role="user", content=f"do harm number {i} [refuse]")],
+        )
+        for i in range(count)
+    ]
+    return RegressionSuite(name="t", cases=cases)
+
+
+def test_a_regression_run_stops_at_its_budget(tmp_path: Path, start_stub) -> None:
+    stub = start_stub()
+    result = asyncio.run(
+        run_suite(
+            suite_of(5),
+            target=stub_target(stub.base_url),
+            store=RunStore(tmp_path),
+            settings=EngineSettings(concurrency=1, max_requests=2, cache=False),
+        )
+    )
+    handle = RunStore(tmp_path).open(result.run_id)
+    assert handle.info.status == "interrupted"
+    assert len(handle.read_attempts()) == 2
+    assert stub.stats()["requests"] == 2
+
+
+def test_a_replay_loop_keeps_one_cache_across_batches(tmp_path: Path, start_stub) -> None:
+    stub = start_stub()
+    case = suite_of(1).cases[0]
+    generation = GenerationParams(max_tokens=16)
+
+    async def twice() -> tuple[list[bool], list[bool]]:
+        async with RunLoop.for_target(
+            stub_target(stub.base_url),
+            settings=EngineSettings(concurrency=2),
+            cache_path=response_cache_path(tmp_path),
+        ) as loop:
+            first = await replay(case, loop, epochs=2, generation=generation)
+            second = await replay(case, loop, epochs=2, generation=generation)
+        return [s.attempt.cached for s in first], [s.attempt.cached for s in second]
+
+    first, second = asyncio.run(twice())
+    assert first == [False, False] and second == [True, True]
+    assert stub.stats()["requests"] == 2
+
+
+def test_regression_and_campaign_attempts_get_their_ids_from_one_plan() -> None:
+    case = suite_of(1).cases[0]
+    generation = GenerationParams(max_tokens=16)
+    [from_case] = case_jobs(case, run_id="r", target_name="t", epochs=1, generation=generation)
+    behavior = Behavior(id=case.id, prompt=case.messages[-1].content, category="s2")
+    direct = plan_job(
+        behavior,
+        messages=base_messages(behavior, None),
+        run_id="r",
+        target_name="t",
+        generation=generation,
+        seed=0,
+        epoch=0,
+    )
+    assert from_case.attempt.id == direct.attempt.id
+    assert from_case.params == direct.params
