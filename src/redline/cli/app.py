@@ -49,6 +49,7 @@ COMMAND_MODULES = (
     "train",
     "regress",
     "spec",
+    "cache",
 )
 
 

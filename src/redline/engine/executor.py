@@ -89,6 +89,7 @@ class Executor:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         cache: ResponseCache | None = None,
+        cache_namespace: str | None = None,
         budget: Budget | None = None,
         progress: ProgressLike | None = None,
         rng: random.Random | None = None,
@@ -114,6 +115,9 @@ class Executor:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.cache = cache
+        # What cached answers are filed under: the target's name unless the caller
+        # gives a fuller identity (redline.engine.cache.target_fingerprint).
+        self.cache_namespace = cache_namespace or target.name
         self.budget = budget
         self.progress = progress
         self._rng = rng or random.Random()
@@ -240,6 +244,13 @@ class Executor:
         if self.progress is not None:
             self.progress.advance(error=error is not None)
 
+    def cache_key(self, job: Job) -> str:
+        """The key a single-turn job's answer is cached under."""
+        attempt = job.attempt
+        return cache_key(
+            self.cache_namespace, attempt.messages, job.params, attempt.epoch, attempt.seed
+        )
+
     async def _execute(self, job: Job) -> Attempt | None:
         if job.driver is not None:
             return await self._drive(job)
@@ -308,7 +319,7 @@ class Executor:
         """
         key = None
         if self.cache is not None:
-            key = cache_key(self.target.name, messages, params, attempt.epoch, attempt.seed)
+            key = cache_key(self.cache_namespace, messages, params, attempt.epoch, attempt.seed)
             hit = self.cache.get(key)
             if hit is not None:
                 self._stats.cache_hits += 1

@@ -14,6 +14,7 @@ final status and the HTML report).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +29,14 @@ from redline.core.records import RunStatus
 from redline.engine import (
     Budget,
     EngineStats,
+    Executor,
     Job,
     ResponseCache,
     install_sigint_handler,
     make_executor,
     make_progress,
 )
+from redline.engine.cache import target_fingerprint
 from redline.engine.executors import ExecutorKind
 from redline.report import render_html
 from redline.scoring import Scorer, score_async
@@ -129,6 +132,7 @@ class RunLoop:
         progress: bool = False,
         handle_sigint: bool = False,
         target_spec: TargetSpec | None = None,
+        cache_namespace: str | None = None,
     ) -> None:
         self.target = target
         self.settings = settings
@@ -147,6 +151,7 @@ class RunLoop:
             timeout=settings.timeout,
             max_retries=settings.max_retries,
             cache=self.cache,
+            cache_namespace=cache_namespace,
             budget=Budget(max_requests=settings.max_requests, max_tokens=settings.max_tokens),
             progress=None,
         )
@@ -161,15 +166,26 @@ class RunLoop:
         progress: bool = False,
         handle_sigint: bool = False,
     ) -> RunLoop:
-        """Build the target ``spec`` names and a loop around it."""
+        """Build the target ``spec`` names and a loop around it; cached answers are
+        filed under the target's fingerprint (endpoint, model, config, code)."""
+        target = build_target(spec, timeout=settings.timeout)
         return cls(
-            build_target(spec, timeout=settings.timeout),
+            target,
             settings=settings,
             cache_path=cache_path,
             progress=progress,
             handle_sigint=handle_sigint,
             target_spec=spec,
+            cache_namespace=target_fingerprint(spec, target) if settings.cache else None,
         )
+
+    def cached_answers(self, jobs: Sequence[Job]) -> int:
+        """How many of ``jobs`` the cache would answer (single-turn jobs; sends nothing)."""
+        executor = self.executor
+        if self.cache is None or not isinstance(executor, Executor):
+            return 0  # Ray workers keep no cache
+        cache = self.cache
+        return sum(1 for job in jobs if job.driver is None and executor.cache_key(job) in cache)
 
     async def send(
         self,
@@ -201,6 +217,14 @@ class RunLoop:
                     scores.append(await score_async(scorer, attempt))
             recorder.scores(attempt, scores)
 
+        if self.show_progress:
+            # Said before sending, so a stale cache is noticed before it is trusted.
+            cached = self.cached_answers(jobs)
+            if cached:
+                print(
+                    f"{cached} of {len(jobs)} answers from cache, --no-cache to resend",
+                    file=sys.stderr,
+                )
         self.executor.progress = make_progress(  # type: ignore[attr-defined]
             len(jobs), enabled=self.show_progress
         )
