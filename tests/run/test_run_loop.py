@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from redline.cli.app import app
 from redline.core import Behavior, GenerationParams, Message
 from redline.regress import RegressionCase, RegressionSuite, case_jobs, replay, run_suite
 from redline.run import EngineSettings, RunLoop, plan_job, response_cache_path
@@ -85,3 +89,20 @@ def test_regression_and_campaign_attempts_get_their_ids_from_one_plan() -> None:
     )
     assert from_case.attempt.id == direct.attempt.id
     assert from_case.params == direct.params
+
+
+def test_epochs_at_temperature_zero_are_warned_about_before_sending(
+    tmp_path: Path, start_stub
+) -> None:
+    stub = start_stub()
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"id": "a", "prompt": "hello"}\n', encoding="utf-8")
+    args = ["scan", "-t", "openai", "--model", "stub", "--base-url", stub.base_url,
+            "--prompts", str(prompts), "--runs-dir", str(tmp_path / "runs"), "--json"]  # fmt: skip
+    repeated = CliRunner().invoke(app, [*args, "--epochs", "3"])
+    assert repeated.exit_code == 0, repeated.output
+    assert "--epochs 3 at temperature 0" in repeated.stderr
+    assert json.loads(repeated.stdout)["warnings"]
+    sampled = CliRunner().invoke(app, [*args, "--epochs", "3", "--temperature", "0.7"])
+    assert sampled.exit_code == 0, sampled.output
+    assert "temperature 0" not in sampled.stderr

@@ -251,6 +251,7 @@ def scan(
             "run_dir": str(result.run_dir),
             "report": str(result.report_path),
             "skipped_done": result.skipped_done,
+            "warnings": result.warnings,
             "engine": result.engine.model_dump(mode="json"),
             "summary": result.summary.model_dump(mode="json"),
         }

@@ -77,6 +77,17 @@ class Campaign(EngineSettings):
                 data[key] = value
         return Campaign.model_validate(data)
 
+    def warnings(self) -> list[str]:
+        """Settings that make a campaign's numbers weaker than they look."""
+        found = []
+        if self.epochs > 1 and self.generation.temperature == 0:
+            found.append(
+                f"--epochs {self.epochs} at temperature 0: most targets give the same answer "
+                "each time, so extra epochs add cost, not evidence (intervals count "
+                "behaviours); raise --temperature or add prompts"
+            )
+        return found
+
     def engine_settings(self) -> EngineSettings:
         """How this campaign sends (concurrency, limits, cache, budget)."""
         return EngineSettings.model_validate(

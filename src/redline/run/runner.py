@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import platform
+import sys
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -40,6 +41,7 @@ class CampaignResult(BaseModel):
     skipped_done: int
     attempts: int
     errors: int
+    warnings: list[str] = []
 
 
 def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str]]:
@@ -146,6 +148,10 @@ async def run_campaign(
     """Run (or resume) a campaign and write its run directory and report."""
     behaviors, sources = collect_behaviors(campaign)
     scorers: list[Scorer] = [build_scorer(name) for name in campaign.scorers]
+    warnings = campaign.warnings()
+    for warning in warnings:
+        # Said before sending: a wasted run is cheaper to stop at its start.
+        print(f"warning: {warning}", file=sys.stderr)
     settings = campaign.engine_settings()
     loop = RunLoop.for_target(
         campaign.target,
@@ -193,6 +199,7 @@ async def run_campaign(
             skipped_done=plan.done,
             attempts=finished.counts["attempts"],
             errors=finished.counts["errors"],
+            warnings=warnings,
         )
     finally:
         await close_attack_resources(resources)

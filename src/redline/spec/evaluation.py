@@ -341,8 +341,12 @@ class PlanItem(BaseModel):
     assumed_rate: float
     trials: int | None
     behaviors: int | None
+    # Always 1 when known: extra epochs of the same prompts are not new evidence
+    # (at temperature 0 they are the same answer), so the plan never asks for them.
     epochs: int | None
+    behaviors_short: int | None = None
     command: str | None
+    note: str | None = None
 
 
 def _behaviors_available(requirement: Requirement, spec: Spec) -> int | None:
@@ -370,9 +374,10 @@ def plan_spec(spec: Spec) -> list[PlanItem]:
 
     The planning rate is ``plan_rate`` or, by default, half the ``below``
     threshold (0 for ``max_events`` rules; half-way from ``above`` to 1).
-    Trials beyond the suite's behaviours come from epochs, which carry less
-    information than new prompts when answers to one prompt agree; the check
-    reports the design effect that results.
+    Each trial is a distinct behaviour: epochs of the same prompts are not
+    independent evidence (the check clusters by behaviour, and at a rate of 0
+    or 1 counts behaviours, not attempts), so a shortfall of behaviours is
+    reported as such (``behaviors_short``) and never made up with epochs.
     """
     items = []
     for requirement in spec.requirements:
@@ -384,18 +389,22 @@ def plan_spec(spec: Spec) -> list[PlanItem]:
         )
         trials = trials_to_decide(rate, threshold)
         behaviors = _behaviors_available(requirement, spec)
-        epochs = math.ceil(trials / behaviors) if trials and behaviors else None
+        short = max(0, trials - behaviors) if trials and behaviors is not None else None
         measure = requirement.measure
         command = None
         if measure.suites and behaviors:
             parts = ["redline scan"]
             parts += [f"--suite {s}" for s in measure.suites]
             parts.append(f"--scorer {measure.scorer_name}")
-            if epochs and epochs > 1:
-                parts.append(f"--epochs {epochs}")
             command = " ".join(parts)
         elif measure.suites:
-            command = " ".join(f"redline regress run {s} --epochs N" for s in measure.suites)
+            command = " ".join(f"redline regress run {s}" for s in measure.suites)
+        note = None
+        if short:
+            note = (
+                f"needs {trials} behaviours, the suites have {behaviors}: add {short} more "
+                "prompts (more epochs of the same prompts do not count as more evidence)"
+            )
         items.append(
             PlanItem(
                 id=requirement.id,
@@ -407,8 +416,10 @@ def plan_spec(spec: Spec) -> list[PlanItem]:
                 assumed_rate=rate,
                 trials=trials,
                 behaviors=behaviors,
-                epochs=epochs,
+                epochs=1 if behaviors else None,
+                behaviors_short=short,
                 command=command,
+                note=note,
             )
         )
     return items
