@@ -25,6 +25,7 @@ from redline.stats.power import (
     expected_interval,
     interval_halfwidth,
     sample_size_two_proportions,
+    trials_to_clear,
 )
 from redline.stats.validation import StatsInputError
 
@@ -43,6 +44,7 @@ __all__ = [
     "rogan_gladen",
     "rogan_gladen_interval",
     "sample_size_two_proportions",
+    "trials_to_clear",
     "wilson_interval",
     "z_value",
 ]
