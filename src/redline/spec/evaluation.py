@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from redline.core import Attempt, ConfigError, Score
 from redline.spec.catalogue import FREE_TEXT_FRAMEWORKS, load_catalogue
 from redline.spec.spec_file import Measure, Requirement, Spec, Threshold, suite_file
-from redline.stats import Interval, clustered_proportion_interval, design_effect, expected_interval
+from redline.stats import Interval, clustered_proportion_interval, design_effect, trials_to_clear
 from redline.store import RunStore
 
 Verdict = Literal["pass", "fail", "insufficient"]
@@ -207,25 +207,15 @@ def trials_to_decide(rate: float, threshold: Threshold) -> int | None:
         return max(threshold.min_trials, 1)
     if math.isclose(rate, value):
         return None
-    below_side = rate < value
-
-    def decided(n: int) -> bool:
-        low, high = expected_interval(rate, n, confidence=threshold.confidence)
-        return high < value if below_side else low > value
-
-    high_n = 1
-    while not decided(high_n):
-        high_n *= 2
-        if high_n > _MAX_N:
-            return None
-    low_n = high_n // 2
-    while high_n - low_n > 1:
-        middle = (low_n + high_n) // 2
-        if decided(middle):
-            high_n = middle
-        else:
-            low_n = middle
-    return max(high_n, threshold.min_trials)
+    needed = trials_to_clear(
+        rate,
+        value,
+        upper=rate < value,
+        confidence=threshold.confidence,
+        strict=True,
+        max_trials=_MAX_N,
+    )
+    return None if needed is None else max(needed, threshold.min_trials)
 
 
 def decide(measurement: Measurement, threshold: Threshold) -> tuple[Verdict, str, int | None]:

@@ -129,13 +129,15 @@ def trials_to_clear(
     *,
     upper: bool,
     confidence: float = 0.95,
+    strict: bool = False,
     max_trials: int = 10_000_000,
 ) -> int | None:
     """The fewest trials whose expected Wilson interval at ``rate`` clears ``threshold``.
 
     ``upper``: the upper bound must be at or below ``threshold`` (a ``max`` gate);
-    otherwise the lower bound at or above it (a ``min`` gate). None when no
-    number of trials can (the rate is on the wrong side of the threshold).
+    otherwise the lower bound at or above it (a ``min`` gate); ``strict``
+    wants strictly below (above). None when no number of trials up to
+    ``max_trials`` can (the rate is on the wrong side of the threshold, or on it).
     At ``rate`` 0 (or 1 for a lower bound) this is the smallest sample that can
     pass at all.
     """
@@ -144,6 +146,8 @@ def trials_to_clear(
 
     def clears(n: int) -> bool:
         low, high = expected_interval(rate, n, confidence=confidence)
+        if strict:
+            return high < threshold if upper else low > threshold
         return high <= threshold if upper else low >= threshold
 
     if not clears(max_trials):
