@@ -147,6 +147,11 @@ class RegressionCaseItem(pytest.Item):
             raise CaseFailed(summary, failing)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        from redline.core import TargetUnreachableError
+
+        if isinstance(excinfo.value, TargetUnreachableError):
+            # The circuit breaker: one line naming the URL, not a traceback per case.
+            return f"case {self.case.id}: {excinfo.value}"
         if isinstance(excinfo.value, CaseFailed):
             parts = [excinfo.value.summary]
             for number, transcript in enumerate(excinfo.value.transcripts, start=1):

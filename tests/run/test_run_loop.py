@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -106,3 +107,20 @@ def test_epochs_at_temperature_zero_are_warned_about_before_sending(
     sampled = CliRunner().invoke(app, [*args, "--epochs", "3", "--temperature", "0.7"])
     assert sampled.exit_code == 0, sampled.output
     assert "temperature 0" not in sampled.stderr
+
+
+def test_a_closed_port_stops_the_scan_at_once_naming_the_url(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    runs = tmp_path / "runs"
+    args = ["scan", "-t", "openai", "--model", "stub", "--base-url", url, "--suite", "demo",
+            "--runs-dir", str(runs), "--no-progress"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3
+    assert url in result.stderr and "failed connections" in result.stderr
+    [info] = RunStore(runs).list()
+    assert info.status == "failed"
+    # In-flight requests finish; the other 32+ of the 40 prompts are never sent.
+    assert len(RunStore(runs).open(info.id).read_attempts()) <= 8

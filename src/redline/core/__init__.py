@@ -10,6 +10,7 @@ from redline.core.errors import (
     TargetResponseError,
     TargetTimeoutError,
     TargetTransientError,
+    TargetUnreachableError,
     UnknownNameError,
 )
 from redline.core.records import (
@@ -51,6 +52,7 @@ __all__ = [
     "TargetResponseError",
     "TargetTimeoutError",
     "TargetTransientError",
+    "TargetUnreachableError",
     "TokenLogprob",
     "ToolCall",
     "UnknownNameError",
