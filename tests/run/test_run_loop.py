@@ -124,3 +124,27 @@ def test_a_closed_port_stops_the_scan_at_once_naming_the_url(tmp_path: Path) -> 
     assert info.status == "failed"
     # In-flight requests finish; the other 32+ of the 40 prompts are never sent.
     assert len(RunStore(runs).open(info.id).read_attempts()) <= 8
+
+
+def test_dry_run_validates_the_target_like_a_real_run(tmp_path: Path) -> None:
+    base = ["scan", "--suite", "demo", "--runs-dir", str(tmp_path / "runs"), "--dry-run"]
+    unknown = CliRunner().invoke(app, [*base, "--target", "nonsense"])
+    assert unknown.exit_code == 2 and "nonsense" in unknown.output
+    missing = CliRunner().invoke(app, [*base, "--target", "python:no_such_module_here:reply"])
+    assert missing.exit_code == 2 and "no_such_module_here" in missing.output
+    scorer = CliRunner().invoke(app, [*base, "--scorer", "refusall"])
+    assert scorer.exit_code == 2
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_dry_run_counts_multi_turn_target_attacker_and_judge_calls(tmp_path: Path) -> None:
+    args = ["scan", "--suite", "demo", "--attacks", "multiturn.pair", "--dry-run", "--json",
+            "--runs-dir", str(tmp_path / "runs")]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    estimate = json.loads(result.stdout)
+    # PAIR by default: 1 stream x 3 iterations, so 3 target queries per behaviour, each
+    # after an attacker proposal (asked up to 3 times) and rated by the judge.
+    assert estimate["requests"] == 40 * 3
+    assert estimate["attacker_requests"] == 40 * 3 * 3
+    assert estimate["judge_requests"] == 40 * 3

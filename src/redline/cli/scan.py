@@ -227,10 +227,16 @@ def scan(
         if json_output:
             typer.echo(json.dumps({"dry_run": True, **estimate.model_dump()}))
         else:
+            helpers = ""
+            if estimate.attacker_requests or estimate.judge_requests:
+                helpers = (
+                    f", plus at most {estimate.attacker_requests} attacker and "
+                    f"{estimate.judge_requests} judge calls"
+                )
             typer.echo(
                 f"would send {estimate.requests} requests, about {estimate.prompt_tokens} prompt "
                 f"tokens and at most {estimate.max_completion_tokens} completion tokens "
-                f"({estimate.total_tokens} tokens in all)"
+                f"({estimate.total_tokens} tokens in all){helpers}"
             )
         return
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import platform
 import sys
+from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 import redline
 from redline.analysis import RunSummary
 from redline.attacks.base import AttackResources
+from redline.attacks.compose import AttackChain
 from redline.core import Behavior, ConfigError, RunInfo
 from redline.data import dataset_hash, load_dataset, load_suite
 from redline.engine import DryRunEstimate, EngineStats, estimate
@@ -27,6 +29,7 @@ from redline.run.plan import (
 from redline.scoring import Scorer, build_scorer
 from redline.scoring.batch import BatchScoring, catch_up
 from redline.store import RunHandle, RunStore, new_run_id
+from redline.targets import build_target
 
 
 class CampaignResult(BaseModel):
@@ -70,22 +73,76 @@ def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str
 
 
 def dry_run(campaign: Campaign) -> DryRunEstimate:
-    """How many requests and tokens the campaign would send; sends nothing."""
+    """How many calls and tokens the campaign would send, at most; sends nothing.
+
+    Checks what a real run checks before sending: the behaviours load, the
+    scorers, the target and the attacker and judge models build (a misspelt
+    kind, a missing python module or config file fails here as it would
+    there). Multi-turn attacks are counted at their shape's bound (query
+    budget, streams x iterations...), with their attacker and judge calls.
+    """
     behaviors, _ = collect_behaviors(campaign)
-    plan = asyncio.run(
-        plan_jobs(
-            behaviors,
-            chains_for(campaign.attacks),
-            run_id="dry-run",
-            target_name=campaign.target.display_name(),
-            epochs=campaign.epochs,
-            seed=campaign.seed,
-            generation=campaign.generation,
-            system_prompt=campaign.target.system_prompt,
-            convert_async=False,
+    for name in campaign.scorers:
+        build_scorer(name)
+    chains = chains_for(campaign.attacks)
+
+    async def plan() -> AttackPlan:
+        target = build_target(campaign.target, timeout=campaign.timeout)
+        resources = open_attack_resources(
+            attacker=campaign.attacker,
+            judge=campaign.judge,
+            chains=chains,
+            timeout=campaign.timeout,
         )
+        try:
+            return await plan_jobs(
+                behaviors,
+                chains,
+                run_id="dry-run",
+                target_name=target.name,
+                epochs=campaign.epochs,
+                seed=campaign.seed,
+                generation=campaign.generation,
+                system_prompt=campaign.target.system_prompt,
+                convert_async=False,
+            )
+        finally:
+            await close_attack_resources(resources)
+            await target.aclose()
+
+    planned = asyncio.run(plan())
+    return _with_attack_calls(estimate(planned.pending), planned, chains, campaign)
+
+
+def _with_attack_calls(
+    base: DryRunEstimate, planned: AttackPlan, chains: list[AttackChain], campaign: Campaign
+) -> DryRunEstimate:
+    """Add what attacks send besides one request per job: more target turns, attacker
+    proposals (or attacker-model conversions), judge ratings."""
+    jobs_by_chain = Counter(job.attempt.attack for job in planned.pending)
+    target = attacker = judge = 0
+    for chain in chains:
+        jobs = jobs_by_chain.get(chain.label, 0)
+        bounds = getattr(chain.driver_attack, "call_bounds", None)
+        if callable(bounds):
+            calls = bounds()
+            target += (calls.target - 1) * jobs
+            attacker += calls.attacker * jobs
+            judge += calls.judge * jobs
+        elif chain.needs_attacker and chain.driver_attack is None:
+            attacker += jobs  # a converter that asks the attacker model once per prompt
+    completion = target * campaign.generation.max_tokens
+    prompt = target * (base.prompt_tokens // max(base.requests, 1))
+    return base.model_copy(
+        update={
+            "requests": base.requests + target,
+            "prompt_tokens": base.prompt_tokens + prompt,
+            "max_completion_tokens": base.max_completion_tokens + completion,
+            "total_tokens": base.total_tokens + prompt + completion,
+            "attacker_requests": attacker,
+            "judge_requests": judge,
+        }
     )
-    return estimate(plan.pending)
 
 
 def _versions(campaign: Campaign) -> dict[str, str]:
