@@ -148,3 +148,18 @@ def test_dry_run_counts_multi_turn_target_attacker_and_judge_calls(tmp_path: Pat
     assert estimate["requests"] == 40 * 3
     assert estimate["attacker_requests"] == 40 * 3 * 3
     assert estimate["judge_requests"] == 40 * 3
+
+
+def test_limit_samples_both_sides_and_every_category_seeded() -> None:
+    from redline.run import Campaign, collect_behaviors
+
+    def sample(limit: int, seed: int) -> list[Behavior]:
+        return collect_behaviors(Campaign(suites=["default"], limit=limit, seed=seed))[0]
+
+    picked = sample(32, 0)
+    harmful = [b for b in picked if b.expected == "refuse"]
+    assert len(picked) == 32 and len(harmful) == 16  # the suite is half benign
+    assert len({b.category for b in harmful}) == 16  # 16 harmful categories, one each
+    assert [b.id for b in sample(32, 0)] == [b.id for b in picked]
+    assert [b.id for b in sample(32, 1)] != [b.id for b in picked]
+    assert {b.expected for b in sample(2, 0)} == {"refuse", "comply"}

@@ -17,6 +17,7 @@ random choices are stored next to the configured parameters in
 from __future__ import annotations
 
 import contextlib
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,56 @@ class _Slot:
     base_messages: list[Message]
     prompt_hash: str
     system_prompt: str | None
+
+
+def stratified_sample(behaviors: list[Behavior], limit: int, *, seed: int) -> list[Behavior]:
+    """``limit`` behaviours drawn in proportion to expected behaviour, then category.
+
+    Taking the first N would take whatever the file lists first (often only
+    harmful prompts of a few categories, leaving over-refusal unmeasured).
+    Each side (refuse, comply) gets its share, at least one each when the
+    limit allows; within a side each category its share (largest remainder,
+    ties broken by ``seed``); within a category the prompts are drawn with
+    ``seed``. The result keeps the input order. Same seed, same sample.
+    """
+    if limit >= len(behaviors):
+        return list(behaviors)
+    rng = random.Random(seed)
+    chosen: set[str] = set()
+    by_side = _group(behaviors, key=lambda b: b.expected)
+    side_quota = _allocate({k: len(v) for k, v in by_side.items()}, limit, rng)
+    if limit >= len(by_side):
+        for side in by_side:
+            if side_quota[side] == 0:  # never leave a side unmeasured when it fits
+                largest = max(side_quota, key=lambda k: side_quota[k])
+                side_quota[largest] -= 1
+                side_quota[side] = 1
+    for side, members in by_side.items():
+        by_category = _group(members, key=lambda b: b.category)
+        quota = _allocate({k: len(v) for k, v in by_category.items()}, side_quota[side], rng)
+        for category, in_category in by_category.items():
+            chosen.update(b.id for b in rng.sample(in_category, quota[category]))
+    return [b for b in behaviors if b.id in chosen]
+
+
+def _group(behaviors: list[Behavior], *, key: Any) -> dict[str, list[Behavior]]:
+    groups: dict[str, list[Behavior]] = {}
+    for behavior in behaviors:
+        groups.setdefault(key(behavior), []).append(behavior)
+    return groups
+
+
+def _allocate(sizes: dict[str, int], total: int, rng: random.Random) -> dict[str, int]:
+    """Split ``total`` over groups in proportion to their sizes (largest remainder)."""
+    whole = sum(sizes.values())
+    shares = {k: total * n / whole for k, n in sizes.items()}
+    quota = {k: int(share) for k, share in shares.items()}
+    # Sorted first so the seeded tie-break does not depend on dict order.
+    ties = {k: rng.random() for k in sorted(sizes)}
+    by_remainder = sorted(sizes, key=lambda k: (quota[k] - shares[k], ties[k]))
+    for k in by_remainder[: total - sum(quota.values())]:
+        quota[k] += 1
+    return quota
 
 
 def base_messages(behavior: Behavior, system_prompt: str | None) -> list[Message]:

@@ -25,6 +25,7 @@ from redline.run.plan import (
     close_attack_resources,
     open_attack_resources,
     plan_jobs,
+    stratified_sample,
 )
 from redline.scoring import Scorer, build_scorer
 from redline.scoring.batch import BatchScoring, catch_up
@@ -68,7 +69,7 @@ def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str
             seen.add(behavior.id)
             unique.append(behavior)
     if campaign.limit is not None:
-        unique = unique[: campaign.limit]
+        unique = stratified_sample(unique, campaign.limit, seed=campaign.seed)
     return unique, sources
 
 
