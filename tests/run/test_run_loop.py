@@ -163,3 +163,23 @@ def test_limit_samples_both_sides_and_every_category_seeded() -> None:
     assert [b.id for b in sample(32, 0)] == [b.id for b in picked]
     assert [b.id for b in sample(32, 1)] != [b.id for b in picked]
     assert {b.expected for b in sample(2, 0)} == {"refuse", "comply"}
+
+
+def test_rerunning_a_completed_campaign_keeps_every_sessions_engine_stats(
+    tmp_path: Path, start_stub
+) -> None:
+    stub = start_stub()
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text("".join(f'{{"id": "p{i}", "prompt": "hi {i}"}}\n' for i in range(4)))
+    runs = tmp_path / "runs"
+    args = ["scan", "-t", "openai", "--model", "stub", "--base-url", stub.base_url,
+            "--prompts", str(prompts), "--runs-dir", str(runs), "--json", "--no-cache"]  # fmt: skip
+    first = json.loads(CliRunner().invoke(app, args).stdout)
+    again = json.loads(CliRunner().invoke(app, args).stdout)
+    assert again["run_id"] == first["run_id"] and again["skipped_done"] == 4
+    stats = RunStore(runs).open(first["run_id"]).info.engine_stats
+    assert stats["requests_sent"] == 4 and stats["completed"] == 4  # totals, not the last
+    assert [s["requests_sent"] for s in stats["sessions"]] == [4, 0]
+    assert stats["wall_s"] >= stats["sessions"][0]["wall_s"]
+    report = (runs / first["run_id"] / "report.html").read_text()
+    assert "sessions" in report

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -293,6 +293,22 @@ class FinishedRun:
     counts: dict[str, int]
 
 
+def accumulated_engine_stats(previous: dict[str, Any], session: EngineStats) -> dict[str, Any]:
+    """run.json's engine stats after one more session: totals over every session that
+    worked on the run (a resume or a re-run adds one), and the sessions under ``sessions``.
+
+    Stats written before sessions were kept count as the first session.
+    """
+    earlier = previous.get("sessions")
+    if earlier is None:
+        earlier = [previous] if previous else []
+    sessions = [*earlier, session.model_dump(mode="json")]
+    total = EngineStats()
+    for item in sessions:
+        total = total.plus(EngineStats.model_validate(item))
+    return {**total.model_dump(mode="json"), "sessions": sessions}
+
+
 def finish_run(handle: RunHandle, stats: EngineStats, *, report_path: Path) -> FinishedRun:
     """Write the run's final status, counts and engine stats, then its HTML report."""
     attempts = handle.read_attempts()
@@ -304,7 +320,8 @@ def finish_run(handle: RunHandle, stats: EngineStats, *, report_path: Path) -> F
         "errors": sum(1 for a in attempts if a.error is not None),
         "scores": len(scores),
     }
-    handle.update(status=status, counts=counts, engine_stats=stats.model_dump(mode="json"))
+    engine_stats = accumulated_engine_stats(handle.info.engine_stats, stats)
+    handle.update(status=status, counts=counts, engine_stats=engine_stats)
     # Summarised after the update so the report shows the final status and engine stats.
     summary = summarize_run(handle.info, attempts, scores)
     render_html(
