@@ -183,3 +183,20 @@ def test_rerunning_a_completed_campaign_keeps_every_sessions_engine_stats(
     assert stats["wall_s"] >= stats["sessions"][0]["wall_s"]
     report = (runs / first["run_id"] / "report.html").read_text()
     assert "sessions" in report
+
+
+def test_a_run_where_every_attempt_errored_is_failed_with_a_banner(tmp_path: Path) -> None:
+    module = tmp_path / "broken.py"
+    module.write_text("def reply(prompt):\n    raise RuntimeError('backend is down')\n")
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"id": "a", "prompt": "hi"}\n{"id": "b", "prompt": "yo"}\n')
+    runs = tmp_path / "runs"
+    args = ["scan", "-t", f"python:{module}:reply", "--prompts", str(prompts),
+            "--runs-dir", str(runs), "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3
+    document = json.loads(result.stdout)
+    assert document["status"] == "failed"
+    assert RunStore(runs).open(document["run_id"]).info.status == "failed"
+    report = Path(document["report"]).read_text()
+    assert "This run failed." in report and "Every one of its 2 attempts" in report

@@ -313,13 +313,17 @@ def finish_run(handle: RunHandle, stats: EngineStats, *, report_path: Path) -> F
     """Write the run's final status, counts and engine stats, then its HTML report."""
     attempts = handle.read_attempts()
     scores = handle.read_scores()
-    unfinished = stats.interrupted or stats.budget_exhausted
-    status: RunStatus = "interrupted" if unfinished else "completed"
     counts = {
         "attempts": len(attempts),
         "errors": sum(1 for a in attempts if a.error is not None),
         "scores": len(scores),
     }
+    unfinished = stats.interrupted or stats.budget_exhausted
+    status: RunStatus = "interrupted" if unfinished else "completed"
+    if counts["attempts"] and counts["errors"] == counts["attempts"]:
+        # Nothing was measured: reporting it "completed" with empty figures would
+        # read as a clean result.
+        status = "failed"
     engine_stats = accumulated_engine_stats(handle.info.engine_stats, stats)
     handle.update(status=status, counts=counts, engine_stats=engine_stats)
     # Summarised after the update so the report shows the final status and engine stats.
