@@ -200,3 +200,31 @@ def test_a_run_where_every_attempt_errored_is_failed_with_a_banner(tmp_path: Pat
     assert RunStore(runs).open(document["run_id"]).info.status == "failed"
     report = Path(document["report"]).read_text()
     assert "This run failed." in report and "Every one of its 2 attempts" in report
+
+
+def test_openai_base_url_from_the_environment(tmp_path: Path, start_stub) -> None:
+    stub = start_stub()
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"id": "a", "prompt": "hi"}\n')
+    args = ["scan", "-t", "openai", "--model", "stub", "--prompts", str(prompts),
+            "--api-key-env", "PATH", "--runs-dir", str(tmp_path / "runs"), "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args, env={"OPENAI_BASE_URL": stub.base_url})
+    assert result.exit_code == 0, result.output
+    assert stub.stats()["requests"] == 1
+
+
+def test_attacker_gets_its_own_base_url_not_the_targets(tmp_path: Path, start_stub) -> None:
+    target, attacker = start_stub(), start_stub()
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"id": "a", "prompt": "hi"}\n{"id": "b", "prompt": "yo"}\n')
+    base = ["scan", "-t", "openai", "--model", "stub", "--base-url", target.base_url,
+            "--prompts", str(prompts), "--attacks", "context.translate",
+            "--runs-dir", str(tmp_path / "runs"), "--json"]  # fmt: skip
+    result = CliRunner().invoke(
+        app, [*base, "--attacker", "openai:stub", "--attacker-base-url", attacker.base_url]
+    )
+    assert result.exit_code == 0, result.output
+    assert attacker.stats()["requests"] == 2  # one translation per prompt
+    assert target.stats()["requests"] == 2  # the translated prompts
+    alone = CliRunner().invoke(app, [*base, "--judge-base-url", attacker.base_url, "--new-run"])
+    assert alone.exit_code == 2 and "--judge-base-url needs --judge" in alone.output

@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 
 from redline.attacks.compose import build_chains, parse_attack_option
-from redline.cli.target_options import target_spec_from_options
 from redline.core import ConfigError
 from redline.report import print_summary
 from redline.run import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
+from redline.run.target_choice import role_spec
 from redline.store import RunStore, default_runs_dir
+from redline.targets.spec import TargetSpec
 
 EXIT_INTERRUPTED = 130
 
@@ -115,6 +116,16 @@ def scan(
             "--judge", help="Target that multi-turn attacks use as judge (same syntax as --target)."
         ),
     ] = None,
+    attacker_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker-base-url", help="API base URL for --attacker (never the target's)."
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option("--judge-base-url", help="API base URL for --judge (never the target's)."),
+    ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Requests in flight at once.")] = None,
     rpm: Annotated[float | None, typer.Option("--rpm", help="Requests per minute limit.")] = None,
     tpm: Annotated[float | None, typer.Option("--tpm", help="Tokens per minute limit.")] = None,
@@ -200,8 +211,12 @@ def scan(
         or None,
         "scorers": scorer,
         "attacks": parse_attack_option(attacks) if attacks is not None else None,
-        "attacker": target_spec_from_options(target=attacker).model_dump() if attacker else None,
-        "judge": target_spec_from_options(target=judge).model_dump() if judge else None,
+        "attacker": _dumped(
+            role_spec(base.attacker, target=attacker, base_url=attacker_base_url, role="attacker")
+        ),
+        "judge": _dumped(
+            role_spec(base.judge, target=judge, base_url=judge_base_url, role="judge")
+        ),
         "concurrency": concurrency,
         "requests_per_minute": rpm,
         "tokens_per_minute": tpm,
@@ -280,6 +295,10 @@ def scan(
         raise typer.Exit(3)
     if result.status == "interrupted":
         raise typer.Exit(EXIT_INTERRUPTED if result.engine.interrupted else 3)
+
+
+def _dumped(spec: TargetSpec | None) -> dict[str, Any] | None:
+    return spec.model_dump() if spec is not None else None
 
 
 def register(app: typer.Typer) -> None:
