@@ -13,9 +13,17 @@ from __future__ import annotations
 import asyncio
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from redline.regress import CaseSample, RegressionCase
+    from redline.run import RunLoop
+
+# The plugin is loaded (entry point pytest11) by every pytest session where redline is
+# installed; redline itself is imported only when --redline-suite is given, so other
+# projects' test runs do not pay its several seconds of import time.
 
 _RUNNER_KEY = pytest.StashKey["_SuiteRunner"]()
 
@@ -54,17 +62,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class _SuiteRunner:
-    """One event loop and one target for the whole session, built on first use."""
+    """One event loop and one run loop (target, engine) for the whole session, built on
+    first use, so the budget, rate limits and circuit breaker span every case."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.target: Any = None
-        self.executor: Any = None
+        self.run_loop: RunLoop | None = None
 
-    def _start(self) -> None:
-        from redline.engine import Executor
-        from redline.targets import TargetSpec, build_target
+    def _start(self) -> RunLoop:
+        from redline.run import EngineSettings, RunLoop
+        from redline.targets import TargetSpec
 
         option = self.config.getoption
         spec = TargetSpec.parse(
@@ -74,22 +82,21 @@ class _SuiteRunner:
             api_key_env=option("--redline-api-key-env"),
         )
         self.loop = asyncio.new_event_loop()
-        self.target = build_target(spec)
-        self.executor = Executor(self.target, concurrency=min(option("--redline-epochs"), 8))
+        settings = EngineSettings(concurrency=min(option("--redline-epochs"), 8), cache=False)
+        self.run_loop = RunLoop.for_target(spec, settings=settings)
+        return self.run_loop
 
-    def replay(self, case: Any) -> list[Any]:
+    def replay(self, case: RegressionCase) -> list[CaseSample]:
         from redline.core import GenerationParams
         from redline.regress import replay
 
-        if self.loop is None:
-            self._start()
+        run_loop = self.run_loop or self._start()
         assert self.loop is not None
         generation = GenerationParams(max_tokens=self.config.getoption("--redline-max-new-tokens"))
         return self.loop.run_until_complete(
             replay(
                 case,
-                self.executor,
-                target=self.target,
+                run_loop,
                 epochs=self.config.getoption("--redline-epochs"),
                 generation=generation,
             )
@@ -98,7 +105,8 @@ class _SuiteRunner:
     def close(self) -> None:
         if self.loop is None:
             return
-        self.loop.run_until_complete(self.target.aclose())
+        if self.run_loop is not None:
+            self.loop.run_until_complete(self.run_loop.aclose())
         self.loop.close()
         self.loop = None
 
@@ -139,6 +147,11 @@ class RegressionCaseItem(pytest.Item):
             raise CaseFailed(summary, failing)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        from redline.core import TargetUnreachableError
+
+        if isinstance(excinfo.value, TargetUnreachableError):
+            # The circuit breaker: one line naming the URL, not a traceback per case.
+            return f"case {self.case.id}: {excinfo.value}"
         if isinstance(excinfo.value, CaseFailed):
             parts = [excinfo.value.summary]
             for number, transcript in enumerate(excinfo.value.transcripts, start=1):

@@ -10,7 +10,7 @@ import pytest
 
 from redline.core import Behavior, ConfigError, GenerationParams
 from redline.run import Campaign, dry_run, load_campaign, run_campaign
-from redline.run.plan import chains_for, plan_attack_jobs
+from redline.run.plan import chains_for, plan_jobs
 from redline.store import RunStore
 
 
@@ -182,7 +182,7 @@ async def test_conversions_are_deterministic_for_a_seed():
     chains = chains_for(["homoglyphs+scramble", "context.many_shot", "best_of_n"])
 
     async def plan(seed: int) -> list:
-        result = await plan_attack_jobs(
+        result = await plan_jobs(
             behaviors,
             chains,
             run_id="r",
@@ -209,5 +209,12 @@ def test_example_campaign_covers_every_family_and_dry_runs():
     }
     assert families == {*FAMILIES, "none"}
     # 3 behaviours x 9 one-request chains + best-of-N 3 x 4 + 3 injection cases x 3
-    # + 2 multi-turn attackers x 3 behaviours (counted once each in a dry run).
-    assert dry_run(campaign).requests == 3 * 9 + 3 * 4 + 3 * 3 + 2 * 3
+    # + multi-turn at their bound per behaviour: PAIR 2 target queries (2 iterations,
+    # budget 2), Crescendo 3 (2 turns + 1 backtrack, budget 3).
+    estimate = dry_run(campaign)
+    assert estimate.requests == 3 * 9 + 3 * 4 + 3 * 3 + 3 * 2 + 3 * 3
+    # Each query rated once by the judge; each proposal asked up to 3 times (2 retries),
+    # one proposal per query (+1 when the budget runs out, but not past the shape).
+    assert estimate.judge_requests == 3 * 2 + 3 * 3
+    translate = 3  # context.translate asks the attacker model once per prompt
+    assert estimate.attacker_requests == 3 * (2 * 3) + 3 * (3 * 3) + translate

@@ -92,7 +92,7 @@ def test_run_reports_an_unreachable_target(tmp_path: Path) -> None:
          "--timeout", "2", "--runs-dir", str(tmp_path / "runs"), "--no-progress"],
     )  # fmt: skip
     assert result.exit_code == 3
-    assert "no case got a reply" in result.output
+    assert "cannot connect to http://127.0.0.1:9/v1" in result.output
 
 
 def test_shrink_keeps_only_the_turn_the_failure_needs(tmp_path: Path) -> None:

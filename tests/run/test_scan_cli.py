@@ -127,7 +127,8 @@ def test_server_down_is_an_error(tmp_path):
     url = f"http://127.0.0.1:{port}/v1"
     result = scan(tmp_path, url, "--prompts", str(prompts), "--max-retries", "1", "--timeout", "2")
     assert result.exit_code == 3
-    assert "no attempt succeeded" in result.output
+    # The circuit breaker stops the run at the first failed connections, naming the URL.
+    assert f"cannot connect to {url}" in result.output
 
 
 def test_empty_reply_is_scored_not_an_error(tmp_path, start_stub):

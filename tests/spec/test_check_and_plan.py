@@ -88,7 +88,10 @@ def test_check_against_a_stub_scan(tmp_path: Path, start_stub) -> None:
     second = runner.invoke(app, [*args, "--run", more[0], "--json"])
     measured = {r["id"]: r for r in json.loads(second.stdout)["results"]}["OVERREFUSAL"]
     assert measured["measurement"]["trials"] == 120
-    assert measured["measurement"]["design_effect"] == 1.0
+    # 0 events: agreement within a behaviour cannot be measured, so the 6 answers to
+    # each of the 20 prompts count as one behaviour each, and 0/20 stays insufficient.
+    assert measured["measurement"]["design_effect"] == 6.0
+    assert measured["verdict"] == "insufficient"
 
 
 def test_check_errors(tmp_path: Path) -> None:
@@ -134,6 +137,15 @@ def test_three_way_verdicts() -> None:
     assert trials_to_decide(0.05, upper) is None  # on the threshold: undecidable
 
 
+def test_epochs_at_a_rate_of_zero_are_not_new_behaviours() -> None:
+    upper = Threshold(statistic="upper_bound", below=0.10)
+    once = decide(measurement([0] * 20, [1] * 20), upper)
+    thrice = decide(measurement([0] * 20, [3] * 20), upper)
+    assert once[0] == "insufficient" and thrice[0] == "insufficient"
+    all_refused = clustered_proportion_interval([3] * 20, [3] * 20)
+    assert all_refused.low == clustered_proportion_interval([1] * 20, [1] * 20).low
+
+
 def test_plan_cli() -> None:
     result = runner.invoke(app, ["spec", "plan", str(REPO / "examples" / "spec.yaml"), "--json"])
     assert result.exit_code == 0, result.output
@@ -142,8 +154,11 @@ def test_plan_cli() -> None:
     assert harm["assumed_rate"] == 0.02
     assert harm["trials"] == trials_to_decide(0.02, Threshold(below=0.10))
     assert harm["behaviors"] == 20  # the demo suite's harmful side
-    assert harm["epochs"] == -(-harm["trials"] // 20)
+    # More behaviours are needed; epochs of the same 20 prompts would not be evidence.
+    assert harm["epochs"] == 1 and harm["behaviors_short"] == harm["trials"] - 20
     assert "redline scan --suite demo" in harm["command"]
+    assert "--epochs" not in harm["command"] and "add" in harm["note"]
+    assert all(i["epochs"] in (None, 1) for i in items.values())
     assert items["REQ-PRIVACY-1"]["trials"] == 10
     table = runner.invoke(app, ["spec", "plan", str(REPO / "examples" / "spec.yaml")])
     assert "REQ-SYSPROMPT-1" in table.stdout

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
@@ -42,7 +42,7 @@ from redline.analysis.reducers import ReducerName, check_reducer
 from redline.analysis.summary import GroupSummary, OutcomeRate, RunSummary, summarize_run
 from redline.core.config_files import read_yaml
 from redline.core.errors import ConfigError
-from redline.stats import Interval, wilson_interval
+from redline.stats import Interval, expected_interval, trials_to_clear, wilson_interval
 
 GateMetric = Literal[
     "attack_success",
@@ -169,6 +169,10 @@ class GateResult(BaseModel):
     n: int | None = None
     passed: bool
     message: str
+    # Set when even a perfect result could not pass at this sample size: the
+    # fewest trials at which a perfect result would (None if none would).
+    cannot_pass_at_n: bool = False
+    n_needed: int | None = None
     line: int | None = None
     description: str | None = None
 
@@ -269,10 +273,33 @@ def _threshold_result(
         f"{what}: {label} {value:.1%} {'is' if passed else 'is not'} {comparison} "
         f"{threshold:.1%} (estimate {interval.format()}, n={n})"
     )
-    return result.model_copy(
-        update={"measured": value, "interval": interval, "n": n, "passed": passed,
-                "message": message}
-    )  # fmt: skip
+    update: dict[str, Any] = {
+        "measured": value, "interval": interval, "n": n, "passed": passed, "message": message
+    }  # fmt: skip
+    if not passed and bound != "estimate":
+        update |= _sample_size_note(upper=upper, threshold=threshold, n=n, confidence=confidence)
+        update["message"] = message + update.pop("note", "")
+    return result.model_copy(update=update)
+
+
+def _sample_size_note(
+    *, upper: bool, threshold: float, n: int, confidence: float
+) -> dict[str, Any]:
+    """Whether a perfect result at ``n`` trials would pass, and if not, the trials it needs."""
+    perfect = 0.0 if upper else 1.0
+    low, high = expected_interval(perfect, max(n, 1), confidence=confidence)
+    if (high <= threshold) if upper else (low >= threshold):
+        return {}
+    needed = trials_to_clear(perfect, threshold, upper=upper, confidence=confidence)
+    side = f"{'upper' if upper else 'lower'} bound {high if upper else low:.1%}"
+    if needed is None:
+        note = f"; cannot pass at any sample size (threshold {threshold:.1%})"
+    else:
+        note = (
+            f"; cannot pass at n={n}: even a perfect result has an {side}, it needs at "
+            f"least {needed} (`redline power` sizes other rates)"
+        )
+    return {"cannot_pass_at_n": True, "n_needed": needed, "note": note}
 
 
 def _regression_results(

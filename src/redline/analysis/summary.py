@@ -158,7 +158,8 @@ class RunSummary(BaseModel):
 
 
 def engine_items(stats: dict[str, Any]) -> list[tuple[str, str]]:
-    """Engine stats as display pairs: floats to 2 decimals, true flags only, dicts inlined."""
+    """Engine stats as display pairs: floats to 2 decimals, true flags only, dicts inlined,
+    lists (the sessions) counted."""
     items = []
     for key, value in stats.items():
         if isinstance(value, bool):
@@ -169,6 +170,8 @@ def engine_items(stats: dict[str, Any]) -> list[tuple[str, str]]:
         elif isinstance(value, dict):
             if value:
                 items.append((key, ", ".join(f"{k} {v}" for k, v in value.items())))
+        elif isinstance(value, list):  # per-session stats: the totals are shown, not each
+            items.append((key, str(len(value))))
         elif value is not None:
             items.append((key, str(value)))
     return items

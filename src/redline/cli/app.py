@@ -56,6 +56,7 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "spec": CommandEntry("spec", "Behavioural specs: check, plan, catalogues."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
+    "cache": CommandEntry("cache", "The response cache: stats, clear."),
 }
 
 

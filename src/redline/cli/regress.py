@@ -167,14 +167,12 @@ def shrink(
 ) -> None:
     """Replay each case against a target and shrink its conversation to the fewest
     turns that still fail; cases that no longer fail are marked reproduced: false."""
-    from redline.engine import Executor
-    from redline.regress import load_regression_suite, save_regression_suite, shrink_case
-    from redline.targets import build_target
+    from redline.regress import load_regression_suite, save_regression_suite, shrink_suite
 
     suite = load_regression_suite(suite_path)
     wanted = set(case or [])
     for case_id in wanted:
-        suite.case(case_id)
+        suite.case(case_id)  # an unknown id fails here, before anything is sent
     spec = TargetSpec.parse(
         target,
         model=model,
@@ -184,28 +182,16 @@ def shrink(
         config_file=target_config,
         system_prompt=system_prompt,
     )
-    generation = GenerationParams(max_tokens=max_new_tokens or 128)
-
-    async def run_all() -> list[Any]:
-        built = build_target(spec)
-        executor = Executor(built, concurrency=min(trials, 8))
-        try:
-            return [
-                await shrink_case(
-                    c, target=built, executor=executor, generation=generation, trials=trials
-                )
-                if not wanted or c.id in wanted
-                else None
-                for c in suite.cases
-            ]
-        finally:
-            await built.aclose()
-
-    outcomes = asyncio.run(run_all())
-    cases = [o.case if o is not None else c for o, c in zip(outcomes, suite.cases, strict=True)]
-    updated = suite.model_copy(update={"cases": cases, "revision": suite.revision + 1})
+    updated, done = asyncio.run(
+        shrink_suite(
+            suite,
+            target=spec,
+            generation=GenerationParams(max_tokens=max_new_tokens or 128),
+            trials=trials,
+            case_ids=wanted,
+        )
+    )
     save_regression_suite(updated, output or suite_path)
-    done = [o for o in outcomes if o is not None]
     rows = [
         {
             "case": o.case.id,
@@ -256,6 +242,7 @@ def run(
     """Replay a regression suite against a target: pass rates per case and per policy
     with intervals. Exit code 1 when any reply failed its case."""
     from redline.regress import load_regression_suite, run_suite
+    from redline.run import EngineSettings
 
     suite = load_regression_suite(suite_path)
     spec = TargetSpec.parse(
@@ -276,9 +263,9 @@ def run(
             generation=GenerationParams(
                 max_tokens=max_new_tokens or 128, temperature=temperature or 0.0
             ),
-            concurrency=concurrency or 8,
-            timeout=timeout,
+            settings=EngineSettings(concurrency=concurrency or 8, timeout=timeout, cache=False),
             progress=not no_progress and not as_json,
+            handle_sigint=True,
             suite_path=suite_path,
         )
     )

@@ -33,6 +33,7 @@ from redline.cli.options import (
 from redline.core import ConfigError
 from redline.report import print_summary
 from redline.run import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
+from redline.run.target_choice import role_spec
 from redline.store import RunStore
 from redline.targets import TargetSpec
 from redline.targets.local_llama import bundled_model_seconds
@@ -91,6 +92,16 @@ def scan(
         typer.Option(
             "--judge", help="Target that multi-turn attacks use as judge (same syntax as --target)."
         ),
+    ] = None,
+    attacker_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker-base-url", help="API base URL for --attacker (never the target's)."
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option("--judge-base-url", help="API base URL for --judge (never the target's)."),
     ] = None,
     concurrency: ConcurrencyOption = None,
     rpm: Annotated[float | None, typer.Option("--rpm", help="Requests per minute limit.")] = None,
@@ -178,8 +189,12 @@ def scan(
         or None,
         "scorers": scorer,
         "attacks": parse_attack_option(attacks) if attacks is not None else None,
-        "attacker": TargetSpec.parse(attacker).model_dump() if attacker else None,
-        "judge": TargetSpec.parse(judge).model_dump() if judge else None,
+        "attacker": _dumped(
+            role_spec(base.attacker, target=attacker, base_url=attacker_base_url, role="attacker")
+        ),
+        "judge": _dumped(
+            role_spec(base.judge, target=judge, base_url=judge_base_url, role="judge")
+        ),
         "concurrency": concurrency,
         "requests_per_minute": rpm,
         "tokens_per_minute": tpm,
@@ -205,10 +220,16 @@ def scan(
         if json_output:
             typer.echo(json.dumps({"dry_run": True, **estimate.model_dump()}))
         else:
+            helpers = ""
+            if estimate.attacker_requests or estimate.judge_requests:
+                helpers = (
+                    f", plus at most {estimate.attacker_requests} attacker and "
+                    f"{estimate.judge_requests} judge calls"
+                )
             typer.echo(
                 f"would send {estimate.requests} requests, about {estimate.prompt_tokens} prompt "
                 f"tokens and at most {estimate.max_completion_tokens} completion tokens "
-                f"({estimate.total_tokens} tokens in all)"
+                f"({estimate.total_tokens} tokens in all){helpers}"
             )
         return
 
@@ -231,6 +252,7 @@ def scan(
             "run_dir": str(result.run_dir),
             "report": str(result.report_path),
             "skipped_done": result.skipped_done,
+            "warnings": result.warnings,
             "engine": result.engine.model_dump(mode="json"),
             "summary": result.summary.model_dump(mode="json"),
         }
@@ -289,6 +311,10 @@ def _warn_if_slow_on_bundled_model(campaign: Campaign) -> None:
     if seconds > SLOW_LOCAL_SCAN_S and campaign.limit is None:
         message += "; for a quick look add --limit 20 (or --dry-run to see the plan)"
     typer.echo(message, err=True)
+
+
+def _dumped(spec: TargetSpec | None) -> dict[str, Any] | None:
+    return spec.model_dump() if spec is not None else None
 
 
 def register(app: typer.Typer) -> None:

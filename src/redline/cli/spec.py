@@ -82,7 +82,7 @@ def plan(
     console = Console(width=max(110, Console().width))
     table = Table(
         "requirement", "suites", "attacks", "scorer", "assumed rate", "trials", "behaviours",
-        "epochs",
+        "behaviours short",
     )  # fmt: skip
     for item in items:
         table.add_row(
@@ -93,12 +93,14 @@ def plan(
             f"{item.assumed_rate:.2%}",
             str(item.trials) if item.trials is not None else "undecidable",
             str(item.behaviors) if item.behaviors is not None else "-",
-            str(item.epochs) if item.epochs is not None else "-",
+            str(item.behaviors_short) if item.behaviors_short is not None else "-",
         )
     console.print(table)
     for item in items:
         if item.command:
             console.print(f"{item.id}: {item.command}", highlight=False, soft_wrap=True)
+        if item.note:
+            console.print(f"{item.id}: {item.note}", highlight=False, soft_wrap=True)
 
 
 def catalogues(

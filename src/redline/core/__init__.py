@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         TargetResponseError,
         TargetTimeoutError,
         TargetTransientError,
+        TargetUnreachableError,
         UnknownNameError,
     )
     from redline.core.records import (
@@ -55,6 +56,7 @@ _HOMES = {
             "TargetResponseError",
             "TargetTimeoutError",
             "TargetTransientError",
+            "TargetUnreachableError",
             "UnknownNameError",
         ),
         "redline.core.errors",
@@ -106,6 +108,7 @@ __all__ = [
     "TargetResponseError",
     "TargetTimeoutError",
     "TargetTransientError",
+    "TargetUnreachableError",
     "TokenLogprob",
     "ToolCall",
     "UnknownNameError",

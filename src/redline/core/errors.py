@@ -55,6 +55,14 @@ class TargetTransientError(TargetError):
         self.retry_after = retry_after
 
 
+class TargetUnreachableError(TargetTransientError):
+    """The connection could not be opened (refused, no route, DNS failure).
+
+    Recorded as ``transient`` like any dropped connection, and retried; the
+    executor's circuit breaker stops a run whose first requests all end here.
+    """
+
+
 class TargetTimeoutError(TargetTransientError):
     kind = "timeout"
 

@@ -2,7 +2,7 @@
 
 from redline.engine.backoff import backoff_delay
 from redline.engine.budget import Budget
-from redline.engine.cache import ResponseCache, cache_key
+from redline.engine.cache import CacheStats, ResponseCache, cache_key, target_fingerprint
 from redline.engine.executor import Executor, OnResult
 from redline.engine.executors import RAY_INSTALL, ExecutorKind, RunsJobs, make_executor
 from redline.engine.job import (
@@ -22,6 +22,7 @@ from redline.engine.stats import EngineStats
 __all__ = [
     "RAY_INSTALL",
     "Budget",
+    "CacheStats",
     "Driver",
     "DryRunEstimate",
     "EngineStats",
@@ -46,4 +47,5 @@ __all__ = [
     "install_sigint_handler",
     "make_executor",
     "make_progress",
+    "target_fingerprint",
 ]

@@ -3,16 +3,76 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import sqlite3
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
-from redline.core import Completion, GenerationParams, Message
+from redline.core import Completion, GenerationParams, Message, content_hash
+from redline.targets.base import Target
+from redline.targets.spec import TargetSpec
 
 _MESSAGES = TypeAdapter(list[Message])
+
+
+def _file_identity(path: Path | None, *, read: bool) -> str | None:
+    """A file's content hash (small files), or its size and mtime (model weights)."""
+    if path is None:
+        return None
+    try:
+        if read:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        stat = path.stat()
+    except OSError:
+        return f"missing:{path}"
+    return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _code_identity(target: Target) -> str | None:
+    """The source hash of a python: target's function (its own module, not what it imports)."""
+    inner: Any = target
+    while hasattr(inner, "inner"):  # a system-prompt wrapper around the real target
+        inner = inner.inner
+    function = getattr(inner, "function", None)
+    if function is None:
+        return None
+    try:
+        source = Path(inspect.getfile(function))
+    except TypeError:
+        return None
+    return _file_identity(source, read=True)
+
+
+def _endpoint(target: Target) -> str | None:
+    inner: Any = target
+    while hasattr(inner, "inner"):
+        inner = inner.inner
+    url = getattr(inner, "base_url", None)
+    return None if url is None else str(url)
+
+
+def target_fingerprint(spec: TargetSpec, target: Target) -> str:
+    """A hash of everything about a target that can change its answers.
+
+    The kind, model, endpoint (the base URL the built target actually uses, so
+    a default taken from the environment counts too), system prompt and
+    options; the content of an http target's config file; the source of a
+    python: target's module; a local model file's size and modification time
+    (hashing gigabytes of weights per run would cost more than it saves). The
+    API key's variable name is left out: which key pays does not change the
+    answer.
+    """
+    payload = spec.model_dump(mode="json", exclude={"api_key_env"})
+    payload["endpoint"] = _endpoint(target)
+    payload["config_file"] = _file_identity(spec.config_file, read=True)
+    payload["model_path"] = _file_identity(spec.model_path, read=False)
+    payload["code"] = _code_identity(target)
+    payload["name"] = target.name
+    return content_hash(payload, length=32)
 
 
 def cache_key(
@@ -24,10 +84,13 @@ def cache_key(
 ) -> str:
     """The content hash a completion is cached under.
 
-    ``epoch`` and ``seed`` are part of the key so repeated samples of the same
-    prompt stay distinct answers rather than one answer replayed. Pydantic's
-    JSON output has a fixed field order, so it hashes stably without the cost
-    of a sorted ``json.dumps`` (this runs once per attempt).
+    ``target_name`` is the target's identity: the run loop passes
+    :func:`target_fingerprint`, so another endpoint, config file or code never
+    answers from this one's cache. ``epoch`` and ``seed`` are part of the key
+    so repeated samples of the same prompt stay distinct answers rather than
+    one answer replayed. Pydantic's JSON output has a fixed field order, so it
+    hashes stably without the cost of a sorted ``json.dumps`` (this runs once
+    per attempt).
     """
     digest = hashlib.sha256()
     digest.update(target_name.encode())
@@ -37,6 +100,14 @@ def cache_key(
     digest.update(params.identity_json().encode())
     digest.update(f"\0{epoch}\0{seed}".encode())
     return digest.hexdigest()[:32]
+
+
+class CacheStats(BaseModel):
+    """What ``redline cache stats`` reports."""
+
+    path: Path
+    entries: int
+    bytes: int
 
 
 class ResponseCache:
@@ -116,6 +187,28 @@ class ResponseCache:
         self._db.execute("BEGIN")
         self._db.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?)", rows)
         self._db.execute("COMMIT")
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def stats(self) -> CacheStats:
+        """How many answers the cache holds and how large its file is."""
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, self.path.with_name(self.path.name + "-wal"))
+            if p.exists()
+        )
+        return CacheStats(path=self.path, entries=len(self), bytes=size)
+
+    def clear(self) -> int:
+        """Forget every answer; returns how many there were."""
+        self._pending.clear()
+        count = len(self)
+        self._db.execute("DELETE FROM responses")
+        self._db.execute("VACUUM")
+        if self._known is not None:
+            self._known.clear()
+        return count
 
     def __len__(self) -> int:
         self.flush()

@@ -20,6 +20,7 @@ from redline.core import (
     TargetAuthError,
     TargetError,
     TargetTimeoutError,
+    TargetUnreachableError,
     Usage,
 )
 from redline.engine.backoff import backoff_delay
@@ -89,9 +90,11 @@ class Executor:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         cache: ResponseCache | None = None,
+        cache_namespace: str | None = None,
         budget: Budget | None = None,
         progress: ProgressLike | None = None,
         rng: random.Random | None = None,
+        unreachable_after: int = 3,
         rate_gate: RateGate | None = None,
         slots: asyncio.Semaphore | None = None,
     ) -> None:
@@ -101,6 +104,8 @@ class Executor:
             raise ConfigError(f"timeout must be positive, got {timeout}")
         if max_retries < 0:
             raise ConfigError(f"max_retries must be 0 or more, got {max_retries}")
+        if unreachable_after < 1:
+            raise ConfigError(f"unreachable_after must be at least 1, got {unreachable_after}")
         for name, rate in (
             ("requests_per_minute", requests_per_minute),
             ("tokens_per_minute", tokens_per_minute),
@@ -114,9 +119,18 @@ class Executor:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.cache = cache
+        # What cached answers are filed under: the target's name unless the caller
+        # gives a fuller identity (redline.engine.cache.target_fingerprint).
+        self.cache_namespace = cache_namespace or target.name
         self.budget = budget
         self.progress = progress
         self._rng = rng or random.Random()
+        # Circuit breaker: this many connection failures before the target has ever
+        # answered stop the run (kept across runs of one executor, like a pytest
+        # session's cases, so a dead target fails each later case at once).
+        self.unreachable_after = unreachable_after
+        self._answered = False
+        self._unreachable = 0
         if rate_gate is None and (requests_per_minute or tokens_per_minute):
             rate_gate = LocalRateGate(
                 requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute
@@ -135,6 +149,7 @@ class Executor:
         self._workers: list[asyncio.Task[None]] = []
         self._cancelled = False
         self._auth_error: TargetAuthError | None = None
+        self._fatal_error: TargetError | None = None
 
     @property
     def stats(self) -> EngineStats:
@@ -206,6 +221,8 @@ class Executor:
                 raise outcome
         if self._auth_error is not None:
             raise self._auth_error
+        if self._fatal_error is not None:
+            raise self._fatal_error
         return self._stats.model_copy(deep=True)
 
     async def _work(self, next_job: JobSource, on_result: OnResult) -> None:
@@ -239,6 +256,13 @@ class Executor:
             await result
         if self.progress is not None:
             self.progress.advance(error=error is not None)
+
+    def cache_key(self, job: Job) -> str:
+        """The key a single-turn job's answer is cached under."""
+        attempt = job.attempt
+        return cache_key(
+            self.cache_namespace, attempt.messages, job.params, attempt.epoch, attempt.seed
+        )
 
     async def _execute(self, job: Job) -> Attempt | None:
         if job.driver is not None:
@@ -308,7 +332,7 @@ class Executor:
         """
         key = None
         if self.cache is not None:
-            key = cache_key(self.target.name, messages, params, attempt.epoch, attempt.seed)
+            key = cache_key(self.cache_namespace, messages, params, attempt.epoch, attempt.seed)
             hit = self.cache.get(key)
             if hit is not None:
                 self._stats.cache_hits += 1
@@ -366,13 +390,30 @@ class Executor:
             self._settle(estimated, 0)
             raise
         else:
+            self._answered = True
             self._settle(estimated, completion.usage.total_tokens)
             tries.latency_s = time.perf_counter() - started
             return completion, None
         # A failed request is settled as free: providers do not bill refusals
         # to serve, and a timed-out one is unknowable anyway.
         self._settle(estimated, 0)
+        self._note_failure(error)
         return None, error
+
+    def _note_failure(self, error: TargetError) -> None:
+        """Count a failed request toward the circuit breaker; trip it at the limit."""
+        if not isinstance(error, TargetUnreachableError):
+            self._answered = True  # the server is there, even if it said no
+            return
+        if self._answered:
+            return
+        self._unreachable += 1
+        if self._unreachable >= self.unreachable_after and self._fatal_error is None:
+            self._fatal_error = TargetUnreachableError(
+                f"stopped after {self._unreachable} failed connections and no answer: {error} "
+                "(is the target running, and is --base-url right?)"
+            )
+            self._halt()
 
     async def _pass_rate_limits(self, estimated: int) -> bool:
         if self._gate is not None and not await self._gate.admit(estimated, stop=self._stop_event):

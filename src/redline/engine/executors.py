@@ -47,6 +47,7 @@ def make_executor(
     cache: ResponseCache | None,
     budget: Budget | None,
     progress: ProgressLike | None,
+    cache_namespace: str | None = None,
 ) -> RunsJobs:
     """The executor ``kind`` names, with the run's limits.
 
@@ -62,6 +63,7 @@ def make_executor(
             timeout=timeout,
             max_retries=max_retries,
             cache=cache,
+            cache_namespace=cache_namespace,
             budget=budget,
             progress=progress,
         )

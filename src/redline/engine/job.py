@@ -41,12 +41,15 @@ def estimate_request_tokens(messages: list[Message], params: GenerationParams) -
 
 
 class DryRunEstimate(BaseModel):
-    """What a run would send at most, for ``--dry-run``."""
+    """What a run would send at most, for ``--dry-run``: requests to the target (tokens
+    are the target's), and calls to the attacker and judge models of attacks."""
 
     requests: int
     prompt_tokens: int
     max_completion_tokens: int
     total_tokens: int
+    attacker_requests: int = 0
+    judge_requests: int = 0
 
 
 def estimate(jobs: Iterable[Job]) -> DryRunEstimate:

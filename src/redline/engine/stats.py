@@ -26,3 +26,21 @@ class EngineStats(BaseModel):
     @property
     def error_count(self) -> int:
         return sum(self.errors.values())
+
+    def plus(self, other: EngineStats) -> EngineStats:
+        """Counters of two sessions added; the flags are ``other``'s (the later one)."""
+        errors = dict(self.errors)
+        for kind, count in other.errors.items():
+            errors[kind] = errors.get(kind, 0) + count
+        return EngineStats(
+            requests_sent=self.requests_sent + other.requests_sent,
+            completed=self.completed + other.completed,
+            errors=errors,
+            retries=self.retries + other.retries,
+            cache_hits=self.cache_hits + other.cache_hits,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            wall_s=self.wall_s + other.wall_s,
+            interrupted=other.interrupted,
+            budget_exhausted=other.budget_exhausted,
+        )

@@ -28,7 +28,7 @@ from redline.regress.reports import (
     parse_field_map,
     read_reports,
 )
-from redline.regress.shrink import ShrinkOutcome, conversation_units, shrink_case
+from redline.regress.shrink import ShrinkOutcome, conversation_units, shrink_case, shrink_suite
 from redline.regress.suite_file import (
     RegressionCase,
     RegressionSuite,
@@ -82,4 +82,5 @@ __all__ = [
     "save_regression_suite",
     "scorer_for",
     "shrink_case",
+    "shrink_suite",
 ]

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 
 from redline.core import (
     Attempt,
+    Behavior,
     GenerationParams,
     Message,
     Score,
     UnknownNameError,
-    attempt_id,
     content_hash,
 )
-from redline.engine import Executor, Job
+from redline.engine import Job
 from redline.regress.leakage import NO_LEAK, LeakageScorer
 from redline.regress.suite_file import RegressionCase
+from redline.run import MemoryRecorder, RunLoop, plan_job
 from redline.scoring import FULL_COMPLIANCE, SCORERS, Scorer, build_scorer
-from redline.targets.base import Target
 
 
 def case_passed(case: RegressionCase, score: Score) -> bool:
@@ -48,6 +48,21 @@ def scorer_for(case: RegressionCase) -> Scorer:
         raise
 
 
+def case_behavior(case: RegressionCase, *, suite_name: str = "") -> Behavior:
+    """A case as the behaviour its attempts are about (expected and suite in the tags)."""
+    tags = [*case.tags, "regress", f"expected:{case.expected}"]
+    if suite_name:
+        tags.append(f"suite:{suite_name}")
+    return Behavior(
+        id=case.id,
+        prompt=case.messages[-1].content,
+        category=case.category,
+        expected="comply" if case.expected == "safe-complete" else "refuse",
+        source=f"regress:{suite_name}" if suite_name else "regress",
+        tags=tags,
+    )
+
+
 def case_jobs(
     case: RegressionCase,
     *,
@@ -59,38 +74,23 @@ def case_jobs(
     seed: int = 0,
     suite_name: str = "",
 ) -> list[Job]:
-    """One job per epoch; ids are content-addressed like a campaign's."""
+    """One job per epoch, planned like a campaign's (same ids for the same inputs)."""
     messages = messages if messages is not None else case.messages
+    behavior = case_behavior(case, suite_name=suite_name)
     prompt_hash = content_hash([m.model_dump() for m in messages])
-    tags = [*case.tags, "regress", f"expected:{case.expected}"]
-    if suite_name:
-        tags.append(f"suite:{suite_name}")
-    jobs = []
-    for epoch in range(epochs):
-        params = generation.model_copy(update={"seed": seed + epoch})
-        attempt = Attempt(
-            id=attempt_id(
-                behavior_id=case.id,
-                prompt_hash=prompt_hash,
-                attack="none",
-                attack_params={},
-                target=target_name,
-                generation=params,
-                epoch=epoch,
-                seed=seed + epoch,
-            ),
-            run_id=run_id,
-            behavior_id=case.id,
-            category=case.category,
-            expected="comply" if case.expected == "safe-complete" else "refuse",
-            target=target_name,
-            epoch=epoch,
-            seed=seed + epoch,
+    return [
+        plan_job(
+            behavior,
             messages=messages,
-            tags=tags,
+            run_id=run_id,
+            target_name=target_name,
+            generation=generation,
+            seed=seed,
+            epoch=epoch,
+            prompt_hash=prompt_hash,
         )
-        jobs.append(Job(attempt=attempt, params=params))
-    return jobs
+        for epoch in range(epochs)
+    ]
 
 
 @dataclass(slots=True)
@@ -115,35 +115,32 @@ class CaseSample:
 
 async def replay(
     case: RegressionCase,
-    executor: Executor,
+    loop: RunLoop,
     *,
-    target: Target,
     epochs: int,
     generation: GenerationParams,
     messages: list[Message] | None = None,
     run_id: str = "replay",
     seed: int = 0,
 ) -> list[CaseSample]:
-    """Send the case ``epochs`` times through ``executor`` and score each reply."""
+    """Send the case ``epochs`` times through ``loop`` and score each reply (nothing stored)."""
     jobs = case_jobs(
         case,
         messages=messages,
         run_id=run_id,
-        target_name=target.name,
+        target_name=loop.target.name,
         epochs=epochs,
         generation=generation,
         seed=seed,
     )
     scorer = scorer_for(case)
-    samples: list[CaseSample] = []
-
-    def record(attempt: Attempt) -> None:
-        if attempt.error is not None or attempt.response is None:
-            samples.append(CaseSample(attempt, None, None))
-            return
-        score = scorer.score(attempt)
-        samples.append(CaseSample(attempt, score, case_passed(case, score)))
-
-    await executor.run(jobs, record, total=len(jobs))
+    recorder = MemoryRecorder()
+    await loop.send(jobs, scorers_for=lambda _: [scorer], recorder=recorder)
+    samples = [
+        CaseSample(attempt, scores[0], case_passed(case, scores[0]))
+        if scores
+        else CaseSample(attempt, None, None)
+        for attempt, scores in recorder.results
+    ]
     samples.sort(key=lambda s: s.attempt.epoch)
     return samples

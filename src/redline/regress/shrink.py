@@ -12,12 +12,13 @@ behaviour.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from redline.core import GenerationParams, Message, RedlineError
-from redline.engine import Executor
+from redline.core import ConfigError, GenerationParams, Message, RedlineError
 from redline.regress.replay import replay
-from redline.regress.suite_file import RegressionCase
-from redline.targets.base import Target
+from redline.regress.suite_file import RegressionCase, RegressionSuite
+from redline.run import EngineSettings, RunLoop
+from redline.targets.spec import TargetSpec
 
 
 def conversation_units(messages: list[Message]) -> list[list[Message]]:
@@ -46,8 +47,7 @@ class ShrinkOutcome:
 async def shrink_case(
     case: RegressionCase,
     *,
-    target: Target,
-    executor: Executor,
+    loop: RunLoop,
     generation: GenerationParams,
     trials: int = 1,
 ) -> ShrinkOutcome:
@@ -58,9 +58,7 @@ async def shrink_case(
     async def fails(messages: list[Message]) -> bool:
         nonlocal replays, errors
         replays += 1
-        samples = await replay(
-            case, executor, target=target, epochs=trials, generation=generation, messages=messages
-        )
+        samples = await replay(case, loop, epochs=trials, generation=generation, messages=messages)
         errors += sum(1 for s in samples if s.passed is None)
         if all(s.passed is None for s in samples):
             first = samples[0].attempt.error if samples else None
@@ -86,3 +84,37 @@ async def shrink_case(
     if removed:
         update["shrunk_from"] = len(original)
     return ShrinkOutcome(case.model_copy(update=update), True, replays, removed, errors)
+
+
+async def shrink_suite(
+    suite: RegressionSuite,
+    *,
+    target: TargetSpec,
+    generation: GenerationParams,
+    trials: int = 1,
+    case_ids: set[str] | None = None,
+    settings: EngineSettings | None = None,
+    cache_path: Path | None = None,
+) -> tuple[RegressionSuite, list[ShrinkOutcome]]:
+    """Shrink every case (or those in ``case_ids``) against one target, through one run loop.
+
+    Returns the suite with the shrunk cases and a new revision, and an outcome
+    per case shrunk. The loop's budget and cache span every replay.
+    """
+    if trials < 1:
+        raise ConfigError(f"--trials must be at least 1, got {trials}")
+    for case_id in case_ids or ():
+        suite.case(case_id)  # an unknown id is an error before anything is sent
+    settings = settings or EngineSettings(concurrency=min(trials, 8), cache=False)
+    outcomes: list[ShrinkOutcome] = []
+    cases: list[RegressionCase] = []
+    async with RunLoop.for_target(target, settings=settings, cache_path=cache_path) as loop:
+        for case in suite.cases:
+            if case_ids and case.id not in case_ids:
+                cases.append(case)
+                continue
+            outcome = await shrink_case(case, loop=loop, generation=generation, trials=trials)
+            outcomes.append(outcome)
+            cases.append(outcome.case)
+    updated = suite.model_copy(update={"cases": cases, "revision": suite.revision + 1})
+    return updated, outcomes

@@ -13,15 +13,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from redline.analysis import summarize_run
 from redline.core import Attempt, GenerationParams, RunInfo, Score, content_hash
-from redline.engine import Executor, make_progress
 from redline.regress.replay import CaseSample, case_jobs, case_passed, scorer_for
 from redline.regress.suite_file import RegressionCase, RegressionSuite
-from redline.report import render_html
+from redline.run import EngineSettings, RunLoop, finish_run, response_cache_path, send_into_run
 from redline.stats import Interval, clustered_proportion_interval, design_effect, wilson_interval
 from redline.store import RunStore, new_run_id
-from redline.targets import build_target
 from redline.targets.spec import TargetSpec
 
 
@@ -125,6 +122,11 @@ def _case_result(case: RegressionCase, samples: list[CaseSample]) -> CaseResult:
     )
 
 
+# A regression run asks the model again by default: a cached answer would let a
+# suite pass after the model behind an unchanged endpoint regressed.
+REGRESSION_ENGINE = EngineSettings(cache=False)
+
+
 async def run_suite(
     suite: RegressionSuite,
     *,
@@ -132,16 +134,18 @@ async def run_suite(
     store: RunStore,
     epochs: int = 1,
     generation: GenerationParams | None = None,
-    concurrency: int = 8,
-    timeout: float = 60.0,
-    max_retries: int = 6,
+    settings: EngineSettings = REGRESSION_ENGINE,
     seed: int = 0,
     progress: bool = False,
+    handle_sigint: bool = False,
     suite_path: Path | None = None,
 ) -> RegressionResult:
-    """Replay every case ``epochs`` times into a new run and compute pass rates."""
+    """Replay every case ``epochs`` times into a new run and compute pass rates.
+
+    Sent through the run loop: ``settings`` give the cache, budgets and rate
+    limits; scorers with ``ascore`` (LLM judges) score while other requests run.
+    """
     generation = generation or GenerationParams()
-    built = build_target(target, timeout=timeout)
     config = {
         "kind": "regression",
         "suite": suite.name,
@@ -155,64 +159,39 @@ async def run_suite(
         "scorers": sorted({case.scorer for case in suite.cases}),
     }
     config["config_hash"] = content_hash(config)
-    handle = store.create(RunInfo(id=new_run_id(), config=config))
     scorers = {case.id: scorer_for(case) for case in suite.cases}
-    jobs = [
-        job
-        for case in suite.cases
-        for job in case_jobs(
-            case,
-            run_id=handle.id,
-            target_name=built.name,
-            epochs=epochs,
-            generation=generation,
-            seed=seed,
-            suite_name=suite.name,
-        )
-    ]
-
-    def record(attempt: Attempt) -> None:
-        handle.append_attempt(attempt)
-        if attempt.error is None and attempt.response is not None:
-            handle.append_score(scorers[attempt.behavior_id].score(attempt))
-
+    loop = RunLoop.for_target(
+        target,
+        settings=settings,
+        cache_path=response_cache_path(store.root),
+        progress=progress,
+        handle_sigint=handle_sigint,
+    )
     try:
-        executor = Executor(
-            built,
-            concurrency=concurrency,
-            timeout=timeout,
-            max_retries=max_retries,
-            progress=make_progress(len(jobs), enabled=progress),
-        )
+        handle = store.create(RunInfo(id=new_run_id(), config=config))
+        jobs = [
+            job
+            for case in suite.cases
+            for job in case_jobs(
+                case,
+                run_id=handle.id,
+                target_name=loop.target.name,
+                epochs=epochs,
+                generation=generation,
+                seed=seed,
+                suite_name=suite.name,
+            )
+        ]
         try:
-            stats = await executor.run(jobs, record, total=len(jobs))
-        except BaseException:
-            handle.update(status="failed")
-            raise
+            stats = await send_into_run(
+                handle, loop, jobs, scorers_for=lambda a: [scorers[a.behavior_id]]
+            )
+            finished = finish_run(handle, stats, report_path=handle.path / "report.html")
         finally:
-            await built.aclose()
-        attempts = handle.read_attempts()
-        scores = handle.read_scores()
-        counts = {
-            "attempts": len(attempts),
-            "errors": sum(1 for a in attempts if a.error is not None),
-            "scores": len(scores),
-        }
-        handle.update(
-            status="interrupted" if stats.interrupted else "completed",
-            counts=counts,
-            engine_stats=stats.model_dump(mode="json"),
-        )
-        report_path = handle.path / "report.html"
-        render_html(
-            info=handle.info,
-            summary=summarize_run(handle.info, attempts, scores),
-            attempts=attempts,
-            scores=scores,
-            path=report_path,
-        )
+            handle.close()
     finally:
-        handle.close()
+        await loop.aclose()
+    attempts, scores = finished.attempts, finished.scores
     results = case_results(suite, attempts, scores)
     by_policy: dict[str, list[CaseResult]] = defaultdict(list)
     for result in results:
@@ -222,11 +201,11 @@ async def run_suite(
         run_dir=handle.path,
         suite=suite.name,
         revision=suite.revision,
-        target=built.name,
+        target=loop.target.name,
         epochs=epochs,
         cases=results,
         policies=[_pooled(name, items) for name, items in sorted(by_policy.items())],
         overall=_pooled("all", results),
-        report=report_path,
+        report=finished.report_path,
         failed_cases=[r.id for r in results if r.passed < r.samples - r.errors],
     )

@@ -1,14 +1,23 @@
 """Running prompts through targets: the plan (the only place attempt ids are made), the
-runner (open or resume a run, send through the engine, record, score, finish) and the
-campaign description that ``redline scan`` and campaign YAML files validate into."""
+run loop (target + engine + scoring + recording, used by every kind of run), the
+campaign runner (open or resume a run, send, finish) and the campaign description
+that ``redline scan`` and campaign YAML files validate into."""
 
 from pathlib import Path
 
 from redline.core.config_files import load_yaml_model
 from redline.run.campaign import Campaign
+from redline.run.loop import (
+    EngineSettings,
+    MemoryRecorder,
+    RunLoop,
+    finish_run,
+    response_cache_path,
+    send_into_run,
+)
+from redline.run.plan import plan_job
 from redline.run.runner import (
     CampaignResult,
-    build_jobs,
     collect_behaviors,
     dry_run,
     run_campaign,
@@ -25,11 +34,17 @@ def load_campaign(path: Path) -> Campaign:
 __all__ = [
     "Campaign",
     "CampaignResult",
-    "build_jobs",
+    "EngineSettings",
+    "MemoryRecorder",
+    "RunLoop",
     "collect_behaviors",
     "dry_run",
+    "finish_run",
     "load_campaign",
+    "plan_job",
+    "response_cache_path",
     "run_campaign",
     "run_campaign_sync",
+    "send_into_run",
     "stored_campaign",
 ]

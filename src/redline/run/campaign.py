@@ -9,30 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from redline.attacks.compose import AttackSpec, build_chain
 from redline.core import ConfigError, GenerationParams, content_hash
-from redline.engine.executors import ExecutorKind
+from redline.run.loop import EngineSettings
 from redline.targets.spec import TargetSpec
 
 # Settings that change how fast a campaign runs but not what it measures; they
 # are left out of the config hash so a re-run with other limits resumes.
-_RUNTIME_FIELDS = {
-    "concurrency",
-    "requests_per_minute",
-    "tokens_per_minute",
-    "timeout",
-    "max_retries",
-    "cache",
-    "max_requests",
-    "max_tokens",
-    "name",
-    "report",
-    "executor",
-    "ray_address",
-    "ray_workers",
-}
+_RUNTIME_FIELDS = {*EngineSettings.model_fields, "name", "report"}
 
 
 def _chain_composes(value: str | AttackSpec) -> str | AttackSpec:
@@ -43,10 +29,14 @@ def _chain_composes(value: str | AttackSpec) -> str | AttackSpec:
     return value
 
 
-class Campaign(BaseModel):
-    """Everything a scan needs. Validated on load; unknown keys are errors."""
+class Campaign(EngineSettings):
+    """Everything a scan needs. Validated on load; unknown keys are errors.
 
-    model_config = ConfigDict(extra="forbid")
+    The engine settings (concurrency, rate limits, timeout, retries, cache,
+    budget) are inherited: a campaign file sets them at its top level.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
 
     name: str | None = None
     target: TargetSpec = Field(default_factory=TargetSpec)
@@ -64,20 +54,7 @@ class Campaign(BaseModel):
     # Models that attacks use (translation, multi-turn attackers); default: the bundled model.
     attacker: TargetSpec | None = None
     judge: TargetSpec | None = None
-    concurrency: int = Field(default=8, ge=1, le=4096)
-    requests_per_minute: float | None = Field(default=None, gt=0)
-    tokens_per_minute: float | None = Field(default=None, gt=0)
-    timeout: float = Field(default=60.0, gt=0)
-    max_retries: int = Field(default=6, ge=0)
-    cache: bool = True
-    max_requests: int | None = Field(default=None, ge=1)
-    max_tokens: int | None = Field(default=None, ge=1)
     report: Path | None = None
-    # Where jobs run: this process's async pool, or worker actors on a Ray cluster
-    # (a local one started for the run when ray_address is not given).
-    executor: ExecutorKind = "local"
-    ray_address: str | None = None
-    ray_workers: int | None = Field(default=None, ge=1)
 
     @field_validator("scorers")
     @classmethod
@@ -99,6 +76,23 @@ class Campaign(BaseModel):
             else:
                 data[key] = value
         return Campaign.model_validate(data)
+
+    def warnings(self) -> list[str]:
+        """Settings that make a campaign's numbers weaker than they look."""
+        found = []
+        if self.epochs > 1 and self.generation.temperature == 0:
+            found.append(
+                f"--epochs {self.epochs} at temperature 0: most targets give the same answer "
+                "each time, so extra epochs add cost, not evidence (intervals count "
+                "behaviours); raise --temperature or add prompts"
+            )
+        return found
+
+    def engine_settings(self) -> EngineSettings:
+        """How this campaign sends (concurrency, limits, cache, budget)."""
+        return EngineSettings.model_validate(
+            self.model_dump(include=set(EngineSettings.model_fields))
+        )
 
     def config_hash(self) -> str:
         """Identity of what the campaign measures, used to resume by re-running."""

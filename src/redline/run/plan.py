@@ -1,6 +1,11 @@
-"""Turning a campaign's behaviours and attack chains into executor jobs.
+"""Planning: the one place attempt ids are made, and a campaign's jobs.
 
-One attempt per behaviour x chain x epoch x sample (``n`` samples for
+:func:`plan_job` turns a behaviour, the messages to send and where they go
+into a :class:`Job` with a content-addressed attempt id; every job of every
+kind of run is made by it (plain prompts and attack chains here, injection
+cases, regression cases), so ids agree and resume works the same everywhere.
+
+A campaign sends one attempt per behaviour x chain x epoch x sample (``n`` samples for
 best-of-N, one otherwise). Attempt ids hash the behaviour, the chain label and
 its configured parameters, the target, the generation settings, epoch, seed
 and sample, so they are known before converting: a resumed run converts (and
@@ -12,6 +17,7 @@ random choices are stored next to the configured parameters in
 from __future__ import annotations
 
 import contextlib
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,17 +59,119 @@ class _Slot:
     chain: AttackChain
     epoch: int
     sample: int
-    seed: int
-    params: GenerationParams
     base_messages: list[Message]
     prompt_hash: str
     system_prompt: str | None
 
 
-def _base_messages(behavior: Behavior, system_prompt: str | None) -> list[Message]:
+def stratified_sample(behaviors: list[Behavior], limit: int, *, seed: int) -> list[Behavior]:
+    """``limit`` behaviours drawn in proportion to expected behaviour, then category.
+
+    Taking the first N would take whatever the file lists first (often only
+    harmful prompts of a few categories, leaving over-refusal unmeasured).
+    Each side (refuse, comply) gets its share, at least one each when the
+    limit allows; within a side each category its share (largest remainder,
+    ties broken by ``seed``); within a category the prompts are drawn with
+    ``seed``. The result keeps the input order. Same seed, same sample.
+    """
+    if limit >= len(behaviors):
+        return list(behaviors)
+    rng = random.Random(seed)
+    chosen: set[str] = set()
+    by_side = _group(behaviors, key=lambda b: b.expected)
+    side_quota = _allocate({k: len(v) for k, v in by_side.items()}, limit, rng)
+    if limit >= len(by_side):
+        for side in by_side:
+            if side_quota[side] == 0:  # never leave a side unmeasured when it fits
+                largest = max(side_quota, key=lambda k: side_quota[k])
+                side_quota[largest] -= 1
+                side_quota[side] = 1
+    for side, members in by_side.items():
+        by_category = _group(members, key=lambda b: b.category)
+        quota = _allocate({k: len(v) for k, v in by_category.items()}, side_quota[side], rng)
+        for category, in_category in by_category.items():
+            chosen.update(b.id for b in rng.sample(in_category, quota[category]))
+    return [b for b in behaviors if b.id in chosen]
+
+
+def _group(behaviors: list[Behavior], *, key: Any) -> dict[str, list[Behavior]]:
+    groups: dict[str, list[Behavior]] = {}
+    for behavior in behaviors:
+        groups.setdefault(key(behavior), []).append(behavior)
+    return groups
+
+
+def _allocate(sizes: dict[str, int], total: int, rng: random.Random) -> dict[str, int]:
+    """Split ``total`` over groups in proportion to their sizes (largest remainder)."""
+    whole = sum(sizes.values())
+    shares = {k: total * n / whole for k, n in sizes.items()}
+    quota = {k: int(share) for k, share in shares.items()}
+    # Sorted first so the seeded tie-break does not depend on dict order.
+    ties = {k: rng.random() for k in sorted(sizes)}
+    by_remainder = sorted(sizes, key=lambda k: (quota[k] - shares[k], ties[k]))
+    for k in by_remainder[: total - sum(quota.values())]:
+        quota[k] += 1
+    return quota
+
+
+def base_messages(behavior: Behavior, system_prompt: str | None) -> list[Message]:
+    """The conversation for a behaviour before any attack: optional system prompt, user prompt."""
     messages = [Message(role="system", content=system_prompt)] if system_prompt else []
     messages.append(Message(role="user", content=behavior.prompt))
     return messages
+
+
+def plan_job(
+    behavior: Behavior,
+    *,
+    messages: list[Message],
+    run_id: str,
+    target_name: str,
+    generation: GenerationParams,
+    seed: int,
+    epoch: int,
+    attack: str = "none",
+    attack_params: dict[str, Any] | None = None,
+    prompt_hash: str | None = None,
+) -> Job:
+    """The job for one attempt; its id is the content address of everything it sends.
+
+    The id hashes the behaviour id, ``messages`` (as planned, before any
+    converter rewrites them), the attack and its parameters, the target, the
+    generation settings, epoch and seed (``seed + epoch``, also given to the
+    target). Same inputs, same id: that is what resuming a run relies on.
+    ``prompt_hash`` may be passed when the caller already has it (one per
+    behaviour, many epochs).
+    """
+    attempt_seed = seed + epoch
+    params = generation.model_copy(update={"seed": attempt_seed})
+    attack_params = attack_params or {}
+    if prompt_hash is None:
+        prompt_hash = content_hash([m.model_dump() for m in messages])
+    attempt = Attempt(
+        id=attempt_id(
+            behavior_id=behavior.id,
+            prompt_hash=prompt_hash,
+            attack=attack,
+            attack_params=attack_params,
+            target=target_name,
+            generation=params,
+            epoch=epoch,
+            seed=attempt_seed,
+        ),
+        run_id=run_id,
+        behavior_id=behavior.id,
+        category=behavior.category,
+        expected=behavior.expected,
+        attack=attack,
+        attack_params=attack_params,
+        target=target_name,
+        epoch=epoch,
+        seed=attempt_seed,
+        messages=messages,
+        tags=behavior.tags,
+    )
+    return Job(attempt=attempt, params=params)
 
 
 def _id_params(chain: AttackChain, sample: int) -> dict[str, Any]:
@@ -83,18 +191,15 @@ def _slots(
     chains: list[AttackChain],
     *,
     epochs: int,
-    seed: int,
-    generation: GenerationParams,
     system_prompt: str | None,
 ) -> list[_Slot]:
     slots = []
     for behavior in behaviors:
         system = behavior.system_prompt or system_prompt
-        messages = _base_messages(behavior, system)
+        messages = base_messages(behavior, system)
         prompt_hash = content_hash([m.model_dump() for m in messages])
         for chain in chains:
             for epoch in range(epochs):
-                params = generation.model_copy(update={"seed": seed + epoch})
                 for sample in range(chain.samples):
                     slots.append(
                         _Slot(
@@ -102,8 +207,6 @@ def _slots(
                             chain=chain,
                             epoch=epoch,
                             sample=sample,
-                            seed=seed + epoch,
-                            params=params,
                             base_messages=messages,
                             prompt_hash=prompt_hash,
                             system_prompt=system,
@@ -112,34 +215,51 @@ def _slots(
     return slots
 
 
-def _attempt(slot: _Slot, *, run_id: str, target_name: str) -> Attempt:
-    id_params = _id_params(slot.chain, slot.sample)
-    return Attempt(
-        id=attempt_id(
-            behavior_id=slot.behavior.id,
-            prompt_hash=slot.prompt_hash,
-            attack=slot.chain.label,
-            attack_params=id_params,
-            target=target_name,
-            generation=slot.params,
-            epoch=slot.epoch,
-            seed=slot.seed,
-        ),
-        run_id=run_id,
-        behavior_id=slot.behavior.id,
-        category=slot.behavior.category,
-        expected=slot.behavior.expected,
-        attack=slot.chain.label,
-        attack_params=id_params,
-        target=target_name,
-        epoch=slot.epoch,
-        seed=slot.seed,
+def _slot_job(
+    slot: _Slot, *, run_id: str, target_name: str, generation: GenerationParams, seed: int
+) -> Job:
+    return plan_job(
+        slot.behavior,
         messages=slot.base_messages,
-        tags=slot.behavior.tags,
+        run_id=run_id,
+        target_name=target_name,
+        generation=generation,
+        seed=seed,
+        epoch=slot.epoch,
+        attack=slot.chain.label,
+        attack_params=_id_params(slot.chain, slot.sample),
+        prompt_hash=slot.prompt_hash,
     )
 
 
-async def plan_attack_jobs(
+def injection_jobs(
+    injection: Any,
+    *,
+    run_id: str,
+    target_name: str,
+    generation: GenerationParams,
+    seed: int = 0,
+    epochs: int = 1,
+) -> list[Job]:
+    """One job per injection case and epoch (an injection attack brings its own cases)."""
+    return [
+        plan_job(
+            case.behavior,
+            messages=case.messages,
+            run_id=run_id,
+            target_name=target_name,
+            generation=generation,
+            seed=seed,
+            epoch=epoch,
+            attack=injection.name,
+            attack_params=case.params,
+        )
+        for case in injection.cases(seed=seed)
+        for epoch in range(epochs)
+    ]
+
+
+async def plan_jobs(
     behaviors: list[Behavior],
     chains: list[AttackChain],
     *,
@@ -155,6 +275,8 @@ async def plan_attack_jobs(
 ) -> AttackPlan:
     """Convert every behaviour with every chain into jobs, skipping ids in ``done``.
 
+    With no attacks (the chain ``none``) the jobs carry the plain prompts.
+
     With ``convert_async=False`` (dry runs) converters that call a model are
     not called: their jobs carry the plain prompt, which is enough to count.
     An attacker failure (kind ``attacker_error``) becomes a failed attempt with
@@ -167,44 +289,45 @@ async def plan_attack_jobs(
     chains = [c for c in chains if c not in case_chains]
     for chain in case_chains:
         injection: Any = chain.driver_attack
-        for job in injection.jobs(
-            run_id=run_id, target_name=target_name, generation=generation, seed=seed, epochs=epochs
+        for job in injection_jobs(
+            injection,
+            run_id=run_id,
+            target_name=target_name,
+            generation=generation,
+            seed=seed,
+            epochs=epochs,
         ):
             if job.attempt.id in done:
                 plan.done += 1
             else:
                 plan.pending.append(job)
-    for slot in _slots(
-        behaviors,
-        chains,
-        epochs=epochs,
-        seed=seed,
-        generation=generation,
-        system_prompt=system_prompt,
-    ):
-        attempt = _attempt(slot, run_id=run_id, target_name=target_name)
+    for slot in _slots(behaviors, chains, epochs=epochs, system_prompt=system_prompt):
+        job = _slot_job(
+            slot, run_id=run_id, target_name=target_name, generation=generation, seed=seed
+        )
+        attempt, params = job.attempt, job.params
         if attempt.id in done:
             plan.done += 1
             continue
         driver = slot.chain.driver_attack
         if driver is not None and not convert_async:
             # A dry run counts a multi-turn attack as one request per behaviour.
-            plan.pending.append(Job(attempt=attempt, params=slot.params))
+            plan.pending.append(job)
             continue
         if driver is not None:
-            plan.pending.append(driver.job(attempt, slot.params, state_dir=state_dir))
+            plan.pending.append(driver.job(attempt, params, state_dir=state_dir))
             continue
         if not slot.chain.steps:
-            plan.pending.append(Job(attempt=attempt, params=slot.params))
+            plan.pending.append(job)
             continue
         rng = slot.chain.rng_for(
-            seed=slot.seed, behavior_id=slot.behavior.id, epoch=slot.epoch, sample=slot.sample
+            seed=attempt.seed, behavior_id=slot.behavior.id, epoch=slot.epoch, sample=slot.sample
         )
         try:
             if convert_async:
                 converted = await slot.chain.aapply(slot.behavior.prompt, rng=rng)
             elif slot.chain.needs_attacker:
-                plan.pending.append(Job(attempt=attempt, params=slot.params))
+                plan.pending.append(job)
                 continue
             else:
                 converted = slot.chain.apply(slot.behavior.prompt, rng=rng)
@@ -220,7 +343,7 @@ async def plan_attack_jobs(
         plan.pending.append(
             Job(
                 attempt=attempt.model_copy(update={"messages": messages, "attack_params": stored}),
-                params=slot.params,
+                params=params,
             )
         )
     return plan

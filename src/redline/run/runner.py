@@ -1,37 +1,31 @@
-"""Run a campaign end to end: behaviours -> jobs -> engine -> store -> scores -> report."""
+"""Run a campaign end to end: behaviours -> plan -> run loop -> store -> scores -> report."""
 
 from __future__ import annotations
 
 import asyncio
 import platform
+import sys
+from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel
 
 import redline
-from redline.analysis import RunSummary, summarize_run
+from redline.analysis import RunSummary
 from redline.attacks.base import AttackResources
-from redline.core import Attempt, Behavior, ConfigError, Message, RunInfo, attempt_id, content_hash
+from redline.attacks.compose import AttackChain
+from redline.core import Behavior, ConfigError, RunInfo
 from redline.data import dataset_hash, load_dataset, load_suite
-from redline.engine import (
-    Budget,
-    DryRunEstimate,
-    EngineStats,
-    Job,
-    ResponseCache,
-    estimate,
-    install_sigint_handler,
-    make_executor,
-    make_progress,
-)
-from redline.report import render_html
+from redline.engine import DryRunEstimate, EngineStats, estimate
 from redline.run.campaign import Campaign
+from redline.run.loop import RunLoop, finish_run, response_cache_path, send_into_run
 from redline.run.plan import (
     AttackPlan,
     chains_for,
     close_attack_resources,
     open_attack_resources,
-    plan_attack_jobs,
+    plan_jobs,
+    stratified_sample,
 )
 from redline.scoring import Scorer, build_scorer
 from redline.scoring.batch import BatchScoring, catch_up
@@ -51,6 +45,7 @@ class CampaignResult(BaseModel):
     skipped_done: int
     attempts: int
     errors: int
+    warnings: list[str] = []
 
 
 def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str]]:
@@ -74,75 +69,81 @@ def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str
             seen.add(behavior.id)
             unique.append(behavior)
     if campaign.limit is not None:
-        unique = unique[: campaign.limit]
+        unique = stratified_sample(unique, campaign.limit, seed=campaign.seed)
     return unique, sources
 
 
-def conversation_for(behavior: Behavior, campaign: Campaign) -> list[Message]:
-    system = behavior.system_prompt or campaign.target.system_prompt
-    messages = [Message(role="system", content=system)] if system else []
-    messages.append(Message(role="user", content=behavior.prompt))
-    return messages
-
-
-def build_jobs(
-    campaign: Campaign, behaviors: list[Behavior], *, run_id: str, target_name: str
-) -> list[Job]:
-    """One job per behaviour and epoch; ids are content-addressed for resume."""
-    jobs = []
-    for behavior in behaviors:
-        messages = conversation_for(behavior, campaign)
-        prompt_hash = content_hash([m.model_dump() for m in messages])
-        for epoch in range(campaign.epochs):
-            seed = campaign.seed + epoch
-            params = campaign.generation.model_copy(update={"seed": seed})
-            attempt = Attempt(
-                id=attempt_id(
-                    behavior_id=behavior.id,
-                    prompt_hash=prompt_hash,
-                    attack="none",
-                    attack_params={},
-                    target=target_name,
-                    generation=params,
-                    epoch=epoch,
-                    seed=seed,
-                ),
-                run_id=run_id,
-                behavior_id=behavior.id,
-                category=behavior.category,
-                expected=behavior.expected,
-                target=target_name,
-                epoch=epoch,
-                seed=seed,
-                messages=messages,
-                tags=behavior.tags,
-            )
-            jobs.append(Job(attempt=attempt, params=params))
-    return jobs
-
-
 def dry_run(campaign: Campaign) -> DryRunEstimate:
-    """How many requests and tokens the campaign would send; sends nothing."""
+    """How many calls and tokens the campaign would send, at most; sends nothing.
+
+    Checks what a real run checks before sending: the behaviours load, the
+    scorers, the target and the attacker and judge models build (a misspelt
+    kind, a missing python module or config file fails here as it would
+    there). Multi-turn attacks are counted at their shape's bound (query
+    budget, streams x iterations...), with their attacker and judge calls.
+    """
     behaviors, _ = collect_behaviors(campaign)
-    if campaign.attacks:
-        plan = asyncio.run(
-            plan_attack_jobs(
+    for name in campaign.scorers:
+        build_scorer(name)
+    chains = chains_for(campaign.attacks)
+
+    async def plan() -> AttackPlan:
+        target = build_target(campaign.target, timeout=campaign.timeout)
+        resources = open_attack_resources(
+            attacker=campaign.attacker,
+            judge=campaign.judge,
+            chains=chains,
+            timeout=campaign.timeout,
+        )
+        try:
+            return await plan_jobs(
                 behaviors,
-                chains_for(campaign.attacks),
+                chains,
                 run_id="dry-run",
-                target_name=campaign.target.display_name(),
+                target_name=target.name,
                 epochs=campaign.epochs,
                 seed=campaign.seed,
                 generation=campaign.generation,
                 system_prompt=campaign.target.system_prompt,
                 convert_async=False,
             )
-        )
-        return estimate(plan.pending)
-    jobs = build_jobs(
-        campaign, behaviors, run_id="dry-run", target_name=campaign.target.display_name()
+        finally:
+            await close_attack_resources(resources)
+            await target.aclose()
+
+    planned = asyncio.run(plan())
+    return _with_attack_calls(estimate(planned.pending), planned, chains, campaign)
+
+
+def _with_attack_calls(
+    base: DryRunEstimate, planned: AttackPlan, chains: list[AttackChain], campaign: Campaign
+) -> DryRunEstimate:
+    """Add what attacks send besides one request per job: more target turns, attacker
+    proposals (or attacker-model conversions), judge ratings."""
+    jobs_by_chain = Counter(job.attempt.attack for job in planned.pending)
+    target = attacker = judge = 0
+    for chain in chains:
+        jobs = jobs_by_chain.get(chain.label, 0)
+        bounds = getattr(chain.driver_attack, "call_bounds", None)
+        if callable(bounds):
+            calls = bounds()
+            target += (calls.target - 1) * jobs
+            attacker += calls.attacker * jobs
+            judge += calls.judge * jobs
+        elif chain.needs_attacker and chain.driver_attack is None:
+            attacker += jobs  # a converter that asks the attacker model once per prompt
+    completion = target * campaign.generation.max_tokens
+    prompt = target * (base.prompt_tokens // max(base.requests, 1))
+    return base.model_copy(
+        update={
+            "requests": base.requests + target,
+            "prompt_tokens": base.prompt_tokens + prompt,
+            "max_completion_tokens": base.max_completion_tokens + completion,
+            "total_tokens": base.total_tokens + prompt + completion,
+            "attacker_requests": attacker,
+            "judge_requests": judge,
+        }
     )
-    return estimate(jobs)
 
 
 def _versions(campaign: Campaign) -> dict[str, str]:
@@ -205,78 +206,66 @@ async def run_campaign(
     """Run (or resume) a campaign and write its run directory and report."""
     behaviors, sources = collect_behaviors(campaign)
     scorers: list[Scorer] = [build_scorer(name) for name in campaign.scorers]
-    target = build_target(campaign.target, timeout=campaign.timeout)
-    handle = _open_or_create(store, campaign, resume=resume, new_run=new_run, datasets=sources)
+    warnings = campaign.warnings()
+    for warning in warnings:
+        # Said before sending: a wasted run is cheaper to stop at its start.
+        print(f"warning: {warning}", file=sys.stderr)
+    settings = campaign.engine_settings()
+    loop = RunLoop.for_target(
+        campaign.target,
+        settings=settings,
+        cache_path=response_cache_path(store.root),
+        progress=progress,
+        handle_sigint=handle_sigint,
+    )
+    try:
+        handle = _open_or_create(store, campaign, resume=resume, new_run=new_run, datasets=sources)
+    except BaseException:
+        await loop.aclose()
+        raise
     resources = AttackResources()
     try:
-        done = handle.completed_attempt_ids()
-        if campaign.attacks:
-            resources, plan = await _plan_attacks(
-                campaign,
-                behaviors,
-                run_id=handle.info.id,
-                target_name=target.name,
-                done=done,
-                state_dir=handle.path / "conversations",
-            )
-            for failed in plan.failed:
-                handle.append_attempt(failed)
-            jobs_total, pending = plan.total - len(plan.failed), plan.pending
-        else:
-            jobs = build_jobs(campaign, behaviors, run_id=handle.info.id, target_name=target.name)
-            pending = [job for job in jobs if job.attempt.id not in done]
-            jobs_total = len(jobs)
-        handle.update(status="running")
-        cache = (
-            ResponseCache(store.root / ".cache" / "responses.sqlite") if campaign.cache else None
+        resources, plan = await _plan(
+            campaign,
+            behaviors,
+            run_id=handle.info.id,
+            target_name=loop.target.name,
+            done=handle.completed_attempt_ids(),
+            state_dir=handle.path / "conversations",
         )
-        executor = make_executor(
-            campaign.executor,
-            target=target,
-            target_spec=campaign.target,
-            ray_address=campaign.ray_address,
-            ray_workers=campaign.ray_workers,
-            concurrency=campaign.concurrency,
-            requests_per_minute=campaign.requests_per_minute,
-            tokens_per_minute=campaign.tokens_per_minute,
-            timeout=campaign.timeout,
-            max_retries=campaign.max_retries,
-            cache=cache,
-            budget=Budget(max_requests=campaign.max_requests, max_tokens=campaign.max_tokens),
-            progress=make_progress(len(pending), enabled=progress),
-        )
-        remove_sigint_handler = install_sigint_handler(executor) if handle_sigint else None
-
+        for failed in plan.failed:
+            handle.append_attempt(failed)
         # Classifier scorers score in batches in a thread, overlapping the sending;
         # LLM judges score with `ascore`, off the event loop's critical path.
         scoring = BatchScoring(scorers, handle.append_score)
-        if done:  # a run killed mid-batch left attempts without scores
+        if plan.done:  # a run killed mid-batch left attempts without scores
             scored = {(s.attempt_id, s.scorer) for s in handle.read_scores()}
             await catch_up(scoring, handle.read_attempts(), scored)
-
-        async def record(attempt: Attempt) -> None:
-            handle.append_attempt(attempt)
-            await scoring.add(attempt)
-
-        try:
-            stats = await executor.run(pending, record, total=len(pending))
-            await scoring.close()
-        except BaseException:
-            handle.update(status="failed")
-            raise
-        finally:
-            if remove_sigint_handler is not None:
-                remove_sigint_handler()
-            if cache is not None:
-                cache.close()
-            await target.aclose()
-        return _finish(handle, campaign, stats, skipped_done=jobs_total - len(pending))
+        stats = await send_into_run(
+            handle, loop, plan.pending, scorers_for=lambda _: scorers, batch_scoring=scoring
+        )
+        finished = finish_run(
+            handle, stats, report_path=campaign.report or handle.path / "report.html"
+        )
+        return CampaignResult(
+            run_id=handle.info.id,
+            run_dir=handle.path,
+            report_path=finished.report_path,
+            status=finished.status,
+            summary=finished.summary,
+            engine=stats,
+            skipped_done=plan.done,
+            attempts=finished.counts["attempts"],
+            errors=finished.counts["errors"],
+            warnings=warnings,
+        )
     finally:
         await close_attack_resources(resources)
+        await loop.aclose()
         handle.close()
 
 
-async def _plan_attacks(
+async def _plan(
     campaign: Campaign,
     behaviors: list[Behavior],
     *,
@@ -285,14 +274,12 @@ async def _plan_attacks(
     done: set[str],
     state_dir: Path | None,
 ) -> tuple[AttackResources, AttackPlan]:
-    """Jobs for a campaign with ``attacks``: converted prompts and multi-turn drivers."""
+    """The campaign's jobs: plain prompts, converted prompts and multi-turn drivers."""
+    chains = chains_for(campaign.attacks)
     resources = open_attack_resources(
-        attacker=campaign.attacker,
-        judge=campaign.judge,
-        chains=chains_for(campaign.attacks),
-        timeout=campaign.timeout,
+        attacker=campaign.attacker, judge=campaign.judge, chains=chains, timeout=campaign.timeout
     )
-    plan = await plan_attack_jobs(
+    plan = await plan_jobs(
         behaviors,
         chains_for(campaign.attacks, resources=resources),
         run_id=run_id,
@@ -305,38 +292,6 @@ async def _plan_attacks(
         state_dir=state_dir,
     )
     return resources, plan
-
-
-def _finish(
-    handle: RunHandle, campaign: Campaign, stats: EngineStats, *, skipped_done: int
-) -> CampaignResult:
-    attempts = handle.read_attempts()
-    scores = handle.read_scores()
-    unfinished = stats.interrupted or stats.budget_exhausted
-    status = "interrupted" if unfinished else "completed"
-    counts = {
-        "attempts": len(attempts),
-        "errors": sum(1 for a in attempts if a.error is not None),
-        "scores": len(scores),
-    }
-    handle.update(status=status, counts=counts, engine_stats=stats.model_dump(mode="json"))
-    # Summarised after the update so the report shows the final status and engine stats.
-    summary = summarize_run(handle.info, attempts, scores)
-    report_path = campaign.report or handle.path / "report.html"
-    render_html(
-        info=handle.info, summary=summary, attempts=attempts, scores=scores, path=report_path
-    )
-    return CampaignResult(
-        run_id=handle.info.id,
-        run_dir=handle.path,
-        report_path=report_path,
-        status=status,
-        summary=summary,
-        engine=stats,
-        skipped_done=skipped_done,
-        attempts=counts["attempts"],
-        errors=counts["errors"],
-    )
 
 
 def run_campaign_sync(campaign: Campaign, **kwargs: object) -> CampaignResult:

@@ -46,6 +46,7 @@ class BatchScoring:
         self._batch_size = batch_size
         self._pending: list[Attempt] = []
         self._running: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
 
     @property
     def scorer_names(self) -> list[str]:
@@ -64,10 +65,15 @@ class BatchScoring:
             await self._start_batch()
 
     async def _start_batch(self) -> None:
-        if self._running is not None:
-            await self._running  # one batch at a time: the scorers are not thread-safe
-        batch, self._pending = self._pending, []
-        self._running = asyncio.create_task(self._score(batch))
+        # The lock keeps two workers that fill a batch at once from both waiting on
+        # the same task and then each starting one: the first of those two tasks
+        # would never be awaited, and close() could return before its scores exist.
+        async with self._lock:
+            if self._running is not None:
+                await self._running  # one batch at a time: the scorers are not thread-safe
+            batch, self._pending = self._pending, []
+            if batch:
+                self._running = asyncio.create_task(self._score(batch))
 
     async def _score(self, batch: list[Attempt]) -> None:
         for scorer in self._batched:
@@ -79,9 +85,10 @@ class BatchScoring:
         """Score the attempts still waiting and wait for the batch in progress."""
         if self._pending:
             await self._start_batch()
-        if self._running is not None:
-            await self._running
-            self._running = None
+        async with self._lock:
+            if self._running is not None:
+                await self._running
+                self._running = None
 
 
 async def catch_up(

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from redline.core import Attempt, ConfigError, Score
 from redline.spec.catalogue import FREE_TEXT_FRAMEWORKS, load_catalogue
 from redline.spec.spec_file import Measure, Requirement, Spec, Threshold, suite_file
-from redline.stats import Interval, clustered_proportion_interval, design_effect, expected_interval
+from redline.stats import Interval, clustered_proportion_interval, design_effect, trials_to_clear
 from redline.store import RunStore
 
 Verdict = Literal["pass", "fail", "insufficient"]
@@ -207,25 +207,15 @@ def trials_to_decide(rate: float, threshold: Threshold) -> int | None:
         return max(threshold.min_trials, 1)
     if math.isclose(rate, value):
         return None
-    below_side = rate < value
-
-    def decided(n: int) -> bool:
-        low, high = expected_interval(rate, n, confidence=threshold.confidence)
-        return high < value if below_side else low > value
-
-    high_n = 1
-    while not decided(high_n):
-        high_n *= 2
-        if high_n > _MAX_N:
-            return None
-    low_n = high_n // 2
-    while high_n - low_n > 1:
-        middle = (low_n + high_n) // 2
-        if decided(middle):
-            high_n = middle
-        else:
-            low_n = middle
-    return max(high_n, threshold.min_trials)
+    needed = trials_to_clear(
+        rate,
+        value,
+        upper=rate < value,
+        confidence=threshold.confidence,
+        strict=True,
+        max_trials=_MAX_N,
+    )
+    return None if needed is None else max(needed, threshold.min_trials)
 
 
 def decide(measurement: Measurement, threshold: Threshold) -> tuple[Verdict, str, int | None]:
@@ -341,8 +331,12 @@ class PlanItem(BaseModel):
     assumed_rate: float
     trials: int | None
     behaviors: int | None
+    # Always 1 when known: extra epochs of the same prompts are not new evidence
+    # (at temperature 0 they are the same answer), so the plan never asks for them.
     epochs: int | None
+    behaviors_short: int | None = None
     command: str | None
+    note: str | None = None
 
 
 def _behaviors_available(requirement: Requirement, spec: Spec) -> int | None:
@@ -370,9 +364,10 @@ def plan_spec(spec: Spec) -> list[PlanItem]:
 
     The planning rate is ``plan_rate`` or, by default, half the ``below``
     threshold (0 for ``max_events`` rules; half-way from ``above`` to 1).
-    Trials beyond the suite's behaviours come from epochs, which carry less
-    information than new prompts when answers to one prompt agree; the check
-    reports the design effect that results.
+    Each trial is a distinct behaviour: epochs of the same prompts are not
+    independent evidence (the check clusters by behaviour, and at a rate of 0
+    or 1 counts behaviours, not attempts), so a shortfall of behaviours is
+    reported as such (``behaviors_short``) and never made up with epochs.
     """
     items = []
     for requirement in spec.requirements:
@@ -384,18 +379,22 @@ def plan_spec(spec: Spec) -> list[PlanItem]:
         )
         trials = trials_to_decide(rate, threshold)
         behaviors = _behaviors_available(requirement, spec)
-        epochs = math.ceil(trials / behaviors) if trials and behaviors else None
+        short = max(0, trials - behaviors) if trials and behaviors is not None else None
         measure = requirement.measure
         command = None
         if measure.suites and behaviors:
             parts = ["redline scan"]
             parts += [f"--suite {s}" for s in measure.suites]
             parts.append(f"--scorer {measure.scorer_name}")
-            if epochs and epochs > 1:
-                parts.append(f"--epochs {epochs}")
             command = " ".join(parts)
         elif measure.suites:
-            command = " ".join(f"redline regress run {s} --epochs N" for s in measure.suites)
+            command = " ".join(f"redline regress run {s}" for s in measure.suites)
+        note = None
+        if short:
+            note = (
+                f"needs {trials} behaviours, the suites have {behaviors}: add {short} more "
+                "prompts (more epochs of the same prompts do not count as more evidence)"
+            )
         items.append(
             PlanItem(
                 id=requirement.id,
@@ -407,8 +406,10 @@ def plan_spec(spec: Spec) -> list[PlanItem]:
                 assumed_rate=rate,
                 trials=trials,
                 behaviors=behaviors,
-                epochs=epochs,
+                epochs=1 if behaviors else None,
+                behaviors_short=short,
                 command=command,
+                note=note,
             )
         )
     return items

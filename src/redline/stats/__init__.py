@@ -28,6 +28,7 @@ from redline.stats.power import (
     expected_interval,
     interval_halfwidth,
     sample_size_two_proportions,
+    trials_to_clear,
 )
 from redline.stats.prediction_powered import PredictionPoweredEstimate, ppi_mean
 from redline.stats.validation import StatsInputError
@@ -49,6 +50,7 @@ __all__ = [
     "rogan_gladen",
     "rogan_gladen_interval",
     "sample_size_two_proportions",
+    "trials_to_clear",
     "wilson_interval",
     "z_value",
 ]

@@ -146,21 +146,27 @@ def design_effect(successes_by_cluster: Sequence[int], trials_by_cluster: Sequen
     """Variance inflation from clustering: cluster-robust variance / binomial variance.
 
     Uses the CR1 sandwich estimator of the pooled proportion (the same variance
-    statsmodels reports for an intercept-only OLS with ``cov_type="cluster"``).
-    Returns 1.0 when it cannot be estimated (fewer than two clusters with trials,
-    or a pooled rate of exactly 0 or 1), and never less than 1.0: clustering is
-    not allowed to make an interval narrower than treating attempts as independent.
+    statsmodels reports for an intercept-only OLS with ``cov_type="cluster"``),
+    and never less than 1.0: clustering is not allowed to make an interval
+    narrower than treating attempts as independent.
+
+    Where the variance cannot be estimated (fewer than two clusters with
+    trials, or a pooled rate of exactly 0 or 1) the attempts of a cluster are
+    assumed to agree completely, so the design effect is the mean cluster size
+    and the evidence counts behaviours, not attempts. That is the only
+    assumption valid whatever the correlation: 0 of 20 behaviours asked three
+    times each at temperature 0 is 0 of 20, not 0 of 60.
     """
     s, n = _check_clusters(successes_by_cluster, trials_by_cluster)
     keep = n > 0
     s, n = s[keep], n[keep]
     clusters = s.size
     total = float(n.sum())
-    if clusters < 2 or total == 0:
+    if total == 0:
         return 1.0
     p = float(s.sum()) / total
-    if p in (0.0, 1.0):
-        return 1.0
+    if clusters < 2 or p in (0.0, 1.0):
+        return total / clusters
     residuals = s - p * n
     var_cluster = clusters / (clusters - 1) * float(np.sum(residuals**2)) / total**2
     var_binomial = p * (1.0 - p) / total
@@ -179,7 +185,9 @@ def clustered_proportion_interval(
     interval is Wilson's at the effective sample size ``n / d`` (Korn and
     Graubard's approach), so it stays inside [0, 1] and is defined at 0 and 1.
     When epochs of a behaviour agree with each other, ``d`` approaches the
-    epochs per behaviour and the interval widens to match.
+    epochs per behaviour and the interval widens to match; at a pooled rate of
+    0 or 1 (where agreement cannot be measured) ``d`` is the mean epochs per
+    behaviour, so the interval is the behaviour-level one.
     """
     s, n = _check_clusters(successes_by_cluster, trials_by_cluster)
     z = z_value(confidence)

@@ -121,3 +121,42 @@ def expected_interval(p: float, n: int, *, confidence: float = 0.95) -> tuple[fl
     if isinstance(n, bool) or int(n) != n or n < 1:
         raise StatsInputError(f"n must be a whole number of at least 1, got {n!r}")
     return wilson_bounds(p * n, float(n), z_value(confidence))
+
+
+def trials_to_clear(
+    rate: float,
+    threshold: float,
+    *,
+    upper: bool,
+    confidence: float = 0.95,
+    strict: bool = False,
+    max_trials: int = 10_000_000,
+) -> int | None:
+    """The fewest trials whose expected Wilson interval at ``rate`` clears ``threshold``.
+
+    ``upper``: the upper bound must be at or below ``threshold`` (a ``max`` gate);
+    otherwise the lower bound at or above it (a ``min`` gate); ``strict``
+    wants strictly below (above). None when no number of trials up to
+    ``max_trials`` can (the rate is on the wrong side of the threshold, or on it).
+    At ``rate`` 0 (or 1 for a lower bound) this is the smallest sample that can
+    pass at all.
+    """
+    check_probability(rate, name="rate")
+    check_probability(threshold, name="threshold")
+
+    def clears(n: int) -> bool:
+        low, high = expected_interval(rate, n, confidence=confidence)
+        if strict:
+            return high < threshold if upper else low > threshold
+        return high <= threshold if upper else low >= threshold
+
+    if not clears(max_trials):
+        return None
+    low_n, high_n = 0, max_trials  # clears(high_n) holds; clears(low_n) does not (or n=0)
+    while high_n - low_n > 1:
+        middle = (low_n + high_n) // 2
+        if clears(middle):
+            high_n = middle
+        else:
+            low_n = middle
+    return high_n

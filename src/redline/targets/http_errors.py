@@ -15,6 +15,7 @@ from redline.core import (
     TargetRequestError,
     TargetTimeoutError,
     TargetTransientError,
+    TargetUnreachableError,
 )
 
 # Servers sometimes echo request headers or keys back in error bodies; we
@@ -95,8 +96,8 @@ def error_for_exception(
     """The TargetError for a failed connection, a timeout or a dropped response."""
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return TargetTimeoutError(f"{target}: no response from {url} within {timeout:g}s")
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return TargetTransientError(f"{target}: cannot connect to {url}: {exc.os_error}")
+    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, unroutable, DNS failure
+        return TargetUnreachableError(f"{target}: cannot connect to {url}: {exc.os_error}")
     if isinstance(exc, aiohttp.ClientError | OSError):
         reason = str(exc) or type(exc).__name__
         return TargetTransientError(f"{target}: connection to {url} failed: {reason}")

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from redline.core import TargetTransientError
+from redline.core import TargetUnreachableError
 from redline.targets.http_errors import error_for_exception, error_for_status
 from redline.targets.lean_http import CannotConnectError, LeanHTTPClient, is_lean_url
 
@@ -83,7 +83,7 @@ class TargetSession:
             try:
                 return await lean.request(method, url, body=body, headers=headers)
             except CannotConnectError as exc:
-                raise TargetTransientError(
+                raise TargetUnreachableError(
                     f"{self.target}: cannot connect to {url}: {exc.os_error}"
                 ) from None
             except (TimeoutError, OSError) as exc:

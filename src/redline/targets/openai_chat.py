@@ -8,6 +8,7 @@ more than the network.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from redline.core import (
@@ -115,7 +116,10 @@ class OpenAITarget:
         extra_body: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
-        self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
+        # As the OpenAI SDK does: OPENAI_BASE_URL names the default endpoint.
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL).rstrip(
+            "/"
+        )
         self.url = f"{self.base_url}/chat/completions"
         self.name = name or f"openai:{model}"
         self.timeout = timeout

@@ -20,6 +20,7 @@ from redline.attacks.injection import (
 from redline.attacks.injection.carriers import ZERO_WIDTH_SPACE
 from redline.core import ConfigError, GenerationParams, Message
 from redline.engine import Executor
+from redline.run.plan import injection_jobs
 from redline.scoring import build_scorer
 from redline.targets import build_target
 from redline.targets.openai_chat import openai_message
@@ -128,8 +129,8 @@ async def test_injection_cases_run_against_the_stub_and_are_scored(start_stub) -
         TargetSpec(kind="openai", model="stub", base_url=stub.base_url, api_key_env="PATH")
     )
     attack = build_attack("injection.tool", {"goals": ["marker.only", "leak.print_code"]})
-    jobs = attack.jobs(
-        run_id="r", target_name=target.name, generation=GenerationParams(max_tokens=32)
+    jobs = injection_jobs(
+        attack, run_id="r", target_name=target.name, generation=GenerationParams(max_tokens=32)
     )
     assert len(jobs) == 2 * len(INDIRECT_CARRIERS)
     results = []

@@ -22,16 +22,7 @@ from redline.attacks.injection.goals import (
     InjectionGoal,
     make_canary,
 )
-from redline.core import (
-    Attempt,
-    Behavior,
-    ConfigError,
-    GenerationParams,
-    Message,
-    attempt_id,
-    content_hash,
-)
-from redline.engine import Job
+from redline.core import Behavior, ConfigError, Message
 
 CATEGORY = "prompt_injection"
 DEFAULT_DATA_DIR = Path("../shared/data")
@@ -73,7 +64,8 @@ def case_params(
 
 
 class InjectionAttack:
-    """Base of the injection attacks: builds cases, and jobs from them for a campaign."""
+    """Base of the injection attacks: builds cases; a campaign's plan
+    (:func:`redline.run.plan.injection_jobs`) makes the jobs and attempt ids."""
 
     name = ""
     family: Family = "injection"
@@ -145,45 +137,3 @@ class InjectionAttack:
             source=f"redline:{self.name}",
             tags=["injection", self.name],
         )
-
-    def jobs(
-        self,
-        *,
-        run_id: str,
-        target_name: str,
-        generation: GenerationParams,
-        seed: int = 0,
-        epochs: int = 1,
-    ) -> list[Job]:
-        """One job per case and epoch, ids content-addressed like every other attempt."""
-        jobs = []
-        for case in self.cases(seed=seed):
-            prompt_hash = content_hash([m.model_dump() for m in case.messages])
-            for epoch in range(epochs):
-                attempt_seed = seed + epoch
-                params = generation.model_copy(update={"seed": attempt_seed})
-                attempt = Attempt(
-                    id=attempt_id(
-                        behavior_id=case.behavior.id,
-                        prompt_hash=prompt_hash,
-                        attack=self.name,
-                        attack_params=case.params,
-                        target=target_name,
-                        generation=params,
-                        epoch=epoch,
-                        seed=attempt_seed,
-                    ),
-                    run_id=run_id,
-                    behavior_id=case.behavior.id,
-                    category=case.behavior.category,
-                    expected=case.behavior.expected,
-                    attack=self.name,
-                    attack_params=case.params,
-                    target=target_name,
-                    epoch=epoch,
-                    seed=attempt_seed,
-                    messages=case.messages,
-                    tags=case.behavior.tags,
-                )
-                jobs.append(Job(attempt=attempt, params=params))
-        return jobs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,6 +46,15 @@ class MultiTurnParams(AttackParams):
     judge_max_tokens: int = Field(default=24, ge=4)
 
 
+@dataclass(frozen=True)
+class CallBounds:
+    """The most model calls one behaviour's attack can make, for ``--dry-run``."""
+
+    target: int
+    attacker: int
+    judge: int
+
+
 class MultiTurnAttack:
     """Base of Crescendo, PAIR and TAP: builds the driver of a multi-turn :class:`Job`.
 
@@ -71,6 +81,35 @@ class MultiTurnAttack:
 
     def run(self, session: AttackSession) -> Awaitable[Exchange | None]:
         raise NotImplementedError
+
+    def proposals(self) -> tuple[int, int]:
+        """The most attacker proposals and target queries the attack's shape allows
+        (before the query budget); each subclass knows its shape."""
+        raise NotImplementedError
+
+    def extra_judge_calls(self, proposals: int) -> int:
+        """Judge calls besides rating each target answer (TAP's on-topic checks)."""
+        return 0
+
+    def call_bounds(self) -> CallBounds:
+        """Upper bounds on target, attacker and judge calls for one behaviour.
+
+        Target queries stop at ``query_budget``; every query is preceded by an
+        attacker proposal (one more may be asked when the budget runs out), each
+        proposal may be re-asked ``attacker_retries`` times, and every answer is
+        rated by the judge.
+        """
+        params: MultiTurnParams = self.params  # type: ignore[assignment]
+        proposals, queries = self.proposals()
+        target = min(params.query_budget, queries)
+        # One proposal per query (PAIR, Crescendo) stops one past the budget; TAP
+        # asks a whole level's proposals before querying any of them.
+        asked = min(proposals, target + 1) if proposals == queries else proposals
+        return CallBounds(
+            target=target,
+            attacker=asked * (1 + params.attacker_retries),
+            judge=target + self.extra_judge_calls(asked),
+        )
 
     def id_params(self) -> dict[str, Any]:
         """The attack's part of an attempt id: parameters and the attacker and judge names."""

@@ -51,6 +51,11 @@ class CrescendoAttack(MultiTurnAttack):
     references = ("Russinovich, Salem, Eldan 2024, arXiv:2404.01833",)
     Params = CrescendoParams
 
+    def proposals(self) -> tuple[int, int]:
+        params: CrescendoParams = self.params  # type: ignore[assignment]
+        turns = params.turns + params.max_backtracks
+        return turns, turns
+
     async def run(self, session: AttackSession) -> Exchange | None:
         params: CrescendoParams = self.params  # type: ignore[assignment]
         history: list[Message] = []

@@ -53,6 +53,11 @@ class PairAttack(MultiTurnAttack):
     references = ("Chao et al. 2023, arXiv:2310.08419",)
     Params = PairParams
 
+    def proposals(self) -> tuple[int, int]:
+        params: PairParams = self.params  # type: ignore[assignment]
+        rounds = params.streams * params.iterations
+        return rounds, rounds
+
     async def run(self, session: AttackSession) -> Exchange | None:
         params: PairParams = self.params  # type: ignore[assignment]
         system = Message(role="system", content=fill(PAIR_ATTACKER_SYSTEM, goal=session.goal))

@@ -42,6 +42,16 @@ class TapAttack(MultiTurnAttack):
     references = ("Mehrotra et al. 2023, arXiv:2312.02119",)
     Params = TapParams
 
+    def proposals(self) -> tuple[int, int]:
+        params: TapParams = self.params  # type: ignore[assignment]
+        # One leaf at the root, at most `width` kept leaves below it.
+        children = params.branching + (params.depth - 1) * params.width * params.branching
+        return children, children
+
+    def extra_judge_calls(self, proposals: int) -> int:
+        params: TapParams = self.params  # type: ignore[assignment]
+        return proposals if params.prune_off_topic else 0
+
     async def run(self, session: AttackSession) -> Exchange | None:
         params: TapParams = self.params  # type: ignore[assignment]
         system = Message(role="system", content=fill(PAIR_ATTACKER_SYSTEM, goal=session.goal))
