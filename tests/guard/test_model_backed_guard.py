@@ -137,6 +137,7 @@ scanners:
 def cascade_policy(base_url: str, *, band=0.1, budget_ms=2000, on_error="fail_closed") -> str:
     return f"""
 on_error: {on_error}
+disabled: [output]  # jailbreak reads inputs only; the cascade reviews what it is unsure of
 scanners:
   jailbreak:
     threshold: 0.35

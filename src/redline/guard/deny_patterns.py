@@ -11,6 +11,8 @@ class DenyPatternScanner:
 
     name = "patterns"
     redactable = True
+    # A user's pattern matches the text as written and its normalised form alike.
+    text_view = "both"
 
     def __init__(self, rules: list[PatternRule], *, side: Side) -> None:
         self.sides: frozenset[Side] = frozenset({side})

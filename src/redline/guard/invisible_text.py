@@ -45,6 +45,8 @@ class InvisibleTextScanner:
     sides: frozenset[Side] = frozenset({"input", "output"})
     categories = INVISIBLE_CATEGORIES
     redactable = True
+    # The characters it looks for are exactly what the classification view removes.
+    text_view = "raw"
 
     def scan(self, text: str, context: ScanContext) -> ScanResult:
         scores = dict.fromkeys(self.categories, 0.0)

@@ -14,6 +14,12 @@ from typing import Any
 from redline.core import ConfigError, Message
 from redline.guard.cascade import Cascade, CascadeDecision
 from redline.guard.deny_patterns import DenyPatternScanner
+from redline.guard.normalisation import (
+    Normaliser,
+    TextView,
+    clean_message,
+    clean_text,
+)
 from redline.guard.policy import (
     ACTION_RANK,
     Action,
@@ -31,6 +37,7 @@ from redline.guard.scanner import (
     Segment,
     Side,
     Span,
+    TextReading,
 )
 from redline.guard.verdict import Finding, Verdict
 
@@ -58,6 +65,8 @@ class ActiveScanner:
     sides: frozenset[Side]
     fail_closed: bool
     rules: dict[str, _Rule] = field(default_factory=dict)
+    # Which text the scanner reads: the classification view, the text as written, or both.
+    reads: TextReading = "normalised"
 
     def rule(self, category: str) -> _Rule:
         return self.rules[category]
@@ -167,6 +176,7 @@ class Guard:
         self._cascade: Cascade | None = None
         cascade_model = policy.cascade.model if policy.cascade else None
         model_entry: ActiveScanner | None = None
+        disabled = frozenset(policy.disabled)
         for name, config in policy.scanners.items():
             if not config.enabled:
                 continue
@@ -180,14 +190,15 @@ class Guard:
             if status and config.options.get("model", "auto") == "auto":
                 self.skipped[f"{name}.model"] = status
                 logger.info("guard: scanner %r runs on rules alone: %s", name, status)
-            sides = frozenset(config.sides) if config.sides else frozenset(scanner.sides)
+            sides = frozenset(config.sides) if config.sides is not None else scanner.sides
             on_error = config.on_error or policy.on_error
             entry = ActiveScanner(
                 name=name,
                 scanner=scanner,
-                sides=sides,
+                sides=frozenset(sides) - disabled,
                 fail_closed=on_error == "fail_closed",
                 rules=_build_rules(name, scanner, config, policy),
+                reads=getattr(scanner, "text_view", "normalised"),
             )
             if name == cascade_model:
                 # The cascade's model runs only on what the CPU scanners are unsure about.
@@ -197,6 +208,8 @@ class Guard:
         if policy.cascade is not None:
             self._cascade = _build_cascade(policy, model_entry, self._scanners)
         for side in SIDES:
+            if side in disabled:
+                continue
             deny = DenyPatternScanner(policy.patterns.deny, side=side)
             if deny.categories:
                 rules = {
@@ -210,9 +223,20 @@ class Guard:
                         sides=frozenset({side}),
                         fail_closed=policy.on_error == "fail_closed",
                         rules={c: rules[c] for c in deny.categories},
+                        reads=deny.text_view,
                     )
                 )
         self._allow = [(rule.compiled(), frozenset(rule.sides)) for rule in policy.patterns.allow]
+        _require_every_side_checked(policy, self._scanners, self.skipped)
+        # The guard's own placeholders in a text are never evidence against it (the
+        # proxy's redacted input comes back in the reply).
+        written = [*self._scanners, *([model_entry] if model_entry else [])]
+        self._normaliser = Normaliser(
+            redaction_text(Span(0, 0, category))
+            for item in written
+            if item.scanner.redactable
+            for category in item.rules
+        )
 
     @classmethod
     def from_policy(cls, path: str | Path) -> Guard:
@@ -242,67 +266,88 @@ class Guard:
 
     # ---- public checks -------------------------------------------------------------
 
-    def check_text(self, text: str, *, side: Side = "input") -> Verdict:
-        """Check one bare text as a user input or a model output."""
-        return self._check(text, ScanContext(side=side, segments=()), side)
+    # Every public check cleans its text first (redline.guard.normalisation): a lone
+    # surrogate, an invalid byte or a NUL must not make a scanner fail, or fail-open
+    # would skip it for anyone who sends one.
 
-    def check_input(self, messages: Sequence[Message] | str) -> Verdict:
+    def check_text(self, text: str | bytes, *, side: Side = "input") -> Verdict:
+        """Check one bare text as a user input or a model output."""
+        return self._check(clean_text(text), ScanContext(side=side, segments=()), side)
+
+    def check_input(self, messages: Sequence[Message] | str | bytes) -> Verdict:
         """Check what is about to be sent to a model: user and tool messages."""
         text, context = _input_text(messages)
         verdict = self._check(text, context, "input")
         _redact_messages(verdict, context)
         return verdict
 
-    def check_output(self, messages: Sequence[Message] | str, response: str) -> Verdict:
+    def check_output(
+        self, messages: Sequence[Message] | str | bytes, response: str | bytes
+    ) -> Verdict:
         """Check a model's ``response`` to ``messages`` (the conversation is context:
         the system prompt for leak detection, the request for relevance)."""
-        return self._check(response, _output_context(messages), "output")
+        return self._check(clean_text(response), _output_context(messages), "output")
 
-    async def acheck_input(self, messages: Sequence[Message] | str) -> Verdict:
+    async def acheck_input(self, messages: Sequence[Message] | str | bytes) -> Verdict:
         text, context = _input_text(messages)
         verdict = await self._acheck(text, context, "input")
         _redact_messages(verdict, context)
         return verdict
 
-    async def acheck_output(self, messages: Sequence[Message] | str, response: str) -> Verdict:
-        return await self._acheck(response, _output_context(messages), "output")
+    async def acheck_output(
+        self, messages: Sequence[Message] | str | bytes, response: str | bytes
+    ) -> Verdict:
+        return await self._acheck(clean_text(response), _output_context(messages), "output")
 
-    async def acheck_text(self, text: str, *, side: Side = "input") -> Verdict:
-        return await self._acheck(text, ScanContext(side=side), side)
+    async def acheck_text(self, text: str | bytes, *, side: Side = "input") -> Verdict:
+        return await self._acheck(clean_text(text), ScanContext(side=side), side)
 
-    def check_batch(self, texts: Sequence[str], *, side: Side = "input") -> list[Verdict]:
+    def check_batch(self, texts: Sequence[str | bytes], *, side: Side = "input") -> list[Verdict]:
         """Check many bare texts; classifier scanners score them in one call."""
         started = time.perf_counter()
         active = [s for s in self._scanners if side in s.sides]
-        contexts = [ScanContext(side=side) for _ in texts]
+        prepared = [self._prepare(clean_text(t), ScanContext(side=side)) for t in texts]
         per_scanner: dict[str, list[ScanResult | Exception]] = {}
         latencies: dict[str, float] = {}
         for item in active:
             t0 = time.perf_counter()
             scan_many = getattr(item.scanner, "scan_many", None)
-            fits = all(len(t) <= self.policy.limits.max_chars for t in texts)
-            if scan_many is not None and fits:
+            fits = all(len(p.view.text) <= self.policy.limits.max_chars for p in prepared)
+            if scan_many is not None and fits and item.reads == "normalised":
                 try:
-                    per_scanner[item.name] = list(scan_many(list(texts), contexts))
+                    found = scan_many(
+                        [p.view.text for p in prepared], [p.view_context for p in prepared]
+                    )
+                    per_scanner[item.name] = [
+                        p.view.result_to_original(r) for p, r in zip(prepared, found, strict=True)
+                    ]
                 except Exception as exc:
                     per_scanner[item.name] = [exc] * len(texts)
             else:
-                per_scanner[item.name] = [
-                    self._run_one(item, t, c)[0] for t, c in zip(texts, contexts, strict=True)
-                ]
+                per_scanner[item.name] = [self._scan_one(item, p)[0] for p in prepared]
             latencies[item.name] = (time.perf_counter() - t0) * 1000 / max(len(texts), 1)
         each_ms = (time.perf_counter() - started) * 1000 / max(len(texts), 1)
         verdicts = []
-        for index, text in enumerate(texts):
+        for index, text in enumerate(prepared):
             results = {item.name: per_scanner[item.name][index] for item in active}
             decision = None
             if self._cascade is not None and side in self._cascade.sides:
                 # Each text gets the budget less its share of the batch's CPU time.
                 text_started = time.perf_counter() - each_ms / 1000
                 decision = self._cascade.review(
-                    text, contexts[index], active, results, text_started
+                    text.view.text, text.view_context, active, results, text_started
                 )
-            verdict = self._decide_with(text, side, active, results, decision, 1, False)
+                decision = _decision_to_original(decision, text.view)
+            verdict = self._decide_with(
+                text.original,
+                side,
+                active,
+                results,
+                decision,
+                len(text.view_chunks),
+                text.truncated,
+            )
+            verdict.chars = len(text.original)
             verdict.latency_ms = each_ms
             verdict.scanner_latency_ms = latencies
             verdicts.append(verdict)
@@ -326,22 +371,65 @@ class Guard:
         else:
             scan = self._scan_all(text, context, side)
         decision = await self._cascade.areview(
-            scan.scanned, context, scan.active, scan.results, scan.started
+            scan.text.view.text, scan.text.view_context, scan.active, scan.results, scan.started
         )
-        return self._finish(text, side, scan, decision)
+        return self._finish(text, side, scan, _decision_to_original(decision, scan.text.view))
 
-    def _prepare(self, text: str) -> tuple[list[tuple[int, str]], str, bool]:
+    def _pieces(self, text: str) -> list[tuple[int, str]]:
         limits = self.policy.limits
         if len(text) <= limits.max_chars:
-            return [(0, text)], text, False
-        if limits.oversize == "truncate":
-            cut = text[: limits.max_chars]
-            return [(0, cut)], cut, True
-        return (
-            _chunks(text, limits.max_chars, min(limits.chunk_overlap, limits.max_chars // 2)),
-            text,
-            False,
+            return [(0, text)]
+        return _chunks(text, limits.max_chars, min(limits.chunk_overlap, limits.max_chars // 2))
+
+    def _prepare(self, text: str, context: ScanContext) -> _PreparedText:
+        """``text`` cut to the policy's limit (when it truncates), its classification
+        view, and the chunks each is scanned in."""
+        limits = self.policy.limits
+        truncated = len(text) > limits.max_chars and limits.oversize == "truncate"
+        if truncated:
+            text = text[: limits.max_chars]
+        view = self._normaliser.view(text)
+        view_context = self._normaliser.context(context, view)
+        if view.is_identity and view_context is context:
+            raw_chunks = view_chunks = self._pieces(text)
+        else:
+            raw_chunks, view_chunks = self._pieces(text), self._pieces(view.text)
+        return _PreparedText(
+            original=text,
+            context=context,
+            view=view,
+            view_context=view_context,
+            raw_chunks=raw_chunks,
+            view_chunks=view_chunks,
+            truncated=truncated,
         )
+
+    def _scan_one(
+        self, item: ActiveScanner, text: _PreparedText
+    ) -> tuple[ScanResult | Exception, float]:
+        """One scanner over one prepared text (every chunk, and the view and/or the
+        original as it asks); spans come back in the original's coordinates."""
+        runs: list[tuple[list[tuple[int, str]], ScanContext, TextView | None]] = []
+        same = text.view.is_identity and text.view_context is text.context
+        if item.reads in ("raw", "both") or (item.reads == "normalised" and same):
+            runs.append((text.raw_chunks, text.context, None))
+        if item.reads != "raw" and not same:
+            runs.append((text.view_chunks, text.view_context, text.view))
+        parts: list[tuple[int, ScanResult]] = []
+        spent = 0.0
+        for chunks, context, view in runs:
+            for offset, chunk in chunks:
+                result, ms = self._run_one(
+                    item, chunk, _rebase(context, offset, offset + len(chunk))
+                )
+                spent += ms
+                if isinstance(result, Exception):
+                    return result, spent
+                if view is None:
+                    parts.append((offset, result))
+                else:
+                    parts.append((0, view.result_to_original(result, offset)))
+        return _merge(parts), spent
 
     def _run_one(
         self, item: ActiveScanner, text: str, context: ScanContext
@@ -358,15 +446,22 @@ class Guard:
         decision = None
         if self._cascade is not None and side in self._cascade.sides:
             decision = self._cascade.review(
-                scan.scanned, context, scan.active, scan.results, scan.started
+                scan.text.view.text, scan.text.view_context, scan.active, scan.results, scan.started
             )
+            decision = _decision_to_original(decision, scan.text.view)
         return self._finish(text, side, scan, decision)
 
     def _finish(
         self, text: str, side: Side, scan: _ScanPass, decision: CascadeDecision | None
     ) -> Verdict:
         verdict = self._decide_with(
-            scan.scanned, side, scan.active, scan.results, decision, scan.chunks, scan.truncated
+            scan.text.original,
+            side,
+            scan.active,
+            scan.results,
+            decision,
+            len(scan.text.view_chunks),
+            scan.text.truncated,
         )
         verdict.chars = len(text)
         verdict.scanner_latency_ms = scan.latencies
@@ -407,32 +502,15 @@ class Guard:
 
     def _scan_all(self, text: str, context: ScanContext, side: Side) -> _ScanPass:
         started = time.perf_counter()
-        pieces, scanned, truncated = self._prepare(text)
+        prepared = self._prepare(text, context)
         active = [s for s in self._scanners if side in s.sides]
         results: dict[str, ScanResult | Exception] = {}
         latencies: dict[str, float] = {}
         for item in active:
-            parts: list[tuple[int, ScanResult]] = []
-            spent = 0.0
-            failure: Exception | None = None
-            for offset, chunk in pieces:
-                chunk_context = _rebase(context, offset, offset + len(chunk))
-                result, ms = self._run_one(item, chunk, chunk_context)
-                spent += ms
-                if isinstance(result, Exception):
-                    failure = result
-                    break
-                parts.append((offset, result))
-            results[item.name] = failure if failure is not None else _merge(parts)
+            results[item.name], spent = self._scan_one(item, prepared)
             latencies[item.name] = round(spent, 4)
         return _ScanPass(
-            started=started,
-            scanned=scanned,
-            truncated=truncated,
-            chunks=len(pieces),
-            active=active,
-            results=results,
-            latencies=latencies,
+            started=started, text=prepared, active=active, results=results, latencies=latencies
         )
 
     def _allowed_ranges(self, text: str, side: Side) -> list[tuple[int, int]]:
@@ -519,16 +597,58 @@ class Guard:
 
 
 @dataclass(slots=True)
+class _PreparedText:
+    """One cleaned text ready to scan: as written and as the classification view, each
+    with its context and chunks."""
+
+    original: str
+    context: ScanContext
+    view: TextView
+    view_context: ScanContext
+    raw_chunks: list[tuple[int, str]]
+    view_chunks: list[tuple[int, str]]
+    truncated: bool
+
+
+@dataclass(slots=True)
 class _ScanPass:
     """The CPU scanners' results for one text, before the verdict is made."""
 
     started: float
-    scanned: str
-    truncated: bool
-    chunks: int
+    text: _PreparedText
     active: list[ActiveScanner]
     results: dict[str, ScanResult | Exception]
     latencies: dict[str, float]
+
+
+def _decision_to_original(decision: CascadeDecision, view: TextView) -> CascadeDecision:
+    """The cascade's model read the view; its spans are moved onto the original."""
+    if isinstance(decision.model_result, ScanResult):
+        decision.model_result = view.result_to_original(decision.model_result)
+    return decision
+
+
+def _require_every_side_checked(
+    policy: Policy, active: list[ActiveScanner], skipped: Mapping[str, str]
+) -> None:
+    """A side with nothing on it is a mistake unless the policy says ``disabled``: a
+    partial policy file must not quietly turn the guard off."""
+    for side in SIDES:
+        if side in policy.disabled or any(side in item.sides for item in active):
+            continue
+        if skipped:
+            why = (
+                "every scanner enabled there is unavailable ("
+                + "; ".join(f"{name}: {reason}" for name, reason in skipped.items())
+                + ")"
+            )
+        else:
+            why = "no enabled scanner or deny pattern runs there"
+        raise ConfigError(
+            f"{policy.where_top('scanners')}: the policy checks nothing on {side}: {why}. "
+            f"Enable scanners for {side} (see `redline guard policy --default`), or write "
+            f"`disabled: [{side}]` to leave {side}s unchecked on purpose."
+        )
 
 
 def _build_cascade(
@@ -586,9 +706,11 @@ def _inside_any(span: Span, ranges: list[tuple[int, int]]) -> bool:
     return any(start <= span.start and span.end <= end for start, end in ranges)
 
 
-def _input_text(messages: Sequence[Message] | str) -> tuple[str, ScanContext]:
-    if isinstance(messages, str):
-        return messages, ScanContext(side="input", segments=(Segment(0, len(messages), "user"),))
+def _input_text(messages: Sequence[Message] | str | bytes) -> tuple[str, ScanContext]:
+    if isinstance(messages, str | bytes):
+        text = clean_text(messages)
+        return text, ScanContext(side="input", segments=(Segment(0, len(text), "user"),))
+    messages = [clean_message(m) for m in messages]
     pieces: list[str] = []
     segments: list[Segment] = []
     cursor = 0
@@ -604,10 +726,13 @@ def _input_text(messages: Sequence[Message] | str) -> tuple[str, ScanContext]:
     return "".join(pieces), ScanContext(side="input", messages=tuple(messages), segments=segments)
 
 
-def _output_context(messages: Sequence[Message] | str) -> ScanContext:
-    if isinstance(messages, str):
-        messages = [Message(role="user", content=messages)] if messages else []
-    return ScanContext(side="output", messages=tuple(messages))
+def _output_context(messages: Sequence[Message] | str | bytes) -> ScanContext:
+    if isinstance(messages, str | bytes):
+        text = clean_text(messages)
+        return ScanContext(
+            side="output", messages=(Message(role="user", content=text),) if text else ()
+        )
+    return ScanContext(side="output", messages=tuple(clean_message(m) for m in messages))
 
 
 def redaction_spans(verdict: Verdict) -> list[Span]:

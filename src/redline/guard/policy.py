@@ -96,6 +96,9 @@ class Policy(_Strict):
     patterns: PatternPolicy = Field(default_factory=PatternPolicy)
     # Optional: send what the CPU scanners are unsure about to a guard model.
     cascade: CascadePolicy | None = None
+    # Sides this policy leaves unchecked on purpose. A side with no scanner on it is an
+    # error unless it is listed here, so a partial file cannot turn the guard off.
+    disabled: list[Side] = Field(default_factory=list)
 
     # Where each field came from, for error messages raised after validation.
     _source: str = PrivateAttr(default="<policy>")
@@ -110,6 +113,12 @@ class Policy(_Strict):
         self._source = source
         self._lines = lines
         return self
+
+    def where_top(self, key: str) -> str:
+        """``file:line: key`` for a top-level field, or the start of the file when the
+        policy does not have it."""
+        line = self._lines.get((key,), self._lines.get((), 1))
+        return f"{self._source}:{line}: {key}"
 
     def where(self, *loc: str | int) -> str:
         """``file:line: a.b.c`` for a field path, as precise as the YAML allows."""

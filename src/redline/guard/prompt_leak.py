@@ -26,6 +26,8 @@ class PromptLeakScanner:
     sides: frozenset[Side] = frozenset({"output"})
     categories = ("canary", "system_prompt")
     redactable = True
+    # A canary is matched as written and as normalised (a fullwidth copy still leaks it).
+    text_view = "both"
 
     def __init__(
         self, *, canaries: list[str] | None = None, ngram: int = 6, full_share: float = 0.5

@@ -11,6 +11,11 @@ from redline.core import Message, Registry
 
 Side = Literal["input", "output"]
 SIDES: tuple[Side, ...] = ("input", "output")
+# What a scanner reads (its optional ``text_view`` attribute): "normalised" (the default)
+# is the classification view of redline.guard.normalisation, where look-alike and
+# invisible characters cannot hide a word; "raw" is the text as written (a scanner that
+# looks for those characters); "both" runs on each and merges the findings.
+TextReading = Literal["normalised", "raw", "both"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,9 @@ class Scanner(Protocol):
 
     ``categories`` lists every key ``scan`` may put in its scores; ``redactable``
     says whether its spans can be replaced (a policy may only ``redact`` with
-    such scanners). ``scan`` must be safe to call from several threads.
+    such scanners). ``scan`` must be safe to call from several threads. An optional
+    ``text_view`` (:data:`TextReading`) says which text it reads; spans are always
+    given back to the guard in the coordinates of the text it was handed.
     """
 
     name: str
