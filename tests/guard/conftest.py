@@ -20,8 +20,9 @@ def free_port() -> int:
 
 
 def _upstream_app(state: dict) -> web.Application:
-    """Answers with the text after 'SAY:' in the last user message (or 'ok'),
-    streamed in 8-character chunks when asked; ``state['delay']`` slows it."""
+    """Answers with the text after 'SAY:' in the last user message (or 'ok'), or with
+    ``state['reply']`` when set, streamed in 8-character chunks when asked;
+    ``state['delay']`` slows it."""
 
     async def chat(request: web.Request) -> web.StreamResponse:
         payload = await request.json()
@@ -29,6 +30,7 @@ def _upstream_app(state: dict) -> web.Application:
         await asyncio.sleep(state.get("delay", 0))
         last = payload["messages"][-1]["content"]
         reply = last.split("SAY:", 1)[1].strip() if "SAY:" in last else "ok"
+        reply = state.get("reply", reply)
         base = {"id": "chatcmpl-up", "created": 1, "model": payload.get("model", "m")}
         if not payload.get("stream"):
             return web.json_response(

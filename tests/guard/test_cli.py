@@ -128,6 +128,7 @@ def test_scan_file(tmp_path):
         ],
     )
     assert json.loads(result.stdout.strip().splitlines()[-1])["actions"] == {"block": 1, "allow": 1}
+    assert result.exit_code == 0, result.output
 
 
 def test_policy_and_scanners_commands(tmp_path):
@@ -137,6 +138,9 @@ def test_policy_and_scanners_commands(tmp_path):
     policy.write_text(default.stdout)
     checked = runner.invoke(app, ["guard", "policy", str(policy), "--json"])
     assert json.loads(checked.stdout)["valid"] is True
+    policy.write_text("version: 1\ndisabled: [output]\nscanners:\n  injection: {}\n")
+    one_side = runner.invoke(app, ["guard", "policy", str(policy)])
+    assert one_side.stdout.strip() == f"{policy}: valid; input: injection; output: disabled"
     listed = json.loads(runner.invoke(app, ["guard", "scanners", "--json"]).stdout)
     assert "email" in listed["pii"]["categories"]
     assert runner.invoke(app, ["guard", "serve", "--help"]).exit_code == 0

@@ -63,10 +63,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check one text; exits 1 when the verdict is block."""
         side = _side(side)
-        if text == "-":
-            text = sys.stdin.read()
+        # Bytes from stdin, not text: invalid UTF-8 is the guard's to clean, not a crash.
+        subject: str | bytes = sys.stdin.buffer.read() if text == "-" else text
         guard = _guard(policy)
-        verdict = guard.check_input(text) if side == "input" else guard.check_output([], text)
+        verdict = guard.check_input(subject) if side == "input" else guard.check_output([], subject)
         if as_json:
             typer.echo(verdict.model_dump_json())
         else:
@@ -220,11 +220,17 @@ def register(app: typer.Typer) -> None:
             "output": guard.scanner_names("output"),
             "skipped": guard.skipped,
         }
+
+        def listed(side: str) -> str:
+            if side in guard.policy.disabled:
+                return "disabled"
+            return ", ".join(summary[side])
+
+        summary["disabled"] = list(guard.policy.disabled)
         typer.echo(
             json.dumps(summary)
             if as_json
-            else f"{file}: valid; input: "
-            f"{', '.join(summary['input'])}; output: {', '.join(summary['output'])}"
+            else f"{file}: valid; input: {listed('input')}; output: {listed('output')}"
         )
 
     @group.command("scanners")

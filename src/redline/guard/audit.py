@@ -3,12 +3,12 @@ credentials replaced before anything is written."""
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any
 
 from redline.core import utc_now
+from redline.guard.normalisation import clean_text, one_line_json
 from redline.guard.pii import PIIScanner
 from redline.guard.redaction import apply_redactions
 from redline.guard.scanner import ScanContext
@@ -31,7 +31,7 @@ class AuditLog:
     def redact(self, text: str) -> str:
         """``text`` (cut to ``max_chars``) with every PII and secret span replaced,
         whatever the policy says: the log must never hold them."""
-        text = text[: self.max_chars]
+        text = clean_text(text[: self.max_chars])
         spans = self._pii.scan(text, _CONTEXT).spans + self._secrets.scan(text, _CONTEXT).spans
         return apply_redactions(text, spans) if spans else text
 
@@ -43,10 +43,14 @@ class AuditLog:
             "action": verdict.action if verdict is not None else None,
             "reasons": verdict.reasons if verdict is not None else [],
             "latency_ms": verdict.latency_ms if verdict is not None else None,
+            # Scanners that failed on this text: each one is a check that did not happen.
+            "errors": verdict.errors if verdict is not None else {},
             "chars": len(text),
             "text": self.redact(text),
             **extra,
         }
-        line = json.dumps(record, ensure_ascii=False)
+        # Whatever a field holds, the line must encode as UTF-8 (one bad character must
+        # not turn a request into a 500) and stay one line for every JSONL reader.
+        line = one_line_json(record)
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")

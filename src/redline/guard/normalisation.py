@@ -20,12 +20,14 @@ HTTP service, the proxy, the CLI) treats text the same way.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
 from redline.core import Message
 from redline.guard.scanner import ScanContext, ScanResult, Segment, Span
@@ -81,7 +83,7 @@ def clean_message(message: Message) -> Message:
     )
 
 
-def clean_json(value: object) -> object:
+def clean_json(value: Any) -> Any:
     """A parsed JSON document with every string in it (keys too) cleaned."""
     if isinstance(value, str):
         return clean_text(value)
@@ -90,6 +92,17 @@ def clean_json(value: object) -> object:
     if isinstance(value, list):
         return [clean_json(item) for item in value]
     return value
+
+
+# Characters that some readers (Python's str.splitlines, JavaScript before ES2019) take
+# for line ends. JSON may escape any character, and these only occur inside strings.
+_LINE_END_ESCAPES = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def one_line_json(value: Any) -> str:
+    """``value`` as JSON that is one line for every reader and encodes as UTF-8
+    whatever strings it holds (for JSONL files and server-sent events)."""
+    return clean_text(json.dumps(value, ensure_ascii=False)).translate(_LINE_END_ESCAPES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from redline.core import Message
+from redline.guard.normalisation import clean_json, one_line_json
 from redline.guard.pipeline import INPUT_ROLES, redaction_spans, redaction_text
 from redline.guard.policy import ACTION_RANK
 from redline.guard.redaction import apply_redactions
@@ -49,7 +50,7 @@ def refusal_completion(model: str, message: str) -> dict[str, Any]:
 
 
 def _sse(payload: dict[str, Any] | str) -> bytes:
-    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    data = payload if isinstance(payload, str) else one_line_json(payload)
     return f"data: {data}\n\n".encode()
 
 
@@ -202,7 +203,8 @@ class ChatProxy:
         finally:
             upstream.release()
         try:
-            data = json.loads(body)
+            # The upstream's text is cleaned like the client's: what we relay must encode.
+            data = clean_json(json.loads(body))
             message = data["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise RequestProblem(
@@ -258,8 +260,10 @@ class ChatProxy:
                 if data == b"[DONE]":
                     break
                 try:
-                    chunk = json.loads(data)
+                    chunk = clean_json(json.loads(data))
                 except ValueError:
+                    continue
+                if not isinstance(chunk, dict):
                     continue
                 template = chunk
                 for choice in chunk.get("choices") or ():

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from redline.core import Message
 from redline.guard.audit import AuditLog
 from redline.guard.metrics import GuardMetrics
+from redline.guard.normalisation import clean_json
 from redline.guard.pipeline import Guard
 
 DEFAULT_MAX_BODY_BYTES = 1_000_000
@@ -37,7 +38,9 @@ def error_body(message: str, kind: str) -> dict[str, Any]:
 
 
 async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The request body as a JSON object, refusing more than ``limit`` bytes (413)."""
+    """The request body as a JSON object with every string cleaned
+    (:func:`~redline.guard.normalisation.clean_text`), refusing more than ``limit``
+    bytes (413) and bodies that are not UTF-8 JSON (400)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise RequestProblem(413, f"request body is {declared} bytes; the limit is {limit}")
@@ -58,7 +61,10 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
         ) from None
     if not isinstance(payload, dict):
         raise RequestProblem(400, "request body must be a JSON object")
-    return payload
+    # JSON may spell a lone surrogate ("\\ud83d"); cleaned here, it can reach no scanner,
+    # log, upstream or response that would fail to encode it.
+    cleaned: dict[str, Any] = clean_json(payload)
+    return cleaned
 
 
 def parse_messages(payload: dict[str, Any], field: str = "messages") -> list[Message]:
