@@ -18,8 +18,8 @@ from redline.guard.normalisation import (
     clean_text,
 )
 
-# Arbitrary text including lone surrogates, NUL and every other code point.
-ANY_TEXT = st.text(alphabet=st.characters(codec=None, min_codepoint=0), max_size=300)
+from .conftest import ANY_TEXT
+
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

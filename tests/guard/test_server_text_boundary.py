@@ -12,9 +12,8 @@ from redline.guard import Guard
 from redline.guard.audit import AuditLog
 from redline.guard.server import create_app
 
-from .conftest import running_service
+from .conftest import ANY_TEXT, running_service
 
-ANY_TEXT = st.text(alphabet=st.characters(codec=None, min_codepoint=0), max_size=200)
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
