@@ -132,6 +132,18 @@ def test_view_maps_every_range_inside_the_original_in_order(text):
         assert 0 <= view.to_view(position) <= len(view.text)
 
 
+@SETTINGS
+@given(ANY_TEXT)
+def test_fast_paths_give_the_character_by_character_view(text):
+    text = clean_text(text).replace("[EMAIL]", "")
+    normaliser = Normaliser(["[CREDIT_CARD]"])
+    fast = normaliser.view(text)
+    slow = normaliser._rebuilt(text)
+    assert fast.text == slow.text
+    if fast.text:
+        assert fast.to_original(0, len(fast.text))[1] <= len(text)
+
+
 # ---- every scanner, every text -----------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ import bisect
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -50,8 +50,14 @@ _INVISIBLE_EXTRA = frozenset(
 )
 _VARIATION_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
 _LINE_BREAKS = frozenset("\u0085\u2028\u2029")
-# Anything outside printable ASCII, tab, CR and LF needs a closer look.
-_NOT_PLAIN_ASCII = r"[^\t\n\r\x20-\x7e]+"
+# Anything outside printable ASCII, tab, CR and LF needs a closer look; words of another
+# script separated by spaces are taken as one run (the two classes are disjoint, so
+# matching stays linear).
+_NOT_PLAIN_ASCII = r"[^\t\n\r\x20-\x7e]+(?: +[^\t\n\r\x20-\x7e]+)*"
+# Blocks of letters with no compatibility forms and no marks, all assigned: the view
+# keeps them, so the class of characters it changes is built without looking at each.
+_PLAIN_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA000, 0xA48C), (0xAC00, 0xD7A3))
+_SURROGATES = (0xD800, 0xDFFF)
 
 
 def clean_text(value: str | bytes) -> str:
@@ -186,23 +192,97 @@ def _load_lookalikes() -> tuple[dict[int, str], dict[int, str]]:
 
 
 _ALWAYS, _MIXED = _load_lookalikes()
-_MIXED_WORD = re.compile(
-    r"\w*[" + "".join(map(chr, sorted(_MIXED))) + r"]\w*"  # words with a foreign look-alike
-)
+_MIXED_CHAR = re.compile("[" + "".join(map(chr, sorted(_MIXED))) + "]")
+_WORD = re.compile(r"\w+")
 _HAS_LATIN = re.compile(r"[A-Za-z]")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# How one character is treated when it is not plain ASCII (ordered: below _MARK, a
+# character starts a new cluster).
+_KEEP, _FOLD, _MARK, _DROP = range(4)
 
 
-def _is_invisible(char: str) -> bool:
-    if char in _INVISIBLE_EXTRA:
-        return True
-    code = ord(char)
-    if any(low <= code <= high for low, high in _VARIATION_SELECTORS):
-        return True
-    return unicodedata.category(char) in ("Cf", "Cc", "Cs", "Cn") and char not in _LINE_BREAKS
+def _classify(char: str) -> int:
+    if char in _INVISIBLE_EXTRA or any(lo <= ord(char) <= hi for lo, hi in _VARIATION_SELECTORS):
+        return _DROP
+    category = unicodedata.category(char)
+    if category in ("Cf", "Cc", "Cs", "Cn") and char not in _LINE_BREAKS:
+        return _DROP
+    if category[0] == "M":
+        return _MARK
+    if char in _LINE_BREAKS or ord(char) in _ALWAYS:
+        return _FOLD
+    if not unicodedata.decomposition(char):
+        return _KEEP  # nothing to decompose: NFKC leaves a lone character as it is
+    return _KEEP if _fold(char) == char else _FOLD
 
 
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char)[0] == "M"
+_kind = lru_cache(maxsize=65536)(_classify)
+
+
+def _bmp_codes() -> Iterator[int]:
+    cursor = 0x80
+    for low, high in sorted((*_PLAIN_BLOCKS, _SURROGATES)):
+        yield from range(cursor, low)
+        cursor = high + 1
+    yield from range(cursor, 0x10000)
+
+
+def _character_class(ranges: list[list[int]], extra: str) -> re.Pattern[str]:
+    spans = "".join(
+        re.escape(chr(low)) + ("-" + re.escape(chr(high)) if high > low else "")
+        for low, high in ranges
+    )
+    return re.compile(f"[{spans}{extra}]")
+
+
+@lru_cache(maxsize=1)
+def _character_classes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Two classes, worked out once for the BMP (and named blocks beyond it):
+    characters the view changes or drops, and those it does not replace one for one
+    (dropped, marks, folds into several characters)."""
+    changed: list[list[int]] = [list(_SURROGATES)]
+    not_one_for_one: list[list[int]] = [list(_SURROGATES)]
+    for code in _bmp_codes():
+        kind = _classify(chr(code))
+        if kind == _KEEP:
+            continue
+        targets = [changed]
+        if kind != _FOLD or len(_fold(chr(code))) != 1:
+            targets.append(not_one_for_one)
+        for ranges in targets:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    # Beyond the BMP, the blocks with something to fold or drop: mathematical and
+    # enclosed letters, CJK compatibility ideographs, tags and variation selectors.
+    astral = "\U0001d400-\U0001d7ff\U0001f100-\U0001f1ff\U0002f800-\U0002fa1f\U000e0000-\U000e0fff"
+    controls = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+    return (
+        _character_class(changed, astral + controls),
+        _character_class(not_one_for_one, astral + controls),
+    )
+
+
+class _OneForOne(dict[int, str]):
+    """``str.translate`` table of every character to its view, filled as characters are
+    met (only characters that fold one for one ever reach it)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = _fold(char) if _kind(char) == _FOLD else char
+        if code <= 0xFFFF:  # bounded: at most the BMP is ever stored
+            self[code] = value
+        return value
+
+
+_ONE_FOR_ONE = _OneForOne()
+
+
+def _unchanged(run: str) -> bool:
+    """Whether a run of non-ASCII text is its own view (most words of most scripts)."""
+    return _character_classes()[0].search(run) is None
 
 
 @lru_cache(maxsize=8192)
@@ -213,7 +293,7 @@ def _fold(cluster: str) -> str:
     decomposed = unicodedata.normalize("NFKD", cluster)
     if decomposed[:1].isascii():
         # A Latin letter: every diacritic goes, so stacked marks cannot hide a word.
-        kept = "".join(c for c in decomposed if not _is_mark(c))
+        kept = "".join(c for c in decomposed if unicodedata.category(c)[0] != "M")
         folded = unicodedata.normalize("NFKC", kept)
     else:
         folded = unicodedata.normalize("NFKC", cluster)
@@ -221,11 +301,26 @@ def _fold(cluster: str) -> str:
 
 
 def _replace_mixed_lookalikes(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        word = match.group(0)
-        return word.translate(_MIXED) if _HAS_LATIN.search(word) else word
-
-    return _MIXED_WORD.sub(replace, text)
+    """Look-alikes replaced inside words that also have Latin letters. Each word is
+    looked at once, from a look-alike in it, so any text takes linear time."""
+    if _MIXED_CHAR.search(text) is None or _HAS_LATIN.search(text) is None:
+        return text
+    pieces = []
+    cursor = 0
+    found = _MIXED_CHAR.search(text)
+    while found is not None:
+        start = found.start()
+        while start > cursor and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        word = _WORD.match(text, found.start())
+        end = word.end() if word else found.end()
+        if _HAS_LATIN.search(text, start, end):
+            pieces.append(text[cursor:start])
+            pieces.append(text[start:end].translate(_MIXED))
+            cursor = end
+        found = _MIXED_CHAR.search(text, max(end, found.end()))
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 class Normaliser:
@@ -234,16 +329,43 @@ class Normaliser:
 
     def __init__(self, placeholders: Iterable[str] = ()) -> None:
         markers = sorted({p for p in placeholders if p}, key=len, reverse=True)
-        alternatives = [f"(?P<marker>{'|'.join(map(re.escape, markers))})"] if markers else []
+        self._markers = re.compile("|".join(map(re.escape, markers))) if markers else None
+        alternatives = [f"(?P<marker>{self._markers.pattern})"] if self._markers else []
         self._special = re.compile("|".join([*alternatives, _NOT_PLAIN_ASCII]))
+        _character_classes()  # built now, with the guard, not on the first request
+
+    def _plain(self, text: str) -> bool:
+        if not text.isascii() or _ASCII_CONTROL.search(text):
+            return False
+        return self._markers is None or "[" not in text or self._markers.search(text) is None
 
     def view(self, text: str) -> TextView:
         """The classification view of ``text`` (already cleaned by :func:`clean_text`)."""
-        if self._special.search(text) is None:
+        if self._plain(text):
             return TextView.identity(text)
+        changed, not_one_for_one = _character_classes()
+        if self._markers is None or self._markers.search(text) is None:
+            # Most text of most scripts needs no change, or one character for one
+            # (accents, fullwidth forms), done in C; offsets stay as they are.
+            if changed.search(text) is not None:
+                if not_one_for_one.search(text) is not None:
+                    return self._rebuilt(text)
+                folded = text.translate(_ONE_FOR_ONE)
+            else:
+                folded = text
+            view_text = _replace_mixed_lookalikes(folded)
+            if view_text is text:
+                return TextView.identity(text)
+            return TextView(text, view_text, [_Piece(0, len(text), 0, len(text), True)])
+        return self._rebuilt(text)
+
+    def _rebuilt(self, text: str) -> TextView:
+        """The view character by character: placeholders, dropped characters, marks."""
         builder = _ViewBuilder(text)
         cursor = 0
         for match in self._special.finditer(text):
+            if match.lastgroup != "marker" and _unchanged(match.group(0)):
+                continue  # its own view: the next copy takes it along
             builder.copy(cursor, match.start())
             if match.lastgroup == "marker":
                 builder.emit(PLACEHOLDER_STAND_IN, match.start(), match.end())
@@ -252,7 +374,8 @@ class Normaliser:
             cursor = match.end()
         builder.copy(cursor, len(text))
         view_text = _replace_mixed_lookalikes("".join(builder.out))
-        return TextView(text, view_text, builder.pieces)
+        pieces = [_Piece(*piece) for piece in builder.pieces]
+        return TextView(text, view_text, pieces)
 
     def context(self, context: ScanContext, view: TextView) -> ScanContext:
         """``context`` as the scanners reading ``view`` see it: normalised messages and
@@ -275,23 +398,26 @@ class Normaliser:
 
 
 class _ViewBuilder:
+    """Accumulates the view and its pieces; pieces are mutable lists here (one per
+    character otherwise) and become :class:`_Piece` at the end."""
+
     def __init__(self, original: str) -> None:
         self.original = original
         self.out: list[str] = []
-        self.pieces: list[_Piece] = []
+        self.pieces: list[list[Any]] = []  # [view_start, view_end, start, end, exact]
         self.length = 0
 
     def emit(self, text: str, start: int, end: int) -> None:
-        exact = len(text) == end - start
+        size = len(text)
+        exact = size == end - start
         last = self.pieces[-1] if self.pieces else None
-        if exact and last is not None and last.exact and last.end == start:
-            self.pieces[-1] = _Piece(
-                last.view_start, self.length + len(text), last.start, end, True
-            )
+        if exact and last is not None and last[4] and last[3] == start:
+            last[1] += size
+            last[3] = end
         elif text:
-            self.pieces.append(_Piece(self.length, self.length + len(text), start, end, exact))
+            self.pieces.append([self.length, self.length + size, start, end, exact])
         self.out.append(text)
-        self.length += len(text)
+        self.length += size
 
     def copy(self, start: int, end: int) -> None:
         if end > start:
@@ -299,19 +425,23 @@ class _ViewBuilder:
 
     def fold_run(self, start: int, end: int) -> None:
         text = self.original
-        index = start
+        index = keep_from = start
         while index < end:
-            char = text[index]
-            if _is_invisible(char) or _is_mark(char):
-                # A mark with no base here sits on a plain ASCII character: drop it, as
-                # diacritics on Latin letters are dropped.
-                index += 1
+            kind = _kind(text[index])
+            if kind == _KEEP and (index + 1 == end or _kind(text[index + 1]) < _MARK):
+                index += 1  # kept as it is: copied with its neighbours in one piece
                 continue
-            stop = index + 1
-            marks = []
-            while stop < end and (_is_mark(text[stop]) or _is_invisible(text[stop])):
-                if not _is_invisible(text[stop]):
-                    marks.append(text[stop])
-                stop += 1
-            self.emit(_fold(char + "".join(marks)), index, stop)
-            index = stop
+            self.copy(keep_from, index)
+            if kind in (_DROP, _MARK):
+                # A mark with no base in this run sits on a plain ASCII character: it
+                # goes, as diacritics on Latin letters go.
+                index += 1
+            else:
+                stop = index + 1
+                while stop < end and _kind(text[stop]) in (_DROP, _MARK):
+                    stop += 1
+                marks = "".join(c for c in text[index + 1 : stop] if _kind(c) == _MARK)
+                self.emit(_fold(text[index] + marks), index, stop)
+                index = stop
+            keep_from = index
+        self.copy(keep_from, end)
