@@ -221,10 +221,10 @@ def register(app: typer.Typer) -> None:
             "skipped": guard.skipped,
         }
 
-        def listed(side: str) -> str:
+        def listed(side: Side) -> str:
             if side in guard.policy.disabled:
                 return "disabled"
-            return ", ".join(summary[side])
+            return ", ".join(guard.scanner_names(side))
 
         summary["disabled"] = list(guard.policy.disabled)
         typer.echo(

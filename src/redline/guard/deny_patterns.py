@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redline.guard.policy import PatternRule
-from redline.guard.scanner import ScanContext, ScanResult, Side, Span
+from redline.guard.scanner import ScanContext, ScanResult, Side, Span, TextReading
 
 
 class DenyPatternScanner:
@@ -12,7 +12,7 @@ class DenyPatternScanner:
     name = "patterns"
     redactable = True
     # A user's pattern matches the text as written and its normalised form alike.
-    text_view = "both"
+    text_view: TextReading = "both"
 
     def __init__(self, rules: list[PatternRule], *, side: Side) -> None:
         self.sides: frozenset[Side] = frozenset({side})

@@ -190,12 +190,12 @@ class Guard:
             if status and config.options.get("model", "auto") == "auto":
                 self.skipped[f"{name}.model"] = status
                 logger.info("guard: scanner %r runs on rules alone: %s", name, status)
-            sides = frozenset(config.sides) if config.sides is not None else scanner.sides
+            sides = frozenset(config.sides) if config.sides else frozenset(scanner.sides)
             on_error = config.on_error or policy.on_error
             entry = ActiveScanner(
                 name=name,
                 scanner=scanner,
-                sides=frozenset(sides) - disabled,
+                sides=sides - disabled,
                 fail_closed=on_error == "fail_closed",
                 rules=_build_rules(name, scanner, config, policy),
                 reads=getattr(scanner, "text_view", "normalised"),
@@ -514,7 +514,7 @@ class Guard:
         )
 
     def _allowed_ranges(self, text: str, side: Side) -> list[tuple[int, int]]:
-        ranges = []
+        ranges: list[tuple[int, int]] = []
         for pattern, sides in self._allow:
             if side in sides:
                 ranges.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
@@ -636,14 +636,14 @@ def _require_every_side_checked(
     for side in SIDES:
         if side in policy.disabled or any(side in item.sides for item in active):
             continue
-        if skipped:
-            why = (
-                "every scanner enabled there is unavailable ("
-                + "; ".join(f"{name}: {reason}" for name, reason in skipped.items())
+        why = "no enabled scanner or deny pattern runs there"
+        left_out = {name: reason for name, reason in skipped.items() if "." not in name}
+        if left_out:
+            why += (
+                " (left out as unavailable: "
+                + "; ".join(f"{name}: {reason}" for name, reason in left_out.items())
                 + ")"
             )
-        else:
-            why = "no enabled scanner or deny pattern runs there"
         raise ConfigError(
             f"{policy.where_top('scanners')}: the policy checks nothing on {side}: {why}. "
             f"Enable scanners for {side} (see `redline guard policy --default`), or write "
