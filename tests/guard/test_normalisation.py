@@ -278,3 +278,16 @@ def test_cli_check_with_an_invalid_byte_allows_a_benign_text():
         capture_output=True,
     )
     assert piped.returncode == 1 and b'"action":"block"' in piped.stdout
+
+
+def test_cli_scan_writes_verdicts_for_rows_with_lone_surrogates(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"id": "a\\ud800", "text": "hello \\udcff"}\n', encoding="ascii")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "redline", "guard", "scan", str(rows), "-o", str(out), "--json"],
+        capture_output=True,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    assert '"id": "a\ufffd"' in line and '"action": "allow"' in line

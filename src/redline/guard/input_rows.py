@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from redline.core import ConfigError, Message
 from redline.data.bad_lines import BadLines
+from redline.guard.normalisation import clean_json
 from redline.guard.pipeline import Guard
 from redline.guard.verdict import Verdict
 
@@ -60,7 +61,9 @@ def _parsed(path: Path, side: Side) -> Iterator[tuple[int, GuardRow | str]]:
             if not raw.strip():
                 continue
             try:
-                row = json.loads(raw.decode("utf-8"))
+                # Cleaned like every text the guard takes in: a "\ud800" escape in an id or
+                # a text must not break the verdict file.
+                row = clean_json(json.loads(raw.decode("utf-8")))
             except UnicodeDecodeError as exc:
                 yield number, f"not UTF-8 (byte {exc.start})"
                 continue
