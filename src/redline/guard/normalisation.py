@@ -207,7 +207,8 @@ def _classify(char: str) -> int:
         return _DROP
     category = unicodedata.category(char)
     if category in ("Cf", "Cc", "Cs", "Cn") and char not in _LINE_BREAKS:
-        return _DROP
+        # Unassigned beyond the BMP may be an emoji or ideograph newer than this Python.
+        return _KEEP if category == "Cn" and ord(char) > 0xFFFF else _DROP
     if category[0] == "M":
         return _MARK
     if char in _LINE_BREAKS or ord(char) in _ALWAYS:
@@ -255,9 +256,10 @@ def _character_classes() -> tuple[re.Pattern[str], re.Pattern[str]]:
                 ranges[-1][1] = code
             else:
                 ranges.append([code, code])
-    # Beyond the BMP, the blocks with something to fold or drop: mathematical and
-    # enclosed letters, CJK compatibility ideographs, tags and variation selectors.
-    astral = "\U0001d400-\U0001d7ff\U0001f100-\U0001f1ff\U0002f800-\U0002fa1f\U000e0000-\U000e0fff"
+    # Beyond the BMP, everything but emoji and CJK ideographs (kept as they are) goes
+    # the character-by-character way: rare in running text, and it holds mathematical
+    # letters, format controls, combining marks, tags and variation selectors.
+    astral = "\U00010000-\U0001f2ff\U0001fb00-\U0001ffff\U0002f800-\U0002fa1f\U00040000-\U0010ffff"
     controls = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
     return (
         _character_class(changed, astral + controls),
