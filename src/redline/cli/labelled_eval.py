@@ -126,14 +126,21 @@ def judge_eval(
     its positive labels, e.g. full_compliance for refusal scorers, harmful for harm
     judges): AUPRC, recall at 1%/5% FPR, per category, with intervals."""
     from redline.analysis.detection_eval import evaluate_scores
-    from redline.cli.score import build_judge, score_records
     from redline.data.labelled_rows import read_binary_examples
     from redline.scoring import build_scorer
+    from redline.scoring.record_files import score_records
+    from redline.targets import TargetSpec, build_target
 
     examples = read_binary_examples(
         file, label_field=label_field, text_field=text_field, category_field=category_field
     )
-    target = build_judge(judge, base_url=judge_base_url, api_key_env=judge_api_key_env)
+    target = (
+        build_target(
+            TargetSpec.parse(judge, base_url=judge_base_url, api_key_env=judge_api_key_env)
+        )
+        if judge
+        else None
+    )
     built = build_scorer(scorer, judge=target)
     records = [
         {**e.row, "response": e.text, "id": f"line-{e.line}", "category": e.category}
