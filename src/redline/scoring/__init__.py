@@ -14,8 +14,9 @@ Names ``build_scorer`` understands:
 """
 
 from redline.core import ConfigError
+from redline.detectors import find_canary, find_exfiltration
 from redline.scoring.base import SCORERS, AsyncScorer, Scorer, score_async
-from redline.scoring.canary import CanaryScorer, find_canary, find_exfiltration
+from redline.scoring.canary import CanaryScorer
 from redline.scoring.custom import PythonScorer
 from redline.scoring.ensemble import HarmEnsembleScorer
 from redline.scoring.harm_classifier import HarmClassifierScorer
