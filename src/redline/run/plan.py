@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redline.attacks.base import AttackResources
+from redline.attacks.base import AttackResources, CaseGenerator, ConversationDriver
 from redline.attacks.compose import AttackChain, AttackSpec, build_chains
 from redline.core import (
     Attempt,
@@ -69,7 +69,7 @@ def _base_messages(behavior: Behavior, system_prompt: str | None) -> list[Messag
 def _id_params(chain: AttackChain, sample: int) -> dict[str, Any]:
     driver = chain.driver_attack
     params: dict[str, Any] = chain.config_params()
-    if driver is not None and callable(getattr(driver, "id_params", None)):
+    if isinstance(driver, ConversationDriver):
         # Without attacker/judge models (a dry run) the ids are not needed.
         with contextlib.suppress(ConfigError):
             params = dict(driver.id_params())
@@ -152,6 +152,7 @@ async def plan_attack_jobs(
     done: set[str] | None = None,
     state_dir: Path | None = None,
     convert_async: bool = True,
+    limit: int | None = None,
 ) -> AttackPlan:
     """Convert every behaviour with every chain into jobs, skipping ids in ``done``.
 
@@ -163,12 +164,17 @@ async def plan_attack_jobs(
     done = done or set()
     plan = AttackPlan()
     # Injection attacks bring their own cases (goal x carrier), not one per behaviour.
-    case_chains = [c for c in chains if callable(getattr(c.driver_attack, "cases", None))]
+    case_chains = [c for c in chains if isinstance(c.driver_attack, CaseGenerator)]
     chains = [c for c in chains if c not in case_chains]
     for chain in case_chains:
-        injection: Any = chain.driver_attack
+        injection: CaseGenerator = chain.driver_attack
         for job in injection.jobs(
-            run_id=run_id, target_name=target_name, generation=generation, seed=seed, epochs=epochs
+            run_id=run_id,
+            target_name=target_name,
+            generation=generation,
+            seed=seed,
+            epochs=epochs,
+            limit=limit,
         ):
             if job.attempt.id in done:
                 plan.done += 1

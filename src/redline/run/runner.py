@@ -136,6 +136,7 @@ def dry_run(campaign: Campaign) -> DryRunEstimate:
                 generation=campaign.generation,
                 system_prompt=campaign.target.system_prompt,
                 convert_async=False,
+                limit=campaign.limit,
             )
         )
         return estimate(plan.pending)
@@ -303,6 +304,7 @@ async def _plan_attacks(
         system_prompt=campaign.target.system_prompt,
         done=done,
         state_dir=state_dir,
+        limit=campaign.limit,
     )
     return resources, plan
 

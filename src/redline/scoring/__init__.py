@@ -10,12 +10,29 @@ Names ``build_scorer`` understands:
 - ``strongreject`` and ``harmbench``: LLM judges (need ``judge=``);
 - ``canary``: injection/canary success (:mod:`redline.scoring.canary`);
 - ``regex:PATTERN``, ``exact:TEXT``, ``python:module:function``;
+- ``leakage`` (personal data, secrets, canaries, system prompt disclosed;
+  :mod:`redline.regress.leakage`);
 - anything registered in ``SCORERS`` (entry-point group ``redline.scorers``).
+
+Every one is built the same way, through the registry, by :func:`build_scorer`.
 """
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 from redline.core import ConfigError
+from redline.core.params import validate_params
 from redline.detectors import find_canary, find_exfiltration
-from redline.scoring.base import SCORERS, AsyncScorer, Scorer, score_async
+from redline.scoring.base import (
+    SCORERS,
+    AsyncScorer,
+    Scorer,
+    ScorerParams,
+    ScorerResources,
+    registered_positive_labels,
+    score_async,
+    scored_success,
+)
 from redline.scoring.canary import CanaryScorer
 from redline.scoring.custom import PythonScorer
 from redline.scoring.ensemble import HarmEnsembleScorer
@@ -24,7 +41,6 @@ from redline.scoring.judge import (
     HARMFUL,
     JUDGE_ERROR,
     NOT_HARMFUL,
-    RUBRICS,
     JudgeScorer,
     parse_strongreject,
     parse_yes_no,
@@ -46,28 +62,40 @@ from redline.scoring.regex import ExactMatchScorer, RegexScorer
 from redline.targets.base import Target
 
 
-def build_scorer(name: str, *, judge: Target | None = None) -> Scorer:
-    """A scorer by name (see the module docstring); unknown names get suggestions.
+def build_scorer(
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    judge: Target | None = None,
+    where: str = "",
+) -> Scorer:
+    """The scorer registered as ``name`` (see the module docstring), built one way.
 
-    ``judge`` is the target that LLM-judge scorers (``strongreject``,
-    ``harmbench``, and ``harm`` when given) send their rubric prompts to.
+    ``params`` are validated against the scorer's ``Params`` (errors name the
+    field, prefixed by ``where``); ``kind:ARGUMENT`` fills the field the scorer
+    names in ``argument``. ``judge`` is the target LLM-judge scorers
+    (``strongreject``, ``harmbench``, and ``harm`` when given) send their
+    rubric prompts to. Unknown names get suggestions.
     """
-    if name.startswith("regex:"):
-        return RegexScorer(name.removeprefix("regex:"))
-    if name.startswith("exact:"):
-        return ExactMatchScorer(name.removeprefix("exact:"))
-    if name.startswith("python:"):
-        return PythonScorer.from_reference(name)
-    if name in RUBRICS:
-        if judge is None:
-            raise ConfigError(
-                f"scorer {name!r} is an LLM judge: give a judge model, e.g. --judge openai:gpt-4o"
-            )
-        return JudgeScorer(judge=judge, rubric=name)
-    if name == "harm":
-        return HarmEnsembleScorer(judge=JudgeScorer(judge=judge) if judge is not None else None)
-    scorer: Scorer = SCORERS.get(name)()
-    return scorer
+    kind, colon, argument = name.partition(":")
+    cls = SCORERS.get(kind)
+    raw = dict(params or {})
+    if colon:
+        field = getattr(cls, "argument", None)
+        if field is None:
+            raise ConfigError(f"{where + ': ' if where else ''}scorer {kind!r} takes no ':' part")
+        raw[field] = argument
+    model = getattr(cls, "Params", None)
+    if model is None:
+        # A plugin written before scorers took Params: built without arguments.
+        scorer: Scorer = cls()
+        return scorer
+    validated = validate_params(model, raw, what=f"scorer {name!r}", where=where)
+    from_params = getattr(cls, "from_params", None)
+    if from_params is not None:
+        built: Scorer = from_params(validated, ScorerResources(judge=judge))
+        return built
+    return cast(Scorer, cls(**validated.model_dump()))
 
 
 def positive_labels(scorer: Scorer) -> tuple[str, ...]:
@@ -95,6 +123,8 @@ __all__ = [
     "RefusalScorer",
     "RegexScorer",
     "Scorer",
+    "ScorerParams",
+    "ScorerResources",
     "build_scorer",
     "classify_refusal",
     "find_canary",
@@ -102,7 +132,9 @@ __all__ = [
     "parse_strongreject",
     "parse_yes_no",
     "positive_labels",
+    "registered_positive_labels",
     "score_async",
+    "scored_success",
     "split_segments",
     "strongreject_score",
 ]

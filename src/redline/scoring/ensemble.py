@@ -14,9 +14,9 @@ calibration run can measure how often they differ.
 from __future__ import annotations
 
 from redline.core import Attempt, Score
-from redline.scoring.base import SCORERS, score_async
+from redline.scoring.base import SCORERS, ScorerResources, score_async
 from redline.scoring.harm_classifier import HarmClassifierScorer
-from redline.scoring.judge import HARMFUL, JUDGE_ERROR, JudgeScorer
+from redline.scoring.judge import HARMFUL, JUDGE_ERROR, JudgeParams, JudgeScorer
 
 RULE = "judge when available (classifier if the judge fails); classifier otherwise"
 
@@ -26,7 +26,15 @@ class HarmEnsembleScorer:
     """``harmful`` / ``not_harmful`` by judge-then-classifier (see module docstring)."""
 
     name = "harm"
+    Params = JudgeParams
     positive_labels = (HARMFUL,)
+
+    @classmethod
+    def from_params(cls, params: JudgeParams, resources: ScorerResources) -> HarmEnsembleScorer:
+        """With a judge in ``resources``: the StrongREJECT judge, else the classifier alone."""
+        if resources.judge is None:
+            return cls()
+        return cls(judge=JudgeScorer(judge=resources.judge, **params.model_dump()))
 
     def __init__(
         self, *, judge: JudgeScorer | None = None, classifier: HarmClassifierScorer | None = None

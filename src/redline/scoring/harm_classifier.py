@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from redline.core import Attempt, Score
-from redline.scoring.base import SCORERS
+from redline.scoring.base import SCORERS, ScorerParams
 from redline.scoring.judge import HARMFUL, NOT_HARMFUL
 
 HARM_HEAD = "harmful"
@@ -35,6 +35,7 @@ class HarmClassifierScorer:
     """
 
     name = "harm-classifier"
+    Params = ScorerParams
     positive_labels = (HARMFUL,)
 
     def __init__(self, model: Any = None) -> None:

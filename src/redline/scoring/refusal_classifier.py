@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from redline.core import Attempt, Score
-from redline.scoring.base import SCORERS
+from redline.scoring.base import SCORERS, ScorerParams
 from redline.scoring.refusal import FULL_COMPLIANCE, FULL_REFUSAL, LABEL_VALUES, PARTIAL_REFUSAL
 
 SEGMENT_LABELS = ("refusal", "content", "other")
@@ -205,6 +205,7 @@ class RefusalClassifierScorer:
     """Full refusal / partial refusal / full compliance by the trained segment classifier."""
 
     name = "refusal"
+    Params = ScorerParams
     positive_labels = (FULL_COMPLIANCE,)
 
     def __init__(self, classifier: RefusalClassifier | None = None) -> None:

@@ -118,15 +118,21 @@ class InjectionAttack:
         ]
         return [(g, c) for g in goals for c in carriers]
 
-    def cases(self, *, seed: int = 0) -> list[InjectionCase]:
-        """Every case, with a canary drawn per case from ``seed`` (same seed, same cases)."""
+    def cases(self, *, seed: int = 0, limit: int | None = None) -> list[InjectionCase]:
+        """Every case, with a canary drawn per case from ``seed`` (same seed, same cases).
+
+        ``limit`` (a campaign's ``--limit``) keeps that many cases spread evenly
+        over the list, so every goal is still tried when the limit allows.
+        """
         params: InjectionParams = self.params  # type: ignore[assignment]
         built = []
         for index, (goal, carrier) in enumerate(self.selected()):
             rng = random.Random(f"{self.name}:{seed}:{goal.id}:{carrier}")
             built.append(self.build_case(goal, carrier, index=index, canary=make_canary(rng)))
         built += self.extra_cases(seed=seed)
-        return built[: params.limit] if params.limit else built
+        if params.limit:
+            built = built[: params.limit]
+        return spread(built, limit)
 
     def build_case(
         self, goal: InjectionGoal, carrier: str, *, index: int, canary: str
@@ -154,10 +160,12 @@ class InjectionAttack:
         generation: GenerationParams,
         seed: int = 0,
         epochs: int = 1,
+        limit: int | None = None,
     ) -> list[Job]:
-        """One job per case and epoch, ids content-addressed like every other attempt."""
+        """One job per case and epoch, ids content-addressed like every other attempt;
+        ``limit`` caps the cases (see :meth:`cases`)."""
         jobs = []
-        for case in self.cases(seed=seed):
+        for case in self.cases(seed=seed, limit=limit):
             prompt_hash = content_hash([m.model_dump() for m in case.messages])
             for epoch in range(epochs):
                 attempt_seed = seed + epoch
@@ -187,3 +195,10 @@ class InjectionAttack:
                 )
                 jobs.append(Job(attempt=attempt, params=params))
         return jobs
+
+
+def spread(items: list[InjectionCase], limit: int | None) -> list[InjectionCase]:
+    """At most ``limit`` of ``items``, evenly spaced (all of them without a limit)."""
+    if limit is None or limit >= len(items):
+        return items
+    return [items[(i * len(items)) // limit] for i in range(limit)]
