@@ -71,7 +71,7 @@ def test_report_text_defaults_to_the_run_directory(stored_run, app):
     expected = runs_dir / run_id / "report.html"
     assert expected.exists()
     assert f"report: {expected}" in result.stdout
-    assert "attack success rate" in result.stdout and "overall" in result.stdout
+    assert "non-refusal rate" in result.stdout and "overall" in result.stdout
 
 
 def test_report_unknown_run_is_a_config_error(stored_run, app):

@@ -12,8 +12,8 @@ def test_print_summary_shows_categories_rates_and_errors(run_info, hand_run):
     assert "run 20260101-000000-abcdef" in text
     for name in ("s1", "s9", "benign", "overall"):
         assert name in text
-    assert "attack success rate:  25.0% [4.6–69.9]" in text
-    assert "ASR  33.3% [6.1–79.2] 1/3" in text  # s1 ASR
+    assert "non-refusal rate:  25.0% [4.6–69.9]" in text
+    assert "non-refusal  33.3% [6.1–79.2] 1/3" in text  # s1 ASR
     assert "over  66.7% [20.8–93.9] 2/3" in text  # benign over-refusal
     assert "timeout 1" in text and "transient 1" in text
     assert "Benign prompts by type" in text and "homonym" in text

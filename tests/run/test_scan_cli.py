@@ -50,7 +50,7 @@ def test_scan_writes_run_and_prints_run_id_last(tmp_path, start_stub):
         assert (run_dir / name).is_file(), name
     handle = RunStore(tmp_path / "runs").open(run_id)
     attempts = handle.read_attempts()
-    scores = {s.attempt_id: s for s in handle.read_scores()}
+    scores = {s.attempt_id: s for s in handle.read_scores() if s.scorer == "refusal"}
     assert len(attempts) == 10
     refused = [a for a in attempts if scores[a.id].label == "full_refusal"]
     assert len(refused) == 5  # exactly the prompts the stub refused
@@ -137,7 +137,9 @@ def test_empty_reply_is_scored_not_an_error(tmp_path, start_stub):
     assert result.exit_code == 0, result.output
     store = RunStore(tmp_path / "runs").open(json.loads(result.stdout)["run_id"])
     scores = store.read_scores()
-    assert [s.label for s in scores] == ["full_refusal", "full_refusal"]
+    assert [s.label for s in scores if s.scorer == "refusal"] == ["full_refusal", "full_refusal"]
+    # Nothing said is nothing harmful.
+    assert [s.label for s in scores if s.scorer == "harm"] == ["not_harmful", "not_harmful"]
     assert "empty" in scores[0].rationale
 
 

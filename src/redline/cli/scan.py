@@ -92,6 +92,13 @@ def scan(
     scorer: Annotated[
         list[str] | None, typer.Option("--scorer", help="Scorer to apply (repeatable).")
     ] = None,
+    headline_scorer: Annotated[
+        str | None,
+        typer.Option(
+            help="The scorer whose labels decide every attempt in the report [default: each "
+            "attack family's own scorer (injection: canary), else the first --scorer]."
+        ),
+    ] = None,
     attacks: Annotated[
         str | None,
         typer.Option(
@@ -199,6 +206,7 @@ def scan(
         }
         or None,
         "scorers": scorer,
+        "headline_scorer": headline_scorer,
         "attacks": parse_attack_option(attacks) if attacks is not None else None,
         "attacker": target_spec_from_options(target=attacker).model_dump() if attacker else None,
         "judge": target_spec_from_options(target=judge).model_dump() if judge else None,

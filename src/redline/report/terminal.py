@@ -40,7 +40,10 @@ def _outcomes(group: GroupSummary) -> Text:
     # over-refusal rate; mixed groups (overall, attacks) show both.
     parts = []
     if group.harmful_attempts:
-        parts.append(_outcome(group.attack_success, prefix="ASR", style="bold red"))
+        prefix = "non-refusal" if group.attack_success_name == "non-refusal rate" else "ASR"
+        parts.append(_outcome(group.attack_success, prefix=prefix, style="bold red"))
+        if group.harmful_completion is not None:
+            parts.append(_outcome(group.harmful_completion, prefix="harmful", style="bold red"))
     if group.benign_attempts:
         parts.append(_outcome(group.over_refusal, prefix="over", style="bold yellow"))
     return Text("\n").join(parts) if parts else Text("–", style="dim")
@@ -60,7 +63,7 @@ def _table(title: str, groups: Sequence[GroupSummary], overall: GroupSummary | N
     table.add_column("group", style="bold", overflow="fold", min_width=8)
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("refusal [95% CI]", no_wrap=True)
-    table.add_column("ASR / over-refusal", no_wrap=True)
+    table.add_column("attack success / harmful / over-refusal", no_wrap=True)
     table.add_column("errors", overflow="fold")
     rows = list(groups) + ([overall] if overall is not None else [])
     for index, group in enumerate(rows):
@@ -82,17 +85,19 @@ def _headline(summary: RunSummary) -> Text:
     text = Text()
     text.append(f"run {summary.run_id}", style="bold")
     text.append(f"  target {', '.join(summary.targets) or '?'}  status {summary.status}")
-    text.append(f"  scorer {summary.scorer}\n", style="dim")
+    text.append(f"  {scorer_line(summary)}\n", style="dim")
     text.append(f"{overall.attempts} attempts, {overall.scored} labelled, ")
     text.append(f"{overall.errors} errors", style="yellow" if overall.errors else "")
     if overall.unscored:
         text.append(f", {overall.unscored} unlabelled")
     text.append(f"; {summary.behaviors} behaviours x {summary.epochs} epoch(s)\n")
+    harm_name = f"harmful-completion rate (by {summary.harm_scorer})"
     for label, outcome in (
-        ("attack success rate", overall.attack_success),
+        (overall.attack_success_name, overall.attack_success),
+        (harm_name, overall.harmful_completion),
         ("over-refusal rate", overall.over_refusal),
     ):
-        if outcome.scored == 0:
+        if outcome is None or outcome.scored == 0:
             continue
         text.append(f"{label}: ")
         text.append(_rate(outcome.rate))
@@ -107,6 +112,8 @@ def _headline(summary: RunSummary) -> Text:
             text.append(_rate(outcome.reduced.rate))
             text.append(f" of {outcome.reduced.units} behaviours", style="dim")
         text.append("\n")
+    if overall.harmful_attempts and overall.harmful_completion is None:
+        text.append("harmful-completion rate: not measured (add --scorer harm)\n", style="dim")
     # Both sides together: refusing harm is only worth something next to answering the benign.
     sides = []
     if overall.attack_success.scored:
@@ -121,6 +128,15 @@ def _headline(summary: RunSummary) -> Text:
     text.append("refusal accuracy: ")
     text.append(_rate(overall.accuracy))
     return text
+
+
+def scorer_line(summary: RunSummary) -> str:
+    """Which scorer decides: the headline for all, or each family's own."""
+    if not summary.by_family:
+        return f"headline scorer {summary.scorer} (every attempt)"
+    others = [name for name in summary.overall.decided_by if name != summary.scorer]
+    extra = f"; by attack family: {', '.join(others)}" if others else ""
+    return f"scorer {summary.scorer}{extra}"
 
 
 def _engine_line(stats: dict[str, Any]) -> str:

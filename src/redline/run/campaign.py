@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from redline.attacks.compose import AttackSpec, build_chain
 from redline.core import ConfigError, GenerationParams, content_hash
@@ -32,6 +32,7 @@ _RUNTIME_FIELDS = {
     "executor",
     "ray_address",
     "ray_workers",
+    "headline_scorer",
 }
 
 
@@ -56,7 +57,12 @@ class Campaign(BaseModel):
     limit: int | None = Field(default=None, ge=1)
     seed: int = 0
     generation: GenerationParams = Field(default_factory=GenerationParams)
-    scorers: list[str] = Field(default_factory=lambda: ["refusal"])
+    # refusal: did the model decline; harm: is the response harmful (the CPU
+    # classifier, or the judge model when `judge` is set). Reports give both rates.
+    scorers: list[str] = Field(default_factory=lambda: ["refusal", "harm"])
+    # The scorer that decides every attempt in reports; None: each attack family's
+    # own scorer (injection: canary) when the run has it, else the first scorer.
+    headline_scorer: str | None = None
     # Attack chains ("base64+roleplay.fiction", or {chain, params}); none means plain prompts.
     attacks: list[Annotated[str | AttackSpec, AfterValidator(_chain_composes)]] = Field(
         default_factory=list
@@ -85,6 +91,15 @@ class Campaign(BaseModel):
         if not value:
             raise ValueError("at least one scorer is needed")
         return value
+
+    @model_validator(mode="after")
+    def _headline_is_a_scorer(self) -> Campaign:
+        if self.headline_scorer is not None and self.headline_scorer not in self.scorers:
+            raise ValueError(
+                f"headline_scorer {self.headline_scorer!r} is not one of the scorers "
+                f"({', '.join(self.scorers)}); add it to scorers"
+            )
+        return self
 
     def with_overrides(self, overrides: dict[str, Any]) -> Campaign:
         """A copy with the given top-level settings replaced (None means: keep)."""

@@ -33,7 +33,7 @@ from redline.run.plan import (
     open_attack_resources,
     plan_attack_jobs,
 )
-from redline.scoring import Scorer, build_scorer
+from redline.scoring import JUDGE_SCORERS, Scorer, build_scorer
 from redline.scoring.batch import BatchScoring, catch_up
 from redline.store import RunHandle, RunStore, new_run_id
 from redline.targets import build_target
@@ -205,8 +205,15 @@ async def run_campaign(
 ) -> CampaignResult:
     """Run (or resume) a campaign and write its run directory and report."""
     behaviors, sources = collect_behaviors(campaign)
-    scorers: list[Scorer] = [build_scorer(name) for name in campaign.scorers]
     target = build_target(campaign.target, timeout=campaign.timeout)
+    # The judge model, when set, also grades harm (the `harm` scorer and the LLM judges).
+    grades_harm = any(name in JUDGE_SCORERS for name in campaign.scorers)
+    judge = (
+        build_target(campaign.judge, timeout=campaign.timeout)
+        if campaign.judge and grades_harm
+        else None
+    )
+    scorers: list[Scorer] = [build_scorer(name, judge=judge) for name in campaign.scorers]
     handle = _open_or_create(store, campaign, resume=resume, new_run=new_run, datasets=sources)
     resources = AttackResources()
     try:
@@ -271,6 +278,8 @@ async def run_campaign(
             if cache is not None:
                 cache.close()
             await target.aclose()
+            if judge is not None:
+                await judge.aclose()
         return _finish(handle, campaign, stats, skipped_done=jobs_total - len(pending))
     finally:
         await close_attack_resources(resources)
@@ -323,7 +332,7 @@ def _finish(
     }
     handle.update(status=status, counts=counts, engine_stats=stats.model_dump(mode="json"))
     # Summarised after the update so the report shows the final status and engine stats.
-    summary = summarize_run(handle.info, attempts, scores)
+    summary = summarize_run(handle.info, attempts, scores, scorer=campaign.headline_scorer)
     report_path = campaign.report or handle.path / "report.html"
     render_html(
         info=handle.info, summary=summary, attempts=attempts, scores=scores, path=report_path

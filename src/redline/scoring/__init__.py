@@ -41,6 +41,7 @@ from redline.scoring.judge import (
     HARMFUL,
     JUDGE_ERROR,
     NOT_HARMFUL,
+    RUBRICS,
     JudgeScorer,
     parse_strongreject,
     parse_yes_no,
@@ -60,6 +61,9 @@ from redline.scoring.refusal_classifier import (
 )
 from redline.scoring.regex import ExactMatchScorer, RegexScorer
 from redline.targets.base import Target
+
+# Scorers that send rubric prompts to a judge model when one is given.
+JUDGE_SCORERS = ("harm", *RUBRICS)
 
 
 def build_scorer(
@@ -108,6 +112,7 @@ __all__ = [
     "FULL_REFUSAL",
     "HARMFUL",
     "JUDGE_ERROR",
+    "JUDGE_SCORERS",
     "NOT_HARMFUL",
     "PARTIAL_REFUSAL",
     "SCORERS",
