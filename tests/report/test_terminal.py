@@ -20,4 +20,4 @@ def test_print_summary_shows_categories_rates_and_errors(run_info, hand_run):
     assert "engine: requests_sent 10, retries 2, wall_s 1.50" in text
     # the overall row shows both sides of a mixed group
     overall_line = next(line for line in text.splitlines() if line.lstrip().startswith("overall"))
-    assert "ASR  25.0%" in overall_line
+    assert "non-refusal  25.0%" in overall_line
