@@ -292,3 +292,19 @@ def test_ctrl_c_finishes_in_flight_then_exits_130_and_resumes(tmp_path, start_st
     document = json.loads(resumed.stdout)
     assert document["skipped_done"] == recorded
     assert document["summary"]["overall"]["attempts"] == 40
+
+
+def test_headline_scorer_decides_every_attempt_and_must_be_a_scorer(tmp_path, start_stub):
+    stub = start_stub()
+    prompts = write_prompts(tmp_path / "p.jsonl", 2)
+    bad = scan(tmp_path, stub.base_url, "--prompts", str(prompts), "--headline-scorer", "canary")
+    assert bad.exit_code == 2
+    assert "headline_scorer 'canary' is not one of the scorers" in bad.output
+    result = scan(
+        tmp_path, stub.base_url, "--prompts", str(prompts), "--scorer", "refusal-patterns",
+        "--scorer", "canary", "--headline-scorer", "refusal-patterns", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["scorer"], summary["by_family"]) == ("refusal-patterns", False)
+    assert summary["overall"]["scored"] == 2
