@@ -21,6 +21,7 @@ from redline.cli.score import (
 )
 from redline.cli.train import DataDirOption, NoPublicDataOption, resolve_data_dir
 from redline.core import ConfigError
+from redline.core.outcome import REFUSAL_LABELS
 
 judge_app = typer.Typer(
     help="Measure scorers and judges against human labels.", no_args_is_help=True
@@ -28,8 +29,8 @@ judge_app = typer.Typer(
 
 # The label vocabulary of built-in scorers; a labels file using other values is an error.
 KNOWN_LABELS = {
-    "refusal": ("full_refusal", "partial_refusal", "full_compliance"),
-    "refusal-patterns": ("full_refusal", "partial_refusal", "full_compliance"),
+    "refusal": REFUSAL_LABELS,
+    "refusal-patterns": REFUSAL_LABELS,
     "harm": ("harmful", "not_harmful"),
     "harm-classifier": ("harmful", "not_harmful"),
     "strongreject": ("harmful", "not_harmful"),
