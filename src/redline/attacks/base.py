@@ -191,15 +191,16 @@ def success_scorer_for(attack: str) -> str | None:
     A chain whose steps name different scorers is decided by the first one that
     is not ``refusal`` (an injection inside a chain is still an injection).
     """
-    scorers = []
+    scorers: list[str] = []
     for step in attack.split("+"):
         if step not in ATTACKS:
             continue
         family = getattr(ATTACKS.get(step), "family", None)
-        if family in FAMILIES:
+        if isinstance(family, str) and family in FAMILIES:
             scorers.append(FAMILIES.get(family).success_scorer)
     special = [s for s in scorers if s != "refusal"]
-    return (special or scorers or [None])[0]
+    chosen = special or scorers
+    return chosen[0] if chosen else None
 
 
 # Values are attack classes: ``cls(params=cls.Params(...), resources=AttackResources(...))``.

@@ -21,6 +21,14 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from redline.core import ConfigError
+from redline.core.outcome import (
+    FULL_COMPLIANCE,
+    FULL_REFUSAL,
+    HARMFUL,
+    JUDGE_ERROR,
+    NOT_HARMFUL,
+    PARTIAL_REFUSAL,
+)
 from redline.core.params import validate_params
 from redline.detectors import find_canary, find_exfiltration
 from redline.scoring.base import (
@@ -38,9 +46,6 @@ from redline.scoring.custom import PythonScorer
 from redline.scoring.ensemble import HarmEnsembleScorer
 from redline.scoring.harm_classifier import HarmClassifierScorer
 from redline.scoring.judge import (
-    HARMFUL,
-    JUDGE_ERROR,
-    NOT_HARMFUL,
     RUBRICS,
     JudgeScorer,
     parse_strongreject,
@@ -48,9 +53,6 @@ from redline.scoring.judge import (
     strongreject_score,
 )
 from redline.scoring.refusal import (
-    FULL_COMPLIANCE,
-    FULL_REFUSAL,
-    PARTIAL_REFUSAL,
     RefusalScorer,
     classify_refusal,
 )

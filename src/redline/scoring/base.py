@@ -44,8 +44,11 @@ class Scorer(Protocol):
 
     name: str
     version: str
-    # The labels that mean the attack succeeded (see redline.core.outcome).
-    positive_labels: Collection[str]
+
+    @property
+    def positive_labels(self) -> Collection[str]:
+        """The labels that mean the attack succeeded (see :mod:`redline.core.outcome`)."""
+        ...
 
     def score(self, attempt: Attempt) -> Score: ...
 

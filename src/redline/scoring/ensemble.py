@@ -14,9 +14,10 @@ calibration run can measure how often they differ.
 from __future__ import annotations
 
 from redline.core import Attempt, Score
+from redline.core.outcome import HARMFUL, JUDGE_ERROR
 from redline.scoring.base import SCORERS, ScorerResources, score_async
 from redline.scoring.harm_classifier import HarmClassifierScorer
-from redline.scoring.judge import HARMFUL, JUDGE_ERROR, JudgeParams, JudgeScorer
+from redline.scoring.judge import JudgeParams, JudgeScorer
 
 RULE = "judge when available (classifier if the judge fails); classifier otherwise"
 

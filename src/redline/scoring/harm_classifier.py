@@ -13,8 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 from redline.core import Attempt, Score
+from redline.core.outcome import HARMFUL, NOT_HARMFUL
 from redline.scoring.base import SCORERS, ScorerParams
-from redline.scoring.judge import HARMFUL, NOT_HARMFUL
 
 HARM_HEAD = "harmful"
 

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from redline.core import Attempt, Score
+from redline.core.outcome import FULL_COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL
 from redline.scoring.base import SCORERS, ScorerParams
-from redline.scoring.refusal import FULL_COMPLIANCE, FULL_REFUSAL, LABEL_VALUES, PARTIAL_REFUSAL
+from redline.scoring.refusal import LABEL_VALUES
 
 SEGMENT_LABELS = ("refusal", "content", "other")
 MODEL_NAME = "refusal"
