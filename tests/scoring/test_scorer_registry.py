@@ -101,3 +101,13 @@ def test_a_python_scorer_declares_its_success_labels():
     assert isinstance(scorer, PythonScorer)
     assert scorer.positive_labels == ("unsafe_text",)
     assert scorer.score(_attempt("kill it")).label == "unsafe_text"
+
+
+def test_the_default_harm_scorer_scores_in_batches_off_the_loop():
+    from redline.scoring.batch import batches_well
+
+    harm = build_scorer("harm")
+    assert batches_well(harm)
+    attempts = [_attempt(""), _attempt("Here is a poem about spring.")]
+    assert [s.scorer for s in harm.score_many(attempts)] == ["harm", "harm"]
+    assert harm.score_many(attempts)[0].label == "not_harmful"  # empty: nothing said

@@ -45,6 +45,18 @@ class HarmEnsembleScorer:
         judge_part = self.judge.version if self.judge else "no-judge"
         self.version = f"ensemble-1:{judge_part}+{self.classifier.version}"
 
+    @property
+    def needs_event_loop(self) -> bool:
+        """Only with a judge: the classifier alone scores in batches off the loop."""
+        return self.judge is not None
+
+    def score_many(self, attempts: list[Attempt]) -> list[Score]:
+        """Scores for a batch; without a judge, one classifier pass."""
+        if self.judge is not None:
+            return [self.score(attempt) for attempt in attempts]
+        why = "classifier (no judge configured)"
+        return [self._relabel(s, why) for s in self.classifier.score_many(attempts)]
+
     def score(self, attempt: Attempt) -> Score:
         if self.judge is not None:
             return self._combine(attempt, self.judge.score(attempt))
