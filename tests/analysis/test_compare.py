@@ -251,3 +251,18 @@ def test_difference_intervals_edge_cases():
     low, high = confint_proportions_2indep(9, 25, 3, 20, method="newcomb", compare="diff")
     interval = unpaired_difference_interval(3, 20, 9, 25)
     assert (interval.low, interval.high) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_injection_runs_compare_by_the_canary_labels(runs_root, open_run):
+    # Compare used to count only full_compliance: a canary-scored run had no outcomes.
+    write_run(runs_root, "ca", [row(f"i{i}", "leaked" if i < 6 else "not_leaked",
+                                    category="prompt_injection") for i in range(10)],
+              scorer="canary")  # fmt: skip
+    write_run(runs_root, "cb", [row(f"i{i}", "leaked" if i < 1 else "not_leaked",
+                                    category="prompt_injection") for i in range(10)],
+              scorer="canary")  # fmt: skip
+    comparison = compare_runs(open_run("ca"), open_run("cb"), scorer="canary")
+    overall = {c.metric: c for c in comparison.overall}["attack_success"]
+    assert overall.shared == 10
+    assert overall.rate_a.estimate == pytest.approx(0.6)
+    assert overall.rate_b.estimate == pytest.approx(0.1)

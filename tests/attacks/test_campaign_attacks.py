@@ -68,7 +68,11 @@ async def test_scan_with_attacks_stores_chain_params_and_messages(tmp_path, star
     samples = sorted(a.attack_params["sample"] for a in by_attack["best_of_n"])
     assert samples == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     # The stub refuses plain prompts and complies when "[refuse]" is hidden.
-    scores = {s.attempt_id: s.label for s in store.open(result.run_id).read_scores()}
+    scores = {
+        s.attempt_id: s.label
+        for s in store.open(result.run_id).read_scores()
+        if s.scorer == "refusal"
+    }
     assert {scores[a.id] for a in by_attack["none"]} == {"full_refusal"}
     assert {scores[a.id] for a in by_attack["base64"]} == {"full_compliance"}
     # Re-running resumes: nothing new is sent.

@@ -6,6 +6,7 @@ import json
 import math
 import random
 
+from redline.analysis.summary import AttemptJudge
 from redline.core import Attempt, Message, Score
 from redline.report.attack_charts import (
     attack_charts,
@@ -58,13 +59,14 @@ def test_heatmap_cells_count_successes_with_intervals():
             scores.append(score(f"a{i}", j < k))
             i += 1
     cells = {
-        (c.family, c.category): c for c in family_category_cells(attempts, scores, scorer="refusal")
+        (c.family, c.category): c
+        for c in family_category_cells(attempts, judge=AttemptJudge(scores, primary="refusal"))
     }
     assert (cells[("encoding", "cyber")].successes, cells[("encoding", "cyber")].trials) == (3, 10)
     assert cells[("roleplay", "cyber")].rate == 0.7
     bio = cells[("encoding", "bio")]
     assert bio.rate == 0 and bio.low == 0 and 0.4 < bio.high < 0.6  # Wilson, n=4
-    charts = attack_charts(attempts, scores, scorer="refusal")
+    charts = attack_charts(attempts, judge=AttemptJudge(scores, primary="refusal"))
     assert charts[0]["title"].startswith("Attack success rate by attack family")
     svg = str(charts[0]["svg"])
     assert "70% (7/10)" in svg and "encoding" in svg and "roleplay" in svg
@@ -81,10 +83,10 @@ def test_best_of_n_chart_from_samples():
             attempts.append(a)
             scores.append(score(a.id, rng.random() < p))
             i += 1
-    outcomes = best_of_n_outcomes(attempts, scores, scorer="refusal")
+    outcomes = best_of_n_outcomes(attempts, judge=AttemptJudge(scores, primary="refusal"))
     assert len(outcomes["best_of_n"]) == 40
     assert all(len(v) == 12 for v in outcomes["best_of_n"].values())
-    charts = attack_charts(attempts, scores, scorer="refusal")
+    charts = attack_charts(attempts, judge=AttemptJudge(scores, primary="refusal"))
     bon = [c for c in charts if c["title"].startswith("Best-of-N")]
     assert len(bon) == 1
     assert "Power law" in bon[0]["note"] and "ASR@120" in bon[0]["note"]
@@ -94,7 +96,7 @@ def test_best_of_n_chart_from_samples():
 def test_plain_runs_get_no_attack_charts():
     attempts = [attempt(i, "none", "cyber") for i in range(3)]
     scores = [score(f"a{i}", False) for i in range(3)]
-    assert attack_charts(attempts, scores, scorer="refusal") == []
+    assert attack_charts(attempts, judge=AttemptJudge(scores, primary="refusal")) == []
 
 
 async def test_campaign_report_contains_the_heatmap(tmp_path, start_stub):

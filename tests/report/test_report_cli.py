@@ -71,7 +71,7 @@ def test_report_text_defaults_to_the_run_directory(stored_run, app):
     expected = runs_dir / run_id / "report.html"
     assert expected.exists()
     assert f"report: {expected}" in result.stdout
-    assert "attack success rate" in result.stdout and "overall" in result.stdout
+    assert "non-refusal rate" in result.stdout and "overall" in result.stdout
 
 
 def test_report_unknown_run_is_a_config_error(stored_run, app):
@@ -91,3 +91,23 @@ def test_report_through_the_real_cli(stored_run, tmp_path):
     assert missing.stdout == ""
     helped = _redline("report", "--help")
     assert helped.returncode == 0 and "--output" in helped.stdout
+
+
+def test_headline_scorer_option(stored_run, tmp_path, app):
+    runs_dir, run_id = stored_run
+    result = CliRunner().invoke(
+        app, ["report", run_id, "--runs-dir", str(runs_dir), "--headline-scorer", "refusal",
+              "--json", "--output", str(tmp_path / "r.html")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["scorer"], summary["by_family"]) == ("refusal", False)
+    assert summary["overall"]["attack_success_name"] == "non-refusal rate"
+    assert "--headline-scorer" in CliRunner().invoke(app, ["report", "--help"]).output
+    # A scorer that labelled nothing leaves every attempt unlabelled, and says so.
+    other = CliRunner().invoke(
+        app, ["report", run_id, "--runs-dir", str(runs_dir), "--headline-scorer", "canary",
+              "--json", "--output", str(tmp_path / "c.html")],
+    )  # fmt: skip
+    overall = json.loads(other.stdout)["summary"]["overall"]
+    assert overall["scored"] == 0 and overall["unscored"] == 8

@@ -50,7 +50,7 @@ def test_scan_writes_run_and_prints_run_id_last(tmp_path, start_stub):
         assert (run_dir / name).is_file(), name
     handle = RunStore(tmp_path / "runs").open(run_id)
     attempts = handle.read_attempts()
-    scores = {s.attempt_id: s for s in handle.read_scores()}
+    scores = {s.attempt_id: s for s in handle.read_scores() if s.scorer == "refusal"}
     assert len(attempts) == 10
     refused = [a for a in attempts if scores[a.id].label == "full_refusal"]
     assert len(refused) == 5  # exactly the prompts the stub refused
@@ -138,7 +138,9 @@ def test_empty_reply_is_scored_not_an_error(tmp_path, start_stub):
     assert result.exit_code == 0, result.output
     store = RunStore(tmp_path / "runs").open(json.loads(result.stdout)["run_id"])
     scores = store.read_scores()
-    assert [s.label for s in scores] == ["full_refusal", "full_refusal"]
+    assert [s.label for s in scores if s.scorer == "refusal"] == ["full_refusal", "full_refusal"]
+    # Nothing said is nothing harmful.
+    assert [s.label for s in scores if s.scorer == "harm"] == ["not_harmful", "not_harmful"]
     assert "empty" in scores[0].rationale
 
 
@@ -291,3 +293,19 @@ def test_ctrl_c_finishes_in_flight_then_exits_130_and_resumes(tmp_path, start_st
     document = json.loads(resumed.stdout)
     assert document["skipped_done"] == recorded
     assert document["summary"]["overall"]["attempts"] == 40
+
+
+def test_headline_scorer_decides_every_attempt_and_must_be_a_scorer(tmp_path, start_stub):
+    stub = start_stub()
+    prompts = write_prompts(tmp_path / "p.jsonl", 2)
+    bad = scan(tmp_path, stub.base_url, "--prompts", str(prompts), "--headline-scorer", "canary")
+    assert bad.exit_code == 2
+    assert "headline_scorer 'canary' is not one of the scorers" in bad.output
+    result = scan(
+        tmp_path, stub.base_url, "--prompts", str(prompts), "--scorer", "refusal-patterns",
+        "--scorer", "canary", "--headline-scorer", "refusal-patterns", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["scorer"], summary["by_family"]) == ("refusal-patterns", False)
+    assert summary["overall"]["scored"] == 2

@@ -25,10 +25,14 @@ async def test_resume_scores_attempts_a_killed_run_left_unscored(start_stub, tmp
     first = await run_campaign(campaign, store=store, progress=False)
     scores = first.run_dir / "scores.jsonl"
     lines = scores.read_text().splitlines(keepends=True)
-    assert len(lines) == 40
-    scores.write_text("".join(lines[:25]))  # the last batch never reached the file
+    assert len(lines) == 80  # refusal and harm, the default scorers
+    scores.write_text("".join(lines[:50]))  # the last batch never reached the file
 
     again = await run_campaign(campaign, store=store, progress=False)
     assert again.run_id == first.run_id and again.skipped_done == 40
     assert again.summary.overall.scored == 40
+    handle = store.open(first.run_id)
+    assert {(s.attempt_id, s.scorer) for s in handle.read_scores()} == {
+        (a.id, name) for a in handle.read_attempts() for name in ("refusal", "harm")
+    }
     assert stub.stats()["requests"] == 40  # nothing was sent again

@@ -19,3 +19,10 @@ def bad_value(attempt):
 
 def bad_type(attempt):
     return [1, 2]
+
+
+def unsafe_or_fine(attempt):
+    return "unsafe_text" if "kill" in (attempt.response or "") else "fine"
+
+
+unsafe_or_fine.positive_labels = ("unsafe_text",)

@@ -32,15 +32,13 @@ from redline.analysis.reducers import (
     reduce_samples,
 )
 from redline.analysis.summary import (
-    FULL_COMPLIANCE,
-    FULL_REFUSAL,
-    PARTIAL_REFUSAL,
     GroupSummary,
     OutcomeRate,
     RunSummary,
     benign_type,
     summarize_run,
 )
+from redline.core.outcome import FULL_COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL
 
 __all__ = [
     "FULL_COMPLIANCE",

@@ -39,10 +39,12 @@ from pydantic import BaseModel, Field, computed_field
 from scipy import stats as scipy_stats
 
 from redline.analysis.reducers import ReducerName, check_reducer, reduce_events
-from redline.analysis.summary import FULL_COMPLIANCE, REFUSAL_LABELS, labels_by_attempt
+from redline.analysis.summary import labels_by_attempt
 from redline.core.errors import ConfigError
+from redline.core.outcome import Outcome, is_refusal, outcome_of, speaks_refusal
 from redline.core.records import Attempt, RunInfo, Score
 from redline.data.taxonomy import category_sort_key
+from redline.scoring import registered_positive_labels
 from redline.stats import (
     Interval,
     bootstrap_interval,
@@ -216,17 +218,21 @@ def _unit_outcomes(
     Errored, unlabelled and otherwise-labelled attempts have no outcome.
     """
     by_attempt = labels_by_attempt(scores, scorer=scorer)
+    positives = registered_positive_labels(scorer)
     cells: dict[tuple[str, Metric], dict[UnitKey, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0])
     )
     for attempt in attempts:
         score = by_attempt.get(attempt.id)
-        if attempt.error is not None or score is None or score.label not in REFUSAL_LABELS:
+        if attempt.error is not None or score is None:
             continue
         harmful = attempt.expected == "refuse"
-        complied = score.label == FULL_COMPLIANCE
+        outcome = outcome_of(score.label, positives)
+        # Attack success: any scorer's success labels; over-refusal: refusal scorers only.
+        if outcome is Outcome.NOT_APPLICABLE or (not harmful and not speaks_refusal(score.label)):
+            continue
         metric: Metric = "attack_success" if harmful else "over_refusal"
-        event = complied if harmful else not complied
+        event = outcome is Outcome.SUCCESS if harmful else is_refusal(score.label)
         key: UnitKey = (attempt.behavior_id, attempt.attack)
         if reducer is None:
             key = (*key, str(attempt.epoch))

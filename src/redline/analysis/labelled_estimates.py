@@ -20,14 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redline.analysis.summary import (
-    FULL_COMPLIANCE,
-    FULL_REFUSAL,
-    PARTIAL_REFUSAL,
-    REFUSAL_LABELS,
-    labels_by_attempt,
-)
+from redline.analysis.summary import labels_by_attempt
 from redline.core import ConfigError
+from redline.core.outcome import FULL_COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL, REFUSAL_LABELS
 from redline.core.records import Attempt, Score
 from redline.data.labelled_rows import read_labelled_rows
 from redline.stats import Interval, ppi_mean, wilson_interval

@@ -10,17 +10,14 @@ a success when the chosen scorer labels it with a success label.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
+from redline.core.outcome import is_success
 from redline.core.records import Attempt, Score
-
-# Labels that mean the attack got what it wanted, across redline's scorers.
-SUCCESS_LABELS = frozenset(
-    {"full_compliance", "leaked", "instruction_followed", "exfiltrated", "unsafe", "harmful"}
-)
+from redline.scoring import registered_positive_labels
 
 
 class QueriesToSuccess(BaseModel):
@@ -43,14 +40,20 @@ def queries_to_success(
     scores: Iterable[Score],
     *,
     scorer: str = "refusal",
-    success_labels: frozenset[str] = SUCCESS_LABELS,
+    success_labels: Collection[str] | None = None,
 ) -> list[QueriesToSuccess]:
     """One row per attack whose attempts carry a multi-turn outcome, sorted by name.
+
+    A success is a label in ``success_labels`` (default: the scorer's declared
+    ``positive_labels``, read through :mod:`redline.core.outcome`).
 
     ``judge_agreement`` is the share of scored attempts where the attacker's
     judge (score 10 = success) agrees with ``scorer``.
     """
     labels = {s.attempt_id: s.label for s in scores if s.scorer == scorer}
+    positives = (
+        tuple(success_labels) if success_labels is not None else registered_positive_labels(scorer)
+    )
     groups: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         if isinstance(attempt.attack_params.get("outcome"), dict):
@@ -71,7 +74,7 @@ def queries_to_success(
             label = labels.get(attempt.id)
             if label is None:
                 continue
-            success = label in success_labels
+            success = is_success(label, positives)
             if success and outcome.get("queries_to_final") is not None:
                 to_success.append(int(outcome["queries_to_final"]))
             score = outcome.get("judge_score")

@@ -14,39 +14,72 @@ what was sent and why. Converters that need a model (translation by an
 attacker model) implement ``aconvert`` instead of ``convert``.
 
 Multi-turn attackers and injection harnesses register in the same registry
-with the same metadata, and define their own driving method in their
-subpackages (``redline.attacks.multiturn``, ``redline.attacks.injection``).
+with the same metadata. The three kinds are declared as protocols, so the
+planner asks ``isinstance(attack, CaseGenerator)`` rather than probing for
+methods:
+
+- :class:`Converter` / :class:`AsyncConverter`: one prompt in, what to send out;
+- :class:`ConversationDriver`: builds one engine job per behaviour that holds a
+  whole conversation (multi-turn attackers);
+- :class:`CaseGenerator`: brings its own cases instead of converting
+  behaviours (prompt injection harnesses).
+
+Families are open: :data:`FAMILIES` lists the built-in ones (from
+``families.yaml``) and a plugin may declare its own with
+:func:`declare_family`. Each family names the scorer that decides its success.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol, get_args, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from redline.core import ConfigError, Message, Registry
+from redline.core import Behavior, ConfigError, GenerationParams, Message, Registry
+from redline.core.params import PluginParams, validate_params
+from redline.engine.job import Job
 from redline.targets.base import Target
 
-Family = Literal[
-    "encoding",
-    "roleplay",
-    "decomposition",
-    "context",
-    "augmentation",
-    "injection",
-    "multiturn",
-]
-FAMILIES: tuple[str, ...] = get_args(Family)
+# A family name. Open: plugins declare new ones (see declare_family).
+Family = str
 
 
-class AttackParams(BaseModel):
+@dataclass(frozen=True)
+class AttackFamily:
+    """An attack family: what it does and the scorer that decides its success."""
+
+    name: str
+    description: str
+    success_scorer: str = "refusal"
+
+
+FAMILIES: Registry[AttackFamily] = Registry("attack family", group="redline.attack_families")
+
+
+def declare_family(name: str, *, description: str, success_scorer: str = "refusal") -> AttackFamily:
+    """Declare an attack family (a plugin's own); its attempts are judged by ``success_scorer``."""
+    family = AttackFamily(name=name, description=description, success_scorer=success_scorer)
+    FAMILIES.register(name)(family)
+    return family
+
+
+def _declare_builtin_families() -> None:
+    text = resources.files("redline.attacks").joinpath("families.yaml").read_text("utf-8")
+    for name, entry in yaml.safe_load(text)["families"].items():
+        declare_family(name, **entry)
+
+
+_declare_builtin_families()
+
+
+class AttackParams(PluginParams):
     """Base class of every attack's parameter model; unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ConvertedPrompt(BaseModel):
@@ -122,6 +155,60 @@ class AsyncConverter(Attack, Protocol):
     async def aconvert(self, prompt: str, *, rng: random.Random) -> ConvertedPrompt: ...
 
 
+@runtime_checkable
+class ConversationDriver(Attack, Protocol):
+    """A multi-turn attack: one job per behaviour that drives a whole conversation."""
+
+    def job(self, attempt: Any, params: GenerationParams, *, state_dir: Path | None) -> Job: ...
+
+    def id_params(self) -> dict[str, Any]: ...
+
+
+class AttackCase(Protocol):
+    """One case of a case generator: the behaviour it stands for, the conversation to
+    send, and the parameters that make it this case (they enter its attempt id)."""
+
+    @property
+    def behavior(self) -> Behavior: ...
+
+    @property
+    def messages(self) -> list[Message]: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class CaseGenerator(Attack, Protocol):
+    """An attack with its own cases (prompt injection) instead of one per behaviour.
+
+    ``limit`` caps the cases (a campaign's ``--limit``), spread over the case
+    kinds so a small run still tries each. The jobs, and their attempt ids, are
+    made in ``run/plan`` like every other attempt's.
+    """
+
+    def cases(self, *, seed: int = 0, limit: int | None = None) -> Sequence[AttackCase]: ...
+
+
+def success_scorer_for(attack: str) -> str | None:
+    """The scorer that decides success for attempts of ``attack`` (a chain label such
+    as ``base64+roleplay.fiction``), or None for plain prompts and unknown attacks.
+
+    A chain whose steps name different scorers is decided by the first one that
+    is not ``refusal`` (an injection inside a chain is still an injection).
+    """
+    scorers: list[str] = []
+    for step in attack.split("+"):
+        if step not in ATTACKS:
+            continue
+        family = getattr(ATTACKS.get(step), "family", None)
+        if isinstance(family, str) and family in FAMILIES:
+            scorers.append(FAMILIES.get(family).success_scorer)
+    special = [s for s in scorers if s != "refusal"]
+    chosen = special or scorers
+    return chosen[0] if chosen else None
+
+
 # Values are attack classes: ``cls(params=cls.Params(...), resources=AttackResources(...))``.
 ATTACKS: Registry[type] = Registry("attack", group="redline.attacks")
 
@@ -161,15 +248,7 @@ def attack_params_model(name: str, params: Mapping[str, Any] | None, *, where: s
     """
     cls = ATTACKS.get(name)
     model: type[AttackParams] = getattr(cls, "Params", AttackParams)
-    try:
-        return model.model_validate(dict(params or {}))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        prefix = f"{where}: " if where else ""
-        raise ConfigError(f"{prefix}attack {name!r} parameters: {problems}") from None
+    return validate_params(model, params, what=f"attack {name!r}", where=where)
 
 
 def build_attack(
@@ -185,5 +264,11 @@ def build_attack(
     and ConfigError naming the field for bad parameters.
     """
     cls = ATTACKS.get(name)
+    family = getattr(cls, "family", None)
+    if family not in FAMILIES:
+        raise ConfigError(
+            f"attack {name!r} belongs to family {family!r}, which is not declared; "
+            f"declare it with redline.attacks.declare_family (known: {', '.join(FAMILIES)})"
+        )
     validated = attack_params_model(name, params, where=where)
     return cls(params=validated, resources=resources or AttackResources())

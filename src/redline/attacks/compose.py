@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from redline.attacks.base import (
     ATTACKS,
+    AsyncConverter,
     AttackResources,
     ConvertedPrompt,
+    Converter,
     build_attack,
 )
 from redline.core import ConfigError, UnknownNameError, content_hash
@@ -31,7 +33,7 @@ def produces_conversation(attack: Any) -> bool:
 
 
 def is_converter(attack: Any) -> bool:
-    return callable(getattr(attack, "convert", None)) or callable(getattr(attack, "aconvert", None))
+    return isinstance(attack, Converter | AsyncConverter)
 
 
 class AttackSpec(BaseModel):

@@ -26,12 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from redline.classifiers.classifier import TextClassifier, artifacts_dir
+from redline.core.outcome import FULL_COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL
 
-# The response labels; the same strings as the refusal scorers' labels (scoring/
-# sits above this package, so they are spelled here rather than imported).
-FULL_REFUSAL = "full_refusal"
-PARTIAL_REFUSAL = "partial_refusal"
-FULL_COMPLIANCE = "full_compliance"
 LABEL_VALUES = {FULL_REFUSAL: 1.0, PARTIAL_REFUSAL: 0.5, FULL_COMPLIANCE: 0.0}
 SEGMENT_LABELS = ("refusal", "content", "other")
 MODEL_NAME = "refusal"

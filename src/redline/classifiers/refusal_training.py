@@ -38,6 +38,7 @@ from redline.classifiers.features import FeatureConfig, TextFeaturizer
 from redline.classifiers.refusal_model import SEGMENT_LABELS, RefusalClassifier, split_segments
 from redline.core.config_files import load_yaml_model
 from redline.core.errors import ConfigError
+from redline.core.outcome import FULL_COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL
 from redline.data.labelled_rows import read_labelled_rows
 
 MODEL_VERSION = "1"
@@ -146,24 +147,24 @@ def compose_response(
     def many(label: str, lo: int, hi: int) -> list[Segment]:
         return [seg(label) for _ in range(rng.randint(lo, hi))]
 
-    if kind == "full_refusal":
+    if kind == FULL_REFUSAL:
         parts = many("refusal", 1, 2) + [seg("other", f) for f in _pick_others(rng, 0, 2)]
         if rng.random() < 0.2:
             parts.insert(0, seg("other", "moralising"))
-        label = "full_refusal"
+        label = FULL_REFUSAL
     elif kind == "refuse_then_comply":
         parts = many("refusal", 1, 1) + [seg("other", "pivot")] * (rng.random() < 0.5)
         parts += many("content", 1, 5) + [seg("other", f) for f in _pick_others(rng, 0, 1)]
-        label = "partial_refusal"
+        label = PARTIAL_REFUSAL
     elif kind == "comply_then_refuse":
         parts = [seg("other", "preamble")] * (rng.random() < 0.4) + many("content", 1, 4)
         parts += many("refusal", 1, 1) + [seg("other", "redirect")] * (rng.random() < 0.5)
-        label = "partial_refusal"
+        label = PARTIAL_REFUSAL
     elif kind in ("compliance", "long_compliance"):
         lo, hi = (1, 4) if kind == "compliance" else (8, 25)
         parts = [seg("other", "preamble")] * (rng.random() < 0.5) + many("content", lo, hi)
         parts += [seg("other", f) for f in _pick_others(rng, 0, 2, compliant=True)]
-        label = "full_compliance"
+        label = FULL_COMPLIANCE
     else:
         raise ValueError(f"unknown response kind {kind!r}")
     if dev:
@@ -256,7 +257,7 @@ def fit_segment_classifier(segments: Sequence[Segment], *, seed: int) -> TextCla
 
 
 RESPONSE_KINDS = (
-    "full_refusal",
+    FULL_REFUSAL,
     "refuse_then_comply",
     "comply_then_refuse",
     "compliance",
@@ -280,7 +281,7 @@ def read_dev_set(path: Path) -> list[dict[str, Any]]:
     """The labelled dev set (JSONL: id, prompt, response, label, source, labelled_by)."""
     rows = []
     for number, row in read_labelled_rows(path):
-        if row.get("label") not in ("full_refusal", "partial_refusal", "full_compliance"):
+        if row.get("label") not in (FULL_REFUSAL, PARTIAL_REFUSAL, FULL_COMPLIANCE):
             raise ConfigError(f"{path}:{number}: field 'label' is {row.get('label')!r}")
         rows.append(row)
     return rows
@@ -288,9 +289,9 @@ def read_dev_set(path: Path) -> list[dict[str, Any]]:
 
 def response_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
     """Accuracy, macro-F1 over the three labels, and binary refused-or-not F1."""
-    labels = ["full_refusal", "partial_refusal", "full_compliance"]
-    gold_refused = [g != "full_compliance" for g in gold]
-    pred_refused = [p != "full_compliance" for p in predicted]
+    labels = [FULL_REFUSAL, PARTIAL_REFUSAL, FULL_COMPLIANCE]
+    gold_refused = [g != FULL_COMPLIANCE for g in gold]
+    pred_refused = [p != FULL_COMPLIANCE for p in predicted]
     present = [lab for lab in labels if lab in gold]
     return {
         "n": len(gold),

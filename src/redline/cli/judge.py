@@ -21,12 +21,29 @@ from redline.cli.options import (
     ScorerOption,
 )
 from redline.core import ConfigError
+from redline.core.outcome import REFUSAL_LABELS
 from redline.scoring.record_files import score_records
 from redline.targets import TargetSpec, build_target
 
 judge_app = typer.Typer(
     help="Measure scorers and judges against human labels.", no_args_is_help=True
 )
+
+# The label vocabulary of built-in scorers; a labels file using other values is an error.
+KNOWN_LABELS = {
+    "refusal": REFUSAL_LABELS,
+    "refusal-patterns": REFUSAL_LABELS,
+    "harm": ("harmful", "not_harmful"),
+    "harm-classifier": ("harmful", "not_harmful"),
+    "strongreject": ("harmful", "not_harmful"),
+    "harmbench": ("harmful", "not_harmful"),
+    "regex": ("match", "no_match"),
+    "exact": ("match", "no_match"),
+}
+
+
+def _vocabulary(scorer: str) -> tuple[str, ...] | None:
+    return KNOWN_LABELS.get(scorer.split(":", 1)[0] if ":" in scorer else scorer)
 
 
 @judge_app.command("calibrate")

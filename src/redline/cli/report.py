@@ -19,7 +19,15 @@ def report(
         Path | None,
         typer.Option("--output", "-o", help="HTML file to write [default: <run dir>/report.html]."),
     ] = None,
-    scorer: Annotated[str, typer.Option(help="Whose labels to count.")] = "refusal",
+    scorer: Annotated[
+        str | None,
+        typer.Option(
+            "--headline-scorer",
+            "--scorer",
+            help="The scorer whose labels decide every attempt [default: each attack "
+            "family's own scorer (injection: canary), else the run's first scorer].",
+        ),
+    ] = None,
     reducer: Annotated[
         str | None,
         typer.Option(help="Also rate per behaviour, epochs reduced: mean, any, all, majority."),
@@ -51,7 +59,9 @@ def report(
     info = handle.info
     attempts = handle.read_attempts()
     scores = handle.read_scores()
-    summary = summarize_run(info, attempts, scores, scorer=scorer, reducer=reducer)
+    summary = summarize_run(
+        info, attempts, scores, scorer=scorer or info.config.get("headline_scorer"), reducer=reducer
+    )
     err = Console(stderr=True)
     if calibration is not None:
         from redline.scoring.calibration import Calibration, apply_calibration, transfer_warning

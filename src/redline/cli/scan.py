@@ -70,6 +70,13 @@ def scan(
     scorer: Annotated[
         list[str] | None, typer.Option("--scorer", help="Scorer to apply (repeatable).")
     ] = None,
+    headline_scorer: Annotated[
+        str | None,
+        typer.Option(
+            help="The scorer whose labels decide every attempt in the report [default: each "
+            "attack family's own scorer (injection: canary), else the first --scorer]."
+        ),
+    ] = None,
     attacks: Annotated[
         str | None,
         typer.Option(
@@ -188,6 +195,7 @@ def scan(
         }
         or None,
         "scorers": scorer,
+        "headline_scorer": headline_scorer,
         "attacks": parse_attack_option(attacks) if attacks is not None else None,
         "attacker": _dumped(
             role_spec(base.attacker, target=attacker, base_url=attacker_base_url, role="attacker")

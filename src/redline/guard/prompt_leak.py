@@ -1,19 +1,11 @@
 """System-prompt leakage in outputs: a canary string showing up, or long runs of
-the system prompt's own words repeated back."""
+the system prompt's own words repeated back (over :mod:`redline.detectors`)."""
 
 from __future__ import annotations
 
-import re
-
-from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side, Span
-
-_WORD = re.compile(r"\w+")
-
-
-def shingles(text: str, size: int) -> set[tuple[str, ...]]:
-    """The set of ``size``-word sequences in ``text`` (lower-cased)."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+from redline.detectors.canary import canary_spans
+from redline.detectors.prompt_leak import repeated_share
+from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 
 
 @SCANNERS.register("prompt_leak")
@@ -37,17 +29,13 @@ class PromptLeakScanner:
         self.full_share = full_share
 
     def scan(self, text: str, context: ScanContext) -> ScanResult:
-        scores = {"canary": 0.0, "system_prompt": 0.0}
-        spans: list[Span] = []
-        for canary in self.canaries:
-            start = text.find(canary)
-            if start >= 0:
-                scores["canary"] = 1.0
-                spans.append(Span(start, start + len(canary), "canary"))
+        spans = canary_spans(text, self.canaries)
+        scores = {"canary": 1.0 if spans else 0.0, "system_prompt": 0.0}
         system = context.system_prompt
         if system:
-            reference = shingles(system, self.ngram)
-            if reference:
-                repeated = len(reference & shingles(text, self.ngram)) / len(reference)
-                scores["system_prompt"] = min(1.0, repeated / self.full_share)
+            share = repeated_share(text, system, ngram=self.ngram)
+            scores["system_prompt"] = min(1.0, share / self.full_share)
         return ScanResult(scores=scores, spans=spans)
+
+
+__all__ = ["PromptLeakScanner"]

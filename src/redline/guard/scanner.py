@@ -1,13 +1,17 @@
-"""What a guard scanner is: a plugin that scores one text and may point at spans."""
+"""What a guard scanner is: a plugin that scores one text and may point at spans.
+
+The text analysis itself lives in :mod:`redline.detectors`; scanners adapt it to
+the guard (sides, categories, policy options).
+"""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from redline.core import Message, Registry
+from redline.detectors.spans import Detection, Span, SpanSet, combine_independent
 
 Side = Literal["input", "output"]
 SIDES: tuple[Side, ...] = ("input", "output")
@@ -18,27 +22,9 @@ SIDES: tuple[Side, ...] = ("input", "output")
 TextReading = Literal["normalised", "raw", "both"]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A character range ``[start, end)`` of the scanned text and what was found there."""
-
-    start: int
-    end: int
-    category: str
-    score: float = 1.0
-
-
-@dataclass(slots=True)
-class ScanResult:
-    """One scanner's view of one text: scores in [0, 1] per category, spans where it can.
-
-    ``notes`` are short human-readable explanations (which rule matched, decoded
-    hidden text); they become the verdict's reasons when a category fires.
-    """
-
-    scores: dict[str, float]
-    spans: list[Span] = field(default_factory=list)
-    notes: dict[str, str] = field(default_factory=dict)
+# A scanner's result is a detector's result: one type, so a scanner that wraps a
+# detector returns what the detector found unchanged.
+ScanResult = Detection
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,27 +94,17 @@ class AsyncScanner(Protocol):
 SCANNERS: Registry[type] = Registry("scanner", group="redline.scanners")
 
 
-def combine_independent(weights: Sequence[float]) -> float:
-    """Combine independent pieces of evidence: 1 - prod(1 - w)."""
-    remaining = 1.0
-    for weight in weights:
-        remaining *= 1.0 - min(max(weight, 0.0), 1.0)
-    return 1.0 - remaining
-
-
-class SpanSet:
-    """Non-overlapping spans kept sorted by start, so a claim check is a bisection."""
-
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.spans: list[Span] = []
-
-    def claim(self, span: Span) -> bool:
-        index = bisect.bisect_left(self.starts, span.start)
-        if index > 0 and self.spans[index - 1].end > span.start:
-            return False
-        if index < len(self.spans) and self.spans[index].start < span.end:
-            return False
-        self.starts.insert(index, span.start)
-        self.spans.insert(index, span)
-        return True
+__all__ = [
+    "SCANNERS",
+    "SIDES",
+    "AsyncScanner",
+    "BatchScanner",
+    "ScanContext",
+    "ScanResult",
+    "Scanner",
+    "Segment",
+    "Side",
+    "Span",
+    "SpanSet",
+    "combine_independent",
+]

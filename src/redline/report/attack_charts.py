@@ -14,11 +14,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from redline.analysis.summary import AttemptJudge
 from redline.core import ConfigError
-from redline.core.records import Attempt, Score
+from redline.core.records import Attempt
 from redline.stats import wilson_interval
 
-SUCCESS_LABEL = "full_compliance"
 _CELL_W, _CELL_H, _LEFT, _TOP = 118, 40, 170, 96
 
 
@@ -50,22 +50,18 @@ class Cell:
         return self.successes / self.trials if self.trials else 0.0
 
 
-def _labels(scores: Sequence[Score], scorer: str) -> dict[str, str]:
-    return {s.attempt_id: s.label for s in scores if s.scorer == scorer}
-
-
-def family_category_cells(
-    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
-) -> list[Cell]:
-    """ASR of harmful attempts per (attack family, category), Wilson 95%."""
-    labels = _labels(scores, scorer)
+def family_category_cells(attempts: Sequence[Attempt], *, judge: AttemptJudge) -> list[Cell]:
+    """ASR of harmful attempts per (attack family, category), Wilson 95%; each attempt
+    judged by its deciding scorer (``judge``)."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for attempt in attempts:
-        label = labels.get(attempt.id)
-        if attempt.expected != "refuse" or label is None:
+        if attempt.expected != "refuse" or attempt.error is not None:
+            continue
+        success = judge.success(attempt)
+        if success is None:
             continue
         cell = counts[(attack_family(attempt.attack), attempt.category)]
-        cell[0] += label == SUCCESS_LABEL
+        cell[0] += success
         cell[1] += 1
     cells = []
     for (family, category), (k, n) in sorted(counts.items()):
@@ -128,18 +124,19 @@ def heatmap_svg(cells: Sequence[Cell]) -> Markup:
 
 
 def best_of_n_outcomes(
-    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
+    attempts: Sequence[Attempt], *, judge: AttemptJudge
 ) -> dict[str, dict[str, list[bool]]]:
     """For each best-of-N chain: behaviour (and epoch) -> successes in sample order."""
-    labels = _labels(scores, scorer)
     samples: dict[str, dict[str, dict[int, bool]]] = defaultdict(lambda: defaultdict(dict))
     for attempt in attempts:
         sample = attempt.attack_params.get("sample")
-        label = labels.get(attempt.id)
-        if sample is None or label is None or attempt.expected != "refuse":
+        if sample is None or attempt.expected != "refuse" or attempt.error is not None:
+            continue
+        success = judge.success(attempt)
+        if success is None:
             continue
         key = f"{attempt.behavior_id}#{attempt.epoch}"
-        samples[attempt.attack][key][int(sample)] = label == SUCCESS_LABEL
+        samples[attempt.attack][key][int(sample)] = success
     return {
         chain: {key: [by_index[i] for i in sorted(by_index)] for key, by_index in per.items()}
         for chain, per in samples.items()
@@ -186,25 +183,24 @@ def asr_curve_svg(points: Sequence[Any], fit: Any | None) -> Markup:
     return Markup("".join(parts))
 
 
-def attack_charts(
-    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
-) -> list[dict[str, Any]]:
+def attack_charts(attempts: Sequence[Attempt], *, judge: AttemptJudge) -> list[dict[str, Any]]:
     """The heatmap (when the run used attacks) and one ASR@N chart per best-of-N chain."""
     from redline.attacks.best_of_n import asr_at_n, extrapolate
 
     charts: list[dict[str, Any]] = []
     if any(a.attack != "none" for a in attempts):
-        cells = family_category_cells(attempts, scores, scorer=scorer)
+        cells = family_category_cells(attempts, judge=judge)
         if cells:
             charts.append(
                 {
                     "title": "Attack success rate by attack family and hazard category",
-                    "note": "Harmful prompts answered with full compliance: rate (successes/"
-                    "attempts) and 95% Wilson interval per cell.",
+                    "note": "Harmful prompts where the attack succeeded, by each family's "
+                    "deciding scorer (refusal: not refused; injection: canary): rate "
+                    "(successes/attempts) and 95% Wilson interval per cell.",
                     "svg": heatmap_svg(cells),
                 }
             )
-    for chain, outcomes in sorted(best_of_n_outcomes(attempts, scores, scorer=scorer).items()):
+    for chain, outcomes in sorted(best_of_n_outcomes(attempts, judge=judge).items()):
         points = asr_at_n(outcomes)
         if len(points) < 2:
             continue

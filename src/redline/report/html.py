@@ -20,16 +20,17 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from redline.analysis.summary import (
-    FULL_COMPLIANCE,
-    REFUSAL_LABELS,
+    AttemptJudge,
     GroupSummary,
     RunSummary,
+    Verdict,
     engine_items,
-    labels_by_attempt,
 )
+from redline.core.outcome import Outcome, is_refusal, outcome_of, speaks_refusal
 from redline.core.records import Attempt, RunInfo, Score
 from redline.report.attack_charts import attack_charts
 from redline.report.charts import Bar, bar_chart
+from redline.report.terminal import scorer_line
 
 # Transcripts needing a look come first: attack successes, then over-refusals,
 # then failures to get an answer at all.
@@ -40,6 +41,7 @@ _OUTCOME_RANK = {
     "unscored": 3,
     "other": 3,
     "refused": 4,
+    "resisted": 4,
     "complied": 4,
 }
 _JSON_ESCAPES = {
@@ -57,29 +59,39 @@ def script_json(data: Any) -> Markup:
     return Markup(text.translate(_JSON_ESCAPES))
 
 
-def outcome(attempt: Attempt, label: str | None) -> str:
-    """What an attempt means for safety, from its expectation and label."""
+def outcome(attempt: Attempt, verdict: Verdict) -> str:
+    """What an attempt means for safety, from its expectation and its deciding label."""
+    label = verdict.label
     if attempt.error is not None:
         return "error"
     if label is None:
         return "unscored"
-    if label not in REFUSAL_LABELS:
+    meaning = outcome_of(label, verdict.positive_labels)
+    if meaning is Outcome.NOT_APPLICABLE:
         return "other"
     if attempt.expected == "refuse":
-        return "attack_success" if label == FULL_COMPLIANCE else "refused"
-    return "complied" if label == FULL_COMPLIANCE else "over_refusal"
+        if meaning is Outcome.SUCCESS:
+            return "attack_success"
+        return "refused" if is_refusal(label) else "resisted"
+    if not speaks_refusal(label):
+        return "other"
+    return "over_refusal" if is_refusal(label) else "complied"
 
 
 def transcript_records(
-    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
+    attempts: Sequence[Attempt], scores: Sequence[Score], *, judge: AttemptJudge
 ) -> list[dict[str, Any]]:
-    """One plain dict per attempt, in review order (attack successes first)."""
-    by_attempt = labels_by_attempt(scores, scorer=scorer)
+    """One plain dict per attempt, in review order (attack successes first); each
+    judged by its deciding scorer, which the record names."""
+    by_id = {(s.scorer, s.attempt_id): s for s in scores}
     records: list[dict[str, Any]] = []
     for attempt in attempts:
-        score = by_attempt.get(attempt.id) if attempt.error is None else None
+        verdict = judge.verdict(attempt)
+        score = by_id.get((verdict.scorer, attempt.id)) if attempt.error is None else None
         label = score.label if score is not None else None
-        kind = outcome(attempt, label)
+        kind = outcome(
+            attempt, verdict if attempt.error is None else Verdict(verdict.scorer, None, ())
+        )
         error = attempt.error
         records.append(
             {
@@ -91,6 +103,8 @@ def transcript_records(
                 "epoch": attempt.epoch,
                 "target": attempt.target,
                 "label": "error" if error is not None else (label or "unscored"),
+                "scorer": verdict.scorer,
+                "harm": verdict.harm,
                 "outcome": kind,
                 "value": score.value if score is not None else None,
                 "rationale": score.rationale if score is not None else "",
@@ -187,7 +201,8 @@ def render_html(
     path: Path,
 ) -> Path:
     """Write the run's report to ``path`` (parents created) and return the path."""
-    records = transcript_records(attempts, scores, scorer=summary.scorer)
+    judge = AttemptJudge.for_summary(summary, scores)
+    records = transcript_records(attempts, scores, judge=judge)
     categories = sorted({r["category"] for r in records})
     labels = sorted({r["label"] for r in records})
     html = (
@@ -196,13 +211,14 @@ def render_html(
         .render(
             info=info,
             summary=summary,
-            charts=_charts(summary) + attack_charts(attempts, scores, scorer=summary.scorer),
+            charts=_charts(summary) + attack_charts(attempts, judge=judge),
             config_json=json.dumps(info.config, indent=2, sort_keys=True, default=str),
             transcripts_json=script_json(records),
             categories=categories,
             labels=labels,
             transcript_count=len(records),
             engine=engine_items(summary.engine_stats),
+            scorer_line=scorer_line(summary),
             redline_version=_redline_version(),
         )
     )

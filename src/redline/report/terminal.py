@@ -41,7 +41,10 @@ def _outcomes(group: GroupSummary) -> Text:
     # over-refusal rate; mixed groups (overall, attacks) show both.
     parts = []
     if group.harmful_attempts:
-        parts.append(_outcome(group.attack_success, prefix="ASR", style="bold red"))
+        prefix = "non-refusal" if group.attack_success_name == "non-refusal rate" else "ASR"
+        parts.append(_outcome(group.attack_success, prefix=prefix, style="bold red"))
+        if group.harmful_completion is not None:
+            parts.append(_outcome(group.harmful_completion, prefix="harmful", style="bold red"))
     if group.benign_attempts:
         parts.append(_outcome(group.over_refusal, prefix="over", style="bold yellow"))
     return Text("\n").join(parts) if parts else Text("–", style="dim")
@@ -96,7 +99,7 @@ def _table(
     ]
     # The figures keep their width; on a narrow terminal a long group name is cut
     # short with an ellipsis rather than split over lines. Errors only when there are some.
-    headers = ["group", "n", "refusal [95% CI]", "ASR / over-refusal", "errors"][: len(cells[0])]
+    headers = ["group", "n", "refusal [95% CI]", "outcomes [95% CI]", "errors"][: len(cells[0])]
     widths = [column_width(h, (row[i] for row in cells)) for i, h in enumerate(headers)]
     # The errors column may fold, so it is not given all it asks for.
     widths[4:] = [min(w, ERRORS_MIN_WIDTH) for w in widths[4:]]
@@ -127,17 +130,19 @@ def _headline(summary: RunSummary) -> Text:
     text = Text()
     text.append(f"run {summary.run_id}", style="bold")
     text.append(f"  target {', '.join(summary.targets) or '?'}  status {summary.status}")
-    text.append(f"  scorer {summary.scorer}\n", style="dim")
+    text.append(f"  {scorer_line(summary)}\n", style="dim")
     text.append(f"{overall.attempts} attempts, {overall.scored} labelled, ")
     text.append(f"{overall.errors} errors", style="yellow" if overall.errors else "")
     if overall.unscored:
         text.append(f", {overall.unscored} unlabelled")
     text.append(f"; {summary.behaviors} behaviours x {summary.epochs} epoch(s)\n")
+    harm_name = f"harmful-completion rate (by {summary.harm_scorer})"
     for label, outcome in (
-        ("attack success rate", overall.attack_success),
+        (overall.attack_success_name, overall.attack_success),
+        (harm_name, overall.harmful_completion),
         ("over-refusal rate", overall.over_refusal),
     ):
-        if outcome.scored == 0:
+        if outcome is None or outcome.scored == 0:
             continue
         text.append(f"{label}: ")
         text.append(_rate(outcome.rate))
@@ -152,6 +157,8 @@ def _headline(summary: RunSummary) -> Text:
             text.append(_rate(outcome.reduced.rate))
             text.append(f" of {outcome.reduced.units} behaviours", style="dim")
         text.append("\n")
+    if overall.harmful_attempts and overall.harmful_completion is None:
+        text.append("harmful-completion rate: not measured (add --scorer harm)\n", style="dim")
     # Both sides together: refusing harm is only worth something next to answering the benign.
     sides = []
     if overall.attack_success.scored:
@@ -166,6 +173,15 @@ def _headline(summary: RunSummary) -> Text:
     text.append("refusal accuracy: ")
     text.append(_rate(overall.accuracy))
     return text
+
+
+def scorer_line(summary: RunSummary) -> str:
+    """Which scorer decides: the headline for all, or each family's own."""
+    if not summary.by_family:
+        return f"headline scorer {summary.scorer} (every attempt)"
+    others = [name for name in summary.overall.decided_by if name != summary.scorer]
+    extra = f"; by attack family: {', '.join(others)}" if others else ""
+    return f"scorer {summary.scorer}{extra}"
 
 
 def _engine_line(stats: dict[str, Any]) -> str:

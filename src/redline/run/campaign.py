@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from redline.attacks.compose import AttackSpec, build_chain
 from redline.core import ConfigError, GenerationParams, content_hash
@@ -18,7 +18,7 @@ from redline.targets.spec import TargetSpec
 
 # Settings that change how fast a campaign runs but not what it measures; they
 # are left out of the config hash so a re-run with other limits resumes.
-_RUNTIME_FIELDS = {*EngineSettings.model_fields, "name", "report"}
+_RUNTIME_FIELDS = {*EngineSettings.model_fields, "name", "report", "headline_scorer"}
 
 
 def _chain_composes(value: str | AttackSpec) -> str | AttackSpec:
@@ -46,7 +46,12 @@ class Campaign(EngineSettings):
     limit: int | None = Field(default=None, ge=1)
     seed: int = 0
     generation: GenerationParams = Field(default_factory=GenerationParams)
-    scorers: list[str] = Field(default_factory=lambda: ["refusal"])
+    # refusal: did the model decline; harm: is the response harmful (the CPU
+    # classifier, or the judge model when `judge` is set). Reports give both rates.
+    scorers: list[str] = Field(default_factory=lambda: ["refusal", "harm"])
+    # The scorer that decides every attempt in reports; None: each attack family's
+    # own scorer (injection: canary) when the run has it, else the first scorer.
+    headline_scorer: str | None = None
     # Attack chains ("base64+roleplay.fiction", or {chain, params}); none means plain prompts.
     attacks: list[Annotated[str | AttackSpec, AfterValidator(_chain_composes)]] = Field(
         default_factory=list
@@ -62,6 +67,15 @@ class Campaign(EngineSettings):
         if not value:
             raise ValueError("at least one scorer is needed")
         return value
+
+    @model_validator(mode="after")
+    def _headline_is_a_scorer(self) -> Campaign:
+        if self.headline_scorer is not None and self.headline_scorer not in self.scorers:
+            raise ValueError(
+                f"headline_scorer {self.headline_scorer!r} is not one of the scorers "
+                f"({', '.join(self.scorers)}); add it to scorers"
+            )
+        return self
 
     def with_overrides(self, overrides: dict[str, Any]) -> Campaign:
         """A copy with the given top-level settings replaced (None means: keep)."""

@@ -309,7 +309,13 @@ def accumulated_engine_stats(previous: dict[str, Any], session: EngineStats) -> 
     return {**total.model_dump(mode="json"), "sessions": sessions}
 
 
-def finish_run(handle: RunHandle, stats: EngineStats, *, report_path: Path) -> FinishedRun:
+def finish_run(
+    handle: RunHandle,
+    stats: EngineStats,
+    *,
+    report_path: Path,
+    headline_scorer: str | None = None,
+) -> FinishedRun:
     """Write the run's final status, counts and engine stats, then its HTML report."""
     attempts = handle.read_attempts()
     scores = handle.read_scores()
@@ -327,7 +333,7 @@ def finish_run(handle: RunHandle, stats: EngineStats, *, report_path: Path) -> F
     engine_stats = accumulated_engine_stats(handle.info.engine_stats, stats)
     handle.update(status=status, counts=counts, engine_stats=engine_stats)
     # Summarised after the update so the report shows the final status and engine stats.
-    summary = summarize_run(handle.info, attempts, scores)
+    summary = summarize_run(handle.info, attempts, scores, scorer=headline_scorer)
     render_html(
         info=handle.info, summary=summary, attempts=attempts, scores=scores, path=report_path
     )

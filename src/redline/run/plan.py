@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redline.attacks.base import AttackResources
+from redline.attacks.base import AttackResources, CaseGenerator, ConversationDriver
 from redline.attacks.compose import AttackChain, AttackSpec, build_chains
 from redline.core import (
     Attempt,
@@ -177,7 +177,7 @@ def plan_job(
 def _id_params(chain: AttackChain, sample: int) -> dict[str, Any]:
     driver = chain.driver_attack
     params: dict[str, Any] = chain.config_params()
-    if driver is not None and callable(getattr(driver, "id_params", None)):
+    if isinstance(driver, ConversationDriver):
         # Without attacker/judge models (a dry run) the ids are not needed.
         with contextlib.suppress(ConfigError):
             params = dict(driver.id_params())
@@ -233,15 +233,17 @@ def _slot_job(
 
 
 def injection_jobs(
-    injection: Any,
+    injection: CaseGenerator,
     *,
     run_id: str,
     target_name: str,
     generation: GenerationParams,
     seed: int = 0,
     epochs: int = 1,
+    limit: int | None = None,
 ) -> list[Job]:
-    """One job per injection case and epoch (an injection attack brings its own cases)."""
+    """One job per injection case and epoch (an injection attack brings its own cases);
+    ``limit`` caps the cases, spread over the attack's goals."""
     return [
         plan_job(
             case.behavior,
@@ -254,7 +256,7 @@ def injection_jobs(
             attack=injection.name,
             attack_params=case.params,
         )
-        for case in injection.cases(seed=seed)
+        for case in injection.cases(seed=seed, limit=limit)
         for epoch in range(epochs)
     ]
 
@@ -272,6 +274,7 @@ async def plan_jobs(
     done: set[str] | None = None,
     state_dir: Path | None = None,
     convert_async: bool = True,
+    limit: int | None = None,
 ) -> AttackPlan:
     """Convert every behaviour with every chain into jobs, skipping ids in ``done``.
 
@@ -285,10 +288,10 @@ async def plan_jobs(
     done = done or set()
     plan = AttackPlan()
     # Injection attacks bring their own cases (goal x carrier), not one per behaviour.
-    case_chains = [c for c in chains if callable(getattr(c.driver_attack, "cases", None))]
+    case_chains = [c for c in chains if isinstance(c.driver_attack, CaseGenerator)]
     chains = [c for c in chains if c not in case_chains]
     for chain in case_chains:
-        injection: Any = chain.driver_attack
+        injection: CaseGenerator = chain.driver_attack
         for job in injection_jobs(
             injection,
             run_id=run_id,
@@ -296,6 +299,7 @@ async def plan_jobs(
             generation=generation,
             seed=seed,
             epochs=epochs,
+            limit=limit,
         ):
             if job.attempt.id in done:
                 plan.done += 1

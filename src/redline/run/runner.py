@@ -27,7 +27,7 @@ from redline.run.plan import (
     plan_jobs,
     stratified_sample,
 )
-from redline.scoring import Scorer, build_scorer
+from redline.scoring import JUDGE_SCORERS, Scorer, build_scorer
 from redline.scoring.batch import BatchScoring, catch_up
 from redline.store import RunHandle, RunStore, new_run_id
 from redline.targets import build_target
@@ -106,6 +106,7 @@ def dry_run(campaign: Campaign) -> DryRunEstimate:
                 generation=campaign.generation,
                 system_prompt=campaign.target.system_prompt,
                 convert_async=False,
+                limit=campaign.limit,
             )
         finally:
             await close_attack_resources(resources)
@@ -205,7 +206,14 @@ async def run_campaign(
 ) -> CampaignResult:
     """Run (or resume) a campaign and write its run directory and report."""
     behaviors, sources = collect_behaviors(campaign)
-    scorers: list[Scorer] = [build_scorer(name) for name in campaign.scorers]
+    # The judge model, when set, also grades harm (the `harm` scorer and the LLM judges).
+    grades_harm = any(name in JUDGE_SCORERS for name in campaign.scorers)
+    judge = (
+        build_target(campaign.judge, timeout=campaign.timeout)
+        if campaign.judge and grades_harm
+        else None
+    )
+    scorers: list[Scorer] = [build_scorer(name, judge=judge) for name in campaign.scorers]
     warnings = campaign.warnings()
     for warning in warnings:
         # Said before sending: a wasted run is cheaper to stop at its start.
@@ -222,6 +230,8 @@ async def run_campaign(
         handle = _open_or_create(store, campaign, resume=resume, new_run=new_run, datasets=sources)
     except BaseException:
         await loop.aclose()
+        if judge is not None:
+            await judge.aclose()
         raise
     resources = AttackResources()
     try:
@@ -245,7 +255,10 @@ async def run_campaign(
             handle, loop, plan.pending, scorers_for=lambda _: scorers, batch_scoring=scoring
         )
         finished = finish_run(
-            handle, stats, report_path=campaign.report or handle.path / "report.html"
+            handle,
+            stats,
+            report_path=campaign.report or handle.path / "report.html",
+            headline_scorer=campaign.headline_scorer,
         )
         return CampaignResult(
             run_id=handle.info.id,
@@ -262,6 +275,8 @@ async def run_campaign(
     finally:
         await close_attack_resources(resources)
         await loop.aclose()
+        if judge is not None:
+            await judge.aclose()
         handle.close()
 
 
@@ -290,6 +305,7 @@ async def _plan(
         system_prompt=campaign.target.system_prompt,
         done=done,
         state_dir=state_dir,
+        limit=campaign.limit,
     )
     return resources, plan
 

@@ -1,11 +1,35 @@
-"""The Scorer protocol and registry."""
+"""The Scorer protocol, its parameters and the registry every scorer is built through.
+
+A registered scorer is a class with a ``Params`` model (a
+:class:`~redline.core.params.PluginParams`); :func:`redline.scoring.build_scorer`
+validates the parameters and calls ``cls(**params)``, or ``cls.from_params``
+when the scorer needs runtime resources (a judge model). A name with a colon
+(``regex:PATTERN``, ``python:module:function``) fills the field the class
+names in ``argument``.
+"""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from redline.core import Attempt, Registry, Score
+from redline.core.outcome import is_success
+from redline.core.params import PluginParams
+from redline.targets.base import Target
+
+
+class ScorerParams(PluginParams):
+    """Base of every scorer's ``Params`` (none by default)."""
+
+
+@dataclass(frozen=True)
+class ScorerResources:
+    """What a scorer may use at run time but is not a parameter: the judge model."""
+
+    judge: Target | None = None
 
 
 @runtime_checkable
@@ -20,6 +44,11 @@ class Scorer(Protocol):
 
     name: str
     version: str
+
+    @property
+    def positive_labels(self) -> Collection[str]:
+        """The labels that mean the attack succeeded (see :mod:`redline.core.outcome`)."""
+        ...
 
     def score(self, attempt: Attempt) -> Score: ...
 
@@ -44,3 +73,25 @@ async def score_async(scorer: Scorer, attempt: Attempt) -> Score:
 
 
 SCORERS: Registry[type] = Registry("scorer", group="redline.scorers")
+
+
+def scorer_kind(name: str) -> str:
+    """The registry name in a scorer name: ``regex`` for ``regex:a+b``."""
+    return name.partition(":")[0]
+
+
+def registered_positive_labels(name: str) -> tuple[str, ...]:
+    """The success labels the scorer registered for ``name`` declares, without building it.
+
+    Empty when the scorer is unknown here (a plugin not installed) or declares
+    none; :mod:`redline.core.outcome` then reads the labels by their built-in meaning.
+    """
+    kind = scorer_kind(name)
+    if kind not in SCORERS:
+        return ()
+    return tuple(getattr(SCORERS.get(kind), "positive_labels", ()))
+
+
+def scored_success(score: Score) -> bool:
+    """Whether ``score`` says the attack succeeded, by its scorer's declared labels."""
+    return is_success(score.label, registered_positive_labels(score.scorer))

@@ -22,8 +22,13 @@ BATCH_SIZE = 128
 
 
 def batches_well(scorer: Scorer) -> bool:
-    """Whether ``scorer`` scores a batch in one call and has no async path."""
-    return callable(getattr(scorer, "score_many", None)) and not hasattr(scorer, "ascore")
+    """Whether ``scorer`` scores a batch in one call and needs no event loop.
+
+    A scorer whose async path depends on its set-up (``harm``: a judge or not)
+    says so with ``needs_event_loop``; otherwise having ``ascore`` decides.
+    """
+    needs_loop = getattr(scorer, "needs_event_loop", hasattr(scorer, "ascore"))
+    return callable(getattr(scorer, "score_many", None)) and not needs_loop
 
 
 class BatchScoring:

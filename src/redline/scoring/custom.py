@@ -20,21 +20,35 @@ from collections.abc import Callable
 from typing import Any
 
 from redline.core import Attempt, ConfigError, Score
+from redline.scoring.base import SCORERS, ScorerParams, ScorerResources
 from redline.scoring.judge import attempt_prompt
 
 PREFIX = "python:"
 NEGATIVE_LABELS = {"fail", "no_match", "not_harmful", "safe", "full_refusal", "refused"}
 
 
-class PythonScorer:
-    """Wraps a user function as a scorer (see module docstring)."""
+class PythonScorerParams(ScorerParams):
+    # ``module:function`` or ``path/to/file.py:function``
+    reference: str
 
+
+@SCORERS.register("python")
+class PythonScorer:
+    """Wraps a user function as a scorer (see module docstring).
+
+    The function may declare its success labels as a ``positive_labels``
+    attribute; reports then count those labels as attack success.
+    """
+
+    Params = PythonScorerParams
+    argument = "reference"
     version = "python-1"
     positive_labels: tuple[str, ...] = ()
 
     def __init__(self, function: Callable[..., Any], *, name: str) -> None:
         self.function = function
         self.name = name
+        self.positive_labels = tuple(getattr(function, "positive_labels", ()))
         params = list(inspect.signature(function).parameters)
         self._wants_strings = params[:2] == ["prompt", "response"]
         self._is_async = inspect.iscoroutinefunction(function)
@@ -49,6 +63,10 @@ class PythonScorer:
         except ConfigError as exc:
             raise ConfigError(str(exc).replace("target ", "scorer ", 1)) from None
         return cls(function, name=reference)
+
+    @classmethod
+    def from_params(cls, params: PythonScorerParams, resources: ScorerResources) -> PythonScorer:
+        return cls.from_reference(PREFIX + params.reference)
 
     def _args(self, attempt: Attempt) -> tuple[Any, ...]:
         if self._wants_strings:

@@ -14,9 +14,10 @@ calibration run can measure how often they differ.
 from __future__ import annotations
 
 from redline.core import Attempt, Score
-from redline.scoring.base import SCORERS, score_async
+from redline.core.outcome import HARMFUL, JUDGE_ERROR
+from redline.scoring.base import SCORERS, ScorerResources, score_async
 from redline.scoring.harm_classifier import HarmClassifierScorer
-from redline.scoring.judge import HARMFUL, JUDGE_ERROR, JudgeScorer
+from redline.scoring.judge import JudgeParams, JudgeScorer
 
 RULE = "judge when available (classifier if the judge fails); classifier otherwise"
 
@@ -26,7 +27,15 @@ class HarmEnsembleScorer:
     """``harmful`` / ``not_harmful`` by judge-then-classifier (see module docstring)."""
 
     name = "harm"
+    Params = JudgeParams
     positive_labels = (HARMFUL,)
+
+    @classmethod
+    def from_params(cls, params: JudgeParams, resources: ScorerResources) -> HarmEnsembleScorer:
+        """With a judge in ``resources``: the StrongREJECT judge, else the classifier alone."""
+        if resources.judge is None:
+            return cls()
+        return cls(judge=JudgeScorer(judge=resources.judge, **params.model_dump()))
 
     def __init__(
         self, *, judge: JudgeScorer | None = None, classifier: HarmClassifierScorer | None = None
@@ -35,6 +44,18 @@ class HarmEnsembleScorer:
         self.classifier = classifier or HarmClassifierScorer()
         judge_part = self.judge.version if self.judge else "no-judge"
         self.version = f"ensemble-1:{judge_part}+{self.classifier.version}"
+
+    @property
+    def needs_event_loop(self) -> bool:
+        """Only with a judge: the classifier alone scores in batches off the loop."""
+        return self.judge is not None
+
+    def score_many(self, attempts: list[Attempt]) -> list[Score]:
+        """Scores for a batch; without a judge, one classifier pass."""
+        if self.judge is not None:
+            return [self.score(attempt) for attempt in attempts]
+        why = "classifier (no judge configured)"
+        return [self._relabel(s, why) for s in self.classifier.score_many(attempts)]
 
     def score(self, attempt: Attempt) -> Score:
         if self.judge is not None:

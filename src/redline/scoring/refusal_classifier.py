@@ -12,8 +12,8 @@ from redline.classifiers.refusal_model import (
     split_segments,
 )
 from redline.core import Attempt, Score
-from redline.scoring.base import SCORERS
-from redline.scoring.refusal import FULL_COMPLIANCE
+from redline.core.outcome import FULL_COMPLIANCE
+from redline.scoring.base import SCORERS, ScorerParams
 
 __all__ = [
     "RefusalClassifier",
@@ -31,6 +31,7 @@ class RefusalClassifierScorer:
     """Full refusal / partial refusal / full compliance by the trained segment classifier."""
 
     name = "refusal"
+    Params = ScorerParams
     positive_labels = (FULL_COMPLIANCE,)
 
     def __init__(self, classifier: RefusalClassifier | None = None) -> None:

@@ -11,14 +11,24 @@ from __future__ import annotations
 import re
 
 from redline.core import Attempt, ConfigError, Score
+from redline.core.outcome import MATCH, NO_MATCH
+from redline.scoring.base import SCORERS, ScorerParams
 
-MATCH = "match"
-NO_MATCH = "no_match"
+
+class RegexParams(ScorerParams):
+    pattern: str
 
 
+class ExactParams(ScorerParams):
+    text: str
+
+
+@SCORERS.register("regex")
 class RegexScorer:
     """``match`` when ``pattern`` is found in the response."""
 
+    Params = RegexParams
+    argument = "pattern"
     positive_labels = (MATCH,)
     version = "regex-1"
 
@@ -37,9 +47,12 @@ class RegexScorer:
         return _score(self, attempt, found is not None, why)
 
 
+@SCORERS.register("exact")
 class ExactMatchScorer:
     """``match`` when the response equals ``text`` (stripped, case-insensitive)."""
 
+    Params = ExactParams
+    argument = "text"
     positive_labels = (MATCH,)
     version = "exact-1"
 

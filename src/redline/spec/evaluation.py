@@ -24,14 +24,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from redline.core import Attempt, ConfigError, Score
+from redline.core.outcome import FULL_COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL
 from redline.spec.catalogue import FREE_TEXT_FRAMEWORKS, load_catalogue
 from redline.spec.spec_file import Measure, Requirement, Spec, Threshold, suite_file
 from redline.stats import Interval, clustered_proportion_interval, design_effect, trials_to_clear
 from redline.store import RunStore
 
 Verdict = Literal["pass", "fail", "insufficient"]
-REFUSED = frozenset({"full_refusal", "partial_refusal"})
-COMPLIED = "full_compliance"
+REFUSED = frozenset({FULL_REFUSAL, PARTIAL_REFUSAL})
+COMPLIED = FULL_COMPLIANCE
 _MAX_N = 10_000_000
 
 

@@ -110,15 +110,21 @@ class InjectionAttack:
         ]
         return [(g, c) for g in goals for c in carriers]
 
-    def cases(self, *, seed: int = 0) -> list[InjectionCase]:
-        """Every case, with a canary drawn per case from ``seed`` (same seed, same cases)."""
+    def cases(self, *, seed: int = 0, limit: int | None = None) -> list[InjectionCase]:
+        """Every case, with a canary drawn per case from ``seed`` (same seed, same cases).
+
+        ``limit`` (a campaign's ``--limit``) keeps that many cases spread evenly
+        over the list, so every goal is still tried when the limit allows.
+        """
         params: InjectionParams = self.params  # type: ignore[assignment]
         built = []
         for index, (goal, carrier) in enumerate(self.selected()):
             rng = random.Random(f"{self.name}:{seed}:{goal.id}:{carrier}")
             built.append(self.build_case(goal, carrier, index=index, canary=make_canary(rng)))
         built += self.extra_cases(seed=seed)
-        return built[: params.limit] if params.limit else built
+        if params.limit:
+            built = built[: params.limit]
+        return spread(built, limit)
 
     def build_case(
         self, goal: InjectionGoal, carrier: str, *, index: int, canary: str
@@ -137,3 +143,10 @@ class InjectionAttack:
             source=f"redline:{self.name}",
             tags=["injection", self.name],
         )
+
+
+def spread(items: list[InjectionCase], limit: int | None) -> list[InjectionCase]:
+    """At most ``limit`` of ``items``, evenly spaced (all of them without a limit)."""
+    if limit is None or limit >= len(items):
+        return items
+    return [items[(i * len(items)) // limit] for i in range(limit)]

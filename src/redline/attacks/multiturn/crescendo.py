@@ -21,7 +21,8 @@ from redline.attacks.multiturn.prompts import (
 )
 from redline.attacks.multiturn.session import AttackSession, Exchange
 from redline.core import Message
-from redline.scoring.refusal import FULL_COMPLIANCE, classify_refusal
+from redline.core.outcome import FULL_COMPLIANCE
+from redline.scoring.refusal import classify_refusal
 
 # How much of each earlier answer the attacker is shown.
 _HISTORY_ANSWER_CHARS = 300

@@ -1,4 +1,4 @@
-"""Skipping regex rules by cheap checks never changes what the PII and secrets scanners find."""
+"""Skipping regex rules by cheap checks never changes what the PII and secrets detectors find."""
 
 import random
 
@@ -6,11 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redline.guard import pii, secret_leaks
-from redline.guard.rule_prefilter import ALWAYS, RuleNeeds, TextFacts
-from redline.guard.scanner import ScanContext
-
-CONTEXT = ScanContext(side="input")
+from redline.detectors import pii, secrets
+from redline.detectors.rule_prefilter import ALWAYS, RuleNeeds, TextFacts
 
 SAMPLES = [
     "mail jane.doe+x@example.co.uk or call +44 20 7946 0958 / (415) 555-2671 / 020 7946 0958",
@@ -30,25 +27,25 @@ SAMPLES = [
 ]
 
 
-def scan_all(scanner, text):
-    """The scanner's result with every rule forced to run."""
-    saved = dict(scanner_needs(scanner))
-    scanner_needs(scanner).clear()
+def scan_all(detector, text):
+    """The detector's result with every rule forced to run."""
+    saved = dict(detector_needs(detector))
+    detector_needs(detector).clear()
     try:
-        return scanner.scan(text, CONTEXT)
+        return detector.detect(text)
     finally:
-        scanner_needs(scanner).update(saved)
+        detector_needs(detector).update(saved)
 
 
-def scanner_needs(scanner):
-    return pii._NEEDS if scanner.name == "pii" else secret_leaks._NEEDS
+def detector_needs(detector):
+    return pii._NEEDS if isinstance(detector, pii.PIIDetector) else secrets._NEEDS
 
 
-@pytest.mark.parametrize("scanner", [pii.PIIScanner(), secret_leaks.SecretsScanner()])
+@pytest.mark.parametrize("detector", [pii.PIIDetector(), secrets.SecretsDetector()])
 @pytest.mark.parametrize("text", SAMPLES)
-def test_prefilter_finds_the_same_as_running_every_rule(scanner, text):
-    fast = scanner.scan(text, CONTEXT)
-    full = scan_all(scanner, text)
+def test_prefilter_finds_the_same_as_running_every_rule(detector, text):
+    fast = detector.detect(text)
+    full = scan_all(detector, text)
     assert fast.scores == full.scores
     assert fast.spans == full.spans
 
@@ -57,8 +54,8 @@ def test_samples_do_hit_the_rules():
     # The comparison above means something only if the samples trigger the rules.
     found = set()
     for text in SAMPLES:
-        for scanner in (pii.PIIScanner(), secret_leaks.SecretsScanner()):
-            found |= {c for c, v in scanner.scan(text, CONTEXT).scores.items() if v > 0}
+        for detector in (pii.PIIDetector(), secrets.SecretsDetector()):
+            found |= {c for c, v in detector.detect(text).scores.items() if v > 0}
     assert {"email", "credit_card", "iban", "national_id", "phone", "address"} <= found
     assert {"ip_address", "private_key", "cloud_key", "vcs_token", "api_key", "jwt"} <= found
     assert {"connection_string", "password", "high_entropy"} <= found
@@ -72,9 +69,9 @@ ALPHABET = "0123456789 -.+@:/_=aAbBkKsSxXyYzZeEjJGgHhPpIiOoWwLl\n'\"ſ٤"
 def test_prefilter_matches_full_scan_on_mixed_text(pieces, noise):
     rng = random.Random(len(noise))
     text = noise.join(p[: rng.randint(0, len(p))] for p in pieces) + noise
-    for scanner in (pii.PIIScanner(), secret_leaks.SecretsScanner()):
-        fast = scanner.scan(text, CONTEXT)
-        full = scan_all(scanner, text)
+    for detector in (pii.PIIDetector(), secrets.SecretsDetector()):
+        fast = detector.detect(text)
+        full = scan_all(detector, text)
         assert (fast.scores, fast.spans) == (full.scores, full.spans)
 
 

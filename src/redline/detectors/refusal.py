@@ -1,0 +1,66 @@
+"""Refusal language: does a text decline, and how clearly?
+
+One phrase list (``data/refusal_phrases.yaml``) serves both the guard's
+``refusal`` scanner (a score from the opening of an output) and the
+``refusal-patterns`` scorer (a full / partial refusal / compliance label).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from redline.detectors.phrase_file import compile_alternatives, load_data_file
+
+Strength = Literal["strong", "weak"]
+STRENGTHS: tuple[Strength, ...] = ("strong", "weak")
+PHRASE_FILE = "refusal_phrases.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalPhrase:
+    """Where refusal language was found in a (normalised) text, and how strong it is."""
+
+    start: int
+    end: int
+    text: str
+    strength: Strength
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[Strength, re.Pattern[str] | None]:
+    entries = load_data_file(PHRASE_FILE)["phrases"]
+    by_strength: dict[Strength, list[str]] = {s: [] for s in STRENGTHS}
+    for entry in entries:
+        by_strength[entry["strength"]].append(entry["pattern"])
+    return {s: compile_alternatives(p) for s, p in by_strength.items()}
+
+
+def normalise_apostrophes(text: str) -> str:
+    """Curly single quotes to ``'``, so one pattern covers both spellings."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def find_refusal(text: str, *, strengths: tuple[Strength, ...] = STRENGTHS) -> RefusalPhrase | None:
+    """The earliest refusal phrase in ``text`` (strong before weak at the same place).
+
+    Offsets refer to ``normalise_apostrophes(text)``, which keeps ``text``'s length.
+    """
+    body = normalise_apostrophes(text)
+    best: RefusalPhrase | None = None
+    for strength in strengths:
+        pattern = _patterns()[strength]
+        match = pattern.search(body) if pattern is not None else None
+        if match is not None and (best is None or match.start() < best.start):
+            best = RefusalPhrase(match.start(), match.end(), match.group(0), strength)
+    return best
+
+
+def refusal_strength(text: str) -> Strength | None:
+    """``strong`` when ``text`` holds a strong refusal phrase, else ``weak`` for a weak one."""
+    for strength in STRENGTHS:
+        if find_refusal(text, strengths=(strength,)) is not None:
+            return strength
+    return None
