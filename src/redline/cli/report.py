@@ -76,7 +76,10 @@ def report(
         # Lazy import, as above: the CLI loads only what a command uses.
         from redline.analysis.labelled_estimates import labelled_rates, read_human_labels
 
-        estimates = labelled_rates(attempts, scores, read_human_labels(labels), scorer=scorer)
+        # The same scorer the summary is decided by (the headline scorer by default).
+        estimates = labelled_rates(
+            attempts, scores, read_human_labels(labels), scorer=summary.scorer
+        )
         for warning in estimates.warnings:
             err.print(f"[yellow]warning: {warning}[/yellow]")
     path = render_html(
