@@ -31,7 +31,7 @@ def test_shipped_templates_load_with_every_segment_label():
         ),
         (
             "harmful_topics: [a]\nbenign_topics: [b]\nthings: [c]\nfamilies: {refusal: {}}\n",
-            ":4: families: Value error, needs exactly refusal, content, other",
+            ":4: families: needs exactly refusal, content, other",
         ),
         (
             "harmful_topics: [a]\nbenign_topics: [b]\nthings: [c]\n"

@@ -39,7 +39,7 @@ def test_categories_read_as_titles_in_natural_order_on_80_columns(run_info, hand
     ]
     summary = summarize_run(run_info, [*attempts, *extra], [*scores, *extra_scores])
     assert [g.name for g in summary.by_category] == ["s1", "s2", "s9", "s10", "benign"]
-    for width in (80, 100):
+    for width in (80, 120):
         console = Console(record=True, width=width, color_system=None)
         print_summary(summary, console)
         lines = console.export_text().splitlines()

@@ -310,7 +310,7 @@ def option_errors(exc: ValidationError) -> str:
 
 def _warn_if_slow_on_bundled_model(campaign: Campaign) -> None:
     """The bundled model runs on the CPU: say how long a scan may take before starting."""
-    planned = dry_run(campaign)
+    planned = dry_run(campaign, check_models=False)
     seconds = bundled_model_seconds(planned.max_completion_tokens)
     message = (
         f"{planned.requests} requests to the bundled model on this CPU: up to about "

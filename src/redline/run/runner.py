@@ -73,7 +73,7 @@ def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str
     return unique, sources
 
 
-def dry_run(campaign: Campaign) -> DryRunEstimate:
+def dry_run(campaign: Campaign, *, check_models: bool = True) -> DryRunEstimate:
     """How many calls and tokens the campaign would send, at most; sends nothing.
 
     Checks what a real run checks before sending: the behaviours load, the
@@ -81,6 +81,8 @@ def dry_run(campaign: Campaign) -> DryRunEstimate:
     kind, a missing python module or config file fails here as it would
     there). Multi-turn attacks are counted at their shape's bound (query
     budget, streams x iterations...), with their attacker and judge calls.
+    ``check_models=False`` counts without building the models (an estimate
+    printed before a real run, which builds them itself).
     """
     behaviors, _ = collect_behaviors(campaign)
     for name in campaign.scorers:
@@ -88,19 +90,23 @@ def dry_run(campaign: Campaign) -> DryRunEstimate:
     chains = chains_for(campaign.attacks)
 
     async def plan() -> AttackPlan:
-        target = build_target(campaign.target, timeout=campaign.timeout)
-        resources = open_attack_resources(
-            attacker=campaign.attacker,
-            judge=campaign.judge,
-            chains=chains,
-            timeout=campaign.timeout,
+        target = build_target(campaign.target, timeout=campaign.timeout) if check_models else None
+        resources = (
+            open_attack_resources(
+                attacker=campaign.attacker,
+                judge=campaign.judge,
+                chains=chains,
+                timeout=campaign.timeout,
+            )
+            if check_models
+            else AttackResources()
         )
         try:
             return await plan_jobs(
                 behaviors,
                 chains,
                 run_id="dry-run",
-                target_name=target.name,
+                target_name=target.name if target else campaign.target.display_name(),
                 epochs=campaign.epochs,
                 seed=campaign.seed,
                 generation=campaign.generation,
@@ -110,7 +116,8 @@ def dry_run(campaign: Campaign) -> DryRunEstimate:
             )
         finally:
             await close_attack_resources(resources)
-            await target.aclose()
+            if target is not None:
+                await target.aclose()
 
     planned = asyncio.run(plan())
     return _with_attack_calls(estimate(planned.pending), planned, chains, campaign)
