@@ -39,6 +39,7 @@ Family = Literal[
     "augmentation",
     "injection",
     "multiturn",
+    "image",
 ]
 FAMILIES: tuple[str, ...] = get_args(Family)
 
