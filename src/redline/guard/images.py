@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from redline.core import ConfigError, ImagePart, Message, sniff_media_type
 from redline.guard.pipeline import INPUT_ROLES, Guard
+from redline.guard.policy import ACTION_RANK
 from redline.guard.scanner import Side
 from redline.guard.verdict import Verdict
 
@@ -77,6 +78,13 @@ def decode_image(
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageRejected(f"{media_type} image is truncated or corrupt: {exc}") from None
     return image.convert("RGB")
+
+
+def stricter(verdict: Verdict, other: Verdict | None) -> Verdict:
+    """The verdict with the stricter action (the text one on a tie)."""
+    if other is not None and ACTION_RANK[other.action] > ACTION_RANK[verdict.action]:
+        return other
+    return verdict
 
 
 class OcrEngine(Protocol):

@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from redline.core import Message
+from redline.guard.images import stricter
 from redline.guard.normalisation import clean_json, one_line_json
 from redline.guard.pipeline import INPUT_ROLES, redaction_spans, redaction_text
 from redline.guard.policy import ACTION_RANK
@@ -27,7 +28,6 @@ from redline.guard.server import (
     RequestProblem,
     parse_messages,
     read_json,
-    stricter,
 )
 from redline.guard.verdict import Verdict
 

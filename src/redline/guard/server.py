@@ -21,12 +21,11 @@ from redline.guard.images import (
     ImageCheck,
     ImageScanner,
     acheck_message_images,
+    stricter,
 )
 from redline.guard.metrics import GuardMetrics
 from redline.guard.normalisation import clean_json
 from redline.guard.pipeline import Guard
-from redline.guard.policy import ACTION_RANK
-from redline.guard.verdict import Verdict
 
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 
@@ -138,13 +137,6 @@ def _text_or_messages(payload: dict[str, Any]) -> list[Message] | str:
     if "messages" in payload:
         return parse_messages(payload)
     raise RequestProblem(422, "give either 'text' (a string) or 'messages' (a list)")
-
-
-def stricter(verdict: Verdict, other: Verdict | None) -> Verdict:
-    """The verdict with the stricter action (the text one on a tie)."""
-    if other is not None and ACTION_RANK[other.action] > ACTION_RANK[verdict.action]:
-        return other
-    return verdict
 
 
 class GuardService:
