@@ -30,6 +30,8 @@ from redline.analysis.summary import (
 from redline.core.records import Attempt, RunInfo, Score
 from redline.report.attack_charts import attack_charts
 from redline.report.charts import Bar, bar_chart
+from redline.report.thumbnails import message_thumbnails
+from redline.store import ImageStore
 
 # Transcripts needing a look come first: attack successes, then over-refusals,
 # then failures to get an answer at all.
@@ -71,9 +73,17 @@ def outcome(attempt: Attempt, label: str | None) -> str:
 
 
 def transcript_records(
-    attempts: Sequence[Attempt], scores: Sequence[Score], *, scorer: str
+    attempts: Sequence[Attempt],
+    scores: Sequence[Score],
+    *,
+    scorer: str,
+    images: ImageStore | None = None,
 ) -> list[dict[str, Any]]:
-    """One plain dict per attempt, in review order (attack successes first)."""
+    """One plain dict per attempt, in review order (attack successes first).
+
+    A message is ``[role, content]``, or ``[role, content, thumbnails]`` when
+    it carried images (read from ``images``, the run's image store).
+    """
     by_attempt = labels_by_attempt(scores, scorer=scorer)
     records: list[dict[str, Any]] = []
     for attempt in attempts:
@@ -99,7 +109,12 @@ def transcript_records(
                 "cached": attempt.cached,
                 "tokens": [attempt.usage.prompt_tokens, attempt.usage.completion_tokens],
                 "error": f"{error.kind}: {error.message}" if error is not None else None,
-                "messages": [[m.role, m.content] for m in attempt.messages],
+                "messages": [
+                    [m.role, m.content, message_thumbnails(m.images, images)]
+                    if m.images
+                    else [m.role, m.content]
+                    for m in attempt.messages
+                ],
                 "response": attempt.response,
                 "tags": attempt.tags,
             }
@@ -185,9 +200,13 @@ def render_html(
     attempts: Sequence[Attempt],
     scores: Sequence[Score],
     path: Path,
+    images: ImageStore | None = None,
 ) -> Path:
-    """Write the run's report to ``path`` (parents created) and return the path."""
-    records = transcript_records(attempts, scores, scorer=summary.scorer)
+    """Write the run's report to ``path`` (parents created) and return the path.
+
+    ``images`` (the run's image store) lets transcripts show image thumbnails.
+    """
+    records = transcript_records(attempts, scores, scorer=summary.scorer, images=images)
     categories = sorted({r["category"] for r in records})
     labels = sorted({r["label"] for r in records})
     html = (
