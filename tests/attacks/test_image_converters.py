@@ -63,11 +63,14 @@ def test_visual_injection_choices_are_recorded_and_parameters_respected():
         convert(
             "image.visual_injection",
             {"corner": "bottom_right", "document": "invoice", "contrast": 1.0, "rotation": 7},
-        ).messages[0].images[0]
+        )
+        .messages[0]
+        .images[0]
     ).convert("L")
     # Fading the instruction only lightens pixels: the faint image is brighter overall.
     assert sum(grey.getdata()) > sum(strong.getdata())
-    corners = {convert("image.visual_injection", seed=s).params["chosen"][0]["corner"] for s in range(12)}
+    drawn = [convert("image.visual_injection", seed=s) for s in range(12)]
+    corners = {result.params["chosen"][0]["corner"] for result in drawn}
     assert len(corners) > 1  # "random" draws a corner per attempt
 
 
@@ -101,7 +104,8 @@ def test_render_style_changes_pixels():
 def write_prompts(path, count):
     with path.open("w", encoding="utf-8") as handle:
         for index in range(count):
-            handle.write(json.dumps({"id": f"b{index}", "prompt": f"request number {index}"}) + "\n")
+            row = {"id": f"b{index}", "prompt": f"request number {index}"}
+            handle.write(json.dumps(row) + "\n")
     return path
 
 
