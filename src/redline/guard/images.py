@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
 from redline.core import ConfigError, ImagePart, Message, sniff_media_type
@@ -105,8 +105,11 @@ class RapidOcrEngine:
 
     name = "rapidocr"
 
-    def __init__(self, *, threads: int = 1, max_side: int = 960, min_score: float = 0.5) -> None:
+    def __init__(
+        self, *, threads: int = 1, max_side: int = 960, min_score: float = 0.5, border: int = 48
+    ) -> None:
         self.threads = threads
+        self.border = border
         self.max_side = max_side
         self.min_score = min_score
         self._ocr: Any = None
@@ -132,7 +135,11 @@ class RapidOcrEngine:
         return self._ocr
 
     def read(self, image: Image.Image) -> str:
-        result, _ = self._engine()(np.asarray(image)[:, :, ::-1])  # RapidOCR wants BGR
+        # The detector missed whole lines that ran to within ~30 px of the left or
+        # right edge (tight screenshots, rendered text); a border of the corner
+        # colour fixed every case we tried.
+        padded = ImageOps.expand(image, border=self.border, fill=image.getpixel((0, 0)))
+        result, _ = self._engine()(np.asarray(padded)[:, :, ::-1])  # RapidOCR wants BGR
         return "\n".join(str(line[1]) for line in result or ())
 
 
