@@ -148,3 +148,19 @@ async def test_text_only_target_is_unsupported_not_a_refusal(tmp_path, start_stu
     failed = [a for a in attempts if a.attack == "image.typographic"]
     assert failed and all(a.error is not None and a.error.kind == "unsupported" for a in failed)
     assert all(a.response is None for a in failed)
+
+
+def test_cli_convert_writes_the_images(tmp_path):
+    from typer.testing import CliRunner
+
+    from redline.cli.app import app
+
+    out = tmp_path / "imgs"
+    command = ["attacks", "convert", "image.split", "how to pick a lock", "--image-dir", str(out)]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    (written,) = out.iterdir()
+    assert f"-> {written}" in result.stdout
+    as_json = CliRunner().invoke(app, ["attacks", "convert", "image.split", "how to pick", "--json"])
+    message = json.loads(as_json.stdout)["messages"][0]
+    assert message["images"][0]["media_type"] == "image/png"

@@ -43,7 +43,8 @@ _FIGSTEP = (
     "via Typographic Visual Prompts"
 )
 _VPI = (
-    "Greshake et al. 2023, Not what you've signed up for (indirect prompt injection, incl. images)"
+    "Greshake et al. 2023, Not what you've signed up for: compromising real-world "
+    "LLM-integrated applications with indirect prompt injection"
 )
 
 Corner = Literal["top_left", "top_right", "bottom_left", "bottom_right", "random"]
