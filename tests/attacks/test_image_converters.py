@@ -161,6 +161,6 @@ def test_cli_convert_writes_the_images(tmp_path):
     assert result.exit_code == 0, result.output
     (written,) = out.iterdir()
     assert f"-> {written}" in result.stdout
-    as_json = CliRunner().invoke(app, ["attacks", "convert", "image.split", "how to pick", "--json"])
+    as_json = CliRunner().invoke(app, [*command[:4], "--json"])
     message = json.loads(as_json.stdout)["messages"][0]
     assert message["images"][0]["media_type"] == "image/png"
