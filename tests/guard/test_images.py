@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from redline.attacks.converters.image_render import TextStyle, png_part, render_text
 from redline.cli.app import app
-from redline.core import ImagePart
+from redline.core import ImagePart, Message
 from redline.guard import Guard, parse_policy
 from redline.guard.images import ImageRejected, ImageScanner, check_images, decode_image
 from redline.guard.server import create_app
@@ -185,3 +185,30 @@ def test_proxy_blocks_image_injection_and_forwards_clean_images(guard, scanner, 
         parts = state["requests"][-1]["payload"]["messages"][0]["content"]
         assert parts[0] == {"type": "text", "text": "mail [EMAIL]"}
         assert parts[1]["image_url"]["url"] == clean.data_url()
+
+
+def test_llama_guard_4_sees_the_images_through_its_target(upstream):
+    base_url, state = upstream
+    guard = Guard(
+        parse_policy(
+            f"""
+scanners:
+  guard_model:
+    action: block
+    options:
+      format: llama_guard_4
+      delivery: conversation
+      target: {{kind: openai, model: llama-guard-4, base_url: "{base_url}"}}
+"""
+        )
+    )
+    try:
+        image = picture(BENIGN)
+        messages = [Message(role="user", content="SAY: safe", images=[image])]
+        assert guard.check_input(messages).action == "allow"
+    finally:
+        guard.close()
+    (request,) = state["requests"]
+    parts = request["payload"]["messages"][-1]["content"]
+    assert parts[0] == {"type": "text", "text": "SAY: safe"}
+    assert parts[1]["image_url"]["url"] == image.data_url()
