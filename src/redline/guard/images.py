@@ -138,7 +138,9 @@ class RapidOcrEngine:
         # The detector missed whole lines that ran to within ~30 px of the left or
         # right edge (tight screenshots, rendered text); a border of the corner
         # colour fixed every case we tried.
-        padded = ImageOps.expand(image, border=self.border, fill=image.getpixel((0, 0)))
+        corner = image.getpixel((0, 0))
+        fill = corner if isinstance(corner, tuple) else 255
+        padded = ImageOps.expand(image, border=self.border, fill=fill)
         result, _ = self._engine()(np.asarray(padded)[:, :, ::-1])  # RapidOCR wants BGR
         return "\n".join(str(line[1]) for line in result or ())
 
