@@ -117,7 +117,10 @@ def finish(image: Image.Image, style: TextStyle, *, seed: int = 0) -> Image.Imag
     """Apply the style's rotation and noise to a drawn image."""
     if style.rotation:
         image = image.rotate(
-            style.rotation, expand=True, fillcolor=style.background, resample=Image.Resampling.BICUBIC
+            style.rotation,
+            expand=True,
+            fillcolor=style.background,
+            resample=Image.Resampling.BICUBIC,
         )
     if style.noise > 0:
         pixels = np.asarray(image, dtype=np.float64)
