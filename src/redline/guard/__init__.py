@@ -23,6 +23,14 @@ from redline.guard import (  # noqa: F401  (imported to register the built-in sc
     secret_leaks,
 )
 from redline.guard.cascade import CascadeOutcome, CascadePolicy
+from redline.guard.images import (
+    ImageCheck,
+    ImageRejected,
+    ImageScanner,
+    ImageText,
+    check_images,
+    decode_image,
+)
 from redline.guard.pipeline import Guard, redaction_spans
 from redline.guard.policy import (
     Action,
@@ -48,6 +56,12 @@ __all__ = [
     "SCANNERS",
     "Action",
     "CascadeOutcome",
+    "ImageCheck",
+    "ImageRejected",
+    "ImageScanner",
+    "ImageText",
+    "check_images",
+    "decode_image",
     "CascadePolicy",
     "Finding",
     "Guard",
