@@ -7,6 +7,7 @@ import io
 import json
 import random
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -68,7 +69,7 @@ def test_visual_injection_choices_are_recorded_and_parameters_respected():
         .images[0]
     ).convert("L")
     # Fading the instruction only lightens pixels: the faint image is brighter overall.
-    assert sum(grey.getdata()) > sum(strong.getdata())
+    assert np.asarray(grey, dtype=np.int64).sum() > np.asarray(strong, dtype=np.int64).sum()
     drawn = [convert("image.visual_injection", seed=s) for s in range(12)]
     corners = {result.params["chosen"][0]["corner"] for result in drawn}
     assert len(corners) > 1  # "random" draws a corner per attempt
