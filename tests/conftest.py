@@ -45,13 +45,17 @@ def start_stub() -> Iterator[Callable[..., StubServer]]:
     """Start stub servers: ``start_stub(delay=0.0, mode="ok", fail_rate=0.0)``."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(*, delay: float = 0.0, mode: str = "ok", fail_rate: float = 0.0) -> StubServer:
+    def start(
+        *, delay: float = 0.0, mode: str = "ok", fail_rate: float = 0.0, images: bool = True
+    ) -> StubServer:
         port = free_port()
         command = [
             sys.executable, "-m", "redline.testing.openai_stub",
             "--port", str(port), "--delay", str(delay),
             "--mode", mode, "--fail-rate", str(fail_rate),
         ]  # fmt: skip
+        if not images:
+            command.append("--no-images")
         process = subprocess.Popen(command)
         started.append(process)
         base_url = f"http://127.0.0.1:{port}/v1"

@@ -212,11 +212,12 @@ def test_example_campaign_covers_every_family_and_dry_runs():
         family for chain in chains_for(campaign.attacks) for family in chain.family.split("+")
     }
     assert families == {*FAMILIES, "none"}
-    # 3 behaviours x 9 one-request chains + best-of-N 3 x 4 + 3 injection cases x 3
+    # 3 behaviours x 10 one-request chains (incl. image.typographic) + best-of-N 3 x 4
+    # + 3 injection cases x 3
     # + multi-turn at their bound per behaviour: PAIR 2 target queries (2 iterations,
     # budget 2), Crescendo 3 (2 turns + 1 backtrack, budget 3).
     estimate = dry_run(campaign)
-    assert estimate.requests == 3 * 9 + 3 * 4 + 3 * 3 + 3 * 2 + 3 * 3
+    assert estimate.requests == 3 * 10 + 3 * 4 + 3 * 3 + 3 * 2 + 3 * 3
     # Each query rated once by the judge; each proposal asked up to 3 times (2 retries),
     # one proposal per query (+1 when the budget runs out, but not past the shape).
     assert estimate.judge_requests == 3 * 2 + 3 * 3

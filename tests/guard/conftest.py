@@ -46,6 +46,8 @@ def _upstream_app(state: dict) -> web.Application:
         state["requests"].append({"payload": payload, "auth": request.headers.get("Authorization")})
         await asyncio.sleep(state.get("delay", 0))
         last = payload["messages"][-1]["content"]
+        if isinstance(last, list):  # content parts: the text ones
+            last = " ".join(p.get("text", "") for p in last if p.get("type") == "text")
         reply = last.split("SAY:", 1)[1].strip() if "SAY:" in last else "ok"
         reply = state.get("reply", reply)
         base = {"id": "chatcmpl-up", "created": 1, "model": payload.get("model", "m")}

@@ -34,7 +34,7 @@ async def test_models_stats_and_max_tokens():
     assert body["choices"][0]["message"]["content"] == "Sure: one two"
     assert body["choices"][0]["finish_reason"] == "length"
     assert body["usage"]["completion_tokens"] == 3
-    assert stats == {"requests": 1, "failures": 0, "with_auth": 0}
+    assert stats == {"requests": 1, "failures": 0, "with_auth": 0, "images_seen": 0}
 
 
 async def test_streaming_sends_openai_chunks():

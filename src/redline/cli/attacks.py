@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,7 @@ from redline.attacks import ATTACKS, FAMILIES
 from redline.attacks.compose import build_chain
 from redline.cli.options import JsonOption
 from redline.core import ConfigError
+from redline.store import ImageStore
 
 EXAMPLE_PROMPT = "Explain how to bake a loaf of sourdough bread."
 
@@ -141,6 +143,10 @@ def convert(
     prompt: Annotated[str, typer.Argument(help="The prompt to convert.")],
     seed: Annotated[int, typer.Option(help="Seed of the conversion.")] = 0,
     json_output: JsonOption = False,
+    image_dir: Annotated[
+        Path | None,
+        typer.Option("--image-dir", help="Write the images an image converter drew here."),
+    ] = None,
 ) -> None:
     """Convert a prompt with a chain of converters and print what would be sent."""
     built = build_chain(chain, where=chain)
@@ -148,7 +154,10 @@ def convert(
         raise ConfigError(f"{chain}: calls a model; run it with `redline scan --attacks {chain}`")
     rng = built.rng_for(seed=seed, behavior_id="cli", epoch=0, sample=0)
     converted = built.apply(prompt, rng=rng)
-    messages = [m.model_dump(exclude_none=True) for m in converted.to_messages()]
+    sent = converted.to_messages()
+    if image_dir is not None:
+        ImageStore(image_dir).put_messages(sent)
+    messages = [m.model_dump(exclude_none=True) for m in sent]
     if json_output:
         typer.echo(
             json.dumps(
@@ -157,8 +166,11 @@ def convert(
             )
         )
         return
-    for message in messages:
-        typer.echo(f"[{message['role']}] {message.get('content', '')}")
+    for message in sent:
+        typer.echo(f"[{message.role}] {message.content}")
+        for image in message.images or ():
+            where = f" -> {ImageStore(image_dir).path_for(image)}" if image_dir else ""
+            typer.echo(f"[image] {image.width}x{image.height} {image.sha256[:12]}{where}")
 
 
 def register(app: typer.Typer) -> None:

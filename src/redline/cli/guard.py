@@ -46,6 +46,48 @@ def _guard(policy: Path | None) -> Any:
     return guard
 
 
+ACTION_COLOUR = {"allow": "green", "flag": "yellow", "redact": "cyan", "block": "red"}
+
+
+def _check_image_files(guard: Any, paths: list[Path], side: str) -> Any:
+    """OCR each image file and run the guard on the text read (ConfigError: exit 2)."""
+    # Imported here: Pillow and the OCR engine load only when images are checked.
+    from redline.guard.images import ImageCheck, ImageScanner, image_text_verdict
+
+    scanner = ImageScanner()
+    found = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: file not found") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        try:
+            found.append(scanner.read_bytes(data))
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    verdict = image_text_verdict(guard, found, side=side)  # type: ignore[arg-type]
+    return ImageCheck(action=verdict.action if verdict else "allow", verdict=verdict, images=found)
+
+
+def _print_check(action: str, verdict: Any, images: Any) -> None:
+    out = Console()
+    latency = f"  ({verdict.latency_ms:.2f} ms)" if verdict is not None else ""
+    out.print(f"[bold {ACTION_COLOUR[action]}]{action}[/]{latency}")
+    for reason in verdict.reasons if verdict is not None else []:
+        out.print(f"  - {reason}")
+    if verdict is not None and verdict.redacted_text is not None:
+        out.print(f"redacted: {verdict.redacted_text}")
+    for found in images.images if images is not None else []:
+        text = " / ".join(found.text.splitlines()) or "(no text found)"
+        out.print(
+            f"image {found.sha256[:12]} {found.width}x{found.height}, OCR {found.ocr_ms:.0f} ms: "
+            f"{text}",
+            markup=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Runtime guard: check texts, scan files, serve the guard and proxy.",
@@ -56,30 +98,47 @@ def register(app: typer.Typer) -> None:
 
     @group.command("check")
     def check(
-        text: Annotated[str, typer.Argument(help="The text to check ('-' reads stdin).")],
+        text: Annotated[
+            str | None, typer.Argument(help="The text to check ('-' reads stdin).")
+        ] = None,
+        image: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--image",
+                help="An image file to OCR and check (repeatable; PNG, JPEG, GIF, WebP).",
+            ),
+        ] = None,
         side: SideOption = "input",
         policy: PolicyOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Check one text; exits 1 when the verdict is block."""
+        """Check one text and/or images; exits 1 when the verdict is block."""
+        # Imported here for start-up speed (Pillow loads only when images are checked).
+        from redline.guard.images import stricter
+
         side = _side(side)
+        if text is None and not image:
+            raise ConfigError("give a text to check, or --image FILE")
         # Bytes from stdin, not text: invalid UTF-8 is the guard's to clean, not a crash.
-        subject: str | bytes = sys.stdin.buffer.read() if text == "-" else text
+        subject: str | bytes | None = sys.stdin.buffer.read() if text == "-" else text
         guard = _guard(policy)
-        verdict = guard.check_input(subject) if side == "input" else guard.check_output([], subject)
-        if as_json:
-            typer.echo(verdict.model_dump_json())
-        else:
-            colour = {"allow": "green", "flag": "yellow", "redact": "cyan", "block": "red"}
-            out = Console()
-            out.print(
-                f"[bold {colour[verdict.action]}]{verdict.action}[/]  ({verdict.latency_ms:.2f} ms)"
+        verdict = None
+        if subject is not None:
+            verdict = (
+                guard.check_input(subject) if side == "input" else guard.check_output([], subject)
             )
-            for reason in verdict.reasons:
-                out.print(f"  - {reason}")
-            if verdict.redacted_text is not None:
-                out.print(f"redacted: {verdict.redacted_text}")
-        if verdict.blocked:
+        images = _check_image_files(guard, image or [], side) if image else None
+        if images is not None:
+            verdict = stricter(verdict, images.verdict) if verdict else images.verdict
+        action = verdict.action if verdict is not None else "allow"
+        if as_json:
+            payload = verdict.model_dump(mode="json") if verdict else {"action": action}
+            if images is not None:
+                payload["images"] = [found.model_dump(mode="json") for found in images.images]
+            typer.echo(json.dumps(payload))
+        else:
+            _print_check(action, verdict, images)
+        if action == "block":
             raise typer.Exit(1)
 
     @group.command("scan")

@@ -88,6 +88,7 @@ def report(
         attempts=attempts,
         scores=scores,
         path=output if output is not None else Path(handle.path) / "report.html",
+        images=handle.images,
     )
     if as_json:
         document = {

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
         TargetTimeoutError,
         TargetTransientError,
         TargetUnreachableError,
+        TargetUnsupportedError,
         UnknownNameError,
     )
+    from redline.core.images import ImagePart, parse_data_url, sniff_media_type
     from redline.core.records import (
         Attempt,
         AttemptError,
@@ -57,10 +59,12 @@ _HOMES = {
             "TargetTimeoutError",
             "TargetTransientError",
             "TargetUnreachableError",
+            "TargetUnsupportedError",
             "UnknownNameError",
         ),
         "redline.core.errors",
     ),
+    **dict.fromkeys(("ImagePart", "parse_data_url", "sniff_media_type"), "redline.core.images"),
     **dict.fromkeys(
         (
             "Attempt",
@@ -97,6 +101,7 @@ __all__ = [
     "ConfigError",
     "Conversation",
     "GenerationParams",
+    "ImagePart",
     "Message",
     "RedlineError",
     "Registry",
@@ -109,11 +114,14 @@ __all__ = [
     "TargetTimeoutError",
     "TargetTransientError",
     "TargetUnreachableError",
+    "TargetUnsupportedError",
     "TokenLogprob",
     "ToolCall",
     "UnknownNameError",
     "Usage",
     "attempt_id",
     "content_hash",
+    "parse_data_url",
+    "sniff_media_type",
     "utc_now",
 ]

@@ -79,5 +79,15 @@ class TargetRequestError(TargetError):
     kind = "bad_request"
 
 
+class TargetUnsupportedError(TargetRequestError):
+    """The target cannot take this kind of input (images to a text-only model).
+
+    Recorded as an error of kind ``unsupported``: the model did not refuse, it
+    never saw the request.
+    """
+
+    kind = "unsupported"
+
+
 class BudgetExhausted(RedlineError):
     """A request or token cap was reached; the run stops cleanly and can resume."""

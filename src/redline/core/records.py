@@ -11,7 +11,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, model_serializer
+from pydantic.functional_serializers import SerializerFunctionWrapHandler
+
+from redline.core.images import ImagePart
 
 SCHEMA_VERSION = 1
 
@@ -43,7 +46,11 @@ class ToolCall(BaseModel):
 
 
 class Message(BaseModel):
-    """One chat message, in the OpenAI shape that every target adapter maps from."""
+    """One chat message, in the OpenAI shape that every target adapter maps from.
+
+    ``content`` is the text; ``images`` (optional) are sent with it, after the
+    text, by targets that take images.
+    """
 
     model_config = ConfigDict(extra="forbid")
     role: Role
@@ -51,6 +58,22 @@ class Message(BaseModel):
     name: str | None = None
     tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None
+    images: list[ImagePart] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_images(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        # Text-only messages serialise exactly as before images existed, so run
+        # files and cache keys of text runs do not change.
+        out: dict[str, Any] = handler(self)
+        if self.images is None:
+            out.pop("images", None)
+        return out
+
+    @property
+    def has_images(self) -> bool:
+        return bool(self.images)
 
 
 Conversation = list[Message]

@@ -23,6 +23,14 @@ from redline.guard import (  # noqa: F401  (imported to register the built-in sc
     secret_leaks,
 )
 from redline.guard.cascade import CascadeOutcome, CascadePolicy
+from redline.guard.images import (
+    ImageCheck,
+    ImageRejected,
+    ImageScanner,
+    ImageText,
+    check_images,
+    decode_image,
+)
 from redline.guard.pipeline import Guard, redaction_spans
 from redline.guard.policy import (
     Action,
@@ -51,6 +59,10 @@ __all__ = [
     "CascadePolicy",
     "Finding",
     "Guard",
+    "ImageCheck",
+    "ImageRejected",
+    "ImageScanner",
+    "ImageText",
     "Policy",
     "ScanContext",
     "ScanResult",
@@ -60,6 +72,8 @@ __all__ = [
     "Side",
     "Span",
     "Verdict",
+    "check_images",
+    "decode_image",
     "default_policy",
     "default_policy_text",
     "load_policy",

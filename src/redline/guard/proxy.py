@@ -18,11 +18,17 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from redline.core import Message
+from redline.guard.images import stricter
 from redline.guard.normalisation import clean_json, one_line_json
 from redline.guard.pipeline import INPUT_ROLES, redaction_spans, redaction_text
 from redline.guard.policy import ACTION_RANK
 from redline.guard.redaction import apply_redactions
-from redline.guard.server import GuardService, RequestProblem, parse_messages, read_json
+from redline.guard.server import (
+    GuardService,
+    RequestProblem,
+    parse_messages,
+    read_json,
+)
 from redline.guard.verdict import Verdict
 
 ROUTE = "/v1/chat/completions"
@@ -133,6 +139,8 @@ class ChatProxy:
         text_in = "\n\n".join(m.content for m in messages if m.role in INPUT_ROLES)
 
         verdict_in = await self.guard.acheck_input(messages)
+        images = await self.service.check_images(messages)
+        verdict_in = stricter(verdict_in, images.verdict if images else None)
         if verdict_in.blocked:
             self.service.record(
                 ROUTE, "block", started, text=text_in, verdict=verdict_in, side="input"
@@ -342,4 +350,11 @@ def _release(full: str, emitted: int, upto: int, verdict: Verdict) -> tuple[str,
 def _rewrite_messages(payload: dict[str, Any], redacted: list[Message]) -> None:
     for original, clean in zip(payload["messages"], redacted, strict=False):
         if isinstance(original, dict) and original.get("role") in INPUT_ROLES:
-            original["content"] = clean.content
+            content = original.get("content")
+            if isinstance(content, list):  # keep the image parts, replace the text
+                others = [
+                    p for p in content if not (isinstance(p, dict) and p.get("type") == "text")
+                ]
+                original["content"] = [{"type": "text", "text": clean.content}, *others]
+            else:
+                original["content"] = clean.content

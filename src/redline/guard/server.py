@@ -14,8 +14,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
 
-from redline.core import Message
+from redline.core import ConfigError, ImagePart, Message, parse_data_url
 from redline.guard.audit import AuditLog
+from redline.guard.images import (
+    DEFAULT_MAX_BYTES,
+    ImageCheck,
+    ImageScanner,
+    acheck_message_images,
+    stricter,
+)
 from redline.guard.metrics import GuardMetrics
 from redline.guard.normalisation import clean_json
 from redline.guard.pipeline import Guard
@@ -67,7 +74,29 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     return cleaned
 
 
-def parse_messages(payload: dict[str, Any], field: str = "messages") -> list[Message]:
+def message_images(parts: list[Any], *, where: str, max_bytes: int) -> list[ImagePart]:
+    """The ``image_url`` parts of one message's content; 400 naming the bad one."""
+    images = []
+    for number, part in enumerate(parts):
+        if not isinstance(part, dict) or part.get("type") != "image_url":
+            continue
+        url = part.get("image_url")
+        url = url.get("url") if isinstance(url, dict) else url
+        if not isinstance(url, str):
+            raise RequestProblem(422, f"{where}.content[{number}].image_url.url must be a string")
+        try:
+            images.append(parse_data_url(url, max_bytes=max_bytes))
+        except ConfigError as exc:
+            raise RequestProblem(400, f"{where}.content[{number}]: {exc}") from None
+    return images
+
+
+def parse_messages(
+    payload: dict[str, Any],
+    field: str = "messages",
+    *,
+    max_image_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Message]:
     raw = payload.get(field)
     if not isinstance(raw, list):
         raise RequestProblem(422, f"field {field!r} is required and must be a list of messages")
@@ -76,7 +105,9 @@ def parse_messages(payload: dict[str, Any], field: str = "messages") -> list[Mes
         if not isinstance(item, dict):
             raise RequestProblem(422, f"{field}[{index}] must be an object")
         content = item.get("content")
-        if isinstance(content, list):  # OpenAI content parts: keep the text ones
+        images = None
+        if isinstance(content, list):  # OpenAI content parts: text, and images to OCR
+            images = message_images(content, where=f"{field}[{index}]", max_bytes=max_image_bytes)
             content = "".join(
                 p.get("text", "")
                 for p in content
@@ -84,7 +115,12 @@ def parse_messages(payload: dict[str, Any], field: str = "messages") -> list[Mes
             )
         try:
             messages.append(
-                Message(role=item.get("role"), content=content or "", name=item.get("name"))
+                Message(
+                    role=item.get("role"),
+                    content=content or "",
+                    name=item.get("name"),
+                    images=images or None,
+                )
             )
         except ValidationError as exc:
             first = exc.errors()[0]
@@ -113,12 +149,21 @@ class GuardService:
         api_key: str | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         audit_log: AuditLog | None = None,
+        image_scanner: ImageScanner | None = None,
     ) -> None:
         self.guard = guard
         self.api_key = api_key
         self.max_body_bytes = max_body_bytes
         self.audit = audit_log
         self.metrics = GuardMetrics()
+        self.images = image_scanner or ImageScanner()
+
+    async def check_images(self, messages: list[Message]) -> ImageCheck | None:
+        """OCR + text scan of the input images; bad images are a 400 naming why."""
+        try:
+            return await acheck_message_images(self.guard, self.images, messages)
+        except ConfigError as exc:
+            raise RequestProblem(400, f"image: {exc}") from None
 
     def authorise(self, request: Request) -> None:
         if not self.api_key:
@@ -156,11 +201,16 @@ def create_app(
     upstream_api_key: str | None = None,
     upstream_timeout: float = 60.0,
     stream_window: int = 200,
+    image_scanner: ImageScanner | None = None,
 ) -> FastAPI:
     """The guard service. With ``upstream`` it also proxies
     ``POST /v1/chat/completions`` to that OpenAI-compatible base URL."""
     service = GuardService(
-        guard, api_key=api_key, max_body_bytes=max_body_bytes, audit_log=audit_log
+        guard,
+        api_key=api_key,
+        max_body_bytes=max_body_bytes,
+        audit_log=audit_log,
+        image_scanner=image_scanner,
     )
     proxy = None
     if upstream:
@@ -209,8 +259,13 @@ def create_app(
         subject = _text_or_messages(payload)
         verdict = await guard.acheck_input(subject)
         text = subject if isinstance(subject, str) else "\n\n".join(m.content for m in subject)
+        images = None if isinstance(subject, str) else await service.check_images(subject)
+        verdict = stricter(verdict, images.verdict if images else None)
         service.record("/v1/guard/input", verdict.action, started, text=text, verdict=verdict)
-        return JSONResponse(verdict.model_dump(mode="json"))
+        body = verdict.model_dump(mode="json")
+        if images is not None:
+            body["images"] = [found.model_dump(mode="json") for found in images.images]
+        return JSONResponse(body)
 
     @app.post("/v1/guard/output")
     async def check_output(request: Request) -> JSONResponse:

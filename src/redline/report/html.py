@@ -31,6 +31,8 @@ from redline.core.records import Attempt, RunInfo, Score
 from redline.report.attack_charts import attack_charts
 from redline.report.charts import Bar, bar_chart
 from redline.report.terminal import scorer_line
+from redline.report.thumbnails import message_thumbnails
+from redline.store import ImageStore
 
 # Transcripts needing a look come first: attack successes, then over-refusals,
 # then failures to get an answer at all.
@@ -79,10 +81,18 @@ def outcome(attempt: Attempt, verdict: Verdict) -> str:
 
 
 def transcript_records(
-    attempts: Sequence[Attempt], scores: Sequence[Score], *, judge: AttemptJudge
+    attempts: Sequence[Attempt],
+    scores: Sequence[Score],
+    *,
+    judge: AttemptJudge,
+    images: ImageStore | None = None,
 ) -> list[dict[str, Any]]:
     """One plain dict per attempt, in review order (attack successes first); each
-    judged by its deciding scorer, which the record names."""
+    judged by its deciding scorer, which the record names.
+
+    A message is ``[role, content]``, or ``[role, content, thumbnails]`` when
+    it carried images (read from ``images``, the run's image store).
+    """
     by_id = {(s.scorer, s.attempt_id): s for s in scores}
     records: list[dict[str, Any]] = []
     for attempt in attempts:
@@ -113,7 +123,12 @@ def transcript_records(
                 "cached": attempt.cached,
                 "tokens": [attempt.usage.prompt_tokens, attempt.usage.completion_tokens],
                 "error": f"{error.kind}: {error.message}" if error is not None else None,
-                "messages": [[m.role, m.content] for m in attempt.messages],
+                "messages": [
+                    [m.role, m.content, message_thumbnails(m.images, images)]
+                    if m.images
+                    else [m.role, m.content]
+                    for m in attempt.messages
+                ],
                 "response": attempt.response,
                 "tags": attempt.tags,
             }
@@ -199,10 +214,14 @@ def render_html(
     attempts: Sequence[Attempt],
     scores: Sequence[Score],
     path: Path,
+    images: ImageStore | None = None,
 ) -> Path:
-    """Write the run's report to ``path`` (parents created) and return the path."""
+    """Write the run's report to ``path`` (parents created) and return the path.
+
+    ``images`` (the run's image store) lets transcripts show image thumbnails.
+    """
     judge = AttemptJudge.for_summary(summary, scores)
-    records = transcript_records(attempts, scores, judge=judge)
+    records = transcript_records(attempts, scores, judge=judge, images=images)
     categories = sorted({r["category"] for r in records})
     labels = sorted({r["label"] for r in records})
     html = (

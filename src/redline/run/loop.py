@@ -335,7 +335,12 @@ def finish_run(
     # Summarised after the update so the report shows the final status and engine stats.
     summary = summarize_run(handle.info, attempts, scores, scorer=headline_scorer)
     render_html(
-        info=handle.info, summary=summary, attempts=attempts, scores=scores, path=report_path
+        info=handle.info,
+        summary=summary,
+        attempts=attempts,
+        scores=scores,
+        path=report_path,
+        images=handle.images,
     )
     return FinishedRun(
         status=status,

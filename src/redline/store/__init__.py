@@ -1,5 +1,6 @@
 """The run store: run directories of append-only JSON Lines, and SQL over them."""
 
+from redline.store.images import IMAGES_DIR, ImageStore
 from redline.store.jsonl import JsonlAppender, iter_jsonl, truncate_torn_tail
 from redline.store.query import connect_runs, query_runs
 from redline.store.run_id import default_runs_dir, new_run_id
@@ -14,8 +15,10 @@ from redline.store.run_store import (
 
 __all__ = [
     "ATTEMPTS_FILE",
+    "IMAGES_DIR",
     "RUN_FILE",
     "SCORES_FILE",
+    "ImageStore",
     "JsonlAppender",
     "RunHandle",
     "RunStore",

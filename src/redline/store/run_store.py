@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from redline.core import Attempt, ConfigError, RunInfo, Score, utc_now
 from redline.core.records import RunStatus
+from redline.store.images import IMAGES_DIR, ImageStore
 from redline.store.jsonl import JsonlAppender, iter_jsonl, iter_jsonl_raw
 from redline.store.run_id import default_runs_dir
 
@@ -58,6 +59,7 @@ class RunHandle:
         self.info = info
         self._attempts = JsonlAppender(self.attempts_path)
         self._scores = JsonlAppender(self.scores_path)
+        self.images = ImageStore(path / IMAGES_DIR)
 
     @property
     def id(self) -> str:
@@ -76,7 +78,12 @@ class RunHandle:
         return self.path / SCORES_FILE
 
     def append_attempt(self, attempt: Attempt) -> None:
-        """Record an attempt (a later record with the same id replaces it on read)."""
+        """Record an attempt (a later record with the same id replaces it on read).
+
+        Images sent with it go to the run's image store first, so a recorded
+        attempt never names an image the run does not have.
+        """
+        self.images.put_messages(attempt.messages)
         self._attempts.write_line(attempt.model_dump_json())
 
     def append_score(self, score: Score) -> None:

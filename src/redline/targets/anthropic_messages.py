@@ -10,6 +10,7 @@ from redline.core import (
     ConfigError,
     GenerationParams,
     Message,
+    TargetRequestError,
     TargetResponseError,
     ToolCall,
     Usage,
@@ -18,6 +19,7 @@ from redline.targets.api_keys import resolve_api_key
 from redline.targets.base import TARGETS
 from redline.targets.http_errors import key_hint, redact
 from redline.targets.http_session import TargetSession
+from redline.targets.image_inputs import anthropic_content, unsupported_if_images_rejected
 from redline.targets.spec import TargetSpec
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -53,7 +55,7 @@ def anthropic_messages(messages: list[Message]) -> tuple[str | None, list[dict[s
                 )
             out.append({"role": "assistant", "content": blocks})
         else:
-            out.append({"role": message.role, "content": message.content})
+            out.append({"role": message.role, "content": anthropic_content(message)})
     return ("\n\n".join(system_parts) if system_parts else None), out
 
 
@@ -137,14 +139,17 @@ class AnthropicTarget:
         return body
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
-        raw = await self._session.send_ok(
-            "POST",
-            self.url,
-            body=json.dumps(self.request_body(messages, params)).encode(),
-            headers=self._headers,
-            auth_hint=key_hint(self._key_source, ANTHROPIC_KEY_ENV),
-            secrets=[self._api_key or ""],
-        )
+        try:
+            raw = await self._session.send_ok(
+                "POST",
+                self.url,
+                body=json.dumps(self.request_body(messages, params)).encode(),
+                headers=self._headers,
+                auth_hint=key_hint(self._key_source, ANTHROPIC_KEY_ENV),
+                secrets=[self._api_key or ""],
+            )
+        except TargetRequestError as exc:
+            raise unsupported_if_images_rejected(exc, target=self.name, messages=messages) from None
         return self.parse_response(raw)
 
     def parse_response(self, raw: bytes) -> Completion:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,17 +30,24 @@ from redline.core import (
     Completion,
     ConfigError,
     GenerationParams,
+    ImagePart,
     Message,
     TargetResponseError,
+    TargetUnsupportedError,
 )
 from redline.core.config_files import read_yaml
 from redline.targets.base import TARGETS
 from redline.targets.http_errors import redact
 from redline.targets.http_session import TargetSession
+from redline.targets.image_inputs import all_images
 from redline.targets.spec import TargetSpec
 
 PROMPT_SLOT = "{{prompt}}"
 MESSAGES_SLOT = "{{messages}}"
+# Images of the conversation: a list of data URLs, or a list of bare base64 strings.
+IMAGE_URLS_SLOT = "{{image_urls}}"
+IMAGES_BASE64_SLOT = "{{images_base64}}"
+IMAGE_SLOTS = (IMAGE_URLS_SLOT, IMAGES_BASE64_SLOT)
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -108,28 +115,52 @@ def load_http_config(
     return config.model_copy(update={"headers": headers}), secrets
 
 
-def fill_template(template: Any, *, prompt: str, messages: list[dict[str, str]]) -> Any:
+def fill_template(
+    template: Any,
+    *,
+    prompt: str,
+    messages: list[dict[str, str]],
+    images: Sequence[ImagePart] = (),
+) -> Any:
     """Put the conversation into a body template.
 
     A value that is exactly ``{{prompt}}`` or ``{{messages}}`` is replaced by
     the value itself, so JSON encoding escapes it; a longer string gets text
-    substitution (``{{messages}}`` as JSON text).
+    substitution (``{{messages}}`` as JSON text). ``{{image_urls}}`` and
+    ``{{images_base64}}`` (whole values only) become lists of the images.
     """
     if isinstance(template, str):
         if template == PROMPT_SLOT:
             return prompt
         if template == MESSAGES_SLOT:
             return messages
+        if template == IMAGE_URLS_SLOT:
+            return [image.data_url() for image in images]
+        if template == IMAGES_BASE64_SLOT:
+            return [image.base64() for image in images]
         if PROMPT_SLOT in template or MESSAGES_SLOT in template:
             return template.replace(PROMPT_SLOT, prompt).replace(
                 MESSAGES_SLOT, json.dumps(messages, ensure_ascii=False)
             )
         return template
     if isinstance(template, dict):
-        return {k: fill_template(v, prompt=prompt, messages=messages) for k, v in template.items()}
+        return {
+            k: fill_template(v, prompt=prompt, messages=messages, images=images)
+            for k, v in template.items()
+        }
     if isinstance(template, list):
-        return [fill_template(v, prompt=prompt, messages=messages) for v in template]
+        return [fill_template(v, prompt=prompt, messages=messages, images=images) for v in template]
     return template
+
+
+def _has_image_slot(template: Any) -> bool:
+    if isinstance(template, str):
+        return template in IMAGE_SLOTS
+    if isinstance(template, dict):
+        return any(_has_image_slot(v) for v in template.values())
+    if isinstance(template, list):
+        return any(_has_image_slot(v) for v in template)
+    return False
 
 
 def last_user_text(messages: list[Message]) -> str:
@@ -181,12 +212,20 @@ class HTTPTarget:
         return f"HTTPTarget(name={self.name!r}, url={self.config.url!r})"
 
     def request_body(self, messages: list[Message]) -> bytes | None:
+        images = all_images(messages)
+        if images and not _has_image_slot(self.config.body):
+            where = self.config_path or "the target config"
+            raise TargetUnsupportedError(
+                f"{self.name}: the conversation has {len(images)} image(s) but the body in "
+                f"{where} has no {IMAGE_URLS_SLOT} or {IMAGES_BASE64_SLOT} slot"
+            )
         if self.config.body is None:
             return None
         filled = fill_template(
             self.config.body,
             prompt=last_user_text(messages),
             messages=[{"role": m.role, "content": m.content} for m in messages],
+            images=images,
         )
         return json.dumps(filled, ensure_ascii=False).encode()
 

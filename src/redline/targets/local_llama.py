@@ -20,6 +20,7 @@ from redline.core import (
     Usage,
 )
 from redline.targets.base import TARGETS
+from redline.targets.image_inputs import refuse_images
 from redline.targets.spec import TargetSpec
 
 BUNDLED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -159,6 +160,7 @@ class LocalTarget:
         return self._grammars[key]
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
+        refuse_images(self.name, messages)  # the bundled GGUF models read text only
         wire = [{"role": m.role, "content": m.content} for m in messages]
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-llama")

@@ -16,6 +16,7 @@ from redline.core import (
     ConfigError,
     GenerationParams,
     Message,
+    TargetRequestError,
     TargetResponseError,
     TokenLogprob,
     ToolCall,
@@ -25,6 +26,7 @@ from redline.targets.api_keys import resolve_api_key
 from redline.targets.base import TARGETS
 from redline.targets.http_errors import key_hint, redact
 from redline.targets.http_session import TargetSession
+from redline.targets.image_inputs import openai_content, unsupported_if_images_rejected
 from redline.targets.spec import TargetSpec
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -33,7 +35,7 @@ OPENAI_KEY_ENV = "OPENAI_API_KEY"
 
 def openai_message(message: Message) -> dict[str, Any]:
     """A redline Message in the OpenAI wire format (tool calls included)."""
-    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    out: dict[str, Any] = {"role": message.role, "content": openai_content(message)}
     if message.name:
         out["name"] = message.name
     if message.tool_calls:
@@ -173,14 +175,17 @@ class OpenAITarget:
         return body
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
-        raw = await self._session.send_ok(
-            "POST",
-            self.url,
-            body=json.dumps(self.request_body(messages, params)).encode(),
-            headers=self._headers,
-            auth_hint=key_hint(self._key_source, OPENAI_KEY_ENV),
-            secrets=[self._api_key or ""],
-        )
+        try:
+            raw = await self._session.send_ok(
+                "POST",
+                self.url,
+                body=json.dumps(self.request_body(messages, params)).encode(),
+                headers=self._headers,
+                auth_hint=key_hint(self._key_source, OPENAI_KEY_ENV),
+                secrets=[self._api_key or ""],
+            )
+        except TargetRequestError as exc:
+            raise unsupported_if_images_rejected(exc, target=self.name, messages=messages) from None
         return self.parse_response(raw)
 
     def parse_response(self, raw: bytes) -> Completion:

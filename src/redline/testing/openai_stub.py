@@ -4,7 +4,10 @@ Replies are deterministic functions of the request, so tests can check
 content: a last user message containing ``[refuse]`` gets "I cannot help with
 that.", one containing ``[tool]`` (with ``tools`` in the request) gets a call
 to the first tool, a tool result gets "Tool said: ...", anything else gets
-"Sure: " and an echo of the first words. Handlers are plain aiohttp and
+"Sure: " and an echo of the first words. Images (``image_url`` parts with
+data URLs) are checked and acknowledged in the reply as ``[image <sha256
+prefix>]``; with ``images=False`` (``--no-images``) the stub answers them 400
+like a text-only model. Handlers are plain aiohttp and
 ``json`` so one core serves well over a thousand requests a second.
 
 Run it standalone::
@@ -16,6 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import binascii
+import hashlib
 import json
 import os
 import random
@@ -40,6 +46,33 @@ def _text_of(content: Any) -> str:
     if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return ""
+
+
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
+
+
+def image_digests(messages: list[dict[str, Any]]) -> list[str]:
+    """SHA-256 of every ``image_url`` part's bytes; ValueError naming a bad one."""
+    digests = []
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if not isinstance(part, dict) or part.get("type") != "image_url":
+                continue
+            url = str((part.get("image_url") or {}).get("url", ""))
+            header, _, payload = url.partition(",")
+            if not (header.startswith("data:image/") and header.endswith(";base64")):
+                raise ValueError(f"messages[{index}]: image_url must be a base64 data URL")
+            try:
+                data = base64.b64decode(payload, validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError(f"messages[{index}]: image data is not valid base64") from None
+            if not data.startswith(IMAGE_MAGIC):
+                raise ValueError(f"messages[{index}]: image data is not an image")
+            digests.append(hashlib.sha256(data).hexdigest())
+    return digests
 
 
 def stub_reply(messages: list[dict[str, Any]], tools: list[Any] | None) -> dict[str, Any]:
@@ -97,6 +130,15 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     except (ValueError, KeyError, TypeError):
         state["failures"] += 1
         return _error(400, "body must be JSON with a messages list")
+    try:
+        digests = image_digests(messages)
+    except ValueError as exc:
+        state["failures"] += 1
+        return _error(400, str(exc))
+    if digests and not state["images"]:
+        state["failures"] += 1
+        return _error(400, "this model does not support image input")
+    state["images_seen"] += len(digests)
     if state["fail_rate"] > 0 and state["rng"].random() < state["fail_rate"]:
         state["failures"] += 1
         return _error(500, "injected failure")
@@ -110,6 +152,9 @@ async def _chat(request: web.Request) -> web.StreamResponse:
         return web.Response(body=b"<html>not json", content_type="application/json")
 
     message = stub_reply(messages, payload.get("tools"))
+    if digests and message.get("content"):
+        seen = " ".join(f"[image {d[:12]}]" for d in digests)
+        message["content"] = f"{message['content']} {seen}"
     if mode == "empty":
         message = {"role": "assistant", "content": ""}
     finish = "tool_calls" if message.get("tool_calls") else "stop"
@@ -176,7 +221,7 @@ async def _models(request: web.Request) -> web.Response:
 
 async def _stats(request: web.Request) -> web.Response:
     state = request.app[_STATE]
-    keys = ("requests", "failures", "with_auth")
+    keys = ("requests", "failures", "with_auth", "images_seen")
     stats = {k: state[k] for k in keys}
     if request.query.get("arrivals"):
         stats["arrivals"] = state["arrivals"]
@@ -190,6 +235,7 @@ def create_app(
     seed: int = 0,
     mode: str = "ok",
     api_key: str | None = None,
+    images: bool = True,
 ) -> web.Application:
     """The stub as an aiohttp application.
 
@@ -198,6 +244,7 @@ def create_app(
     first request of each conversation, then ok) | error (always 500).
     ``fail_rate`` answers that fraction of requests with 500 (seeded).
     ``api_key``, if set, makes requests without ``Bearer <api_key>`` get 401.
+    ``images=False`` answers requests with image parts 400, as a text-only model does.
     """
     if mode not in MODES:
         raise ValueError(f"unknown stub mode {mode!r}; one of {', '.join(MODES)}")
@@ -215,6 +262,8 @@ def create_app(
         "failures": 0,
         "with_auth": 0,
         "arrivals": [],
+        "images": images,
+        "images_seen": 0,
     }
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_post("/chat/completions", _chat)
@@ -253,6 +302,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mode", choices=MODES, default="ok")
     parser.add_argument("--api-key-env", help="require the key in this env var as a Bearer token")
+    parser.add_argument(
+        "--no-images", action="store_true", help="answer requests with images 400 (text-only)"
+    )
     args = parser.parse_args(argv)
     api_key = None
     if args.api_key_env:
@@ -260,7 +312,12 @@ def main(argv: list[str] | None = None) -> None:
         if not api_key:
             parser.error(f"${args.api_key_env} is not set")
     app = create_app(
-        delay=args.delay, fail_rate=args.fail_rate, seed=args.seed, mode=args.mode, api_key=api_key
+        delay=args.delay,
+        fail_rate=args.fail_rate,
+        seed=args.seed,
+        mode=args.mode,
+        api_key=api_key,
+        images=not args.no_images,
     )
     print(f"stub listening on http://{args.host}:{args.port}/v1", file=sys.stderr, flush=True)
     try:

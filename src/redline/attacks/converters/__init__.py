@@ -1,12 +1,13 @@
 """Single-turn converters, registered in ``ATTACKS`` on import, by family:
 encoding/obfuscation, role-play, decomposition, context manipulation,
-augmentation (best-of-N) and attacker-model translation."""
+augmentation (best-of-N), attacker-model translation and images."""
 
 from redline.attacks.converters import (
     augmentation,
     context,
     decomposition,
     encoding,
+    images,
     roleplay,
     translation,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "context",
     "decomposition",
     "encoding",
+    "images",
     "roleplay",
     "translation",
 ]

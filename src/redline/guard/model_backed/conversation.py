@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from redline.core import ImagePart
 from redline.guard.scanner import ScanContext
 
 # Guard models read "User" and "Agent"/"Assistant" turns; tool results and
@@ -15,6 +16,8 @@ _USER_ROLES = frozenset({"user", "tool", "function", "document"})
 class GuardTurn:
     role: str  # "user" or "assistant"
     content: str
+    # Images the turn carried, for guard models that see them (Llama Guard 4).
+    images: tuple[ImagePart, ...] = ()
 
 
 def _clip(text: str, limit: int) -> str:
@@ -33,9 +36,11 @@ def guard_turns(text: str, context: ScanContext, *, max_chars: int) -> list[Guar
     are dropped first, and a turn longer than what is left is cut in the middle.
     """
     history = [
-        GuardTurn("user" if m.role in _USER_ROLES else "assistant", m.content)
+        GuardTurn(
+            "user" if m.role in _USER_ROLES else "assistant", m.content, tuple(m.images or ())
+        )
         for m in context.messages
-        if m.content and m.role != "system"
+        if (m.content or m.images) and m.role != "system"
     ]
     if context.side == "output":
         turns = [*history, GuardTurn("assistant", text)]
@@ -43,14 +48,16 @@ def guard_turns(text: str, context: ScanContext, *, max_chars: int) -> list[Guar
         # The scanned text is what the guard judges (it may be one chunk of a long
         # input); earlier turns up to the last assistant reply are context.
         last_reply = max((i for i, t in enumerate(history) if t.role == "assistant"), default=-1)
-        turns = [*history[: last_reply + 1], GuardTurn("user", text)]
+        # The input's images go with the checked text (they came in the same turns).
+        images = tuple(p for t in history[last_reply + 1 :] for p in t.images)
+        turns = [*history[: last_reply + 1], GuardTurn("user", text, images)]
     kept: list[GuardTurn] = []
     left = max_chars
     for turn in reversed(turns):
         if left <= 0:
             break
         content = _clip(turn.content, left)
-        kept.append(GuardTurn(turn.role, content))
+        kept.append(GuardTurn(turn.role, content, turn.images))
         left -= len(content)
     kept.reverse()
     # The models expect the conversation to open with a user turn.

@@ -61,7 +61,12 @@ class GuardFormat(Protocol):
 
 def chat_messages(turns: list[GuardTurn]) -> list[Message]:
     return [
-        Message(role="user" if t.role == "user" else "assistant", content=t.content) for t in turns
+        Message(
+            role="user" if t.role == "user" else "assistant",
+            content=t.content,
+            images=list(t.images) or None,
+        )
+        for t in turns
     ]
 
 

@@ -79,7 +79,10 @@ class LlamaGuardFormat:
         if delivery == "conversation":
             return [GuardRequest(messages=chat_messages(turns), max_tokens=32)]
         prompt = self.render(turns, side)
-        return [GuardRequest(messages=[Message(role="user", content=prompt)], max_tokens=32)]
+        # Llama Guard 4 reads images: they go with the instruction, in turn order.
+        images = [p for t in turns for p in t.images] if self.version >= 4 else []
+        message = Message(role="user", content=prompt, images=images or None)
+        return [GuardRequest(messages=[message], max_tokens=32)]
 
     def read(self, request: GuardRequest, completion: Completion, side: Side) -> GuardReading:
         lines = [line.strip() for line in completion.text.strip().splitlines() if line.strip()]
