@@ -20,6 +20,7 @@ import pytest
 if TYPE_CHECKING:
     from redline.regress import CaseSample, RegressionCase
     from redline.run import RunLoop
+    from redline.targets import TargetSpec
 
 # The plugin is loaded (entry point pytest11) by every pytest session where redline is
 # installed; redline itself is imported only when --redline-suite is given, so other
@@ -59,6 +60,28 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--redline-epochs must be at least 1, got {epochs}")
     if not 0.0 <= rate <= 1.0:
         raise pytest.UsageError(f"--redline-min-pass-rate must be in [0, 1], got {rate}")
+    # A misspelt target is one line and one exit here, before any case runs (each case
+    # would otherwise fail on its own, burying the did-you-mean in tracebacks).
+    _target_spec(config)
+
+
+def _target_spec(config: pytest.Config) -> TargetSpec:
+    from pydantic import ValidationError
+
+    from redline.core import RedlineError
+    from redline.targets import TargetSpec
+
+    option = config.getoption
+    try:
+        return TargetSpec.parse(
+            option("--redline-target"),
+            model=option("--redline-model"),
+            base_url=option("--redline-base-url"),
+            api_key_env=option("--redline-api-key-env"),
+        )
+    except (RedlineError, ValidationError) as exc:
+        problem = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise pytest.UsageError(f"--redline-target: {problem}") from None
 
 
 class _SuiteRunner:
@@ -72,15 +95,9 @@ class _SuiteRunner:
 
     def _start(self) -> RunLoop:
         from redline.run import EngineSettings, RunLoop
-        from redline.targets import TargetSpec
 
         option = self.config.getoption
-        spec = TargetSpec.parse(
-            option("--redline-target"),
-            model=option("--redline-model"),
-            base_url=option("--redline-base-url"),
-            api_key_env=option("--redline-api-key-env"),
-        )
+        spec = _target_spec(self.config)
         self.loop = asyncio.new_event_loop()
         settings = EngineSettings(concurrency=min(option("--redline-epochs"), 8), cache=False)
         self.run_loop = RunLoop.for_target(spec, settings=settings)

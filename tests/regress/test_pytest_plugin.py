@@ -73,3 +73,15 @@ def test_bad_plugin_options(pytester: pytest.Pytester, tmp_path: Path) -> None:
     result.stderr.fnmatch_lines(["*broken.yaml:2: cases*"])
     epochs = pytester.runpytest_subprocess("--redline-suite", str(broken), "--redline-epochs", "0")
     epochs.stderr.fnmatch_lines(["*--redline-epochs must be at least 1*"])
+
+
+def test_misspelt_target_is_one_line_and_one_exit(pytester: pytest.Pytester, tmp_path: Path):
+    suite = suite_file(tmp_path / "suite.yaml")
+    result = pytester.runpytest_subprocess(
+        "--redline-suite", str(suite), "--redline-target", "opnai:stub"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--redline-target*opnai*Did you mean*openai*"])
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "AttributeError" not in output
+    assert len(output.splitlines()) < 10
