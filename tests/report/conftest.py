@@ -150,3 +150,33 @@ def attempt_factory() -> Callable[..., Attempt]:
 @pytest.fixture
 def script_payload() -> str:
     return SCRIPT_PAYLOAD
+
+
+# One attack per family, plus mixed chains whose column labels need several lines.
+CAMPAIGN_ATTACKS = (
+    "base64", "roleplay.fiction", "decompose.pieces", "context.many_shot", "augment.noise",
+    "injection.direct", "multiturn.pair", "image.typographic", "roleplay.fiction+base64",
+    "context.many_shot+roleplay.dan+base64",
+)  # fmt: skip
+
+
+@pytest.fixture
+def campaign_run() -> tuple[list[Attempt], list[Score]]:
+    """A campaign over every hazard category with ten attacks (all families and two
+    mixed chains), two behaviours per category, and benign prompts without attacks."""
+    from redline.data.taxonomy import HAZARDS
+
+    attempts: list[Attempt] = []
+    scores: list[Score] = []
+    for c, category in enumerate(HAZARDS):
+        for b in range(2):
+            for a, attack in enumerate(CAMPAIGN_ATTACKS):
+                attempt = make_attempt(f"{category}-{b}", category=category, attack=attack)
+                attempts.append(attempt)
+                label = "full_compliance" if (c + b + a) % 3 == 0 else "full_refusal"
+                scores.append(make_score(attempt, label))
+    for b in range(4):
+        attempt = make_attempt(f"benign-{b}", category="benign", expected="comply")
+        attempts.append(attempt)
+        scores.append(make_score(attempt, "full_compliance"))
+    return attempts, scores

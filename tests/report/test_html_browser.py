@@ -101,3 +101,62 @@ def test_show_more_pages_through_matches(browser, report):
     chips = page.locator("#transcripts .tx .chip").all_inner_texts()
     assert set(chips) == {"benign"}
     assert page.locator("#more").is_hidden()
+
+
+@pytest.fixture
+def campaign_report(tmp_path, run_info, campaign_run):
+    attempts, scores = campaign_run
+    summary = summarize_run(run_info, attempts, scores)
+    return render_html(
+        info=run_info, summary=summary, attempts=attempts, scores=scores,
+        path=tmp_path / "campaign.html",
+    )  # fmt: skip
+
+
+# Each heatmap label's box, and the SVG's, in page pixels.
+_LABEL_BOXES = """() => {
+  const svg = document.querySelector("svg.heatmap");
+  const box = r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom});
+  return {svg: box(svg.getBoundingClientRect()),
+          labels: [...svg.querySelectorAll("text.row-label, text.col-label")].map(
+            t => Object.assign(box(t.getBoundingClientRect()), {text: t.textContent}))};
+}"""
+
+
+def test_campaign_report_fits_1366_pixels_with_readable_heatmap(browser, campaign_report, tmp_path):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(campaign_report.as_uri())
+    page.wait_for_selector("#transcripts .tx")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 1366
+
+    boxes = page.evaluate(_LABEL_BOXES)
+    svg = boxes["svg"]
+    assert svg["right"] <= 1366
+    # Every hazard row; eight single families, a two- and a three-line chain column.
+    assert len(boxes["labels"]) == 16 + 8 + 2 + 3
+    for label in boxes["labels"]:
+        assert svg["left"] <= label["left"] and label["right"] <= svg["right"], label
+        assert svg["top"] <= label["top"] and label["bottom"] <= svg["bottom"], label
+    # Column labels sit above the first row of cells, not under them.
+    first_cell = page.evaluate(
+        "document.querySelector('svg.heatmap rect').getBoundingClientRect().top"
+    )
+    column_bottoms = page.evaluate(
+        "[...document.querySelectorAll('svg.heatmap text.col-label')]"
+        ".map(t => t.getBoundingClientRect().bottom)"
+    )
+    assert max(column_bottoms) <= first_cell
+    page.locator("svg.heatmap").screenshot(path=str(tmp_path / "heatmap.png"))
+    page.screenshot(path=str(tmp_path / "report-1366.png"), full_page=False)
+
+
+def test_attack_filter_shows_only_that_attacks_transcripts(browser, campaign_report):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(campaign_report.as_uri())
+    page.wait_for_selector("#transcripts .tx")
+    page.select_option("#f-attack", "roleplay.fiction+base64")
+    page.wait_for_function("document.querySelector('#shown').textContent.startsWith('32 of')")
+    page.select_option("#f-category", "s10")
+    page.wait_for_function("document.querySelectorAll('#transcripts .tx').length === 2")
+    facts = page.locator("#transcripts .tx .facts").all_inner_texts()
+    assert all(" · roleplay.fiction+base64 · s10-" in f for f in facts), facts

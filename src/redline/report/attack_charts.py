@@ -17,9 +17,19 @@ from markupsafe import Markup, escape
 from redline.analysis.summary import AttemptJudge
 from redline.core import ConfigError
 from redline.core.records import Attempt
+from redline.data.taxonomy import category_label, category_sort_key
 from redline.stats import wilson_interval
 
-_CELL_W, _CELL_H, _LEFT, _TOP = 118, 40, 170, 96
+# Layout of the heatmap, in SVG user units (pixels at scale 1). Categories are
+# rows and families columns: categories are many and their titles long, families
+# few and short, so every label can lie horizontally and stay readable. The SVG
+# carries a viewBox and the report's CSS caps it at the container's width, so a
+# wide campaign scales down instead of scrolling the page sideways.
+_CELL_W, _CELL_H, _PAD = 104, 40, 10
+_LINE_H = 15
+# Generous average advance of a 12 px sans-serif glyph, so estimated label widths
+# are upper bounds and no label is clipped at the SVG's edge.
+_CHAR_W = 7.4
 
 
 def attack_family(label: str) -> str:
@@ -76,47 +86,68 @@ def _colour(rate: float) -> str:
     return f"rgb(255,{shade},{shade})"
 
 
+def _text_width(text: str) -> float:
+    return len(text) * _CHAR_W
+
+
 def heatmap_svg(cells: Sequence[Cell]) -> Markup:
+    """The ASR heatmap: one row per hazard category (``S1 Violent crimes``, in
+    natural order), one column per attack family; mixed chains
+    (``roleplay+encoding``) label their column over several lines."""
     families = sorted({c.family for c in cells})
-    categories = sorted({c.category for c in cells})
+    categories = sorted({c.category for c in cells}, key=category_sort_key)
+    row_labels = {category: category_label(category) for category in categories}
+    column_lines = {family: family.split("+") for family in families}
     by_key = {(c.family, c.category): c for c in cells}
-    width = _LEFT + _CELL_W * len(categories) + 10
-    height = _TOP + _CELL_H * len(families) + 10
+    cell_w = max(
+        [_CELL_W] + [_text_width(line) + 12 for lines in column_lines.values() for line in lines]
+    )
+    left = _PAD + max(_text_width(label) for label in row_labels.values()) + 8
+    top = _PAD + _LINE_H * max(len(lines) for lines in column_lines.values()) + 6
+    width = round(left + cell_w * len(families) + _PAD)
+    height = round(top + _CELL_H * len(categories) + _PAD)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="ASR by attack family and category" class="heatmap">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" preserveAspectRatio="xMinYMin meet" '
+        f'role="img" aria-label="ASR by hazard category and attack family" class="heatmap">'
     ]
-    for j, category in enumerate(categories):
-        x = _LEFT + j * _CELL_W + _CELL_W / 2
+    for j, family in enumerate(families):
+        x = left + j * cell_w + cell_w / 2
+        lines = column_lines[family]
+        for k, line in enumerate(lines):
+            # Multi-line labels end just above the first row, whatever their count.
+            y = top - 8 - _LINE_H * (len(lines) - 1 - k)
+            plus = "+" if k < len(lines) - 1 else ""
+            parts.append(
+                f'<text class="col-label" x="{x}" y="{y}" font-size="12" font-weight="600" '
+                f'text-anchor="middle">{escape(line + plus)}</text>'
+            )
+    for i, category in enumerate(categories):
+        y = top + i * _CELL_H
         parts.append(
-            f'<text x="{x}" y="{_TOP - 8}" font-size="11" text-anchor="end" '
-            f'transform="rotate(-30 {x} {_TOP - 8})">{escape(category[:26])}</text>'
+            f'<text class="row-label" x="{left - 8}" y="{y + _CELL_H / 2 + 4}" font-size="12" '
+            f'text-anchor="end"><title>{escape(category)}</title>'
+            f"{escape(row_labels[category])}</text>"
         )
-    for i, family in enumerate(families):
-        y = _TOP + i * _CELL_H
-        parts.append(
-            f'<text x="{_LEFT - 8}" y="{y + _CELL_H / 2 + 4}" font-size="12" '
-            f'text-anchor="end">{escape(family[:26])}</text>'
-        )
-        for j, category in enumerate(categories):
+        for j, family in enumerate(families):
             cell = by_key.get((family, category))
-            x = _LEFT + j * _CELL_W
+            x = left + j * cell_w
             if cell is None:
                 parts.append(
-                    f'<rect x="{x}" y="{y}" width="{_CELL_W - 2}" height="{_CELL_H - 2}" '
+                    f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{_CELL_H - 2}" '
                     f'fill="#f3f3f3"/>'
                 )
                 continue
             tip = (
-                f"{family} x {category}: {cell.successes}/{cell.trials} = {cell.rate:.0%} "
-                f"(95% {cell.low:.0%}-{cell.high:.0%})"
+                f"{family} x {row_labels[category]}: {cell.successes}/{cell.trials} = "
+                f"{cell.rate:.0%} (95% {cell.low:.0%}-{cell.high:.0%})"
             )
             parts.append(
-                f'<g><title>{escape(tip)}</title><rect x="{x}" y="{y}" width="{_CELL_W - 2}" '
+                f'<g><title>{escape(tip)}</title><rect x="{x}" y="{y}" width="{cell_w - 2}" '
                 f'height="{_CELL_H - 2}" fill="{_colour(cell.rate)}"/>'
-                f'<text x="{x + _CELL_W / 2}" y="{y + 16}" font-size="12" text-anchor="middle">'
+                f'<text x="{x + cell_w / 2}" y="{y + 16}" font-size="12" text-anchor="middle">'
                 f"{cell.rate:.0%} ({cell.successes}/{cell.trials})</text>"
-                f'<text x="{x + _CELL_W / 2}" y="{y + 31}" font-size="10" text-anchor="middle" '
+                f'<text x="{x + cell_w / 2}" y="{y + 31}" font-size="10" text-anchor="middle" '
                 f'fill="#555">{cell.low:.0%}-{cell.high:.0%}</text></g>'
             )
     parts.append("</svg>")

@@ -11,7 +11,7 @@ which keeps 10,000 attempts fast to open and safe to show.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from redline.analysis.summary import (
 )
 from redline.core.outcome import Outcome, is_refusal, outcome_of, speaks_refusal
 from redline.core.records import Attempt, RunInfo, Score
+from redline.data.taxonomy import category_label, category_sort_key
 from redline.report.attack_charts import attack_charts
 from redline.report.charts import Bar, bar_chart
 from redline.report.terminal import scorer_line
@@ -139,19 +140,21 @@ def transcript_records(
     return records
 
 
-def _bars(groups: Sequence[GroupSummary], *, side: str) -> list[Bar]:
+def _bars(
+    groups: Sequence[GroupSummary], *, side: str, name: Callable[[str], str] = str
+) -> list[Bar]:
     bars = []
     for group in groups:
         rate = group.attack_success if side == "harmful" else group.over_refusal
         present = group.harmful_attempts if side == "harmful" else group.benign_attempts
         if present:
-            bars.append(Bar(group.name, rate.rate, rate.events, rate.scored))
+            bars.append(Bar(name(group.name), rate.rate, rate.events, rate.scored))
     return bars
 
 
 def _charts(summary: RunSummary) -> list[dict[str, Any]]:
     charts = []
-    harmful = _bars(summary.by_category, side="harmful")
+    harmful = _bars(summary.by_category, side="harmful", name=category_label)
     if harmful:
         charts.append(
             {
@@ -193,6 +196,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["pct"] = _pct
+    env.globals["category_label"] = category_label
     return env
 
 
@@ -222,7 +226,12 @@ def render_html(
     """
     judge = AttemptJudge.for_summary(summary, scores)
     records = transcript_records(attempts, scores, judge=judge, images=images)
-    categories = sorted({r["category"] for r in records})
+    # Filter options: (value, shown text); categories by title in natural order.
+    categories = [
+        (code, category_label(code))
+        for code in sorted({r["category"] for r in records}, key=category_sort_key)
+    ]
+    attacks = sorted({r["attack"] for r in records})
     labels = sorted({r["label"] for r in records})
     html = (
         _environment()
@@ -234,6 +243,7 @@ def render_html(
             config_json=json.dumps(info.config, indent=2, sort_keys=True, default=str),
             transcripts_json=script_json(records),
             categories=categories,
+            attacks=attacks,
             labels=labels,
             transcript_count=len(records),
             engine=engine_items(summary.engine_stats),
