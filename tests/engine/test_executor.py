@@ -161,7 +161,8 @@ async def test_per_request_timeout_is_enforced_and_retried(fake, jobs):
         target, concurrency=2, timeout=0.1, max_retries=1, backoff_base=0.02
     ).run(jobs(2), results.append)
     elapsed = time.monotonic() - started
-    assert elapsed < 1.0
+    # Waiting for the 5 s answers would take 5 s or more; the bound is loose for loaded machines.
+    assert elapsed < 4.0
     assert [a.error.kind for a in results if a.error] == ["timeout", "timeout"]
     assert all(a.retries == 1 for a in results)
     assert stats.requests_sent == 4 and stats.errors == {"timeout": 2}
@@ -218,21 +219,29 @@ async def test_requests_per_minute_limit(fake, jobs):
     # 1200/min = 20/s with a one-second burst: 20 at once, then one every 50 ms.
     await Executor(target, concurrency=8, requests_per_minute=1200).run(jobs(30), lambda a: None)
     elapsed = time.monotonic() - started
-    assert 0.45 <= elapsed < 0.75
+    assert elapsed >= 0.45  # a lower bound holds on any machine; the gaps say the rest
     tail = target.call_times[20:]
     gaps = [b - a for a, b in itertools.pairwise(tail)]
     assert min(gaps) >= 0.04
 
 
 async def test_request_stop_finishes_in_flight_and_delivers_them(fake, jobs):
-    target = fake(delay=0.1)
+    # The stop comes from inside the sixth request, not from a timer, so how fast a
+    # loaded machine runs does not change how many requests started before it.
+    async def behaviour(call, messages):
+        if call == 6:
+            executor.request_stop()
+        await asyncio.sleep(0.05)
+
+    target = fake(behaviour=behaviour)
     results: list[Attempt] = []
     executor = Executor(target, concurrency=4)
-    asyncio.get_running_loop().call_later(0.15, executor.request_stop)
     stats = await executor.run(jobs(100), results.append)
     assert stats.interrupted
-    # Two rounds of four started before the stop; every started request was delivered.
-    assert target.calls == len(results) == 8
+    # Nothing starts after the stop (at most the four slots were busy with it), and every
+    # started request was delivered.
+    assert 6 <= target.calls <= 9
+    assert len(results) == target.calls
     assert all(a.ok for a in results)
 
 
@@ -243,7 +252,7 @@ async def test_cancel_inflight_drops_unfinished_requests(fake, jobs):
     asyncio.get_running_loop().call_later(0.05, executor.cancel_inflight)
     started = time.monotonic()
     stats = await executor.run(jobs(100), results.append)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 8.0  # the requests would take 10 s
     assert stats.interrupted and results == [] and target.calls == 4
 
 
@@ -256,7 +265,7 @@ async def test_stop_during_backoff_does_not_wait_it_out(fake, jobs):
     asyncio.get_running_loop().call_later(0.05, executor.request_stop)
     started = time.monotonic()
     stats = await executor.run(jobs(10), results.append)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 20.0  # the backoff would take 30 s
     # Unfinished jobs are not recorded: a resumed run sends them again.
     assert stats.interrupted and results == []
 
@@ -313,7 +322,7 @@ async def test_stop_releases_workers_queued_on_a_slow_rate_limit(fake, jobs):
     asyncio.get_running_loop().call_later(0.2, executor.request_stop)
     started = time.monotonic()
     stats = await executor.run(jobs(10), results.append)
-    assert time.monotonic() - started < 0.6
+    assert time.monotonic() - started < 5.0  # ten requests at one a second would take 9 s
     assert target.calls == len(results) == 1 and stats.interrupted
 
 
