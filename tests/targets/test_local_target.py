@@ -55,3 +55,40 @@ async def test_json_schema_makes_the_bundled_model_write_parseable_json():
             assert set(value) == {"verdict", "score"}
     finally:
         await target.aclose()
+
+
+@pytest.mark.slow
+async def test_queued_requests_record_generation_apart_from_latency():
+    # The bundled model answers one request at a time: with four in flight, three wait in
+    # its queue, and latency_s (the engine's view) includes that wait; generation_s not.
+    from redline.core import Attempt
+    from redline.engine import Executor, Job
+
+    target = build_target(TargetSpec(kind="local"))
+    params = GenerationParams(max_tokens=8, seed=1)
+    jobs = [
+        Job(
+            attempt=Attempt(
+                id=f"a{i}",
+                run_id="r",
+                behavior_id=f"b{i}",
+                category="benign",
+                expected="comply",
+                target=target.name,
+                messages=[Message(role="user", content=f"Name a colour, number {i}.")],
+            ),
+            params=params,
+        )
+        for i in range(4)
+    ]
+    results: list[Attempt] = []
+    await Executor(target, concurrency=4, cache=None).run(jobs, results.append)
+    await target.aclose()
+    assert len(results) == 4 and all(a.error is None for a in results)
+    assert all(a.generation_s is not None and a.generation_s > 0 for a in results)
+    assert all(a.generation_s <= a.latency_s for a in results)
+    # The last answer waited for the three before it: its queueing is at least the
+    # generation time of one other request, whatever the machine's speed.
+    last = max(results, key=lambda a: a.latency_s)
+    others = sorted(a.generation_s for a in results if a is not last)
+    assert last.latency_s - last.generation_s >= others[0]

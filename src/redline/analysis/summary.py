@@ -139,6 +139,8 @@ class GroupSummary(BaseModel):
     latency_mean_s: float | None = None
     latency_p50_s: float | None = None
     latency_p95_s: float | None = None
+    # Generation alone, for targets that report it (latency above it is queueing).
+    generation_p50_s: float | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -261,6 +263,7 @@ class _Tally:
         self.labels: Counter[str] = Counter()
         self.unscored = 0
         self.latencies: list[float] = []
+        self.generation_times: list[float] = []
         # behaviour id -> [events, trials] per side, and [refusals, trials] overall
         self.harmful: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.benign: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -275,6 +278,8 @@ class _Tally:
             self.benign_attempts += 1
         if attempt.latency_s is not None and attempt.error is None:
             self.latencies.append(attempt.latency_s)
+        if attempt.generation_s is not None and attempt.error is None:
+            self.generation_times.append(attempt.generation_s)
         if attempt.error is not None:
             self.errors[attempt.error.kind] += 1
             return
@@ -343,6 +348,9 @@ class _Tally:
             latency_mean_s=float(latencies.mean()) if has_latency else None,
             latency_p50_s=float(np.percentile(latencies, 50)) if has_latency else None,
             latency_p95_s=float(np.percentile(latencies, 95)) if has_latency else None,
+            generation_p50_s=float(np.median(self.generation_times))
+            if self.generation_times
+            else None,
         )
 
 

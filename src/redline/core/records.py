@@ -134,6 +134,9 @@ class Completion(BaseModel):
     tool_calls: list[ToolCall] | None = None
     # Set only when the request asked for them (guard models read P(unsafe) here).
     logprobs: list[TokenLogprob] | None = None
+    # Seconds spent generating, without the wait in the target's own queue; set by
+    # targets that queue requests (the local model answers one at a time).
+    generation_s: float | None = None
 
 
 class GenerationParams(BaseModel):
@@ -198,7 +201,11 @@ class Attempt(Record):
     response: str | None = None
     finish_reason: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    # From sending to the answer, queueing in the target included (the engine's view).
     latency_s: float | None = None
+    # Generation alone, when the target reports it (the local model does): with
+    # concurrency above one, latency_s - generation_s is the time spent queued.
+    generation_s: float | None = None
     retries: int = 0
     cached: bool = False
     error: AttemptError | None = None

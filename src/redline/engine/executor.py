@@ -471,6 +471,7 @@ def _with_completion(
         "finish_reason": completion.finish_reason,
         "usage": completion.usage,
         "latency_s": latency_s,
+        "generation_s": None if cached else completion.generation_s,
         "retries": retries,
         "cached": cached,
         "error": None,

@@ -42,6 +42,7 @@ ATTEMPT_COLUMNS = {
     "finish_reason": "VARCHAR",
     "usage": "STRUCT(prompt_tokens BIGINT, completion_tokens BIGINT)",
     "latency_s": "DOUBLE",
+    "generation_s": "DOUBLE",
     "retries": "INTEGER",
     "cached": "BOOLEAN",
     "error": "STRUCT(kind VARCHAR, message VARCHAR, status INTEGER)",

@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -165,7 +166,9 @@ class LocalTarget:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-llama")
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._executor, self._generate_sync, wire, params)
+        result, seconds = await loop.run_in_executor(
+            self._executor, self._timed_generate, wire, params
+        )
         choice = result["choices"][0]
         usage = result.get("usage") or {}
         return Completion(
@@ -176,7 +179,16 @@ class LocalTarget:
                 completion_tokens=int(usage.get("completion_tokens") or 0),
             ),
             model=self.model_path.name,
+            generation_s=seconds,
         )
+
+    def _timed_generate(
+        self, wire: list[dict[str, str]], params: GenerationParams
+    ) -> tuple[dict[str, Any], float]:
+        # Timed on the model's thread, so a request's wait in the queue is not counted.
+        started = time.perf_counter()
+        result = self._generate_sync(wire, params)
+        return result, time.perf_counter() - started
 
     def _unload(self) -> None:
         with self._load_lock:
