@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 
 from redline.stats import Interval
 
-_LABEL_W = 190
+# Room for a 28-character label (the truncation limit) at the chart font, with its padding.
+_LABEL_W = 220
 _BAR_W = 420
 _VALUE_W = 150
 _ROW_H = 26
