@@ -10,7 +10,6 @@ from redline.core import (
     ConfigError,
     GenerationParams,
     Message,
-    TargetRequestError,
     TargetResponseError,
     ToolCall,
     Usage,
@@ -19,7 +18,7 @@ from redline.targets.api_keys import resolve_api_key
 from redline.targets.base import TARGETS
 from redline.targets.http_errors import key_hint, redact
 from redline.targets.http_session import TargetSession
-from redline.targets.image_inputs import anthropic_content, unsupported_if_images_rejected
+from redline.targets.image_inputs import anthropic_content
 from redline.targets.spec import TargetSpec
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -139,17 +138,15 @@ class AnthropicTarget:
         return body
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
-        try:
-            raw = await self._session.send_ok(
-                "POST",
-                self.url,
-                body=json.dumps(self.request_body(messages, params)).encode(),
-                headers=self._headers,
-                auth_hint=key_hint(self._key_source, ANTHROPIC_KEY_ENV),
-                secrets=[self._api_key or ""],
-            )
-        except TargetRequestError as exc:
-            raise unsupported_if_images_rejected(exc, target=self.name, messages=messages) from None
+        raw = await self._session.send_ok(
+            "POST",
+            self.url,
+            body=json.dumps(self.request_body(messages, params)).encode(),
+            headers=self._headers,
+            auth_hint=key_hint(self._key_source, ANTHROPIC_KEY_ENV),
+            secrets=[self._api_key or ""],
+            messages=messages,
+        )
         return self.parse_response(raw)
 
     def parse_response(self, raw: bytes) -> Completion:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from redline.core import TargetUnreachableError
+from redline.core import Message, TargetRequestError, TargetUnreachableError
 from redline.targets.http_errors import error_for_exception, error_for_status
+from redline.targets.image_inputs import unsupported_if_images_rejected
 from redline.targets.lean_http import CannotConnectError, LeanHTTPClient, is_lean_url
 
 PROXY_ENV_VARS = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -109,15 +110,17 @@ class TargetSession:
         headers: Mapping[str, str],
         auth_hint: str,
         secrets: Iterable[str] = (),
+        messages: Sequence[Message] = (),
     ) -> bytes:
         """:meth:`send`, with a non-2xx status raised as the TargetError family.
 
         ``auth_hint`` says where credentials came from, for a 401/403 message;
-        ``secrets`` are redacted from any error text.
+        ``secrets`` are redacted from any error text. ``messages`` (the conversation
+        sent) lets a 4xx that rejects images be reported as ``unsupported``.
         """
         status, headers_in, raw = await self.send(method, url, body=body, headers=headers)
         if status >= 300:
-            raise error_for_status(
+            error = error_for_status(
                 target=self.target,
                 status=status,
                 body=raw.decode("utf-8", "replace"),
@@ -125,6 +128,9 @@ class TargetSession:
                 auth_hint=auth_hint,
                 secrets=secrets,
             )
+            if isinstance(error, TargetRequestError):
+                error = unsupported_if_images_rejected(error, target=self.target, messages=messages)
+            raise error
         return raw
 
     async def aclose(self) -> None:
