@@ -14,6 +14,9 @@ STRICT := core engine store stats detectors data attacks analysis report
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build; left to the resolver, the extras that
+	# need it (embed, train) pull a CUDA build of several GB.
+	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
