@@ -36,7 +36,10 @@ class CommandEntry(NamedTuple):
 
 COMMANDS: dict[str, CommandEntry] = {
     "scan": CommandEntry("scan", "Run a red-team campaign: a run directory and an HTML report."),
-    "runs": CommandEntry("runs", "List and inspect runs."),
+    "runs": CommandEntry("runs", "List, inspect and re-score runs."),
+    "import": CommandEntry(
+        "import_runs", "Bring garak, promptfoo or Inspect results in as redline runs."
+    ),
     "query": CommandEntry(
         "runs", "Query every run with SQL (DuckDB views runs, attempts, scores)."
     ),

@@ -73,13 +73,9 @@ def calibrate(
     as_json: JsonOption = False,
 ) -> None:
     """Agreement, Cohen's kappa and per-category error rates of a scorer against human labels."""
+    from redline.core import file_sha256
     from redline.scoring import build_scorer, positive_labels
-    from redline.scoring.calibration import (
-        compare_labels,
-        file_sha256,
-        read_labels,
-        scorer_vocabulary,
-    )
+    from redline.scoring.calibration import compare_labels, read_labels, scorer_vocabulary
 
     if str(labels) == "-":
         raise ConfigError("--labels FILE.jsonl is required")

@@ -159,6 +159,56 @@ def show_run(
     Console().print(table)
 
 
+def rescore(
+    run_id: Annotated[str, typer.Argument(help="Run id, or a unique prefix of one.")],
+    scorers: Annotated[
+        list[str],
+        typer.Option(
+            "--scorer",
+            "-s",
+            help="A scorer to add (repeatable): refusal, harm, refusal-patterns, regex:..., "
+            "or a plugin's name. LLM judges need a scan's --judge and are not offered here.",
+        ),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Score again attempts the scorer already labelled.")
+    ] = False,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
+    as_json: JsonOption = False,
+) -> None:
+    """Add scorers' verdicts to a stored run (an imported run, or a newer classifier)."""
+    # Lazy imports: the scorers load numpy and the classifiers.
+    from rich.progress import Progress
+
+    from redline.run.rescore import rescore_run
+    from redline.scoring import build_scorer
+
+    built = [build_scorer(name, where=f"--scorer {name}") for name in scorers]
+    with Progress(console=Console(stderr=True), transient=True, disable=as_json) as bar:
+        task = bar.add_task(f"scoring {run_id}", total=None)
+        result = rescore_run(
+            _store(runs_dir),
+            run_id,
+            built,
+            force=force,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        _print_json(
+            {
+                "run_id": result.run_id,
+                "scorers": list(result.scorers),
+                "scored": result.scored,
+                "skipped": result.skipped,
+            }
+        )
+        return
+    typer.echo(
+        f"run {result.run_id}: {result.scored} attempts scored by {', '.join(result.scorers)}"
+        f" ({result.skipped} already had those scores)"
+    )
+
+
 def _unique_names(columns: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     names = []
@@ -197,9 +247,10 @@ def query(
 
 
 def register(app: typer.Typer) -> None:
-    """Add `runs list`, `runs show` and `query` to the redline app."""
+    """Add `runs list|show|rescore` and `query` to the redline app."""
     runs_app = typer.Typer(name="runs", help="List and inspect runs.", no_args_is_help=True)
     runs_app.command("list")(list_runs)
     runs_app.command("show")(show_run)
+    runs_app.command("rescore")(rescore)
     app.add_typer(runs_app, name="runs")
     app.command("query")(query)

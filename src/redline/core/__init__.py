@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         Usage,
         attempt_id,
         content_hash,
+        file_sha256,
         utc_now,
     )
     from redline.core.registry import Registry
@@ -81,6 +82,7 @@ _HOMES = {
             "Usage",
             "attempt_id",
             "content_hash",
+            "file_sha256",
             "utc_now",
         ),
         "redline.core.records",
@@ -121,6 +123,7 @@ __all__ = [
     "Usage",
     "attempt_id",
     "content_hash",
+    "file_sha256",
     "parse_data_url",
     "sniff_media_type",
     "utc_now",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from redline.core import ConfigError, Message, content_hash
+from redline.core import ConfigError, Message, content_hash, file_sha256
 from redline.regress.near_duplicates import DedupSettings, cluster_texts, normalise
 from redline.regress.policies import PolicyBook
 from redline.regress.report_redaction import ReportRedactor
@@ -110,14 +109,6 @@ def build_case(
     )
 
 
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ingest_reports(
     path: Path,
     *,
@@ -163,7 +154,7 @@ def ingest_reports(
         sources=[
             SuiteSource(
                 file=path.name,
-                sha256=_file_hash(path),
+                sha256=file_sha256(path),
                 records=batch.records,
                 rejected=len(batch.problems),
                 encoding=batch.encoding,

@@ -21,7 +21,6 @@ specificity as known (``redline.stats.rogan_gladen_interval``).
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -257,10 +256,6 @@ def compare_labels(
         ],
         targets=sorted({r.target for r in records if r.target}),
     )
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def corrected_rate(
