@@ -160,6 +160,64 @@ def test_service_checks_images_in_messages(guard, scanner):
         assert truncated.status_code == 400 and "truncated" in truncated.json()["error"]["message"]
 
 
+def anthropic_image_message(text: str, image: ImagePart) -> dict:
+    return {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": text},
+            {
+                "type": "image",
+                "source": {
+                    "type": "base64",
+                    "media_type": image.media_type,
+                    "data": image.data_url().partition(",")[2],
+                },
+            },
+        ],
+    }
+
+
+def test_service_reads_anthropic_image_blocks(guard, scanner):
+    with running_service(
+        create_app(guard, image_scanner=scanner, max_body_bytes=5_000_000)
+    ) as base:
+        url = f"{base}/v1/guard/input"
+        blocked = httpx.post(
+            url, json={"messages": [anthropic_image_message("hi", picture(INJECTION))]}
+        )
+        assert blocked.status_code == 200 and blocked.json()["action"] == "block"
+        clean = httpx.post(url, json={"messages": [anthropic_image_message("hi", picture(BENIGN))]})
+        assert clean.status_code == 200 and clean.json()["action"] == "allow"
+        assert "thursday" in clean.json()["images"][0]["text"].lower()
+        by_url = {"type": "image", "source": {"type": "url", "url": "https://x.test/a.png"}}
+        remote = httpx.post(url, json={"messages": [{"role": "user", "content": [by_url]}]})
+        assert remote.status_code == 400
+        assert "messages[0].content[0].source.type 'url'" in remote.json()["error"]["message"]
+        no_data = {"type": "image", "source": {"type": "base64", "media_type": "image/png"}}
+        missing = httpx.post(url, json={"messages": [{"role": "user", "content": [no_data]}]})
+        assert missing.status_code == 422 and "media_type and data" in missing.text
+
+
+def test_service_image_limits_come_from_its_scanner(guard):
+    small = ImageScanner(max_bytes=2_000, max_pixels=10_000)
+    with running_service(create_app(guard, image_scanner=small)) as base:
+        url = f"{base}/v1/guard/input"
+        big = httpx.post(url, json={"messages": [image_message("hi", picture(BENIGN))]})
+        assert big.status_code == 400 and "limit of 2000 bytes" in big.text
+        tiny_file_many_pixels = ImagePart.from_bytes(
+            encoded(Image.new("L", (200, 200), color=255), "PNG")
+        )
+        wide = httpx.post(url, json={"messages": [image_message("hi", tiny_file_many_pixels)]})
+        assert wide.status_code == 400 and "10000" in wide.text
+
+
+def test_guard_serve_image_limit_flags_are_checked():
+    result = CliRunner().invoke(app, ["guard", "serve", "--max-image-bytes", "0"])
+    assert result.exit_code == 2 and "--max-image-bytes" in result.output
+    shown = CliRunner().invoke(app, ["guard", "serve", "--help"])
+    assert "--max-image-pixels" in shown.output
+
+
 def test_proxy_blocks_image_injection_and_forwards_clean_images(guard, scanner, upstream):
     base_url, state = upstream
     app_ = create_app(guard, upstream=base_url, image_scanner=scanner, max_body_bytes=5_000_000)

@@ -17,6 +17,7 @@ from rich.table import Table
 from redline.cli.labelled_eval import register_guard_eval
 from redline.cli.options import JsonOption
 from redline.core import ConfigError
+from redline.core.images import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS
 
 if TYPE_CHECKING:
     from redline.guard.input_rows import Side
@@ -228,12 +229,26 @@ def register(app: typer.Typer) -> None:
             typer.Option("--audit-log", help="Append redacted JSONL audit records here."),
         ] = None,
         max_body_bytes: Annotated[int, typer.Option(help="Larger requests get 413.")] = 1_000_000,
+        max_image_bytes: Annotated[
+            int, typer.Option(help="Larger images in messages get 400 (decoded bytes).")
+        ] = DEFAULT_MAX_IMAGE_BYTES,
+        max_image_pixels: Annotated[
+            int,
+            typer.Option(
+                help="Images with more pixels (width x height, read from the header before "
+                "decoding) get 400: decompression bombs never reach the decoder."
+            ),
+        ] = DEFAULT_MAX_IMAGE_PIXELS,
     ) -> None:
         """Run the guard HTTP service (and the proxy with --upstream)."""
         import uvicorn
 
         from redline.guard.audit import AuditLog
+        from redline.guard.images import ImageScanner
         from redline.guard.server import create_app
+
+        if max_image_bytes < 1 or max_image_pixels < 1:
+            raise ConfigError("--max-image-bytes and --max-image-pixels must be at least 1")
 
         def secret(name: str | None, flag: str) -> str | None:
             if name is None:
@@ -251,6 +266,7 @@ def register(app: typer.Typer) -> None:
             upstream=upstream,
             upstream_api_key=secret(upstream_key_env, "--upstream-key-env"),
             upstream_timeout=upstream_timeout,
+            image_scanner=ImageScanner(max_bytes=max_image_bytes, max_pixels=max_image_pixels),
         )
         err.print(
             f"guard listening on http://{host}:{port}" + (f" -> {upstream}" if upstream else "")

@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from redline.core.errors import ConfigError
 
+# Limits on untrusted images (the guard's service and proxy): a 4000 x 4000 photo is far
+# above any chat screenshot; the pixel limit is checked from the header, before decoding.
+DEFAULT_MAX_IMAGE_PIXELS = 16_000_000
+DEFAULT_MAX_IMAGE_BYTES = 10_000_000
+
 ImageMediaType = Literal["image/png", "image/jpeg", "image/gif", "image/webp"]
 IMAGE_MEDIA_TYPES: tuple[str, ...] = get_args(ImageMediaType)
 EXTENSIONS: dict[str, str] = {

@@ -30,13 +30,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
 from redline.core import ConfigError, ImagePart, Message, sniff_media_type
+from redline.core.images import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS
 from redline.guard.pipeline import INPUT_ROLES, Guard
 from redline.guard.policy import ACTION_RANK
 from redline.guard.scanner import Side
 from redline.guard.verdict import Verdict
 
-DEFAULT_MAX_PIXELS = 16_000_000  # a 4000 x 4000 photo; far above any chat screenshot
-DEFAULT_MAX_BYTES = 10_000_000
+DEFAULT_MAX_PIXELS = DEFAULT_MAX_IMAGE_PIXELS
+DEFAULT_MAX_BYTES = DEFAULT_MAX_IMAGE_BYTES
 
 
 class ImageRejected(ConfigError):

@@ -132,7 +132,7 @@ class ChatProxy:
         started = time.perf_counter()
         self.service.authorise(request)
         payload = await read_json(request, self.service.max_body_bytes)
-        messages = parse_messages(payload)
+        messages = parse_messages(payload, max_image_bytes=self.service.images.max_bytes)
         model = str(payload.get("model") or "guard")
         stream = bool(payload.get("stream"))
         refusal = self.guard.policy.refusal_message

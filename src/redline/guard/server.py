@@ -74,16 +74,41 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     return cleaned
 
 
-def message_images(parts: list[Any], *, where: str, max_bytes: int) -> list[ImagePart]:
-    """The ``image_url`` parts of one message's content; 400 naming the bad one."""
-    images = []
-    for number, part in enumerate(parts):
-        if not isinstance(part, dict) or part.get("type") != "image_url":
-            continue
+def _image_url(part: dict[str, Any], *, where: str) -> str:
+    """The data URL of one image part, in the OpenAI or the Anthropic shape."""
+    if part.get("type") == "image_url":  # OpenAI: {"image_url": {"url": "data:..."}}
         url = part.get("image_url")
         url = url.get("url") if isinstance(url, dict) else url
         if not isinstance(url, str):
-            raise RequestProblem(422, f"{where}.content[{number}].image_url.url must be a string")
+            raise RequestProblem(422, f"{where}.image_url.url must be a string")
+        return url
+    # Anthropic: {"type": "image", "source": {"type": "base64", "media_type", "data"}}
+    source = part.get("source")
+    if not isinstance(source, dict):
+        raise RequestProblem(422, f"{where}.source must be an object")
+    if source.get("type") != "base64":
+        raise RequestProblem(
+            400,
+            f"{where}.source.type {source.get('type')!r}: only base64 images are checked; "
+            "remote image URLs are not fetched",
+        )
+    media_type, data = source.get("media_type"), source.get("data")
+    if not isinstance(media_type, str) or not isinstance(data, str):
+        raise RequestProblem(422, f"{where}.source needs media_type and data strings")
+    return f"data:{media_type};base64,{data}"
+
+
+IMAGE_PART_TYPES = frozenset({"image_url", "image"})
+
+
+def message_images(parts: list[Any], *, where: str, max_bytes: int) -> list[ImagePart]:
+    """The image parts of one message's content, OpenAI ``image_url`` or Anthropic
+    ``image`` blocks; 400 naming the bad one."""
+    images = []
+    for number, part in enumerate(parts):
+        if not isinstance(part, dict) or part.get("type") not in IMAGE_PART_TYPES:
+            continue
+        url = _image_url(part, where=f"{where}.content[{number}]")
         try:
             images.append(parse_data_url(url, max_bytes=max_bytes))
         except ConfigError as exc:
@@ -106,7 +131,7 @@ def parse_messages(
             raise RequestProblem(422, f"{field}[{index}] must be an object")
         content = item.get("content")
         images = None
-        if isinstance(content, list):  # OpenAI content parts: text, and images to OCR
+        if isinstance(content, list):  # content parts (OpenAI or Anthropic): text, images to OCR
             images = message_images(content, where=f"{field}[{index}]", max_bytes=max_image_bytes)
             content = "".join(
                 p.get("text", "")
@@ -129,13 +154,13 @@ def parse_messages(
     return messages
 
 
-def _text_or_messages(payload: dict[str, Any]) -> list[Message] | str:
+def _text_or_messages(payload: dict[str, Any], *, max_image_bytes: int) -> list[Message] | str:
     if "text" in payload:
         if not isinstance(payload["text"], str):
             raise RequestProblem(422, "field 'text' must be a string")
         return payload["text"]
     if "messages" in payload:
-        return parse_messages(payload)
+        return parse_messages(payload, max_image_bytes=max_image_bytes)
     raise RequestProblem(422, "give either 'text' (a string) or 'messages' (a list)")
 
 
@@ -256,7 +281,7 @@ def create_app(
         started = time.perf_counter()
         service.authorise(request)
         payload = await read_json(request, service.max_body_bytes)
-        subject = _text_or_messages(payload)
+        subject = _text_or_messages(payload, max_image_bytes=service.images.max_bytes)
         verdict = await guard.acheck_input(subject)
         text = subject if isinstance(subject, str) else "\n\n".join(m.content for m in subject)
         images = None if isinstance(subject, str) else await service.check_images(subject)
@@ -274,7 +299,11 @@ def create_app(
         payload = await read_json(request, service.max_body_bytes)
         if "response" in payload:
             response = payload["response"]
-            context: list[Message] | str = parse_messages(payload) if "messages" in payload else ""
+            context: list[Message] | str = (
+                parse_messages(payload, max_image_bytes=service.images.max_bytes)
+                if "messages" in payload
+                else ""
+            )
         elif "text" in payload:
             response, context = payload["text"], ""
         else:
