@@ -160,3 +160,7 @@ def test_attack_filter_shows_only_that_attacks_transcripts(browser, campaign_rep
     page.wait_for_function("document.querySelectorAll('#transcripts .tx').length === 2")
     facts = page.locator("#transcripts .tx .facts").all_inner_texts()
     assert all(" · roleplay.fiction+base64 · s10-" in f for f in facts), facts
+    # Cards name the category by its title, as the filter does; the code is the tooltip.
+    chips = page.locator("#transcripts .tx .chip")
+    assert set(chips.all_inner_texts()) == {"S10 Hate"}
+    assert chips.first.get_attribute("title") == "s10"
