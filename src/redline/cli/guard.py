@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from redline.cli.labelled_eval import register_guard_eval
-from redline.cli.options import JsonOption
+from redline.cli.options import ExecutorOption, JsonOption, RayAddressOption, RayWorkersOption
 from redline.core import ConfigError
 from redline.core.images import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS
 
@@ -152,18 +153,24 @@ def register(app: typer.Typer) -> None:
         ],
         side: SideOption = "input",
         policy: PolicyOption = None,
+        executor: ExecutorOption = None,
+        ray_address: RayAddressOption = None,
+        ray_workers: RayWorkersOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Check every row of a file and write one verdict per row.
 
         A file with a bad row is rejected whole before anything is checked: each
-        problem is listed as FILE:LINE and the exit code is 2.
+        problem is listed as FILE:LINE and the exit code is 2. With --executor ray
+        the rows are checked by guard copies on a Ray cluster (Ray Data), in order.
         """
+        from redline.engine.executors import ray_missing, uses_ray
         from redline.guard.input_rows import check_row, check_rows, read_rows, verdict_record
 
         side = _side(side)
+        on_ray = uses_ray(executor)
         total = check_rows(file, side)
-        guard = _guard(policy)
+        guard = _guard(policy)  # built here too: a bad policy fails before any work starts
         counts: Counter[str] = Counter()
         output.parent.mkdir(parents=True, exist_ok=True)
         with (
@@ -178,11 +185,29 @@ def register(app: typer.Typer) -> None:
             ) as progress,
         ):
             task = progress.add_task(f"guard {side}", total=total)
-            for row in read_rows(file, side):
-                verdict = check_row(guard, row, side)
-                counts[verdict.action] += 1
-                sink.write(json.dumps(verdict_record(row, verdict), ensure_ascii=False) + "\n")
-                progress.advance(task)
+            if on_ray:
+                try:
+                    from redline.guard.ray_scan import scan_rows_on_ray
+                except ImportError as exc:
+                    raise ray_missing(exc) from None
+                records: Iterator[dict[str, Any]] = scan_rows_on_ray(
+                    read_rows(file, side),
+                    side=side,
+                    policy_text=policy.read_text(encoding="utf-8") if policy else None,
+                    address=ray_address,
+                    workers=ray_workers,
+                    progress=lambda done: progress.update(task, completed=done),
+                )
+            else:
+                records = (
+                    verdict_record(row, check_row(guard, row, side))
+                    for row in read_rows(file, side)
+                )
+            for record in records:
+                counts[record["action"]] += 1
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                if not on_ray:
+                    progress.advance(task)
         summary = {
             "file": str(file),
             "output": str(output),

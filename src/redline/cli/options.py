@@ -115,4 +115,27 @@ ConcurrencyOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document to stdout (progress to stderr).")
 ]
+# --- where the work runs ------------------------------------------------------------
+
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="Where the work runs: local (this process) or ray (worker actors on a Ray "
+        "cluster; needs redline\\[ray]).",
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="Ray cluster to join (HOST:PORT, ray://HOST:PORT or auto); default: start a "
+        "local one.",
+    ),
+]
+RayWorkersOption = Annotated[
+    int | None,
+    typer.Option(help="Ray worker actors (default: 2 locally, else the cluster's CPUs)."),
+]
+
 NoProgressOption = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]

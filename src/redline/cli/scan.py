@@ -19,11 +19,14 @@ from redline.cli.options import (
     BaseURLOption,
     ConcurrencyOption,
     EpochsOption,
+    ExecutorOption,
     JsonOption,
     MaxNewTokensOption,
     ModelOption,
     ModelPathOption,
     NoProgressOption,
+    RayAddressOption,
+    RayWorkersOption,
     RunsDirOption,
     SystemPromptOption,
     TargetConfigOption,
@@ -122,26 +125,9 @@ def scan(
     ] = False,
     max_requests: Annotated[int | None, typer.Option(help="Stop after this many requests.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Stop after this many tokens.")] = None,
-    executor: Annotated[
-        str | None,
-        typer.Option(
-            "--executor",
-            help="Where requests are sent from: local (this process) or ray (worker actors "
-            "on a Ray cluster; needs redline\\[ray]).",
-        ),
-    ] = None,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            "--ray-address",
-            help="Ray cluster to join (HOST:PORT, ray://HOST:PORT or auto); default: start a "
-            "local one.",
-        ),
-    ] = None,
-    ray_workers: Annotated[
-        int | None,
-        typer.Option(help="Ray worker actors (default: 2 locally, else the cluster's CPUs)."),
-    ] = None,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
+    ray_workers: RayWorkersOption = None,
     dry_run_flag: Annotated[
         bool,
         typer.Option("--dry-run", help="Print the requests and tokens it would send; send none."),

@@ -13,10 +13,13 @@ from rich.console import Console
 
 from redline.cli.options import (
     ConcurrencyOption,
+    ExecutorOption,
     JsonOption,
     JudgeBaseURLOption,
     JudgeKeyEnvOption,
     JudgeOption,
+    RayAddressOption,
+    RayWorkersOption,
     ScorerOption,
 )
 from redline.core import ConfigError
@@ -34,21 +37,32 @@ def score(
     judge_base_url: JudgeBaseURLOption = None,
     judge_api_key_env: JudgeKeyEnvOption = None,
     concurrency: ConcurrencyOption = 8,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
+    ray_workers: RayWorkersOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Score prompt/response records and write label, value and rationale per line.
 
-    A file with a bad line is rejected whole (FILE:LINE for each, exit 2).
+    A file with a bad line is rejected whole (FILE:LINE for each, exit 2). With
+    --executor ray a CPU scorer runs on a Ray cluster (Ray Data), in order.
     """
     # Imported here, not at the top, so `redline --help` stays fast.
     from rich.progress import Progress
 
+    from redline.engine.executors import ray_missing, uses_ray
     from redline.scoring import build_scorer
     from redline.scoring.record_files import read_score_records, score_records, scored_record
     from redline.targets import TargetSpec, build_target
 
     if str(input_file) == "-":
         raise ConfigError("--input FILE.jsonl is required")
+    on_ray = uses_ray(executor)
+    if on_ray and judge:
+        raise ConfigError(
+            "--executor ray runs CPU scorers; an LLM judge (--judge) is network-bound and "
+            "runs here, --concurrency at a time"
+        )
     records = read_score_records(input_file)
     judge_target = (
         build_target(
@@ -59,6 +73,23 @@ def score(
     )
     built = build_scorer(scorer, judge=judge_target)
     err = Console(stderr=True)
+
+    def run_on_ray() -> list[Any]:
+        try:
+            from redline.scoring.ray_scoring import score_records_on_ray
+        except ImportError as exc:
+            raise ray_missing(exc) from None
+        with Progress(console=err, transient=True, disable=not records) as bar:
+            task = bar.add_task(f"scoring with {built.name} on ray", total=len(records))
+            return list(
+                score_records_on_ray(
+                    scorer,
+                    records,
+                    address=ray_address,
+                    workers=ray_workers,
+                    progress=lambda done: bar.update(task, completed=done),
+                )
+            )
 
     async def run() -> list[Any]:
         try:
@@ -74,7 +105,7 @@ def score(
             if judge_target is not None:
                 await judge_target.aclose()
 
-    scores = asyncio.run(run())
+    scores = run_on_ray() if on_ray else asyncio.run(run())
     rows = [scored_record(r, s) for r, s in zip(records, scores, strict=True)]
     if output is not None:
         with output.open("w", encoding="utf-8") as handle:

@@ -17,6 +17,20 @@ ExecutorKind = Literal["local", "ray"]
 RAY_INSTALL = "pip install 'redline[ray]'"
 
 
+def uses_ray(kind: str | None) -> bool:
+    """Whether ``kind`` (None: the default, local) asks for Ray; unknown kinds are an error."""
+    if kind in (None, "local"):
+        return False
+    if kind != "ray":
+        raise ConfigError(f"unknown executor {kind!r}; one of local, ray")
+    return True
+
+
+def ray_missing(exc: ImportError) -> ConfigError:
+    """The error for ``--executor ray`` without the optional ray extra (exit 2)."""
+    return ConfigError(f"--executor ray needs the ray package ({exc}); install it: {RAY_INSTALL}")
+
+
 class RunsJobs(Protocol):
     """What a run loop needs from an executor (both kinds have it)."""
 
@@ -54,7 +68,7 @@ def make_executor(
     ``ray`` builds its own target clients on the workers from ``target_spec``
     and does not use the response cache (a file on this machine).
     """
-    if kind == "local":
+    if not uses_ray(kind):
         return Executor(
             target,
             concurrency=concurrency,
@@ -67,16 +81,12 @@ def make_executor(
             budget=budget,
             progress=progress,
         )
-    if kind != "ray":
-        raise ConfigError(f"unknown executor {kind!r}; one of local, ray")
     try:
         # Imported here because ray is an optional extra: without it, only this
         # choice fails, with the install command.
         from redline.engine.ray_executor import RayExecutor
     except ImportError as exc:
-        raise ConfigError(
-            f"--executor ray needs the ray package ({exc}); install it: {RAY_INSTALL}"
-        ) from None
+        raise ray_missing(exc) from None
     return RayExecutor(
         target_spec,
         address=ray_address,
