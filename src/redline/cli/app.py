@@ -58,6 +58,8 @@ COMMANDS: dict[str, CommandEntry] = {
         "regress", "Regression suites from abuse reports: ingest, shrink, run."
     ),
     "spec": CommandEntry("spec", "Behavioural specs: check, plan, catalogues."),
+    "card": CommandEntry("card", "Model and system cards from runs, with a governance crosswalk."),
+    "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
 }
