@@ -27,6 +27,8 @@ NOT_MAPPED = "redline produces no evidence for this item"
 
 
 class CrosswalkItem(BaseModel):
+    """One governance item: evidenced, partial or missing, with what shows it and what lacks."""
+
     framework: str
     framework_title: str
     id: str

@@ -87,6 +87,8 @@ class Timeline(BaseModel):
 
 
 class DisclosureReport(BaseModel):
+    """Everything a disclosure says about one finding; texts already redacted."""
+
     report_id: str
     title: str
     created_at: str = Field(default_factory=utc_now)
