@@ -46,6 +46,7 @@ FLAT_STUDY = {
         {"arm": "a", "suite": "benign", "metric": "over_refusal", "estimate": 0.05,
          "ci": {"lower": 0.01, "upper": 0.2}, "n": 40, "run_id": "r1", "scorer": "refusal"},
         {"arm": "a", "suite": "benign", "metric": "helpfulness", "estimate": 0.9},
+        {"arm": "b", "metric": "over_refusal", "value": 0.1, "interval": [0.05, 0.2]},
     ]
 }  # fmt: skip
 
@@ -70,8 +71,12 @@ def test_rows_without_an_interval_are_skipped_and_said(tmp_path: Path) -> None:
     path = tmp_path / "study.json"
     path.write_text(json.dumps(FLAT_STUDY))
     result = read_ablation(path)
-    assert [f.metric for f in result.figures] == ["over_refusal"]
+    assert [(f.group, f.n) for f in result.figures] == [
+        ("arm a, suite benign", 40),
+        ("arm b", None),
+    ]
     assert result.skipped == ["row 2 (a/benign/helpfulness): no interval"]
+    assert result.figures[1].source == "study.json"  # no run id given: the file is the source
 
 
 def test_a_study_with_nothing_usable_is_a_config_error(tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def _caveats(
             )
         elif row.agreement.caveat:
             caveats.append(f"scorer {row.scorer}: {row.agreement.caveat}")
-    small = [f for f in figures if 0 < f.n < SMALL_SAMPLE]
+    small = [f for f in figures if f.n is not None and 0 < f.n < SMALL_SAMPLE]
     if small:
         caveats.append(
             f"{len(small)} figures rest on fewer than {SMALL_SAMPLE} labelled attempts; "

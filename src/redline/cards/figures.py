@@ -35,8 +35,9 @@ class Figure(BaseModel):
     metric: str
     group: str
     rate: Interval
-    events: float
-    n: int
+    # None where the source did not record them (an ablation row without n).
+    events: float | None
+    n: int | None
     source: str  # the run id (or the file) that measured it
     scorers: list[str]
     agreements: list[Agreement]

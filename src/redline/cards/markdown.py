@@ -35,7 +35,7 @@ def _metric(block: MetricBlock) -> list[str]:
                 for x in (
                     figure.group,
                     figure_value(figure),
-                    figure.n,
+                    "not recorded" if figure.n is None else figure.n,
                     figure.source,
                     ", ".join(figure.scorers),
                     figure.agreement_text(),
