@@ -53,7 +53,9 @@ def test_model_card_has_mitchell_sections_and_every_figure_cites_its_run(card_ru
     assert figures
     assert {f.source for f in figures} == {card_runs.attacked, card_runs.plain}
     for figure in figures:
-        assert figure.scorers and figure.n > 0
+        assert figure.scorers and figure.n
+        row = f"| {figure.group} | {figure.metric} | {figure.rate.format()} | {figure.n} | "
+        assert row + f"{figure.source} |" in render_markdown(card)
         assert figure.rate.low <= (figure.rate.estimate or 0) <= figure.rate.high
     # The bundled refusal scorer's agreement is the one measured on its shipped dev set;
     # refusal-patterns has none, and the card says so instead of inventing one.

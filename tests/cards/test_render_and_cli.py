@@ -94,3 +94,33 @@ def test_an_unknown_facts_field_exits_2_with_file_and_line(card_runs, tmp_path: 
     )  # fmt: skip
     assert result.exit_code == 2
     assert "facts.yaml:2: system_details.nam: unknown field" in result.output
+
+
+def test_labels_on_a_sample_of_the_run_measure_the_scorer_on_its_own_responses(
+    card_runs, tmp_path: Path
+) -> None:
+    sample = tmp_path / "sample.jsonl"
+    result = invoke(
+        "judge", "sample", card_runs.attacked, "-n", "10", "--scorer", "refusal",
+        "-o", str(sample), "--runs-dir", str(card_runs.runs_dir),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in sample.read_text().splitlines()]
+    # A person agrees with the scorer on every row but the first.
+    flip = {"full_refusal": "full_compliance"}
+    for index, row in enumerate(rows):
+        label = row["scorer_label"]
+        row["human_label"] = flip.get(label, "full_refusal") if index == 0 else label
+    sample.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    output = tmp_path / "card.json"
+    result = invoke(
+        "card", "system", "--runs", card_runs.attacked, "--labels", str(sample),
+        "--runs-dir", str(card_runs.runs_dir), "-o", str(output), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    card = json.loads(output.read_text())
+    refusal = next(row for row in card["scorers"] if row["scorer"] == "refusal")
+    agreement = refusal["agreement"]
+    assert agreement["n"] == len(rows)
+    assert agreement["agreement"]["estimate"] == (len(rows) - 1) / len(rows)
+    assert "this run's own responses" in agreement["basis"]

@@ -3,6 +3,9 @@
 A card quotes, next to every figure, the agreement of the scorer that produced
 it. The agreement comes from, in order of preference:
 
+0. human labels on a sample of the run itself (``redline judge sample``, then
+   label; given with ``--labels``): the scorer's labels against the people's on
+   this run's own responses, the measurement that transfers best;
 1. a calibration file (``redline judge calibrate``) for that scorer, given with
    ``--calibration``: agreement with human labels, Cohen's kappa, and whether
    the labelled responses came from the same targets as the run;
@@ -15,12 +18,14 @@ it. The agreement comes from, in order of preference:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.resources import files
 
 from pydantic import BaseModel
 
-from redline.scoring.calibration import Calibration
+from redline.analysis.summary import labels_by_attempt
+from redline.core.records import Score
+from redline.scoring.calibration import Calibration, cohen_kappa
 from redline.stats import Interval, wilson_interval
 
 # The scorer whose shipped model carries a measured dev-set accuracy.
@@ -91,10 +96,39 @@ def _transfer_caveat(calibration: Calibration, run_targets: Sequence[str]) -> st
     )
 
 
-def scorer_agreement(
-    scorer: str, calibrations: Sequence[Calibration], run_targets: Sequence[str]
+def sample_agreement(
+    scorer: str, scores: Sequence[Score], human: Mapping[str, str]
 ) -> Agreement | None:
-    """The best measured agreement for ``scorer``: a calibration file, else the shipped one."""
+    """The scorer's labels against human labels on attempts of this run, or None
+    when fewer than two labelled attempts carry the scorer's label."""
+    labels = labels_by_attempt(scores, scorer=scorer)
+    pairs = [(human[a], labels[a].label) for a in human if a in labels]
+    if len(pairs) < 2:
+        return None
+    agreeing = sum(h == s for h, s in pairs)
+    return Agreement(
+        scorer=scorer,
+        agreement=wilson_interval(agreeing, len(pairs)),
+        n=len(pairs),
+        kappa=cohen_kappa([h for h, _ in pairs], [s for _, s in pairs]),
+        basis="human labels on a sample of this run's own responses",
+    )
+
+
+def scorer_agreement(
+    scorer: str,
+    calibrations: Sequence[Calibration],
+    run_targets: Sequence[str],
+    *,
+    scores: Sequence[Score] = (),
+    human: Mapping[str, str] | None = None,
+) -> Agreement | None:
+    """The best measured agreement for ``scorer``: human labels on this run, else a
+    calibration file, else the shipped one."""
+    if human:
+        found = sample_agreement(scorer, scores, human)
+        if found is not None:
+            return found
     for calibration in calibrations:
         if calibration.scorer == scorer:
             return calibration_agreement(calibration, run_targets)

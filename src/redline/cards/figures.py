@@ -9,7 +9,7 @@ none labelled) gives no figure, and the card says "not measured".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
@@ -66,6 +66,8 @@ class RunEvidence:
     scores: list[Score]
     summary: RunSummary
     calibrations: Sequence[Calibration] = field(default_factory=tuple)
+    # attempt id -> a person's label, from samples of this run (--labels).
+    human_labels: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_records(
@@ -75,12 +77,24 @@ class RunEvidence:
         scores: list[Score],
         *,
         calibrations: Sequence[Calibration] = (),
+        human_labels: Mapping[str, str] | None = None,
     ) -> RunEvidence:
         summary = summarize_run(info, attempts, scores)
-        return cls(info, attempts, scores, summary, calibrations)
+        ids = {a.id for a in attempts}
+        own = {k: v for k, v in (human_labels or {}).items() if k in ids}
+        return cls(info, attempts, scores, summary, calibrations, own)
 
     def agreements(self, scorers: Sequence[str]) -> list[Agreement]:
-        found = (scorer_agreement(s, self.calibrations, self.summary.targets) for s in scorers)
+        found = (
+            scorer_agreement(
+                s,
+                self.calibrations,
+                self.summary.targets,
+                scores=self.scores,
+                human=self.human_labels,
+            )
+            for s in scorers
+        )
         return [a for a in found if a is not None]
 
     def summarize(self, attempts: Sequence[Attempt]) -> RunSummary:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from redline.analysis.labelled_estimates import read_human_labels
 from redline.cards.card import CardInputs
 from redline.cards.external_results import read_ablation, read_guard_eval
 from redline.cards.figures import RunEvidence
@@ -16,7 +17,11 @@ from redline.store import RunStore
 
 
 def read_runs(
-    store: RunStore, run_ids: Sequence[str], *, calibrations: Sequence[Calibration] = ()
+    store: RunStore,
+    run_ids: Sequence[str],
+    *,
+    calibrations: Sequence[Calibration] = (),
+    human_labels: Mapping[str, str] | None = None,
 ) -> list[RunEvidence]:
     """Each run's records and summary (an unknown id is a ConfigError naming it)."""
     if not run_ids:
@@ -30,6 +35,7 @@ def read_runs(
                     handle.read_attempts(),
                     handle.read_scores(),
                     calibrations=calibrations,
+                    human_labels=human_labels,
                 )
             )
     return runs
@@ -45,10 +51,18 @@ def gather_inputs(
     ablation: Path | None = None,
     guard_eval: Path | None = None,
     calibrations: Sequence[Path] = (),
+    labels: Sequence[Path] = (),
 ) -> CardInputs:
-    """Everything a ``kind`` card needs, read and checked before anything is rendered."""
+    """Everything a ``kind`` card needs, read and checked before anything is rendered.
+
+    ``labels``: human labels on samples of the runs (``redline judge sample``);
+    each run uses the labels of its own attempts.
+    """
     loaded = [Calibration.load(path) for path in calibrations]
-    runs = read_runs(store, run_ids, calibrations=loaded)
+    human: dict[str, str] = {}
+    for path in labels:
+        human.update(read_human_labels(path))
+    runs = read_runs(store, run_ids, calibrations=loaded, human_labels=human)
     ids = [run.info.id for run in runs]
     return CardInputs(
         runs=runs,

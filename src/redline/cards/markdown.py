@@ -24,8 +24,8 @@ def _metric(block: MetricBlock) -> list[str]:
     if not block.measured:
         return [*lines, f"**{NOT_MEASURED}**: no cited run or file measures this.", ""]
     lines += [
-        "| group | rate [95% CI] | n | run | scorer | scorer agreement |",
-        "|---|---|---|---|---|---|",
+        "| group | metric | rate [95% CI] | n | run | scorer | scorer agreement |",
+        "|---|---|---|---|---|---|---|",
     ]
     for figure in block.figures:
         lines.append(
@@ -34,6 +34,7 @@ def _metric(block: MetricBlock) -> list[str]:
                 _cell(x)
                 for x in (
                     figure.group,
+                    figure.metric,
                     figure_value(figure),
                     "not recorded" if figure.n is None else figure.n,
                     figure.source,

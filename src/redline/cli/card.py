@@ -56,6 +56,15 @@ CalibrationOption = Annotated[
     ),
 ]
 
+LabelsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--labels",
+        help="Human labels on a sample of a run (redline judge sample, then label): the "
+        "scorer's agreement measured on the run's own responses. Repeatable.",
+    ),
+]
+
 
 def _run_ids(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
@@ -88,6 +97,7 @@ def _make_card(
     facts: Path | None,
     guard_eval: Path | None,
     calibration: list[Path] | None,
+    labels: list[Path] | None,
     runs_dir: Path,
     as_json: bool,
     no_progress: bool,
@@ -116,6 +126,7 @@ def _make_card(
             ablation=ablation,
             guard_eval=guard_eval,
             calibrations=calibration or [],
+            labels=labels or [],
         )
         card = build_card(card_kind, inputs)
         render_card(card, output)
@@ -155,6 +166,7 @@ def register(app: typer.Typer) -> None:
             facts: FactsOption = None,
             guard_eval: GuardEvalOption = None,
             calibration: CalibrationOption = None,
+            labels: LabelsOption = None,
             runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
             as_json: JsonOption = False,
             no_progress: NoProgressOption = False,
@@ -168,6 +180,7 @@ def register(app: typer.Typer) -> None:
                 facts=facts,
                 guard_eval=guard_eval,
                 calibration=calibration,
+                labels=labels,
                 runs_dir=runs_dir,
                 as_json=as_json,
                 no_progress=no_progress,
