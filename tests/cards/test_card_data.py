@@ -3,11 +3,13 @@ items, known evidence and real facts fields; the layouts name known metrics."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from redline.cards.card import EXTERNAL_METRICS
 from redline.cards.crosswalk import CROSSWALK_FRAMEWORKS, crosswalk_map
 from redline.cards.disclosure import disclosure_data
 from redline.cards.figures import METRICS
-from redline.cards.layout import layouts
+from redline.cards.layout import layouts, load_facts
 from redline.data.taxonomy import HAZARDS
 from redline.spec import load_catalogue
 
@@ -56,3 +58,9 @@ def test_every_disclosure_level_is_reachable_and_every_category_scored() -> None
     assert list(severity.levels.values()) == sorted(severity.levels.values(), reverse=True)
     assert all(low <= highest for low in severity.levels.values())
     assert min(severity.levels.values()) == 0
+
+
+def test_the_example_facts_file_is_a_valid_system_card_facts_file() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "system-card.yaml"
+    facts = load_facts(example, "system")
+    assert facts["system_details"]["name"] == "Example support assistant"
