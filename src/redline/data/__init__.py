@@ -1,6 +1,12 @@
 """Behaviours to test with: the hazard taxonomy, built-in suites, prompts files
 and loaders for public red-team datasets."""
 
+from redline.data.capability import (
+    capability_suite_of,
+    load_gsm8k,
+    load_ifeval,
+    load_mmlu,
+)
 from redline.data.prompts_file import dataset_hash, default_prompt_id, load_prompts
 from redline.data.public_formats import (
     DATASET_FORMATS,
@@ -39,6 +45,7 @@ __all__ = [
     "SuiteDefinition",
     "SuiteInfo",
     "benign_type",
+    "capability_suite_of",
     "category_label",
     "category_sort_key",
     "dataset_hash",
@@ -48,6 +55,9 @@ __all__ = [
     "list_suites",
     "load_behaviors",
     "load_dataset",
+    "load_gsm8k",
+    "load_ifeval",
+    "load_mmlu",
     "load_prompts",
     "load_suite",
     "suite_info",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -26,13 +27,15 @@ BENIGN_TYPE_TAG = "benign_type:"
 
 @dataclass(frozen=True)
 class SuiteDefinition:
-    """A suite is the rows of some JSONL files, optionally narrowed to the ids in ``refs``."""
+    """A suite is the rows of some JSONL files, optionally narrowed to the ids in ``refs``,
+    or what ``loader`` returns (suites read from a data folder, such as ``gsm8k``)."""
 
     name: str
     description: str
-    files: tuple[str, ...]
+    files: tuple[str, ...] = ()
     refs: str | None = None
     package: str = "redline.data"
+    loader: Callable[[], list[Behavior]] | None = None
 
 
 class SuiteInfo(BaseModel):
@@ -43,6 +46,8 @@ class SuiteInfo(BaseModel):
     count: int
     categories: dict[str, int]
     expected: dict[str, int]
+    # Why a suite read from a data folder has nothing to show (its data is absent).
+    unavailable: str | None = None
 
 
 SUITES: Registry[SuiteDefinition] = Registry("suite", group="redline.suites")
@@ -111,6 +116,8 @@ def load_suite(name: str) -> list[Behavior]:
     An unknown name raises UnknownNameError with the closest names.
     """
     definition = SUITES.get(name)
+    if definition.loader is not None:
+        return definition.loader()
     behaviors = [
         b for file_name in definition.files for b in _read_behaviors(file_name, definition.package)
     ]
@@ -129,7 +136,20 @@ def load_suite(name: str) -> list[Behavior]:
 def suite_info(name: str) -> SuiteInfo:
     """Counts by category and by expected outcome for one suite."""
     definition = SUITES.get(name)
-    behaviors = load_suite(name)
+    try:
+        behaviors = load_suite(name)
+    except ConfigError as exc:
+        if definition.loader is None:
+            raise
+        # A data-folder suite without its data is listed, not an error for every listing.
+        return SuiteInfo(
+            name=definition.name,
+            description=definition.description,
+            count=0,
+            categories={},
+            expected={},
+            unavailable=str(exc),
+        )
     return SuiteInfo(
         name=definition.name,
         description=definition.description,

@@ -8,6 +8,8 @@ Names ``build_scorer`` understands:
 - ``harm-classifier``: the CPU harm classifier; ``harm``: judge when one is
   given, classifier otherwise (:mod:`redline.scoring.ensemble`);
 - ``strongreject`` and ``harmbench``: LLM judges (need ``judge=``);
+- ``final-answer``, ``choice``, ``instructions``: capability (GSM8K, MMLU and
+  IFEval-style items; :mod:`redline.scoring.capability`);
 - ``canary``: injection/canary success (:mod:`redline.scoring.canary`);
 - ``regex:PATTERN``, ``exact:TEXT``, ``python:module:function``;
 - ``leakage`` (personal data, secrets, canaries, system prompt disclosed;
@@ -42,6 +44,7 @@ from redline.scoring.base import (
     scored_success,
 )
 from redline.scoring.canary import CanaryScorer
+from redline.scoring.capability import ChoiceScorer, FinalAnswerScorer, InstructionsScorer
 from redline.scoring.custom import PythonScorer
 from redline.scoring.ensemble import HarmEnsembleScorer
 from redline.scoring.harm_classifier import HarmClassifierScorer
@@ -120,9 +123,12 @@ __all__ = [
     "SCORERS",
     "AsyncScorer",
     "CanaryScorer",
+    "ChoiceScorer",
     "ExactMatchScorer",
+    "FinalAnswerScorer",
     "HarmClassifierScorer",
     "HarmEnsembleScorer",
+    "InstructionsScorer",
     "JudgeScorer",
     "PythonScorer",
     "RefusalClassifier",
