@@ -20,7 +20,7 @@ from redline.ablation.report_html import render_study_html
 from redline.ablation.results import StudyResults
 from redline.ablation.study import Study
 from redline.engine import DryRunEstimate
-from redline.run import dry_run, run_campaign
+from redline.run import dry_run, response_cache_path, run_campaign
 from redline.store import RunStore
 
 STUDIES_FOLDER = "studies"
@@ -111,7 +111,9 @@ async def run_study(
 ) -> StudyOutcome:
     """Plan the study, run every distinct arm configuration, analyse, write the files."""
     folder = study_dir(runs_dir, study)
-    plan = plan_study(study, study_dir=folder, limit=limit)
+    plan = plan_study(
+        study, study_dir=folder, limit=limit, answers_cache=response_cache_path(Path(runs_dir))
+    )
     for warning in plan.warnings:
         # Said before sending: a study too small to answer its question is cheaper to stop now.
         print(f"warning: {warning}", file=sys.stderr)

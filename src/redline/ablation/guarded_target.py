@@ -8,7 +8,13 @@ end with ``finish_reason="content_filter"``, as the guard proxy's do.
 
 Registered as target kind ``guarded`` so a campaign (and so the run loop, its
 cache and resume) builds it from a :class:`TargetSpec` like any other target:
-``options = {"inner": <target spec>, "guard": <GuardSettings>}``.
+``options = {"inner": <target spec>, "guard": <GuardSettings>, "answers_cache": PATH}``.
+
+With ``answers_cache`` (the runs directory's response cache), the model's
+answer to a request the guard lets through is looked up under the key the
+same model without the guard files it under, and filed there when it is new:
+a study's guarded arm does not ask the model again what the unguarded arm
+with the same system prompt already asked (the answer is the same request's).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from redline.core import Completion, ConfigError, GenerationParams, Message, content_hash
+from redline.engine import ResponseCache, cache_key, target_fingerprint
 from redline.guard import Guard, Policy, default_policy, default_policy_text, load_policy
 from redline.targets import build_target
 from redline.targets.base import TARGETS, Target
@@ -77,9 +84,19 @@ def _read_policy_text(path: Path) -> str:
 class GuardedTarget:
     """``inner`` with ``guard`` checking what goes in and what comes out."""
 
-    def __init__(self, inner: Target, guard: Guard, *, identity: str) -> None:
+    def __init__(
+        self,
+        inner: Target,
+        guard: Guard,
+        *,
+        identity: str,
+        answers: ResponseCache | None = None,
+        answers_namespace: str = "",
+    ) -> None:
         self.inner = inner
         self.guard = guard
+        self.answers = answers
+        self.answers_namespace = answers_namespace
         # The guard is part of the target's identity: attempt ids and cached answers
         # of a guarded arm never mix with the bare model's.
         self.name = f"guarded[{identity}]:{inner.name}"
@@ -93,10 +110,22 @@ class GuardedTarget:
             raise ConfigError("target guarded: options.inner (the guarded model's spec) is missing")
         inner_spec = TargetSpec.model_validate(options.pop("inner"))
         settings = GuardSettings.model_validate(options.pop("guard", {}))
+        answers_path = options.pop("answers_cache", None)
         if options:
             raise ConfigError(f"target guarded: unknown options {', '.join(sorted(options))}")
         guard = Guard(settings.load())
-        return cls(build_target(inner_spec, timeout=timeout), guard, identity=settings.identity())
+        inner = build_target(inner_spec, timeout=timeout)
+        if answers_path is None:
+            return cls(inner, guard, identity=settings.identity())
+        # The unguarded twin is the inner model with this target's system prompt.
+        twin = inner_spec.model_copy(update={"system_prompt": spec.system_prompt})
+        return cls(
+            inner,
+            guard,
+            identity=settings.identity(),
+            answers=ResponseCache(Path(answers_path)),
+            answers_namespace=target_fingerprint(twin, inner),
+        )
 
     def _refusal(self) -> Completion:
         return Completion(text=self.guard.policy.refusal_message, finish_reason=CONTENT_FILTER)
@@ -107,7 +136,7 @@ class GuardedTarget:
             self.blocked_inputs += 1
             return self._refusal()
         sent = checked.redacted_messages or messages
-        completion = await self.inner.generate(sent, params)
+        completion = await self._model_answer(sent, params)
         reply = await self.guard.acheck_output(sent, completion.text)
         if reply.blocked:
             self.blocked_outputs += 1
@@ -116,14 +145,34 @@ class GuardedTarget:
             return completion.model_copy(update={"text": reply.redacted_text})
         return completion
 
+    async def _model_answer(self, messages: list[Message], params: GenerationParams) -> Completion:
+        if self.answers is None:
+            return await self.inner.generate(messages, params)
+        # A study sends one epoch, so the attempt seed is the request's seed (see run.plan).
+        key = cache_key(self.answers_namespace, messages, params, 0, params.seed or 0)
+        cached = self.answers.get(key)
+        if cached is not None:
+            return cached
+        completion = await self.inner.generate(messages, params)
+        self.answers.put(key, completion)
+        return completion
+
     async def aclose(self) -> None:
         self.guard.close()
+        if self.answers is not None:
+            self.answers.close()
         await self.inner.aclose()
 
 
-def guarded_spec(inner: TargetSpec, settings: GuardSettings) -> TargetSpec:
-    """The spec of ``inner`` behind a guard with ``settings``."""
-    return TargetSpec(
-        kind=GUARDED_KIND,
-        options={"inner": inner.model_dump(mode="json"), "guard": settings.model_dump()},
-    )
+def guarded_spec(
+    inner: TargetSpec, settings: GuardSettings, *, answers_cache: Path | None = None
+) -> TargetSpec:
+    """The spec of ``inner`` behind a guard with ``settings`` (sharing the model's
+    answers through ``answers_cache`` when given)."""
+    options: dict[str, Any] = {
+        "inner": inner.model_dump(mode="json"),
+        "guard": settings.model_dump(),
+    }
+    if answers_cache is not None:
+        options["answers_cache"] = str(answers_cache)
+    return TargetSpec(kind=GUARDED_KIND, options=options)

@@ -136,7 +136,7 @@ def write_prompts_file(behaviors: list[Behavior], folder: Path) -> Path:
     return path
 
 
-def arm_target(study: Study, arm: Arm) -> TargetSpec:
+def arm_target(study: Study, arm: Arm, *, answers_cache: Path | None = None) -> TargetSpec:
     """The target an arm sends to: the base model (or the arm's checkpoint), spotlit
     and guarded when the arm says so, with the arm's system prompt outermost."""
     base = study.target
@@ -148,7 +148,7 @@ def arm_target(study: Study, arm: Arm) -> TargetSpec:
         spec = spotlit_spec(spec, arm.spotlighting)
     guard = arm.guard_settings()
     if guard is not None:
-        spec = guarded_spec(spec, guard)
+        spec = guarded_spec(spec, guard, answers_cache=answers_cache)
     return spec.model_copy(update={"system_prompt": arm_system_prompt(study, arm)})
 
 
@@ -169,13 +169,20 @@ def scorers_for(study: Study, behaviors: list[Behavior]) -> list[str]:
     return scorers
 
 
-def arm_campaign(study: Study, arm: Arm, *, prompts_file: Path, scorers: list[str]) -> Campaign:
+def arm_campaign(
+    study: Study,
+    arm: Arm,
+    *,
+    prompts_file: Path,
+    scorers: list[str],
+    answers_cache: Path | None = None,
+) -> Campaign:
     generation = study.generation
     if arm.temperature is not None:
         generation = generation.model_copy(update={"temperature": arm.temperature})
     return Campaign(
         name=f"{study.name}/{arm.name}",
-        target=arm_target(study, arm),
+        target=arm_target(study, arm, answers_cache=answers_cache),
         prompts=[prompts_file],
         seed=study.seed,
         generation=generation,
@@ -247,10 +254,14 @@ def comparison_count(study: Study) -> int:
     return math.comb(len(study.all_arms()), 2) * per_pair
 
 
-def plan_study(study: Study, *, study_dir: Path, limit: int | None = None) -> StudyPlan:
+def plan_study(
+    study: Study, *, study_dir: Path, limit: int | None = None, answers_cache: Path | None = None
+) -> StudyPlan:
     """The study's prompts, campaigns and power warnings (sends nothing).
 
-    ``limit`` caps every suite's sample (a quick look before the full study).
+    ``limit`` caps every suite's sample (a quick look before the full study);
+    ``answers_cache`` (the runs directory's response cache) lets guarded arms
+    reuse the answers their unguarded twins got.
     """
     if limit is not None:
         suites = [
@@ -262,7 +273,10 @@ def plan_study(study: Study, *, study_dir: Path, limit: int | None = None) -> St
     scorers = scorers_for(study, behaviors)
     arms = [
         ArmPlan(
-            arm=arm, campaign=arm_campaign(study, arm, prompts_file=prompts_file, scorers=scorers)
+            arm=arm,
+            campaign=arm_campaign(
+                study, arm, prompts_file=prompts_file, scorers=scorers, answers_cache=answers_cache
+            ),
         )
         for arm in study.all_arms()
     ]

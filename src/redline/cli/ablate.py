@@ -115,10 +115,16 @@ def ablate(
     """
     # Imported here so `redline --help` does not load the run machinery.
     from redline.ablation import estimate_study, load_study, plan_study, run_study, study_dir
+    from redline.run import response_cache_path
 
     study = load_study(study_file)
     if dry_run:
-        plan = plan_study(study, study_dir=study_dir(runs_dir, study), limit=limit)
+        plan = plan_study(
+            study,
+            study_dir=study_dir(runs_dir, study),
+            limit=limit,
+            answers_cache=response_cache_path(runs_dir),
+        )
         estimate = estimate_study(plan)
         if as_json:
             typer.echo(estimate.model_dump_json())
