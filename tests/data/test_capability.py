@@ -140,3 +140,42 @@ def test_missing_capability_data_is_listed_not_fatal(
 )
 def test_normalise_number(text: str, number: str | None) -> None:
     assert normalise_number(text) == number
+
+
+def test_capability_suites_work_in_a_scan(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from redline.cli.app import app
+
+    model = Path(__file__).parents[1] / "ablation" / "scripted_model.py"
+    result = CliRunner().invoke(
+        app,
+        [
+            "scan",
+            "--suite",
+            "ifeval",
+            "--limit",
+            "3",
+            "-t",
+            f"python:{model}:reply",
+            "--scorer",
+            "instructions",
+            "--runs-dir",
+            str(tmp_path),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    from redline.scoring.capability import check_instruction
+
+    run = tmp_path / json.loads(result.stdout)["run_id"]
+    attempts = [json.loads(x) for x in (run / "attempts.jsonl").read_text("utf-8").splitlines()]
+    scores = {
+        s["attempt_id"]: s["label"]
+        for s in map(json.loads, (run / "scores.jsonl").read_text("utf-8").splitlines())
+    }
+    assert len(attempts) == 3 and len(scores) == 3
+    for attempt in attempts:
+        constraints = [t.removeprefix("instruction:") for t in attempt["tags"][1:]]
+        held = all(check_instruction(c, attempt["response"]) for c in constraints)
+        assert scores[attempt["id"]] == ("correct" if held else "incorrect")
