@@ -31,7 +31,8 @@ def test_suites_list_json(monkeypatch, capsys) -> None:
     code, out, _ = run_cli(monkeypatch, capsys, "suites", "list", "--json")
     assert code == 0
     suites = {s["name"]: s for s in json.loads(out)["suites"]}
-    assert set(suites) == {"benign", "default", "demo", "harmful"}
+    assert set(suites) == {"benign", "default", "demo", "harmful", "gsm8k", "mmlu", "ifeval"}
+    assert suites["ifeval"]["count"] == 30
     assert suites["harmful"]["count"] == len(load_suite("harmful"))
     assert set(suites["harmful"]["categories"]) == set(HAZARDS)
     assert suites["demo"]["expected"] == {"comply": 20, "refuse": 20}
