@@ -44,9 +44,7 @@ COMMANDS: dict[str, CommandEntry] = {
         "runs", "Query every run with SQL (DuckDB views runs, attempts, scores)."
     ),
     "report": CommandEntry("report", "Print a run's summary and write its HTML report."),
-    "ablate": CommandEntry(
-        "ablate", "Ablation study: arms on the same prompts, trade-offs, Pareto, safety tax."
-    ),
+    "ablate": CommandEntry("ablate", "Compare interventions: safety, over-refusal, capability."),
     "compare": CommandEntry("compare", "Compare run B with run A: what regressed, with tests."),
     "gate": CommandEntry("gate", "Pass or fail a run against thresholds, for CI."),
     "score": CommandEntry("score", "Score prompt/response records with any scorer."),
