@@ -17,7 +17,7 @@ import platform
 import time
 from pathlib import Path
 
-from redline.ablation import load_study, run_study
+from redline.ablation import StudyResults, load_study, read_results, run_study
 from redline.ablation.pareto_chart import pareto_chart
 
 EXAMPLE = (
@@ -33,13 +33,40 @@ def _pct(metric: object) -> str:
     return f"{estimate * 100:.0f}% [{low * 100:.0f}, {high * 100:.0f}] (n={n})"
 
 
+def write_svg(results: StudyResults, path: Path) -> None:
+    """The harmlessness-vs-capability chart as a standalone SVG file (styles inlined)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    svg = pareto_chart(
+        results.arms,
+        x="harmlessness",
+        y="capability",
+        front=results.pareto.get("harmlessness_vs_capability", []),
+        title="harmlessness vs capability",
+        y_title="capability (share correct)",
+    )
+    style = (
+        "<style>.grid{stroke:#e3e6eb}.tick{fill:#6b7280;font-size:11px}"
+        ".label,.value{fill:#1f2430;font-size:12px}.whisker line{stroke:#9aa3b2}"
+        ".point{fill:#fff;stroke:#3b6fd8;stroke-width:2}.point.front{fill:#3b6fd8}"
+        ".frontier{fill:none;stroke:#3b6fd8;stroke-dasharray:4 3}</style>"
+    )
+    text = str(svg).replace('role="img"', 'xmlns="http://www.w3.org/2000/svg" role="img"', 1)
+    path.write_text(text.replace("<title>", style + "<title>", 1), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("study", nargs="?", type=Path, default=EXAMPLE)
     parser.add_argument("--runs-dir", type=Path, default=Path("/tmp/ablation-runs"))
     parser.add_argument("--limit", type=int, default=None, help="cap every suite's sample")
     parser.add_argument("--svg", type=Path, default=None, help="write the Pareto chart here")
+    parser.add_argument(
+        "--chart-only", type=Path, default=None, help="re-draw --svg from this results.json"
+    )
     args = parser.parse_args()
+    if args.chart_only is not None and args.svg is not None:
+        write_svg(read_results(args.chart_only), args.svg)
+        return
     study = load_study(args.study)
     started = time.perf_counter()
     outcome = asyncio.run(run_study(study, runs_dir=args.runs_dir, limit=args.limit))
@@ -72,24 +99,7 @@ def main() -> None:
         print(f"warning: {warning}")
     print(f"results: {outcome.results_path}\nreport: {outcome.report_path}")
     if args.svg is not None:
-        args.svg.parent.mkdir(parents=True, exist_ok=True)
-        svg = pareto_chart(
-            results.arms,
-            x="harmlessness",
-            y="capability",
-            front=front,
-            title="harmlessness vs capability",
-            y_title="capability (share correct)",
-        )
-        style = (
-            "<style>.grid{stroke:#e3e6eb}.tick{fill:#6b7280;font-size:11px}"
-            ".label,.value{fill:#1f2430;font-size:12px}.whisker line{stroke:#9aa3b2}"
-            ".point{fill:#fff;stroke:#3b6fd8;stroke-width:2}.point.front{fill:#3b6fd8}"
-            ".frontier{fill:none;stroke:#3b6fd8;stroke-dasharray:4 3}</style>"
-        )
-        text = str(svg).replace('role="img"', 'xmlns="http://www.w3.org/2000/svg" role="img"', 1)
-        text = text.replace("<title>", style + "<title>", 1)
-        args.svg.write_text(text, encoding="utf-8")
+        write_svg(results, args.svg)
         print(f"chart: {args.svg}")
 
 

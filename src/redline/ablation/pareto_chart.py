@@ -54,12 +54,17 @@ def pareto_chart(
         *_axes(f"{x.replace('_', ' ')} (share of harmful prompts refused)", y_title),
     ]
     points = []
+    # Arms at the same place (common on small studies) get their labels stacked.
+    stacked: dict[tuple[int, int], int] = {}
     for arm in arms:
         mx, my = arm.metric(x), arm.metric(y)
         if mx is None or my is None or mx.estimate is None or my.estimate is None:
             continue
         px, py = _sx(mx.estimate), _sy(my.estimate)
         points.append((mx.estimate, px, py, arm.name))
+        place = (round(px), round(py))
+        row = stacked.get(place, 0)
+        stacked[place] = row + 1
         on_front = arm.name in front
         parts.append(
             f'<g class="whisker"><line x1="{_sx(mx.low):.1f}" y1="{py:.1f}" '
@@ -68,7 +73,8 @@ def pareto_chart(
             f'<circle class="point{" front" if on_front else ""}" cx="{px:.1f}" cy="{py:.1f}" '
             f'r="5"><title>{escape(arm.name)}: {x} {mx.estimate:.0%} (n={mx.n}), '
             f"{y} {my.estimate:.0%} (n={my.n})</title></circle>"
-            f'<text class="value" x="{px + 8:.1f}" y="{py - 6:.1f}">{escape(arm.name)}</text>'
+            f'<text class="value" x="{px + 8:.1f}" y="{py - 6 - 14 * row:.1f}">'
+            f"{escape(arm.name)}</text>"
         )
     line = sorted(p for p in points if p[3] in front)
     if len(line) > 1:
