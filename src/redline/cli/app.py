@@ -62,6 +62,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
+    "sandbox": CommandEntry("sandbox", "Run code in the OS sandbox agents use: run, check."),
 }
 
 

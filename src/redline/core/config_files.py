@@ -114,16 +114,20 @@ def parse_yaml(text: str, *, path: Path) -> YamlDocument:
     return YamlDocument(path=path, data=data, root=root)
 
 
-def read_yaml(path: Path, *, what: str = "file") -> YamlDocument:
-    """Read and parse a YAML file; ``what`` names it in errors ("spec file", ...)."""
-    path = Path(path)
+def read_text_file(path: Path, *, what: str = "file") -> str:
+    """A UTF-8 file's text, or a ConfigError ``FILE: what not found`` / ``cannot read``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read {what}: {exc}") from None
-    return parse_yaml(text, path=path)
+
+
+def read_yaml(path: Path, *, what: str = "file") -> YamlDocument:
+    """Read and parse a YAML file; ``what`` names it in errors ("spec file", ...)."""
+    path = Path(path)
+    return parse_yaml(read_text_file(path, what=what), path=path)
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:
