@@ -62,6 +62,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
+    # cli/agent.py (agent run) takes this row over and hooks mcp-scan in: see agent_mcp.py.
+    "agent": CommandEntry("agent_mcp", "Agents: scan MCP servers for tool poisoning."),
     "sandbox": CommandEntry("sandbox", "Run code in the OS sandbox agents use: run, check."),
 }
 

@@ -8,16 +8,29 @@ can say ``FILE:LINE: field: problem`` through :meth:`YamlDocument.error`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from redline.core.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def _compiles(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+# A config field holding a regular expression: a bad one is a FILE:LINE error.
+RegexText = Annotated[str, AfterValidator(_compiles)]
 
 # pydantic puts validator names into error locations; they are not keys in the file.
 _VALIDATOR_LOC_PARTS = frozenset({"function-after", "function-before", "function-wrap"})
