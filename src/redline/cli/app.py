@@ -64,6 +64,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
     # cli/agent.py (agent run) takes this row over and hooks mcp-scan in: see agent_mcp.py.
     "agent": CommandEntry("agent_mcp", "Agents: scan MCP servers for tool poisoning."),
+    "threat-model": CommandEntry(
+        "threat_model", "Threat model of a system: data flows, threats, tests, results."
+    ),
     "sandbox": CommandEntry("sandbox", "Run code in the OS sandbox agents use: run, check."),
 }
 
