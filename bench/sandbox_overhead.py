@@ -69,9 +69,9 @@ def main() -> None:
         "run_in_sandbox (python)": _summary(_timed(sandboxed, args.runs)),
         "run_in_sandbox (sh)": _summary(_timed(sandboxed_sh, args.runs)),
     }
-    overhead = rows["run_in_sandbox (python)"]["median_ms"] - rows["plain python3 subprocess"][
-        "median_ms"
-    ]
+    overhead = (
+        rows["run_in_sandbox (python)"]["median_ms"] - rows["plain python3 subprocess"]["median_ms"]
+    )
     print(json.dumps({"runs": args.runs, "load": os.getloadavg()[0], "rows": rows,
                       "median_overhead_ms": round(overhead, 1)}, indent=2))  # fmt: skip
 
