@@ -37,12 +37,10 @@ class CommandEntry(NamedTuple):
 COMMANDS: dict[str, CommandEntry] = {
     "scan": CommandEntry("scan", "Run a red-team campaign: a run directory and an HTML report."),
     "runs": CommandEntry("runs", "List, inspect and re-score runs."),
-    "import": CommandEntry(
-        "import_runs", "Bring garak, promptfoo or Inspect results in as redline runs."
-    ),
-    "query": CommandEntry(
-        "runs", "Query every run with SQL (DuckDB views runs, attempts, scores)."
-    ),
+    # One-liners fit in 60 characters: click cuts them to 78 - 6 - the longest
+    # name ("threat-model") in `redline --help`.
+    "import": CommandEntry("import_runs", "Bring garak, promptfoo or Inspect results in as runs."),
+    "query": CommandEntry("runs", "SQL over every run (DuckDB views: runs, attempts, scores)."),
     "report": CommandEntry("report", "Print a run's summary and write its HTML report."),
     "ablate": CommandEntry("ablate", "Compare interventions: safety, over-refusal, capability."),
     "compare": CommandEntry("compare", "Compare run B with run A: what regressed, with tests."),
@@ -59,10 +57,16 @@ COMMANDS: dict[str, CommandEntry] = {
         "regress", "Regression suites from abuse reports: ingest, shrink, run."
     ),
     "spec": CommandEntry("spec", "Behavioural specs: check, plan, catalogues."),
-    "card": CommandEntry("card", "Model and system cards from runs, with a governance crosswalk."),
+    "card": CommandEntry("card", "Model and system cards from runs, governance crosswalk."),
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
+    # cli/agent.py (agent run) takes this row over and hooks mcp-scan in: see agent_mcp.py.
+    "agent": CommandEntry("agent_mcp", "Agents: scan MCP servers for tool poisoning."),
+    "threat-model": CommandEntry(
+        "threat_model", "Threat model: data-flow diagram, threats, tests."
+    ),
+    "sandbox": CommandEntry("sandbox", "Run code in the OS sandbox agents use: run, check."),
 }
 
 

@@ -8,16 +8,29 @@ can say ``FILE:LINE: field: problem`` through :meth:`YamlDocument.error`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from redline.core.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def _compiles(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+# A config field holding a regular expression: a bad one is a FILE:LINE error.
+RegexText = Annotated[str, AfterValidator(_compiles)]
 
 # pydantic puts validator names into error locations; they are not keys in the file.
 _VALIDATOR_LOC_PARTS = frozenset({"function-after", "function-before", "function-wrap"})
@@ -114,16 +127,20 @@ def parse_yaml(text: str, *, path: Path) -> YamlDocument:
     return YamlDocument(path=path, data=data, root=root)
 
 
-def read_yaml(path: Path, *, what: str = "file") -> YamlDocument:
-    """Read and parse a YAML file; ``what`` names it in errors ("spec file", ...)."""
-    path = Path(path)
+def read_text_file(path: Path, *, what: str = "file") -> str:
+    """A UTF-8 file's text, or a ConfigError ``FILE: what not found`` / ``cannot read``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read {what}: {exc}") from None
-    return parse_yaml(text, path=path)
+
+
+def read_yaml(path: Path, *, what: str = "file") -> YamlDocument:
+    """Read and parse a YAML file; ``what`` names it in errors ("spec file", ...)."""
+    path = Path(path)
+    return parse_yaml(read_text_file(path, what=what), path=path)
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:

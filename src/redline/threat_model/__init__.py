@@ -1,0 +1,58 @@
+"""Threat models from a system description: data-flow diagram, threats per element,
+the redline tests that exercise each threat, and their latest results.
+
+>>> from redline.threat_model import threat_model_from_file
+>>> written = threat_model_from_file("system.yaml", output="out")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from redline.threat_model.diagram import render_svg
+from redline.threat_model.document import (
+    WrittenThreatModel,
+    render_html,
+    render_markdown,
+    write_outputs,
+)
+from redline.threat_model.results import FamilyResult, latest_family_results
+from redline.threat_model.rules import ThreatRules, agent_suites, load_threat_rules
+from redline.threat_model.system_file import SystemDescription, load_system
+from redline.threat_model.threats import Threat, ThreatModel, build_threat_model
+
+
+def threat_model_from_file(
+    system_path: str | Path,
+    *,
+    output: str | Path,
+    runs_dir: str | Path | None = None,
+    rules_path: str | Path | None = None,
+) -> WrittenThreatModel:
+    """Read ``system_path``, build its threat model, look up results in ``runs_dir``
+    (when given and present) and write Markdown, HTML, SVG and JSON to ``output``."""
+    system = load_system(Path(system_path))
+    rules = load_threat_rules(Path(rules_path) if rules_path else None)
+    model = build_threat_model(system, rules)
+    families = {f for t in model.threats for f in t.tests.attack_families}
+    results = latest_family_results(Path(runs_dir), families) if runs_dir else {}
+    return write_outputs(model, results, Path(output))
+
+
+__all__ = [
+    "FamilyResult",
+    "SystemDescription",
+    "Threat",
+    "ThreatModel",
+    "ThreatRules",
+    "WrittenThreatModel",
+    "agent_suites",
+    "build_threat_model",
+    "latest_family_results",
+    "load_system",
+    "load_threat_rules",
+    "render_html",
+    "render_markdown",
+    "render_svg",
+    "threat_model_from_file",
+]
