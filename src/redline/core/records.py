@@ -167,10 +167,14 @@ class GenerationParams(BaseModel):
     seed: int | None = None
     stop: list[str] | None = None
     json_schema: dict[str, Any] | None = None
+    # Tools the model may call, each {"name", "description", "parameters": JSON schema}
+    # (the OpenAI function shape); targets map them to their own wire format.
+    tools: list[dict[str, Any]] | None = None
 
     def identity(self) -> dict[str, Any]:
         """The fields that identify a request, for ids and cache keys. ``json_schema``
-        is left out while unset, so ids made before the field existed stay the same."""
+        and ``tools`` are left out while unset, so ids made before the fields existed
+        stay the same."""
         return self.model_dump(exclude=self._unset_extensions())
 
     def identity_json(self) -> str:
@@ -178,7 +182,8 @@ class GenerationParams(BaseModel):
         return self.model_dump_json(exclude=self._unset_extensions())
 
     def _unset_extensions(self) -> set[str] | None:
-        return None if self.json_schema is not None else {"json_schema"}
+        unset = {name for name in ("json_schema", "tools") if getattr(self, name) is None}
+        return unset or None
 
 
 class AttemptError(BaseModel):
@@ -221,6 +226,19 @@ class Attempt(Record):
     error: AttemptError | None = None
     tags: list[str] = Field(default_factory=list)
     created_at: str = Field(default_factory=utc_now)
+    # What an agent episode left besides its messages: which user task and attacker
+    # goal, each tool call's outcome, the checks over the final environment state.
+    agent: dict[str, Any] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_agent(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        # Attempts of plain runs serialise exactly as before agents existed.
+        out: dict[str, Any] = handler(self)
+        if self.agent is None:
+            out.pop("agent", None)
+        return out
 
     @property
     def ok(self) -> bool:

@@ -134,6 +134,15 @@ class AnthropicTarget:
             body["top_p"] = params.top_p
         if params.stop:
             body["stop_sequences"] = params.stop
+        if params.tools:
+            body["tools"] = [
+                {
+                    "name": tool["name"],
+                    "description": tool.get("description", ""),
+                    "input_schema": tool.get("parameters") or {"type": "object"},
+                }
+                for tool in params.tools
+            ]
         body.update(self.extra_body)
         return body
 

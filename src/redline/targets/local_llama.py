@@ -22,6 +22,7 @@ from redline.core import (
 )
 from redline.targets.base import TARGETS
 from redline.targets.image_inputs import refuse_images
+from redline.targets.local_tools import parse_tool_answer, tool_answer_schema, tool_prompt_messages
 from redline.targets.spec import TargetSpec
 
 BUNDLED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -132,7 +133,11 @@ class LocalTarget:
             kwargs["top_p"] = params.top_p
         if params.seed is not None:
             kwargs["seed"] = params.seed
-        if params.json_schema is not None:
+        if params.tools:
+            # The model has no native tool format: it writes one JSON object (a call
+            # or an answer) under a grammar built from the tools' schemas.
+            kwargs["grammar"] = self._grammar(tool_answer_schema(params.tools))
+        elif params.json_schema is not None:
             kwargs["grammar"] = self._grammar(params.json_schema)
         try:
             return llama.create_chat_completion(**kwargs)
@@ -162,7 +167,10 @@ class LocalTarget:
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
         refuse_images(self.name, messages)  # the bundled GGUF models read text only
-        wire = [{"role": m.role, "content": m.content} for m in messages]
+        if params.tools:
+            wire = tool_prompt_messages(messages, params.tools)
+        else:
+            wire = [{"role": m.role, "content": m.content} for m in messages]
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-llama")
         loop = asyncio.get_running_loop()
@@ -171,8 +179,13 @@ class LocalTarget:
         )
         choice = result["choices"][0]
         usage = result.get("usage") or {}
+        text = choice["message"].get("content") or ""
+        tool_calls = None
+        if params.tools:
+            text, tool_calls = parse_tool_answer(text, call_id=f"call_{len(messages)}")
         return Completion(
-            text=choice["message"].get("content") or "",
+            text=text,
+            tool_calls=tool_calls,
             finish_reason=choice.get("finish_reason"),
             usage=Usage(
                 prompt_tokens=int(usage.get("prompt_tokens") or 0),

@@ -170,6 +170,8 @@ class OpenAITarget:
                 "type": "json_schema",
                 "json_schema": {"name": "answer", "schema": params.json_schema, "strict": True},
             }
+        if params.tools:
+            body["tools"] = [{"type": "function", "function": tool} for tool in params.tools]
         body.update(self.extra_body)
         return body
 

@@ -7,6 +7,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from redline.core import (
     Message,
     TargetError,
     TargetResponseError,
+    ToolCall,
     Usage,
 )
 from redline.targets.base import TARGETS
@@ -103,25 +105,60 @@ def load_callable(kind: str) -> Callable[..., Any]:
     return function  # type: ignore[no-any-return]
 
 
+def _tool_calls(raw: Any, *, name: str) -> list[ToolCall] | None:
+    """``[{"name", "arguments" (dict or JSON text), "id"?}]`` from a user's agent."""
+    if not raw:
+        return None
+    if not isinstance(raw, list):
+        raise TargetResponseError(f"{name}: 'tool_calls' must be a list of {{name, arguments}}")
+    calls = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise TargetResponseError(f"{name}: tool_calls[{index}] has no 'name'")
+        arguments = item.get("arguments", {})
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments)
+        calls.append(
+            ToolCall(
+                id=str(item.get("id") or f"call_{index}"), name=item["name"], arguments=arguments
+            )
+        )
+    return calls
+
+
 def _to_completion(value: Any, *, name: str) -> Completion:
     if isinstance(value, Completion):
         return value
     if isinstance(value, str):
         return Completion(text=value)
-    if isinstance(value, dict) and isinstance(value.get("text"), str):
+    if isinstance(value, dict) and (isinstance(value.get("text"), str) or value.get("tool_calls")):
         usage = value.get("usage") or {}
         return Completion(
-            text=value["text"],
+            text=str(value.get("text") or ""),
             finish_reason=value.get("finish_reason"),
             usage=Usage(
                 prompt_tokens=int(usage.get("prompt_tokens", 0)),
                 completion_tokens=int(usage.get("completion_tokens", 0)),
             ),
+            tool_calls=_tool_calls(value.get("tool_calls"), name=name),
         )
     raise TargetResponseError(
-        f"{name}: returned {type(value).__name__}; expected str, a dict with 'text', "
-        "or a Completion"
+        f"{name}: returned {type(value).__name__}; expected str, a dict with 'text' "
+        "(and/or 'tool_calls'), or a Completion"
     )
+
+
+def _message_dict(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {"id": c.id, "name": c.name, "arguments": c.arguments} for c in message.tool_calls
+        ]
+    if message.tool_call_id:
+        out["tool_call_id"] = message.tool_call_id
+    if message.name:
+        out["name"] = message.name
+    return out
 
 
 @TARGETS.register("python")
@@ -131,7 +168,11 @@ class PythonTarget:
     The function receives ``messages`` (a list of ``{"role", "content"}``
     dicts), or the last user message if its first parameter is named
     ``prompt``; it also gets ``params`` (GenerationParams) if it has a
-    parameter of that name. Sync functions run in a worker thread.
+    parameter of that name, and ``tools`` (the tools offered, each
+    ``{"name", "description", "parameters"}``) if it has a parameter of that
+    name. An agent returns ``{"text": ..., "tool_calls": [{"name", "arguments"}]}``;
+    messages then carry ``tool_calls``/``tool_call_id``/``name`` where set.
+    Sync functions run in a worker thread.
     """
 
     description = "a Python function: python:module:function or python:path/file.py:function"
@@ -143,6 +184,9 @@ class PythonTarget:
         self._wants_prompt = bool(parameters) and parameters[0].name == "prompt"
         self._wants_params = any(
             p.name == "params" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters[1:]
+        )
+        self._wants_tools = any(
+            p.name == "tools" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters[1:]
         )
         self._is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
             getattr(function, "__call__", None)  # noqa: B004 - async callable objects
@@ -166,8 +210,11 @@ class PythonTarget:
             prompt = next((m.content for m in reversed(messages) if m.role == "user"), "")
             args: tuple[Any, ...] = (prompt,)
         else:
-            args = ([{"role": m.role, "content": m.content} for m in messages],)
-        return args, ({"params": params} if self._wants_params else {})
+            args = ([_message_dict(m) for m in messages],)
+        kwargs: dict[str, Any] = {"params": params} if self._wants_params else {}
+        if self._wants_tools:
+            kwargs["tools"] = params.tools or []
+        return args, kwargs
 
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion:
         args, kwargs = self._arguments(messages, params)

@@ -7,7 +7,11 @@ to the first tool, a tool result gets "Tool said: ...", anything else gets
 "Sure: " and an echo of the first words. Images (``image_url`` parts with
 data URLs) are checked and acknowledged in the reply as ``[image <sha256
 prefix>]``; with ``images=False`` (``--no-images``) the stub answers them 400
-like a text-only model. Handlers are plain aiohttp and
+like a text-only model. With ``agent`` (``--agent oracle|follow|ignore``) and
+an ``agent_script`` (``--agent-script FILE``, see
+:mod:`redline.testing.reference_agents`) the stub plays a scripted
+tool-calling agent for conversations whose first user message is one of the
+script's tasks. Handlers are plain aiohttp and
 ``json`` so one core serves well over a thousand requests a second.
 
 Run it standalone::
@@ -32,6 +36,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
+
+from redline.testing.reference_agents import AGENTS, agent_reply
 
 MODES = ("ok", "unauthorized", "malformed", "empty", "rate_limited", "error")
 STUB_MODEL = "redline-stub"
@@ -151,7 +157,11 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     if mode == "malformed":
         return web.Response(body=b"<html>not json", content_type="application/json")
 
-    message = stub_reply(messages, payload.get("tools"))
+    message = None
+    if state["agent"] is not None:
+        message = agent_reply(state["agent_script"], state["agent"], messages, payload.get("tools"))
+    if message is None:
+        message = stub_reply(messages, payload.get("tools"))
     if digests and message.get("content"):
         seen = " ".join(f"[image {d[:12]}]" for d in digests)
         message["content"] = f"{message['content']} {seen}"
@@ -236,6 +246,8 @@ def create_app(
     mode: str = "ok",
     api_key: str | None = None,
     images: bool = True,
+    agent: str | None = None,
+    agent_script: dict[str, Any] | None = None,
 ) -> web.Application:
     """The stub as an aiohttp application.
 
@@ -245,11 +257,14 @@ def create_app(
     ``fail_rate`` answers that fraction of requests with 500 (seeded).
     ``api_key``, if set, makes requests without ``Bearer <api_key>`` get 401.
     ``images=False`` answers requests with image parts 400, as a text-only model does.
+    ``agent`` (oracle, follow, ignore) plays that reference agent from ``agent_script``.
     """
     if mode not in MODES:
         raise ValueError(f"unknown stub mode {mode!r}; one of {', '.join(MODES)}")
     if not 0.0 <= fail_rate <= 1.0:
         raise ValueError("fail_rate must be in [0, 1]")
+    if agent is not None and (agent not in AGENTS or agent_script is None):
+        raise ValueError(f"agent must be one of {', '.join(AGENTS)}, with an agent_script")
     app = web.Application()
     app[_STATE] = {
         "delay": delay,
@@ -264,6 +279,8 @@ def create_app(
         "arrivals": [],
         "images": images,
         "images_seen": 0,
+        "agent": agent,
+        "agent_script": agent_script,
     }
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_post("/chat/completions", _chat)
@@ -305,7 +322,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-images", action="store_true", help="answer requests with images 400 (text-only)"
     )
+    parser.add_argument("--agent", choices=AGENTS, help="play this scripted reference agent")
+    parser.add_argument("--agent-script", help="JSON script of the reference agent's tasks")
     args = parser.parse_args(argv)
+    if args.agent and not args.agent_script:
+        parser.error("--agent needs --agent-script FILE")
+    script = None
+    if args.agent_script:
+        with open(args.agent_script, encoding="utf-8") as file:
+            script = json.load(file)
     api_key = None
     if args.api_key_env:
         api_key = os.environ.get(args.api_key_env)
@@ -318,6 +343,8 @@ def main(argv: list[str] | None = None) -> None:
         mode=args.mode,
         api_key=api_key,
         images=not args.no_images,
+        agent=args.agent,
+        agent_script=script,
     )
     print(f"stub listening on http://{args.host}:{args.port}/v1", file=sys.stderr, flush=True)
     try:

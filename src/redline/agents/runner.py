@@ -1,0 +1,172 @@
+"""Run agent suites against a target: plan episodes, send them through the run loop,
+store them in a run (resumable like a scan), report the figures."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+import redline
+from redline.agents.defences import OutputScreen, defence_sets
+from redline.agents.injection import NO_ATTACK, injection_template
+from redline.agents.metrics import AgentMetricsRow, agent_metrics
+from redline.agents.planning import EpisodeOptions, plan_episodes
+from redline.agents.protocol import ToolProtocol
+from redline.agents.scorers import episode_scorers
+from redline.agents.state import CodeExecutor
+from redline.agents.suite import load_suite
+from redline.core import ConfigError, GenerationParams, Message, RunInfo, content_hash
+from redline.engine import EngineStats
+from redline.guard import Guard
+from redline.run import EngineSettings, RunLoop, finish_run, response_cache_path, send_into_run
+from redline.store import RunHandle, RunStore, new_run_id
+from redline.targets import TargetSpec
+
+
+class AgentRunConfig(BaseModel):
+    """What an agent run measures; its hash finds the run again to resume it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    suites: list[str]
+    target: TargetSpec = Field(default_factory=TargetSpec)
+    attacks: list[str] = Field(default_factory=lambda: ["important_instructions"])
+    defences: list[str] = Field(default_factory=lambda: ["none"])
+    protocol: ToolProtocol = "native"
+    limit: int | None = Field(default=None, ge=1)
+    goal_limit: int | None = Field(default=None, ge=1)
+    max_steps: int = Field(default=10, ge=1, le=100)
+    seed: int = 0
+    generation: GenerationParams = Field(default_factory=lambda: GenerationParams(max_tokens=512))
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+
+    def validate_names(self) -> None:
+        """Unknown suites, attacks or defences: ConfigError with a did-you-mean (exit 2)."""
+        if not self.suites:
+            raise ConfigError("no suite given: --suite NAME (see redline agent list)")
+        for suite in self.suites:
+            load_suite(suite)
+        for attack in self.attacks:
+            if attack != NO_ATTACK:
+                injection_template(attack)
+        defence_sets(self.defences)
+
+    def config_hash(self) -> str:
+        # How fast a run sends does not change what it measures.
+        return content_hash({"kind": "agent", **self.model_dump(mode="json", exclude={"engine"})})
+
+
+class AgentRunResult(BaseModel):
+    """What an agent run produced."""
+
+    run_id: str
+    run_dir: Path
+    report_path: Path
+    status: str
+    episodes: int
+    errors: int
+    skipped_done: int
+    skipped: dict[str, int]
+    metrics: list[AgentMetricsRow]
+    engine: EngineStats
+
+
+def _open_run(store: RunStore, config: AgentRunConfig, *, new_run: bool) -> RunHandle:
+    config_hash = config.config_hash()
+    if not new_run:
+        previous = store.find(config_hash)
+        if previous is not None:
+            return store.open(previous.id)
+    stored = {**config.model_dump(mode="json"), "kind": "agent", "config_hash": config_hash}
+    versions = {"redline": redline.__version__, "python": platform.python_version()}
+    info = RunInfo(id=new_run_id(), config=stored, versions=versions)
+    return store.create(info)
+
+
+async def run_agent_suites(
+    config: AgentRunConfig,
+    *,
+    store: RunStore,
+    new_run: bool = False,
+    progress: bool = True,
+    handle_sigint: bool = False,
+    code_executor: CodeExecutor | None = None,
+    output_screen: OutputScreen | None = None,
+    report_path: Path | None = None,
+) -> AgentRunResult:
+    """Run (or resume) the episodes ``config`` describes and write the run and its report.
+
+    ``code_executor`` runs the ``run_code`` tool (the OS sandbox); without it,
+    tasks that need code execution are skipped and counted. ``output_screen``
+    is the guard defence's injection check (built from the guard when None
+    and the defence is asked for).
+    """
+    config.validate_names()
+    defences = defence_sets(config.defences)
+    if output_screen is None and any("guard" in d for d in defences):
+        output_screen = guard_screen()
+    loop = RunLoop.for_target(
+        config.target,
+        settings=config.engine,
+        cache_path=response_cache_path(store.root),
+        progress=progress,
+        handle_sigint=handle_sigint,
+    )
+    handle = None
+    try:
+        handle = _open_run(store, config, new_run=new_run)
+        plan = plan_episodes(
+            [load_suite(name) for name in config.suites],
+            attacks=config.attacks,
+            defences=defences,
+            run_id=handle.info.id,
+            target_name=loop.target.name,
+            generation=config.generation,
+            options=EpisodeOptions(
+                protocol=config.protocol,
+                max_steps=config.max_steps,
+                code_executor=code_executor,
+                output_screen=output_screen,
+            ),
+            seed=config.seed,
+            limit=config.limit,
+            goal_limit=config.goal_limit,
+        )
+        done = handle.completed_attempt_ids()
+        pending = [job for job in plan.jobs if job.attempt.id not in done]
+        stats = await send_into_run(handle, loop, pending, scorers_for=episode_scorers)
+        finished = finish_run(
+            handle,
+            stats,
+            report_path=report_path or handle.path / "report.html",
+            headline_scorer="agent_attack",
+        )
+        return AgentRunResult(
+            run_id=handle.info.id,
+            run_dir=handle.path,
+            report_path=finished.report_path,
+            status=finished.status,
+            episodes=finished.counts["attempts"],
+            errors=finished.counts["errors"],
+            skipped_done=len(plan.jobs) - len(pending),
+            skipped=plan.skipped,
+            metrics=agent_metrics(finished.attempts),
+            engine=stats,
+        )
+    finally:
+        await loop.aclose()
+        if handle is not None:
+            handle.close()
+
+
+def guard_screen(threshold: float = 0.5) -> OutputScreen:
+    """The guard defence's check: the guard's injection scanner on one tool output."""
+    guard = Guard.default()
+
+    def flagged(text: str) -> bool:
+        verdict = guard.check_input([Message(role="tool", content=text)])
+        return verdict.scores.get("injection", {}).get("indirect", 0.0) >= threshold
+
+    return flagged
