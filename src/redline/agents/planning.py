@@ -115,17 +115,20 @@ def plan_episodes(
     generation: GenerationParams,
     options: EpisodeOptions,
     seed: int = 0,
+    tasks: Sequence[str] | None = None,
     limit: int | None = None,
     goal_limit: int | None = None,
 ) -> EpisodePlan:
-    """Every episode of a run (``limit`` user tasks and ``goal_limit`` goals per suite)."""
+    """Every episode of a run: the user tasks named in ``tasks`` (all when None), at
+    most ``limit`` of them and ``goal_limit`` goals per suite."""
     plan = EpisodePlan()
     context = _Context(run_id, target_name, generation, options, seed)
     for suite in suites:
-        tasks = suite.user_tasks[:limit] if limit else suite.user_tasks
+        chosen = [t for t in suite.user_tasks if tasks is None or t.id in tasks]
+        chosen = chosen[:limit] if limit else chosen
         goals = suite.injection_tasks[:goal_limit] if goal_limit else suite.injection_tasks
         for defence in defences:
-            for task in tasks:
+            for task in chosen:
                 if CODE_EXECUTION in task.requires and options.code_executor is None:
                     plan.skip("needs a code executor (no sandbox given)")
                     continue

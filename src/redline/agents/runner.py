@@ -3,6 +3,7 @@ store them in a run (resumable like a scan), report the figures."""
 
 from __future__ import annotations
 
+import difflib
 import platform
 from pathlib import Path
 
@@ -17,7 +18,14 @@ from redline.agents.protocol import ToolProtocol
 from redline.agents.scorers import episode_scorers
 from redline.agents.state import CodeExecutor
 from redline.agents.suite import load_suite
-from redline.core import ConfigError, GenerationParams, Message, RunInfo, content_hash
+from redline.core import (
+    ConfigError,
+    GenerationParams,
+    Message,
+    RunInfo,
+    UnknownNameError,
+    content_hash,
+)
 from redline.engine import EngineStats
 from redline.guard import Guard
 from redline.run import EngineSettings, RunLoop, finish_run, response_cache_path, send_into_run
@@ -35,6 +43,8 @@ class AgentRunConfig(BaseModel):
     attacks: list[str] = Field(default_factory=lambda: ["important_instructions"])
     defences: list[str] = Field(default_factory=lambda: ["none"])
     protocol: ToolProtocol = "native"
+    # User-task ids to run (None: all); each must exist in one of the suites.
+    tasks: list[str] | None = None
     limit: int | None = Field(default=None, ge=1)
     goal_limit: int | None = Field(default=None, ge=1)
     max_steps: int = Field(default=10, ge=1, le=100)
@@ -46,8 +56,16 @@ class AgentRunConfig(BaseModel):
         """Unknown suites, attacks or defences: ConfigError with a did-you-mean (exit 2)."""
         if not self.suites:
             raise ConfigError("no suite given: --suite NAME (see redline agent list)")
-        for suite in self.suites:
-            load_suite(suite)
+        suites = [load_suite(suite) for suite in self.suites]
+        known = {t.id for suite in suites for t in suite.user_tasks}
+        for task in self.tasks or ():
+            if task not in known:
+                close = difflib.get_close_matches(task, sorted(known), n=3, cutoff=0.5)
+                hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                raise UnknownNameError(
+                    f"unknown user task {task!r} in suite(s) {', '.join(self.suites)}.{hint} "
+                    "See: redline agent list --suite NAME"
+                )
         for attack in self.attacks:
             if attack != NO_ATTACK:
                 injection_template(attack)
@@ -131,6 +149,7 @@ async def run_agent_suites(
                 output_screen=output_screen,
             ),
             seed=config.seed,
+            tasks=config.tasks,
             limit=config.limit,
             goal_limit=config.goal_limit,
         )

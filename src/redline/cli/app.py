@@ -61,8 +61,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
-    # cli/agent.py (agent run) takes this row over and hooks mcp-scan in: see agent_mcp.py.
-    "agent": CommandEntry("agent_mcp", "Agents: scan MCP servers for tool poisoning."),
+    "agent": CommandEntry("agent", "Agents under injection: run suites, list, MCP scan."),
     "threat-model": CommandEntry(
         "threat_model", "Threat model: data-flow diagram, threats, tests."
     ),
