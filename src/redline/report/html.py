@@ -132,12 +132,38 @@ def transcript_records(
                 ],
                 "response": attempt.response,
                 "tags": attempt.tags,
+                **_agent_trace(attempt),
             }
         )
     records.sort(
         key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
     )
     return records
+
+
+def _agent_trace(attempt: Attempt) -> dict[str, Any]:
+    """An agent episode's tool calls, ``[step, tool, arguments, status]`` each, and its
+    checks; nothing for other attempts (their records stay as they were)."""
+    agent = attempt.agent
+    if agent is None:
+        return {}
+    calls = [
+        [
+            c.get("step"),
+            c.get("tool"),
+            json.dumps(c.get("arguments"), ensure_ascii=False),
+            c.get("status"),
+        ]
+        for c in agent.get("calls") or ()
+    ]
+    flows = [f for f in agent.get("taint_flows") or () if not f.get("expected")]
+    checks = {
+        "utility": agent.get("utility"),
+        "attack_success": agent.get("attack_success"),
+        "taint_flows": len(flows),
+        "defences": agent.get("defences"),
+    }
+    return {"tool_calls": calls, "agent_checks": checks}
 
 
 def _bars(
