@@ -27,8 +27,6 @@ async def _stub_agent(agent: str, suites: list[str]) -> AsyncIterator[TargetSpec
         yield TargetSpec(kind="openai", model="stub", base_url=url, api_key_env=STUB_KEY_ENV)
 
 
-
-
 @pytest.fixture
 def run_against_stub(tmp_path: Path) -> Callable[..., object]:
     """``await run(agent, suites=[...], **config)``: an agent run against the stub."""

@@ -36,9 +36,7 @@ def test_missing_and_unknown_arguments_are_malformed() -> None:
 def test_unknown_and_unoffered_tools_are_refused_not_run() -> None:
     env, offered = _env()
     assert env.call("export_all_data", "{}", offered=offered).status == "unknown"
-    refused = env.call(
-        "update_password", '{"password": "hacked-4411"}', offered=["get_balance"]
-    )
+    refused = env.call("update_password", '{"password": "hacked-4411"}', offered=["get_balance"])
     assert refused.status == "not_offered"
     assert env.state.get("credentials.password") == "Correct-Horse-17"
 

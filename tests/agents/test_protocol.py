@@ -9,7 +9,9 @@ TOOLS = [{"name": "get_balance", "description": "balance", "parameters": {"type"
 
 
 def test_parse_action_and_final_answer() -> None:
-    text, calls = parse_react('Thought: x\nAction: get_balance\nAction Input: {"a": 1}', call_id="c")
+    text, calls = parse_react(
+        'Thought: x\nAction: get_balance\nAction Input: {"a": 1}', call_id="c"
+    )
     assert text == "" and calls is not None
     assert (calls[0].name, calls[0].arguments, calls[0].id) == ("get_balance", '{"a": 1}', "c")
     assert parse_react("Final Answer: 42 EUR", call_id="c") == ("42 EUR", None)
@@ -17,7 +19,7 @@ def test_parse_action_and_final_answer() -> None:
 
 
 def test_made_up_observation_is_cut_from_the_arguments() -> None:
-    _, calls = parse_react('Action: get_balance\nAction Input: {}\nObservation: 1 EUR', call_id="c")
+    _, calls = parse_react("Action: get_balance\nAction Input: {}\nObservation: 1 EUR", call_id="c")
     assert calls is not None and calls[0].arguments == "{}"
 
 
@@ -25,7 +27,9 @@ def test_react_messages_render_calls_and_results_as_text() -> None:
     messages = [
         Message(role="system", content="You help."),
         Message(role="user", content="balance?"),
-        Message(role="assistant", tool_calls=[ToolCall(id="c", name="get_balance", arguments="{}")]),
+        Message(
+            role="assistant", tool_calls=[ToolCall(id="c", name="get_balance", arguments="{}")]
+        ),
         Message(role="tool", tool_call_id="c", name="get_balance", content="5 EUR"),
     ]
     wire = react_messages(messages, TOOLS)

@@ -41,9 +41,7 @@ def _exercise(name: str, task_id: str, *, injection: bool) -> tuple[list[str], l
     task = suite.injection_task(task_id) if injection else suite.user_task(task_id)
     env = Environment(suite, slot_texts={}, code_executor=lambda code, lang: ("391\n", False))
     offered = [t.name for t in suite.tools]
-    statuses = [
-        env.call(c.tool, json.dumps(c.args), offered=offered).status for c in task.solution
-    ]
+    statuses = [env.call(c.tool, json.dumps(c.args), offered=offered).status for c in task.solution]
     calls = [CallRecord(tool=c.tool, arguments=dict(c.args)) for c in task.solution]
     failed = failed_checks(task.checks, state=env.state, answer=oracle_answer(task), calls=calls)
     return statuses, failed
