@@ -12,7 +12,7 @@ import difflib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -147,7 +147,10 @@ class Suite(_Strict):
         return _pick(task_id, tasks, f"injection task of suite {self.name}")
 
 
-def _pick(name: str, items: dict[str, Any], what: str) -> Any:
+T = TypeVar("T")
+
+
+def _pick(name: str, items: dict[str, T], what: str) -> T:
     if name in items:
         return items[name]
     close = difflib.get_close_matches(name, list(items), n=3, cutoff=0.5)

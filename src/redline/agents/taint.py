@@ -51,7 +51,7 @@ def taint_flows(
     flows: list[dict[str, Any]] = []
     for call in calls:
         doc = suite.tool(call["tool"])
-        capabilities = list(doc.capabilities) if doc else ["unknown"]
+        capabilities: list[str] = list(doc.capabilities) if doc else ["unknown"]
         is_sink = doc.is_sink if doc else True
         if is_sink and sources:
             flows.extend(_flows_into(call, capabilities, sources, prompt_tokens, needed))
