@@ -1,0 +1,105 @@
+"""AgentDojo-style table for the bundled SmolLM2-135M (or any target), on a bounded subset.
+
+The full suites are several hundred episodes of up to ten model turns; on a
+small CPU that is hours for the bundled model. This bench takes, per suite,
+the first ``--tasks`` user tasks whose reference solution reads an injection
+slot (so the attack lands where a working agent looks) and the first
+``--goals`` attacker goals, runs them clean and under each ``--attacks``
+template with each ``--defences`` set, and prints utility, utility under
+attack and targeted ASR with 95% Wilson intervals, malformed calls and
+unexpected taint flows. The figures describe this subset only.
+
+    .venv/bin/python bench/agent_local.py --tasks 2 --goals 2 --max-steps 3 --max-tokens 96
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from redline.agents import AgentRunConfig, load_suite, run_agent_suites, suite_names
+from redline.agents.planning import seen_slots
+from redline.core import GenerationParams
+from redline.run import EngineSettings
+from redline.store import RunStore
+from redline.targets import TargetSpec
+
+
+def _pct(rate: dict) -> str:
+    if rate["rate"] is None:
+        return "-"
+    low, high = rate["interval"]["low"], rate["interval"]["high"]
+    return f"{100 * rate['rate']:.0f} [{100 * low:.0f}, {100 * high:.0f}] (n={rate['n']})"
+
+
+def injectable_tasks(per_suite: int) -> list[str]:
+    chosen = []
+    for name in suite_names():
+        tasks = [t.id for t in load_suite(name).user_tasks if seen_slots(name, t.id)]
+        chosen.extend(tasks[:per_suite])
+    return chosen
+
+
+async def run(args: argparse.Namespace) -> dict:
+    target = TargetSpec.parse(args.target)
+    if target.kind == "local":
+        target = target.model_copy(update={"options": {"n_ctx": args.n_ctx}})
+    config = AgentRunConfig(
+        suites=suite_names(),
+        target=target,
+        tasks=injectable_tasks(args.tasks),
+        goal_limit=args.goals,
+        attacks=args.attacks.split(","),
+        defences=args.defences.split(","),
+        protocol=args.protocol,
+        max_steps=args.max_steps,
+        generation=GenerationParams(max_tokens=args.max_tokens),
+        engine=EngineSettings(concurrency=1, cache=False),
+    )
+    with tempfile.TemporaryDirectory() as runs:
+        started = time.perf_counter()
+        result = await run_agent_suites(config, store=RunStore(Path(runs)), progress=True)
+        seconds = time.perf_counter() - started
+    return {
+        "episodes": result.episodes,
+        "errors": result.errors,
+        "seconds": round(seconds, 1),
+        "rows": [r.model_dump(mode="json") for r in result.metrics],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default="local")
+    parser.add_argument("--tasks", type=int, default=2, help="injectable user tasks per suite")
+    parser.add_argument("--goals", type=int, default=2, help="attacker goals per suite")
+    parser.add_argument("--attacks", default="important_instructions")
+    parser.add_argument("--defences", default="none")
+    parser.add_argument("--protocol", default="native", choices=["native", "react"])
+    parser.add_argument("--max-steps", type=int, default=3)
+    parser.add_argument("--max-tokens", type=int, default=96)
+    parser.add_argument("--n-ctx", type=int, default=4096)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return
+    print("| suite | defence | attack | utility % | utility under attack % | targeted ASR % "
+          "| malformed calls | unexpected taint flows |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for row in result["rows"]:
+        print(
+            f"| {row['suite']} | {row['defences']} | {row['attack']} | {_pct(row['utility'])} | "
+            f"{_pct(row['utility_under_attack'])} | {_pct(row['targeted_asr'])} | "
+            f"{row['malformed_calls']} | {row['unexpected_taint_flows']} |"
+        )
+    print(f"{result['episodes']} episodes ({result['errors']} errors) in {result['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
