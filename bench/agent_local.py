@@ -60,9 +60,11 @@ async def run(args: argparse.Namespace) -> dict:
         generation=GenerationParams(max_tokens=args.max_tokens),
         engine=EngineSettings(concurrency=1, cache=False),
     )
-    with tempfile.TemporaryDirectory() as runs:
+    with tempfile.TemporaryDirectory() as scratch:
+        # A kept --runs-dir lets a run cut short by a time limit be resumed.
+        store = RunStore(args.runs_dir or Path(scratch))
         started = time.perf_counter()
-        result = await run_agent_suites(config, store=RunStore(Path(runs)), progress=True)
+        result = await run_agent_suites(config, store=store, progress=True)
         seconds = time.perf_counter() - started
     return {
         "episodes": result.episodes,
@@ -83,6 +85,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--n-ctx", type=int, default=4096)
+    parser.add_argument("--runs-dir", type=Path, help="keep the run here (resumable)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(run(args))
