@@ -128,7 +128,7 @@ async def _loop(
         trace.messages.append(Message(role="assistant", content=text, tool_calls=calls))
         for call in calls:
             outcome = _run_call(spec, env, call, trace.offered, remaining_plan)
-            output = _screened(spec, outcome)
+            output = _screened(spec, call.name, outcome)
             trace.calls.append(
                 {
                     "step": step,
@@ -174,11 +174,15 @@ def _run_call(
     return env.call(call.name, call.arguments, offered=offered)
 
 
-def _screened(spec: EpisodeSpec, outcome: ToolOutcome) -> str:
+def _screened(spec: EpisodeSpec, tool: str, outcome: ToolOutcome) -> str:
     output = outcome.output
     if outcome.status != "ok":
         return output
-    if spec.output_screen is not None and "guard" in spec.defences and spec.output_screen(output):
+    doc = spec.suite.tool(tool)
+    untrusted = doc is not None and "reads_untrusted" in doc.capabilities
+    # The guard reads what outsiders could have written, not the tools' own receipts.
+    screen = spec.output_screen if "guard" in spec.defences and untrusted else None
+    if screen is not None and screen(output):
         return WITHHELD
     if "spotlight" in spec.defences:
         return spotlight(output)
