@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from redline.agents import AgentRunConfig, run_agent_suites
+from redline.agents.sandboxed_code import sandbox_code_executor
 from redline.run import EngineSettings
+from redline.sandbox import sandbox_unavailable_reason
 from redline.store import RunStore
 from redline.targets import TargetSpec
 
@@ -101,3 +103,32 @@ async def test_bundled_model_runs_an_episode_with_grammar_constrained_calls(
     # The grammar only lets the model name offered tools: nothing unknown or malformed JSON.
     assert all(c["tool"] in offered for c in episode.agent["calls"])
     assert episode.agent["call_statuses"].get("unknown", 0) == 0
+
+
+async def test_run_code_executes_in_the_os_sandbox(tmp_path: Path) -> None:
+    reason = sandbox_unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"no sandbox here: {reason}")
+    module = tmp_path / "coder.py"
+    module.write_text(
+        "def agent(messages, tools):\n"
+        "    if messages[-1]['role'] == 'tool':\n"
+        "        return {'text': 'Result: ' + messages[-1]['content']}\n"
+        "    code = 'print(17 * 23)'\n"
+        "    return {'tool_calls': [{'name': 'run_code', 'arguments': {'code': code}}]}\n"
+    )
+    config = AgentRunConfig(
+        suites=["workspace"],
+        target=TargetSpec.parse(f"python:{module}:agent"),
+        attacks=["none"],
+        tasks=["compute_product"],
+        engine=EngineSettings(concurrency=1, cache=False),
+    )
+    result = await run_agent_suites(
+        config,
+        store=RunStore(tmp_path / "runs"),
+        progress=False,
+        code_executor=sandbox_code_executor(),
+    )
+    row = next(r for r in result.metrics if r.suite == "workspace")
+    assert row.utility.rate == 1.0  # 391 came back from the sandboxed python

@@ -106,7 +106,9 @@ def run(
     episode's tool-call trace. Exit 3 when every episode failed.
     """
     from redline.agents import AgentRunConfig, run_agent_suites, suite_names
+    from redline.agents.sandboxed_code import sandbox_code_executor
     from redline.run import EngineSettings
+    from redline.sandbox import sandbox_unavailable_reason
     from redline.store import RunStore
 
     suites = suite_names() if ALL in suite else list(dict.fromkeys(suite))
@@ -132,6 +134,10 @@ def run(
         generation=generation,
         engine=EngineSettings(concurrency=concurrency or 8, cache=not no_cache),
     )
+    executor = sandbox_code_executor()
+    if executor is None:
+        reason = sandbox_unavailable_reason()
+        typer.echo(f"note: run_code tasks left out, no sandbox: {reason}", err=True)
     result = asyncio.run(
         run_agent_suites(
             config,
@@ -139,6 +145,7 @@ def run(
             new_run=new_run,
             progress=not no_progress and not as_json,
             handle_sigint=True,
+            code_executor=executor,
         )
     )
     if as_json:
