@@ -1,6 +1,5 @@
 import json
 import re
-import time
 
 from redline.analysis import summarize_run
 from redline.core.records import Score
@@ -87,16 +86,14 @@ def test_header_headline_tables_and_order(tmp_path, run_info, hand_run):
     assert next(r for r in records if r["behavior"] == "h6")["label"] == "unscored"
 
 
-def test_ten_thousand_attempts_render_quickly(tmp_path, run_info, synthetic_run):
+def test_ten_thousand_attempts_render(tmp_path, run_info, synthetic_run):
+    # Speed is measured in bench/report_render.py (docs/benchmarks.md), not asserted
+    # here: a time limit fails on a loaded machine and proves nothing on a quiet one.
     attempts, scores = synthetic_run(10_000, epochs=2, payload_every=50)
-    started = time.perf_counter()
     path, html = _render(tmp_path, run_info, attempts, scores)
-    elapsed = time.perf_counter() - started
     records = _embedded(html)
     assert len(records) == 10_000
     assert records[0]["outcome"] == "attack_success"
-    # Generous bound for a shared 2-core machine; the measured figure is in docs/report.md.
-    assert elapsed < 20, f"rendering 10,000 attempts took {elapsed:.1f} s"
     assert len(SCRIPT_TAG.findall(html)) == 2
     assert path.stat().st_size < 15_000_000
 
