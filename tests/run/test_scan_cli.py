@@ -31,6 +31,16 @@ def write_prompts(path: Path, count: int, *, refuse_every: int = 2) -> Path:
     return path
 
 
+def wait_for_attempts(runs: Path, count: int) -> None:
+    """Poll the run's attempts file until ``count`` attempts are recorded (a minute at most)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = list(runs.glob("*/attempts.jsonl"))
+        if found and found[0].read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.05)
+
+
 def scan(tmp_path: Path, base_url: str, *extra: str, env: dict[str, str] | None = None):
     args = [
         "scan", "--target", "openai", "--model", "stub", "--base-url", base_url,
@@ -269,12 +279,7 @@ def test_ctrl_c_finishes_in_flight_then_exits_130_and_resumes(tmp_path, start_st
         "--concurrency", "4", "--no-progress", "--no-cache",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = list(runs.glob("*/attempts.jsonl"))
-        if found and found[0].read_bytes().count(b"\n") >= 4:
-            break
-        time.sleep(0.05)
+    wait_for_attempts(runs, 4)
     sent_before_stop = stub.stats()["requests"]
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=60)
@@ -307,12 +312,7 @@ def test_ctrl_c_while_every_request_fails_still_exits_130(tmp_path, start_stub):
         "--concurrency", "2", "--max-retries", "0", "--no-progress", "--no-cache",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = list(runs.glob("*/attempts.jsonl"))
-        if found and found[0].read_bytes().count(b"\n") >= 2:
-            break
-        time.sleep(0.05)
+    wait_for_attempts(runs, 2)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
