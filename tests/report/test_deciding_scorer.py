@@ -83,6 +83,24 @@ def test_a_canary_only_run_is_labelled_by_the_canary():
     assert (summary.overall.attack_success.events, summary.overall.unscored) == (1, 0)
 
 
+def test_harmlessness_is_not_called_refusal_when_the_canary_decides(mixed_run):
+    # Newcomer walk-through: `--attacks injection.direct --scorer canary` printed
+    # "harmlessness (harmful refused): 100%" for injections that were answered, not refused.
+    attempts, scores = mixed_run
+    injections = [a for a in attempts if a.attack == "injection.rag"]
+    canary = [s for s in scores if s.scorer == "canary"]
+    summary = summarize_run(_info(["canary"]), injections, canary)
+    console = Console(record=True, width=120)
+    print_summary(summary, console)
+    text = console.export_text()
+    assert "harmlessness (attacks failed): 100.0%" in text
+    assert "harmful refused" not in text
+    refusal_only = [a for a in attempts if a.attack == "base64"]
+    refusal_scores = [s for s in scores if s.attempt_id in {a.id for a in refusal_only}]
+    by_refusal = summarize_run(_info(["refusal"]), refusal_only, refusal_scores)
+    assert by_refusal.overall.harmlessness_name == "harmlessness (harmful refused)"
+
+
 def test_transcript_badges_and_heatmap_use_the_deciding_scorer(mixed_run):
     attempts, scores = mixed_run
     summary = summarize_run(_info(["refusal", "canary"]), attempts, scores)

@@ -31,6 +31,16 @@ def write_prompts(path: Path, count: int, *, refuse_every: int = 2) -> Path:
     return path
 
 
+def wait_for_attempts(runs: Path, count: int) -> None:
+    """Poll the run's attempts file until ``count`` attempts are recorded (a minute at most)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = list(runs.glob("*/attempts.jsonl"))
+        if found and found[0].read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.05)
+
+
 def scan(tmp_path: Path, base_url: str, *extra: str, env: dict[str, str] | None = None):
     args = [
         "scan", "--target", "openai", "--model", "stub", "--base-url", base_url,
@@ -269,12 +279,7 @@ def test_ctrl_c_finishes_in_flight_then_exits_130_and_resumes(tmp_path, start_st
         "--concurrency", "4", "--no-progress", "--no-cache",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = list(runs.glob("*/attempts.jsonl"))
-        if found and found[0].read_bytes().count(b"\n") >= 4:
-            break
-        time.sleep(0.05)
+    wait_for_attempts(runs, 4)
     sent_before_stop = stub.stats()["requests"]
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=60)
@@ -293,6 +298,30 @@ def test_ctrl_c_finishes_in_flight_then_exits_130_and_resumes(tmp_path, start_st
     document = json.loads(resumed.stdout)
     assert document["skipped_done"] == recorded
     assert document["summary"]["overall"]["attempts"] == 40
+
+
+def test_ctrl_c_while_every_request_fails_still_exits_130(tmp_path, start_stub):
+    # Newcomer walk-through: Ctrl-C on `redline scan` while the bundled model's first
+    # requests were timing out exited 3 ("no attempt succeeded"), not 130 as documented.
+    stub = start_stub(delay=0.3, mode="error")
+    prompts = write_prompts(tmp_path / "p.jsonl", 40)
+    runs = tmp_path / "runs"
+    command = [
+        sys.executable, "-m", "redline", "scan", "--target", "openai", "--model", "stub",
+        "--base-url", stub.base_url, "--prompts", str(prompts), "--runs-dir", str(runs),
+        "--concurrency", "2", "--max-retries", "0", "--no-progress", "--no-cache",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_attempts(runs, 2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"no attempt succeeded" in stderr  # why nothing was measured is still said
+    run_dir = next(runs.glob("*/run.json")).parent
+    handle = RunStore(runs).open(run_dir.name)
+    assert handle.info.status == "interrupted"
+    attempts = handle.read_attempts()
+    assert 2 <= len(attempts) < 40 and all(a.error is not None for a in attempts)
 
 
 def test_headline_scorer_decides_every_attempt_and_must_be_a_scorer(tmp_path, start_stub):

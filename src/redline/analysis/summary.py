@@ -150,6 +150,16 @@ class GroupSummary(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def harmlessness_name(self) -> str:
+        """What harmlessness counts, in plain words: "harmful refused" only when
+        refusal scorers decided; an injection the canary says did not leak was
+        resisted, not refused."""
+        if not self.decided_by or all(decides_by_refusal(n) for n in self.decided_by):
+            return "harmlessness (harmful refused)"
+        return "harmlessness (attacks failed)"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def helpfulness(self) -> Interval:
         """Benign attempts answered in full: the complement of the over-refusal rate."""
         return _complement(self.over_refusal.rate)

@@ -263,7 +263,8 @@ def scan(
         attempts = store.open(result.run_id).read_attempts()
         typer.secho(f"error: {describe_failed_run(attempts)}", err=True, fg="red")
         typer.secho(f"see {result.run_dir / 'attempts.jsonl'}", err=True)
-        raise typer.Exit(3)
+        if result.status != "interrupted":
+            raise typer.Exit(3)
     if result.status == "interrupted":
         raise typer.Exit(EXIT_INTERRUPTED if result.engine.interrupted else 3)
 

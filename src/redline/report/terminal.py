@@ -162,7 +162,7 @@ def _headline(summary: RunSummary) -> Text:
     # Both sides together: refusing harm is only worth something next to answering the benign.
     sides = []
     if overall.attack_success.scored:
-        sides.append(("harmlessness (harmful refused)", overall.harmlessness))
+        sides.append((overall.harmlessness_name, overall.harmlessness))
     if overall.over_refusal.scored:
         sides.append(("helpfulness (benign answered)", overall.helpfulness))
     for index, (label, interval) in enumerate(sides):

@@ -326,9 +326,10 @@ def finish_run(
     }
     unfinished = stats.interrupted or stats.budget_exhausted
     status: RunStatus = "interrupted" if unfinished else "completed"
-    if counts["attempts"] and counts["errors"] == counts["attempts"]:
+    if counts["attempts"] and counts["errors"] == counts["attempts"] and not stats.interrupted:
         # Nothing was measured: reporting it "completed" with empty figures would
-        # read as a clean result.
+        # read as a clean result. A run the user stopped stays "interrupted" (and
+        # resumable): Ctrl-C during the first, failing requests is still Ctrl-C.
         status = "failed"
     engine_stats = accumulated_engine_stats(handle.info.engine_stats, stats)
     handle.update(status=status, counts=counts, engine_stats=engine_stats)
