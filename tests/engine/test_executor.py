@@ -12,6 +12,7 @@ import pytest
 
 from redline.core import (
     Attempt,
+    Completion,
     ConfigError,
     Message,
     TargetAuthError,
@@ -344,3 +345,45 @@ async def test_a_job_in_backoff_releases_its_slot(fake, jobs):
     assert delivered == ["a00001"]
     assert target.calls == 2
     assert stats.retries == 1
+
+
+class _OneAtATime:
+    """A target that answers one request at a time, in order, 0.2 s each (like the
+    in-process model): a request that finds it busy waits in its queue."""
+
+    name = "one-at-a-time"
+
+    def __init__(self, *, max_in_flight: int | None) -> None:
+        if max_in_flight is not None:
+            self.max_in_flight = max_in_flight
+        self._lock = asyncio.Lock()
+        self.most_waiting = 0
+        self._waiting = 0
+
+    async def generate(self, messages, params):
+        self._waiting += 1
+        self.most_waiting = max(self.most_waiting, self._waiting)
+        async with self._lock:
+            self._waiting -= 1
+            await asyncio.sleep(0.2)
+        return Completion(text="ok")
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("declared", [None, 1])
+async def test_a_target_that_answers_one_at_a_time_is_not_timed_out_by_its_queue(jobs, declared):
+    # 20 requests at concurrency 20 against a one-at-a-time target: queued inside the
+    # target, the last waits 19 x 0.2 s, far past the 2 s timeout. Declaring
+    # max_in_flight = 1 keeps them waiting in the engine instead, untimed.
+    target = _OneAtATime(max_in_flight=declared)
+    results: list[Attempt] = []
+    await Executor(target, concurrency=20, timeout=2.0, max_retries=0, cache=None).run(
+        jobs(20), results.append
+    )
+    timeouts = [a for a in results if a.error is not None and a.error.kind == "timeout"]
+    if declared is None:
+        assert timeouts and target.most_waiting > 1
+    else:
+        assert not timeouts and len(results) == 20 and target.most_waiting == 1

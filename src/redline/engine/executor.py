@@ -30,7 +30,7 @@ from redline.engine.job import Job, estimate_request_tokens
 from redline.engine.progress import ProgressLike
 from redline.engine.rate_limit import LocalRateGate, RateGate, sleep_unless_set
 from redline.engine.stats import EngineStats
-from redline.targets.base import Target
+from redline.targets.base import Target, in_flight_limit
 
 OnResult = Callable[[Attempt], Awaitable[None] | None]
 JobSource = Callable[[], Awaitable[Job | None]]
@@ -139,7 +139,9 @@ class Executor:
         # Requests in flight are bounded by the slots, not by the workers: a job
         # waiting out a backoff holds a worker but no slot (see _send). A caller
         # may share one semaphore between executors (a Ray actor's batches).
-        self._slots = slots if slots is not None else asyncio.Semaphore(concurrency)
+        self._slots = (
+            slots if slots is not None else asyncio.Semaphore(in_flight_limit(target, concurrency))
+        )
         self._reset()
 
     def _reset(self) -> None:

@@ -15,6 +15,12 @@ class Target(Protocol):
     ``generate`` raises the :class:`redline.core.TargetError` family on failure:
     ``TargetAuthError`` stops a run, ``TargetTransientError`` is retried by the
     engine, everything else is recorded as the attempt's error.
+
+    A target that can only answer a few requests at once (the in-process model
+    answers one) says so with an optional ``max_in_flight`` attribute; the
+    engine then never sends it more, so requests wait in the engine, where the
+    wait is not counted against the request timeout, instead of in the
+    target's own queue, where it would be (see :func:`in_flight_limit`).
     """
 
     name: str
@@ -22,6 +28,13 @@ class Target(Protocol):
     async def generate(self, messages: list[Message], params: GenerationParams) -> Completion: ...
 
     async def aclose(self) -> None: ...
+
+
+def in_flight_limit(target: object, concurrency: int) -> int:
+    """How many requests to keep in flight to ``target``: ``concurrency``, capped by
+    the target's ``max_in_flight`` when it declares one."""
+    limit = getattr(target, "max_in_flight", None)
+    return min(concurrency, limit) if isinstance(limit, int) and limit >= 1 else concurrency
 
 
 # Factories take keyword options (model=, base_url=, ...) and return a Target.

@@ -62,6 +62,9 @@ class LocalTarget:
     """
 
     description = "a GGUF model in-process via llama.cpp (default: bundled SmolLM2-135M-Instruct)"
+    # One request at a time: more in flight would only queue on the model's thread, and
+    # that wait would count against the engine's per-request timeout.
+    max_in_flight = 1
 
     def __init__(
         self,
