@@ -50,7 +50,7 @@ from redline.core import (
 from redline.engine import EngineStats, Job
 from redline.run import Campaign, RunLoop, collect_behaviors, plan_job, response_cache_path
 from redline.run.loop import accumulated_engine_stats
-from redline.run.plan import base_messages, stratified_sample
+from redline.run.plan import base_messages
 from redline.scoring import Scorer, build_scorer
 from redline.store import RunHandle, RunStore, new_run_id
 
