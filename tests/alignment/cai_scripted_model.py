@@ -47,3 +47,8 @@ def reply(messages: list[dict[str, Any]], params: GenerationParams) -> Completio
     if "Rewrite your last answer" in last or "rewrite your last answer" in last:
         return SAFE_REVISION if "[harm]" in first_user else HELPFUL_ANSWER
     return HARMFUL_ANSWER if "[harm]" in first_user else "Boil it."
+
+
+def broken(messages: list[dict[str, Any]]) -> str:
+    """A target that is down: every request fails."""
+    raise RuntimeError("service unavailable")

@@ -169,3 +169,22 @@ def test_cli_bad_constitution_exits_2(prompts_file: Path, tmp_path: Path) -> Non
 def test_cli_help() -> None:
     result = CliRunner().invoke(app, ["cai", "run", "--help"])
     assert result.exit_code == 0 and "--constitution" in result.output
+
+
+def test_cli_exits_3_when_no_prompt_gets_through(prompts_file: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "cai",
+            "run",
+            "--prompts",
+            str(prompts_file),
+            "--target",
+            f"python:{MODEL}:broken",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 3, result.output
+    assert "no prompt got through" in result.output

@@ -501,6 +501,13 @@ async def _run(
         return CaiResult(
             run_id=handle.info.id, run_dir=handle.path, status="interrupted", engine=stages.stats
         )
+    if not finished:
+        # Nothing was measured: calling it "completed" with empty figures would read
+        # as a result. The attempts say why (timeouts, auth, ...).
+        handle.update(status="failed", engine_stats=engine)
+        return CaiResult(
+            run_id=handle.info.id, run_dir=handle.path, status="failed", engine=stages.stats
+        )
     _catch_up_scores(handle, finished, scorers)
     summary = _summary(config, items, handle, per_round, feedback_counts, prefs)
     out_dir.mkdir(parents=True, exist_ok=True)

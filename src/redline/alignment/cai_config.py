@@ -39,7 +39,7 @@ class CaiConfig(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0)
     # Temperature of critique retries: at 0 a retry would repeat the same reply.
     retry_temperature: float = Field(default=0.8, gt=0.0)
-    timeout: float = Field(default=120.0, gt=0)
+    timeout: float = Field(default=300.0, gt=0)
     concurrency: int = Field(default=4, ge=1)
     cache: bool = True
 
@@ -56,6 +56,7 @@ class CaiConfig(BaseModel):
         """The feedback model, asking for log-probabilities where its kind can return them."""
         spec = self.feedback or self.target
         if spec.kind in LOGPROB_KINDS and "logprobs" not in spec.options:
-            options = {**spec.options, "logprobs": True, "top_logprobs": 5}
+            # 20 alternatives: the other letter is then rarely missing (read as P=0).
+            options = {**spec.options, "logprobs": True, "top_logprobs": 20}
             spec = spec.model_copy(update={"options": options})
         return spec

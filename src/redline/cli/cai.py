@@ -139,6 +139,13 @@ def run(
         typer.echo(result.model_dump_json())
     else:
         _print(result)
+    if result.status == "failed":
+        typer.secho(
+            f"error: no prompt got through; see {result.run_dir / 'attempts.jsonl'}",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(3)
     if result.status == "interrupted":
         raise typer.Exit(EXIT_INTERRUPTED if result.engine.interrupted else 3)
 
