@@ -60,10 +60,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "card": CommandEntry("card", "Model and system cards from runs, governance crosswalk."),
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
-    "cai": CommandEntry(
-        "cai", "Constitutional AI: critique and revise against principles, AI feedback."
-    ),
-    "dpo": CommandEntry("dpo", "DPO fine-tuning of the bundled model, written back as GGUF."),
+    "cai": CommandEntry("cai", "Constitutional AI: critique, revise, AI feedback."),
+    "dpo": CommandEntry("dpo", "DPO fine-tuning of a GGUF model, back to GGUF."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
     # cli/agent.py (agent run) takes this row over and hooks mcp-scan in: see agent_mcp.py.
     "agent": CommandEntry("agent_mcp", "Agents: scan MCP servers for tool poisoning."),

@@ -186,7 +186,7 @@ def _rate(interval: Interval) -> str:
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
-        help="Constitutional AI: critique and revise against principles, AI feedback.",
+        help="Constitutional AI: critique, revise, AI feedback.",
         no_args_is_help=True,
     )
     app.add_typer(group, name="cai")

@@ -81,8 +81,6 @@ def train(
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        help="DPO fine-tuning of the bundled model, written back as GGUF.", no_args_is_help=True
-    )
+    group = typer.Typer(help="DPO fine-tuning of a GGUF model, back to GGUF.", no_args_is_help=True)
     app.add_typer(group, name="dpo")
     group.command("train")(train)
