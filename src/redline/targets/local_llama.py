@@ -18,6 +18,7 @@ from redline.core import (
     Message,
     TargetError,
     TargetRequestError,
+    TokenLogprob,
     Usage,
 )
 from redline.targets.base import TARGETS
@@ -53,6 +54,33 @@ def bundled_model_path() -> Path:
     return path
 
 
+def _top_logprobs_option(options: dict[str, Any]) -> int | None:
+    """``logprobs: true`` (with ``top_logprobs``, default 5) in the target's options."""
+    if not options.get("logprobs"):
+        return None
+    top = options.get("top_logprobs", 5)
+    if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 20:
+        raise ConfigError(f"target local: options.top_logprobs must be 1 to 20, got {top!r}")
+    return top
+
+
+def _token_logprobs(raw: Any) -> list[TokenLogprob] | None:
+    """llama.cpp's OpenAI-shaped ``logprobs.content`` (numpy floats) as TokenLogprobs."""
+    content = raw.get("content") if isinstance(raw, dict) else None
+    if not isinstance(content, list):
+        return None
+    return [
+        TokenLogprob(
+            token=str(item["token"]),
+            logprob=float(item["logprob"]),
+            top_logprobs={
+                str(alt["token"]): float(alt["logprob"]) for alt in item.get("top_logprobs") or ()
+            },
+        )
+        for item in content
+    ]
+
+
 @TARGETS.register("local")
 class LocalTarget:
     """A GGUF chat model loaded once, on first use, and run on one dedicated thread.
@@ -73,8 +101,12 @@ class LocalTarget:
         name: str | None = None,
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
+        top_logprobs: int | None = None,
     ) -> None:
         self.model_path = model_path
+        # Log-probabilities (for AI-feedback soft labels) need llama.cpp to keep the
+        # logits of every position, which costs memory and prompt time: only on request.
+        self.top_logprobs = top_logprobs
         self.name = name or f"local:{model_path.name}"
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -101,6 +133,7 @@ class LocalTarget:
             name=spec.display_name(),
             n_ctx=int(options.get("n_ctx", DEFAULT_N_CTX)),
             n_threads=options.get("n_threads"),
+            top_logprobs=_top_logprobs_option(options),
         )
 
     def __repr__(self) -> str:
@@ -116,6 +149,7 @@ class LocalTarget:
                         model_path=str(self.model_path),
                         n_ctx=self.n_ctx,
                         n_threads=self.n_threads,
+                        logits_all=self.top_logprobs is not None,
                         verbose=False,
                     )
                 except (ValueError, RuntimeError, OSError) as exc:
@@ -142,6 +176,9 @@ class LocalTarget:
             kwargs["grammar"] = self._grammar(tool_answer_schema(params.tools))
         elif params.json_schema is not None:
             kwargs["grammar"] = self._grammar(params.json_schema)
+        if self.top_logprobs is not None:
+            kwargs["logprobs"] = True
+            kwargs["top_logprobs"] = self.top_logprobs
         try:
             return llama.create_chat_completion(**kwargs)
         except ValueError as exc:
@@ -195,6 +232,7 @@ class LocalTarget:
                 completion_tokens=int(usage.get("completion_tokens") or 0),
             ),
             model=self.model_path.name,
+            logprobs=_token_logprobs(choice.get("logprobs")),
             generation_s=seconds,
         )
 
