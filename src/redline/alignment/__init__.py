@@ -1,0 +1,1 @@
+"""Alignment tooling: preference data, reward models, Constitutional AI and DPO (docs/alignment.md)."""
