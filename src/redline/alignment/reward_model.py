@@ -253,7 +253,7 @@ def fit_head(
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += float(loss) * len(index)
+            total += float(loss.detach()) * len(index)
         loss_value = total / max(1, len(order))
         done = epoch + 1
         if checkpoint is not None and (

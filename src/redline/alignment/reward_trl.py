@@ -81,6 +81,11 @@ def converted_backbone(gguf: Path | None = None) -> Path:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model = transformers.AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    # Loaded from GGUF, the model carries a GGUF "quantizer" that only dequantised it on
+    # load; save_pretrained refuses such models, and the weights are plain float32 now.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
     partial = target.with_name(target.name + f".{os.getpid()}.tmp")
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
