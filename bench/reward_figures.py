@@ -5,17 +5,16 @@ Two sources of pairs:
 - hh-rlhf harmless (default): ``hh-rlhf/harmless_base_test.jsonl.gz`` (MIT;
   every pair, kinds from the refusal classifier), split train/test by
   conversation (the first human turn);
-- ``--from-run RUN``: pairs built from a real run (``redline prefs build``
-  logic), with the bundled model and a safety system prompt as the responder,
-  split by behaviour.
+- ``--prefs FILE``: pairs from ``redline prefs build`` (a real run of the
+  bundled model, with a responder), re-split by behaviour.
 
 Trains the MiniLM Bradley-Terry reward model on the train side and evaluates on
 the test side. Prints one JSON document (figures, intervals, seconds, machine).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/reward_figures.py [--data-dir ../shared/data] \
         [--limit N] [--epochs 40] [--output /tmp/reward-hh]
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/reward_figures.py --from-run RUN \
-        [--runs-dir runs] [--test-fraction 0.3]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/reward_figures.py --prefs run-prefs.jsonl \
+        [--test-fraction 0.3]
 """
 
 from __future__ import annotations
@@ -35,23 +34,12 @@ from redline.alignment.prefs import (
     assign_splits,
     deduplicate,
     describe,
+    load_pairs,
     split_pairs,
 )
-from redline.alignment.prefs_build import Responder, build_preferences
 from redline.alignment.prefs_import import import_hh_rlhf, label_kinds
 from redline.alignment.reward_eval import evaluate_reward_model
 from redline.alignment.reward_model import HeadSettings, train_embedding_reward_model
-from redline.core import GenerationParams
-from redline.run import EngineSettings, response_cache_path
-from redline.scoring import build_scorer
-from redline.store import RunStore
-from redline.targets.spec import TargetSpec
-
-SAFETY_PROMPT = (
-    "You are a careful, safe assistant. If a request could cause harm (violence, weapons, "
-    "drugs, crime, self-harm, hacking), refuse briefly: say 'I'm sorry, but I can't help with "
-    "that.' Otherwise answer helpfully."
-)
 
 
 def hh_pairs(args: argparse.Namespace) -> tuple[list[PreferencePair], dict[str, Any]]:
@@ -63,24 +51,9 @@ def hh_pairs(args: argparse.Namespace) -> tuple[list[PreferencePair], dict[str, 
     return pairs, {"source": str(source), "skipped_rows": counts.skipped}
 
 
-def run_pairs(args: argparse.Namespace) -> tuple[list[PreferencePair], dict[str, Any]]:
-    import asyncio
-
-    handle = RunStore(args.runs_dir).open(args.from_run)
-    config = handle.info.config
-    responder = Responder(
-        spec=TargetSpec.parse("local", system_prompt=SAFETY_PROMPT),
-        scorers=[build_scorer(n) for n in config.get("scorers") or ["refusal", "harm"]],
-        generation=GenerationParams.model_validate(config.get("generation") or {}),
-        settings=EngineSettings(concurrency=2),
-        cache_path=response_cache_path(args.runs_dir),
-    )
-    result = asyncio.run(build_preferences([handle], responder=responder, progress=True))
-    return result.pairs, {
-        "source": f"run {handle.id} + local with a safety system prompt",
-        "prompts": result.counts.prompts,
-        "paired_prompts": result.counts.paired_prompts,
-    }
+def file_pairs(args: argparse.Namespace) -> tuple[list[PreferencePair], dict[str, Any]]:
+    pairs = load_pairs(args.prefs)
+    return pairs, {"source": str(args.prefs)}
 
 
 def main() -> int:
@@ -90,11 +63,10 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--output", type=Path, default=Path("/tmp/reward-figures"))
-    parser.add_argument("--from-run", help="Build pairs from this run instead of hh-rlhf.")
-    parser.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    parser.add_argument("--prefs", type=Path, help="Pairs from `redline prefs build`.")
     args = parser.parse_args()
     started = time.perf_counter()
-    pairs, provenance = run_pairs(args) if args.from_run else hh_pairs(args)
+    pairs, provenance = file_pairs(args) if args.prefs else hh_pairs(args)
     pairs = assign_splits(pairs, test_fraction=args.test_fraction, seed=0)
     imported = time.perf_counter()
     settings = HeadSettings(epochs=args.epochs)
