@@ -60,12 +60,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "card": CommandEntry("card", "Model and system cards from runs, governance crosswalk."),
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
-    "prefs": CommandEntry(
-        "prefs", "Preference pairs: build from runs, import public sets, validate."
-    ),
-    "reward": CommandEntry(
-        "reward", "Reward models: train on preference pairs, evaluate, score runs."
-    ),
+    "prefs": CommandEntry("prefs", "Preference pairs: build from runs, import, validate."),
+    "reward": CommandEntry("reward", "Reward models: train, evaluate, score runs."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
     "agent": CommandEntry("agent", "Agents under injection: run suites, list, MCP scan."),
     "threat-model": CommandEntry(
