@@ -60,6 +60,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "card": CommandEntry("card", "Model and system cards from runs, governance crosswalk."),
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
+    "prefs": CommandEntry("prefs", "Preference pairs: build from runs, import, validate."),
+    "reward": CommandEntry("reward", "Reward models: train, evaluate, score runs."),
     "cai": CommandEntry("cai", "Constitutional AI: critique, revise, AI feedback."),
     "dpo": CommandEntry("dpo", "DPO fine-tuning of a GGUF model, back to GGUF."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
