@@ -51,14 +51,17 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def distil_static_table(model_path: Path, *, dimension: int = STATIC_DIMENSION) -> np.ndarray:
-    """One ``dimension``-wide row per word piece of the MiniLM at ``model_path``."""
+def distil_static_table(
+    model_path: Path, *, dimension: int = STATIC_DIMENSION, pieces: int | None = None
+) -> np.ndarray:
+    """One ``dimension``-wide row per word piece of the MiniLM at ``model_path``
+    (the first ``pieces`` of the vocabulary only, when given: for tests)."""
     torch, _st, _package = _require_extra()
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(model_path), local_files_only=True)
     model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
-    vocab = len(tokenizer)
+    vocab = len(tokenizer) if pieces is None else min(pieces, len(tokenizer))
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     rows = []
     with torch.inference_mode():
@@ -74,6 +77,11 @@ def distil_static_table(model_path: Path, *, dimension: int = STATIC_DIMENSION) 
     table -= table.mean(axis=0)
     _u, _s, components = np.linalg.svd(table, full_matrices=False)
     return (table @ components[:dimension].T).astype(np.float32)
+
+
+def minilm_tokenizer_file() -> Path:
+    """The packaged MiniLM's ``tokenizer.json`` (the static model's word pieces)."""
+    return default_model_path() / "tokenizer.json"
 
 
 class StaticEmbedder:
@@ -103,7 +111,7 @@ class StaticEmbedder:
             np.save(partial, table.astype(np.float16))
             partial.replace(path)
         table = np.load(path).astype(np.float32)
-        return cls(table=table, tokenizer_file=model_path / "tokenizer.json")
+        return cls(table=table, tokenizer_file=minilm_tokenizer_file())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

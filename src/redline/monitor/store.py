@@ -134,6 +134,13 @@ class MonitorStore:
         if not read_only:
             self.con.execute(_SCHEMA).fetchall()
 
+    def for_thread(self) -> MonitorStore:
+        """The same store through a new cursor, for use on another thread (DuckDB
+        connections are not shared across threads; one process writes a file)."""
+        other = MonitorStore.__new__(MonitorStore)
+        other.path, other.con = self.path, self.con.cursor()
+        return other
+
     def __enter__(self) -> MonitorStore:
         return self
 
@@ -209,6 +216,10 @@ class MonitorStore:
             "SELECT source, line, message FROM problems ORDER BY source, line LIMIT ?", [limit]
         ).fetchall()
         return [(str(s), int(n), str(m)) for s, n, m in rows]
+
+    def problem_count(self) -> int:
+        row = self.con.execute("SELECT count(*) FROM problems").fetchall()
+        return int(row[0][0]) if row else 0
 
     def time_range(self) -> tuple[datetime, datetime] | None:
         row = self.con.execute("SELECT min(ts), max(ts) FROM records").fetchall()
