@@ -163,7 +163,14 @@ def find_anomalies(
         novel = np.sort(rng.choice(novel, MAX_CLUSTERED, replace=False))
     found: list[FoundCluster] = []
     if len(novel) >= min_cluster_size:
-        labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(vectors[novel])
+        # Novel records often are one new pattern: a single cluster must be allowed, and a
+        # small min_samples keeps a tight group of near-copies from being called noise.
+        labels = HDBSCAN(
+            min_cluster_size=min_cluster_size,
+            min_samples=2,
+            allow_single_cluster=True,
+            copy=True,
+        ).fit_predict(vectors[novel])
         sample = ref_keys if len(ref_keys) <= 2000 else list(rng.choice(ref_keys, 2000, replace=False))
         reference_texts = _texts(store, sample)
         redactor = ReportRedactor()

@@ -239,7 +239,7 @@ class MonitorStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        table = self.con.execute(sql, params).fetch_arrow_table()
+        table = self.con.sql(sql, params=params).to_arrow_table()
         keys = table.column("key").to_pylist()
         if not keys:
             return [], np.zeros((0, 0), dtype=np.float32)
