@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import typing
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -42,7 +43,9 @@ def test_rules_file_errors_name_the_line(tmp_path):
         "rules:\n  - {name: a, metric: block_rate, threshold: 0.1}\n"
         "  - {name: a, metric: flag_rate, threshold: 0.1}\n"
     )
-    with pytest.raises(ConfigError, match=r"rules.yaml:3: rules.1.name: rule name 'a' is used twice"):
+    with pytest.raises(
+        ConfigError, match=r"rules.yaml:3: rules.1.name: rule name 'a' is used twice"
+    ):
         load_rules(path)
 
 
@@ -64,9 +67,9 @@ def test_rate_change_fires_on_a_significant_rise_only():
     )
     steady = [(5, 1000)] * 6
     assert evaluate_rule(rule, _windows(steady)) == []
-    noisy = steady + [(9, 1000)]  # 0.9% vs 0.5%: not significant at 0.001
+    noisy = [*steady, (9, 1000)]  # 0.9% vs 0.5%: not significant at 0.001
     assert evaluate_rule(rule, _windows(noisy)) == []
-    burst = steady + [(60, 1000)]
+    burst = [*steady, (60, 1000)]
     (alert,) = evaluate_rule(rule, _windows(burst))
     assert alert.window_start.hour == 6
     assert alert.baseline_rate == pytest.approx(0.005)
@@ -86,7 +89,7 @@ def test_rise_from_zero_can_fire():
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: typing.ClassVar[list[dict]] = []
     status = 200
 
     def do_POST(self):
@@ -138,3 +141,35 @@ def test_webhook_failures_are_runtime_errors(receiver):
     assert caught.value.exit_code == 3
     with pytest.raises(ConfigError, match="expected an http"):
         post_alerts("ftp://x", [_alert()])
+
+
+def _scored(key, minute, categories, action="allow"):
+    from redline.monitor.store import ScoredRecord
+
+    return ScoredRecord(
+        key=key, timestamp=START + timedelta(minutes=minute), source="s", line=1, model="",
+        prompt="p", response="", input_action=action, output_action="",
+        input_categories=categories, output_categories=[], refusal="no_response",
+        over_refusal=False,
+    )  # fmt: skip
+
+
+def test_category_metrics_match_a_scanner_or_one_category(tmp_path):
+    from redline.monitor import MonitorStore
+    from redline.monitor.store import SourcePosition
+    from redline.monitor.windows import window_counts
+
+    rows = [
+        _scored("a", 1, ["injection.direct"], "block"),
+        _scored("b", 2, ["injectionish.x"]),
+        _scored("c", 3, ["pii.email", "injection.indirect"]),
+        _scored("d", 70, []),
+    ]
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        store.save_batch("s", rows, None, [], SourcePosition())
+        by_scanner = window_counts(store.con, "category:injection", width_s=3600)
+        one = window_counts(store.con, "category:injection.direct", width_s=3600)
+        blocks = window_counts(store.con, "block_rate", width_s=3600)
+    assert [(w.count, w.total) for w in by_scanner] == [(2, 3), (0, 1)]
+    assert [w.count for w in one] == [1, 0]
+    assert [w.count for w in blocks] == [1, 0]

@@ -28,7 +28,13 @@ TOPICS = (
     "birdwatching", "pottery", "sailing knots", "mushroom foraging", "violin practice",
     "kite design", "cheese making", "glaciers", "ancient rome", "beekeeping", "typography",
 )  # fmt: skip
-VERBS = ("Explain", "Summarise", "Give me tips on", "Write a haiku about", "What should I know about")
+VERBS = (
+    "Explain",
+    "Summarise",
+    "Give me tips on",
+    "Write a haiku about",
+    "What should I know about",
+)
 
 
 def _unit(rows):
@@ -122,19 +128,20 @@ def test_the_burst_becomes_one_new_cluster_with_its_facets(burst_store):
     assert any(c.startswith("injection.") for c in row.categories)
     assert row.first_seen >= WINDOW[0] and row.last_seen < WINDOW[1]
     assert all("Ignore all previous instructions" in e for e in row.examples)
-    assert [c.id for c in stored] == [c.row.id for c in sorted(found.clusters, key=lambda c: c.row.id)]
+    assert [c.id for c in stored] == [
+        c.row.id for c in sorted(found.clusters, key=lambda c: c.row.id)
+    ]
 
 
 def test_too_few_reference_records_is_a_clear_error(burst_store):
-    with MonitorStore(burst_store) as store:
-        with pytest.raises(ValueError, match="not enough embedded records"):
-            find_anomalies(store, window=WINDOW, reference=(WINDOW[0], WINDOW[0]))
+    with MonitorStore(burst_store) as store, pytest.raises(ValueError, match="not enough embedded"):
+        find_anomalies(store, window=WINDOW, reference=(WINDOW[0], WINDOW[0]))
 
 
 def test_export_cluster_is_read_by_regress_ingest(burst_store, tmp_path):
     with MonitorStore(burst_store) as store:
         cluster_id = max(store.clusters(), key=lambda c: c.size).id
-        with pytest.raises(ConfigError, match="no hazard category.*--policy"):
+        with pytest.raises(ConfigError, match=r"no hazard category.*--policy"):
             cluster_reports(store, cluster_id)
         reports = cluster_reports(store, cluster_id, policy="prompt-extraction", severity="high")
         with pytest.raises(ConfigError, match="no cluster 999"):

@@ -119,9 +119,7 @@ def test_follow_reads_lines_as_they_are_appended(tmp_path, write_log, settings, 
             seen.append("idle")
 
     with MonitorStore(tmp_path / "m.duckdb") as store:
-        result = follow_file(
-            log, store, settings, should_stop=lambda: bool(seen), wait=wait
-        )
+        result = follow_file(log, store, settings, should_stop=lambda: bool(seen), wait=wait)
         assert store.count() == 4
         assert result.problems == 0  # the partial line was left for later, not malformed
         with log.open("a") as handle:

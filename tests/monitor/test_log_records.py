@@ -31,7 +31,7 @@ def test_timestamps_in_every_common_form(raw):
 
 @pytest.mark.parametrize("raw", [None, "", "yesterday", True, {"a": 1}])
 def test_bad_timestamps_name_the_field(raw):
-    with pytest.raises(MalformedRecord, match="^ts: "):
+    with pytest.raises(MalformedRecord, match=r"^ts: "):
         parse_timestamp(raw, field="ts")
 
 
@@ -101,7 +101,9 @@ def _otlp(attributes, events=(), name="chat gpt-4o"):
                             {
                                 "traceId": "t1", "spanId": "s1", "name": name,
                                 "startTimeUnixNano": "1767268800000000000",
-                                "attributes": [{"key": k, "value": value(v)} for k, v in attributes.items()],
+                                "attributes": [
+                                    {"key": k, "value": value(v)} for k, v in attributes.items()
+                                ],
                                 "events": list(events),
                             },
                             {
@@ -143,11 +145,15 @@ def test_otlp_span_with_input_and_output_message_attributes():
     assert record.key == "id:t1/s1"
 
 
+def _event(name, key, text):
+    return {"name": name, "attributes": [{"key": key, "value": {"stringValue": text}}]}
+
+
 def test_otlp_span_with_event_content():
     events = [
-        {"name": "gen_ai.user.message", "attributes": [{"key": "content", "value": {"stringValue": "hi there"}}]},
-        {"name": "gen_ai.choice", "attributes": [{"key": "message", "value": {"stringValue": json.dumps({"content": "hello"})}}]},
-    ]  # fmt: skip
+        _event("gen_ai.user.message", "content", "hi there"),
+        _event("gen_ai.choice", "message", json.dumps({"content": "hello"})),
+    ]
     records, _ = otel_records(_otlp({"gen_ai.system": "openai"}, events), line=1)
     assert (records[0].prompt, records[0].response) == ("hi there", "hello")
 
@@ -159,10 +165,20 @@ def test_console_exporter_span_with_legacy_prompt_events():
         "start_time": "2026-01-01T12:00:00.000000Z",
         "attributes": {"gen_ai.request.model": "llama"},
         "events": [
-            {"name": "gen_ai.content.prompt", "attributes": {"gen_ai.prompt": json.dumps([{"role": "user", "content": "tell me"}])}},
-            {"name": "gen_ai.content.completion", "attributes": {"gen_ai.completion": json.dumps([{"role": "assistant", "content": "ok"}])}},
+            {
+                "name": "gen_ai.content.prompt",
+                "attributes": {
+                    "gen_ai.prompt": json.dumps([{"role": "user", "content": "tell me"}])
+                },
+            },
+            {
+                "name": "gen_ai.content.completion",
+                "attributes": {
+                    "gen_ai.completion": json.dumps([{"role": "assistant", "content": "ok"}])
+                },
+            },
         ],
-    }  # fmt: skip
+    }
     assert looks_like_otel(span)
     records, skipped = otel_records(span, line=1)
     assert (records[0].prompt, records[0].response, records[0].key, skipped) == (

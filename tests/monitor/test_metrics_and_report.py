@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import urllib.error
 import urllib.request
-
 from datetime import datetime
 
 import pytest
@@ -88,7 +87,12 @@ def test_report_shows_series_alerts_and_escapes_log_text(store_path):
     with MonitorStore(store_path) as store:
         windows = window_summaries(store.con, width_s=600)
         html = render_report(
-            store, windows=windows, window_label="10m", alerts=[alert], clusters=[], rules_given=True
+            store,
+            windows=windows,
+            window_label="10m",
+            alerts=[alert],
+            clusters=[],
+            rules_given=True,
         )
     assert html.count("<svg") == 2  # rates, and guard categories
     assert "10 records" in html and "1 malformed lines skipped" in html

@@ -15,12 +15,8 @@ from redline.cli.options import JsonOption, NoProgressOption
 from redline.core import ConfigError
 
 DEFAULT_STORE = Path("monitor.duckdb")
-StoreOption = Annotated[
-    Path, typer.Option("--store", help="The monitoring store (a DuckDB file).")
-]
-WindowOption = Annotated[
-    str, typer.Option("--window", help="Window width: 30s, 15m, 1h, 1d, 1w.")
-]
+StoreOption = Annotated[Path, typer.Option("--store", help="The monitoring store (a DuckDB file).")]
+WindowOption = Annotated[str, typer.Option("--window", help="Window width: 30s, 15m, 1h, 1d, 1w.")]
 RulesOption = Annotated[
     Path | None, typer.Option("--rules", help="Alert rules YAML (see docs/monitoring.md).")
 ]
@@ -68,10 +64,13 @@ def _settings(
 
 
 def ingest(
-    logs: Annotated[list[Path], typer.Argument(help="Log files: JSONL chat records or OTel spans.")],
+    logs: Annotated[
+        list[Path], typer.Argument(help="Log files: JSONL chat records or OTel spans.")
+    ],
     store: StoreOption = DEFAULT_STORE,
     follow: Annotated[
-        bool, typer.Option("--follow", help="Keep reading the (one) file as it grows; Ctrl-C stops.")
+        bool,
+        typer.Option("--follow", help="Keep reading the (one) file as it grows; Ctrl-C stops."),
     ] = False,
     field_map: Annotated[
         list[str] | None,
@@ -86,7 +85,9 @@ def ingest(
     policy: Annotated[
         Path | None, typer.Option("--policy", help="Guard policy file (default: shipped policy).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Records scored and stored at once.")] = 512,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Records scored and stored at once.")
+    ] = 512,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between --follow polls.")] = 1.0,
     as_json: JsonOption = False,
     no_progress: NoProgressOption = False,
@@ -118,29 +119,44 @@ def ingest(
     with (
         MonitorStore(store) as opened,
         Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), console=err,
-            transient=True, disable=no_progress,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+            disable=no_progress,
         ) as bar,
     ):
         task = bar.add_task("ingesting", total=None)
 
         def show(result: Any) -> None:
-            bar.update(task, description=f"{result.source}: {result.read:,} records, line {result.line:,}")
+            bar.update(
+                task, description=f"{result.source}: {result.read:,} records, line {result.line:,}"
+            )
 
         for path in logs:
             if follow:
                 stop = threading.Event()
                 try:
                     results.append(
-                        follow_file(path, opened, settings, should_stop=stop.is_set,
-                                    wait=lambda: time.sleep(poll), on_batch=show)
+                        follow_file(
+                            path,
+                            opened,
+                            settings,
+                            should_stop=stop.is_set,
+                            wait=lambda: time.sleep(poll),
+                            on_batch=show,
+                        )
                     )
                 except KeyboardInterrupt:
                     stop.set()
             else:
                 results.append(ingest_file(path, opened, settings, on_batch=show))
         total = opened.count()
-    document = {"store": str(store), "records_in_store": total, "files": [r.as_dict() for r in results]}
+    document = {
+        "store": str(store),
+        "records_in_store": total,
+        "files": [r.as_dict() for r in results],
+    }
     if as_json:
         typer.echo(json.dumps(document))
         return
@@ -149,8 +165,12 @@ def ingest(
             typer.echo(f"malformed: {line}", err=True)
         more = result.problems - len(result.first_problems)
         if more > 0:
-            typer.echo(f"... and {more} more malformed lines (see the store's problems table)", err=True)
-        resumed = f", resumed at line {result.resumed_from_line:,}" if result.resumed_from_line else ""
+            typer.echo(
+                f"... and {more} more malformed lines (see the store's problems table)", err=True
+            )
+        resumed = (
+            f", resumed at line {result.resumed_from_line:,}" if result.resumed_from_line else ""
+        )
         typer.echo(
             f"{result.source}: {result.read:,} records read, {result.added:,} new, "
             f"{result.problems:,} malformed, {result.skipped_spans:,} non-GenAI spans{resumed} "
@@ -175,12 +195,20 @@ def windows(
     if as_json:
         typer.echo(json.dumps({"window": window, "windows": [w.as_dict() for w in rows]}))
         return
-    table = Table("window", "records", "blocked", "flagged", "refused", "over-refused", "top categories")
+    table = Table(
+        "window", "records", "blocked", "flagged", "refused", "over-refused", "top categories"
+    )
     for row in rows:
-        top = ", ".join(f"{k} {v}" for k, v in sorted(row.categories.items(), key=lambda kv: -kv[1])[:3])
+        top = ", ".join(
+            f"{k} {v}" for k, v in sorted(row.categories.items(), key=lambda kv: -kv[1])[:3]
+        )
         table.add_row(
-            row.start.isoformat(sep=" "), f"{row.total:,}",
-            *(f"{row.rate(m):.1%}" for m in ("block_rate", "flag_rate", "refusal_rate", "over_refusal_rate")),
+            row.start.isoformat(sep=" "),
+            f"{row.total:,}",
+            *(
+                f"{row.rate(m):.1%}"
+                for m in ("block_rate", "flag_rate", "refusal_rate", "over_refusal_rate")
+            ),
             top,
         )
     Console().print(table)
@@ -212,13 +240,19 @@ def alerts(
         return
     for alert in found:
         typer.echo(f"{alert.window_start.isoformat(sep=' ')}  {alert.rule}: {alert.message}")
-    typer.echo(f"{len(found)} alert(s)" + (f"; webhook answered {status}" if status else ""), err=True)
+    typer.echo(
+        f"{len(found)} alert(s)" + (f"; webhook answered {status}" if status else ""), err=True
+    )
 
 
 def _span(opened: Any, at: str | None, window_s: int, reference_s: int) -> tuple[Any, Any]:
     if at is not None:
         try:
-            end = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+            end = (
+                datetime.fromisoformat(at.replace("Z", "+00:00"))
+                .astimezone(UTC)
+                .replace(tzinfo=None)
+            )
         except ValueError:
             raise ConfigError(f"--at {at!r}: expected an ISO-8601 time") from None
     else:
@@ -232,14 +266,18 @@ def _span(opened: Any, at: str | None, window_s: int, reference_s: int) -> tuple
 
 def anomalies(
     store: StoreOption = DEFAULT_STORE,
-    window: Annotated[str, typer.Option("--window", help="The window under test, ending at --at.")] = "1d",
+    window: Annotated[
+        str, typer.Option("--window", help="The window under test, ending at --at.")
+    ] = "1d",
     reference: Annotated[
         str, typer.Option("--reference", help="The reference span just before the window.")
     ] = "7d",
     at: Annotated[
         str | None, typer.Option("--at", help="End of the window (default: the newest record).")
     ] = None,
-    min_cluster_size: Annotated[int, typer.Option(min=2, help="Smallest cluster HDBSCAN reports.")] = 10,
+    min_cluster_size: Annotated[
+        int, typer.Option(min=2, help="Smallest cluster HDBSCAN reports.")
+    ] = 10,
     no_drift: Annotated[bool, typer.Option("--no-drift", help="Skip the drift test.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -252,7 +290,10 @@ def anomalies(
         span, ref = _span(opened, at, width, before)
         try:
             found = find_anomalies(
-                opened, window=span, reference=ref, min_cluster_size=min_cluster_size,
+                opened,
+                window=span,
+                reference=ref,
+                min_cluster_size=min_cluster_size,
                 drift=not no_drift,
             )
         except ValueError as exc:
@@ -299,11 +340,12 @@ def clusters(store: StoreOption = DEFAULT_STORE, as_json: JsonOption = False) ->
 def export_cluster(
     cluster_id: Annotated[int, typer.Argument(help="The cluster's id (redline monitor clusters).")],
     store: StoreOption = DEFAULT_STORE,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Abuse-report JSONL to write.")] = Path(
-        "cluster-reports.jsonl"
-    ),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Abuse-report JSONL to write.")
+    ] = Path("cluster-reports.jsonl"),
     policy: Annotated[
-        str | None, typer.Option("--policy", help="Policy violated (default: the cluster's hazard).")
+        str | None,
+        typer.Option("--policy", help="Policy violated (default: the cluster's hazard)."),
     ] = None,
     severity: Annotated[str, typer.Option(help="low, medium, high or critical.")] = "medium",
     as_json: JsonOption = False,
@@ -318,7 +360,9 @@ def export_cluster(
         reports = cluster_reports(opened, cluster_id, policy=policy, severity=severity)
     write_reports(reports, output)
     if as_json:
-        typer.echo(json.dumps({"cluster": cluster_id, "reports": len(reports), "output": str(output)}))
+        typer.echo(
+            json.dumps({"cluster": cluster_id, "reports": len(reports), "output": str(output)})
+        )
         return
     typer.echo(f"cluster {cluster_id}: {len(reports)} reports -> {output}")
     typer.echo(f"next: redline regress ingest {output} -o suite.yaml", err=True)
@@ -350,8 +394,12 @@ def report(
         found = evaluate_rules(opened.con, loaded) if loaded else []
         rows = window_summaries(opened.con, width_s=width)
         html = render_report(
-            opened, windows=rows, window_label=window, alerts=found,
-            clusters=opened.clusters(), rules_given=loaded is not None,
+            opened,
+            windows=rows,
+            window_label=window,
+            alerts=found,
+            clusters=opened.clusters(),
+            rules_given=loaded is not None,
         )
     write_report(output, html)
     if as_json:

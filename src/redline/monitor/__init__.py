@@ -15,10 +15,23 @@
   Prometheus metrics.
 """
 
-from redline.monitor.alerts import Alert, AlertRule, AlertRules, evaluate_rules, load_rules, post_alerts
+from redline.monitor.alerts import (
+    Alert,
+    AlertRule,
+    AlertRules,
+    evaluate_rules,
+    load_rules,
+    post_alerts,
+)
 from redline.monitor.cluster_export import cluster_reports, write_reports
 from redline.monitor.clusters import AnomalyReport, find_anomalies
-from redline.monitor.embeddings import EMBEDDERS, Embedder, MiniLMEmbedder, StaticEmbedder, load_embedder
+from redline.monitor.embeddings import (
+    EMBEDDERS,
+    Embedder,
+    MiniLMEmbedder,
+    StaticEmbedder,
+    load_embedder,
+)
 from redline.monitor.html_report import render_report
 from redline.monitor.ingest import IngestResult, IngestSettings, follow_file, ingest_file
 from redline.monitor.log_records import FieldMap, LogRecord

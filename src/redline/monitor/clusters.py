@@ -46,7 +46,9 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in stopwords()}
 
 
-def top_terms(members: Sequence[str], reference: Sequence[str], *, limit: int = TOP_TERMS) -> list[str]:
+def top_terms(
+    members: Sequence[str], reference: Sequence[str], *, limit: int = TOP_TERMS
+) -> list[str]:
     """Words in many members and few reference texts (share in cluster / share in reference)."""
     inside = Counter(w for text in members for w in _words(text))
     outside = Counter(w for text in reference for w in _words(text))
@@ -171,7 +173,9 @@ def find_anomalies(
             allow_single_cluster=True,
             copy=True,
         ).fit_predict(vectors[novel])
-        sample = ref_keys if len(ref_keys) <= 2000 else list(rng.choice(ref_keys, 2000, replace=False))
+        sample = (
+            ref_keys if len(ref_keys) <= 2000 else list(rng.choice(ref_keys, 2000, replace=False))
+        )
         reference_texts = _texts(store, sample)
         redactor = ReportRedactor()
         for label in sorted(set(labels.tolist()) - {-1}):

@@ -67,9 +67,7 @@ def distil_static_table(
     with torch.inference_mode():
         for start in range(0, vocab, _DISTIL_BATCH):
             ids = torch.arange(start, min(start + _DISTIL_BATCH, vocab)).unsqueeze(1)
-            batch = torch.cat(
-                [torch.full_like(ids, cls), ids, torch.full_like(ids, sep)], dim=1
-            )
+            batch = torch.cat([torch.full_like(ids, cls), ids, torch.full_like(ids, sep)], dim=1)
             hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
             # Mean over the three positions: the sentence-transformer's own pooling.
             rows.append(hidden.mean(dim=1).numpy())

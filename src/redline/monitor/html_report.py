@@ -59,7 +59,10 @@ def line_chart(series: dict[str, list[float]], labels: Sequence[str], *, title: 
             f"{_LEFT + plot_w * i / steps:.1f},{_TOP + plot_h * (1 - v / top):.1f}"
             for i, v in enumerate(values)
         )
-        parts.append(f'<polyline stroke="{colour}" points="{points}"><title>{escape(name)}</title></polyline>')
+        parts.append(
+            f'<polyline stroke="{colour}" points="{points}">'
+            f"<title>{escape(name)}</title></polyline>"
+        )
         legend.append((name, colour))
     parts.append("</svg>")
     return SeriesChart(svg=Markup("".join(parts)), legend=legend)

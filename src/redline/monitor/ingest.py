@@ -78,9 +78,7 @@ def _records_of_line(
     data = decode_json_line(raw)
     if not isinstance(data, Mapping):
         raise MalformedRecord(f"expected a JSON object, got {type(data).__name__}")
-    if settings.log_format == "otel" or (
-        settings.log_format == "auto" and looks_like_otel(data)
-    ):
+    if settings.log_format == "otel" or (settings.log_format == "auto" and looks_like_otel(data)):
         return otel_records(data, line=line)
     return [chat_record(data, line=line, fields=settings.fields)], 0
 
@@ -126,9 +124,7 @@ class LogIngest:
             # Truncated or rotated: read it again from the top; keys keep it idempotent.
             start = SourcePosition()
         self.position = start
-        self.result = IngestResult(
-            source=str(path), resumed_from_line=start.line, line=start.line
-        )
+        self.result = IngestResult(source=str(path), resumed_from_line=start.line, line=start.line)
 
     def _missing_time(self, line: int, raw: bytes, error: MalformedRecord) -> ConfigError:
         column = self.settings.fields.column("timestamp")
@@ -158,9 +154,7 @@ class LogIngest:
             problems=previous.problems + len(batch.problems),
             skipped_spans=previous.skipped_spans + batch.skipped_spans,
         )
-        added = self.store.save_batch(
-            self.source, scored, vectors, batch.problems, self.position
-        )
+        added = self.store.save_batch(self.source, scored, vectors, batch.problems, self.position)
         result = self.result
         result.read += len(records)
         result.added += added
@@ -171,15 +165,18 @@ class LogIngest:
             if len(result.first_problems) < 10:
                 result.first_problems.append(f"{self.path}:{number}: {message}")
 
-    def run_once(self, *, follow: bool = False, on_batch: Callable[[IngestResult], None] | None = None) -> int:
+    def run_once(
+        self, *, follow: bool = False, on_batch: Callable[[IngestResult], None] | None = None
+    ) -> int:
         """Read what the file holds now; returns the records read in this pass."""
         batch = _Batch()
         offset, line = self.position.byte_offset, self.position.line
         before = self.result.read
         with self.path.open("rb") as handle:
-            for raw, line, offset in _complete_lines(
+            for raw, number, end in _complete_lines(
                 handle, offset=offset, line=line, follow=follow
             ):
+                offset, line = end, number
                 if not raw.strip():
                     continue
                 try:

@@ -162,9 +162,7 @@ def record_key(given: Any, timestamp: datetime, prompt: str, response: str) -> s
     """
     if isinstance(given, str | int) and not isinstance(given, bool) and str(given).strip():
         return f"id:{str(given).strip()}"
-    return "h:" + content_hash(
-        {"t": timestamp.isoformat(), "p": prompt, "r": response}, length=24
-    )
+    return "h:" + content_hash({"t": timestamp.isoformat(), "p": prompt, "r": response}, length=24)
 
 
 def chat_record(data: Mapping[str, Any], *, line: int, fields: FieldMap) -> LogRecord:

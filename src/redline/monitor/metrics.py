@@ -28,7 +28,9 @@ def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _family(name: str, kind: str, help_text: str, samples: Iterable[tuple[str, float]]) -> list[str]:
+def _family(
+    name: str, kind: str, help_text: str, samples: Iterable[tuple[str, float]]
+) -> list[str]:
     lines = [f"# HELP {_PREFIX}{name} {help_text}", f"# TYPE {_PREFIX}{name} {kind}"]
     lines += [f"{_PREFIX}{name}{labels} {value:g}" for labels, value in samples]
     return lines
@@ -45,22 +47,36 @@ def exposition(
     """The metrics page for the store behind ``con``."""
     lines: list[str] = []
     lines += _family(
-        "records_total", "counter", "Records ingested.",
+        "records_total",
+        "counter",
+        "Records ingested.",
         [("", _scalar(con, "SELECT count(*) FROM records"))],
     )
     lines += _family(
-        "blocked_total", "counter", "Records the guard blocked, by side.",
+        "blocked_total",
+        "counter",
+        "Records the guard blocked, by side.",
         [
-            ('{side="input"}', _scalar(con, f"SELECT count(*) FROM records WHERE {METRICS['input_block_rate']}")),
-            ('{side="output"}', _scalar(con, f"SELECT count(*) FROM records WHERE {METRICS['output_block_rate']}")),
+            (
+                '{side="input"}',
+                _scalar(con, f"SELECT count(*) FROM records WHERE {METRICS['input_block_rate']}"),
+            ),
+            (
+                '{side="output"}',
+                _scalar(con, f"SELECT count(*) FROM records WHERE {METRICS['output_block_rate']}"),
+            ),
         ],
     )
     lines += _family(
-        "refusals_total", "counter", "Responses the refusal scorer labelled full refusals.",
+        "refusals_total",
+        "counter",
+        "Responses the refusal scorer labelled full refusals.",
         [("", _scalar(con, f"SELECT count(*) FROM records WHERE {METRICS['refusal_rate']}"))],
     )
     lines += _family(
-        "over_refusals_total", "counter", "Full refusals of prompts the input guard found nothing in.",
+        "over_refusals_total",
+        "counter",
+        "Full refusals of prompts the input guard found nothing in.",
         [("", _scalar(con, "SELECT count(*) FROM records WHERE over_refusal"))],
     )
     categories = con.execute(
@@ -68,15 +84,21 @@ def exposition(
         "input_categories, output_categories))) AS c FROM records) GROUP BY c ORDER BY c"
     ).fetchall()
     lines += _family(
-        "category_total", "counter", "Records with a guard finding, by category.",
+        "category_total",
+        "counter",
+        "Records with a guard finding, by category.",
         [(f'{{category="{_label(str(c))}"}}', float(n)) for c, n in categories],
     )
     lines += _family(
-        "malformed_lines_total", "counter", "Log lines skipped as malformed.",
+        "malformed_lines_total",
+        "counter",
+        "Log lines skipped as malformed.",
         [("", _scalar(con, "SELECT count(*) FROM problems"))],
     )
     lines += _family(
-        "clusters_total", "counter", "New clusters found by anomaly detection.",
+        "clusters_total",
+        "counter",
+        "New clusters found by anomaly detection.",
         [("", _scalar(con, "SELECT count(*) FROM clusters"))],
     )
     windows = window_summaries(con, width_s=width_s)
@@ -86,7 +108,9 @@ def exposition(
             "window_records", "gauge", "Records in the latest window.", [("", float(latest.total))]
         )
         lines += _family(
-            "window_rate", "gauge", "Rates in the latest window, by metric.",
+            "window_rate",
+            "gauge",
+            "Rates in the latest window, by metric.",
             [(f'{{metric="{name}"}}', latest.rate(name)) for name in METRICS],
         )
     if rules is not None:

@@ -34,7 +34,9 @@ class Novelty(Protocol):
     def score(self, vectors: np.ndarray) -> np.ndarray: ...
 
 
-def _knn_distances(queries: np.ndarray, reference: np.ndarray, k: int, skip_self: bool) -> np.ndarray:
+def _knn_distances(
+    queries: np.ndarray, reference: np.ndarray, k: int, skip_self: bool
+) -> np.ndarray:
     take = k + 1 if skip_self else k
     out = np.empty(len(queries), dtype=np.float32)
     for start in range(0, len(queries), _QUERY_CHUNK):

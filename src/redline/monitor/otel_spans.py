@@ -29,7 +29,6 @@ from redline.monitor.log_records import (
     message_text,
     parse_timestamp,
     record_key,
-    user_text,
 )
 
 _OTLP_VALUE_KINDS = ("stringValue", "intValue", "doubleValue", "boolValue")
@@ -114,9 +113,7 @@ def _event_texts(events: Any) -> tuple[str, str]:
         if name == "gen_ai.content.prompt":
             prompts.append(_messages_text(attrs.get("gen_ai.prompt"), roles=("user", "tool")))
         elif name == "gen_ai.content.completion":
-            completions.append(
-                _messages_text(attrs.get("gen_ai.completion"), roles=("assistant",))
-            )
+            completions.append(_messages_text(attrs.get("gen_ai.completion"), roles=("assistant",)))
         elif name in ("gen_ai.user.message", "gen_ai.tool.message"):
             prompts.append(message_text(_maybe_json(attrs.get("content"))))
         elif name in ("gen_ai.choice", "gen_ai.assistant.message"):

@@ -126,7 +126,9 @@ class MonitorStore:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         if read_only and not self.path.exists():
-            raise ConfigError(f"{self.path}: no monitoring store here (run `redline monitor ingest`)")
+            raise ConfigError(
+                f"{self.path}: no monitoring store here (run `redline monitor ingest`)"
+            )
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
@@ -311,10 +313,8 @@ class MonitorStore:
         ).fetchall()
         if not rows:
             known = [c.id for c in self.clusters()]
-            raise ConfigError(
-                f"no cluster {cluster_id} in {self.path} "
-                f"(clusters: {', '.join(map(str, known)) or 'none yet; run `redline monitor anomalies`'})"
-            )
+            listed = ", ".join(map(str, known)) or "none yet; run `redline monitor anomalies`"
+            raise ConfigError(f"no cluster {cluster_id} in {self.path} (clusters: {listed})")
         return [str(r[0]) for r in rows]
 
 

@@ -50,11 +50,9 @@ def metric_predicate(metric: str) -> str:
             raise ConfigError(f"metric {metric!r}: a category is letters, digits, '.', '_', '-'")
         return (
             "len(list_filter(list_concat(input_categories, output_categories), "
-            f"c -> c = '{name}' OR starts_with(c, '{name}.'))) > 0"
+            f"lambda c: c = '{name}' OR starts_with(c, '{name}.'))) > 0"
         )
-    raise ConfigError(
-        f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}, or category:NAME"
-    )
+    raise ConfigError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}, or category:NAME")
 
 
 @dataclass(frozen=True, slots=True)
