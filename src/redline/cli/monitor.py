@@ -462,7 +462,7 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
-        help="Production monitoring: ingest logs, rates, alerts, anomalies, metrics.",
+        help="Watch production logs: guard rates, alerts, anomalies.",
         no_args_is_help=True,
     )
     app.add_typer(group, name="monitor")
