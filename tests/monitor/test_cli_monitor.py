@@ -122,7 +122,7 @@ def test_anomalies_clusters_export_and_report(tmp_path, write_log, chat, cached_
     burst = [chat(1000 + i, minute=120 + i, prompt=f"{attack} {i}") for i in range(30)]
     log = write_log(benign + burst)
     store = tmp_path / "m.duckdb"
-    assert _invoke("ingest", log, "--store", store).exit_code == 0
+    assert _invoke("ingest", log, "--store", store, "--embedder", "static").exit_code == 0
     found = _invoke(
         "anomalies", "--store", store, "--window", "1h", "--reference", "2h",
         "--at", "2026-01-01T03:00:00Z", "--min-cluster-size", "8", "--json",

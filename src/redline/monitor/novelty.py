@@ -3,7 +3,8 @@
 Novelty: :class:`KnnNovelty` scores a vector by its mean cosine distance to its ``k``
 nearest reference vectors; :class:`ForestNovelty` (isolation forest) is the
 alternative measured beside it in ``bench/monitor_quality.py``. kNN is the default:
-on the simulated stream it separated the burst better (docs/benchmarks.md). A record
+on the simulated stream it ranked the burst better (AUROC 0.81 vs 0.60 with MiniLM;
+docs/benchmarks.md). A record
 is *novel* when its score is above the ``quantile`` of the reference's own
 leave-one-out scores.
 
