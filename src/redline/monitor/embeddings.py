@@ -51,7 +51,7 @@ def cache_dir() -> Path:
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 def distil_static_table(
@@ -77,7 +77,7 @@ def distil_static_table(
     table = np.concatenate(rows).astype(np.float64)
     table -= table.mean(axis=0)
     _u, _s, components = np.linalg.svd(table, full_matrices=False)
-    return (table @ components[:dimension].T).astype(np.float32)
+    return np.asarray(table @ components[:dimension].T, dtype=np.float32)
 
 
 def minilm_tokenizer_file() -> Path:
