@@ -56,6 +56,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "regress": CommandEntry(
         "regress", "Regression suites from abuse reports: ingest, shrink, run."
     ),
+    "monitor": CommandEntry("monitor", "Watch production logs: guard rates, alerts, anomalies."),
     "spec": CommandEntry("spec", "Behavioural specs: check, plan, catalogues."),
     "card": CommandEntry("card", "Model and system cards from runs, governance crosswalk."),
     "disclose": CommandEntry("disclose", "A coordinated-disclosure report for one finding."),

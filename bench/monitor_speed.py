@@ -1,0 +1,142 @@
+"""Speed and memory of `redline monitor`: ingest rates, peak RSS, the drift test.
+
+Pinned to one core (sched_setaffinity, one BLAS/torch thread). Prompts come from the
+public sets in ../shared/data (redline.monitor.simulation.public_stream_texts), each
+with a short response, written as chat JSONL.
+
+    .venv/bin/python bench/monitor_speed.py [--records 2000] [--json]
+
+Measures: records/s for ingest + guard (both sides) + refusal classifier + static
+embeddings, for --guard-only, and for each embedder alone; peak RSS of a guard-only
+ingest in a fresh process at two file sizes; the MMD drift test on two 10,000-record
+windows of static embeddings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+
+from redline.monitor import (
+    IngestSettings,
+    MiniLMEmbedder,
+    MonitorStore,
+    RecordScorer,
+    StaticEmbedder,
+    ingest_file,
+    mmd_test,
+)
+from redline.monitor.simulation import public_stream_texts
+
+RESPONSES = (
+    "Sure, here is a short answer to that.",
+    "I'm sorry, but I can't help with that request.",
+    "Here are three ideas: start small, measure, and iterate.",
+)
+
+
+def write_log(path: Path, prompts: list[str], count: int, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    with path.open("w", encoding="utf-8") as handle:
+        for index in range(count):
+            record = {
+                "id": f"s{index}",
+                "timestamp": 1767225600 + index,
+                "prompt": prompts[int(rng.integers(len(prompts)))],
+                "response": RESPONSES[index % len(RESPONSES)],
+            }
+            handle.write(json.dumps(record) + "\n")
+
+
+def ingest_rate(log: Path, settings: IngestSettings, records: int) -> float:
+    with tempfile.TemporaryDirectory() as folder, MonitorStore(Path(folder) / "m.duckdb") as store:
+        started = time.perf_counter()
+        result = ingest_file(log, store, settings)
+        elapsed = time.perf_counter() - started
+    assert result.added == records, result.as_dict()
+    return records / elapsed
+
+
+def peak_rss_mb(log: Path) -> float:
+    """Peak RSS (MB) of a guard-only `redline monitor ingest` in a fresh process."""
+    with tempfile.TemporaryDirectory() as folder:
+        code = (
+            "import resource, sys; from redline.cli.app import app\n"
+            "try: app(sys.argv[1:])\nexcept SystemExit: pass\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, "monitor", "ingest", str(log), "--store",
+             f"{folder}/m.duckdb", "--guard-only", "--json"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    # One core: the figure the issue asks for, and fair to the machine's other users.
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    texts = public_stream_texts(args.data_dir)
+    prompts = texts.benign + texts.attacks
+    figures: dict[str, object] = {
+        "records": args.records,
+        "load_average_at_start": os.getloadavg(),
+        "cpus_pinned": len(os.sched_getaffinity(0)),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "log.jsonl"
+        write_log(log, prompts, args.records)
+        static = StaticEmbedder.packaged()
+        full = IngestSettings(scorer=RecordScorer(refusal="model"), embedder=static)
+        guard_only = IngestSettings(scorer=RecordScorer(refusal="patterns"), embedder=None)
+        figures["guard_only_records_per_s"] = ingest_rate(log, guard_only, args.records)
+        figures["full_records_per_s"] = ingest_rate(log, full, args.records)
+        sample = [prompts[i % len(prompts)] for i in range(args.records)]
+        started = time.perf_counter()
+        static.embed(sample)
+        figures["static_embed_records_per_s"] = args.records / (time.perf_counter() - started)
+        minilm = MiniLMEmbedder()
+        few = sample[: max(args.records // 10, 100)]
+        started = time.perf_counter()
+        minilm.embed(few)
+        figures["minilm_embed_records_per_s"] = len(few) / (time.perf_counter() - started)
+        rss = {}
+        for count in (args.records // 4, args.records * 2):
+            sized = Path(folder) / f"rss-{count}.jsonl"
+            write_log(sized, prompts, count, seed=1)
+            rss[count] = peak_rss_mb(sized)
+        figures["peak_rss_mb_by_records"] = rss
+        rng = np.random.default_rng(0)
+        windows = static.embed([prompts[int(i)] for i in rng.integers(len(prompts), size=20000)])
+        started = time.perf_counter()
+        drift = mmd_test(windows[:10000], windows[10000:])
+        figures["drift_test_two_10k_windows_s"] = time.perf_counter() - started
+        figures["drift_p_same_distribution"] = drift.p_value
+    figures["load_average_at_end"] = os.getloadavg()
+    figures["self_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    for name, value in figures.items():
+        print(f"{name}: {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Streaming log files into the monitoring store: read, score, embed, store, in batches.
+
+Memory is bounded by the batch: lines are read one at a time and each batch is
+scored, embedded and written before the next is read. The byte offset reached is
+written with each batch (same transaction), so an interrupted ingest resumes where
+it stopped; record keys make re-reading a file add nothing. Malformed lines are
+skipped, stored as ``FILE:LINE: why`` and counted, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from redline.core.errors import ConfigError
+from redline.monitor.embeddings import Embedder
+from redline.monitor.log_records import (
+    FieldMap,
+    LogFormat,
+    LogRecord,
+    MalformedRecord,
+    chat_record,
+    decode_json_line,
+    looks_like_otel,
+)
+from redline.monitor.otel_spans import otel_records
+from redline.monitor.record_scoring import RecordScorer
+from redline.monitor.store import MonitorStore, SourcePosition
+
+DEFAULT_BATCH = 512
+
+
+@dataclass
+class IngestResult:
+    """What one ingest of one file did."""
+
+    source: str
+    read: int = 0
+    added: int = 0
+    problems: int = 0
+    skipped_spans: int = 0
+    resumed_from_line: int = 0
+    line: int = 0
+    seconds: float = 0.0
+    first_problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "read": self.read,
+            "added": self.added,
+            "problems": self.problems,
+            "skipped_spans": self.skipped_spans,
+            "resumed_from_line": self.resumed_from_line,
+            "line": self.line,
+            "seconds": round(self.seconds, 3),
+            "first_problems": self.first_problems,
+        }
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """How to read and score: formats, field map, batch size, the models."""
+
+    scorer: RecordScorer
+    embedder: Embedder | None
+    fields: FieldMap = field(default_factory=lambda: FieldMap({}))
+    log_format: LogFormat = "auto"
+    batch_size: int = DEFAULT_BATCH
+
+
+def _records_of_line(
+    raw: bytes, line: int, settings: IngestSettings
+) -> tuple[list[LogRecord], int]:
+    data = decode_json_line(raw)
+    if not isinstance(data, Mapping):
+        raise MalformedRecord(f"expected a JSON object, got {type(data).__name__}")
+    if settings.log_format == "otel" or (settings.log_format == "auto" and looks_like_otel(data)):
+        return otel_records(data, line=line)
+    return [chat_record(data, line=line, fields=settings.fields)], 0
+
+
+def _complete_lines(
+    handle: IO[bytes], *, offset: int, line: int, follow: bool
+) -> Iterator[tuple[bytes, int, int]]:
+    """(line bytes, line number, offset after it) from ``offset`` to the end of the file.
+
+    When following, a last line without its newline is still being written: it is
+    left for the next pass.
+    """
+    handle.seek(offset)
+    for raw in handle:
+        if not raw.endswith(b"\n") and follow:
+            return
+        offset += len(raw)
+        line += 1
+        yield raw.rstrip(b"\r\n"), line, offset
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.records: dict[str, LogRecord] = {}
+        self.problems: list[tuple[int, str]] = []
+        self.skipped_spans = 0
+
+
+class LogIngest:
+    """Ingests one log file into a store (see the module docstring)."""
+
+    def __init__(self, path: Path, store: MonitorStore, settings: IngestSettings) -> None:
+        if not path.exists():
+            raise ConfigError(f"{path}: no such file")
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a directory, expected a log file")
+        self.path = path
+        self.store = store
+        self.settings = settings
+        self.source = str(path.resolve())
+        start = store.position(self.source)
+        if start.byte_offset > path.stat().st_size:
+            # Truncated or rotated: read it again from the top; keys keep it idempotent.
+            start = SourcePosition()
+        self.position = start
+        self.result = IngestResult(source=str(path), resumed_from_line=start.line, line=start.line)
+
+    def _missing_time(self, line: int, raw: bytes, error: MalformedRecord) -> ConfigError:
+        column = self.settings.fields.column("timestamp")
+        try:
+            present = ", ".join(sorted(decode_json_line(raw))[:12])
+        except (MalformedRecord, TypeError):
+            present = "?"
+        return ConfigError(
+            f"{self.path}:{line}: {error} (the record has: {present}); "
+            f"name the time column with --time-field"
+            if str(error).startswith(f"{column}:")
+            else f"{self.path}:{line}: {error}"
+        )
+
+    def _flush(self, batch: _Batch, offset: int, line: int) -> None:
+        records = list(batch.records.values())
+        scored = self.settings.scorer.score(records, source=self.source) if records else []
+        embedder = self.settings.embedder
+        vectors = None
+        if embedder is not None and scored:
+            vectors = embedder.embed([r.prompt or r.response for r in scored])
+        previous = self.position
+        self.position = SourcePosition(
+            byte_offset=offset,
+            line=line,
+            records=previous.records + len(records),
+            problems=previous.problems + len(batch.problems),
+            skipped_spans=previous.skipped_spans + batch.skipped_spans,
+        )
+        added = self.store.save_batch(self.source, scored, vectors, batch.problems, self.position)
+        result = self.result
+        result.read += len(records)
+        result.added += added
+        result.problems += len(batch.problems)
+        result.skipped_spans += batch.skipped_spans
+        result.line = line
+        for number, message in batch.problems:
+            if len(result.first_problems) < 10:
+                result.first_problems.append(f"{self.path}:{number}: {message}")
+
+    def run_once(
+        self, *, follow: bool = False, on_batch: Callable[[IngestResult], None] | None = None
+    ) -> int:
+        """Read what the file holds now; returns the records read in this pass."""
+        batch = _Batch()
+        offset, line = self.position.byte_offset, self.position.line
+        before = self.result.read
+        with self.path.open("rb") as handle:
+            for raw, number, end in _complete_lines(
+                handle, offset=offset, line=line, follow=follow
+            ):
+                offset, line = end, number
+                if not raw.strip():
+                    continue
+                try:
+                    records, skipped = _records_of_line(raw, line, self.settings)
+                except MalformedRecord as exc:
+                    if self.position.records == 0 and not batch.records and "missing" in str(exc):
+                        raise self._missing_time(line, raw, exc) from None
+                    batch.problems.append((line, str(exc)))
+                    continue
+                batch.skipped_spans += skipped
+                for record in records:
+                    batch.records[record.key] = record
+                if len(batch.records) >= self.settings.batch_size:
+                    self._flush(batch, offset, line)
+                    batch = _Batch()
+                    if on_batch is not None:
+                        on_batch(self.result)
+        if batch.records or batch.problems or offset != self.position.byte_offset:
+            self._flush(batch, offset, line)
+            if on_batch is not None:
+                on_batch(self.result)
+        return self.result.read - before
+
+
+def ingest_file(
+    path: Path,
+    store: MonitorStore,
+    settings: IngestSettings,
+    *,
+    on_batch: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Ingest ``path`` once (from where an earlier ingest stopped)."""
+    started = time.perf_counter()
+    job = LogIngest(path, store, settings)
+    job.run_once(on_batch=on_batch)
+    job.result.seconds = time.perf_counter() - started
+    return job.result
+
+
+def follow_file(
+    path: Path,
+    store: MonitorStore,
+    settings: IngestSettings,
+    *,
+    should_stop: Callable[[], bool],
+    wait: Callable[[], None],
+    on_batch: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Tail ``path`` as it grows until ``should_stop()``; ``wait()`` runs between passes
+    that found nothing new (the CLI sleeps; a test can wait on an event)."""
+    started = time.perf_counter()
+    job = LogIngest(path, store, settings)
+    while not should_stop():
+        if job.path.stat().st_size < job.position.byte_offset:
+            job.position = SourcePosition()  # rotated: start again, keys dedupe
+        if job.run_once(follow=True, on_batch=on_batch) == 0:
+            wait()
+    job.result.seconds = time.perf_counter() - started
+    return job.result

@@ -1,0 +1,149 @@
+"""How unlike a reference window each new record is, and whether two windows differ.
+
+Novelty: :class:`KnnNovelty` scores a vector by its mean cosine distance to its ``k``
+nearest reference vectors; :class:`ForestNovelty` (isolation forest) is the
+alternative measured beside it in ``bench/monitor_quality.py``. kNN is the default:
+on the simulated stream it ranked the burst better (AUROC 0.81 vs 0.60 with MiniLM;
+docs/benchmarks.md). A record
+is *novel* when its score is above the ``quantile`` of the reference's own
+leave-one-out scores.
+
+Drift: :func:`mmd_test` is a kernel two-sample test, the maximum mean discrepancy with
+a Gaussian kernel (bandwidth: the median distance) approximated by random Fourier
+features so that two 10,000-record windows take a few seconds, and a permutation
+test for the p-value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+_QUERY_CHUNK = 1024
+_CALIBRATION_SAMPLE = 2000
+_PERMUTATION_CHUNK = 50
+_BANDWIDTH_SAMPLE = 1000
+
+
+class Novelty(Protocol):
+    """Scores vectors against a reference; higher is more novel."""
+
+    threshold: float
+
+    def score(self, vectors: np.ndarray) -> np.ndarray: ...
+
+
+def _knn_distances(
+    queries: np.ndarray, reference: np.ndarray, k: int, skip_self: bool
+) -> np.ndarray:
+    take = k + 1 if skip_self else k
+    out = np.empty(len(queries), dtype=np.float32)
+    for start in range(0, len(queries), _QUERY_CHUNK):
+        distances = 1.0 - queries[start : start + _QUERY_CHUNK] @ reference.T
+        nearest = np.partition(distances, take - 1, axis=1)[:, :take]
+        if skip_self:
+            nearest = np.sort(nearest, axis=1)[:, 1:]
+        out[start : start + len(nearest)] = nearest.mean(axis=1)
+    return out
+
+
+class KnnNovelty:
+    """Mean cosine distance to the ``k`` nearest reference vectors (unit-length rows)."""
+
+    def __init__(
+        self, reference: np.ndarray, *, k: int = 5, quantile: float = 0.99, seed: int = 0
+    ) -> None:
+        if len(reference) <= k:
+            raise ValueError(f"the reference window needs more than k={k} records")
+        self.reference = np.ascontiguousarray(reference, dtype=np.float32)
+        self.k = k
+        rng = np.random.default_rng(seed)
+        sample = rng.choice(len(reference), min(len(reference), _CALIBRATION_SAMPLE), replace=False)
+        own = _knn_distances(self.reference[sample], self.reference, k, skip_self=True)
+        self.threshold = float(np.quantile(own, quantile))
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        return _knn_distances(np.asarray(vectors, dtype=np.float32), self.reference, self.k, False)
+
+
+class ForestNovelty:
+    """Isolation forest fitted on the reference (scores negated: higher is more novel)."""
+
+    def __init__(self, reference: np.ndarray, *, quantile: float = 0.99, seed: int = 0) -> None:
+        from sklearn.ensemble import IsolationForest
+
+        self._forest = IsolationForest(n_estimators=200, random_state=seed).fit(reference)
+        self.threshold = float(np.quantile(self.score(reference), quantile))
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        return -np.asarray(self._forest.score_samples(vectors), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """The MMD statistic between two windows and its permutation p-value."""
+
+    statistic: float
+    p_value: float
+    permutations: int
+    sizes: tuple[int, int]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "permutations": self.permutations,
+            "sizes": list(self.sizes),
+        }
+
+
+def _median_bandwidth(vectors: np.ndarray, rng: np.random.Generator) -> float:
+    sample = vectors[rng.choice(len(vectors), min(len(vectors), _BANDWIDTH_SAMPLE), replace=False)]
+    squared = np.maximum(
+        (sample**2).sum(1)[:, None] + (sample**2).sum(1)[None, :] - 2 * sample @ sample.T, 0
+    )
+    upper = squared[np.triu_indices(len(sample), k=1)]
+    median = float(np.sqrt(np.median(upper))) if upper.size else 1.0
+    return median if median > 0 else 1.0
+
+
+def mmd_test(
+    first: np.ndarray,
+    second: np.ndarray,
+    *,
+    permutations: int = 200,
+    features: int = 128,
+    seed: int = 0,
+) -> DriftResult:
+    """Do ``first`` and ``second`` (rows are vectors) come from one distribution?"""
+    if len(first) < 2 or len(second) < 2:
+        raise ValueError("each window needs at least 2 records for a drift test")
+    rng = np.random.default_rng(seed)
+    both = np.concatenate([first, second]).astype(np.float32)
+    bandwidth = _median_bandwidth(both, rng)
+    weights = rng.normal(scale=1.0 / bandwidth, size=(both.shape[1], features)).astype(np.float32)
+    phases = rng.uniform(0, 2 * np.pi, size=features).astype(np.float32)
+    mapped = np.cos(both @ weights + phases) * np.float32(np.sqrt(2.0 / features))
+    n_first, total = len(first), len(both)
+    column_sum = mapped.sum(axis=0)
+
+    def statistics(first_sums: np.ndarray) -> np.ndarray:
+        difference = first_sums / n_first - (column_sum - first_sums) / (total - n_first)
+        return np.asarray((difference**2).sum(axis=-1))
+
+    observed = float(statistics(mapped[:n_first].sum(axis=0)))
+    exceed = 0
+    for start in range(0, permutations, _PERMUTATION_CHUNK):
+        count = min(_PERMUTATION_CHUNK, permutations - start)
+        chosen = np.zeros((count, total), dtype=np.float32)
+        for row in range(count):
+            chosen[row, rng.permutation(total)[:n_first]] = 1.0
+        exceed += int((statistics(chosen @ mapped) >= observed).sum())
+    return DriftResult(
+        statistic=observed,
+        p_value=(exceed + 1) / (permutations + 1),
+        permutations=permutations,
+        sizes=(len(first), len(second)),
+    )

@@ -1,0 +1,346 @@
+"""The monitoring store: one DuckDB file with the scored records and what was found in them.
+
+Tables:
+
+- ``records``: one row per model call, keyed by :func:`record_key` (re-ingesting a
+  file inserts nothing twice), with the guard's input and output actions and
+  categories, the refusal label, the over-refusal proxy and the embedding.
+- ``sources``: per log file, the byte offset and line reached; written in the same
+  transaction as the batch it covers, so an interrupted ingest resumes exactly there.
+- ``problems``: every malformed line, ``FILE:LINE`` and why.
+- ``clusters`` and ``cluster_members``: the new clusters anomaly detection found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from redline.core.errors import ConfigError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    key VARCHAR PRIMARY KEY,
+    ts TIMESTAMP NOT NULL,
+    source VARCHAR,
+    line BIGINT,
+    model VARCHAR,
+    prompt VARCHAR,
+    response VARCHAR,
+    input_action VARCHAR,
+    output_action VARCHAR,
+    input_categories VARCHAR[],
+    output_categories VARCHAR[],
+    refusal VARCHAR,
+    over_refusal BOOLEAN,
+    embedding FLOAT[]
+);
+CREATE TABLE IF NOT EXISTS sources (
+    source VARCHAR PRIMARY KEY,
+    byte_offset BIGINT,
+    line BIGINT,
+    records BIGINT,
+    problems BIGINT,
+    skipped_spans BIGINT,
+    updated TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS problems (source VARCHAR, line BIGINT, message VARCHAR);
+CREATE TABLE IF NOT EXISTS clusters (
+    id INTEGER PRIMARY KEY,
+    found_at TIMESTAMP,
+    window_start TIMESTAMP,
+    window_end TIMESTAMP,
+    size INTEGER,
+    top_terms VARCHAR[],
+    examples VARCHAR[],
+    categories VARCHAR,
+    first_seen TIMESTAMP,
+    last_seen TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS cluster_members (cluster_id INTEGER, key VARCHAR);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredRecord:
+    """A log record with what the guard and the refusal scorer made of it."""
+
+    key: str
+    timestamp: datetime
+    source: str
+    line: int
+    model: str
+    prompt: str
+    response: str
+    input_action: str
+    output_action: str
+    input_categories: list[str]
+    output_categories: list[str]
+    refusal: str
+    over_refusal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePosition:
+    """How far a log file has been read."""
+
+    byte_offset: int = 0
+    line: int = 0
+    records: int = 0
+    problems: int = 0
+    skipped_spans: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRow:
+    """A cluster as stored (see :mod:`redline.monitor.clusters` for how it is found)."""
+
+    id: int
+    found_at: datetime
+    window_start: datetime
+    window_end: datetime
+    size: int
+    top_terms: list[str]
+    examples: list[str]
+    categories: dict[str, int]
+    first_seen: datetime
+    last_seen: datetime
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+class MonitorStore:
+    """A DuckDB monitoring store (created on first use). Use as a context manager."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise ConfigError(
+                f"{self.path}: no monitoring store here (run `redline monitor ingest`)"
+            )
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise ConfigError(f"{self.path}: cannot open the monitoring store: {exc}") from None
+        if not read_only:
+            self.con.execute(_SCHEMA).fetchall()
+
+    def for_thread(self) -> MonitorStore:
+        """The same store through a new cursor, for use on another thread (DuckDB
+        connections are not shared across threads; one process writes a file)."""
+        other = MonitorStore.__new__(MonitorStore)
+        other.path, other.con = self.path, self.con.cursor()
+        return other
+
+    def __enter__(self) -> MonitorStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def _run(self, sql: str, params: list[Any] | None = None) -> None:
+        # DuckDB refuses further work on a connection with an unread result.
+        self.con.execute(sql, params).fetchall()
+
+    # ---- ingest -------------------------------------------------------------------
+
+    def position(self, source: str) -> SourcePosition:
+        row = self.con.execute(
+            "SELECT byte_offset, line, records, problems, skipped_spans FROM sources "
+            "WHERE source = ?",
+            [source],
+        ).fetchall()
+        return SourcePosition(*row[0]) if row else SourcePosition()
+
+    def save_batch(
+        self,
+        source: str,
+        records: Sequence[ScoredRecord],
+        embeddings: np.ndarray | None,
+        problems: Sequence[tuple[int, str]],
+        position: SourcePosition,
+    ) -> int:
+        """Insert a batch and move the source's position, atomically; returns rows added."""
+        with self.transaction():
+            before = self.count()
+            if records:
+                self.con.register("incoming", _arrow_batch(records, embeddings))
+                self._run("INSERT OR IGNORE INTO records SELECT * FROM incoming")
+                self.con.unregister("incoming")
+            if problems:
+                self.con.executemany(
+                    "INSERT INTO problems VALUES (?, ?, ?)",
+                    [(source, line, message) for line, message in problems],
+                )
+            self._run(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                [
+                    source,
+                    position.byte_offset,
+                    position.line,
+                    position.records,
+                    position.problems,
+                    position.skipped_spans,
+                ],
+            )
+            return self.count() - before
+
+    def count(self) -> int:
+        row = self.con.execute("SELECT count(*) FROM records").fetchall()
+        return int(row[0][0]) if row else 0
+
+    def problems(self, limit: int = 20) -> list[tuple[str, int, str]]:
+        rows = self.con.execute(
+            "SELECT source, line, message FROM problems ORDER BY source, line LIMIT ?", [limit]
+        ).fetchall()
+        return [(str(s), int(n), str(m)) for s, n, m in rows]
+
+    def problem_count(self) -> int:
+        row = self.con.execute("SELECT count(*) FROM problems").fetchall()
+        return int(row[0][0]) if row else 0
+
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        row = self.con.execute("SELECT min(ts), max(ts) FROM records").fetchall()
+        if not row or row[0][0] is None:
+            return None
+        return row[0][0], row[0][1]
+
+    def embeddings_between(
+        self, start: datetime, end: datetime, *, limit: int | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        """Keys and embeddings of records with ``start <= ts < end`` (oldest first)."""
+        sql = (
+            "SELECT key, embedding FROM records WHERE ts >= ? AND ts < ? "
+            "AND embedding IS NOT NULL ORDER BY ts, key"
+        )
+        params: list[Any] = [_naive_utc(start), _naive_utc(end)]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        table = self.con.sql(sql, params=params).to_arrow_table()
+        keys = table.column("key").to_pylist()
+        if not keys:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        flat = table.column("embedding").combine_chunks().flatten().to_numpy()
+        return keys, flat.astype(np.float32).reshape(len(keys), -1)
+
+    def records_by_key(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        """Rows (as mappings, without embeddings) for ``keys``, in ``keys`` order."""
+        if not keys:
+            return []
+        cursor = self.con.execute(
+            "SELECT key, ts, model, prompt, response, input_action, output_action, "
+            "input_categories, output_categories, refusal FROM records "
+            "WHERE key IN (SELECT unnest(?))",
+            [list(keys)],
+        )
+        names = [d[0] for d in cursor.description]
+        by_key = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        return [by_key[k] for k in keys if k in by_key]
+
+    # ---- clusters ---------------------------------------------------------------------
+
+    def add_cluster(self, cluster: ClusterRow, keys: Sequence[str]) -> int:
+        """Store a cluster under the next free id (the id in ``cluster`` is ignored)."""
+        with self.transaction():
+            row = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM clusters").fetchall()
+            cluster_id = int(row[0][0]) if row else 1
+            self._run(
+                "INSERT INTO clusters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    cluster_id,
+                    _naive_utc(cluster.found_at),
+                    _naive_utc(cluster.window_start),
+                    _naive_utc(cluster.window_end),
+                    cluster.size,
+                    cluster.top_terms,
+                    cluster.examples,
+                    json.dumps(cluster.categories, sort_keys=True),
+                    _naive_utc(cluster.first_seen),
+                    _naive_utc(cluster.last_seen),
+                ],
+            )
+            self.con.executemany(
+                "INSERT INTO cluster_members VALUES (?, ?)", [(cluster_id, k) for k in keys]
+            )
+        return cluster_id
+
+    def clusters(self) -> list[ClusterRow]:
+        rows = self.con.execute("SELECT * FROM clusters ORDER BY id").fetchall()
+        return [
+            ClusterRow(
+                id=r[0],
+                found_at=r[1],
+                window_start=r[2],
+                window_end=r[3],
+                size=r[4],
+                top_terms=list(r[5]),
+                examples=list(r[6]),
+                categories=json.loads(r[7]),
+                first_seen=r[8],
+                last_seen=r[9],
+            )
+            for r in rows
+        ]
+
+    def cluster_keys(self, cluster_id: int) -> list[str]:
+        rows = self.con.execute(
+            "SELECT key FROM cluster_members WHERE cluster_id = ? ORDER BY key", [cluster_id]
+        ).fetchall()
+        if not rows:
+            known = [c.id for c in self.clusters()]
+            listed = ", ".join(map(str, known)) or "none yet; run `redline monitor anomalies`"
+            raise ConfigError(f"no cluster {cluster_id} in {self.path} (clusters: {listed})")
+        return [str(r[0]) for r in rows]
+
+
+def _arrow_batch(records: Sequence[ScoredRecord], embeddings: np.ndarray | None) -> pa.Table:
+    columns: dict[str, Any] = {
+        "key": [r.key for r in records],
+        "ts": pa.array([_naive_utc(r.timestamp) for r in records], type=pa.timestamp("us")),
+        "source": [r.source for r in records],
+        "line": pa.array([r.line for r in records], type=pa.int64()),
+        "model": [r.model for r in records],
+        "prompt": [r.prompt for r in records],
+        "response": [r.response for r in records],
+        "input_action": [r.input_action for r in records],
+        "output_action": [r.output_action for r in records],
+        "input_categories": pa.array([r.input_categories for r in records], pa.list_(pa.string())),
+        "output_categories": pa.array(
+            [r.output_categories for r in records], pa.list_(pa.string())
+        ),
+        "refusal": [r.refusal for r in records],
+        "over_refusal": [r.over_refusal for r in records],
+    }
+    if embeddings is None:
+        columns["embedding"] = pa.nulls(len(records), pa.list_(pa.float32()))
+    else:
+        flat = pa.array(np.ascontiguousarray(embeddings, dtype=np.float32).ravel())
+        columns["embedding"] = pa.ListArray.from_arrays(
+            pa.array(np.arange(0, flat.__len__() + 1, embeddings.shape[1], dtype=np.int32)), flat
+        )
+    return pa.table(columns)

@@ -1,0 +1,132 @@
+"""Time series over the store: per window, how many records and how many of each kind.
+
+Windows are aligned to the Unix epoch (a 1h window starts on the hour, UTC). A
+*metric* names the records counted: ``block_rate``, ``input_block_rate``,
+``output_block_rate``, ``flag_rate`` (any guard finding), ``refusal_rate`` (full
+refusals), ``over_refusal_rate`` (the proxy of :mod:`redline.monitor.record_scoring`),
+or ``category:NAME`` (a guard category on either side: ``category:injection`` matches
+``injection.direct`` and ``injection.indirect``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from redline.core.errors import ConfigError
+
+METRICS: dict[str, str] = {
+    "block_rate": "(input_action = 'block' OR output_action = 'block')",
+    "input_block_rate": "input_action = 'block'",
+    "output_block_rate": "output_action = 'block'",
+    "flag_rate": "(len(input_categories) + len(output_categories) > 0)",
+    "refusal_rate": "refusal = 'full_refusal'",
+    "over_refusal_rate": "over_refusal",
+}
+CATEGORY_PREFIX = "category:"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_CATEGORY_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def parse_duration(text: str, *, what: str = "--window") -> int:
+    """``"15m"`` -> 900 seconds (units s, m, h, d, w)."""
+    match = _DURATION.match(str(text))
+    if not match or int(match.group(1)) == 0:
+        raise ConfigError(f"{what} {text!r}: expected a duration such as 30s, 15m, 1h, 1d")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def metric_predicate(metric: str) -> str:
+    """The SQL condition a record meets to count for ``metric``."""
+    if metric in METRICS:
+        return METRICS[metric]
+    if metric.startswith(CATEGORY_PREFIX):
+        name = metric.removeprefix(CATEGORY_PREFIX)
+        if not _CATEGORY_NAME.match(name):
+            raise ConfigError(f"metric {metric!r}: a category is letters, digits, '.', '_', '-'")
+        return (
+            "len(list_filter(list_concat(input_categories, output_categories), "
+            f"lambda c: c = '{name}' OR starts_with(c, '{name}.'))) > 0"
+        )
+    raise ConfigError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}, or category:NAME")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCount:
+    """``count`` of the ``total`` records in the window starting at ``start``."""
+
+    start: datetime
+    count: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+
+def _bucket(width_s: int) -> str:
+    width_us = width_s * 1_000_000
+    return f"make_timestamp((epoch_us(ts) // {width_us}) * {width_us})"
+
+
+def window_counts(
+    con: duckdb.DuckDBPyConnection, metric: str, *, width_s: int
+) -> list[WindowCount]:
+    """Per window (oldest first, windows with records only): the metric's count and total."""
+    predicate = metric_predicate(metric)
+    rows = con.execute(
+        f"SELECT {_bucket(width_s)} AS w, count(*) FILTER (WHERE {predicate}), count(*) "
+        "FROM records GROUP BY w ORDER BY w"
+    ).fetchall()
+    return [WindowCount(start=r[0], count=int(r[1]), total=int(r[2])) for r in rows]
+
+
+@dataclass(frozen=True)
+class WindowSummary:
+    """Every built-in metric's count, and each guard category's, for one window."""
+
+    start: datetime
+    total: int
+    counts: dict[str, int]
+    categories: dict[str, int]
+
+    def rate(self, name: str) -> float:
+        return self.counts.get(name, 0) / self.total if self.total else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "start": self.start.isoformat(),
+            "total": self.total,
+            "rates": {name: round(self.rate(name), 6) for name in self.counts},
+            "counts": self.counts,
+            "categories": self.categories,
+        }
+
+
+def window_summaries(con: duckdb.DuckDBPyConnection, *, width_s: int) -> list[WindowSummary]:
+    """All windows with records, oldest first."""
+    filters = ", ".join(f"count(*) FILTER (WHERE {sql})" for sql in METRICS.values())
+    rows = con.execute(
+        f"SELECT {_bucket(width_s)} AS w, count(*), {filters} FROM records GROUP BY w ORDER BY w"
+    ).fetchall()
+    by_category = con.execute(
+        f"SELECT w, c, count(*) FROM (SELECT {_bucket(width_s)} AS w, "
+        "unnest(list_distinct(list_concat(input_categories, output_categories))) AS c "
+        "FROM records) GROUP BY w, c"
+    ).fetchall()
+    categories: dict[datetime, dict[str, int]] = {}
+    for start, name, count in by_category:
+        categories.setdefault(start, {})[str(name)] = int(count)
+    return [
+        WindowSummary(
+            start=row[0],
+            total=int(row[1]),
+            counts={name: int(v) for name, v in zip(METRICS, row[2:], strict=True)},
+            categories=dict(sorted(categories.get(row[0], {}).items())),
+        )
+        for row in rows
+    ]

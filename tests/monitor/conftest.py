@@ -1,0 +1,66 @@
+"""Shared parts for the monitoring tests: the real guard, a real tokenizer, log files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from redline.monitor import IngestSettings, RecordScorer, StaticEmbedder
+from redline.monitor.embeddings import minilm_tokenizer_file
+
+VOCABULARY = 30522  # word pieces of the packaged MiniLM
+
+
+@pytest.fixture(scope="session")
+def guard_scorer() -> RecordScorer:
+    """The shipped guard with the phrase-pattern refusal scorer (the --guard-only path)."""
+    return RecordScorer(refusal="patterns")
+
+
+@pytest.fixture(scope="session")
+def small_embedder() -> StaticEmbedder:
+    """The static embedder's real tokenizer over a small random table: the code path of
+    the distilled model without building it (tests/monitor/test_embeddings.py distils)."""
+    table = np.random.default_rng(0).normal(size=(VOCABULARY, 16)).astype(np.float32)
+    return StaticEmbedder(table=table, tokenizer_file=minilm_tokenizer_file())
+
+
+@pytest.fixture
+def settings(guard_scorer: RecordScorer, small_embedder: StaticEmbedder) -> IngestSettings:
+    return IngestSettings(scorer=guard_scorer, embedder=small_embedder, batch_size=8)
+
+
+@pytest.fixture
+def write_log(tmp_path: Path) -> Callable[..., Path]:
+    """Write records (dicts are JSON-encoded, strings written as they are) to a file."""
+
+    def write(lines: Iterable[dict[str, Any] | str], name: str = "log.jsonl") -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
+        return path
+
+    return write
+
+
+def _chat(index: int, *, minute: int | None = None, prompt: str | None = None) -> dict[str, Any]:
+    """A chat record at 2026-01-01 00:MM (minute defaults to the index)."""
+    minute = index if minute is None else minute
+    return {
+        "id": f"r{index}",
+        "timestamp": f"2026-01-01T{minute // 60:02d}:{minute % 60:02d}:00Z",
+        "prompt": prompt or f"What is a good name for a pet turtle, idea {index}?",
+        "response": "Shelly is a classic name for a turtle.",
+    }
+
+
+@pytest.fixture
+def chat() -> Callable[..., dict[str, Any]]:
+    """``chat(index, minute=None, prompt=None)``: one chat record."""
+    return _chat
