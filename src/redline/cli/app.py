@@ -60,6 +60,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "spec": CommandEntry("spec", "Behavioural specs: check, plan, catalogues."),
     "train": CommandEntry("train", "Rebuild the classifiers redline ships."),
     "cache": CommandEntry("cache", "The response cache: stats, clear."),
+    "ui": CommandEntry("ui", "Local web dashboard: runs, transcripts, compare, annotation."),
+    "annotate": CommandEntry("annotate", "Label runs by hand: queues, agreement, exports."),
 }
 
 

@@ -26,12 +26,12 @@ RESPONSES = {
 }
 
 
-def _attempt(run_id: str, index: int, *, epochs: int, target: str) -> Attempt:
+def _attempt(run_id: str, index: int, *, epochs: int, target: str, shift: int) -> Attempt:
     behaviour, rest = divmod(index, epochs * len(ATTACKS))
     attack_index, epoch = divmod(rest, epochs)
     category = CATEGORIES[behaviour % len(CATEGORIES)]
     topic = TOPICS[behaviour % len(TOPICS)]
-    label = REFUSAL_LABELS[(behaviour * 7 + attack_index + epoch) % 3]
+    label = REFUSAL_LABELS[(behaviour * 7 + attack_index + epoch + shift) % 3]
     messages = [
         Message(role="system", content="You are a helpful assistant."),
         Message(role="user", content=f"Question {behaviour} about the {topic}."),
@@ -102,8 +102,10 @@ def write_synthetic_run(
     epochs: int = 2,
     target: str = "local:smollm2",
     created_at: str = "2026-01-01T00:00:00.000+00:00",
+    shift: int = 0,
 ) -> RunHandle:
-    """Write a completed run of ``attempts`` attempts (scored by refusal and harm)."""
+    """Write a completed run of ``attempts`` attempts (scored by refusal and harm);
+    ``shift`` changes which behaviours get which answers (another model, in effect)."""
     info = RunInfo(
         id=run_id,
         created_at=created_at,
@@ -116,7 +118,7 @@ def write_synthetic_run(
     attempt_lines, score_lines = [], []
     errors = 0
     for index in range(attempts):
-        attempt = _attempt(run_id, index, epochs=epochs, target=target)
+        attempt = _attempt(run_id, index, epochs=epochs, target=target, shift=shift)
         errors += attempt.error is not None
         attempt_lines.append(attempt.model_dump_json())
         score_lines.extend(s.model_dump_json() for s in _scores(attempt, index))
