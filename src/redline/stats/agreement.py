@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 from redline.stats.validation import StatsInputError
 
@@ -69,7 +70,7 @@ def fleiss_kappa(table: Sequence[Sequence[int]]) -> float | None:
 
 
 def krippendorff_alpha_nominal(
-    units: Sequence[Mapping[Hashable, Hashable]] | Sequence[Sequence[Hashable | None]],
+    units: Sequence[Mapping[Any, Any]] | Sequence[Sequence[Any]],
 ) -> float | None:
     """Krippendorff's alpha for nominal data.
 
@@ -77,7 +78,7 @@ def krippendorff_alpha_nominal(
     who did not label it are absent) or a sequence of labels with ``None`` for
     missing ones. Items with fewer than two labels are not pairable and are left out.
     """
-    coincidences: Counter[tuple[Hashable, Hashable]] = Counter()
+    coincidences: dict[tuple[Hashable, Hashable], float] = {}
     for unit in units:
         values = [
             v for v in (unit.values() if isinstance(unit, Mapping) else unit) if v is not None
@@ -91,13 +92,13 @@ def krippendorff_alpha_nominal(
             for k, n_k in counts.items():
                 pairs = n_c * (n_k - 1) if c == k else n_c * n_k
                 if pairs:
-                    coincidences[(c, k)] += pairs / (m - 1)
+                    coincidences[(c, k)] = coincidences.get((c, k), 0.0) + pairs / (m - 1)
     total = sum(coincidences.values())
     if total <= 1:
         return None
-    marginals: Counter[Hashable] = Counter()
+    marginals: dict[Hashable, float] = {}
     for (c, _), weight in coincidences.items():
-        marginals[c] += weight
+        marginals[c] = marginals.get(c, 0.0) + weight
     observed_disagreement = sum(w for (c, k), w in coincidences.items() if c != k) / total
     expected_disagreement = sum(
         marginals[c] * marginals[k] for c in marginals for k in marginals if c != k

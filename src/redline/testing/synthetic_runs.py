@@ -115,7 +115,8 @@ def write_synthetic_run(
                 "scorers": ["refusal", "harm"]},
     )  # fmt: skip
     handle = store.create(info)
-    attempt_lines, score_lines = [], []
+    attempt_lines: list[str] = []
+    score_lines: list[str] = []
     errors = 0
     for index in range(attempts):
         attempt = _attempt(run_id, index, epochs=epochs, target=target, shift=shift)

@@ -134,7 +134,8 @@ def create_app(settings: UiSettings) -> FastAPI:
     async def check_token(request: Request, call_next: Any) -> Response:
         token = settings.auth_token
         if token is None:
-            return await call_next(request)
+            passed: Response = await call_next(request)
+            return passed
         given = request.cookies.get(TOKEN_COOKIE) or request.query_params.get("token") or ""
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):

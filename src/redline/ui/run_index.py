@@ -213,7 +213,9 @@ def _rows(handle: RunHandle) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         )
     # Review order, as in the HTML report: what needs a look first.
     rank = {"attack_success": 0, "over_refusal": 1, "error": 2, "unscored": 3, "other": 3}
-    rows.sort(key=lambda r: (rank.get(r["outcome"], 4), r["category"], r["behavior"], r["epoch"]))
+    rows.sort(
+        key=lambda r: (rank.get(str(r["outcome"]), 4), r["category"], r["behavior"], r["epoch"])
+    )
     charts = [
         {"title": c["title"], "note": c.get("note", ""), "svg": str(c["svg"])}
         for c in summary_charts(summary) + attack_charts(attempts, judge=judge)
