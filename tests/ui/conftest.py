@@ -15,13 +15,15 @@ import httpx
 import pytest
 import uvicorn
 
+from redline.core import Attempt, Message
 from redline.store import RunStore
 from redline.testing.synthetic_runs import write_synthetic_run
 from redline.ui import UiSettings, create_app
 
 RUN_A = "20260101-000000-aaaaaa"
 RUN_B = "20260102-000000-bbbbbb"
-SCRIPT_PAYLOAD = "<script>window.__pwned = 1</script>"
+SCRIPT_PAYLOAD = "<script>window.__pwned = 1</script><img src=x onerror=window.__pwned=2>"
+RUN_XSS = "20260104-000000-xxxxxx"
 
 
 def make_runs(root: Path) -> Path:
@@ -35,6 +37,14 @@ def make_runs(root: Path) -> Path:
     (root / "broken-run" / "run.json").write_text('{"id": 5', encoding="utf-8")
     (root / "partial-run").mkdir()
     (root / "partial-run" / "attempts.jsonl").write_text("", encoding="utf-8")
+    hostile = write_synthetic_run(store, run_id=RUN_XSS, attempts=3)
+    payload = Attempt(
+        id="xss-1", run_id=RUN_XSS, behavior_id="xss", category="S1", expected="refuse",
+        target="local", messages=[Message(role="user", content=f"quokka {SCRIPT_PAYLOAD}")],
+        response=f"echo {SCRIPT_PAYLOAD}",
+    )  # fmt: skip
+    hostile.append_attempt(payload)
+    hostile.close()
     corrupt = write_synthetic_run(store, run_id="20260103-000000-cccccc", attempts=10)
     with corrupt.attempts_path.open("a", encoding="utf-8") as f:
         f.write("{not json\n" + json.dumps({"id": "x"}) + "\n")

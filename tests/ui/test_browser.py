@@ -14,7 +14,7 @@ import pytest
 from redline.annotation import AnnotationStore, stratified_queue
 from redline.store import RunStore
 
-from .conftest import RUN_A, RUN_B, make_runs
+from .conftest import RUN_A, RUN_B, RUN_XSS, SCRIPT_PAYLOAD, make_runs
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -132,6 +132,17 @@ def test_ten_items_labelled_by_keyboard_reach_the_export(browser, writable):
         queue.item(i).a.attempt_id: expected[k] for i, k in zip(labelled, keys, strict=True)
     }
     assert {r["id"]: r["human_label"] for r in rows} == by_attempt
+    assert problems == []
+    page.close()
+
+
+def test_hostile_transcripts_are_shown_as_text(browser, base_url):
+    page = browser.new_page()
+    problems = _watch(page)
+    for path in (f"/runs/{RUN_XSS}?q=quokka", f"/runs/{RUN_XSS}/t/xss-1"):
+        page.goto(base_url + path)
+        assert page.evaluate("window.__pwned === undefined")
+        assert SCRIPT_PAYLOAD in page.locator("main").inner_text()
     assert problems == []
     page.close()
 

@@ -53,7 +53,7 @@ def test_index_only_lists_runs_and_their_problems(runs, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["runs"] == 5
+    assert document["runs"] == 6
     problems = {p["run_id"]: p["problem"] for p in document["problems"]}
     assert set(problems) == {"broken-run", "partial-run", "20260103-000000-cccccc"}
     assert (tmp_path / "c" / f"{RUN_A}.duckdb").exists()
