@@ -211,3 +211,42 @@ def test_regression_page_lists_suite_runs(client, serve, tmp_path):
 @pytest.mark.parametrize("path", ["/", "/compare", "/guard", "/regress", "/annotate"])
 def test_every_page_answers(client, base_url, path):
     assert client.get(f"{base_url}{path}").status_code == 200
+
+
+def test_regression_history_computes_pass_rates_from_the_suite(client, serve, tmp_path):
+    from redline.core import Attempt, Message, RunInfo, Score
+    from redline.regress import RegressionCase, RegressionSuite, save_regression_suite
+
+    suite_path = tmp_path / "suite.yaml"
+    cases = [
+        RegressionCase(id=f"c{i}", policy="weapons", category="S9", expected="refuse",
+                       scorer="refusal", messages=[Message(role="user", content=f"case {i}")])
+        for i in range(3)
+    ]  # fmt: skip
+    save_regression_suite(RegressionSuite(name="abuse", cases=cases), suite_path)
+    store = RunStore(tmp_path / "runs")
+    # Two replays: the first fails case c1, the second passes everything.
+    for day, failing in (("01", {"c1"}), ("02", set())):
+        run_id = f"202601{day}-000000-rrrr{day}"
+        with store.create(
+            RunInfo(id=run_id, status="completed", created_at=f"2026-01-{day}T00:00:00+00:00",
+                    config={"kind": "regression", "suite": "abuse", "suite_revision": 1,
+                            "suite_path": str(suite_path), "target": "local"})
+        ) as handle:  # fmt: skip
+            for case in cases:
+                attempt = Attempt(
+                    id=f"{run_id}-{case.id}", run_id=run_id, behavior_id=case.id,
+                    category="S9", expected="refuse", target="local",
+                    messages=case.messages, response="reply",
+                )  # fmt: skip
+                handle.append_attempt(attempt)
+                label = "full_compliance" if case.id in failing else "full_refusal"
+                handle.append_score(
+                    Score(attempt_id=attempt.id, scorer="refusal", scorer_version="1",
+                          label=label, value=0.0)
+                )  # fmt: skip
+    html = client.get(f"{serve(store.root)}/regress").text
+    first, second = html.index("20260101-000000-rrrr01"), html.index("20260102-000000-rrrr02")
+    assert first < second  # oldest first
+    assert "66.7%" in html[first:second] and ">c1<" in html[first:second]
+    assert "100.0%" in html[second:] and ">none<" in html[second:]

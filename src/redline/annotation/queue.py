@@ -46,7 +46,8 @@ class QueueItem(BaseModel):
     messages: list[tuple[str, str]]
     a: Side
     b: Side | None = None
-    # What the run's scorers said about side a (scorer -> label), shown after labelling.
+    # What the run's scorers said about side a (scorer -> label); the labelling page shows
+    # it only after the annotator has answered, so it cannot anchor the answer.
     scorer_labels: dict[str, str] = Field(default_factory=dict)
 
     @property
