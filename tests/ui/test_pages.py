@@ -250,3 +250,25 @@ def test_regression_history_computes_pass_rates_from_the_suite(client, serve, tm
     assert first < second  # oldest first
     assert "66.7%" in html[first:second] and ">c1<" in html[first:second]
     assert "100.0%" in html[second:] and ">none<" in html[second:]
+
+
+def test_other_sites_cannot_change_or_read_a_local_dashboard(client, serve, tmp_path):
+    from .conftest import make_runs
+
+    root = make_runs(tmp_path / "runs")
+    url = serve(root, allow_writes=True)
+    # Another site's form posting to the dashboard (its Origin is not the dashboard).
+    response = client.post(
+        f"{url}/runs/{RUN_A}/delete", data={"confirm": RUN_A},
+        headers={"Origin": "http://evil.example"},
+    )  # fmt: skip
+    assert response.status_code == 403 and (root / RUN_A).exists()
+    # A DNS-rebinding page: the right address under another host name.
+    response = client.get(f"{url}/", headers={"Host": "evil.example:8777"})
+    assert response.status_code == 403
+    # The dashboard's own form (same origin) still works.
+    origin = url
+    response = client.post(
+        f"{url}/runs/{RUN_A}/rename", data={"name": "ok"}, headers={"Origin": origin}
+    )
+    assert response.status_code in (200, 303)

@@ -75,6 +75,33 @@ def _interval(data: dict[str, Any] | None) -> str:
     return f"{_pct(data['estimate'])} [{_pct(data['low'])}, {_pct(data['high'])}]"
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def _host_name(value: str) -> str:
+    """``example.org`` from ``example.org:8777``, ``[::1]`` from ``[::1]:8777``."""
+    if value.startswith("["):
+        return value.split("]", 1)[0] + "]"
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _cross_site_refusal(request: Request, *, loopback_only: bool) -> str | None:
+    """Why a request must be refused as coming from another site, or None.
+
+    Without a token the app answers loopback only, so any other ``Host`` is a
+    DNS-rebinding page reading local data; and a change (POST) whose ``Origin``
+    is not this server is another site's form trying to delete or label.
+    """
+    host = request.headers.get("host", "")
+    if loopback_only and _host_name(host) not in LOOPBACK_HOSTS:
+        return f"Host {host!r} is not this machine's loopback address."
+    origin = request.headers.get("origin")
+    changes = request.method not in ("GET", "HEAD", "OPTIONS")
+    if changes and origin is not None and origin.split("://", 1)[-1] != host:
+        return f"A change sent from {origin!r}, not from this dashboard, was refused."
+    return None
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("redline.ui", "templates"),
@@ -132,6 +159,11 @@ def create_app(settings: UiSettings) -> FastAPI:
 
     @app.middleware("http")
     async def check_token(request: Request, call_next: Any) -> Response:
+        refusal = _cross_site_refusal(request, loopback_only=settings.auth_token is None)
+        if refusal is not None:
+            return HTMLResponse(
+                f"<!doctype html><title>redline ui</title><p>{refusal}", status_code=403
+            )
         token = settings.auth_token
         if token is None:
             passed: Response = await call_next(request)
