@@ -272,3 +272,33 @@ def test_other_sites_cannot_change_or_read_a_local_dashboard(client, serve, tmp_
         f"{url}/runs/{RUN_A}/rename", data={"name": "ok"}, headers={"Origin": origin}
     )
     assert response.status_code in (200, 303)
+
+
+def test_pairwise_queue_from_the_form_labels_and_exports_preferences(client, serve, tmp_path):
+    import json
+
+    from .conftest import make_runs
+
+    root = make_runs(tmp_path / "runs")
+    url = serve(root, allow_writes=True)
+    response = client.post(
+        f"{url}/annotate",
+        data={"run": RUN_A, "other_run": RUN_B, "kind": "pairwise", "n": "4", "name": "pw"},
+    )
+    assert response.status_code in (200, 303), response.text
+    html = client.get(f"{url}/annotate/pw", params={"annotator": "ann"}).text
+    assert 'id="response-a"' in html and 'id="response-b"' in html
+    item = re.search(r'data-item="([^"]+)"', html).group(1)
+    saved = client.post(
+        f"{url}/api/annotate/pw/label", json={"item_id": item, "annotator": "ann", "label": "b"}
+    ).json()
+    assert saved["next"] and saved["next"] != item
+    bad = client.post(
+        f"{url}/api/annotate/pw/label", json={"item_id": item, "annotator": "ann", "label": "c"}
+    )
+    assert bad.status_code == 400 and "not an answer" in bad.json()["error"]
+    rows = [json.loads(line) for line in client.get(
+        f"{url}/annotate/pw/export", params={"format": "prefs"}).text.splitlines()]  # fmt: skip
+    assert len(rows) == 1 and rows[0]["chosen"][0]["role"] == "assistant"
+    assert rows[0]["chosen"] != rows[0]["rejected"]
+    assert "Krippendorff" in client.get(f"{url}/annotate/pw/agreement").text
