@@ -137,8 +137,11 @@ def _num(value: float | None) -> str:
 def agreement(
     queue_id: QueueArgument, runs_dir: RunsDirOption = DEFAULT_RUNS_DIR, as_json: JsonOption = False
 ) -> None:
-    """Cohen's kappa per pair of annotators, Fleiss' kappa, Krippendorff's alpha, and
-    each annotator against the scorer."""
+    """Agreement: Cohen's kappa per pair (and against the scorer), Fleiss', Krippendorff's.
+
+    Fleiss' kappa is over the items every annotator labelled; Krippendorff's alpha
+    over every item with two or more labels.
+    """
     from redline.annotation import AnnotationStore, final_labels, queue_agreement
 
     files = AnnotationStore(runs_dir).open(queue_id)
