@@ -71,6 +71,8 @@ COMMANDS: dict[str, CommandEntry] = {
         "threat_model", "Threat model: data-flow diagram, threats, tests."
     ),
     "sandbox": CommandEntry("sandbox", "Run code in the OS sandbox agents use: run, check."),
+    "ui": CommandEntry("ui", "Local web dashboard: runs, transcripts, compare, annotation."),
+    "annotate": CommandEntry("annotate", "Label runs by hand: queues, agreement, exports."),
 }
 
 

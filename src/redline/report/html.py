@@ -178,7 +178,8 @@ def _bars(
     return bars
 
 
-def _charts(summary: RunSummary) -> list[dict[str, Any]]:
+def summary_charts(summary: RunSummary) -> list[dict[str, Any]]:
+    """The report's bar charts of a summary (by category, by attack, by benign type)."""
     charts = []
     harmful = _bars(summary.by_category, side="harmful", name=category_label)
     if harmful:
@@ -265,7 +266,7 @@ def render_html(
         .render(
             info=info,
             summary=summary,
-            charts=_charts(summary) + attack_charts(attempts, judge=judge),
+            charts=summary_charts(summary) + attack_charts(attempts, judge=judge),
             config_json=json.dumps(info.config, indent=2, sort_keys=True, default=str),
             transcripts_json=script_json(records),
             categories=categories,

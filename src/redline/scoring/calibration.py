@@ -21,7 +21,6 @@ specificity as known (``redline.stats.rogan_gladen_interval``).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from redline.core import Attempt, ConfigError, Message, utc_now
 from redline.data.labelled_rows import read_labelled_rows
 from redline.scoring.judge import JUDGE_ERROR
 from redline.stats import Interval, rogan_gladen, rogan_gladen_interval, wilson_interval
+from redline.stats.agreement import cohen_kappa
 
 CALIBRATION_SCHEMA_VERSION = 1
 LABEL_FIELDS = ("human_label", "label")
@@ -102,20 +102,6 @@ class Calibration(BaseModel):
             raise ConfigError(
                 f"--calibration {path}: not a calibration file ({' '.join(first)})"
             ) from None
-
-
-def cohen_kappa(human: Sequence[str], scorer: Sequence[str]) -> float | None:
-    """Cohen's kappa of two labelings of the same items (None when undefined:
-    no items, or both raters always give one and the same label)."""
-    n = len(human)
-    if n == 0:
-        return None
-    observed = sum(h == s for h, s in zip(human, scorer, strict=True)) / n
-    h_counts, s_counts = Counter(human), Counter(scorer)
-    expected = sum(h_counts[k] * s_counts.get(k, 0) for k in h_counts) / (n * n)
-    if expected >= 1.0:
-        return None
-    return (observed - expected) / (1.0 - expected)
 
 
 # The label vocabulary of built-in scorers; a labels file using other values is an error.

@@ -8,10 +8,13 @@
 - :func:`sample_size_two_proportions`, :func:`interval_halfwidth`: planning.
 - :func:`rogan_gladen`, :func:`rogan_gladen_interval`: correcting for scorer error
   with error rates measured elsewhere (valid only if they transfer).
+- :func:`cohen_kappa`, :func:`fleiss_kappa`, :func:`krippendorff_alpha_nominal`:
+  agreement between raters (people labelling responses, or a scorer and people).
 - :func:`ppi_mean`: prediction-powered inference (PPI++) from a scorer on every
   item and human labels on a random sample of the same items.
 """
 
+from redline.stats.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal
 from redline.stats.comparisons import holm_adjust, mcnemar_exact
 from redline.stats.intervals import (
     Interval,
@@ -40,11 +43,14 @@ __all__ = [
     "bootstrap_interval",
     "clopper_pearson_interval",
     "clustered_proportion_interval",
+    "cohen_kappa",
     "cohens_h",
     "design_effect",
     "expected_interval",
+    "fleiss_kappa",
     "holm_adjust",
     "interval_halfwidth",
+    "krippendorff_alpha_nominal",
     "mcnemar_exact",
     "ppi_mean",
     "rogan_gladen",
