@@ -14,10 +14,15 @@ EXTERNAL = re.compile(
 )
 
 
-def _render(tmp_path, info, attempts, scores, name="report.html"):
+def _render(tmp_path, info, attempts, scores, name="report.html", **options):
     summary = summarize_run(info, attempts, scores)
     path = render_html(
-        info=info, summary=summary, attempts=attempts, scores=scores, path=tmp_path / name
+        info=info,
+        summary=summary,
+        attempts=attempts,
+        scores=scores,
+        path=tmp_path / name,
+        **options,
     )
     return path, path.read_text(encoding="utf-8")
 
@@ -86,16 +91,43 @@ def test_header_headline_tables_and_order(tmp_path, run_info, hand_run):
     assert next(r for r in records if r["behavior"] == "h6")["label"] == "unscored"
 
 
-def test_ten_thousand_attempts_render(tmp_path, run_info, synthetic_run):
+def test_ten_thousand_attempts_render_whole_on_request(tmp_path, run_info, synthetic_run):
     # Speed is measured in bench/report_render.py (docs/benchmarks.md), not asserted
     # here: a time limit fails on a loaded machine and proves nothing on a quiet one.
     attempts, scores = synthetic_run(10_000, epochs=2, payload_every=50)
-    path, html = _render(tmp_path, run_info, attempts, scores)
+    path, html = _render(tmp_path, run_info, attempts, scores, max_transcripts=None)
     records = _embedded(html)
     assert len(records) == 10_000
+    assert 'id="transcripts-bound"' not in html
     assert records[0]["outcome"] == "attack_success"
     assert len(SCRIPT_TAG.findall(html)) == 2
     assert path.stat().st_size < 15_000_000
+
+
+def test_a_big_run_embeds_failures_first_then_a_fixed_sample(tmp_path, run_info, synthetic_run):
+    attempts, scores = synthetic_run(10_000, epochs=2, payload_every=50)
+    _, html = _render(tmp_path, run_info, attempts, scores, max_transcripts=5_000)
+    records = _embedded(html)
+    assert len(records) == 5_000
+    everything = _embedded(
+        _render(tmp_path, run_info, attempts, scores, "all.html", max_transcripts=None)[1]
+    )
+    failures = {
+        r["id"] for r in everything if r["outcome"] in ("attack_success", "over_refusal", "error")
+    }
+    assert 0 < len(failures) < 5_000
+    kept = {r["id"] for r in records}
+    assert failures <= kept
+    # The rest is a sample, not the first attempts of the file: some late ones are in it.
+    late = {a.id for a in attempts[-2_000:]}
+    assert kept - failures & late
+    assert "Showing 5000 of 10000 transcripts" in html
+    assert f"redline runs show {run_info.id}" in html
+    # The same run embeds the same sample.
+    again = _embedded(
+        _render(tmp_path, run_info, attempts, scores, "again.html", max_transcripts=5_000)[1]
+    )
+    assert [r["id"] for r in again] == [r["id"] for r in records]
 
 
 def test_a_run_without_benign_prompts_says_so(tmp_path, run_info, hand_run):

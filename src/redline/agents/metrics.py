@@ -9,7 +9,7 @@ the goal was reached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from pydantic import BaseModel
 
@@ -52,7 +52,7 @@ class AgentMetricsRow(BaseModel):
     episodes_with_flows_goal_failed: int
 
 
-def _rows_by(attempts: Sequence[Attempt]) -> dict[tuple[str, str], list[Attempt]]:
+def _rows_by(attempts: Iterable[Attempt]) -> dict[tuple[str, str], list[Attempt]]:
     groups: dict[tuple[str, str], list[Attempt]] = {}
     for attempt in attempts:
         params = attempt.attack_params
@@ -66,7 +66,7 @@ def _done(attempts: Iterable[Attempt]) -> list[Attempt]:
     return [a for a in attempts if a.error is None and a.agent is not None]
 
 
-def agent_metrics(attempts: Sequence[Attempt]) -> list[AgentMetricsRow]:
+def agent_metrics(attempts: Iterable[Attempt]) -> list[AgentMetricsRow]:
     """The table rows for every suite (and ``all``) x defence set x attack in ``attempts``."""
     rows = []
     for (suite, defences), group in sorted(_rows_by(attempts).items()):

@@ -10,7 +10,7 @@ a success when the chosen scorer labels it with a success label.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 
 import numpy as np
 from pydantic import BaseModel
@@ -36,7 +36,7 @@ class QueriesToSuccess(BaseModel):
 
 
 def queries_to_success(
-    attempts: Sequence[Attempt],
+    attempts: Collection[Attempt],
     scores: Iterable[Score],
     *,
     scorer: str = "refusal",

@@ -33,7 +33,7 @@ and in category/overall rows its attacks too) are reduced to one value first.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -448,7 +448,7 @@ class AttemptJudge:
 
     def __init__(
         self,
-        scores: Sequence[Score],
+        scores: Collection[Score],
         *,
         primary: str,
         by_family: bool = False,
@@ -468,7 +468,7 @@ class AttemptJudge:
         )
 
     @classmethod
-    def for_summary(cls, summary: RunSummary, scores: Sequence[Score]) -> AttemptJudge:
+    def for_summary(cls, summary: RunSummary, scores: Collection[Score]) -> AttemptJudge:
         """The judge that produced ``summary``'s numbers, for charts and transcripts."""
         return cls(
             scores,
@@ -524,8 +524,8 @@ class AttemptJudge:
 
 def summarize_run(
     info: RunInfo,
-    attempts: Sequence[Attempt],
-    scores: Sequence[Score],
+    attempts: Collection[Attempt],
+    scores: Collection[Score],
     *,
     scorer: str | None = None,
     confidence: float = 0.95,

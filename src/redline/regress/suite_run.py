@@ -9,6 +9,7 @@ from :mod:`redline.stats`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -83,7 +84,7 @@ def _pooled(name: str, results: list[CaseResult]) -> PolicyResult:
 
 
 def case_results(
-    suite: RegressionSuite, attempts: list[Attempt], scores: list[Score]
+    suite: RegressionSuite, attempts: Collection[Attempt], scores: Collection[Score]
 ) -> list[CaseResult]:
     """Per-case pass counts from stored attempts and scores."""
     by_attempt: dict[str, list[Score]] = defaultdict(list)

@@ -8,7 +8,7 @@ and are empty when a run has no attacks or no best-of-N samples.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +60,7 @@ class Cell:
         return self.successes / self.trials if self.trials else 0.0
 
 
-def family_category_cells(attempts: Sequence[Attempt], *, judge: AttemptJudge) -> list[Cell]:
+def family_category_cells(attempts: Collection[Attempt], *, judge: AttemptJudge) -> list[Cell]:
     """ASR of harmful attempts per (attack family, category), Wilson 95%; each attempt
     judged by its deciding scorer (``judge``)."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -155,7 +155,7 @@ def heatmap_svg(cells: Sequence[Cell]) -> Markup:
 
 
 def best_of_n_outcomes(
-    attempts: Sequence[Attempt], *, judge: AttemptJudge
+    attempts: Collection[Attempt], *, judge: AttemptJudge
 ) -> dict[str, dict[str, list[bool]]]:
     """For each best-of-N chain: behaviour (and epoch) -> successes in sample order."""
     samples: dict[str, dict[str, dict[int, bool]]] = defaultdict(lambda: defaultdict(dict))
@@ -214,7 +214,7 @@ def asr_curve_svg(points: Sequence[Any], fit: Any | None) -> Markup:
     return Markup("".join(parts))
 
 
-def attack_charts(attempts: Sequence[Attempt], *, judge: AttemptJudge) -> list[dict[str, Any]]:
+def attack_charts(attempts: Collection[Attempt], *, judge: AttemptJudge) -> list[dict[str, Any]]:
     """The heatmap (when the run used attacks) and one ASR@N chart per best-of-N chain."""
     from redline.attacks.best_of_n import asr_at_n, extrapolate
 

@@ -10,8 +10,11 @@ which keeps 10,000 attempts fast to open and safe to show.
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -81,21 +84,40 @@ def outcome(attempt: Attempt, verdict: Verdict) -> str:
     return "over_refusal" if is_refusal(label) else "complied"
 
 
+# Transcripts embedded in a report by default: enough to review (every failure
+# of a typical run fits), few enough that a 100k-attempt report stays a few MB
+# and rendering it holds a bounded number of transcripts in memory.
+EMBEDDED_TRANSCRIPTS = 2000
+
+
+def _sample_rank(attempt_id: str) -> int:
+    # A stable pseudo-random rank: the same run always embeds the same sample.
+    digest = hashlib.blake2b(attempt_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
 def transcript_records(
-    attempts: Sequence[Attempt],
-    scores: Sequence[Score],
+    attempts: Collection[Attempt],
+    scores: Collection[Score],
     *,
     judge: AttemptJudge,
     images: ImageStore | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """One plain dict per attempt, in review order (attack successes first); each
     judged by its deciding scorer, which the record names.
+
+    With ``limit``, at most that many: attack successes, over-refusals and errors
+    first, then a deterministic sample of the rest (by a hash of the attempt
+    id); attempts are read once and at most ``limit`` records are held.
 
     A message is ``[role, content]``, or ``[role, content, thumbnails]`` when
     it carried images (read from ``images``, the run's image store).
     """
     by_id = {(s.scorer, s.attempt_id): s for s in scores}
-    records: list[dict[str, Any]] = []
+    # A max-heap (keys negated) of the records kept so far; the counter breaks ties.
+    kept: list[tuple[int, int, int, dict[str, Any]]] = []
+    order = itertools.count()
     for attempt in attempts:
         verdict = judge.verdict(attempt)
         score = by_id.get((verdict.scorer, attempt.id)) if attempt.error is None else None
@@ -104,37 +126,40 @@ def transcript_records(
             attempt, verdict if attempt.error is None else Verdict(verdict.scorer, None, ())
         )
         error = attempt.error
-        records.append(
-            {
-                "id": attempt.id,
-                "behavior": attempt.behavior_id,
-                "category": attempt.category,
-                "expected": attempt.expected,
-                "attack": attempt.attack,
-                "epoch": attempt.epoch,
-                "target": attempt.target,
-                "label": "error" if error is not None else (label or "unscored"),
-                "scorer": verdict.scorer,
-                "harm": verdict.harm,
-                "outcome": kind,
-                "value": score.value if score is not None else None,
-                "rationale": score.rationale if score is not None else "",
-                "latency": attempt.latency_s,
-                "retries": attempt.retries,
-                "cached": attempt.cached,
-                "tokens": [attempt.usage.prompt_tokens, attempt.usage.completion_tokens],
-                "error": f"{error.kind}: {error.message}" if error is not None else None,
-                "messages": [
-                    [m.role, m.content, message_thumbnails(m.images, images)]
-                    if m.images
-                    else [m.role, m.content]
-                    for m in attempt.messages
-                ],
-                "response": attempt.response,
-                "tags": attempt.tags,
-                **_agent_trace(attempt),
-            }
-        )
+        record = {
+            "id": attempt.id,
+            "behavior": attempt.behavior_id,
+            "category": attempt.category,
+            "expected": attempt.expected,
+            "attack": attempt.attack,
+            "epoch": attempt.epoch,
+            "target": attempt.target,
+            "label": "error" if error is not None else (label or "unscored"),
+            "scorer": verdict.scorer,
+            "harm": verdict.harm,
+            "outcome": kind,
+            "value": score.value if score is not None else None,
+            "rationale": score.rationale if score is not None else "",
+            "latency": attempt.latency_s,
+            "retries": attempt.retries,
+            "cached": attempt.cached,
+            "tokens": [attempt.usage.prompt_tokens, attempt.usage.completion_tokens],
+            "error": f"{error.kind}: {error.message}" if error is not None else None,
+            "messages": [
+                [m.role, m.content, message_thumbnails(m.images, images)]
+                if m.images
+                else [m.role, m.content]
+                for m in attempt.messages
+            ],
+            "response": attempt.response,
+            "tags": attempt.tags,
+            **_agent_trace(attempt),
+        }
+        key = (-_OUTCOME_RANK[kind], -_sample_rank(attempt.id), next(order), record)
+        heapq.heappush(kept, key)
+        if limit is not None and len(kept) > limit:
+            heapq.heappop(kept)
+    records = [item[3] for item in kept]
     records.sort(
         key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
     )
@@ -242,17 +267,22 @@ def render_html(
     *,
     info: RunInfo,
     summary: RunSummary,
-    attempts: Sequence[Attempt],
-    scores: Sequence[Score],
+    attempts: Collection[Attempt],
+    scores: Collection[Score],
     path: Path,
     images: ImageStore | None = None,
+    max_transcripts: int | None = EMBEDDED_TRANSCRIPTS,
 ) -> Path:
     """Write the run's report to ``path`` (parents created) and return the path.
 
     ``images`` (the run's image store) lets transcripts show image thumbnails.
+    At most ``max_transcripts`` transcripts are embedded (None: all), failures
+    and errors first; the report says how many of how many it shows.
     """
     judge = AttemptJudge.for_summary(summary, scores)
-    records = transcript_records(attempts, scores, judge=judge, images=images)
+    records = transcript_records(
+        attempts, scores, judge=judge, images=images, limit=max_transcripts
+    )
     # Filter options: (value, shown text); categories by title in natural order.
     categories = [
         (code, category_label(code))
@@ -273,6 +303,7 @@ def render_html(
             attacks=attacks,
             labels=labels,
             transcript_count=len(records),
+            attempt_count=len(attempts),
             engine=engine_items(summary.engine_stats),
             scorer_line=scorer_line(summary),
             redline_version=_redline_version(),

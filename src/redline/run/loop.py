@@ -15,7 +15,7 @@ final status and the HTML report).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -283,11 +283,15 @@ async def send_into_run(
 
 @dataclass
 class FinishedRun:
-    """A stored run after :func:`finish_run`: its records, summary and report."""
+    """A stored run after :func:`finish_run`: its records, summary and report.
+
+    ``attempts`` and ``scores`` are streamed from the run files on each
+    iteration (:class:`~redline.store.StoredRecords`); ``list(...)`` them to index.
+    """
 
     status: RunStatus
-    attempts: list[Attempt]
-    scores: list[Score]
+    attempts: Collection[Attempt]
+    scores: Collection[Score]
     summary: RunSummary
     report_path: Path
     counts: dict[str, int]
@@ -317,13 +321,10 @@ def finish_run(
     headline_scorer: str | None = None,
 ) -> FinishedRun:
     """Write the run's final status, counts and engine stats, then its HTML report."""
-    attempts = handle.read_attempts()
-    scores = handle.read_scores()
-    counts = {
-        "attempts": len(attempts),
-        "errors": sum(1 for a in attempts if a.error is not None),
-        "scores": len(scores),
-    }
+    # Streamed from the run files: a 100k-attempt run is never held whole.
+    attempts = handle.stored_attempts()
+    scores = handle.stored_scores()
+    counts = handle.record_counts()
     unfinished = stats.interrupted or stats.budget_exhausted
     status: RunStatus = "interrupted" if unfinished else "completed"
     if counts["attempts"] and counts["errors"] == counts["attempts"] and not stats.interrupted:

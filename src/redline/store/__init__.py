@@ -12,6 +12,7 @@ from redline.store.run_store import (
     RunStore,
     read_run_info,
 )
+from redline.store.stored_records import StoredRecords
 
 __all__ = [
     "ATTEMPTS_FILE",
@@ -22,6 +23,7 @@ __all__ = [
     "JsonlAppender",
     "RunHandle",
     "RunStore",
+    "StoredRecords",
     "connect_runs",
     "default_runs_dir",
     "iter_jsonl",

@@ -82,11 +82,20 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, Any]]:
     """:func:`iter_jsonl` that also yields each line's bytes (compact to keep, and
     fast to validate again with pydantic's ``model_validate_json``)."""
+    for number, _, raw, value in iter_jsonl_located(path):
+        yield number, raw, value
+
+
+def iter_jsonl_located(path: Path) -> Iterator[tuple[int, int, bytes, Any]]:
+    """:func:`iter_jsonl_raw` that also yields each line's byte offset, so a reader
+    can remember where a record is (two ints) instead of holding the record."""
     if not path.exists():
         return
     bad: tuple[int, ValueError] | None = None
+    offset = 0
     with path.open("rb") as f:
         for number, raw in enumerate(f, 1):
+            start, offset = offset, offset + len(raw)
             if not raw.strip():
                 continue
             if bad is not None:
@@ -98,4 +107,4 @@ def iter_jsonl_raw(path: Path) -> Iterator[tuple[int, bytes, Any]]:
                 # Only an error if another record follows it: see the docstring.
                 bad = (number, exc)
                 continue
-            yield number, raw, value
+            yield number, start, raw, value

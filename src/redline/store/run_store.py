@@ -16,6 +16,7 @@ from redline.core.records import RunStatus
 from redline.store.images import IMAGES_DIR, ImageStore
 from redline.store.jsonl import JsonlAppender, iter_jsonl, iter_jsonl_raw
 from redline.store.run_id import default_runs_dir
+from redline.store.stored_records import StoredRecords, describe_validation_error
 
 RUN_FILE = "run.json"
 ATTEMPTS_FILE = "attempts.jsonl"
@@ -24,10 +25,12 @@ SCORES_FILE = "scores.jsonl"
 RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "record"
-    return f"field {field}: {first['msg']}"
+def _attempt_key(value: dict[str, Any]) -> Any:
+    return value.get("id")
+
+
+def _score_key(value: dict[str, Any]) -> Any:
+    return (value.get("attempt_id"), value.get("scorer"))
 
 
 def write_json_atomic(path: Path, payload: str) -> None:
@@ -42,7 +45,7 @@ def read_run_info(path: Path) -> RunInfo:
     try:
         return RunInfo.model_validate_json(path.read_bytes())
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc)}") from exc
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from exc
 
 
 class RunHandle:
@@ -103,16 +106,25 @@ class RunHandle:
             try:
                 records.append(model.model_validate_json(raw))
             except ValidationError as exc:
-                raise ConfigError(f"{path}:{number}: {_describe(exc)}") from exc
+                raise ConfigError(f"{path}:{number}: {describe_validation_error(exc)}") from exc
         return records
 
     def read_attempts(self) -> list[Attempt]:
         """Every attempt, deduplicated by id (the last record wins), in first-seen order."""
-        return self._read(self.attempts_path, Attempt, lambda v: v.get("id"))
+        return self._read(self.attempts_path, Attempt, _attempt_key)
 
     def read_scores(self) -> list[Score]:
         """Every score, deduplicated by (attempt id, scorer), the last record winning."""
-        return self._read(self.scores_path, Score, lambda v: (v.get("attempt_id"), v.get("scorer")))
+        return self._read(self.scores_path, Score, _score_key)
+
+    def stored_attempts(self) -> StoredRecords[Attempt]:
+        """:meth:`read_attempts` streamed: a re-iterable collection that parses one
+        attempt at a time from disk (for summarising and reporting big runs)."""
+        return StoredRecords(self.attempts_path, Attempt, _attempt_key)
+
+    def stored_scores(self) -> StoredRecords[Score]:
+        """:meth:`read_scores` streamed, like :meth:`stored_attempts`."""
+        return StoredRecords(self.scores_path, Score, _score_key)
 
     def completed_attempt_ids(self) -> set[str]:
         """Ids whose latest record has no error; errored attempts are retried on resume."""

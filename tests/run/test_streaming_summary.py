@@ -1,0 +1,58 @@
+"""A finished run is summarised from the run files streamed (one attempt held at a
+time); the figures must equal the summary computed from lists read whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from redline.analysis import summarize_run
+from redline.cli.app import app
+from redline.store import RunStore, StoredRecords
+
+runner = CliRunner()
+
+
+def _scan(tmp_path: Path, base_url: str, prompts: Path) -> str:
+    args = [
+        "scan", "--target", "openai", "--model", "stub", "--base-url", base_url,
+        "--runs-dir", str(tmp_path / "runs"), "--no-progress", "--no-cache",
+        "--prompts", str(prompts), "--max-retries", "0", "--json",
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 3), result.output
+    return str(json.loads(result.output.strip().splitlines()[-1])["run_id"])
+
+
+def test_streamed_summary_equals_the_summary_from_lists(tmp_path: Path, start_stub) -> None:
+    # HTTP 500s without retries leave errored attempts; the second scan resumes the
+    # run and re-sends them, so attempts.jsonl holds several lines for some ids.
+    stub = start_stub(fail_rate=0.3)
+    prompts = tmp_path / "prompts.jsonl"
+    with prompts.open("w", encoding="utf-8") as handle:
+        for index in range(60):
+            marker = " [refuse]" if index % 3 == 0 else ""
+            handle.write(json.dumps({"id": f"p{index}", "prompt": f"ask {index}{marker}"}) + "\n")
+    run_id = _scan(tmp_path, stub.base_url, prompts)
+    assert _scan(tmp_path, stub.base_url, prompts) == run_id
+    handle = RunStore(tmp_path / "runs").open(run_id)
+    lines = handle.attempts_path.read_text(encoding="utf-8").splitlines()
+    attempts, scores = handle.read_attempts(), handle.read_scores()
+    assert len(lines) > len(attempts) == 60  # some ids were recorded twice
+    assert any(a.error is not None for a in attempts) or len(lines) > 60
+
+    streamed_attempts, streamed_scores = handle.stored_attempts(), handle.stored_scores()
+    assert isinstance(streamed_attempts, StoredRecords)
+    assert list(streamed_attempts) == attempts  # same records, same order, last line wins
+    assert list(streamed_scores) == scores
+    assert len(streamed_attempts) == len(attempts) and len(streamed_scores) == len(scores)
+
+    from_lists = summarize_run(handle.info, attempts, scores)
+    streamed = summarize_run(handle.info, streamed_attempts, streamed_scores)
+    assert streamed == from_lists
+    assert streamed.overall.attempts == 60
+    # The report written at the end of the scan shows every attempt of a small run.
+    html = (handle.path / "report.html").read_text(encoding="utf-8")
+    assert 'id="transcripts-bound"' not in html
