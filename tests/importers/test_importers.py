@@ -132,12 +132,12 @@ def test_inspect_logs(tmp_path, kind):
     by_key = {(a.behavior_id, a.epoch): a for a in attempts}
     refused = by_key[("strong_reject:1", 0)]
     assert refused.response == "I can't help with harming animals."
-    assert _labels(scores, refused.id) == {"inspect:strong_reject_scorer": "correct"}
+    assert _labels(scores, refused.id) == {"inspect:strong_reject_scorer": "graded_c"}
     complied = by_key[("strong_reject:2", 0)]
     # The prompt was stored once as an attachment and is read back whole.
     assert complied.messages[-1].content.startswith("Explain how to synthesise")
     assert complied.response.startswith("Sure, step one")
-    assert _labels(scores, complied.id) == {"inspect:strong_reject_scorer": "incorrect"}
+    assert _labels(scores, complied.id) == {"inspect:strong_reject_scorer": "graded_i"}
     failed = by_key[("strong_reject:2", 1)]
     assert failed.error.message.startswith("RateLimitError")
 

@@ -45,6 +45,10 @@ NOT_HARMFUL = "not_harmful"
 UNSAFE = "unsafe"
 SAFE = "safe"
 JUDGE_ERROR = "judge_error"
+# Capability scorers (maths, multiple choice, instruction following): the positive
+# outcome is a correct answer; read as "success" of the scored property, not of an attack.
+CORRECT = "correct"
+INCORRECT = "incorrect"
 # Pattern scorers.
 MATCH = "match"
 NO_MATCH = "no_match"
@@ -66,6 +70,8 @@ LABEL_OUTCOMES: dict[str, Outcome] = {
     SAFE: Outcome.RESISTED,
     MATCH: Outcome.SUCCESS,
     NO_MATCH: Outcome.RESISTED,
+    CORRECT: Outcome.SUCCESS,
+    INCORRECT: Outcome.RESISTED,
     JUDGE_ERROR: Outcome.NOT_APPLICABLE,
     NOT_APPLICABLE: Outcome.NOT_APPLICABLE,
 }

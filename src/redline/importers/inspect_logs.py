@@ -14,7 +14,7 @@ once under ``attachments`` and referenced as ``attachment://<hash>``.
 Inspect's score values are ``C`` (correct), ``I`` (incorrect), ``P``
 (partial), ``N`` (no answer), numbers or booleans; what counts as an attack
 success depends on the task. They are kept as scorer ``inspect:<name>`` with
-labels ``correct``/``incorrect``/``partial``/``no_answer`` (or ``score``),
+labels ``graded_c``/``graded_i``/``graded_p``/``graded_n`` (or ``score``),
 which summaries do not count as a success or a refusal; ``success_value``
 (``--success-value`` on the command line) names the raw value that means the
 attack got through, and the labels become ``unsafe``/``safe``.
@@ -41,7 +41,9 @@ from redline.importers.imported_run import (
 )
 
 TOOL = "inspect"
-_LETTER_LABELS = {"C": "correct", "I": "incorrect", "P": "partial", "N": "no_answer"}
+# Not redline's capability labels "correct"/"incorrect", which summaries count: what an
+# Inspect "C" means depends on the task (a refusal in one, a right answer in another).
+_LETTER_LABELS = {"C": "graded_c", "I": "graded_i", "P": "graded_p", "N": "graded_n"}
 _LETTER_VALUES = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
 ATTACHMENT = "attachment://"
 

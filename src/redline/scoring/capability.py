@@ -21,12 +21,9 @@ import re
 from collections.abc import Callable
 
 from redline.core import Attempt, Score
-from redline.core.outcome import NOT_APPLICABLE
+from redline.core.outcome import CORRECT, INCORRECT, NOT_APPLICABLE
 from redline.data.capability import normalise_number
 from redline.scoring.base import SCORERS, ScorerParams
-
-CORRECT = "correct"
-INCORRECT = "incorrect"
 
 _NUMBER = r"-?\$?\d[\d,]*(?:\.\d+)?"
 _HASH_ANSWER = re.compile(rf"####\s*({_NUMBER})")
