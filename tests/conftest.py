@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -72,6 +73,27 @@ def start_stub() -> Iterator[Callable[..., StubServer]]:
     for process in started:
         process.terminate()
         process.wait(timeout=10)
+
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (one per test module; each test opens its
+    own pages); the test skips when either is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    executable = executable or shutil.which("chromium")
+    if executable is None:
+        pytest.skip("no chromium (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture
