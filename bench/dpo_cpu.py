@@ -53,7 +53,10 @@ def hh_pairs(limit: int) -> list[PreferenceRecord]:
         for line in f:
             row = json.loads(line)
             chosen, rejected = row["chosen_last_response"], row["rejected_last_response"]
-            if row["n_turns"] > 2 or chosen.strip() == rejected.strip():
+            # hh-rlhf has replies that are empty: a pair needs two different answers.
+            if row["n_turns"] > 2 or not chosen.strip() or not rejected.strip():
+                continue
+            if chosen.strip() == rejected.strip():
                 continue
             pairs.append(
                 PreferenceRecord(
