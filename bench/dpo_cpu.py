@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--full", action="store_true", help="All weights instead of LoRA.")
     parser.add_argument("--limit", type=int, default=30, help="Prompts per suite.")
     parser.add_argument("--gsm8k", type=int, default=30)
@@ -168,6 +169,7 @@ def main() -> None:
             lora=not args.full,
             steps=args.steps,
             batch_size=args.batch_size,
+            learning_rate=args.learning_rate,
             save_steps=max(args.steps // 4, 1),
         ),
         progress=True,
@@ -183,6 +185,7 @@ def main() -> None:
         "last_metrics": result.metrics,
         "lora": not args.full,
         "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
     }
     before = evaluate(
         before_model, harmful=harmful, benign=benign, maths=maths, max_tokens=args.max_new_tokens
