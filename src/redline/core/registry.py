@@ -24,6 +24,7 @@ class Registry(Generic[T]):
         self.group = group
         self._items: dict[str, T] = {}
         self._entry_points_loaded = False
+        self._looked_up: set[str] = set()  # names already searched for among the plugins
 
     def register(self, name: str) -> Callable[[T], T]:
         def decorate(item: T) -> T:
@@ -41,8 +42,24 @@ class Registry(Generic[T]):
         for ep in entry_points(group=self.group):
             self._items.setdefault(ep.name, ep.load())
 
+    def _load_entry_point(self, name: str) -> None:
+        """Load only the entry point called ``name``, if there is one.
+
+        Loading every plugin to find one would import each plugin's module, and
+        some import a lot (the reward scorer: the run loop, scikit-learn): a
+        scan's start-up once spent seconds on plugins it never used.
+        """
+        if self._entry_points_loaded or name in self._looked_up:
+            return
+        self._looked_up.add(name)
+        for ep in entry_points(group=self.group, name=name):
+            self._items.setdefault(ep.name, ep.load())
+            return
+
     def get(self, name: str) -> T:
-        self._load_entry_points()
+        # Built-ins win over plugins of the same name, so a built-in needs no look-up.
+        if name not in self._items:
+            self._load_entry_point(name)
         try:
             return self._items[name]
         except KeyError:
@@ -58,7 +75,8 @@ class Registry(Generic[T]):
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
-        self._load_entry_points()
+        if name not in self._items and isinstance(name, str):
+            self._load_entry_point(name)
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
