@@ -13,10 +13,9 @@ from redline.core.registry import Registry
 
 def _modules_after(code: str) -> set[str]:
     """The redline modules a fresh interpreter has imported after running ``code``."""
-    probe = f"{code}\nimport sys\nprint('\\n'.join(m for m in sys.modules if m.startswith('redline')))"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
+    listing = "print('\\n'.join(m for m in sys.modules if m.startswith('redline')))"
+    probe = f"{code}\nimport sys\n{listing}"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return set(done.stdout.split())
 
 
