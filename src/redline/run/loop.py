@@ -15,7 +15,7 @@ final status and the HTML report).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +38,9 @@ from redline.engine import (
 )
 from redline.engine.cache import target_fingerprint
 from redline.engine.executors import ExecutorKind
+from redline.engine.progress import ProgressLike
 from redline.report import render_html
+from redline.run.plan import JobPlan
 from redline.scoring import Scorer, score_async
 from redline.scoring.batch import BatchScoring
 from redline.store import RunHandle
@@ -179,7 +181,7 @@ class RunLoop:
             cache_namespace=target_fingerprint(spec, target) if settings.cache else None,
         )
 
-    def cached_answers(self, jobs: Sequence[Job]) -> int:
+    def cached_answers(self, jobs: Iterable[Job]) -> int:
         """How many of ``jobs`` the cache would answer (single-turn jobs; sends nothing)."""
         executor = self.executor
         if self.cache is None or not isinstance(executor, Executor):
@@ -189,7 +191,7 @@ class RunLoop:
 
     async def send(
         self,
-        jobs: Sequence[Job],
+        jobs: Sequence[Job] | JobPlan,
         *,
         scorers_for: ScorersFor,
         recorder: Recorder,
@@ -217,28 +219,54 @@ class RunLoop:
                     scores.append(await score_async(scorer, attempt))
             recorder.scores(attempt, scores)
 
+        total = jobs.pending if isinstance(jobs, JobPlan) else len(jobs)
         if self.show_progress:
             # Said before sending, so a stale cache is noticed before it is trusted.
-            cached = self.cached_answers(jobs)
+            known = jobs.known_jobs() if isinstance(jobs, JobPlan) else jobs
+            cached = self.cached_answers(known)
             if cached:
                 print(
-                    f"{cached} of {len(jobs)} answers from cache, --no-cache to resend",
+                    f"{cached} of {total} answers from cache, --no-cache to resend",
                     file=sys.stderr,
                 )
-        self.executor.progress = make_progress(  # type: ignore[attr-defined]
-            len(jobs), enabled=self.show_progress
-        )
+        progress = make_progress(total, enabled=self.show_progress)
+        self.executor.progress = progress  # type: ignore[attr-defined]
+        source: Iterable[Job] | AsyncIterable[Job] = jobs
+        if isinstance(jobs, JobPlan):
+            source = await self._plan_source(jobs, progress)
         remove_sigint_handler = (
             install_sigint_handler(self.executor) if self.handle_sigint else None
         )
         try:
-            stats = await self.executor.run(jobs, record, total=len(jobs))
+            stats = await self.executor.run(source, record, total=total)
             if batch_scoring is not None:
                 await batch_scoring.close()
             return stats
         finally:
             if remove_sigint_handler is not None:
                 remove_sigint_handler()
+
+    async def _plan_source(
+        self, plan: JobPlan, progress: ProgressLike | None
+    ) -> Iterable[Job] | AsyncIterable[Job]:
+        """What the executor pulls a plan's jobs from, made as they are sent.
+
+        A failed conversion makes no job, so it moves the progress bar itself.
+        The Ray executor takes a plain iterable: a plan whose converters call a
+        model is made up front for it.
+        """
+        record_failed = plan.on_failed
+
+        def failed(attempt: Attempt) -> None:
+            if record_failed is not None:
+                record_failed(attempt)
+            if progress is not None:
+                progress.advance(error=True)
+
+        plan.on_failed = failed
+        if isinstance(self.executor, Executor):
+            return plan
+        return [job async for job in plan] if plan.needs_models else iter(plan)
 
     async def aclose(self) -> None:
         """Close the cache and the target."""
@@ -262,7 +290,7 @@ class RunLoop:
 async def send_into_run(
     handle: RunHandle,
     loop: RunLoop,
-    jobs: Sequence[Job],
+    jobs: Sequence[Job] | JobPlan,
     *,
     scorers_for: ScorersFor,
     batch_scoring: BatchScoring | None = None,

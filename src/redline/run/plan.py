@@ -18,11 +18,18 @@ from __future__ import annotations
 
 import contextlib
 import random
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redline.attacks.base import AttackResources, CaseGenerator, ConversationDriver
+from redline.attacks.base import (
+    AttackCase,
+    AttackResources,
+    CaseGenerator,
+    ConversationDriver,
+    ConvertedPrompt,
+)
 from redline.attacks.compose import AttackChain, AttackSpec, build_chains
 from redline.core import (
     Attempt,
@@ -56,7 +63,7 @@ class AttackPlan:
 @dataclass(frozen=True)
 class _Slot:
     behavior: Behavior
-    chain: AttackChain
+    shape: _ChainShape
     epoch: int
     sample: int
     base_messages: list[Message]
@@ -186,50 +193,47 @@ def _id_params(chain: AttackChain, sample: int) -> dict[str, Any]:
     return params
 
 
+@dataclass(frozen=True)
+class _ChainShape:
+    """What planning needs of a chain, worked out once per run instead of once per
+    attempt (``driver_attack`` and a driver's id parameters are protocol checks)."""
+
+    chain: AttackChain
+    driver: Any | None
+    id_params: list[dict[str, Any]]  # one per sample
+
+    @classmethod
+    def of(cls, chain: AttackChain) -> _ChainShape:
+        return cls(
+            chain=chain,
+            driver=chain.driver_attack,
+            id_params=[_id_params(chain, sample) for sample in range(chain.samples)],
+        )
+
+
 def _slots(
     behaviors: list[Behavior],
-    chains: list[AttackChain],
+    shapes: list[_ChainShape],
     *,
     epochs: int,
     system_prompt: str | None,
-) -> list[_Slot]:
-    slots = []
+) -> Iterator[_Slot]:
     for behavior in behaviors:
         system = behavior.system_prompt or system_prompt
         messages = base_messages(behavior, system)
         prompt_hash = content_hash([m.model_dump() for m in messages])
-        for chain in chains:
+        for shape in shapes:
             for epoch in range(epochs):
-                for sample in range(chain.samples):
-                    slots.append(
-                        _Slot(
-                            behavior=behavior,
-                            chain=chain,
-                            epoch=epoch,
-                            sample=sample,
-                            base_messages=messages,
-                            prompt_hash=prompt_hash,
-                            system_prompt=system,
-                        )
+                for sample in range(len(shape.id_params)):
+                    yield _Slot(
+                        behavior=behavior,
+                        shape=shape,
+                        epoch=epoch,
+                        sample=sample,
+                        base_messages=messages,
+                        prompt_hash=prompt_hash,
+                        system_prompt=system,
                     )
-    return slots
-
-
-def _slot_job(
-    slot: _Slot, *, run_id: str, target_name: str, generation: GenerationParams, seed: int
-) -> Job:
-    return plan_job(
-        slot.behavior,
-        messages=slot.base_messages,
-        run_id=run_id,
-        target_name=target_name,
-        generation=generation,
-        seed=seed,
-        epoch=slot.epoch,
-        attack=slot.chain.label,
-        attack_params=_id_params(slot.chain, slot.sample),
-        prompt_hash=slot.prompt_hash,
-    )
 
 
 def injection_jobs(
@@ -244,21 +248,225 @@ def injection_jobs(
 ) -> list[Job]:
     """One job per injection case and epoch (an injection attack brings its own cases);
     ``limit`` caps the cases, spread over the attack's goals."""
-    return [
-        plan_job(
-            case.behavior,
-            messages=case.messages,
+    return list(
+        _case_jobs(
+            injection,
+            injection.cases(seed=seed, limit=limit),
             run_id=run_id,
             target_name=target_name,
             generation=generation,
             seed=seed,
-            epoch=epoch,
-            attack=injection.name,
-            attack_params=case.params,
+            epochs=epochs,
         )
-        for case in injection.cases(seed=seed, limit=limit)
-        for epoch in range(epochs)
-    ]
+    )
+
+
+def _case_jobs(
+    injection: CaseGenerator,
+    cases: Sequence[AttackCase],
+    *,
+    run_id: str,
+    target_name: str,
+    generation: GenerationParams,
+    seed: int,
+    epochs: int,
+) -> Iterator[Job]:
+    for case in cases:
+        for epoch in range(epochs):
+            yield plan_job(
+                case.behavior,
+                messages=case.messages,
+                run_id=run_id,
+                target_name=target_name,
+                generation=generation,
+                seed=seed,
+                epoch=epoch,
+                attack=injection.name,
+                attack_params=case.params,
+            )
+
+
+class JobPlan:
+    """A campaign's jobs, made one at a time as the executor asks for them.
+
+    Iterate it with ``async for`` (converters that call an attacker model are
+    awaited as each job is made). A 100,000-attempt run never holds every job:
+    only the behaviours, the injection cases and, on a resumed run, the set of
+    recorded ids. ``total``, ``done`` (planned ids already recorded, skipped)
+    and ``pending`` (jobs the iteration makes, failed conversions included) are
+    counted when the plan is made, without building jobs for a fresh run.
+
+    A conversion that fails with an ``attacker_error`` makes no job: the
+    attempt, with its error and no response, goes to ``on_failed`` (the run
+    records it, never as a refusal or a success) and is counted in ``failed``.
+    With ``convert_async=False`` (dry runs) converters that call a model are
+    not called: their jobs carry the plain prompt, which is enough to count.
+    """
+
+    def __init__(
+        self,
+        behaviors: list[Behavior],
+        chains: list[AttackChain],
+        *,
+        run_id: str,
+        target_name: str,
+        epochs: int,
+        seed: int,
+        generation: GenerationParams,
+        system_prompt: str | None = None,
+        done: set[str] | None = None,
+        state_dir: Path | None = None,
+        convert_async: bool = True,
+        limit: int | None = None,
+        on_failed: Callable[[Attempt], None] | None = None,
+    ) -> None:
+        self._behaviors = behaviors
+        self._run_id = run_id
+        self._target_name = target_name
+        self._epochs = epochs
+        self._seed = seed
+        self._generation = generation
+        self._system_prompt = system_prompt
+        self._done_ids = done or set()
+        self._state_dir = state_dir
+        self._convert_async = convert_async
+        self.on_failed = on_failed
+        # Injection attacks bring their own cases (goal x carrier), not one per behaviour.
+        self._cases: list[tuple[CaseGenerator, Sequence[AttackCase]]] = []
+        self._shapes: list[_ChainShape] = []
+        for chain in chains:
+            driver = chain.driver_attack
+            if isinstance(driver, CaseGenerator):
+                self._cases.append((driver, driver.cases(seed=seed, limit=limit)))
+            else:
+                self._shapes.append(_ChainShape.of(chain))
+        per_behavior = sum(len(shape.id_params) for shape in self._shapes)
+        self.total = epochs * (
+            sum(len(cases) for _, cases in self._cases) + len(behaviors) * per_behavior
+        )
+        self.done = self._count_done() if self._done_ids else 0
+        self.failed = 0
+
+    @property
+    def pending(self) -> int:
+        """Jobs an iteration makes (a failed conversion is counted here, then in ``failed``)."""
+        return self.total - self.done
+
+    def _planned(self) -> Iterator[tuple[Job, _Slot | None]]:
+        """Every planned job as first made, before conversion; case jobs have no slot."""
+        for injection, cases in self._cases:
+            for job in _case_jobs(
+                injection,
+                cases,
+                run_id=self._run_id,
+                target_name=self._target_name,
+                generation=self._generation,
+                seed=self._seed,
+                epochs=self._epochs,
+            ):
+                yield job, None
+        for slot in _slots(
+            self._behaviors, self._shapes, epochs=self._epochs, system_prompt=self._system_prompt
+        ):
+            yield self._slot_job(slot), slot
+
+    def _count_done(self) -> int:
+        return sum(1 for job, _ in self._planned() if job.attempt.id in self._done_ids)
+
+    def _slot_job(self, slot: _Slot) -> Job:
+        return plan_job(
+            slot.behavior,
+            messages=slot.base_messages,
+            run_id=self._run_id,
+            target_name=self._target_name,
+            generation=self._generation,
+            seed=self._seed,
+            epoch=slot.epoch,
+            attack=slot.shape.chain.label,
+            attack_params=slot.shape.id_params[slot.sample],
+            prompt_hash=slot.prompt_hash,
+        )
+
+    @property
+    def needs_models(self) -> bool:
+        """Whether making the jobs calls a model (an attacker converter or a driver)."""
+        return any(shape.chain.needs_attacker for shape in self._shapes)
+
+    def __iter__(self) -> Iterator[Job]:
+        """The jobs, made synchronously (for executors that take a plain iterable);
+        a plan whose converters call a model must be iterated with ``async for``."""
+        if self.needs_models:
+            raise ConfigError("this plan's attacks call a model: iterate it with `async for`")
+        return self.known_jobs()
+
+    def known_jobs(self) -> Iterator[Job]:
+        """The jobs whose messages are known without calling a model (plain prompts,
+        converters without one), for counting cached answers before sending."""
+        for job, slot in self._planned():
+            if job.attempt.id in self._done_ids:
+                continue
+            if slot is None or not slot.shape.chain.steps:
+                yield job
+            elif slot.shape.driver is None and not slot.shape.chain.needs_attacker:
+                yield self._convert_sync(job, slot)
+
+    def _convert_sync(self, job: Job, slot: _Slot) -> Job:
+        rng = self._rng_for(job, slot)
+        return _converted(job, slot, slot.shape.chain.apply(slot.behavior.prompt, rng=rng))
+
+    @staticmethod
+    def _rng_for(job: Job, slot: _Slot) -> random.Random:
+        return slot.shape.chain.rng_for(
+            seed=job.attempt.seed,
+            behavior_id=slot.behavior.id,
+            epoch=slot.epoch,
+            sample=slot.sample,
+        )
+
+    async def __aiter__(self) -> AsyncIterator[Job]:
+        for job, slot in self._planned():
+            if job.attempt.id in self._done_ids:
+                continue
+            if slot is None or not slot.shape.chain.steps:
+                yield job
+                continue
+            driver = slot.shape.driver
+            if driver is not None:
+                # A dry run counts a multi-turn attack as one request per behaviour.
+                if self._convert_async:
+                    yield driver.job(job.attempt, job.params, state_dir=self._state_dir)
+                else:
+                    yield job
+                continue
+            if not self._convert_async:
+                needs_model = slot.shape.chain.needs_attacker
+                yield job if needs_model else self._convert_sync(job, slot)
+                continue
+            try:
+                converted = await slot.shape.chain.aapply(
+                    slot.behavior.prompt, rng=self._rng_for(job, slot)
+                )
+            except RedlineError as exc:
+                if getattr(exc, "kind", None) != "attacker_error":
+                    raise
+                self.failed += 1
+                if self.on_failed is not None:
+                    error = AttemptError(kind="attacker_error", message=str(exc))
+                    self.on_failed(job.attempt.model_copy(update={"error": error}))
+                continue
+            yield _converted(job, slot, converted)
+
+
+def _converted(job: Job, slot: _Slot, converted: ConvertedPrompt) -> Job:
+    """``job`` with the messages its chain made; the converters' random choices are
+    stored next to the configured parameters."""
+    attempt = job.attempt
+    messages = converted.to_messages(system_prompt=slot.system_prompt)
+    stored = {**attempt.attack_params, **converted.params}
+    return Job(
+        attempt=attempt.model_copy(update={"messages": messages, "attack_params": stored}),
+        params=job.params,
+    )
 
 
 async def plan_jobs(
@@ -276,81 +484,26 @@ async def plan_jobs(
     convert_async: bool = True,
     limit: int | None = None,
 ) -> AttackPlan:
-    """Convert every behaviour with every chain into jobs, skipping ids in ``done``.
-
-    With no attacks (the chain ``none``) the jobs carry the plain prompts.
-
-    With ``convert_async=False`` (dry runs) converters that call a model are
-    not called: their jobs carry the plain prompt, which is enough to count.
-    An attacker failure (kind ``attacker_error``) becomes a failed attempt with
-    no response, never a refusal or a success.
-    """
-    done = done or set()
-    plan = AttackPlan()
-    # Injection attacks bring their own cases (goal x carrier), not one per behaviour.
-    case_chains = [c for c in chains if isinstance(c.driver_attack, CaseGenerator)]
-    chains = [c for c in chains if c not in case_chains]
-    for chain in case_chains:
-        injection: CaseGenerator = chain.driver_attack
-        for job in injection_jobs(
-            injection,
-            run_id=run_id,
-            target_name=target_name,
-            generation=generation,
-            seed=seed,
-            epochs=epochs,
-            limit=limit,
-        ):
-            if job.attempt.id in done:
-                plan.done += 1
-            else:
-                plan.pending.append(job)
-    for slot in _slots(behaviors, chains, epochs=epochs, system_prompt=system_prompt):
-        job = _slot_job(
-            slot, run_id=run_id, target_name=target_name, generation=generation, seed=seed
-        )
-        attempt, params = job.attempt, job.params
-        if attempt.id in done:
-            plan.done += 1
-            continue
-        driver = slot.chain.driver_attack
-        if driver is not None and not convert_async:
-            # A dry run counts a multi-turn attack as one request per behaviour.
-            plan.pending.append(job)
-            continue
-        if driver is not None:
-            plan.pending.append(driver.job(attempt, params, state_dir=state_dir))
-            continue
-        if not slot.chain.steps:
-            plan.pending.append(job)
-            continue
-        rng = slot.chain.rng_for(
-            seed=attempt.seed, behavior_id=slot.behavior.id, epoch=slot.epoch, sample=slot.sample
-        )
-        try:
-            if convert_async:
-                converted = await slot.chain.aapply(slot.behavior.prompt, rng=rng)
-            elif slot.chain.needs_attacker:
-                plan.pending.append(job)
-                continue
-            else:
-                converted = slot.chain.apply(slot.behavior.prompt, rng=rng)
-        except RedlineError as exc:
-            kind = getattr(exc, "kind", None)
-            if kind != "attacker_error":
-                raise
-            error = AttemptError(kind="attacker_error", message=str(exc))
-            plan.failed.append(attempt.model_copy(update={"error": error}))
-            continue
-        messages = converted.to_messages(system_prompt=slot.system_prompt)
-        stored = {**attempt.attack_params, **converted.params}
-        plan.pending.append(
-            Job(
-                attempt=attempt.model_copy(update={"messages": messages, "attack_params": stored}),
-                params=params,
-            )
-        )
-    return plan
+    """Every job of a :class:`JobPlan`, made up front (dry runs, tests); a run sends
+    the :class:`JobPlan` itself so it never holds them all."""
+    failed: list[Attempt] = []
+    plan = JobPlan(
+        behaviors,
+        chains,
+        run_id=run_id,
+        target_name=target_name,
+        epochs=epochs,
+        seed=seed,
+        generation=generation,
+        system_prompt=system_prompt,
+        done=done,
+        state_dir=state_dir,
+        convert_async=convert_async,
+        limit=limit,
+        on_failed=failed.append,
+    )
+    pending = [job async for job in plan]
+    return AttackPlan(pending=pending, failed=failed, done=plan.done)
 
 
 def chains_for(

@@ -6,6 +6,7 @@ import asyncio
 import platform
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -14,13 +15,14 @@ import redline
 from redline.analysis import RunSummary
 from redline.attacks.base import AttackResources
 from redline.attacks.compose import AttackChain
-from redline.core import Behavior, ConfigError, RunInfo
+from redline.core import Attempt, Behavior, ConfigError, RunInfo
 from redline.data import dataset_hash, load_dataset, load_suite
 from redline.engine import DryRunEstimate, EngineStats, estimate
 from redline.run.campaign import Campaign
 from redline.run.loop import RunLoop, finish_run, response_cache_path, send_into_run
 from redline.run.plan import (
     AttackPlan,
+    JobPlan,
     chains_for,
     close_attack_resources,
     open_attack_resources,
@@ -242,24 +244,25 @@ async def run_campaign(
         raise
     resources = AttackResources()
     try:
-        resources, plan = await _plan(
+        resources, plan = _plan(
             campaign,
             behaviors,
             run_id=handle.info.id,
             target_name=loop.target.name,
             done=handle.completed_attempt_ids(),
             state_dir=handle.path / "conversations",
+            # An attacker failure is recorded as the plan meets it (a failed attempt).
+            on_failed=handle.append_attempt,
         )
-        for failed in plan.failed:
-            handle.append_attempt(failed)
         # Classifier scorers score in batches in a thread, overlapping the sending;
         # LLM judges score with `ascore`, off the event loop's critical path.
         scoring = BatchScoring(scorers, handle.append_score)
         if plan.done:  # a run killed mid-batch left attempts without scores
             scored = {(s.attempt_id, s.scorer) for s in handle.read_scores()}
             await catch_up(scoring, handle.read_attempts(), scored)
+        # The plan makes each job as the executor asks for it: never all of them at once.
         stats = await send_into_run(
-            handle, loop, plan.pending, scorers_for=lambda _: scorers, batch_scoring=scoring
+            handle, loop, plan, scorers_for=lambda _: scorers, batch_scoring=scoring
         )
         finished = finish_run(
             handle,
@@ -287,7 +290,7 @@ async def run_campaign(
         handle.close()
 
 
-async def _plan(
+def _plan(
     campaign: Campaign,
     behaviors: list[Behavior],
     *,
@@ -295,13 +298,14 @@ async def _plan(
     target_name: str,
     done: set[str],
     state_dir: Path | None,
-) -> tuple[AttackResources, AttackPlan]:
+    on_failed: Callable[[Attempt], None],
+) -> tuple[AttackResources, JobPlan]:
     """The campaign's jobs: plain prompts, converted prompts and multi-turn drivers."""
     chains = chains_for(campaign.attacks)
     resources = open_attack_resources(
         attacker=campaign.attacker, judge=campaign.judge, chains=chains, timeout=campaign.timeout
     )
-    plan = await plan_jobs(
+    plan = JobPlan(
         behaviors,
         chains_for(campaign.attacks, resources=resources),
         run_id=run_id,
@@ -313,6 +317,7 @@ async def _plan(
         done=done,
         state_dir=state_dir,
         limit=campaign.limit,
+        on_failed=on_failed,
     )
     return resources, plan
 
