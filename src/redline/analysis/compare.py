@@ -36,7 +36,6 @@ from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field, computed_field
-from scipy import stats as scipy_stats
 
 from redline.analysis.reducers import ReducerName, check_reducer, reduce_events
 from redline.analysis.summary import labels_by_attempt
@@ -328,6 +327,8 @@ def _compare_unpaired(
         update["test"] = "z-test"
         update["p_value"] = _two_proportion_z(ka, na, kb, nb)
     else:
+        from scipy import stats as scipy_stats  # lazily: every scan imports this module
+
         table = [[round(kb), nb - round(kb)], [round(ka), na - round(ka)]]
         update["test"] = "fisher-exact"
         update["p_value"] = float(scipy_stats.fisher_exact(table).pvalue)
@@ -340,7 +341,7 @@ def _two_proportion_z(ka: float, na: int, kb: float, nb: int) -> float:
     if variance <= 0:
         return 1.0
     z = (kb / nb - ka / na) / math.sqrt(variance)
-    return float(min(1.0, 2 * scipy_stats.norm.sf(abs(z))))
+    return float(min(1.0, math.erfc(abs(z) / math.sqrt(2))))
 
 
 def _compare_group(
