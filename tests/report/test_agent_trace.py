@@ -32,7 +32,7 @@ def test_agent_attempts_carry_their_calls_and_checks() -> None:
         "defences": "plan_execute",
     }
     judge = AttemptJudge([], primary="agent_attack")
-    [record] = transcript_records([_attempt(agent)], [], judge=judge)
+    [record] = transcript_records([_attempt(agent)], judge=judge)
     assert record["tool_calls"] == [[0, "send_money", '{"amount": 5}', "blocked"]]
     assert record["agent_checks"] == {
         "utility": False,
@@ -44,6 +44,6 @@ def test_agent_attempts_carry_their_calls_and_checks() -> None:
 
 def test_other_attempts_are_unchanged() -> None:
     judge = AttemptJudge([], primary="agent_attack")
-    [record] = transcript_records([_attempt(None)], [], judge=judge)
+    [record] = transcript_records([_attempt(None)], judge=judge)
     assert "tool_calls" not in record and "agent_checks" not in record
     assert "agent" not in _attempt(None).model_dump()

@@ -105,7 +105,7 @@ def test_transcript_badges_and_heatmap_use_the_deciding_scorer(mixed_run):
     attempts, scores = mixed_run
     summary = summarize_run(_info(["refusal", "canary"]), attempts, scores)
     judge = AttemptJudge.for_summary(summary, scores)
-    records = {r["id"]: r for r in transcript_records(attempts, scores, judge=judge)}
+    records = {r["id"]: r for r in transcript_records(attempts, judge=judge)}
     injection = records["inj0-injection.rag-e0"]
     assert (injection["outcome"], injection["scorer"], injection["label"]) == (
         "resisted",

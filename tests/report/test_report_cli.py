@@ -111,3 +111,25 @@ def test_headline_scorer_option(stored_run, tmp_path, app):
     )  # fmt: skip
     overall = json.loads(other.stdout)["summary"]["overall"]
     assert overall["scored"] == 0 and overall["unscored"] == 8
+
+
+def test_max_transcripts_option(stored_run, tmp_path, app):
+    runs_dir, run_id = stored_run
+    output = tmp_path / "three.html"
+    result = CliRunner().invoke(
+        app, ["report", run_id, "--runs-dir", str(runs_dir), "--max-transcripts", "3",
+              "--output", str(output), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = output.read_text(encoding="utf-8")
+    assert "Showing 3 of 10 transcripts" in html
+    none = CliRunner().invoke(
+        app, ["report", run_id, "--runs-dir", str(runs_dir), "--max-transcripts", "0",
+              "--output", str(tmp_path / "none.html")],
+    )  # fmt: skip
+    assert none.exit_code == 0, none.output
+    assert "Showing 0 of 10 transcripts" in (tmp_path / "none.html").read_text(encoding="utf-8")
+    negative = _redline("report", run_id, "--runs-dir", str(runs_dir), "--max-transcripts", "-1")
+    assert negative.returncode == 2
+    assert "--max-transcripts" in negative.stderr
+    assert "--max-transcripts" in CliRunner().invoke(app, ["report", "--help"]).output

@@ -338,3 +338,22 @@ def test_headline_scorer_decides_every_attempt_and_must_be_a_scorer(tmp_path, st
     summary = json.loads(result.stdout)["summary"]
     assert (summary["scorer"], summary["by_family"]) == ("refusal-patterns", False)
     assert summary["overall"]["scored"] == 2
+
+
+def test_max_transcripts_bounds_the_report_and_keeps_the_run(tmp_path, start_stub):
+    stub = start_stub()
+    prompts = write_prompts(tmp_path / "p.jsonl", 10)
+    first = scan(tmp_path, stub.base_url, "--prompts", str(prompts), "--max-transcripts", "4")
+    assert first.exit_code == 0, first.output
+    run_id = first.output.strip().splitlines()[-1]
+    report = tmp_path / "runs" / run_id / "report.html"
+    assert "Showing 4 of 10 transcripts" in report.read_text(encoding="utf-8")
+    # How many transcripts a report shows is not part of what the campaign measures:
+    # the same campaign with another bound is the same run (resumed, nothing resent).
+    again = scan(tmp_path, stub.base_url, "--prompts", str(prompts), "--max-transcripts", "0")
+    assert again.exit_code == 0, again.output
+    assert again.output.strip().splitlines()[-1] == run_id
+    assert "Showing 0 of 10 transcripts" in report.read_text(encoding="utf-8")
+    assert stub.stats()["requests"] == 10
+    bad = scan(tmp_path, stub.base_url, "--prompts", str(prompts), "--max-transcripts", "-2")
+    assert bad.exit_code == 2

@@ -35,6 +35,7 @@ from redline.analysis.summary import (
     GroupSummary,
     OutcomeRate,
     RunSummary,
+    ScoreIndex,
     benign_type,
     summarize_run,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "QueriesToSuccess",
     "ReducerName",
     "RunSummary",
+    "ScoreIndex",
     "benign_type",
     "check_reducer",
     "compare_runs",

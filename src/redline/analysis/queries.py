@@ -50,14 +50,16 @@ def queries_to_success(
     ``judge_agreement`` is the share of scored attempts where the attacker's
     judge (score 10 = success) agrees with ``scorer``.
     """
-    labels = {s.attempt_id: s.label for s in scores if s.scorer == scorer}
-    positives = (
-        tuple(success_labels) if success_labels is not None else registered_positive_labels(scorer)
-    )
     groups: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         if isinstance(attempt.attack_params.get("outcome"), dict):
             groups[attempt.attack].append(attempt)
+    if not groups:
+        return []  # no multi-turn attempts: the scores need not be read
+    labels = {s.attempt_id: s.label for s in scores if s.scorer == scorer}
+    positives = (
+        tuple(success_labels) if success_labels is not None else registered_positive_labels(scorer)
+    )
     rows = []
     for attack in sorted(groups):
         members = groups[attack]

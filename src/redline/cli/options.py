@@ -99,6 +99,17 @@ TemperatureOption = Annotated[
 
 # --- running and output -----------------------------------------------------------
 
+MaxTranscriptsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-transcripts",
+        min=0,
+        help="Transcripts to embed in the HTML report: a sample stratified by category and "
+        "outcome, successes and errors first; 0 for none [default: 2000]. The run files "
+        "keep every attempt.",
+    ),
+]
+
 DEFAULT_RUNS_DIR = Path("runs")
 RunsDirOption = Annotated[
     Path,

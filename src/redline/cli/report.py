@@ -9,7 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from redline.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunsDirOption
+from redline.cli.options import (
+    DEFAULT_RUNS_DIR,
+    JsonOption,
+    MaxTranscriptsOption,
+    RunsDirOption,
+)
 
 
 def report(
@@ -32,6 +37,7 @@ def report(
         str | None,
         typer.Option(help="Also rate per behaviour, epochs reduced: mean, any, all, majority."),
     ] = None,
+    max_transcripts: MaxTranscriptsOption = None,
     as_json: JsonOption = False,
     calibration: Annotated[
         Path | None,
@@ -53,6 +59,7 @@ def report(
     """Print a run's summary and write its self-contained HTML report."""
     from redline.analysis import summarize_run
     from redline.report import print_summary, render_html
+    from redline.report.html import EMBEDDED_TRANSCRIPTS
     from redline.store import RunStore
 
     handle = RunStore(runs_dir).open(run_id)
@@ -89,6 +96,7 @@ def report(
         scores=scores,
         path=output if output is not None else Path(handle.path) / "report.html",
         images=handle.images,
+        max_transcripts=EMBEDDED_TRANSCRIPTS if max_transcripts is None else max_transcripts,
     )
     if as_json:
         document = {

@@ -22,6 +22,7 @@ from redline.cli.options import (
     ExecutorOption,
     JsonOption,
     MaxNewTokensOption,
+    MaxTranscriptsOption,
     ModelOption,
     ModelPathOption,
     NoProgressOption,
@@ -137,6 +138,7 @@ def scan(
         bool, typer.Option("--new-run", help="Start a new run even if this campaign ran before.")
     ] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+    max_transcripts: MaxTranscriptsOption = None,
     runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     json_output: JsonOption = False,
     no_progress: NoProgressOption = False,
@@ -198,6 +200,7 @@ def scan(
         "max_requests": max_requests,
         "max_tokens": max_tokens,
         "report": report,
+        "max_transcripts": max_transcripts,
         "executor": executor,
         "ray_address": ray_address,
         "ray_workers": ray_workers,

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import itertools
 import json
-from collections.abc import Callable, Collection, Sequence
+import random
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from redline.analysis.summary import (
     Verdict,
     engine_items,
 )
+from redline.core.errors import ConfigError
 from redline.core.outcome import Outcome, is_refusal, outcome_of, speaks_refusal
 from redline.core.records import Attempt, RunInfo, Score
 from redline.data.taxonomy import category_label, category_sort_key
@@ -36,6 +38,7 @@ from redline.report.attack_charts import attack_charts
 from redline.report.charts import Bar, bar_chart
 from redline.report.terminal import scorer_line
 from redline.report.thumbnails import message_thumbnails
+from redline.stats.allocation import allocate
 from redline.store import ImageStore
 
 # Transcripts needing a look come first: attack successes, then over-refusals,
@@ -88,82 +91,128 @@ def outcome(attempt: Attempt, verdict: Verdict) -> str:
 # of a typical run fits), few enough that a 100k-attempt report stays a few MB
 # and rendering it holds a bounded number of transcripts in memory.
 EMBEDDED_TRANSCRIPTS = 2000
+# Outcomes a reviewer must see: kept before any other transcript is sampled.
+KEPT_FIRST = frozenset({"attack_success", "over_refusal", "error"})
 
 
-def _sample_rank(attempt_id: str) -> int:
-    # A stable pseudo-random rank: the same run always embeds the same sample.
-    digest = hashlib.blake2b(attempt_id.encode(), digest_size=8).digest()
+def _sample_rank(attempt_id: str, seed: int) -> int:
+    # A seeded pseudo-random rank: the same run and seed always embed the same sample.
+    digest = hashlib.blake2b(f"{seed}:{attempt_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
+
+
+def transcript_outcome(attempt: Attempt, judge: AttemptJudge) -> str:
+    """:func:`outcome` of an attempt as ``judge`` decides it (errors: ``error``)."""
+    if attempt.error is not None:
+        return "error"
+    return outcome(attempt, judge.verdict(attempt))
+
+
+def transcript_sample(
+    attempts: Iterable[Attempt], *, judge: AttemptJudge, limit: int, seed: int = 0
+) -> set[str]:
+    """The ids of at most ``limit`` attempts to show, stratified by category x outcome.
+
+    Attack successes, over-refusals and errors are kept first (all of them
+    when they fit; otherwise split over their strata in proportion). What is
+    left of ``limit`` is split over the other strata in proportion to their
+    sizes, at least one each when it allows, so a rare category or outcome is
+    never left out. Within a stratum the sample is drawn by a seeded hash of
+    the attempt id: same run, same seed, same sample. One pass; per stratum at
+    most ``limit`` (rank, id) pairs are held, never a transcript.
+    """
+    if limit <= 0:
+        return set()
+    # Per stratum, a max-heap (ranks negated) of the `limit` lowest-ranked ids.
+    lowest: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    sizes: Counter[tuple[str, str]] = Counter()
+    for attempt in attempts:
+        key = (attempt.category, transcript_outcome(attempt, judge))
+        sizes[key] += 1
+        heap = lowest.setdefault(key, [])
+        heapq.heappush(heap, (-_sample_rank(attempt.id, seed), attempt.id))
+        if len(heap) > limit:
+            heapq.heappop(heap)
+    rng = random.Random(seed)
+    first = {k: n for k, n in sizes.items() if k[1] in KEPT_FIRST}
+    rest = {k: n for k, n in sizes.items() if k[1] not in KEPT_FIRST}
+    quota = allocate(first, limit, rng=rng, at_least_one=True)
+    quota.update(allocate(rest, limit - sum(quota.values()), rng=rng, at_least_one=True))
+    chosen: set[str] = set()
+    for key, heap in lowest.items():
+        chosen.update(attempt_id for _, attempt_id in heapq.nlargest(quota[key], heap))
+    return chosen
 
 
 def transcript_records(
     attempts: Collection[Attempt],
-    scores: Collection[Score],
     *,
     judge: AttemptJudge,
     images: ImageStore | None = None,
     limit: int | None = None,
+    seed: int = 0,
 ) -> list[dict[str, Any]]:
     """One plain dict per attempt, in review order (attack successes first); each
     judged by its deciding scorer, which the record names.
 
-    With ``limit``, at most that many: attack successes, over-refusals and errors
-    first, then a deterministic sample of the rest (by a hash of the attempt
-    id); attempts are read once and at most ``limit`` records are held.
+    With ``limit``, at most that many, chosen by :func:`transcript_sample`
+    (when there are more attempts than that: the attempts are then read twice,
+    and only the chosen ones become records).
 
     A message is ``[role, content]``, or ``[role, content, thumbnails]`` when
     it carried images (read from ``images``, the run's image store).
     """
-    by_id = {(s.scorer, s.attempt_id): s for s in scores}
-    # A max-heap (keys negated) of the records kept so far; the counter breaks ties.
-    kept: list[tuple[int, int, int, dict[str, Any]]] = []
-    order = itertools.count()
-    for attempt in attempts:
-        verdict = judge.verdict(attempt)
-        score = by_id.get((verdict.scorer, attempt.id)) if attempt.error is None else None
-        label = score.label if score is not None else None
-        kind = outcome(
-            attempt, verdict if attempt.error is None else Verdict(verdict.scorer, None, ())
-        )
-        error = attempt.error
-        record = {
-            "id": attempt.id,
-            "behavior": attempt.behavior_id,
-            "category": attempt.category,
-            "expected": attempt.expected,
-            "attack": attempt.attack,
-            "epoch": attempt.epoch,
-            "target": attempt.target,
-            "label": "error" if error is not None else (label or "unscored"),
-            "scorer": verdict.scorer,
-            "harm": verdict.harm,
-            "outcome": kind,
-            "value": score.value if score is not None else None,
-            "rationale": score.rationale if score is not None else "",
-            "latency": attempt.latency_s,
-            "retries": attempt.retries,
-            "cached": attempt.cached,
-            "tokens": [attempt.usage.prompt_tokens, attempt.usage.completion_tokens],
-            "error": f"{error.kind}: {error.message}" if error is not None else None,
-            "messages": [
-                [m.role, m.content, message_thumbnails(m.images, images)]
-                if m.images
-                else [m.role, m.content]
-                for m in attempt.messages
-            ],
-            "response": attempt.response,
-            "tags": attempt.tags,
-            **_agent_trace(attempt),
-        }
-        key = (-_OUTCOME_RANK[kind], -_sample_rank(attempt.id), next(order), record)
-        heapq.heappush(kept, key)
-        if limit is not None and len(kept) > limit:
-            heapq.heappop(kept)
-    records = [item[3] for item in kept]
+    chosen = None
+    if limit is not None and len(attempts) > limit:
+        chosen = transcript_sample(attempts, judge=judge, limit=limit, seed=seed)
+    records = [
+        _transcript_record(attempt, judge=judge, images=images)
+        for attempt in attempts
+        if chosen is None or attempt.id in chosen
+    ]
     records.sort(
         key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
     )
     return records
+
+
+def _transcript_record(
+    attempt: Attempt, *, judge: AttemptJudge, images: ImageStore | None
+) -> dict[str, Any]:
+    verdict = judge.verdict(attempt)
+    error = attempt.error
+    score = judge.scores.get(verdict.scorer, attempt.id) if error is None else None
+    label = score.label if score is not None else None
+    kind = outcome(attempt, verdict if error is None else Verdict(verdict.scorer, None, ()))
+    return {
+        "id": attempt.id,
+        "behavior": attempt.behavior_id,
+        "category": attempt.category,
+        "expected": attempt.expected,
+        "attack": attempt.attack,
+        "epoch": attempt.epoch,
+        "target": attempt.target,
+        "label": "error" if error is not None else (label or "unscored"),
+        "scorer": verdict.scorer,
+        "harm": verdict.harm,
+        "outcome": kind,
+        "value": score.value if score is not None else None,
+        "rationale": score.rationale if score is not None else "",
+        "latency": attempt.latency_s,
+        "retries": attempt.retries,
+        "cached": attempt.cached,
+        "tokens": [attempt.usage.prompt_tokens, attempt.usage.completion_tokens],
+        "error": f"{error.kind}: {error.message}" if error is not None else None,
+        "messages": [
+            [m.role, m.content, message_thumbnails(m.images, images)]
+            if m.images
+            else [m.role, m.content]
+            for m in attempt.messages
+        ],
+        "response": attempt.response,
+        "tags": attempt.tags,
+        **_agent_trace(attempt),
+    }
 
 
 def _agent_trace(attempt: Attempt) -> dict[str, Any]:
@@ -268,20 +317,27 @@ def render_html(
     info: RunInfo,
     summary: RunSummary,
     attempts: Collection[Attempt],
-    scores: Collection[Score],
+    scores: Iterable[Score],
     path: Path,
     images: ImageStore | None = None,
     max_transcripts: int | None = EMBEDDED_TRANSCRIPTS,
+    sample_seed: int = 0,
 ) -> Path:
     """Write the run's report to ``path`` (parents created) and return the path.
 
     ``images`` (the run's image store) lets transcripts show image thumbnails.
-    At most ``max_transcripts`` transcripts are embedded (None: all), failures
-    and errors first; the report says how many of how many it shows.
+    At most ``max_transcripts`` transcripts are embedded (None: all; 0: none),
+    a sample stratified by category x outcome with attack successes,
+    over-refusals and errors first (:func:`transcript_sample`, drawn with
+    ``sample_seed``); the report says how many of how many it shows.
+    ``scores`` may be the :class:`~redline.analysis.summary.ScoreIndex` the
+    summary was made from: it is then shared, not read again.
     """
+    if max_transcripts is not None and max_transcripts < 0:
+        raise ConfigError(f"max_transcripts must be 0 or more, got {max_transcripts}")
     judge = AttemptJudge.for_summary(summary, scores)
     records = transcript_records(
-        attempts, scores, judge=judge, images=images, limit=max_transcripts
+        attempts, judge=judge, images=images, limit=max_transcripts, seed=sample_seed
     )
     # Filter options: (value, shown text); categories by title in natural order.
     categories = [
@@ -290,13 +346,16 @@ def render_html(
     ]
     attacks = sorted({r["attack"] for r in records})
     labels = sorted({r["label"] for r in records})
+    # A run of plain prompts has no attack charts: its attempts need not be read for them.
+    attacked = any(group.name != "none" for group in summary.by_attack)
     html = (
         _environment()
         .get_template("report.html.j2")
         .render(
             info=info,
             summary=summary,
-            charts=summary_charts(summary) + attack_charts(attempts, judge=judge),
+            charts=summary_charts(summary)
+            + (attack_charts(attempts, judge=judge) if attacked else []),
             config_json=json.dumps(info.config, indent=2, sort_keys=True, default=str),
             transcripts_json=script_json(records),
             categories=categories,

@@ -13,12 +13,19 @@ from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_v
 
 from redline.attacks.compose import AttackSpec, build_chain
 from redline.core import ConfigError, GenerationParams, content_hash
+from redline.report.html import EMBEDDED_TRANSCRIPTS
 from redline.run.loop import EngineSettings
 from redline.targets.spec import TargetSpec
 
 # Settings that change how fast a campaign runs but not what it measures; they
 # are left out of the config hash so a re-run with other limits resumes.
-_RUNTIME_FIELDS = {*EngineSettings.model_fields, "name", "report", "headline_scorer"}
+_RUNTIME_FIELDS = {
+    *EngineSettings.model_fields,
+    "name",
+    "report",
+    "headline_scorer",
+    "max_transcripts",
+}
 
 
 def _chain_composes(value: str | AttackSpec) -> str | AttackSpec:
@@ -60,6 +67,9 @@ class Campaign(EngineSettings):
     attacker: TargetSpec | None = None
     judge: TargetSpec | None = None
     report: Path | None = None
+    # Transcripts embedded in the HTML report (a stratified sample; 0: none). The
+    # run files keep every attempt, so this changes no figure.
+    max_transcripts: int = Field(default=EMBEDDED_TRANSCRIPTS, ge=0)
 
     @field_validator("scorers")
     @classmethod

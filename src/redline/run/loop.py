@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from redline.analysis import RunSummary, summarize_run
+from redline.analysis import RunSummary, ScoreIndex, summarize_run
 from redline.core import Attempt, Score
 from redline.core.records import RunStatus
 from redline.engine import (
@@ -40,6 +40,7 @@ from redline.engine.cache import target_fingerprint
 from redline.engine.executors import ExecutorKind
 from redline.engine.progress import ProgressLike
 from redline.report import render_html
+from redline.report.html import EMBEDDED_TRANSCRIPTS
 from redline.run.plan import JobPlan
 from redline.scoring import Scorer, score_async
 from redline.scoring.batch import BatchScoring
@@ -347,12 +348,23 @@ def finish_run(
     *,
     report_path: Path,
     headline_scorer: str | None = None,
+    max_transcripts: int | None = EMBEDDED_TRANSCRIPTS,
 ) -> FinishedRun:
-    """Write the run's final status, counts and engine stats, then its HTML report."""
-    # Streamed from the run files: a 100k-attempt run is never held whole.
+    """Write the run's final status, counts and engine stats, then its HTML report
+    (embedding at most ``max_transcripts`` transcripts; None: all).
+
+    Each file is indexed once; attempts are streamed from it (a 100k-attempt
+    run is never held whole) and the scores are read once into one
+    :class:`~redline.analysis.ScoreIndex` that the summary and the report share.
+    """
     attempts = handle.stored_attempts()
-    scores = handle.stored_scores()
-    counts = handle.record_counts()
+    stored_scores = handle.stored_scores()
+    # The counts come from the two indexes (no third and fourth read of the files).
+    counts = {
+        "attempts": len(attempts),
+        "errors": attempts.flagged,
+        "scores": len(stored_scores),
+    }
     unfinished = stats.interrupted or stats.budget_exhausted
     status: RunStatus = "interrupted" if unfinished else "completed"
     if counts["attempts"] and counts["errors"] == counts["attempts"] and not stats.interrupted:
@@ -362,6 +374,7 @@ def finish_run(
         status = "failed"
     engine_stats = accumulated_engine_stats(handle.info.engine_stats, stats)
     handle.update(status=status, counts=counts, engine_stats=engine_stats)
+    scores = ScoreIndex(stored_scores)
     # Summarised after the update so the report shows the final status and engine stats.
     summary = summarize_run(handle.info, attempts, scores, scorer=headline_scorer)
     render_html(
@@ -371,6 +384,7 @@ def finish_run(
         scores=scores,
         path=report_path,
         images=handle.images,
+        max_transcripts=max_transcripts,
     )
     return FinishedRun(
         status=status,

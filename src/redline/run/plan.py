@@ -43,6 +43,7 @@ from redline.core import (
     content_hash,
 )
 from redline.engine import Job
+from redline.stats.allocation import allocate
 from redline.targets import build_target
 from redline.targets.spec import TargetSpec
 
@@ -86,7 +87,7 @@ def stratified_sample(behaviors: list[Behavior], limit: int, *, seed: int) -> li
     rng = random.Random(seed)
     chosen: set[str] = set()
     by_side = _group(behaviors, key=lambda b: b.expected)
-    side_quota = _allocate({k: len(v) for k, v in by_side.items()}, limit, rng)
+    side_quota = allocate({k: len(v) for k, v in by_side.items()}, limit, rng=rng)
     if limit >= len(by_side):
         for side in by_side:
             if side_quota[side] == 0:  # never leave a side unmeasured when it fits
@@ -95,7 +96,7 @@ def stratified_sample(behaviors: list[Behavior], limit: int, *, seed: int) -> li
                 side_quota[side] = 1
     for side, members in by_side.items():
         by_category = _group(members, key=lambda b: b.category)
-        quota = _allocate({k: len(v) for k, v in by_category.items()}, side_quota[side], rng)
+        quota = allocate({k: len(v) for k, v in by_category.items()}, side_quota[side], rng=rng)
         for category, in_category in by_category.items():
             chosen.update(b.id for b in rng.sample(in_category, quota[category]))
     return [b for b in behaviors if b.id in chosen]
@@ -106,19 +107,6 @@ def _group(behaviors: list[Behavior], *, key: Any) -> dict[str, list[Behavior]]:
     for behavior in behaviors:
         groups.setdefault(key(behavior), []).append(behavior)
     return groups
-
-
-def _allocate(sizes: dict[str, int], total: int, rng: random.Random) -> dict[str, int]:
-    """Split ``total`` over groups in proportion to their sizes (largest remainder)."""
-    whole = sum(sizes.values())
-    shares = {k: total * n / whole for k, n in sizes.items()}
-    quota = {k: int(share) for k, share in shares.items()}
-    # Sorted first so the seeded tie-break does not depend on dict order.
-    ties = {k: rng.random() for k in sorted(sizes)}
-    by_remainder = sorted(sizes, key=lambda k: (quota[k] - shares[k], ties[k]))
-    for k in by_remainder[: total - sum(quota.values())]:
-        quota[k] += 1
-    return quota
 
 
 def base_messages(behavior: Behavior, system_prompt: str | None) -> list[Message]:

@@ -269,6 +269,7 @@ async def run_campaign(
             stats,
             report_path=campaign.report or handle.path / "report.html",
             headline_scorer=campaign.headline_scorer,
+            max_transcripts=campaign.max_transcripts,
         )
         return CampaignResult(
             run_id=handle.info.id,

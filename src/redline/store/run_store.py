@@ -119,8 +119,11 @@ class RunHandle:
 
     def stored_attempts(self) -> StoredRecords[Attempt]:
         """:meth:`read_attempts` streamed: a re-iterable collection that parses one
-        attempt at a time from disk (for summarising and reporting big runs)."""
-        return StoredRecords(self.attempts_path, Attempt, _attempt_key)
+        attempt at a time from disk (for summarising and reporting big runs).
+        Its ``flagged`` is the number of attempts whose latest record has an error."""
+        return StoredRecords(
+            self.attempts_path, Attempt, _attempt_key, flag=lambda v: v.get("error") is not None
+        )
 
     def stored_scores(self) -> StoredRecords[Score]:
         """:meth:`read_scores` streamed, like :meth:`stored_attempts`."""

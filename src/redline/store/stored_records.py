@@ -37,16 +37,29 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
     not seen (the run is finished when this is used).
     """
 
-    def __init__(self, path: Path, model: type[RecordT], key: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        model: type[RecordT],
+        key: Callable[[Any], Any],
+        *,
+        flag: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
         self.path = path
         self.model = model
         latest: dict[Any, tuple[int, int]] = {}
+        flagged: dict[Any, bool] = {}
         for number, offset, _, value in iter_jsonl_located(path):
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}:{number}: expected a JSON object")
-            latest[key(value)] = (number, offset)
+            record_key = key(value)
+            latest[record_key] = (number, offset)
+            if flag is not None:
+                flagged[record_key] = flag(value)
         # Only positions are kept: two ints per record, whatever its size.
         self._positions = list(latest.values())
+        # Counted while indexing (errored attempts, say), so no caller reads the file again.
+        self.flagged = sum(flagged.values())
 
     def __len__(self) -> int:
         return len(self._positions)
