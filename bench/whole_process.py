@@ -99,6 +99,8 @@ def measure(
         "retries": engine["retries"],
         "status": document["status"],
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # CPU seconds of the scan (user + system): steadier than wall time on a shared machine.
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "load_1min": round(os.getloadavg()[0], 2),
     }
 

@@ -253,8 +253,9 @@ class RunLoop:
         """What the executor pulls a plan's jobs from, made as they are sent.
 
         A failed conversion makes no job, so it moves the progress bar itself.
-        The Ray executor takes a plain iterable: a plan whose converters call a
-        model is made up front for it.
+        A plan that calls no model is iterated synchronously (cheaper per job);
+        one whose converters call a model is an async iterable, made up front for
+        the Ray executor, which takes a plain iterable.
         """
         record_failed = plan.on_failed
 
@@ -265,9 +266,11 @@ class RunLoop:
                 progress.advance(error=True)
 
         plan.on_failed = failed
+        if not plan.needs_models:
+            return iter(plan)  # made synchronously: no lock around an async generator per job
         if isinstance(self.executor, Executor):
             return plan
-        return [job async for job in plan] if plan.needs_models else iter(plan)
+        return [job async for job in plan]
 
     async def aclose(self) -> None:
         """Close the cache and the target."""

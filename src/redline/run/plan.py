@@ -61,7 +61,7 @@ class AttackPlan:
         return len(self.pending) + len(self.failed) + self.done
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Slot:
     behavior: Behavior
     shape: _ChainShape
@@ -128,6 +128,7 @@ def plan_job(
     attack: str = "none",
     attack_params: dict[str, Any] | None = None,
     prompt_hash: str | None = None,
+    params: GenerationParams | None = None,
 ) -> Job:
     """The job for one attempt; its id is the content address of everything it sends.
 
@@ -136,10 +137,12 @@ def plan_job(
     generation settings, epoch and seed (``seed + epoch``, also given to the
     target). Same inputs, same id: that is what resuming a run relies on.
     ``prompt_hash`` may be passed when the caller already has it (one per
-    behaviour, many epochs).
+    behaviour, many epochs), and ``params`` (``generation`` with the seed
+    ``seed + epoch``) when it made them once for many jobs of one epoch.
     """
     attempt_seed = seed + epoch
-    params = generation.model_copy(update={"seed": attempt_seed})
+    if params is None:
+        params = generation.model_copy(update={"seed": attempt_seed})
     attack_params = attack_params or {}
     if prompt_hash is None:
         prompt_hash = content_hash([m.model_dump() for m in messages])
@@ -332,6 +335,10 @@ class JobPlan:
         self.total = epochs * (
             sum(len(cases) for _, cases in self._cases) + len(behaviors) * per_behavior
         )
+        # One copy of the generation settings per epoch (its seed), shared by its jobs.
+        self._epoch_params = [
+            generation.model_copy(update={"seed": seed + epoch}) for epoch in range(epochs)
+        ]
         self.done = self._count_done() if self._done_ids else 0
         self.failed = 0
 
@@ -373,6 +380,7 @@ class JobPlan:
             attack=slot.shape.chain.label,
             attack_params=slot.shape.id_params[slot.sample],
             prompt_hash=slot.prompt_hash,
+            params=self._epoch_params[slot.epoch],
         )
 
     @property
