@@ -56,3 +56,30 @@ def test_streamed_summary_equals_the_summary_from_lists(tmp_path: Path, start_st
     # The report written at the end of the scan shows every attempt of a small run.
     html = (handle.path / "report.html").read_text(encoding="utf-8")
     assert 'id="transcripts-bound"' not in html
+    # The counts in run.json come from the files' indexes, not a second read; they
+    # equal what reading the files whole gives.
+    counts = handle.info.counts
+    assert counts == handle.record_counts()
+    assert streamed_attempts.flagged == sum(a.error is not None for a in attempts)
+
+
+def test_the_finish_holds_each_score_once(tmp_path: Path, start_stub) -> None:
+    from redline.analysis import ScoreIndex
+    from redline.analysis.summary import AttemptJudge
+    from redline.engine import EngineStats
+    from redline.run import finish_run
+
+    stub = start_stub()
+    prompts = tmp_path / "prompts.jsonl"
+    rows = [json.dumps({"id": f"p{i}", "prompt": f"ask {i} [refuse]"}) for i in range(8)]
+    prompts.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run_id = _scan(tmp_path, stub.base_url, prompts)
+    handle = RunStore(tmp_path / "runs").open(run_id)
+    finished = finish_run(handle, EngineStats(), report_path=tmp_path / "again.html")
+    # One index of the scores: what the summary used is what the report's judge reads.
+    assert isinstance(finished.scores, ScoreIndex)
+    assert sorted((s.attempt_id, s.scorer) for s in finished.scores) == sorted(
+        (s.attempt_id, s.scorer) for s in handle.read_scores()
+    )
+    assert AttemptJudge(finished.scores, primary="refusal").scores is finished.scores
+    assert finished.counts == {"attempts": 8, "errors": 0, "scores": 16}
