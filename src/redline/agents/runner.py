@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import difflib
 import platform
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -206,12 +208,27 @@ async def _server_suite(config: McpEnvironmentConfig) -> Suite:
     return mcp_suite(tasks, tools, path=config.tasks)
 
 
+@cache
+def _default_guard() -> Guard:
+    # One guard per process: a Ray worker builds its own on its first screened output.
+    return Guard.default()
+
+
+@dataclass(frozen=True)
+class GuardScreen:
+    """The guard defence's check: the guard's injection scanner on one tool output.
+
+    An object holding only its threshold, so that episodes carrying it pickle
+    (Ray); the guard itself is built where the screen first runs.
+    """
+
+    threshold: float = 0.5
+
+    def __call__(self, text: str) -> bool:
+        verdict = _default_guard().check_input([Message(role="tool", content=text)])
+        return verdict.scores.get("injection", {}).get("indirect", 0.0) >= self.threshold
+
+
 def guard_screen(threshold: float = 0.5) -> OutputScreen:
-    """The guard defence's check: the guard's injection scanner on one tool output."""
-    guard = Guard.default()
-
-    def flagged(text: str) -> bool:
-        verdict = guard.check_input([Message(role="tool", content=text)])
-        return verdict.scores.get("injection", {}).get("indirect", 0.0) >= threshold
-
-    return flagged
+    """The guard defence's check (see :class:`GuardScreen`)."""
+    return GuardScreen(threshold)

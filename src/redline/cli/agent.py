@@ -17,11 +17,14 @@ from redline.cli.options import (
     APIKeyEnvOption,
     BaseURLOption,
     ConcurrencyOption,
+    ExecutorOption,
     JsonOption,
     MaxNewTokensOption,
     ModelOption,
     ModelPathOption,
     NoProgressOption,
+    RayAddressOption,
+    RayWorkersOption,
     RunsDirOption,
     TargetConfigOption,
     TargetOption,
@@ -125,6 +128,9 @@ def run(
     max_new_tokens: MaxNewTokensOption = None,
     temperature: TemperatureOption = None,
     concurrency: ConcurrencyOption = None,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
+    ray_workers: RayWorkersOption = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not reuse cached replies.")
     ] = False,
@@ -141,12 +147,14 @@ def run(
     Each episode is a job of the run loop, stored in a run (re-running the same
     command resumes it). Prints utility, utility under attack and targeted ASR
     per suite x defence x attack with 95% intervals; the HTML report shows each
-    episode's tool-call trace. Exit 3 when every episode failed or the MCP
+    episode's tool-call trace. With --executor ray, whole episodes run on Ray
+    workers (no response cache there). Exit 3 when every episode failed or the MCP
     server does not start.
     """
     from redline.agents import AgentRunConfig, run_agent_suites, suite_names
     from redline.agents.mcp_environment import McpEnvironmentConfig
     from redline.agents.sandboxed_code import sandbox_code_executor
+    from redline.engine.executors import uses_ray
     from redline.run import EngineSettings
     from redline.sandbox import sandbox_unavailable_reason
     from redline.store import RunStore
@@ -185,10 +193,17 @@ def run(
         goal_limit=goal_limit,
         max_steps=max_steps,
         generation=generation,
-        engine=EngineSettings(concurrency=concurrency or 8, cache=not no_cache),
+        engine=EngineSettings(
+            concurrency=concurrency or 8,
+            cache=not no_cache,
+            # Episodes run whole on a Ray worker (their MCP servers and sandboxes too).
+            executor="ray" if uses_ray(executor) else "local",
+            ray_address=ray_address,
+            ray_workers=ray_workers,
+        ),
     )
-    executor = sandbox_code_executor()
-    if executor is None:
+    code_executor = sandbox_code_executor()
+    if code_executor is None:
         reason = sandbox_unavailable_reason()
         typer.echo(f"note: run_code tasks left out, no sandbox: {reason}", err=True)
     result = asyncio.run(
@@ -198,7 +213,7 @@ def run(
             new_run=new_run,
             progress=not no_progress and not as_json,
             handle_sigint=True,
-            code_executor=executor,
+            code_executor=code_executor,
         )
     )
     if as_json:
