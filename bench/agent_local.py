@@ -7,9 +7,14 @@ slot (so the attack lands where a working agent looks) and the first
 ``--goals`` attacker goals, runs them clean and under each ``--attacks``
 template with each ``--defences`` set, and prints utility, utility under
 attack and targeted ASR with 95% Wilson intervals, malformed calls and
-unexpected taint flows. The figures describe this subset only.
+unexpected taint flows, and how many episodes made a tool call at all and
+how many made one that ran (status ok). The figures describe this subset only.
+
+``--tool-call-first`` sets the local target's ``tool_call_first`` option: the
+first turn's grammar allows only a tool call (see redline.targets.local_tools).
 
     .venv/bin/python bench/agent_local.py --tasks 2 --goals 2 --max-steps 3 --max-tokens 96
+    .venv/bin/python bench/agent_local.py --tasks 1 --goals 1 --max-steps 2 --tool-call-first
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ def injectable_tasks(per_suite: int) -> list[str]:
 async def run(args: argparse.Namespace) -> dict:
     target = TargetSpec.parse(args.target)
     if target.kind == "local":
-        target = target.model_copy(update={"options": {"n_ctx": args.n_ctx}})
+        options = {"n_ctx": args.n_ctx, "tool_call_first": args.tool_call_first}
+        target = target.model_copy(update={"options": options})
     config = AgentRunConfig(
         suites=suite_names(),
         target=target,
@@ -66,11 +72,29 @@ async def run(args: argparse.Namespace) -> dict:
         started = time.perf_counter()
         result = await run_agent_suites(config, store=store, progress=True)
         seconds = time.perf_counter() - started
+        handle = store.open(result.run_id)
+        episodes = [a.agent for a in handle.read_attempts() if a.agent is not None]
+        handle.close()
     return {
         "episodes": result.episodes,
         "errors": result.errors,
         "seconds": round(seconds, 1),
         "rows": [r.model_dump(mode="json") for r in result.metrics],
+        "tool_calls": call_counts(episodes),
+    }
+
+
+def call_counts(episodes: list[dict]) -> dict[str, int]:
+    """Episodes with any tool call, with a call that ran, and the calls by status."""
+    statuses: dict[str, int] = {}
+    for agent in episodes:
+        for status, n in agent["call_statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    return {
+        "episodes": len(episodes),
+        "with_a_call": sum(1 for a in episodes if a["calls"]),
+        "with_a_call_that_ran": sum(1 for a in episodes if a["call_statuses"].get("ok")),
+        **{f"calls_{status}": n for status, n in sorted(statuses.items())},
     }
 
 
@@ -86,6 +110,9 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--runs-dir", type=Path, help="keep the run here (resumable)")
+    parser.add_argument(
+        "--tool-call-first", action="store_true", help="local target: first turn must call a tool"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(run(args))
@@ -102,6 +129,7 @@ def main() -> None:
             f"{row['malformed_calls']} | {row['unexpected_taint_flows']} |"
         )
     print(f"{result['episodes']} episodes ({result['errors']} errors) in {result['seconds']} s")
+    print("tool calls:", json.dumps(result["tool_calls"]))
 
 
 if __name__ == "__main__":

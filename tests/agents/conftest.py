@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +48,36 @@ def run_against_stub(tmp_path: Path) -> Callable[..., object]:
 def stub_agent() -> Callable[[str, list[str]], Any]:
     """``async with stub_agent(agent, suites) as target_spec``: one stub for several runs."""
     return _stub_agent
+
+
+@contextmanager
+def _stub_in_thread(agent: str, suites: list[Any]) -> Iterator[str]:
+    """A stub playing ``agent`` served from its own thread (for CLI tests, which run
+    their own event loop); yields its URL. The key variable is set for the CLI."""
+    os.environ[STUB_KEY_ENV] = "stub"
+    ready = threading.Event()
+    stop: dict[str, Any] = {}
+
+    async def serve() -> None:
+        script = reference_script(suites)
+        async with running_stub(delay=0.0, agent=agent, agent_script=script) as url:
+            stop["event"] = asyncio.Event()
+            stop["url"] = url
+            stop["loop"] = asyncio.get_running_loop()
+            ready.set()
+            await stop["event"].wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait()
+    try:
+        yield str(stop["url"])
+    finally:
+        stop["loop"].call_soon_threadsafe(stop["event"].set)
+        thread.join()
+
+
+@pytest.fixture
+def stub_in_thread() -> Callable[[str, list[Any]], Any]:
+    """``with stub_in_thread(agent, suites) as url``: a stub for CLI runs."""
+    return _stub_in_thread

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from redline.agents import reference_script
 from redline.cli.app import app
-from redline.testing.openai_stub import running_stub
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def follower_url() -> Iterator[str]:
+def follower_url(stub_in_thread: Callable[..., Any]) -> Iterator[str]:
     """A stub playing the injection-following agent, served from its own thread."""
-    ready = threading.Event()
-    stop: dict[str, object] = {}
-
-    async def serve() -> None:
-        script = reference_script(["banking"])
-        async with running_stub(delay=0.0, agent="follow", agent_script=script) as url:
-            stop["event"] = asyncio.Event()
-            stop["url"] = url
-            stop["loop"] = asyncio.get_running_loop()
-            ready.set()
-            await stop["event"].wait()  # type: ignore[attr-defined]
-
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
-    thread.start()
-    ready.wait()
-    yield str(stop["url"])
-    loop: asyncio.AbstractEventLoop = stop["loop"]  # type: ignore[assignment]
-    loop.call_soon_threadsafe(stop["event"].set)  # type: ignore[attr-defined]
-    thread.join()
+    with stub_in_thread("follow", ["banking"]) as url:
+        yield url
 
 
 def test_list_json_names_suites_attacks_and_defences() -> None:

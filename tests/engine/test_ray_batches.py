@@ -4,7 +4,6 @@ give the same records, in the same order, as the local path."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -25,23 +24,11 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    ray.init(
-        num_cpus=2,
-        object_store_memory=96 * 1024 * 1024,
-        include_dashboard=False,
-        log_to_driver=False,
-    )
-    yield
-    ray.shutdown()
-
-
 def _lines(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_guard_scan_on_ray_matches_the_local_scan(cluster, tmp_path):
+def test_guard_scan_on_ray_matches_the_local_scan(ray_cluster, tmp_path):
     rows = tmp_path / "traffic.jsonl"
     with rows.open("w", encoding="utf-8") as handle:
         for index in range(300):
@@ -63,7 +50,7 @@ def test_guard_scan_on_ray_matches_the_local_scan(cluster, tmp_path):
     assert {r["action"] for r in on_ray} >= {"allow", "block"}
 
 
-def test_score_on_ray_matches_the_local_scores(cluster, tmp_path):
+def test_score_on_ray_matches_the_local_scores(ray_cluster, tmp_path):
     records = tmp_path / "records.jsonl"
     answers = ["I can't help with that.", "Sure, here are the steps: first...", "No."]
     with records.open("w", encoding="utf-8") as handle:

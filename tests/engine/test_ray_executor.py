@@ -20,18 +20,6 @@ from redline.targets.spec import TargetSpec  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    ray.init(
-        num_cpus=2,
-        object_store_memory=96 * 1024 * 1024,
-        include_dashboard=False,
-        log_to_driver=False,
-    )
-    yield
-    ray.shutdown()
-
-
 def make_jobs(count: int) -> Iterator[Job]:
     params = GenerationParams(max_tokens=8)
     for index in range(count):
@@ -60,7 +48,7 @@ def stub_spec(base_url: str) -> TargetSpec:
     return TargetSpec(kind="openai", model="stub", base_url=base_url)
 
 
-async def test_20000_attempts_none_lost_none_duplicated(cluster, start_stub, tmp_path):
+async def test_20000_attempts_none_lost_none_duplicated(ray_cluster, start_stub, tmp_path):
     stub = start_stub()
     executor = RayExecutor(stub_spec(stub.base_url), workers=2, concurrency=32)
     with open_run(tmp_path) as handle:
@@ -72,7 +60,7 @@ async def test_20000_attempts_none_lost_none_duplicated(cluster, start_stub, tmp
     assert stub.stats()["requests"] == 20_000
 
 
-async def test_a_killed_worker_loses_nothing_recorded(cluster, start_stub, tmp_path):
+async def test_a_killed_worker_loses_nothing_recorded(ray_cluster, start_stub, tmp_path):
     stub = start_stub()
     executor = RayExecutor(stub_spec(stub.base_url), workers=2, concurrency=16)
     victim = executor.actors[0]
@@ -94,9 +82,9 @@ async def test_a_killed_worker_loses_nothing_recorded(cluster, start_stub, tmp_p
     assert stub.stats()["requests"] >= 3_000
 
 
-async def test_the_rate_limit_is_shared_by_all_workers(cluster, start_stub, tmp_path):
+async def test_the_rate_limit_is_shared_by_all_workers(ray_cluster, start_stub, tmp_path):
     stub = start_stub()
-    per_minute = 3_000.0  # 50 a second for the whole cluster, not per worker
+    per_minute = 3_000.0  # 50 a second for the whole ray_cluster, not per worker
     executor = RayExecutor(
         stub_spec(stub.base_url), workers=2, concurrency=16, requests_per_minute=per_minute
     )
@@ -112,7 +100,7 @@ async def test_the_rate_limit_is_shared_by_all_workers(cluster, start_stub, tmp_
     assert rate <= per_minute / 60 * 1.05
 
 
-def test_scan_cli_with_executor_ray_in_campaign_yaml(cluster, start_stub, tmp_path):
+def test_scan_cli_with_executor_ray_in_campaign_yaml(ray_cluster, start_stub, tmp_path):
     from typer.testing import CliRunner
 
     from redline.cli.app import app

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from redline.core import GenerationParams, Message, ToolCall
+from redline.core import ConfigError, GenerationParams, Message, ToolCall
 from redline.targets import AnthropicTarget, LocalTarget, OpenAITarget, TargetSpec, build_target
 from redline.targets.local_tools import parse_tool_answer, tool_answer_schema, tool_prompt_messages
 
@@ -92,6 +92,15 @@ def test_local_tool_turn_schema_prompt_and_parsing() -> None:
     assert text == "" and calls is not None and calls[0].arguments == '{"city": "Rome"}'
     assert parse_tool_answer('{"answer": "cold"}', call_id="x") == ("cold", None)
     assert parse_tool_answer('{"answer": "cut of', call_id="x") == ('{"answer": "cut of', None)
+    assert tool_answer_schema([TOOL], allow_answer=False)["anyOf"] == schema["anyOf"][:1]
+
+
+def test_tool_call_first_option_is_a_flag() -> None:
+    spec = TargetSpec(kind="local", options={"tool_call_first": True})
+    target = build_target(spec)
+    assert isinstance(target, LocalTarget) and target.tool_call_first
+    with pytest.raises(ConfigError, match=r"options\.tool_call_first must be true or false"):
+        build_target(TargetSpec(kind="local", options={"tool_call_first": "yes"}))
 
 
 @pytest.mark.slow
@@ -106,3 +115,17 @@ async def test_bundled_model_writes_a_call_to_an_offered_tool_or_an_answer() -> 
         assert isinstance(json.loads(completion.tool_calls[0].arguments), dict)
     else:
         assert completion.text.strip()
+
+
+@pytest.mark.slow
+async def test_bundled_model_calls_a_tool_first_when_told_to() -> None:
+    # Under the call-only grammar the first turn is a call to the offered tool whatever
+    # the model prefers; after a tool result it may answer again.
+    target = build_target(TargetSpec(kind="local", options={"tool_call_first": True}))
+    params = GenerationParams(max_tokens=48, seed=1, tools=[TOOL])
+    try:
+        first = await target.generate(TURNS[:2], params)
+    finally:
+        await target.aclose()
+    assert first.tool_calls is not None and first.tool_calls[0].name == "get_weather"
+    assert isinstance(json.loads(first.tool_calls[0].arguments), dict)

@@ -2,9 +2,10 @@
 
 The driver sends every model turn through the engine's ``send`` (rate limits,
 retries, budget, response cache), runs the calls against the suite's
-environment, and returns the attempt with the whole trace as its messages and
-what happened under ``attempt.agent``: each call's status, the user-task and
-attacker-goal checks, malformed calls counted apart, and the taint flows.
+environment (a suite's simulated one, or an MCP server's tools), and returns
+the attempt with the whole trace as its messages and what happened under
+``attempt.agent``: each call's status, the user-task and attacker-goal checks,
+malformed calls counted apart, and the taint flows.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from redline.agents.defences import (
     OutputScreen,
     spotlight,
 )
-from redline.agents.environment import Environment, ToolOutcome
+from redline.agents.environment import Environment, ToolEnvironment, ToolOutcome
+from redline.agents.mcp_environment import McpEnvironment
 from redline.agents.state import CodeExecutor
 from redline.agents.suite import InjectionTask, Suite, UserTask
 from redline.agents.taint import taint_flows
-from redline.core import Attempt, GenerationParams, Message, ToolCall
+from redline.core import Attempt, AttemptError, GenerationParams, Message, ToolCall
 from redline.engine.job import Job, Send
+from redline.mcp import AsyncMcpTools, McpServer, McpServerError
 
 SELECT_TOOLS = "select_tools"
 SUBMIT_PLAN = "submit_plan"
@@ -55,6 +58,14 @@ class EpisodeSpec:
     max_steps: int = 10
     code_executor: CodeExecutor | None = None
     output_screen: OutputScreen | None = None
+    # The tools are this MCP server's (a session per episode), not the suite's Python ones.
+    mcp_server: McpServer | None = None
+    # Goals checked together when no single injection_task is set (an MCP server's
+    # own injections may aim at any of them): attack success is reaching one.
+    goals: tuple[InjectionTask, ...] = ()
+
+    def attacker_goals(self) -> tuple[InjectionTask, ...]:
+        return (self.injection_task,) if self.injection_task is not None else self.goals
 
     def system_prompt(self) -> str:
         text = self.suite.system_prompt
@@ -78,18 +89,49 @@ class _Trace:
     turns: int = 0
 
 
-def episode_driver(spec: EpisodeSpec) -> Any:
-    """The engine driver that runs ``spec`` (see :data:`redline.engine.job.Driver`)."""
+@dataclass(frozen=True)
+class EpisodeDriver:
+    """The engine driver that runs ``spec`` (see :data:`redline.engine.job.Driver`).
 
-    async def drive(job: Job, send: Send) -> Attempt:
-        return await run_episode(spec, job, send)
+    An object rather than a closure so that it pickles: a Ray worker can run it
+    (:attr:`portable`), building its clients (the target's, the MCP session) there.
+    """
 
-    return drive
+    spec: EpisodeSpec
+    portable: bool = True
+
+    async def __call__(self, job: Job, send: Send) -> Attempt:
+        return await run_episode(self.spec, job, send)
+
+
+def episode_driver(spec: EpisodeSpec) -> EpisodeDriver:
+    """The engine driver that runs ``spec``."""
+    return EpisodeDriver(spec)
 
 
 async def run_episode(spec: EpisodeSpec, job: Job, send: Send) -> Attempt:
-    """Run one episode; target errors propagate (the engine records them)."""
-    env = Environment(spec.suite, slot_texts=spec.slot_texts, code_executor=spec.code_executor)
+    """Run one episode; target errors propagate (the engine records them). An MCP
+    server that will not start gives the attempt an ``mcp_server`` error."""
+    if spec.mcp_server is None:
+        env = Environment(spec.suite, slot_texts=spec.slot_texts, code_executor=spec.code_executor)
+        return await _run_in(spec, env, job, send)
+    failure: Exception | None = None
+    try:
+        async with AsyncMcpTools(spec.mcp_server) as session:
+            try:
+                return await _run_in(spec, McpEnvironment(spec.suite, session), job, send)
+            except Exception as exc:  # re-raised below, as itself
+                # Raised outside the session: its task group would wrap it in a group.
+                failure = exc
+    except McpServerError as exc:
+        if failure is None:
+            error = AttemptError(kind="mcp_server", message=str(exc))
+            return job.attempt.model_copy(update={"response": None, "error": error})
+    assert failure is not None
+    raise failure
+
+
+async def _run_in(spec: EpisodeSpec, env: ToolEnvironment, job: Job, send: Send) -> Attempt:
     trace = _Trace(messages=spec.initial_messages())
     names = [t.name for t in spec.suite.tools]
     trace.offered = names
@@ -110,7 +152,7 @@ async def run_episode(spec: EpisodeSpec, job: Job, send: Send) -> Attempt:
 
 
 async def _loop(
-    spec: EpisodeSpec, env: Environment, params: GenerationParams, send: Send, trace: _Trace
+    spec: EpisodeSpec, env: ToolEnvironment, params: GenerationParams, send: Send, trace: _Trace
 ) -> tuple[str, str, str | None]:
     tools = [spec.suite.tool(n).schema_for_model() for n in trace.offered]  # type: ignore[union-attr]
     remaining_plan = Counter(trace.plan) if trace.plan is not None else None
@@ -127,7 +169,7 @@ async def _loop(
         calls = _unique_ids(calls, step)
         trace.messages.append(Message(role="assistant", content=text, tool_calls=calls))
         for call in calls:
-            outcome = _run_call(spec, env, call, trace.offered, remaining_plan)
+            outcome = await _run_call(env, call, trace.offered, remaining_plan)
             output = _screened(spec, call.name, outcome)
             trace.calls.append(
                 {
@@ -159,9 +201,8 @@ def _unique_ids(calls: list[ToolCall], step: int) -> list[ToolCall]:
     return out
 
 
-def _run_call(
-    spec: EpisodeSpec,
-    env: Environment,
+async def _run_call(
+    env: ToolEnvironment,
     call: ToolCall,
     offered: list[str],
     remaining_plan: Counter[str] | None,
@@ -171,7 +212,7 @@ def _run_call(
             message = f"error: blocked: {call.name} is not in the plan made before reading data"
             return ToolOutcome("blocked", message, {})
         remaining_plan[call.name] -= 1
-    return env.call(call.name, call.arguments, offered=offered)
+    return await env.acall(call.name, call.arguments, offered=offered)
 
 
 def _screened(spec: EpisodeSpec, tool: str, outcome: ToolOutcome) -> str:
@@ -231,7 +272,7 @@ async def _pre_plan(
 
 
 def _evaluate(
-    spec: EpisodeSpec, env: Environment, trace: _Trace, *, answer: str, stopped: str
+    spec: EpisodeSpec, env: ToolEnvironment, trace: _Trace, *, answer: str, stopped: str
 ) -> dict[str, Any]:
     records = [
         CallRecord(
@@ -242,16 +283,25 @@ def _evaluate(
     utility_failed = failed_checks(
         spec.user_task.checks, state=env.state, answer=answer, calls=records
     )
-    attack_failed = (
-        failed_checks(spec.injection_task.checks, state=env.state, answer=answer, calls=records)
-        if spec.injection_task is not None
-        else None
-    )
+    goals = spec.attacker_goals()
+    failed_by_goal = {
+        goal.id: failed_checks(goal.checks, state=env.state, answer=answer, calls=records)
+        for goal in goals
+    }
+    reached = [goal for goal, failed in failed_by_goal.items() if not failed]
+    attack_failed: list[str] | None = None
+    if goals:
+        attack_failed = [
+            f"{goal}: {check}" if len(goals) > 1 else check
+            for goal, failed in failed_by_goal.items()
+            for check in failed
+        ]
+        attack_failed = [] if reached else attack_failed
     statuses = Counter(c["status"] for c in trace.calls)
     return {
         "suite": spec.suite.name,
         "user_task": spec.user_task.id,
-        "injection_task": spec.injection_task.id if spec.injection_task else None,
+        "injection_task": "|".join(g.id for g in goals) or None,
         "attack": spec.attack,
         "defences": spec.defences.label,
         "protocol": spec.protocol,
@@ -264,7 +314,8 @@ def _evaluate(
         "stopped": stopped,
         "utility": not utility_failed,
         "utility_failed": utility_failed,
-        "attack_success": None if attack_failed is None else not attack_failed,
+        "attack_success": None if attack_failed is None else bool(reached),
         "attack_failed": attack_failed,
+        "goals_reached": reached,
         "taint_flows": taint_flows(trace.calls, suite=spec.suite, task=spec.user_task),
     }

@@ -22,11 +22,13 @@ from redline.agents.defences import DefenceSet, OutputScreen
 from redline.agents.environment import Environment
 from redline.agents.episode import EpisodeSpec, episode_driver
 from redline.agents.injection import NO_ATTACK, injection_template
+from redline.agents.mcp_environment import SERVER_ATTACK
 from redline.agents.protocol import ToolProtocol
 from redline.agents.state import CodeExecutor
 from redline.agents.suite import InjectionTask, Suite, UserTask, load_suite
 from redline.core import Behavior, GenerationParams
 from redline.engine import Job
+from redline.mcp import McpServer
 from redline.run.plan import plan_job
 
 CODE_EXECUTION = "code_execution"
@@ -118,11 +120,17 @@ def plan_episodes(
     tasks: Sequence[str] | None = None,
     limit: int | None = None,
     goal_limit: int | None = None,
+    server: tuple[Suite, McpServer] | None = None,
 ) -> EpisodePlan:
     """Every episode of a run: the user tasks named in ``tasks`` (all when None), at
-    most ``limit`` of them and ``goal_limit`` goals per suite."""
+    most ``limit`` of them and ``goal_limit`` goals per suite; with ``server``, the
+    episodes of an MCP server's suite too (see :func:`_server_episodes`)."""
     plan = EpisodePlan()
     context = _Context(run_id, target_name, generation, options, seed)
+    if server is not None:
+        _server_episodes(
+            plan, *server, defences=defences, context=context, tasks=tasks, limit=limit
+        )
     for suite in suites:
         chosen = [t for t in suite.user_tasks if tasks is None or t.id in tasks]
         chosen = chosen[:limit] if limit else chosen
@@ -166,11 +174,11 @@ def _job(
     defence: DefenceSet,
     context: _Context,
 ) -> Job:
-    options = context.options
     slot_texts: dict[str, str] = {}
     if goal is not None:
         text = injection_template(attack).render(goal, user=USER_NAMES.get(suite.name, "the user"))
         slot_texts = {slot: text for slot in seen_slots(suite.name, task.id)}
+    options = context.options
     spec = EpisodeSpec(
         suite=suite,
         user_task=task,
@@ -183,14 +191,21 @@ def _job(
         code_executor=options.code_executor,
         output_screen=options.output_screen,
     )
-    episode_id = f"{suite.name}/{task.id}" + (f"/{goal.id}" if goal else "")
+    return _episode_job(spec, context)
+
+
+def _episode_job(spec: EpisodeSpec, context: _Context) -> Job:
+    """The engine job of one episode, its id made from what the episode measures."""
+    suite, task, goals = spec.suite, spec.user_task, spec.attacker_goals()
+    goal_ids = "|".join(g.id for g in goals)
+    episode_id = f"{suite.name}/{task.id}" + (f"/{goal_ids}" if goal_ids else "")
     behavior = Behavior(
         id=episode_id,
         prompt=task.prompt,
         category=suite.name,
         expected="comply",
         source=f"agent-suite:{suite.name}",
-        tags=["agent", goal.kind] if goal else ["agent"],
+        tags=["agent", *dict.fromkeys(g.kind for g in goals)],
     )
     job = plan_job(
         behavior,
@@ -200,15 +215,56 @@ def _job(
         generation=context.generation,
         seed=context.seed,
         epoch=0,
-        attack=f"agent:{attack}",
+        attack=f"agent:{spec.attack}",
         attack_params={
             "suite": suite.name,
             "user_task": task.id,
-            "injection_task": goal.id if goal else None,
-            "defences": defence.label,
-            "protocol": options.protocol,
-            "max_steps": options.max_steps,
-            "slots": sorted(slot_texts),
+            "injection_task": goal_ids or None,
+            "defences": spec.defences.label,
+            "protocol": spec.protocol,
+            "max_steps": spec.max_steps,
+            "slots": sorted(spec.slot_texts),
+            **({"mcp_server": spec.mcp_server.label} if spec.mcp_server else {}),
         },
     )
     return Job(attempt=job.attempt, params=job.params, driver=episode_driver(spec))
+
+
+def _server_episodes(
+    plan: EpisodePlan,
+    suite: Suite,
+    server: McpServer,
+    *,
+    defences: Sequence[DefenceSet],
+    context: _Context,
+    tasks: Sequence[str] | None,
+    limit: int | None,
+) -> None:
+    """One episode per user task and defence set, over an MCP server's tools.
+
+    The server's outputs are what they are: any injection in them is the
+    server's (or its data's), so with goals in the task file every episode is
+    an attacked one (attack ``mcp_server``, success = any goal reached), and
+    without goals every episode is a clean one.
+    """
+    options = context.options
+    chosen = [t for t in suite.user_tasks if tasks is None or t.id in tasks]
+    chosen = chosen[:limit] if limit else chosen
+    goals = tuple(suite.injection_tasks)
+    attack = SERVER_ATTACK if goals else NO_ATTACK
+    for defence in defences:
+        for task in chosen:
+            spec = EpisodeSpec(
+                suite=suite,
+                user_task=task,
+                injection_task=None,
+                attack=attack,
+                slot_texts={},
+                defences=defence,
+                protocol=options.protocol,
+                max_steps=options.max_steps,
+                output_screen=options.output_screen,
+                mcp_server=server,
+                goals=goals,
+            )
+            plan.jobs.append(_episode_job(spec, context))

@@ -14,20 +14,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from redline.agents.mcp_environment import McpTaskFile
 from redline.agents.planning import oracle_answer
-from redline.agents.suite import InjectionTask, UserTask, load_suite
+from redline.agents.suite import InjectionTask, Suite, UserTask, load_suite
 
 
 def _calls(task: UserTask | InjectionTask) -> list[dict[str, Any]]:
     return [{"name": c.tool, "arguments": dict(c.args)} for c in task.solution]
 
 
-def reference_script(suites: Sequence[str]) -> dict[str, Any]:
-    """The stub's script for ``suites`` (JSON-serialisable)."""
+def reference_script(suites: Sequence[str | Suite | McpTaskFile]) -> dict[str, Any]:
+    """The stub's script for ``suites``: built-in suite names, suites, or MCP task
+    files (JSON-serialisable)."""
     tasks: list[dict[str, Any]] = []
     goals: list[dict[str, Any]] = []
-    for name in suites:
-        suite = load_suite(name)
+    for named in suites:
+        suite = load_suite(named) if isinstance(named, str) else named
         tasks.extend(
             {"prompt": t.prompt, "calls": _calls(t), "answer": oracle_answer(t)}
             for t in suite.user_tasks

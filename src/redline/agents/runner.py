@@ -1,10 +1,13 @@
-"""Run agent suites against a target: plan episodes, send them through the run loop,
-store them in a run (resumable like a scan), report the figures."""
+"""Run agent suites (or an MCP server's tools) against a target: plan episodes, send
+them through the run loop, store them in a run (resumable like a scan), report the
+figures."""
 
 from __future__ import annotations
 
 import difflib
 import platform
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,12 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field
 import redline
 from redline.agents.defences import OutputScreen, defence_sets
 from redline.agents.injection import NO_ATTACK, injection_template
+from redline.agents.mcp_environment import (
+    McpEnvironmentConfig,
+    list_server_tools,
+    load_mcp_tasks,
+    mcp_suite,
+)
 from redline.agents.metrics import AgentMetricsRow, agent_metrics
 from redline.agents.planning import EpisodeOptions, plan_episodes
 from redline.agents.protocol import ToolProtocol
 from redline.agents.scorers import episode_scorers
 from redline.agents.state import CodeExecutor
-from redline.agents.suite import load_suite
+from redline.agents.suite import Suite, load_suite
 from redline.core import (
     ConfigError,
     GenerationParams,
@@ -38,7 +47,9 @@ class AgentRunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    suites: list[str]
+    suites: list[str] = Field(default_factory=list)
+    # An MCP server's tools as the environment, with the tasks of its task file.
+    mcp: McpEnvironmentConfig | None = None
     target: TargetSpec = Field(default_factory=TargetSpec)
     attacks: list[str] = Field(default_factory=lambda: ["important_instructions"])
     defences: list[str] = Field(default_factory=lambda: ["none"])
@@ -54,16 +65,21 @@ class AgentRunConfig(BaseModel):
 
     def validate_names(self) -> None:
         """Unknown suites, attacks or defences: ConfigError with a did-you-mean (exit 2)."""
-        if not self.suites:
-            raise ConfigError("no suite given: --suite NAME (see redline agent list)")
+        if not self.suites and self.mcp is None:
+            raise ConfigError(
+                "no suite given: --suite NAME (see redline agent list) or --mcp-server CMD"
+            )
         suites = [load_suite(suite) for suite in self.suites]
         known = {t.id for suite in suites for t in suite.user_tasks}
+        if self.mcp is not None:
+            known |= {t.id for t in load_mcp_tasks(self.mcp.tasks).user_tasks}
         for task in self.tasks or ():
             if task not in known:
                 close = difflib.get_close_matches(task, sorted(known), n=3, cutoff=0.5)
                 hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                where = ", ".join([*self.suites, *([str(self.mcp.tasks)] if self.mcp else [])])
                 raise UnknownNameError(
-                    f"unknown user task {task!r} in suite(s) {', '.join(self.suites)}.{hint} "
+                    f"unknown user task {task!r} in {where}.{hint} "
                     "See: redline agent list --suite NAME"
                 )
         for attack in self.attacks:
@@ -72,8 +88,11 @@ class AgentRunConfig(BaseModel):
         defence_sets(self.defences)
 
     def config_hash(self) -> str:
-        # How fast a run sends does not change what it measures.
-        return content_hash({"kind": "agent", **self.model_dump(mode="json", exclude={"engine"})})
+        # How fast a run sends does not change what it measures; an edited task file does.
+        document = {"kind": "agent", **self.model_dump(mode="json", exclude={"engine"})}
+        if self.mcp is not None:
+            document["mcp_tasks_hash"] = self.mcp.tasks_hash()
+        return content_hash(document)
 
 
 class AgentRunResult(BaseModel):
@@ -134,6 +153,7 @@ async def run_agent_suites(
     )
     handle = None
     try:
+        server_suite = await _server_suite(config.mcp) if config.mcp else None
         handle = _open_run(store, config, new_run=new_run)
         plan = plan_episodes(
             [load_suite(name) for name in config.suites],
@@ -152,6 +172,7 @@ async def run_agent_suites(
             tasks=config.tasks,
             limit=config.limit,
             goal_limit=config.goal_limit,
+            server=(server_suite, config.mcp.mcp_server()) if server_suite and config.mcp else None,
         )
         done = handle.completed_attempt_ids()
         pending = [job for job in plan.jobs if job.attempt.id not in done]
@@ -180,12 +201,34 @@ async def run_agent_suites(
             handle.close()
 
 
+async def _server_suite(config: McpEnvironmentConfig) -> Suite:
+    """List the server's tools (exit 3 naming it when it fails) and join the task file."""
+    tasks = load_mcp_tasks(config.tasks)
+    tools = await list_server_tools(config.mcp_server())
+    return mcp_suite(tasks, tools, path=config.tasks)
+
+
+@cache
+def _default_guard() -> Guard:
+    # One guard per process: a Ray worker builds its own on its first screened output.
+    return Guard.default()
+
+
+@dataclass(frozen=True)
+class GuardScreen:
+    """The guard defence's check: the guard's injection scanner on one tool output.
+
+    An object holding only its threshold, so that episodes carrying it pickle
+    (Ray); the guard itself is built where the screen first runs.
+    """
+
+    threshold: float = 0.5
+
+    def __call__(self, text: str) -> bool:
+        verdict = _default_guard().check_input([Message(role="tool", content=text)])
+        return verdict.scores.get("injection", {}).get("indirect", 0.0) >= self.threshold
+
+
 def guard_screen(threshold: float = 0.5) -> OutputScreen:
-    """The guard defence's check: the guard's injection scanner on one tool output."""
-    guard = Guard.default()
-
-    def flagged(text: str) -> bool:
-        verdict = guard.check_input([Message(role="tool", content=text)])
-        return verdict.scores.get("injection", {}).get("indirect", 0.0) >= threshold
-
-    return flagged
+    """The guard defence's check (see :class:`GuardScreen`)."""
+    return GuardScreen(threshold)

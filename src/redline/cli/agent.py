@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from redline.cli.agent_mcp import register_mcp_scan
+from redline.cli.agent_mcp import env_pairs, register_mcp_scan
 from redline.cli.options import (
     DEFAULT_RUNS_DIR,
     APIKeyEnvOption,
     BaseURLOption,
     ConcurrencyOption,
+    ExecutorOption,
     JsonOption,
     MaxNewTokensOption,
     ModelOption,
     ModelPathOption,
     NoProgressOption,
+    RayAddressOption,
+    RayWorkersOption,
     RunsDirOption,
     TargetConfigOption,
     TargetOption,
     TemperatureOption,
 )
-from redline.core import GenerationParams
+from redline.core import ConfigError, GenerationParams
 from redline.targets import TargetSpec
 
 ALL = "all"
@@ -41,11 +45,47 @@ def _percent(rate: Any) -> str:
 
 def run(
     suite: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--suite", "-s", help="Suite to run (repeat for several; 'all' for every one)."
         ),
-    ],
+    ] = None,
+    mcp_server: Annotated[
+        str | None,
+        typer.Option(
+            "--mcp-server",
+            help="Use this MCP server's tools as the environment: a command (\"python -m "
+            'my_server", spoken to over stdio, one server per episode) or an http(s):// URL '
+            "(Streamable HTTP). Needs --mcp-tasks.",
+        ),
+    ] = None,
+    mcp_tasks: Annotated[
+        Path | None,
+        typer.Option(
+            "--mcp-tasks",
+            help="Task file (YAML) for --mcp-server: user tasks, attacker goals, tool "
+            "capabilities (see docs/agents.md).",
+        ),
+    ] = None,
+    mcp_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mcp-env",
+            help="NAME=VALUE for the server's environment (repeatable; stored in the run's "
+            "config, so no secrets: use --mcp-pass-env).",
+        ),
+    ] = None,
+    mcp_pass_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mcp-pass-env",
+            help="Pass this variable from redline's environment to the server (repeatable).",
+        ),
+    ] = None,
+    mcp_timeout: Annotated[
+        float,
+        typer.Option("--mcp-timeout", min=1.0, help="Seconds to wait for each server reply."),
+    ] = 60.0,
     target: TargetOption = None,
     model: ModelOption = None,
     base_url: BaseURLOption = None,
@@ -88,6 +128,9 @@ def run(
     max_new_tokens: MaxNewTokensOption = None,
     temperature: TemperatureOption = None,
     concurrency: ConcurrencyOption = None,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
+    ray_workers: RayWorkersOption = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not reuse cached replies.")
     ] = False,
@@ -98,20 +141,37 @@ def run(
     no_progress: NoProgressOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a tool-calling agent over simulated environments, clean and under injection.
+    """Run a tool-calling agent over simulated environments, clean and under injection,
+    or over an MCP server's tools (--mcp-server with --mcp-tasks).
 
     Each episode is a job of the run loop, stored in a run (re-running the same
     command resumes it). Prints utility, utility under attack and targeted ASR
     per suite x defence x attack with 95% intervals; the HTML report shows each
-    episode's tool-call trace. Exit 3 when every episode failed.
+    episode's tool-call trace. With --executor ray, whole episodes run on Ray
+    workers (no response cache there). Exit 3 when every episode failed or the MCP
+    server does not start.
     """
     from redline.agents import AgentRunConfig, run_agent_suites, suite_names
+    from redline.agents.mcp_environment import McpEnvironmentConfig
     from redline.agents.sandboxed_code import sandbox_code_executor
+    from redline.engine.executors import uses_ray
     from redline.run import EngineSettings
     from redline.sandbox import sandbox_unavailable_reason
     from redline.store import RunStore
 
+    suite = suite or []
     suites = suite_names() if ALL in suite else list(dict.fromkeys(suite))
+    if (mcp_server is None) != (mcp_tasks is None):
+        raise ConfigError("--mcp-server and --mcp-tasks go together: give both or neither")
+    mcp = None
+    if mcp_server is not None and mcp_tasks is not None:
+        mcp = McpEnvironmentConfig(
+            server=mcp_server,
+            tasks=mcp_tasks,
+            env=env_pairs(mcp_env or [], option="--mcp-env"),
+            pass_env=mcp_pass_env or [],
+            timeout_seconds=mcp_timeout,
+        )
     spec = TargetSpec.parse(
         target,
         model=model,
@@ -123,6 +183,7 @@ def run(
     generation = GenerationParams(max_tokens=max_new_tokens or 512, temperature=temperature or 0.0)
     config = AgentRunConfig(
         suites=suites,
+        mcp=mcp,
         target=spec,
         attacks=attack or ["important_instructions"],
         defences=defence or ["none"],
@@ -132,10 +193,17 @@ def run(
         goal_limit=goal_limit,
         max_steps=max_steps,
         generation=generation,
-        engine=EngineSettings(concurrency=concurrency or 8, cache=not no_cache),
+        engine=EngineSettings(
+            concurrency=concurrency or 8,
+            cache=not no_cache,
+            # Episodes run whole on a Ray worker (their MCP servers and sandboxes too).
+            executor="ray" if uses_ray(executor) else "local",
+            ray_address=ray_address,
+            ray_workers=ray_workers,
+        ),
     )
-    executor = sandbox_code_executor()
-    if executor is None:
+    code_executor = sandbox_code_executor()
+    if code_executor is None:
         reason = sandbox_unavailable_reason()
         typer.echo(f"note: run_code tasks left out, no sandbox: {reason}", err=True)
     result = asyncio.run(
@@ -145,7 +213,7 @@ def run(
             new_run=new_run,
             progress=not no_progress and not as_json,
             handle_sigint=True,
-            code_executor=executor,
+            code_executor=code_executor,
         )
     )
     if as_json:
@@ -158,7 +226,6 @@ def run(
 
 def _protocol(value: str) -> Any:
     from redline.agents.protocol import PROTOCOLS
-    from redline.core import ConfigError
 
     if value not in PROTOCOLS:
         raise ConfigError(f"--protocol must be one of {', '.join(PROTOCOLS)}, not {value!r}")

@@ -22,12 +22,13 @@ _SEVERITY_STYLE = {"high": "red", "medium": "yellow", "low": "cyan"}
 _SEVERITIES = ("low", "medium", "high")
 
 
-def _env_pairs(values: list[str]) -> dict[str, str]:
+def env_pairs(values: list[str], *, option: str = "--env") -> dict[str, str]:
+    """``NAME=VALUE`` options as a mapping (ConfigError naming ``option`` otherwise)."""
     pairs = {}
     for value in values:
         name, sep, setting = value.partition("=")
         if not sep or not name:
-            raise ConfigError(f"--env: expected NAME=VALUE, got {value!r}")
+            raise ConfigError(f"{option}: expected NAME=VALUE, got {value!r}")
         pairs[name] = setting
     return pairs
 
@@ -83,7 +84,7 @@ def mcp_scan(
         raise ConfigError(f"--fail-on: expected one of {', '.join(_SEVERITIES)}, got {fail_on!r}")
     servers = [
         McpServer.parse(
-            command, env=_env_pairs(env or []), pass_env=pass_env or [], timeout_seconds=timeout
+            command, env=env_pairs(env or []), pass_env=pass_env or [], timeout_seconds=timeout
         )
         for command in server
     ]

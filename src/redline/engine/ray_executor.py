@@ -28,7 +28,7 @@ from ray.exceptions import RayActorError
 from redline.core import Attempt, ConfigError, GenerationParams, RedlineError
 from redline.engine.budget import Budget
 from redline.engine.executor import Executor, OnResult, call_optional
-from redline.engine.job import Job, estimate_request_tokens
+from redline.engine.job import Driver, Job, estimate_request_tokens
 from redline.engine.progress import ProgressLike
 from redline.engine.rate_limit import sleep_unless_set
 from redline.engine.stats import EngineStats
@@ -161,7 +161,9 @@ class EngineWorker:
         self._slots: asyncio.Semaphore | None = None
         self._running: set[Executor] = set()
 
-    async def run_batch(self, jobs: list[tuple[str, str]]) -> tuple[list[str], dict[str, Any]]:
+    async def run_batch(
+        self, jobs: list[tuple[str, str, Driver | None]]
+    ) -> tuple[list[str], dict[str, Any]]:
         """Send a batch; returns each finished attempt (JSON) and the batch's counters."""
         if self._target is None:
             self._target = build_target(self._spec, timeout=self._settings["timeout"])
@@ -183,8 +185,9 @@ class EngineWorker:
             Job(
                 attempt=Attempt.model_validate_json(attempt),
                 params=GenerationParams.model_validate_json(params),
+                driver=driver,
             )
-            for attempt, params in jobs
+            for attempt, params, driver in jobs
         ]
         finished: list[str] = []
         self._running.add(executor)
@@ -211,7 +214,8 @@ class RayExecutor:
     requests in flight, split evenly over ``workers`` actors; ``budget`` is
     checked per job on the driver before the job is sent. The response cache
     is not used (it is a file on the driver's disk), and multi-turn jobs are
-    refused: they run on the local executor.
+    refused (they run on the local executor) unless their driver is portable
+    (:func:`is_portable`: an agent episode), which then runs on a worker.
     """
 
     def __init__(
@@ -394,7 +398,7 @@ class _Batches:
             job = next(self._jobs, None)
             if job is None:
                 break
-            if job.driver is not None:
+            if job.driver is not None and not is_portable(job.driver):
                 raise ConfigError(
                     "multi-turn attacks run on the local executor; drop --executor ray"
                 )
@@ -417,6 +421,16 @@ class _Batches:
             self._budget.settle(estimated, actual)
 
 
-def _wire(batch: list[Job]) -> list[tuple[str, str]]:
-    """A batch as JSON strings: cheap for Ray to move, and validated again on the worker."""
-    return [(job.attempt.model_dump_json(), job.params.model_dump_json()) for job in batch]
+def is_portable(driver: Driver) -> bool:
+    """Whether a job's driver may run on a worker: it says so (``portable = True``),
+    which means it pickles and builds every client it needs where it runs (an agent
+    episode does; a multi-turn attack holding attacker and judge clients does not)."""
+    return getattr(driver, "portable", False) is True
+
+
+def _wire(batch: list[Job]) -> list[tuple[str, str, Driver | None]]:
+    """A batch as JSON strings (cheap for Ray to move, validated again on the worker),
+    with each portable driver, which Ray pickles."""
+    return [
+        (job.attempt.model_dump_json(), job.params.model_dump_json(), job.driver) for job in batch
+    ]

@@ -1,6 +1,7 @@
-"""Talking to an MCP server over stdio with the official SDK: list its tools, call them.
+"""Talking to an MCP server with the official SDK: list its tools, call them.
 
-:class:`McpServer` names a server command (``"CMD ARGS"``); :func:`fetch_tools`
+:class:`McpServer` names a server command (``"CMD ARGS"``, spoken to over
+stdio) or a Streamable HTTP URL (``http://HOST:PORT/mcp``); :func:`fetch_tools`
 lists its tools; :class:`AsyncMcpTools` keeps a session open for calls from async
 code and :class:`McpTools` does the same for synchronous callers (an agent
 environment), running the session on a private event loop thread.
@@ -62,19 +63,24 @@ class ToolCallResult:
     is_error: bool = False
 
 
+_URL_SCHEMES = ("http://", "https://")
+
+
 @dataclass(frozen=True)
 class McpServer:
-    """A server started as ``command args...`` and spoken to over its stdin/stdout.
+    """A server started as ``command args...`` and spoken to over its stdin/stdout,
+    or (``url`` set) one already listening for Streamable HTTP.
 
-    The server gets only a minimal environment (the SDK's safe variables: PATH,
-    HOME, ...) plus ``env``: secrets in the caller's environment do not reach a
-    server being scanned unless named.
+    A started server gets only a minimal environment (the SDK's safe variables:
+    PATH, HOME, ...) plus ``env``: secrets in the caller's environment do not
+    reach a server being scanned unless named.
     """
 
-    command: str
+    command: str = ""
     args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     timeout_seconds: float = 60.0
+    url: str | None = None
 
     @classmethod
     def parse(
@@ -84,17 +90,21 @@ class McpServer:
         env: Mapping[str, str] | None = None,
         pass_env: Sequence[str] = (),
         timeout_seconds: float = 60.0,
+        option: str = "--server",
     ) -> McpServer:
-        """``"CMD ARGS"`` split like a shell would; ``pass_env`` names variables to
-        pass through from this process's environment."""
+        """``"CMD ARGS"`` split like a shell would, or an ``http(s)://`` URL;
+        ``pass_env`` names variables to pass through from this process's
+        environment; ``option`` names the setting in errors."""
+        if command_line.strip().startswith(_URL_SCHEMES):
+            return cls(url=command_line.strip(), timeout_seconds=timeout_seconds)
         try:
             parts = shlex.split(command_line)
         except ValueError as exc:
-            raise ConfigError(f"--server {command_line!r}: {exc}") from None
+            raise ConfigError(f"{option} {command_line!r}: {exc}") from None
         if not parts:
-            raise ConfigError("--server: empty command")
+            raise ConfigError(f"{option}: empty command")
         if shutil.which(parts[0]) is None:
-            raise ConfigError(f"--server: command not found: {parts[0]}")
+            raise ConfigError(f"{option}: command not found: {parts[0]}")
         passed = {name: os.environ[name] for name in pass_env if name in os.environ}
         return cls(
             command=parts[0],
@@ -105,7 +115,7 @@ class McpServer:
 
     @property
     def label(self) -> str:
-        return shlex.join([self.command, *self.args])
+        return self.url or shlex.join([self.command, *self.args])
 
     def parameters(self) -> StdioServerParameters:
         from mcp.client.stdio import get_default_environment
@@ -126,7 +136,8 @@ def _stderr_tail(log: IO[str]) -> str:
 @asynccontextmanager
 async def _connected(server: McpServer) -> AsyncIterator[Client]:
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
-        transport = stdio_client(server.parameters(), errlog=log)
+        # A URL is the SDK's Streamable HTTP client; a command its stdio transport.
+        transport = server.url or stdio_client(server.parameters(), errlog=log)
         try:
             async with Client(transport, read_timeout_seconds=server.timeout_seconds) as client:
                 yield client

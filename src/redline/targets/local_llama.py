@@ -23,7 +23,12 @@ from redline.core import (
 )
 from redline.targets.base import TARGETS
 from redline.targets.image_inputs import refuse_images
-from redline.targets.local_tools import parse_tool_answer, tool_answer_schema, tool_prompt_messages
+from redline.targets.local_tools import (
+    no_tool_result_yet,
+    parse_tool_answer,
+    tool_answer_schema,
+    tool_prompt_messages,
+)
 from redline.targets.spec import TargetSpec
 
 BUNDLED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -64,6 +69,13 @@ def _top_logprobs_option(options: dict[str, Any]) -> int | None:
     return top
 
 
+def _flag_option(options: dict[str, Any], name: str) -> bool:
+    value = options.get(name, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"target local: options.{name} must be true or false, got {value!r}")
+    return value
+
+
 def _token_logprobs(raw: Any) -> list[TokenLogprob] | None:
     """llama.cpp's OpenAI-shaped ``logprobs.content`` (numpy floats) as TokenLogprobs."""
     content = raw.get("content") if isinstance(raw, dict) else None
@@ -102,8 +114,11 @@ class LocalTarget:
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
         top_logprobs: int | None = None,
+        tool_call_first: bool = False,
     ) -> None:
         self.model_path = model_path
+        # With tools offered and no tool result yet, only a call is allowed (see local_tools).
+        self.tool_call_first = tool_call_first
         # Log-probabilities (for AI-feedback soft labels) need llama.cpp to keep the
         # logits of every position, which costs memory and prompt time: only on request.
         self.top_logprobs = top_logprobs
@@ -134,6 +149,7 @@ class LocalTarget:
             n_ctx=int(options.get("n_ctx", DEFAULT_N_CTX)),
             n_threads=options.get("n_threads"),
             top_logprobs=_top_logprobs_option(options),
+            tool_call_first=_flag_option(options, "tool_call_first"),
         )
 
     def __repr__(self) -> str:
@@ -158,7 +174,9 @@ class LocalTarget:
                     ) from None
             return self._llama
 
-    def _generate_sync(self, messages: list[dict[str, str]], params: GenerationParams) -> Any:
+    def _generate_sync(
+        self, messages: list[dict[str, str]], params: GenerationParams, answer_allowed: bool = True
+    ) -> Any:
         llama = self._model()
         kwargs: dict[str, Any] = {
             "messages": messages,
@@ -173,7 +191,8 @@ class LocalTarget:
         if params.tools:
             # The model has no native tool format: it writes one JSON object (a call
             # or an answer) under a grammar built from the tools' schemas.
-            kwargs["grammar"] = self._grammar(tool_answer_schema(params.tools))
+            schema = tool_answer_schema(params.tools, allow_answer=answer_allowed)
+            kwargs["grammar"] = self._grammar(schema)
         elif params.json_schema is not None:
             kwargs["grammar"] = self._grammar(params.json_schema)
         if self.top_logprobs is not None:
@@ -214,8 +233,9 @@ class LocalTarget:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-llama")
         loop = asyncio.get_running_loop()
+        answer_allowed = not (self.tool_call_first and no_tool_result_yet(messages))
         result, seconds = await loop.run_in_executor(
-            self._executor, self._timed_generate, wire, params
+            self._executor, self._timed_generate, wire, params, answer_allowed
         )
         choice = result["choices"][0]
         usage = result.get("usage") or {}
@@ -237,11 +257,11 @@ class LocalTarget:
         )
 
     def _timed_generate(
-        self, wire: list[dict[str, str]], params: GenerationParams
+        self, wire: list[dict[str, str]], params: GenerationParams, answer_allowed: bool = True
     ) -> tuple[dict[str, Any], float]:
         # Timed on the model's thread, so a request's wait in the queue is not counted.
         started = time.perf_counter()
-        result = self._generate_sync(wire, params)
+        result = self._generate_sync(wire, params, answer_allowed)
         return result, time.perf_counter() - started
 
     def _unload(self) -> None:

@@ -6,6 +6,11 @@ enforces the shape with a grammar built from the tools' schemas, so a call
 always parses and names a tool that was offered (its arguments are still the
 model's choice, and may be wrong). Tool docs go into the system message and
 tool results into user turns, since small chat templates know neither.
+
+A small model offered a call or an answer tends to answer at once (the bundled
+135M model always did); the local target's ``tool_call_first`` option leaves
+the answer out of the grammar until the first tool result is in the
+conversation, so the first turn is always a call.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from typing import Any
 from redline.core import Message, ToolCall
 
 
-def tool_answer_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
-    """The JSON schema of one turn: a call to one of ``tools``, or a final answer."""
+def tool_answer_schema(tools: list[dict[str, Any]], *, allow_answer: bool = True) -> dict[str, Any]:
+    """The JSON schema of one turn: a call to one of ``tools``, or (``allow_answer``)
+    a final answer."""
     calls = [
         {
             "type": "object",
@@ -34,7 +40,12 @@ def tool_answer_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
         "properties": {"answer": {"type": "string"}},
         "required": ["answer"],
     }
-    return {"anyOf": [*calls, answer]}
+    return {"anyOf": [*calls, answer] if allow_answer else calls}
+
+
+def no_tool_result_yet(messages: list[Message]) -> bool:
+    """Whether the conversation has no tool result in it (the agent has not acted)."""
+    return not any(message.role == "tool" for message in messages)
 
 
 def _tool_docs(tools: list[dict[str, Any]]) -> str:

@@ -3,21 +3,28 @@
 Each tool in the file has a ``name``, a ``description``, an ``input_schema`` (JSON
 Schema, sent as written) and a ``reply``: text returned by a call, where
 ``{arguments}`` is replaced by the call's arguments as JSON and ``{name}`` by any
-argument's value. Two files ship with redline: ``clean.yaml`` (ordinary tools)
-and ``poisoned.yaml`` (tool-poisoning examples: hidden instructions, invisible
-text, exfiltration URLs, shadowing, requests for secrets). ``--generate N``
-serves N ordinary tools instead, for timing a scan.
+argument's value. Three files ship with redline: ``clean.yaml`` (ordinary tools),
+``poisoned.yaml`` (tool-poisoning examples: hidden instructions, invisible
+text, exfiltration URLs, shadowing, requests for secrets) and ``inbox.yaml`` (a
+mail server whose inbox carries a prompt injection, the environment of
+``agent run --mcp-server`` tests, with its tasks in ``inbox_tasks.yaml``).
+``--generate N`` serves N ordinary tools instead, for timing a scan.
+
+Over stdio (the default) or, with ``--http-port``, Streamable HTTP on
+127.0.0.1 (port 0: any free port); the first line on stdout is then the URL.
 
 Run it::
 
     python -m redline.testing.mcp_stub --tools poisoned
     redline agent mcp-scan --server "python -m redline.testing.mcp_stub --tools poisoned"
+    python -m redline.testing.mcp_stub --tools inbox --http-port 0
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +35,7 @@ import yaml
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-SHIPPED = ("clean", "poisoned")
+SHIPPED = ("clean", "poisoned", "inbox")
 
 
 def load_tools(source: str) -> list[dict[str, Any]]:
@@ -100,13 +107,35 @@ async def serve(tools: list[dict[str, Any]]) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
+def serve_http(tools: list[dict[str, Any]], port: int) -> None:
+    """Serve Streamable HTTP at ``http://127.0.0.1:PORT/mcp``; prints the URL once listening."""
+    import uvicorn
+
+    app = build_server(tools).streamable_http_app(host="127.0.0.1")
+    # Bound and listening before the URL is printed: a client that reads the line
+    # can connect at once, with no wait for the server's start-up.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+    print(f"http://127.0.0.1:{listener.getsockname()[1]}/mcp", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    anyio.run(lambda: server.serve(sockets=[listener]))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tools", default="clean", help="clean, poisoned or a YAML file")
+    parser.add_argument("--tools", default="clean", help="clean, poisoned, inbox or a YAML file")
     parser.add_argument("--generate", type=int, default=0, help="serve N generated tools")
+    parser.add_argument(
+        "--http-port", type=int, default=None, help="serve Streamable HTTP on this port"
+    )
     args = parser.parse_args(argv)
     tools = generated_tools(args.generate) if args.generate else load_tools(args.tools)
-    anyio.run(serve, tools)
+    if args.http_port is not None:
+        serve_http(tools, args.http_port)
+    else:
+        anyio.run(serve, tools)
 
 
 if __name__ == "__main__":

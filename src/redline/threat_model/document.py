@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from redline.threat_model.diagram import render_svg
-from redline.threat_model.results import FamilyResult
+from redline.threat_model.results import MeasuredResults
 from redline.threat_model.threats import Threat, ThreatModel
 
 FRAMEWORK_COLUMNS = (("owasp_llm", "OWASP LLM"), ("owasp_agentic", "OWASP agentic"),
@@ -40,16 +40,20 @@ def _tested_by(threat: Threat) -> str:
     return "; ".join(parts) or "none yet"
 
 
-def _results(threat: Threat, results: dict[str, FamilyResult]) -> str:
-    found = [
-        f"{family}: {results[family].describe()}"
-        for family in threat.tests.attack_families
-        if family in results
-    ]
+def _results(threat: Threat, results: MeasuredResults) -> str:
+    found = results.for_tests(threat.tests.attack_families, threat.tests.agent_suites)
     return "; ".join(found) or "-"
 
 
-def sections(model: ThreatModel, results: dict[str, FamilyResult]) -> list[Section]:
+def threat_status(threat: Threat, results: MeasuredResults) -> str:
+    """``measured`` (a run has results for its tests), ``tested`` (redline has tests
+    for it, not run yet) or ``untested`` (no redline test exercises it)."""
+    if results.for_tests(threat.tests.attack_families, threat.tests.agent_suites):
+        return "measured"
+    return "untested" if _tested_by(threat) == "none yet" else "tested"
+
+
+def sections(model: ThreatModel, results: MeasuredResults) -> list[Section]:
     system = model.system
     boundaries = {b.id: b.name or b.id for b in system.trust_boundaries}
     elements = Section("Elements", header=["id", "name", "kind", "trust boundary", "detail"])
@@ -77,7 +81,7 @@ def sections(model: ThreatModel, results: dict[str, FamilyResult]) -> list[Secti
         f"{len(model.elements)} elements, {len(model.threats)} threats: {len(specific)} "
         f"from the LLM and agent rules, {len(model.threats) - len(specific)} from STRIDE per "
         f"element. {len(tested)} of the {len(specific)} rule threats are exercised by redline "
-        f"tests; {len(with_results)} have results in the runs directory.",
+        f"tests; {len(with_results)} have measured results (attack runs and agent runs).",
     ])  # fmt: skip
     out.insert(0, summary)
     out.append(Section("Threats by element", text=[
@@ -113,7 +117,7 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(model: ThreatModel, results: dict[str, FamilyResult]) -> str:
+def render_markdown(model: ThreatModel, results: MeasuredResults) -> str:
     lines = [f"# Threat model: {model.system.name}", ""]
     if model.system.description:
         lines += [model.system.description.strip(), ""]
@@ -141,7 +145,7 @@ th { background: #f2f2f2; }
 """
 
 
-def render_html(model: ThreatModel, results: dict[str, FamilyResult]) -> str:
+def render_html(model: ThreatModel, results: MeasuredResults) -> str:
     name = escape(model.system.name)
     body = [f"<h1>Threat model: {name}</h1>"]
     if model.system.description:
@@ -165,13 +169,17 @@ def render_html(model: ThreatModel, results: dict[str, FamilyResult]) -> str:
     )
 
 
-def model_document(model: ThreatModel, results: dict[str, FamilyResult]) -> dict[str, Any]:
+def model_document(model: ThreatModel, results: MeasuredResults) -> dict[str, Any]:
     """The threat model as one JSON-serialisable document."""
     return {
         "system": model.system.name,
         "elements": [e.__dict__ for e in model.elements],
-        "threats": [t.to_dict() for t in model.threats],
-        "results": {family: r.to_dict() for family, r in results.items()},
+        "threats": [
+            {**t.to_dict(), "status": threat_status(t, results), "results": _results(t, results)}
+            for t in model.threats
+        ],
+        "results": {family: r.to_dict() for family, r in results.families.items()},
+        "agent_suite_results": {suite: r.to_dict() for suite, r in results.suites.items()},
     }
 
 
@@ -188,14 +196,14 @@ class WrittenThreatModel:
     rule_threats: int
     untested: int
     results: int
+    agent_results: int
+    measured: int
 
     def to_dict(self) -> dict[str, Any]:
         return {k: str(v) if isinstance(v, Path) else v for k, v in self.__dict__.items()}
 
 
-def write_outputs(
-    model: ThreatModel, results: dict[str, FamilyResult], output: Path
-) -> WrittenThreatModel:
+def write_outputs(model: ThreatModel, results: MeasuredResults, output: Path) -> WrittenThreatModel:
     output.mkdir(parents=True, exist_ok=True)
     paths = {
         "markdown": output / "threat-model.md",
@@ -213,6 +221,8 @@ def write_outputs(
         elements=len(model.elements),
         threats=len(model.threats),
         rule_threats=len(specific),
-        untested=sum(1 for t in specific if _tested_by(t) == "none yet"),
-        results=len(results),
+        untested=sum(1 for t in specific if threat_status(t, results) == "untested"),
+        results=len(results.families),
+        agent_results=len(results.suites),
+        measured=sum(1 for t in specific if threat_status(t, results) == "measured"),
     )

@@ -1,6 +1,6 @@
-"""Threat rules (threat_rules.yaml) and agent suite names (agent_suites.yaml), checked:
-every catalogue id must exist in redline's spec catalogues, every attack family in
-attacks/families.yaml, every agent suite in agent_suites.yaml."""
+"""Threat rules (threat_rules.yaml), checked: every catalogue id must exist in
+redline's spec catalogues, every attack family in attacks/families.yaml, every
+agent suite among redline's agent suites (``redline agent list``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from redline.agents import load_suite, suite_names
 from redline.attacks import FAMILIES
 from redline.core.config_files import YamlDocument, parse_yaml, read_yaml
 from redline.spec import load_catalogue
@@ -88,10 +89,8 @@ def _check(document: YamlDocument, rules: ThreatRules, suites: dict[str, str]) -
 
 @cache
 def agent_suites() -> dict[str, str]:
-    """Agent suite names and what each covers."""
-    text = resources.files("redline.threat_model").joinpath("agent_suites.yaml").read_text("utf-8")
-    document = parse_yaml(text, path=Path("agent_suites.yaml"))
-    return {str(k): str(v) for k, v in document.mapping("suites")["suites"].items()}
+    """Agent suite names and what each covers, from the suites themselves."""
+    return {name: load_suite(name).description for name in suite_names()}
 
 
 def load_threat_rules(path: Path | None = None) -> ThreatRules:
