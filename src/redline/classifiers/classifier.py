@@ -8,6 +8,7 @@ nothing unpickled.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,62 @@ from redline.core.errors import ConfigError, UnknownNameError
 
 SHIPPED_MODELS = ("harm", "jailbreak", "injection")
 FORMAT_VERSION = 1
+# The feature kind whose featurizer gives one text's (indices, values) directly.
+_HASHED_KIND = "hashed-ngrams-v1"
+# Rows scored per step of ``linear_logits``: bounds the gathered weight block
+# (rows x ~1,700 features x heads, float32) to a few megabytes.
+_ROWS_PER_STEP = 32
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRows:
+    """Sparse feature rows as CSR arrays, without a scipy matrix (building one
+    costs more than scoring a single message)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def from_matrix(cls, matrix: sp.csr_matrix) -> FeatureRows:
+        matrix = sp.csr_matrix(matrix)
+        return cls(matrix.indptr, matrix.indices, matrix.data)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+
+def feature_rows(featurizer: TextFeaturizer, texts: Sequence[str]) -> FeatureRows:
+    """``texts`` featurized; one text skips the sparse matrix."""
+    if len(texts) == 1 and featurizer.config.to_dict().get("kind") == _HASHED_KIND:
+        indices, values = featurizer.features(texts[0])
+        return FeatureRows(np.array([0, len(indices)]), indices, values)
+    return FeatureRows.from_matrix(featurizer.transform(texts))
+
+
+def linear_logits(rows: FeatureRows, weights_t: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """``rows @ weights_t + intercept``, shape ``(len(rows), heads)``.
+
+    Each row is summed feature by feature in stored order, in float32, as
+    scipy's CSR product does: the same bits as ``featurize(texts) @ weights``,
+    and a text scores the same whether alone or in a batch of any size (so a
+    batch check equals per-message checks).
+    """
+    out = np.zeros((len(rows), weights_t.shape[1]), dtype=np.float32)
+    bounds = rows.indptr.tolist()
+    for first in range(0, len(rows), _ROWS_PER_STEP):
+        last = min(first + _ROWS_PER_STEP, len(rows))
+        lo = bounds[first]
+        products = weights_t[rows.indices[lo : bounds[last]]]
+        products *= rows.values[lo : bounds[last], None]
+        for row in range(first, last):
+            start, end = bounds[row] - lo, bounds[row + 1] - lo
+            if end > start:
+                # accumulate runs strictly in order (a reduce may pair terms up).
+                terms = products[start:end]
+                out[row] = np.add.accumulate(terms, axis=0, out=terms)[-1]
+    out += intercept
+    return out
 
 
 @dataclass
@@ -69,9 +126,12 @@ class TextClassifier:
         ``features`` can share them through ``predict_proba_features``."""
         return self._featurizer.transform(texts)
 
-    def predict_proba_features(self, features: sp.csr_matrix) -> np.ndarray:
-        logits = features @ self._coef_t + self.intercept
-        return expit(np.asarray(logits, dtype=np.float64))
+    def predict_proba_features(self, features: sp.csr_matrix | FeatureRows) -> np.ndarray:
+        """Probabilities from ``featurize`` output (or ``feature_rows``)."""
+        if not isinstance(features, FeatureRows):
+            features = FeatureRows.from_matrix(features)
+        logits = linear_logits(features, self._coef_t, self.intercept)
+        return expit(logits.astype(np.float64))
 
     def windows(self, text: str) -> list[str]:
         """The pieces ``predict_proba`` scores for ``text``."""
@@ -95,12 +155,7 @@ class TextClassifier:
         return np.maximum.reduceat(scores, starts, axis=0)
 
     def _score(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) == 1:
-            # The guard scores one message at a time: skip building a sparse matrix.
-            idx, values = self._featurizer.features(texts[0])
-            logits = values @ self._coef_t[idx] + self.intercept
-            return expit(logits.astype(np.float64)[None, :])
-        return self.predict_proba_features(self.featurize(texts))
+        return self.predict_proba_features(feature_rows(self._featurizer, texts))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Booleans, shape ``(len(texts), len(labels))``: probability >= threshold."""
@@ -165,6 +220,38 @@ class TextClassifier:
                 for side, cuts in config.get("side_thresholds", {}).items()
             },
         )
+
+
+class StackedHeads:
+    """The heads of several classifiers with one ``FeatureConfig`` as one weight
+    matrix: a text is featurized once and each of its features' weights is
+    fetched once for every head (the gather, not the arithmetic, is the cost).
+
+    ``probabilities(texts)`` gives every head's probability; ``columns(i)``
+    says which columns are the ``i``-th classifier's. Scores are bit-identical
+    to each classifier's own ``predict_proba_features``.
+    """
+
+    def __init__(self, classifiers: Sequence[TextClassifier]) -> None:
+        if not classifiers:
+            raise ValueError("StackedHeads needs at least one classifier")
+        self.features = classifiers[0].features
+        if any(c.features != self.features for c in classifiers):
+            raise ValueError("StackedHeads: classifiers must share one feature configuration")
+        self._featurizer = classifiers[0]._featurizer
+        self._weights_t = np.ascontiguousarray(np.hstack([c._coef_t for c in classifiers]))
+        self._intercept = np.concatenate([c.intercept for c in classifiers])
+        edges = np.cumsum([0] + [len(c.labels) for c in classifiers]).tolist()
+        self._columns = [slice(a, b) for a, b in itertools.pairwise(edges)]
+
+    def columns(self, index: int) -> slice:
+        return self._columns[index]
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Shape ``(len(texts), all heads)``; no windowing (callers window long texts)."""
+        rows = feature_rows(self._featurizer, texts)
+        logits = linear_logits(rows, self._weights_t, self._intercept)
+        return expit(logits.astype(np.float64))
 
 
 def _feature_config(path: Path, config: dict[str, Any]) -> FeatureConfig:

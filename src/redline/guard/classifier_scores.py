@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from redline.classifiers.classifier import StackedHeads, TextClassifier
 from redline.core import ConfigError
 from redline.guard.scanner import ScanContext, ScanResult
 
@@ -26,22 +27,54 @@ NEGATIVE_LABELS = frozenset({"safe", "benign", "none", "negative", "clean", "ok"
 # combined score, rather than the maximum over per-category heads with their own cut-offs.
 COMBINED_LABELS = frozenset({"harmful", "unsafe", "any"})
 
-# The guard runs its classifiers one after another on the same text in the same
-# thread, and the shipped ones share one feature configuration: the last texts'
-# features are kept per thread so the three score one featurisation.
-_last_features = threading.local()
+# Texts whose scores a shared group keeps per thread: the guard's scanners ask for
+# the same texts one after another (jailbreak, then injection per message, then harm).
+_REMEMBERED = 2
 
 
-def shared_features(classifier: Any, texts: Sequence[str]) -> Any:
-    """``classifier.featurize(texts)``, reused when the previous call in this thread
-    had the same feature configuration and texts."""
-    key = classifier.features
-    memo = getattr(_last_features, "memo", None)
-    if memo is not None and memo[0] == key and memo[1] == texts:
-        return memo[2]
-    features = classifier.featurize(texts)
-    _last_features.memo = (key, list(texts), features)
-    return features
+class SharedHeads:
+    """Classifiers of one guard with one feature configuration, scored together: a
+    text is featurized once and every head is scored in one pass. The last few
+    texts' scores are kept per thread, so the next scanner asking gets them free."""
+
+    def __init__(self, classifiers: Sequence[Any]) -> None:
+        self._stack = StackedHeads(classifiers)
+        self._local = threading.local()
+
+    def columns(self, index: int) -> slice:
+        return self._stack.columns(index)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        memo: list[tuple[list[str], np.ndarray]] = getattr(self._local, "memo", None) or []
+        for seen, scores in memo:
+            if seen == texts:
+                return scores
+        scores = self._stack.probabilities(texts)
+        self._local.memo = [(list(texts), scores), *memo[: _REMEMBERED - 1]]
+        return scores
+
+
+def share_heads(scores: Sequence[ClassifierScores]) -> list[SharedHeads]:
+    """Joins the trained text classifiers behind ``scores`` by feature
+    configuration so each group scores a text once (see ``SharedHeads``).
+    Classifiers of other kinds keep scoring alone."""
+    groups: list[list[ClassifierScores]] = []
+    for item in scores:
+        if not isinstance(item.classifier, TextClassifier):
+            continue
+        features = item.classifier.features
+        group = next((g for g in groups if g[0].classifier.features == features), None)
+        if group is None:
+            groups.append([item])
+        else:
+            group.append(item)
+    shared = []
+    for group in groups:
+        heads = SharedHeads([item.classifier for item in group])
+        for index, item in enumerate(group):
+            item.shared = (heads, heads.columns(index))
+        shared.append(heads)
+    return shared
 
 
 def load_model(name: str, mode: ModelMode) -> tuple[Any | None, str]:
@@ -103,19 +136,29 @@ class ClassifierScores:
         skip = {self.negative, self.combined_head}
         self.categories = tuple(label for i, label in enumerate(self.labels) if i not in skip)
         self.combined = combined
-        self._cuts_by_side = {
-            side: [self._label_thresholds(side).get(label) for label in self.labels]
-            for side in SIDE_NAMES
-        }
-        self._shares_features = all(
-            hasattr(classifier, attr)
-            for attr in ("features", "featurize", "predict_proba_features")
-        )
+        self._named = [(i, label) for i, label in enumerate(self.labels) if i not in skip]
+        # Per side: the columns that have a usable cut-off, and those cut-offs.
+        self._rescaled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for side in SIDE_NAMES:
+            cuts = self._label_thresholds(side)
+            usable = [
+                (i, cuts[label])
+                for i, label in enumerate(self.labels)
+                if label in cuts and 0.0 < cuts[label] < 1.0
+            ]
+            self._rescaled[side] = (
+                np.array([i for i, _ in usable], dtype=np.intp),
+                np.array([cut for _, cut in usable], dtype=np.float64),
+            )
+        # Set by ``share_heads``: the group this classifier is scored in, and its columns.
+        self.shared: tuple[SharedHeads, slice] | None = None
+        self._windows = getattr(classifier, "window_chars", 0) or 0
 
     def _probabilities(self, texts: Sequence[str]) -> Any:
-        window = getattr(self.classifier, "window_chars", 0) or 0
-        if self._shares_features and not (window and any(len(t) > window for t in texts)):
-            return self.classifier.predict_proba_features(shared_features(self.classifier, texts))
+        window = self._windows
+        if self.shared is not None and not (window and any(len(t) > window for t in texts)):
+            heads, columns = self.shared
+            return heads.probabilities(texts)[:, columns]
         return self.classifier.predict_proba(list(texts))
 
     def score_many(self, texts: Sequence[str], *, side: str = "input") -> list[dict[str, float]]:
@@ -131,15 +174,15 @@ class ClassifierScores:
         """Score dicts from raw probability rows (see ``score_many``)."""
         if self.rescale_to is not None:
             probabilities = self._rescale(probabilities, side)
-        skip = {self.negative, self.combined_head}
+        named = self._named
+        negative, combined_head = self.negative, self.combined_head
         rows: list[dict[str, float]] = []
-        for row in probabilities:
-            values = [float(v) for v in row]
-            scores = {label: values[i] for i, label in enumerate(self.labels) if i not in skip}
-            if self.negative is not None:
-                combined = 1.0 - values[self.negative]
-            elif self.combined_head is not None:
-                combined = values[self.combined_head]
+        for values in np.asarray(probabilities, dtype=np.float64).tolist():
+            scores = {label: values[i] for i, label in named}
+            if negative is not None:
+                combined = 1.0 - values[negative]
+            elif combined_head is not None:
+                combined = values[combined_head]
             else:
                 combined = max(scores.values(), default=0.0)
             scores[self.combined] = min(max(combined, 0.0), 1.0)
@@ -147,15 +190,19 @@ class ClassifierScores:
         return rows
 
     def _rescale(self, probabilities: Any, side: str) -> Any:
+        """Each label's cut-off moved onto ``rescale_to``, piecewise linearly."""
         out = np.array(probabilities, dtype=np.float64)
+        columns, cuts = self._rescaled.get(side, self._rescaled["input"])
+        if not len(columns):
+            return out
         target = float(self.rescale_to or 0.5)
-        for column, cut in enumerate(self._cuts_by_side.get(side, self._cuts_by_side["input"])):
-            if cut is None or not 0.0 < cut < 1.0:
-                continue
-            values = out[:, column]
-            below = values < cut
-            values[below] = values[below] / cut * target
-            values[~below] = target + (values[~below] - cut) / (1.0 - cut) * (1.0 - target)
+        values = out[:, columns]
+        below = values < cuts
+        out[:, columns] = np.where(
+            below,
+            values / cuts * target,
+            target + (values - cuts) / (1.0 - cuts) * (1.0 - target),
+        )
         return out
 
     def _label_thresholds(self, side: str = "input") -> dict[str, float]:
@@ -225,6 +272,11 @@ class RulesAndModelScanner:
     @property
     def uses_model(self) -> bool:
         return self._model is not None
+
+    @property
+    def classifier_scores(self) -> tuple[ClassifierScores, ...]:
+        """The classifiers this scanner scores with (the guard shares their features)."""
+        return (self._model,) if self._model else ()
 
     def scan(self, text: str, context: ScanContext) -> ScanResult:
         return self.scan_many([text], [context])[0]

@@ -60,6 +60,11 @@ class HarmScanner:
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self._gate_categories = calibration == "production"
 
+    @property
+    def classifier_scores(self) -> tuple[ClassifierScores, ...]:
+        """The classifiers this scanner scores with (the guard shares their features)."""
+        return (self._scores,) if self._scores else ()
+
     def default_thresholds(self) -> dict[str, float]:
         return self._scores.thresholds() if self._scores else {}
 
@@ -80,14 +85,19 @@ class HarmScanner:
                     block = extra_scores[start : start + len(text_views)]
                     probabilities[row] = np.maximum(probabilities[row], block.max(axis=0))
                     start += len(text_views)
-        results = []
-        for row, context in zip(probabilities, contexts, strict=True):
-            (scores,) = self._scores.rows(row[None, :], side=context.side)
-            if self._gate_categories:
-                # A category names *what* harm the combined head found; on its own
-                # a rare category head is too poorly calibrated to block, so it is
-                # capped by the combined score (whose cut-off holds the 1% FPR).
-                combined = scores["harm"]
-                scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
-            results.append(ScanResult(scores=scores))
-        return results
+        by_side: dict[str, list[int]] = {}
+        for index, context in enumerate(contexts):
+            by_side.setdefault(context.side, []).append(index)
+        results: list[ScanResult | None] = [None] * len(texts)
+        for side, indices in by_side.items():
+            for index, scores in zip(
+                indices, self._scores.rows(probabilities[indices], side=side), strict=True
+            ):
+                if self._gate_categories:
+                    # A category names *what* harm the combined head found; on its own
+                    # a rare category head is too poorly calibrated to block, so it is
+                    # capped by the combined score (whose cut-off holds the 1% FPR).
+                    combined = scores["harm"]
+                    scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
+                results[index] = ScanResult(scores=scores)
+        return [result for result in results if result is not None]

@@ -13,6 +13,7 @@ from typing import Any
 
 from redline.core import ConfigError, Message
 from redline.guard.cascade import Cascade, CascadeDecision
+from redline.guard.classifier_scores import ClassifierScores, share_heads
 from redline.guard.deny_patterns import DenyPatternScanner
 from redline.guard.normalisation import (
     Normaliser,
@@ -207,6 +208,11 @@ class Guard:
             self._scanners.append(entry)
         if policy.cascade is not None:
             self._cascade = _build_cascade(policy, model_entry, self._scanners)
+        # Classifiers with one feature configuration (harm, jailbreak, injection) score
+        # a text together: one featurization and one weight lookup for all of them.
+        share_heads(
+            [scores for item in self._scanners for scores in _classifier_scores(item.scanner)]
+        )
         for side in SIDES:
             if side in disabled:
                 continue
@@ -626,6 +632,10 @@ def _decision_to_original(decision: CascadeDecision, view: TextView) -> CascadeD
     if isinstance(decision.model_result, ScanResult):
         decision.model_result = view.result_to_original(decision.model_result)
     return decision
+
+
+def _classifier_scores(scanner: Any) -> tuple[ClassifierScores, ...]:
+    return tuple(getattr(scanner, "classifier_scores", ()))
 
 
 def _require_every_side_checked(
