@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from redline.detectors.rule_prefilter import RuleNeeds, TextFacts
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side, Span
 
 CODE_CATEGORIES = (
@@ -177,6 +178,44 @@ _RULES: list[tuple[str, re.Pattern[str], float, str]] = [
     ),
 ]
 
+# What any match of each rule contains (redline.detectors.rule_prefilter), in
+# _RULES order: most texts hold none of it, and the rule is skipped unrun.
+_NEEDS: tuple[RuleNeeds, ...] = (
+    RuleNeeds(any_of=("/dev/",)),  # bash /dev/tcp
+    RuleNeeds(any_of=("nc", "netcat")),  # netcat -e shell
+    RuleNeeds(any_of=("mkfifo",)),
+    RuleNeeds(any_of=("os.dup2(",)),  # python socket dup2
+    RuleNeeds(any_of_lower=("socat",)),
+    RuleNeeds(any_of_lower=("tcpclient",)),
+    RuleNeeds(any_of=("curl", "wget")),  # curl | sh
+    RuleNeeds(any_of_lower=("iex",)),
+    RuleNeeds(any_of_lower=("powershell",)),
+    RuleNeeds(any_of_lower=("certutil",)),
+    RuleNeeds(any_of=("rm",)),  # rm -rf /
+    RuleNeeds(any_of=(":()",)),  # fork bomb
+    RuleNeeds(any_of=("/dev/",)),  # wipe disk: both alternatives write to /dev/
+    RuleNeeds(any_of_lower=("format", "vssadmin")),
+    RuleNeeds(any_of=("=",)),  # tautology
+    RuleNeeds(any_of_lower=("union",)),
+    RuleNeeds(any_of=(";",)),  # stacked query
+    RuleNeeds(any_of_lower=("xp_cmdshell", "load_file", "outfile")),
+    RuleNeeds(any_of=(";", "&&", "||")),  # chained command
+    RuleNeeds(any_of=("$(", "`")),  # command substitution
+    RuleNeeds(any_of_lower=("sekurlsa::", "mimikatz", "lsadump::")),
+    RuleNeeds(any_of_lower=("procdump", "comsvcs.dll")),
+    RuleNeeds(
+        any_of=(
+            "/etc/shadow",
+            ".aws/credentials",
+            ".ssh/id_",
+            "Login Data",
+            ".git-credentials",
+            ".netrc",
+        )
+    ),  # read credential store
+    RuleNeeds(any_of_lower=("hklm\\",)),  # registry hive dump
+)
+
 
 @SCANNERS.register("code_payloads")
 class CodePayloadScanner:
@@ -191,7 +230,10 @@ class CodePayloadScanner:
         scores = dict.fromkeys(self.categories, 0.0)
         spans: list[Span] = []
         notes: dict[str, str] = {}
-        for category, pattern, score, rule in _RULES:
+        facts = TextFacts(text)
+        for (category, pattern, score, rule), needs in zip(_RULES, _NEEDS, strict=True):
+            if not facts.allows(needs):
+                continue
             match = pattern.search(text)
             if match is None:
                 continue
