@@ -309,55 +309,44 @@ class Guard:
         return await self._acheck(clean_text(text), ScanContext(side=side), side)
 
     def check_batch(self, texts: Sequence[str | bytes], *, side: Side = "input") -> list[Verdict]:
-        """Check many bare texts; classifier scanners score them in one call."""
-        started = time.perf_counter()
-        active = [s for s in self._scanners if side in s.sides]
-        prepared = [self._prepare(clean_text(t), ScanContext(side=side)) for t in texts]
-        per_scanner: dict[str, list[ScanResult | Exception]] = {}
-        latencies: dict[str, float] = {}
-        for item in active:
-            t0 = time.perf_counter()
-            scan_many = getattr(item.scanner, "scan_many", None)
-            fits = all(len(p.view.text) <= self.policy.limits.max_chars for p in prepared)
-            if scan_many is not None and fits and item.reads == "normalised":
-                try:
-                    found = scan_many(
-                        [p.view.text for p in prepared], [p.view_context for p in prepared]
-                    )
-                    per_scanner[item.name] = [
-                        p.view.result_to_original(r) for p, r in zip(prepared, found, strict=True)
-                    ]
-                except Exception as exc:
-                    per_scanner[item.name] = [exc] * len(texts)
-            else:
-                per_scanner[item.name] = [self._scan_one(item, p)[0] for p in prepared]
-            latencies[item.name] = (time.perf_counter() - t0) * 1000 / max(len(texts), 1)
-        each_ms = (time.perf_counter() - started) * 1000 / max(len(texts), 1)
-        verdicts = []
-        for index, text in enumerate(prepared):
-            results = {item.name: per_scanner[item.name][index] for item in active}
-            decision = None
-            if self._cascade is not None and side in self._cascade.sides:
-                # Each text gets the budget less its share of the batch's CPU time.
-                text_started = time.perf_counter() - each_ms / 1000
-                decision = self._cascade.review(
-                    text.view.text, text.view_context, active, results, text_started
-                )
-                decision = _decision_to_original(decision, text.view)
-            verdict = self._decide_with(
-                text.original,
-                side,
-                active,
-                results,
-                decision,
-                len(text.view_chunks),
-                text.truncated,
-            )
-            verdict.chars = len(text.original)
-            verdict.latency_ms = each_ms
-            verdict.scanner_latency_ms = latencies
-            verdicts.append(verdict)
+        """``check_text`` on each of ``texts``, in order, with the same verdicts; the
+        classifier scanners score the whole batch at once (one sparse matrix, every
+        head once), which is what makes a batch cheaper per text."""
+        return self._check_many([(clean_text(t), ScanContext(side=side)) for t in texts], side)
+
+    def check_inputs(
+        self, conversations: Sequence[Sequence[Message] | str | bytes]
+    ) -> list[Verdict]:
+        """``check_input`` on each conversation (or text), scored as one batch."""
+        prepared = [_input_text(messages) for messages in conversations]
+        verdicts = self._check_many(prepared, "input")
+        for verdict, (_, context) in zip(verdicts, prepared, strict=True):
+            _redact_messages(verdict, context)
         return verdicts
+
+    def check_outputs(
+        self, exchanges: Sequence[tuple[Sequence[Message] | str | bytes, str | bytes]]
+    ) -> list[Verdict]:
+        """``check_output`` on each ``(messages, response)`` pair, scored as one batch."""
+        return self._check_many(
+            [(clean_text(response), _output_context(messages)) for messages, response in exchanges],
+            "output",
+        )
+
+    async def acheck_outputs(
+        self, messages: Sequence[Message] | str | bytes, responses: Sequence[str | bytes]
+    ) -> list[Verdict]:
+        """Several responses to one conversation (a completion's choices), as one batch.
+        With a cascade or a remote scanner each is awaited on its own, so a guard model
+        holds no thread."""
+        if (self._cascade is not None and "output" in self._cascade.sides) or self._remote(
+            "output"
+        ):
+            return list(await asyncio.gather(*(self.acheck_output(messages, r) for r in responses)))
+        exchanges = [(messages, response) for response in responses]
+        if sum(len(r) for r in responses) > THREAD_OFFLOAD_CHARS:
+            return await asyncio.to_thread(self.check_outputs, exchanges)
+        return self.check_outputs(exchanges)
 
     # ---- internals -----------------------------------------------------------------
 
@@ -505,6 +494,65 @@ class Guard:
                     + (f": {report.detail}" if report.detail else "")
                 )
         return verdict
+
+    def _check_many(self, items: Sequence[tuple[str, ScanContext]], side: Side) -> list[Verdict]:
+        """The batch behind ``check_batch``/``check_inputs``/``check_outputs``: each text
+        gets the verdict its single check gives (only the latency fields differ)."""
+        started = time.perf_counter()
+        active = [s for s in self._scanners if side in s.sides]
+        prepared = [self._prepare(text, context) for text, context in items]
+        per_scanner: dict[str, list[ScanResult | Exception]] = {}
+        latencies: dict[str, float] = {}
+        for item in active:
+            t0 = time.perf_counter()
+            per_scanner[item.name] = self._scan_batch(item, prepared)
+            latencies[item.name] = round((time.perf_counter() - t0) * 1000 / max(len(items), 1), 4)
+        each_ms = (time.perf_counter() - started) * 1000 / max(len(items), 1)
+        verdicts = []
+        for index, text in enumerate(prepared):
+            results = {item.name: per_scanner[item.name][index] for item in active}
+            decision = None
+            if self._cascade is not None and side in self._cascade.sides:
+                # Each text gets the budget less its share of the batch's CPU time.
+                text_started = time.perf_counter() - each_ms / 1000
+                decision = self._cascade.review(
+                    text.view.text, text.view_context, active, results, text_started
+                )
+                decision = _decision_to_original(decision, text.view)
+            scan = _ScanPass(
+                started=time.perf_counter() - each_ms / 1000,
+                text=text,
+                active=active,
+                results=results,
+                latencies=dict(latencies),
+            )
+            verdicts.append(self._finish(items[index][0], side, scan, decision))
+        return verdicts
+
+    def _scan_batch(
+        self, item: ActiveScanner, prepared: list[_PreparedText]
+    ) -> list[ScanResult | Exception]:
+        """One scanner over every prepared text: a batch scanner takes the texts that
+        fit in one chunk in one call; the rest, and every text of a batch that
+        raised (so one bad text fails alone, as it would on its own), one by one."""
+        results: list[ScanResult | Exception | None] = [None] * len(prepared)
+        scan_many = getattr(item.scanner, "scan_many", None)
+        if scan_many is not None and item.reads == "normalised":
+            limit = self.policy.limits.max_chars
+            fits = [i for i, p in enumerate(prepared) if len(p.view.text) <= limit]
+            try:
+                found = scan_many(
+                    [prepared[i].view.text for i in fits],
+                    [prepared[i].view_context for i in fits],
+                )
+                for i, result in zip(fits, found, strict=True):
+                    results[i] = prepared[i].view.result_to_original(result)
+            except Exception:  # retried one by one below: the failure is per text
+                logger.debug("guard: batch scan by %r failed; scanning one by one", item.name)
+        return [
+            result if result is not None else self._scan_one(item, prepared[i])[0]
+            for i, result in enumerate(results)
+        ]
 
     def _scan_all(self, text: str, context: ScanContext, side: Side) -> _ScanPass:
         started = time.perf_counter()
