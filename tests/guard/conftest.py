@@ -39,6 +39,7 @@ def free_port() -> int:
 def _upstream_app(state: dict) -> web.Application:
     """Answers with the text after 'SAY:' in the last user message (or 'ok'), or with
     ``state['reply']`` when set, streamed in 8-character chunks when asked;
+    ``state['replies']`` (not streamed) gives one choice per text;
     ``state['delay']`` slows it."""
 
     async def chat(request: web.Request) -> web.StreamResponse:
@@ -58,10 +59,11 @@ def _upstream_app(state: dict) -> web.Application:
                     "object": "chat.completion",
                     "choices": [
                         {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": reply},
+                            "index": index,
+                            "message": {"role": "assistant", "content": text},
                             "finish_reason": "stop",
                         }
+                        for index, text in enumerate(state.get("replies") or [reply])
                     ],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }

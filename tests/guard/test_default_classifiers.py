@@ -4,7 +4,7 @@ import pytest
 
 from redline.core import ConfigError
 from redline.guard import Guard, parse_policy
-from redline.guard.classifier_scores import ClassifierScores, shared_features
+from redline.guard.classifier_scores import ClassifierScores, share_heads
 from redline.guard.harm import HarmScanner
 from redline.guard.scanner import ScanContext
 
@@ -81,14 +81,21 @@ def test_classifiers_share_one_featurisation_and_match_predict_proba():
     harm = models.load_classifier("harm")
     jailbreak = models.load_classifier("jailbreak")
     texts = ["a first text to score", "and a second, longer one about chemistry and cooking"]
-    first = shared_features(harm, texts)
-    assert shared_features(jailbreak, texts) is first  # same configuration, same texts
-    assert shared_features(jailbreak, ["other"]) is not first
-    scores = ClassifierScores(harm, combined="harm").score_many(texts)
+    harm_scores = ClassifierScores(harm, combined="harm")
+    jailbreak_scores = ClassifierScores(jailbreak, combined="jailbreak")
+    (heads,) = share_heads([harm_scores, jailbreak_scores])  # one feature configuration
+    first = heads.probabilities(texts)
+    assert heads.probabilities(list(texts)) is first  # same texts: scored once
+    assert heads.probabilities(["other"]) is not first
+    # The stacked heads give each classifier the very bits it gives alone.
+    assert (harm_scores.probabilities(texts) == harm.predict_proba(texts)).all()
+    assert (jailbreak_scores.probabilities(texts) == jailbreak.predict_proba(texts)).all()
+    for one in texts:
+        assert (harm.predict_proba([one])[0] == harm.predict_proba(texts)[texts.index(one)]).all()
+    scores = harm_scores.score_many(texts)
     direct = harm.predict_proba(texts)
-    harmful = harm.labels.index("harmful")
-    assert scores[1]["harm"] == pytest.approx(direct[1][harmful], abs=1e-6)
-    assert scores[0]["s1"] == pytest.approx(direct[0][harm.labels.index("s1")], abs=1e-6)
+    assert scores[1]["harm"] == direct[1][harm.labels.index("harmful")]
+    assert scores[0]["s1"] == direct[0][harm.labels.index("s1")]
 
 
 def test_unquoted_model_off_runs_rules_only():

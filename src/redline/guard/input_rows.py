@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +23,9 @@ from redline.guard.pipeline import Guard
 from redline.guard.verdict import Verdict
 
 Side = Literal["input", "output"]
+# Rows checked per guard batch by `guard scan`: big enough that the classifiers'
+# per-call costs are shared out, small enough that memory stays flat.
+SCAN_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,29 @@ def read_rows(path: Path, side: Side) -> Iterator[GuardRow]:
             yield row
 
 
-def check_row(guard: Guard, row: GuardRow, side: Side) -> Verdict:
-    """The guard's verdict on a row; output-side rows carry the prompt they answered."""
+def check_row_batch(guard: Guard, rows: Sequence[GuardRow], side: Side) -> list[Verdict]:
+    """The guard's verdict on each row, scored as one batch; output-side rows carry
+    the prompt they answered."""
     if side == "input":
-        return guard.check_input(row.text)
-    prompt = [Message(role="user", content=row.prompt)] if row.prompt is not None else []
-    return guard.check_output(prompt, row.text)
+        return guard.check_inputs([row.text for row in rows])
+    return guard.check_outputs(
+        [
+            ([Message(role="user", content=row.prompt)] if row.prompt is not None else [], row.text)
+            for row in rows
+        ]
+    )
+
+
+def batched(rows: Iterable[GuardRow], size: int = SCAN_BATCH) -> Iterator[list[GuardRow]]:
+    """``rows`` in lists of ``size`` (the last may be shorter)."""
+    batch: list[GuardRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def verdict_record(row: GuardRow, verdict: Verdict) -> dict[str, Any]:

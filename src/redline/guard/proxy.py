@@ -213,21 +213,30 @@ class ChatProxy:
         try:
             # The upstream's text is cleaned like the client's: what we relay must encode.
             data = clean_json(json.loads(body))
-            message = data["choices"][0]["message"]
+            choices = data["choices"]
+            replies = [choice["message"] for choice in choices]
+            if not replies or not all(isinstance(r, dict) for r in replies):
+                raise TypeError("no choices")
         except (ValueError, KeyError, IndexError, TypeError):
             raise RequestProblem(
                 502,
                 "upstream answered with something that is not a chat completion",
                 kind="upstream_error",
             ) from None
-        content = message.get("content") or ""
-        verdict_out = await self.guard.acheck_output(messages, content)
-        if verdict_out.blocked:
-            message["content"] = self.guard.policy.refusal_message
-            message.pop("tool_calls", None)
-            data["choices"][0]["finish_reason"] = "content_filter"
-        elif verdict_out.action == "redact" and verdict_out.redacted_text is not None:
-            message["content"] = verdict_out.redacted_text
+        # Every choice is checked (a request with n > 1 gets several), as one batch.
+        verdicts = await self.guard.acheck_outputs(
+            messages, [reply.get("content") or "" for reply in replies]
+        )
+        for choice, reply, verdict in zip(choices, replies, verdicts, strict=True):
+            if verdict.blocked:
+                reply["content"] = self.guard.policy.refusal_message
+                reply.pop("tool_calls", None)
+                choice["finish_reason"] = "content_filter"
+            elif verdict.action == "redact" and verdict.redacted_text is not None:
+                reply["content"] = verdict.redacted_text
+        verdict_out = verdicts[0]
+        for verdict in verdicts[1:]:
+            verdict_out = stricter(verdict_out, verdict)
         action = _strongest(verdict_in, verdict_out)
         self.service.record(
             ROUTE,

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from redline.engine.ray_batches import BatchWork, map_on_ray
-from redline.guard.input_rows import GuardRow, Side, check_row, verdict_record
+from redline.guard.input_rows import GuardRow, Side, check_row_batch, verdict_record
 from redline.guard.pipeline import Guard
 from redline.guard.policy import parse_policy
 
@@ -29,13 +29,13 @@ class GuardRowWork:
     def __call__(self) -> BatchWork:
         guard = Guard(parse_policy(self.policy_text)) if self.policy_text else Guard.default()
 
-        def check(rows: list[str]) -> list[str]:
-            out = []
-            for raw in rows:
-                row = GuardRow(**json.loads(raw))
-                verdict = check_row(guard, row, self.side)
-                out.append(json.dumps(verdict_record(row, verdict), ensure_ascii=False))
-            return out
+        def check(lines: list[str]) -> list[str]:
+            rows = [GuardRow(**json.loads(raw)) for raw in lines]
+            verdicts = check_row_batch(guard, rows, self.side)
+            return [
+                json.dumps(verdict_record(row, verdict), ensure_ascii=False)
+                for row, verdict in zip(rows, verdicts, strict=True)
+            ]
 
         return check
 

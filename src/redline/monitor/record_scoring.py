@@ -2,9 +2,10 @@
 
 Every record's prompt goes through the guard as an input and its response as an
 output, with ``Guard.check_batch`` (the classifier scanners score a whole batch in
-one call). The refusal label comes from the trained refusal classifier
-(``RefusalClassifier.classify``, batched) or, with ``refusal="patterns"``, from the
-shared refusal phrases (``refusal-patterns``), which is cheaper.
+one call); a text repeated within a batch is checked once. The refusal label
+comes from the trained refusal classifier (``RefusalClassifier.classify``,
+batched) or, with ``refusal="patterns"``, from the shared refusal phrases
+(``refusal-patterns``), which is cheaper.
 
 The over-refusal proxy marks a full refusal of a prompt the input guard found
 nothing in: the model declined something the guard saw no reason to decline.
@@ -42,24 +43,20 @@ class RecordScorer:
         )
 
     def _refusal_labels(self, responses: list[str]) -> list[str]:
-        present = [i for i, r in enumerate(responses) if r.strip()]
-        labels = [NO_RESPONSE] * len(responses)
-        texts = [responses[i] for i in present]
+        distinct = list(dict.fromkeys(r for r in responses if r.strip()))  # each text once
         if self._refusal_model is not None:
-            found = [v.label for v in self._refusal_model.classify(texts)]
+            found = [v.label for v in self._refusal_model.classify(distinct)]
         else:
-            found = [classify_refusal(t)[0] for t in texts]
-        for index, label in zip(present, found, strict=True):
-            labels[index] = label
-        return labels
+            found = [classify_refusal(t)[0] for t in distinct]
+        labels = dict(zip(distinct, found, strict=True))
+        return [labels.get(response, NO_RESPONSE) for response in responses]
 
     def _verdicts(self, texts: list[str], side: Literal["input", "output"]) -> list[Verdict | None]:
-        present = [i for i, t in enumerate(texts) if t.strip()]
-        verdicts: list[Verdict | None] = [None] * len(texts)
-        checked = self.guard.check_batch([texts[i] for i in present], side=side)
-        for index, verdict in zip(present, checked, strict=True):
-            verdicts[index] = verdict
-        return verdicts
+        # Traffic repeats itself (templated prompts, stock refusals): each distinct
+        # text of a batch is checked once, and its verdict serves every copy.
+        distinct = list(dict.fromkeys(t for t in texts if t.strip()))
+        checked = dict(zip(distinct, self.guard.check_batch(distinct, side=side), strict=True))
+        return [checked.get(text) for text in texts]
 
     def score(self, records: Sequence[LogRecord], *, source: str) -> list[ScoredRecord]:
         prompts = [r.prompt for r in records]
