@@ -126,9 +126,9 @@ class _FailsOnMarker:
         return [self.scan(t, c) for t, c in zip(texts, contexts, strict=True)]
 
 
-def test_a_failing_text_fails_alone_in_a_batch() -> None:
-    if "fails_on_marker" not in SCANNERS:
-        SCANNERS.register("fails_on_marker")(_FailsOnMarker)
+def test_a_failing_text_fails_alone_in_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Registered for this test only: other tests list every registered scanner.
+    monkeypatch.setitem(SCANNERS._items, "fails_on_marker", _FailsOnMarker)
     policy = "disabled: [output]\nscanners:\n  fails_on_marker: {on_error: fail_closed}\n"
     guard = Guard(parse_policy(policy))
     batch = guard.check_batch(["fine", "BOOM here", "also fine"])
