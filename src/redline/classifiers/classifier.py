@@ -27,9 +27,10 @@ SHIPPED_MODELS = ("harm", "jailbreak", "injection")
 FORMAT_VERSION = 1
 # The feature kind whose featurizer gives one text's (indices, values) directly.
 _HASHED_KIND = "hashed-ngrams-v1"
-# Rows scored per step of ``linear_logits``: bounds the gathered weight block
-# (rows x ~1,700 features x heads, float32) to a few megabytes.
-_ROWS_PER_STEP = 32
+try:  # the kernel behind scipy's CSR-times-dense product (see linear_logits)
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # a scipy that moved it: the public product gives the same bits
+    _csr_matvecs = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,26 +60,32 @@ def feature_rows(featurizer: TextFeaturizer, texts: Sequence[str]) -> FeatureRow
 
 
 def linear_logits(rows: FeatureRows, weights_t: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """``rows @ weights_t + intercept``, shape ``(len(rows), heads)``.
-
-    Each row is summed feature by feature in stored order, in float32, as
-    scipy's CSR product does: the same bits as ``featurize(texts) @ weights``,
-    and a text scores the same whether alone or in a batch of any size (so a
-    batch check equals per-message checks).
+    """``rows @ weights_t + intercept``, shape ``(len(rows), heads)``: the same bits
+    as scipy's CSR product, which sums each row feature by feature in order, so a
+    text scores the same alone or in a batch of any size (a batch check equals
+    per-message checks).
     """
-    out = np.zeros((len(rows), weights_t.shape[1]), dtype=np.float32)
-    bounds = rows.indptr.tolist()
-    for first in range(0, len(rows), _ROWS_PER_STEP):
-        last = min(first + _ROWS_PER_STEP, len(rows))
-        lo = bounds[first]
-        products = weights_t[rows.indices[lo : bounds[last]]]
-        products *= rows.values[lo : bounds[last], None]
-        for row in range(first, last):
-            start, end = bounds[row] - lo, bounds[row + 1] - lo
-            if end > start:
-                # accumulate runs strictly in order (a reduce may pair terms up).
-                terms = products[start:end]
-                out[row] = np.add.accumulate(terms, axis=0, out=terms)[-1]
+    n_rows, heads = len(rows), weights_t.shape[1]
+    out = np.zeros((n_rows, heads), dtype=np.result_type(rows.values, weights_t))
+    if _csr_matvecs is not None and rows.values.dtype == weights_t.dtype == out.dtype:
+        # scipy's own kernel, called directly: building a csr_matrix costs about
+        # three times the product for one message.
+        index = np.int64
+        _csr_matvecs(
+            n_rows,
+            weights_t.shape[0],
+            heads,
+            np.asarray(rows.indptr, dtype=index),
+            np.asarray(rows.indices, dtype=index),
+            rows.values,
+            np.ascontiguousarray(weights_t).ravel(),
+            out.ravel(),
+        )
+    else:
+        matrix = sp.csr_matrix(
+            (rows.values, rows.indices, rows.indptr), shape=(n_rows, weights_t.shape[0])
+        )
+        out[:] = matrix @ weights_t
     out += intercept
     return out
 
