@@ -137,19 +137,16 @@ class ClassifierScores:
         self.categories = tuple(label for i, label in enumerate(self.labels) if i not in skip)
         self.combined = combined
         self._named = [(i, label) for i, label in enumerate(self.labels) if i not in skip]
-        # Per side: the columns that have a usable cut-off, and those cut-offs.
-        self._rescaled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Per side: (column, cut-off) of each label whose cut-off rescaling moves
+        # onto ``rescale_to``.
+        self._rescaled: dict[str, list[tuple[int, float]]] = {}
         for side in SIDE_NAMES:
             cuts = self._label_thresholds(side)
-            usable = [
+            self._rescaled[side] = [
                 (i, cuts[label])
                 for i, label in enumerate(self.labels)
                 if label in cuts and 0.0 < cuts[label] < 1.0
             ]
-            self._rescaled[side] = (
-                np.array([i for i, _ in usable], dtype=np.intp),
-                np.array([cut for _, cut in usable], dtype=np.float64),
-            )
         # Set by ``share_heads``: the group this classifier is scored in, and its columns.
         self.shared: tuple[SharedHeads, slice] | None = None
         self._windows = getattr(classifier, "window_chars", 0) or 0
@@ -172,12 +169,22 @@ class ClassifierScores:
 
     def rows(self, probabilities: Any, *, side: str = "input") -> list[dict[str, float]]:
         """Score dicts from raw probability rows (see ``score_many``)."""
+        # Plain floats: a row holds a few dozen numbers, where numpy's per-call cost
+        # is most of the work. The arithmetic is the same IEEE double arithmetic.
+        cuts: list[tuple[int, float]] = []
         if self.rescale_to is not None:
-            probabilities = self._rescale(probabilities, side)
+            cuts = self._rescaled.get(side, self._rescaled["input"])
+        target = float(self.rescale_to or 0.5)
         named = self._named
         negative, combined_head = self.negative, self.combined_head
         rows: list[dict[str, float]] = []
         for values in np.asarray(probabilities, dtype=np.float64).tolist():
+            for column, cut in cuts:
+                value = values[column]
+                if value < cut:
+                    values[column] = value / cut * target
+                else:
+                    values[column] = target + (value - cut) / (1.0 - cut) * (1.0 - target)
             scores = {label: values[i] for i, label in named}
             if negative is not None:
                 combined = 1.0 - values[negative]
@@ -188,22 +195,6 @@ class ClassifierScores:
             scores[self.combined] = min(max(combined, 0.0), 1.0)
             rows.append(scores)
         return rows
-
-    def _rescale(self, probabilities: Any, side: str) -> Any:
-        """Each label's cut-off moved onto ``rescale_to``, piecewise linearly."""
-        out = np.array(probabilities, dtype=np.float64)
-        columns, cuts = self._rescaled.get(side, self._rescaled["input"])
-        if not len(columns):
-            return out
-        target = float(self.rescale_to or 0.5)
-        values = out[:, columns]
-        below = values < cuts
-        out[:, columns] = np.where(
-            below,
-            values / cuts * target,
-            target + (values - cuts) / (1.0 - cuts) * (1.0 - target),
-        )
-        return out
 
     def _label_thresholds(self, side: str = "input") -> dict[str, float]:
         raw = getattr(self.classifier, "thresholds", None)

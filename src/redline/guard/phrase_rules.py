@@ -39,7 +39,7 @@ def match_rules(
     spans: list[Span] = []
     lowered = text.lower()
     for item in rules:
-        if item.triggers and not any(t in lowered for t in item.triggers):
+        if item.triggers and not any(map(lowered.__contains__, item.triggers)):
             continue
         match = item.pattern.search(text)
         if match is None:
