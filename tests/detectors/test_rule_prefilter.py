@@ -24,6 +24,8 @@ SAMPLES = [
     "key=" + "Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg0Mg==",
     "Paſſword: hunter2hunter2 and ٤١١١ ١١١١ ١١١١ ١١١١ (Arabic-Indic digits)",
     "An ordinary sentence with no personal data at all, and one number: 42.",
+    # Rules with a hint (a core found in every match): non-ASCII digits, 1-octet gaps.
+    "from ١٩٢.١٦٨.١٠.١ to 10 Downing Street, W1 2AB, fe80:0:0:0:1:2:3:4, 4111-1111-1111-1111",
 ]
 
 

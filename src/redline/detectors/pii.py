@@ -198,7 +198,7 @@ _NEEDS: dict[str, RuleNeeds] = {
         _RULES,
         (
             RuleNeeds(any_of=("@",)),  # email
-            RuleNeeds(min_digits=13),  # credit card
+            RuleNeeds(min_digits=13, hint=re.compile(r"\d(?:[ -]?\d){12}")),  # credit card
             RuleNeeds(min_digits=2),  # IBAN
             RuleNeeds(min_digits=9),  # US SSN
             RuleNeeds(min_digits=6),  # UK NINO
@@ -206,10 +206,10 @@ _NEEDS: dict[str, RuleNeeds] = {
             RuleNeeds(any_of=("+",), min_digits=4),  # international phone
             RuleNeeds(min_digits=10),  # North American phone
             RuleNeeds(min_digits=9),  # national phone with trunk 0
-            RuleNeeds(min_digits=1),  # street address
-            RuleNeeds(min_digits=2),  # UK postcode
-            RuleNeeds(any_of=(".",), min_digits=4),  # IPv4
-            RuleNeeds(any_of=(":",)),  # IPv6
+            RuleNeeds(min_digits=1, hint=re.compile(r"\d[A-Za-z]?,? [A-Z]")),  # street address
+            RuleNeeds(min_digits=2, hint=re.compile(r"[A-Z]\d[A-Z\d]? \d[A-Z]{2}")),  # UK postcode
+            RuleNeeds(any_of=(".",), min_digits=4, hint=re.compile(r"\d\.\d{1,3}\.\d")),  # IPv4
+            RuleNeeds(any_of=(":",), hint=re.compile(r"[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:")),  # IPv6
         ),
         strict=True,
     )

@@ -8,6 +8,7 @@ when its conditions hold, so the result is the same as running every rule.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _ASCII_DIGITS = dict.fromkeys(map(ord, "0123456789"))
@@ -20,13 +21,16 @@ class RuleNeeds:
     ``min_digits``: at least this many digits. ``any_of``: one of these exact
     substrings. ``any_of_lower``: one of these in the lower-cased text (for
     case-insensitive rules). ``min_token``: a run without whitespace at least
-    this long.
+    this long. ``hint``: a simpler pattern found inside every match (the rule's
+    own core without its look-arounds: a pattern that starts with a look-behind
+    is tried at every position, one that starts with a character class is not).
     """
 
     min_digits: int = 0
     any_of: tuple[str, ...] = ()
     any_of_lower: tuple[str, ...] = ()
     min_token: int = 0
+    hint: re.Pattern[str] | None = None
 
 
 ALWAYS = RuleNeeds()
@@ -62,13 +66,13 @@ class TextFacts:
             return False
         if needs.min_token and self.longest_token() < needs.min_token:
             return False
-        if not self.ascii:
-            return True
-        if needs.min_digits and self.digits() < needs.min_digits:
-            return False
-        if needs.any_of_lower:
-            if self._lower is None:
-                self._lower = self.text.lower()
-            if not any(s in self._lower for s in needs.any_of_lower):
+        if self.ascii:
+            if needs.min_digits and self.digits() < needs.min_digits:
                 return False
-        return True
+            if needs.any_of_lower:
+                if self._lower is None:
+                    self._lower = self.text.lower()
+                if not any(s in self._lower for s in needs.any_of_lower):
+                    return False
+        # A hint is compiled with its rule's flags, so it holds in any script.
+        return needs.hint is None or needs.hint.search(self.text) is not None
