@@ -90,6 +90,11 @@ def linear_logits(rows: FeatureRows, weights_t: np.ndarray, intercept: np.ndarra
     return out
 
 
+def logistic(logits: np.ndarray) -> np.ndarray:
+    """The logistic function of float32 logits, in float64."""
+    return np.asarray(expit(logits.astype(np.float64)), dtype=np.float64)
+
+
 @dataclass
 class TextClassifier:
     """One featurizer, one linear head per label.
@@ -138,7 +143,7 @@ class TextClassifier:
         if not isinstance(features, FeatureRows):
             features = FeatureRows.from_matrix(features)
         logits = linear_logits(features, self._coef_t, self.intercept)
-        return expit(logits.astype(np.float64))
+        return logistic(logits)
 
     def windows(self, text: str) -> list[str]:
         """The pieces ``predict_proba`` scores for ``text``."""
@@ -258,7 +263,7 @@ class StackedHeads:
         """Shape ``(len(texts), all heads)``; no windowing (callers window long texts)."""
         rows = feature_rows(self._featurizer, texts)
         logits = linear_logits(rows, self._weights_t, self._intercept)
-        return expit(logits.astype(np.float64))
+        return logistic(logits)
 
 
 def _feature_config(path: Path, config: dict[str, Any]) -> FeatureConfig:
