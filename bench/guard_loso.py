@@ -5,7 +5,7 @@
 
 For every source of a task's training data (each public set, our written and
 generated examples, and the attack-library disguises as one family), a head is
-trained on every other source, with the same features, solver and C as
+trained on every other source, with the same features (``--features``), solver and C as
 ``redline train guard``, and tested on the held-out source. Examples sharing a
 group with the held-out source are dropped from training, so near-copies never
 leak. A fixed 20% group split of the other sources is kept out of every fold's
@@ -35,10 +35,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_curve
 
 from redline.attacks.guard_disguises import AttackDisguiser
-from redline.classifiers.features import FeatureConfig, TextFeaturizer
+from redline.classifiers.features import TextFeaturizer
 from redline.classifiers.labelled import SOURCE_PREFIX
 from redline.classifiers.splits import dev_group
-from redline.classifiers.training import cut_at_fpr
+from redline.classifiers.training import DEFAULT_FEATURES, cut_at_fpr, parse_features
 from redline.classifiers.training import make_head as shipped_head
 from redline.classifiers.training_data import assemble_training_data
 
@@ -104,7 +104,13 @@ def make_head(solver: str, seed: int = 0):
 
 
 def run_task(
-    task: str, data, matrix, index: dict[int, int], resamples: int, solver: str
+    task: str,
+    data,
+    matrix,
+    index: dict[int, int],
+    resamples: int,
+    solver: str,
+    only: set[str] | None = None,
 ) -> list[dict]:
     examples = data.for_task(task)
     rows = np.array([index[id(e)] for e in examples])
@@ -118,7 +124,7 @@ def run_task(
     results = []
     for held in sorted(set(families)):
         test = families == held
-        if test.sum() < MIN_SOURCE_ROWS:
+        if test.sum() < MIN_SOURCE_ROWS or (only is not None and held not in only):
             continue
         held_groups = set(groups[test])
         in_held_group = np.array([g in held_groups for g in groups])
@@ -190,7 +196,7 @@ def markdown(out: dict) -> str:
 
     nan = float("nan")
     for task, entries in out.items():
-        if task == "solver":
+        if task in ("solver", "features"):
             continue
         for e in entries:
             lines.append(
@@ -210,6 +216,17 @@ def markdown(out: dict) -> str:
     return "\n".join(lines)
 
 
+def rendered_or_missing_data(args: argparse.Namespace, render) -> bool:
+    """``--markdown FILE``: print the rendered tables and say so (True); otherwise
+    exit when ``--data-dir`` is missing."""
+    if args.markdown:
+        print(render(json.loads(args.markdown.read_text())))
+        return True
+    if not args.data_dir.is_dir():
+        sys.exit(f"{args.data_dir}: not found (the public sets are needed)")
+    return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -217,18 +234,18 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=200)
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--solver", choices=("sgd", "liblinear"), default="sgd")
+    parser.add_argument(
+        "--features", default=DEFAULT_FEATURES, help="feature blocks, as `redline train guard`"
+    )
     parser.add_argument("--markdown", type=Path, help="render a results JSON as a table and exit")
     args = parser.parse_args()
-    if args.markdown:
-        print(markdown(json.loads(args.markdown.read_text())))
+    if rendered_or_missing_data(args, markdown):
         return
-    if not args.data_dir.is_dir():
-        sys.exit(f"{args.data_dir}: not found (the public sets are needed)")
     data = assemble_training_data(args.data_dir, seed=0, disguiser=AttackDisguiser())
-    featurizer = TextFeaturizer(FeatureConfig())
+    featurizer = TextFeaturizer(parse_features(args.features))
     matrix = featurizer.transform([e.text for e in data.examples])
     index = {id(e): i for i, e in enumerate(data.examples)}
-    out: dict = {"solver": args.solver}
+    out: dict = {"solver": args.solver, "features": args.features}
     out |= {
         task: run_task(task, data, matrix, index, args.resamples, args.solver)
         for task in args.tasks.split(",")

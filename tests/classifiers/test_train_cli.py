@@ -77,6 +77,9 @@ def test_tiny_training_run_writes_artifacts_and_cards(tmp_path: Path) -> None:
         assert metrics["seed"] == 0 and metrics["sources"]
         assert metrics["latency"]["p50_ms"] > 0
     assert "advbench" in (out / "jailbreak" / "CARD.md").read_text()
+    # the default recipe: hashed n-grams plus the shipped static embedding
+    assert TextClassifier.load(out / "jailbreak").features.static_embedding == "static-minilm"
+    assert "static word-piece embedding" in (out / "jailbreak" / "CARD.md").read_text()
 
     # same command, same weights
     again = tmp_path / "again"
@@ -117,3 +120,24 @@ def test_missing_or_unusable_data_dir_is_a_one_line_error(tmp_path: Path) -> Non
     assert unusable.returncode == 2 and "unusable" in unusable.stderr
     bad_model = _redline("train", "guard", "--models", "harm,toxicity", "--out", str(tmp_path))
     assert bad_model.returncode == 2 and "unknown model 'toxicity'" in bad_model.stderr
+
+
+def test_bad_features_and_static_embeddings_help(tmp_path: Path) -> None:
+    bad = _redline("train", "guard", "--features", "static+bert", "--out", str(tmp_path))
+    assert bad.returncode == 2 and "--features: 'static+bert' is not valid" in bad.stderr
+    assert not any(tmp_path.iterdir())
+    result = runner.invoke(app, ["train", "static-embeddings", "--help"])
+    assert result.exit_code == 0
+    for flag in ("--out", "--dims", "--json"):
+        assert flag in result.output
+
+
+def test_tiny_training_with_hashed_features_only(tmp_path: Path) -> None:
+    data_dir = _tiny_data_dir(tmp_path / "data")
+    out = tmp_path / "out"
+    args = ["train", "guard", "--data-dir", str(data_dir), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--models", "jailbreak", "--features", "hashed"])
+    assert result.exit_code == 0, result.output
+    clf = TextClassifier.load(out / "jailbreak")
+    assert not clf.features.static_embedding and clf.coef.shape[1] == 2**17
+    assert "--features hashed" in (out / "jailbreak" / "CARD.md").read_text()

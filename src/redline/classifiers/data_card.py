@@ -46,6 +46,7 @@ def write_data_card(
         "model": model,
         "labels": clf.labels,
         "window_chars": clf.window_chars,
+        "features": clf.features.to_dict(),
         "thresholds": clf.thresholds,
         "thresholds_at_1pct_fpr": clf.thresholds_at_1pct_fpr,
         "side_thresholds": clf.side_thresholds,
@@ -92,6 +93,19 @@ def _fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def _extra_features(features: dict[str, Any]) -> str:
+    parts = []
+    if features.get("static_embedding"):
+        parts.append(
+            f"the {features['static_dims']}-dimension static word-piece embedding "
+            f"`{features['static_embedding']}` distilled from MiniLM "
+            "(`redline.classifiers.static_embedding`)"
+        )
+    if features.get("profanity"):
+        parts.append("the `alt-profanity-check` probability")
+    return "".join(f", plus {p}" for p in parts)
+
+
 def _render(doc: dict[str, Any]) -> str:
     lines = [
         f"# Data card: `{doc['model']}` guard classifier",
@@ -99,9 +113,10 @@ def _render(doc: dict[str, Any]) -> str:
         _PURPOSE[doc["model"]],
         "",
         "Model: hashed word 1-2-grams and character 3-5-grams of the lower-cased, "
-        "whitespace-collapsed text (`redline.classifiers.features`), one balanced "
-        "logistic-regression head per label (liblinear), weights stored as int8 with a "
-        "per-head scale. Load with `redline.classifiers.load_classifier("
+        "whitespace-collapsed text (`redline.classifiers.features`)"
+        + _extra_features(doc.get("features", {}))
+        + ", one balanced logistic-regression head per label (SGD), weights stored as "
+        "int8 with a per-head scale. Load with `redline.classifiers.load_classifier("
         f"{doc['model']!r})`."
         + (
             f" Texts longer than {doc['window_chars']} characters are scored in "

