@@ -293,9 +293,13 @@ def markdown(out: dict) -> str:
     for candidate, tasks in out.items():
         for task, result in tasks.items():
             x = result["external"]
+            # Toxicity labels say nothing about injection: its rows show block rates only.
+            moderation = [
+                auprc(x[k]) if task == "harm" else "-" for k in ("toxicchat", "ethos", "tweeteval")
+            ]
             lines.append(
-                f"| {task} | {candidate} | {auprc(x['toxicchat'])} | {auprc(x['ethos'])} | "
-                f"{auprc(x['tweeteval'])} | {blocked(x['toxicchat_nontoxic'])} | "
+                f"| {task} | {candidate} | {' | '.join(moderation)} | "
+                f"{blocked(x['toxicchat_nontoxic'])} | "
                 f"{blocked(x['bipia_long_tables'])} | {blocked(x['alpaca'])} |"
             )
     return "\n".join(lines)

@@ -276,6 +276,8 @@ def _load_sysprompt(path: Path, rng: random.Random) -> Iterator[Example]:
 
 
 INJECTION_WINDOW = 1000
+# Clean windows taken from each long BIPIA context (one attacked window each).
+CLEAN_WINDOWS = 3
 
 
 def _bipia_contexts(path: Path, rng: random.Random) -> list[tuple[str, str, int]]:
@@ -327,10 +329,21 @@ def _load_bipia(path: Path, rng: random.Random, *, seed: int = 0) -> Iterator[Ex
         group = f"bipia-ctx:{kind}:{i}"
         side = dev_group(group, seed=seed, dev_fraction=DEV_FRACTION)
         # Same windowing for clean and attacked text, so window shape says nothing.
-        clean = _window(ctx, rng.randrange(len(ctx)) if ctx else 0, rng)
-        yield Example(
-            text=clean, source="bipia", group=group, harm=False, injection=False, jailbreak=False
-        )
+        # A long context gives several clean windows: long tables, e-mails and code
+        # are most of what an injection scanner sees, and with one clean window per
+        # attacked one the model learned "long document" (70% of long benign
+        # tables were blocked).
+        windows = CLEAN_WINDOWS if len(ctx) > INJECTION_WINDOW else 1
+        for _ in range(windows):
+            clean = _window(ctx, rng.randrange(len(ctx)) if ctx else 0, rng)
+            yield Example(
+                text=clean,
+                source="bipia",
+                group=group,
+                harm=False,
+                injection=False,
+                jailbreak=False,
+            )
         pool = [
             (category, attack)
             for category, items in sorted(
