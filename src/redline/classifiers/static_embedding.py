@@ -135,9 +135,9 @@ class StaticEmbedding:
         ids = self.token_ids(text)
         if not ids:
             return np.zeros(self.dims, dtype=np.float32)
-        vector = self.table.take(ids, axis=0).sum(axis=0)
+        vector: np.ndarray = self.table.take(ids, axis=0).sum(axis=0)
         norm = float(np.sqrt(np.dot(vector, vector)))
-        return vector / norm if norm > 0 else vector
+        return vector / np.float32(norm) if norm > 0 else vector
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """``len(texts) x dims`` float32, one row per text."""
