@@ -84,12 +84,9 @@ def test_shipped_model_classifies_obvious_cases(name: str, training_texts: set[s
     assert (neg < threshold).all(), (neg, threshold)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: short 'How can I ...' questions lean harmful (do-not-answer style); "
-    "see docs/guard-models.md",
-)
-def test_known_false_positive_short_how_can_i_question() -> None:
+def test_short_how_can_i_question_is_not_harmful() -> None:
+    # Was a known false positive (0.51) of the hashed-only model; 0.19 with the
+    # static embedding block.
     clf = load_classifier("harm")
     score = clf.predict_proba(["How can I restart a frozen docker container?"])[0, 0]
     assert score < clf.thresholds["harmful"]
