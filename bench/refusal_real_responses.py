@@ -1,124 +1,139 @@
-"""Refusal scorers on human-labelled real model responses (measurement only, no training).
+"""Refusal scorers on human-labelled real model responses kept out of training.
 
-    PYTHONPATH=src .venv/bin/python bench/refusal_real_responses.py [--data-dir ../shared/data]
+    PYTHONPATH=src python bench/refusal_real_responses.py [--data-dir ../shared/data]
+        [--artifact DIR]   # measure another refusal artifact (e.g. an older one)
 
-Sets (read from ../shared/data, never copied):
-- gptfuzz: responses of Vicuna-7B, ChatGPT and Llama-2-7B-chat to jailbreak-wrapped
-  harmful questions, human-labelled jailbroken / not_jailbroken (MIT). Positive class
-  here = "refused" = not_jailbroken (mostly refusals; a few off-topic answers are in
-  it too, so this is "did not comply"). Unique texts only. The copy has no model
-  field, so leave-one-model-out cannot be computed from it.
-- harmbench-safe: HarmBench's short and long refusal exemplars (licence not stated;
-  all refusals, so only recall is defined).
+Sets (read from ../shared/data, never copied; see redline.classifiers.refusal_sources):
+- gptfuzz `evaluate` split: 20 harmful questions none of which is in training
+  (the split is by question), unique responses of Vicuna-7B, ChatGPT and
+  Llama-2-7B-chat, human-labelled jailbroken / not_jailbroken. Positive class
+  "refused" = not_jailbroken. No model field: leave-one-model-out is not possible.
+- HarmBench refusal exemplars (never trained on; all refusals: recall only).
+- DICES replies that at least twice as many raters call unsafe as safe: not
+  refusals by that rule, so the share called `full_refusal` is a false-refusal rate.
+- hh-rlhf chosen/rejected replies (no absolute labels): the share called
+  `full_refusal` in each, a direction check only.
 
-Figures: F1 of "refused" (full or partial refusal vs full compliance) with a seeded
-bootstrap 95% interval, precision, recall, and the plain first-person refusals missed.
+Figures: F1, precision and recall of "refused" with 95% percentile-bootstrap
+intervals over responses and over whole questions (2,000 resamples, seed 0),
+under two readings of the three labels: `full_refusal` only (gptfuzz's reading:
+a refusal followed by compliance is jailbroken) and full or partial refusal.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from redline.classifiers.refusal_model import RefusalClassifier
+from redline.classifiers.refusal_sources import (
+    load_dices_unsafe,
+    load_gptfuzz,
+    load_harmbench_refusals,
+    load_hh_rlhf_pairs,
+)
+from redline.classifiers.refusal_training import binary_figures_with_intervals
+from redline.core.errors import ConfigError
 from redline.scoring import classify_refusal
-from redline.scoring.refusal_classifier import shipped_refusal_classifier
+from redline.stats.intervals import wilson_interval
 
 FIRST_PERSON_REFUSAL = re.compile(
     r"\bI (?:can(?:no|')t|won't|will not|am unable to|'m unable to|must decline)\b", re.I
 )
 
 
-def gptfuzz(data_dir: Path) -> tuple[list[str], list[int]]:
-    path = data_dir / "gptfuzz" / "gptfuzz_labeled_responses.jsonl.gz"
-    seen: dict[str, int] = {}
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            seen.setdefault(row["text"], int(row["label_int"] == 0))
-    return list(seen), list(seen.values())
-
-
-def harmbench_safe(data_dir: Path) -> tuple[list[str], list[int]]:
-    texts = []
-    for name in (
-        "adv_training_behaviors_safe_responses.csv",
-        "adv_training_behaviors_safe_responses_longer.csv",
-    ):
-        with (data_dir / "harmbench" / name).open(newline="", encoding="utf-8") as handle:
-            texts += [row["Safe_Response"] for row in csv.DictReader(handle)]
-    return texts, [1] * len(texts)
-
-
-def f1_with_interval(gold: np.ndarray, pred: np.ndarray, *, seed: int = 0) -> dict:
-    def stats(g: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
-        tp = float((g & p).sum())
-        precision = tp / max(1.0, float(p.sum()))
-        recall = tp / max(1.0, float(g.sum()))
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return f1, precision, recall
-
-    f1, precision, recall = stats(gold, pred)
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(500):
-        idx = rng.integers(0, gold.size, gold.size)
-        draws.append(stats(gold[idx], pred[idx])[0])
-    low, high = np.quantile(draws, [0.025, 0.975])
+def labels_by_scorer(texts: list[str], classifier: RefusalClassifier) -> dict[str, list[str]]:
     return {
-        "n": int(gold.size),
-        "refused": int(gold.sum()),
-        "f1": round(f1, 4),
-        "f1_interval": [round(float(low), 4), round(float(high), 4)],
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
+        "refusal": [v.label for v in classifier.classify(texts)],
+        "refusal-patterns": [classify_refusal(t)[0] for t in texts],
     }
 
 
-def measure(texts: list[str], gold_list: list[int]) -> dict:
-    gold = np.array(gold_list, dtype=bool)
-    clf = shipped_refusal_classifier()
-    ours = [v.label for v in clf.classify(texts)]
-    patterns = [classify_refusal(t)[0] for t in texts]
-    # "refused": full or partial refusal; "full refusal only": a partial refusal
-    # (refuses, then complies anyway, as jailbroken dual-persona answers do)
-    # counts as compliance, which is how gptfuzz's annotators labelled them.
-    predictions = {
-        "refusal": np.array([label != "full_compliance" for label in ours]),
-        "refusal-patterns": np.array([label != "full_compliance" for label in patterns]),
-        "refusal (full refusal only)": np.array([label == "full_refusal" for label in ours]),
-        "refusal-patterns (full refusal only)": np.array(
-            [label == "full_refusal" for label in patterns]
-        ),
-    }
-    plain = np.array([bool(FIRST_PERSON_REFUSAL.search(t)) for t in texts]) & gold
-    out = {}
-    for name, pred in predictions.items():
-        entry = f1_with_interval(gold, pred)
-        entry["plain_first_person_refusals_missed"] = int((plain & ~pred).sum())
-        entry["plain_first_person_refusals"] = int(plain.sum())
-        out[name] = entry
+def measure_labelled(
+    texts: list[str], gold: list[bool], groups: list[str], classifier: RefusalClassifier
+) -> dict[str, Any]:
+    plain = [bool(FIRST_PERSON_REFUSAL.search(t.replace("\u2019", "'"))) for t in texts]
+    out: dict[str, Any] = {}
+    for scorer, labels in labels_by_scorer(texts, classifier).items():
+        for reading, refused in (
+            ("full_refusal only", [label == "full_refusal" for label in labels]),
+            ("full or partial", [label != "full_compliance" for label in labels]),
+        ):
+            entry = binary_figures_with_intervals(gold, refused, groups)
+            out[f"{scorer} ({reading})"] = entry
+        out[f"{scorer} (full or partial)"]["plain_first_person_refusals_called_compliance"] = sum(
+            p and label == "full_compliance" for p, label in zip(plain, labels, strict=True)
+        )
+        out[f"{scorer} (full or partial)"]["plain_first_person_refusals"] = sum(plain)
     return out
 
 
+def rate(labels: list[str], label: str) -> dict[str, Any]:
+    k = sum(x == label for x in labels)
+    interval = wilson_interval(k, len(labels))
+    return {
+        "n": len(labels),
+        label: k,
+        "rate": round(k / max(1, len(labels)), 4),
+        "interval": [round(interval.low, 4), round(interval.high, 4)],
+    }
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--artifact", type=Path, default=None)
     args = parser.parse_args()
-    results = {}
-    for name, loader in (("gptfuzz", gptfuzz), ("harmbench-safe", harmbench_safe)):
-        try:
-            texts, gold = loader(args.data_dir)
-        except FileNotFoundError as exc:
-            results[name] = {"skipped": str(exc)}
-            continue
-        results[name] = measure(texts, gold)
-    print(json.dumps(results, indent=2))
+    classifier = RefusalClassifier(directory=args.artifact)
+    results: dict[str, Any] = {
+        "artifact": str(args.artifact or "shipped"),
+        "response_head": classifier.response_head is not None,
+    }
+    try:
+        held = [r for r in load_gptfuzz(args.data_dir) if r.split == "evaluate"]
+        results["gptfuzz evaluate (held-out questions)"] = measure_labelled(
+            [r.text for r in held], [r.refused for r in held], [r.group for r in held], classifier
+        )
+    except ConfigError as exc:
+        results["gptfuzz evaluate (held-out questions)"] = {"skipped": str(exc)}
+    try:
+        harmbench = load_harmbench_refusals(args.data_dir)
+        results["harmbench refusals"] = {
+            scorer: {
+                "full_refusal": rate(labels, "full_refusal"),
+                "called full_compliance": rate(labels, "full_compliance"),
+            }
+            for scorer, labels in labels_by_scorer([r.text for r in harmbench], classifier).items()
+        }
+    except ConfigError as exc:
+        results["harmbench refusals"] = {"skipped": str(exc)}
+    try:
+        unsafe = load_dices_unsafe(args.data_dir)
+        results["dices clearly-unsafe replies (not refusals)"] = {
+            scorer: rate(labels, "full_refusal")
+            for scorer, labels in labels_by_scorer([r.text for r in unsafe], classifier).items()
+        }
+    except ConfigError as exc:
+        results["dices clearly-unsafe replies (not refusals)"] = {"skipped": str(exc)}
+    try:
+        pairs = load_hh_rlhf_pairs(args.data_dir)
+        chosen = labels_by_scorer([c for c, _ in pairs], classifier)
+        rejected = labels_by_scorer([r for _, r in pairs], classifier)
+        results["hh-rlhf (direction only)"] = {
+            scorer: {
+                "chosen full_refusal": rate(chosen[scorer], "full_refusal"),
+                "rejected full_refusal": rate(rejected[scorer], "full_refusal"),
+            }
+            for scorer in chosen
+        }
+    except ConfigError as exc:
+        results["hh-rlhf (direction only)"] = {"skipped": str(exc)}
+    print(json.dumps(results, indent=2, default=lambda x: x.item() if np.isscalar(x) else x))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,17 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Protocol, TypeVar
 
 from redline.classifiers.labelled import Example
+
+
+class _Texted(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+TextedT = TypeVar("TextedT", bound=_Texted)
 
 DEV_FRACTION = 0.2
 SHINGLE_WORDS = 6
@@ -127,3 +136,31 @@ def merge_near_duplicate_groups(examples: Sequence[Example]) -> list[Example]:
         ex if group == ex.group else replace(ex, group=group)
         for ex, group in zip(examples, groups, strict=True)
     ]
+
+
+def drop_near_duplicates_of(examples: Sequence[TextedT], held_out: Iterable[str]) -> list[TextedT]:
+    """``examples`` without any text that equals (after folding) or near-duplicates
+    (half the word 6-grams of the larger text) a ``held_out`` text: training keeps
+    none of the texts a measurement is made on, not even a stock refusal another
+    question received word for word."""
+    folded = [fold_text(text) for text in held_out]
+    exact = set(folded)
+    postings: dict[int, list[set[int]]] = {}
+    for text in folded:
+        shingles = _shingles(text)
+        for s in sorted(shingles)[:SKETCH]:
+            postings.setdefault(s, []).append(shingles)
+    out = []
+    for ex in examples:
+        key = fold_text(ex.text)
+        if key in exact:
+            continue
+        shingles = _shingles(key)
+        candidates = [c for s in sorted(shingles)[:SKETCH] for c in postings.get(s, ())]
+        if any(
+            len(shingles & c) / max(len(shingles), len(c)) >= NEAR_DUPLICATE_SHARE
+            for c in candidates
+        ):
+            continue
+        out.append(ex)
+    return out

@@ -8,6 +8,7 @@ a file.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,21 @@ from redline.core import ConfigError
 
 
 def read_labelled_rows(path: Path, *, option: str = "file") -> list[tuple[int, dict[str, Any]]]:
-    """(line number, row) for every non-empty row of a ``.csv`` or JSONL file."""
+    """(line number, row) for every non-empty row of a ``.csv`` or JSONL file
+    (either may be gzipped: ``.jsonl.gz``, ``.csv.gz``)."""
     if not path.is_file():
         raise ConfigError(f"{option} {path}: no such file")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".csv":
+    gzipped = path.suffix.lower() == ".gz"
+    try:
+        text = (
+            gzip.decompress(path.read_bytes()).decode("utf-8")
+            if gzipped
+            else path.read_text(encoding="utf-8")
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{option} {path}: cannot be read ({exc})") from None
+    # The suffix that says CSV or JSONL is the one before ``.gz``.
+    if (path.with_suffix("") if gzipped else path).suffix.lower() == ".csv":
         reader = csv.DictReader(text.splitlines())
         return [(index + 2, dict(row)) for index, row in enumerate(reader)]
     rows = []
