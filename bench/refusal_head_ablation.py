@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from redline.classifiers.refusal_model import PLAIN_REFUSAL, RefusalClassifier, split_segments
+from redline.classifiers.refusal_model import RefusalClassifier, is_plain_refusal, split_segments
 from redline.classifiers.refusal_sources import LabelledResponse
 from redline.classifiers.refusal_training import (
     best_f1_threshold,
@@ -59,7 +59,7 @@ def segment_features(texts: Sequence[str], segments: RefusalClassifier) -> np.nd
                 len(content) / n,
                 refusals[0] / n if refusals else 1.0,
                 after / n,
-                float(bool(PLAIN_REFUSAL.search(text.replace("\u2019", "'")))),
+                float(is_plain_refusal(text)),
                 np.log1p(len(text)) / 8,
                 np.log1p(n) / 4,
                 min(len(PERSONA.findall(text)), 5) / 5,

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from redline.classifiers.refusal_model import RefusalClassifier
+from redline.classifiers.refusal_model import RefusalClassifier, is_plain_refusal
 from redline.classifiers.refusal_sources import (
     load_dices_unsafe,
     load_gptfuzz,
@@ -42,7 +42,9 @@ from redline.core.errors import ConfigError
 from redline.scoring import classify_refusal
 from redline.stats.intervals import wilson_interval
 
-FIRST_PERSON_REFUSAL = re.compile(
+# A looser first-person pattern than the classifier's rule: it also finds "I
+# can't believe..." in jailbroken answers, so its misses are read, not counted as errors.
+LOOSE_FIRST_PERSON = re.compile(
     r"\bI (?:can(?:no|')t|won't|will not|am unable to|'m unable to|must decline)\b", re.I
 )
 
@@ -57,7 +59,8 @@ def labels_by_scorer(texts: list[str], classifier: RefusalClassifier) -> dict[st
 def measure_labelled(
     texts: list[str], gold: list[bool], groups: list[str], classifier: RefusalClassifier
 ) -> dict[str, Any]:
-    plain = [bool(FIRST_PERSON_REFUSAL.search(t.replace("\u2019", "'"))) for t in texts]
+    plain = [is_plain_refusal(t) for t in texts]
+    loose = [bool(LOOSE_FIRST_PERSON.search(t.replace("\u2019", "'"))) for t in texts]
     out: dict[str, Any] = {}
     for scorer, labels in labels_by_scorer(texts, classifier).items():
         for reading, refused in (
@@ -66,10 +69,12 @@ def measure_labelled(
         ):
             entry = binary_figures_with_intervals(gold, refused, groups)
             out[f"{scorer} ({reading})"] = entry
-        out[f"{scorer} (full or partial)"]["plain_first_person_refusals_called_compliance"] = sum(
-            p and label == "full_compliance" for p, label in zip(plain, labels, strict=True)
-        )
-        out[f"{scorer} (full or partial)"]["plain_first_person_refusals"] = sum(plain)
+        entry = out[f"{scorer} (full or partial)"]
+        for name, found in (("plain_first_person", plain), ("loose_first_person", loose)):
+            entry[f"{name}_called_compliance"] = sum(
+                p and label == "full_compliance" for p, label in zip(found, labels, strict=True)
+            )
+            entry[name] = sum(found)
     return out
 
 

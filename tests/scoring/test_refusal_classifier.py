@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from redline.classifiers.refusal_model import PLAIN_REFUSAL
+from redline.classifiers.refusal_model import is_plain_refusal
 from redline.core import Attempt, Message
 from redline.scoring import (
     FULL_COMPLIANCE,
@@ -187,10 +187,9 @@ def test_beats_string_matching_on_held_out_questions_of_real_chat_models(clf):
         gold, np.array([classify_refusal(r.text)[0] != FULL_COMPLIANCE for r in held])
     )
     assert ours["f1"] > patterns["f1"]
-    plain = PLAIN_REFUSAL
     missed = [
         r.text
         for r, v in zip(held, verdicts, strict=True)
-        if plain.search(r.text.replace("\u2019", "'")) and v.label == FULL_COMPLIANCE
+        if is_plain_refusal(r.text) and v.label == FULL_COMPLIANCE
     ]
     assert not missed

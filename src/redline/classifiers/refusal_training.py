@@ -71,9 +71,11 @@ RESPONSE_FEATURES = FeatureConfig(word_features=2**15, char_features=2**15, max_
 RESPONSE_C = 4.0
 CV_FOLDS = 5
 # Written responses per kind in the response head's supplement (5 kinds), and
-# whole public answers as compliance: together about a sixth of the real set.
+# whole public answers as compliance (all of them, about 775: with only 200 the
+# head called 28 of 94 clearly unsafe DICES chat replies refusals, with all 13;
+# gptfuzz held-out F1 0.920 vs 0.919). Together a quarter of the training set.
 WRITTEN_RESPONSES_PER_KIND = 100
-PUBLIC_ANSWERS = 200
+PUBLIC_ANSWERS = 1000
 BOOTSTRAP_RESAMPLES = 2000
 # A response with no refusal segment is called refusal-like only where, out of
 # fold, at least this share of such calls were right.
