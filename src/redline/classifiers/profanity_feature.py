@@ -19,7 +19,7 @@ import numpy as np
 
 from redline.core.errors import ConfigError
 
-PROFANITY_HINT = "install it with: pip install 'redline[embed]' (alt-profanity-check)"
+PROFANITY_HINT = "install it with: pip install 'redline[profanity]'"
 # scikit-learn's default token pattern, which the package's vectorizer uses.
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
