@@ -80,10 +80,14 @@ def test_newest_agent_run_by_default_and_a_chosen_one(runs: tuple[Path, str, str
 def test_cli_threat_status_comes_from_the_agent_run(
     runs: tuple[Path, str, str], tmp_path: Path
 ) -> None:
-    root, follower, _ = runs
+    root, follower, oracle = runs
     out = tmp_path / "out"
     argv = ["threat-model", str(EXAMPLE), "-o", str(out), "--runs-dir", str(root)]
-    result = runner.invoke(app, [*argv, "--agent-run", follower[:17], "--json"])
+    # A run id prefix is accepted. Both runs may start in the same second, so
+    # their ids can share more than the timestamp: take the shortest prefix
+    # that tells them apart, at least one character past the timestamp.
+    length = next(n for n in range(17, len(follower) + 1) if not oracle.startswith(follower[:n]))
+    result = runner.invoke(app, [*argv, "--agent-run", follower[:length], "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["agent_results"] == 1
     document = json.loads((out / "threat-model.json").read_text())
