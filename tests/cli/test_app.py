@@ -84,3 +84,20 @@ def test_output_into_a_closed_pipe_exits_quietly_not_1():
 def test_unknown_command_is_a_usage_error():
     result = runner.invoke(app, ["scna"])
     assert result.exit_code == 2
+
+
+def test_scan_help_imports_no_runner_attack_library_or_numpy():
+    # typer renders a command's help with pydantic, so pydantic is allowed here.
+    heavy = [h for h in HEAVY if h != "pydantic"] + ["redline.run", "redline.classifiers"]
+    modules = imported_by("scan", "--help")
+    loaded = sorted(m for m in modules for h in heavy if m == h or m.startswith(h + "."))
+    assert loaded == []
+
+
+def test_a_plain_http_scan_does_not_import_aiohttp():
+    probe = (
+        "import sys, redline.run, redline.analysis, redline.report, redline.targets.openai_chat\n"
+        "print('aiohttp' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

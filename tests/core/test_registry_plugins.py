@@ -59,3 +59,24 @@ def test_a_built_in_wins_over_a_plugin_of_the_same_name() -> None:
     assert registry.get("leakage") is Mine
     assert registry.names().count("leakage") == 1
     assert registry.get("leakage") is Mine
+
+
+def test_the_built_in_attacks_load_on_the_first_look_up_not_on_import() -> None:
+    imported = _modules_after("import redline.attacks")
+    assert "redline.attacks.base" in imported
+    assert "redline.attacks.converters" not in imported
+    looked_up = _modules_after("from redline.attacks import ATTACKS; ATTACKS.get('base64')")
+    assert {
+        "redline.attacks.converters",
+        "redline.attacks.injection",
+        "redline.attacks.multiturn",
+    } <= looked_up
+
+
+def test_a_registry_loads_its_built_in_modules_once_for_any_look_up() -> None:
+    registry: Registry[type] = Registry(
+        "thing", group="redline.no_such_group", builtin_modules=("json", "no_such_module_here")
+    )
+    assert "anything" not in registry  # a missing built-in module is skipped
+    registry.register("x")(int)
+    assert registry.get("x") is int and registry.names() == ["x"]

@@ -151,3 +151,67 @@ def test_invalid_record_names_file_line_and_field(tmp_path, make_attempt):
         f.write(json.dumps({"id": "a2", "run_id": "r1"}) + "\n")
     with pytest.raises(ConfigError, match=r"attempts.jsonl:2: field behavior_id"):
         run.read_attempts()
+
+
+def _lines(path) -> int:
+    """Lines another reader of the file sees (what the OS has, not the writer's buffer)."""
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_in_an_event_loop_records_are_flushed_once_per_iteration_attempts_first(
+    tmp_path, make_attempt, make_score
+):
+    import asyncio
+
+    store = RunStore(tmp_path)
+    info = RunInfo(id=new_run_id(), config={})
+    seen: dict[str, tuple[int, int]] = {}
+
+    async def write() -> None:
+        with store.create(info) as run:
+            # A score first and its attempt after, in one iteration: the flush
+            # still puts the attempt on disk no later than the score.
+            run.append_score(make_score("a0"))
+            run.append_attempt(make_attempt(0, run_id=info.id))
+            run.append_attempt(make_attempt(1, run_id=info.id))
+            seen["before"] = (_lines(run.attempts_path), _lines(run.scores_path))
+            await asyncio.sleep(0)  # one loop iteration: the scheduled flush runs
+            seen["after"] = (_lines(run.attempts_path), _lines(run.scores_path))
+            run.append_attempt(make_attempt(2, run_id=info.id))
+            # A read through the handle flushes first: it sees its own writes.
+            seen["read"] = (len(run.read_attempts()), _lines(run.attempts_path))
+
+    asyncio.run(write())
+    assert seen["before"] == (0, 0)
+    assert seen["after"] == (2, 1)
+    assert seen["read"] == (3, 3)
+
+
+def test_a_flush_left_by_a_stopped_loop_does_not_block_the_next_loops(tmp_path, make_attempt):
+    import asyncio
+
+    store = RunStore(tmp_path)
+    info = RunInfo(id=new_run_id(), config={})
+    run = store.create(info)
+
+    async def append(index: int) -> None:
+        run.append_attempt(make_attempt(index, run_id=info.id))  # the loop ends before its flush
+
+    asyncio.run(append(0))
+    asyncio.run(append(1))
+
+    async def append_and_yield(index: int) -> int:
+        run.append_attempt(make_attempt(index, run_id=info.id))
+        await asyncio.sleep(0)
+        return _lines(run.attempts_path)
+
+    assert asyncio.run(append_and_yield(2)) == 3
+    run.close()
+
+
+def test_outside_an_event_loop_each_record_is_flushed_at_once(tmp_path, make_attempt):
+    store = RunStore(tmp_path)
+    info = RunInfo(id=new_run_id(), config={})
+    with store.create(info) as run:
+        run.append_attempt(make_attempt(0, run_id=info.id))
+        assert _lines(run.attempts_path) == 1

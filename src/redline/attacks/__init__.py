@@ -1,8 +1,6 @@
 """Attacks: single-turn converters and templates, best-of-N augmentation,
 prompt injection and multi-turn attackers, all registered in ``ATTACKS``."""
 
-import importlib
-
 from redline.attacks.base import (
     ATTACKS,
     FAMILIES,
@@ -23,20 +21,8 @@ from redline.attacks.base import (
     success_scorer_for,
 )
 
-# Subpackages whose modules register built-in attacks on import. Missing ones
-# are skipped so each family can land on its own.
-_BUILTIN_MODULES = (
-    "redline.attacks.converters",
-    "redline.attacks.injection",
-    "redline.attacks.multiturn",
-)
-
-for _module in _BUILTIN_MODULES:
-    try:
-        importlib.import_module(_module)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _module:
-            raise
+# The built-in attack modules register themselves when ATTACKS is first looked
+# up (``BUILTIN_ATTACK_MODULES``), so importing this package stays cheap.
 
 __all__ = [
     "ATTACKS",

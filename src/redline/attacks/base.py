@@ -197,6 +197,8 @@ def success_scorer_for(attack: str) -> str | None:
     A chain whose steps name different scorers is decided by the first one that
     is not ``refusal`` (an injection inside a chain is still an injection).
     """
+    if attack == "none":  # plain prompts: no need to load the attack library to know
+        return None
     scorers: list[str] = []
     for step in attack.split("+"):
         if step not in ATTACKS:
@@ -210,7 +212,15 @@ def success_scorer_for(attack: str) -> str | None:
 
 
 # Values are attack classes: ``cls(params=cls.Params(...), resources=AttackResources(...))``.
-ATTACKS: Registry[type] = Registry("attack", group="redline.attacks")
+# The modules that register the built-in attacks, imported on the first look-up.
+BUILTIN_ATTACK_MODULES = (
+    "redline.attacks.converters",
+    "redline.attacks.injection",
+    "redline.attacks.multiturn",
+)
+ATTACKS: Registry[type] = Registry(
+    "attack", group="redline.attacks", builtin_modules=BUILTIN_ATTACK_MODULES
+)
 
 
 class SingleTurnAttack:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
-from redline.analysis.failures import describe_failed_run
-from redline.attacks.compose import build_chains, parse_attack_option
 from redline.cli.options import (
     DEFAULT_RUNS_DIR,
     APIKeyEnvOption,
@@ -34,14 +30,12 @@ from redline.cli.options import (
     TargetOption,
     TemperatureOption,
 )
-from redline.core import ConfigError
-from redline.report import print_summary
-from redline.run import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
-from redline.run.target_choice import role_spec
-from redline.store import RunStore
-from redline.targets import TargetSpec
-from redline.targets.local_llama import bundled_model_seconds
-from redline.targets.spec import parse_target_fields
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from redline.run import Campaign
+    from redline.targets import TargetSpec
 
 EXIT_INTERRUPTED = 130
 # Above this many seconds on the bundled model, say how long and suggest --limit first.
@@ -148,6 +142,21 @@ def scan(
     Re-running the same campaign resumes its latest run (skipping what is done);
     --new-run starts afresh. The last line printed is the run id.
     """
+    # Imported here, not at the top: `redline scan --help` (and every other
+    # command's start-up) should not pay for the runner, the attack library,
+    # the analysis and their numpy/pydantic imports (issue 12, docs/cli.md).
+    from pydantic import ValidationError
+    from rich.console import Console
+
+    from redline.analysis.failures import describe_failed_run
+    from redline.attacks.compose import build_chains, parse_attack_option
+    from redline.core import ConfigError
+    from redline.report import print_summary
+    from redline.run import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
+    from redline.run.target_choice import role_spec
+    from redline.store import RunStore
+    from redline.targets.spec import parse_target_fields
+
     store = RunStore(runs_dir)
     if attacks is not None:
         # Checked here so a bad chain reads as one line naming --attacks.
@@ -300,6 +309,9 @@ def option_errors(exc: ValidationError) -> str:
 
 def _warn_if_slow_on_bundled_model(campaign: Campaign) -> None:
     """The bundled model runs on the CPU: say how long a scan may take before starting."""
+    from redline.run import dry_run
+    from redline.targets.local_llama import bundled_model_seconds
+
     planned = dry_run(campaign, check_models=False)
     seconds = bundled_model_seconds(planned.max_completion_tokens)
     message = (

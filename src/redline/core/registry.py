@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
@@ -16,15 +17,32 @@ class Registry(Generic[T]):
     """Names mapped to factories of one kind of plugin (targets, attacks, ...).
 
     ``group`` is the entry-point group third-party packages register under,
-    e.g. ``redline.targets``.
+    e.g. ``redline.targets``. ``builtin_modules`` are imported on the first
+    look-up, not before: their imports register the built-ins, and a command
+    that never looks one up (``redline scan`` of plain prompts) does not pay
+    for them at start-up. A module that is not installed is skipped, so each
+    can land on its own; an import error inside one is raised.
     """
 
-    def __init__(self, kind: str, *, group: str) -> None:
+    def __init__(self, kind: str, *, group: str, builtin_modules: Sequence[str] = ()) -> None:
         self.kind = kind
         self.group = group
         self._items: dict[str, T] = {}
         self._entry_points_loaded = False
         self._looked_up: set[str] = set()  # names already searched for among the plugins
+        self._builtin_modules = tuple(builtin_modules)
+        self._builtins_loaded = not self._builtin_modules
+
+    def _load_builtins(self) -> None:
+        if self._builtins_loaded:
+            return
+        self._builtins_loaded = True  # first, so a module that looks itself up cannot recurse
+        for module in self._builtin_modules:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
 
     def register(self, name: str) -> Callable[[T], T]:
         def decorate(item: T) -> T:
@@ -59,6 +77,8 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         # Built-ins win over plugins of the same name, so a built-in needs no look-up.
         if name not in self._items:
+            self._load_builtins()
+        if name not in self._items:
             self._load_entry_point(name)
         try:
             return self._items[name]
@@ -71,10 +91,13 @@ class Registry(Generic[T]):
         return f"unknown {self.kind} {name!r}.{hint} Known: {', '.join(self.names())}."
 
     def names(self) -> list[str]:
+        self._load_builtins()
         self._load_entry_points()
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
+        if name not in self._items and isinstance(name, str):
+            self._load_builtins()
         if name not in self._items and isinstance(name, str):
             self._load_entry_point(name)
         return name in self._items

@@ -57,10 +57,17 @@ class JsonlAppender:
         self._file = self.path.open("a", encoding="utf-8")
         return self._file
 
-    def write_line(self, line: str) -> None:
+    def write_line(self, line: str, *, flush: bool = True) -> None:
+        """Append ``line``; with ``flush=False`` it waits in the buffer until
+        :meth:`flush` (the caller then decides when records count as written)."""
         f = self._file or self._open()
         f.write(line + "\n")
-        f.flush()
+        if flush:
+            f.flush()
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
 
     def close(self) -> None:
         if self._file is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import os
 from collections.abc import Mapping
@@ -51,10 +52,15 @@ def read_run_info(path: Path) -> RunInfo:
 class RunHandle:
     """One run directory, open for reading and appending.
 
-    Appends go straight to the files (flushed per record), so a crash loses at
-    most the record being written. The files are opened for append only on
-    the first write: reading a run another process is still writing never
-    touches its files.
+    Appends are flushed to the OS per record, or, inside a running event loop,
+    once per loop iteration for all the records that iteration wrote: a run
+    sending thousands of requests a second then makes one flush per tick
+    instead of one per line. Either way a crash loses only records not yet
+    flushed, which a resumed run sends again (they were never recorded).
+    Attempts are flushed before scores, so a score on disk always has its
+    attempt on disk. Reads flush first, so a handle sees its own writes. The
+    files are opened for append only on the first write: reading a run
+    another process is still writing never touches its files.
     """
 
     def __init__(self, path: Path, info: RunInfo) -> None:
@@ -62,7 +68,27 @@ class RunHandle:
         self.info = info
         self._attempts = JsonlAppender(self.attempts_path)
         self._scores = JsonlAppender(self.scores_path)
+        self._flush_loop: asyncio.AbstractEventLoop | None = None
         self.images = ImageStore(path / IMAGES_DIR)
+
+    def _written(self) -> None:
+        """Flush now, or at the end of this event-loop iteration when in one."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        # Keyed by loop: a flush scheduled in a loop that then stopped never ran,
+        # and must not stop the next loop from scheduling its own.
+        if self._flush_loop is not loop:
+            self._flush_loop = loop
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Hand every buffered record to the OS, attempts first."""
+        self._flush_loop = None
+        self._attempts.flush()
+        self._scores.flush()
 
     @property
     def id(self) -> str:
@@ -87,13 +113,16 @@ class RunHandle:
         attempt never names an image the run does not have.
         """
         self.images.put_messages(attempt.messages)
-        self._attempts.write_line(attempt.model_dump_json())
+        self._attempts.write_line(attempt.model_dump_json(), flush=False)
+        self._written()
 
     def append_score(self, score: Score) -> None:
         """Record a score (a later one for the same attempt and scorer replaces it)."""
-        self._scores.write_line(score.model_dump_json())
+        self._scores.write_line(score.model_dump_json(), flush=False)
+        self._written()
 
     def _read(self, path: Path, model: type[RecordT], key: Any) -> list[RecordT]:
+        self.flush()
         # Each key's latest line is kept as bytes (a fraction of the parsed
         # dict's memory) and validated from JSON once the file has been read.
         latest: dict[Any, tuple[int, bytes]] = {}
@@ -121,16 +150,19 @@ class RunHandle:
         """:meth:`read_attempts` streamed: a re-iterable collection that parses one
         attempt at a time from disk (for summarising and reporting big runs).
         Its ``flagged`` is the number of attempts whose latest record has an error."""
+        self.flush()
         return StoredRecords(
             self.attempts_path, Attempt, _attempt_key, flag=lambda v: v.get("error") is not None
         )
 
     def stored_scores(self) -> StoredRecords[Score]:
         """:meth:`read_scores` streamed, like :meth:`stored_attempts`."""
+        self.flush()
         return StoredRecords(self.scores_path, Score, _score_key)
 
     def completed_attempt_ids(self) -> set[str]:
         """Ids whose latest record has no error; errored attempts are retried on resume."""
+        self.flush()
         latest: dict[str, bool] = {}
         for _, value in iter_jsonl(self.attempts_path):
             if isinstance(value, dict) and isinstance(value.get("id"), str):
@@ -139,6 +171,7 @@ class RunHandle:
 
     def record_counts(self) -> dict[str, int]:
         """Attempts (unique), how many have errors, and scores, read from the files."""
+        self.flush()
         errored: dict[str, bool] = {}
         for _, value in iter_jsonl(self.attempts_path):
             if isinstance(value, dict):
@@ -183,6 +216,7 @@ class RunHandle:
 
     def close(self) -> None:
         """Close the append files (the run can be reopened later)."""
+        self.flush()
         self._attempts.close()
         self._scores.close()
 

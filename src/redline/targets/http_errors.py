@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-
-import aiohttp
 
 from redline.core import (
     TargetAuthError,
@@ -96,9 +95,13 @@ def error_for_exception(
     """The TargetError for a failed connection, a timeout or a dropped response."""
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return TargetTimeoutError(f"{target}: no response from {url} within {timeout:g}s")
-    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, unroutable, DNS failure
+    # aiohttp is imported only by targets that use it (https, proxies): when it
+    # was never imported, no exception can be one of its own.
+    aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is not None and isinstance(exc, aiohttp.ClientConnectorError):
+        # refused, unroutable, DNS failure
         return TargetUnreachableError(f"{target}: cannot connect to {url}: {exc.os_error}")
-    if isinstance(exc, aiohttp.ClientError | OSError):
+    if isinstance(exc, OSError) or (aiohttp is not None and isinstance(exc, aiohttp.ClientError)):
         reason = str(exc) or type(exc).__name__
         return TargetTransientError(f"{target}: connection to {url} failed: {reason}")
     return TargetError(f"{target}: request to {url} failed: {type(exc).__name__}: {exc}")

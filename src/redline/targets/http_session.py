@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import aiohttp
 from multidict import CIMultiDictProxy
 
 from redline.core import Message, TargetRequestError, TargetUnreachableError
 from redline.targets.http_errors import error_for_exception, error_for_status
 from redline.targets.image_inputs import unsupported_if_images_rejected
 from redline.targets.lean_http import CannotConnectError, LeanHTTPClient, is_lean_url
+
+if TYPE_CHECKING:
+    import aiohttp
 
 PROXY_ENV_VARS = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
@@ -52,6 +55,10 @@ class TargetSession:
         return lean
 
     def _current(self) -> aiohttp.ClientSession:
+        # Imported on first use: plain-http scans (the lean client) never need
+        # aiohttp, and importing it costs a quarter of a second at start-up.
+        import aiohttp
+
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
             # The engine bounds concurrency itself; a connector limit here
@@ -92,6 +99,8 @@ class TargetSession:
                     target=self.target, url=url, exc=exc, timeout=self.timeout
                 ) from None
         session = self._current()
+        import aiohttp  # loaded by _current; named here for its exception types
+
         try:
             async with session.request(method, url, data=body, headers=headers) as response:
                 raw = await response.read()
