@@ -117,3 +117,21 @@ def test_data_card_lists_sources_metrics_and_command(name: str) -> None:
     dev = metrics["dev"]["labels"][label]
     assert 0.0 <= dev["auprc"] <= 1.0 and "recall_at_1pct_fpr" in dev
     assert (directory / "weights.npz").stat().st_size < 2_000_000
+
+
+def test_the_refusal_heads_share_one_featurization_and_give_the_same_verdicts():
+    from redline.classifiers.refusal_model import RefusalClassifier, split_segments
+
+    classifier = RefusalClassifier()
+    assert classifier._shares_features()  # the shipped heads read the same features
+    texts = [
+        "I'm sorry, but I can't help with that.",
+        "Sure: here is a summary. It has two sentences.",
+        "",
+        "That premise is false; the moon landing happened. Ask me about the missions instead.",
+        "Sure: here is a summary. It has two sentences.",  # repeated: featurized once
+    ]
+    flat = [s for t in texts for s in split_segments(t)]
+    shared = classifier._labels_and_refusals(flat, texts)
+    separate = (classifier.label_segments(flat), classifier.refused_probabilities(texts))
+    assert shared == separate

@@ -230,7 +230,9 @@ class RefusalClassifier:
         otherwise ``other`` (an unsure segment neither refuses nor counts as content)."""
         if not segments:
             return []
-        probs = self.model.predict_proba(segments)
+        return self._labelled(segments, self.model.predict_proba(segments))
+
+    def _labelled(self, segments: list[str], probs: np.ndarray) -> list[tuple[str, float]]:
         out = []
         for segment, row in zip(segments, probs, strict=True):
             if is_plain_refusal(segment):
@@ -250,12 +252,38 @@ class RefusalClassifier:
             return [None] * len(texts)
         return [float(p) for p in self.response_head.predict_proba(texts)[:, 0]]
 
+    def _shares_features(self) -> bool:
+        """Whether the segment model and the response head read the same features
+        of the same text (no windows), so one featurization serves both."""
+        head = self.response_head
+        return (
+            head is not None
+            and head.features == self.model.features
+            and not head.window_chars
+            and not self.model.window_chars
+        )
+
+    def _labels_and_refusals(
+        self, flat: list[str], texts: list[str]
+    ) -> tuple[list[tuple[str, float]], list[float | None]]:
+        """Segment labels and response-head probabilities, each distinct text
+        featurized once: a short response is usually its own only segment, and
+        scoring it for both heads would featurize it twice."""
+        if not self._shares_features() or not texts:
+            return self.label_segments(flat), self.refused_probabilities(texts)
+        assert self.response_head is not None  # _shares_features checked it
+        rows = {text: index for index, text in enumerate(dict.fromkeys([*flat, *texts]))}
+        features = self.model.featurize(list(rows))
+        segment_probs = self.model.predict_proba_features(features)
+        head_probs = self.response_head.predict_proba_features(features)[:, 0]
+        labelled = self._labelled(flat, segment_probs[[rows[s] for s in flat]]) if flat else []
+        return labelled, [float(head_probs[rows[t]]) for t in texts]
+
     def classify(self, texts: list[str]) -> list[RefusalVerdict]:
         """One verdict per response text."""
         split = [split_segments(t) for t in texts]
         flat = [s for pieces in split for s in pieces]
-        labelled = self.label_segments(flat)
-        refused = self.refused_probabilities(texts)
+        labelled, refused = self._labels_and_refusals(flat, texts)
         verdicts = []
         start = 0
         for pieces, probability in zip(split, refused, strict=True):
