@@ -432,6 +432,10 @@ class Verdict:
     harm: bool | None = None
 
 
+# A held score: (scorer_version, label, value, rationale, raw_output, created_at).
+_HeldScore = tuple[str, str, float, str, str | None, str]
+
+
 class ScoreIndex(Collection[Score]):
     """A run's scores by scorer and attempt id, read once and held once.
 
@@ -443,12 +447,39 @@ class ScoreIndex(Collection[Score]):
     """
 
     def __init__(self, scores: Iterable[Score]) -> None:
-        self._by_scorer: dict[str, dict[str, Score]] = {}
+        # Each score is held as a tuple of its fields, not as a pydantic model:
+        # a model instance with its field set costs about a kilobyte, and a
+        # 100,000-attempt run has two or more scores per attempt. Repeated
+        # strings (versions, labels) are held once. get() rebuilds the Score.
+        self._by_scorer: dict[str, dict[str, _HeldScore]] = {}
+        shared: dict[str, str] = {}
         for score in scores:
             per_scorer = self._by_scorer.get(score.scorer)
             if per_scorer is None:
                 per_scorer = self._by_scorer[score.scorer] = {}
-            per_scorer[score.attempt_id] = score
+            per_scorer[score.attempt_id] = (
+                shared.setdefault(score.scorer_version, score.scorer_version),
+                shared.setdefault(score.label, score.label),
+                score.value,
+                score.rationale,
+                score.raw_output,
+                score.created_at,
+            )
+
+    @staticmethod
+    def _score(scorer: str, attempt_id: str, held: _HeldScore) -> Score:
+        version, label, value, rationale, raw_output, created_at = held
+        # Validated when it was read; rebuilt without validating again.
+        return Score.model_construct(
+            attempt_id=attempt_id,
+            scorer=scorer,
+            scorer_version=version,
+            label=label,
+            value=value,
+            rationale=rationale,
+            raw_output=raw_output,
+            created_at=created_at,
+        )
 
     @classmethod
     def of(cls, scores: Iterable[Score]) -> ScoreIndex:
@@ -462,21 +493,23 @@ class ScoreIndex(Collection[Score]):
 
     def get(self, scorer: str, attempt_id: str) -> Score | None:
         per_scorer = self._by_scorer.get(scorer)
-        return None if per_scorer is None else per_scorer.get(attempt_id)
+        held = None if per_scorer is None else per_scorer.get(attempt_id)
+        return None if held is None else self._score(scorer, attempt_id, held)
 
     def has(self, scorer: str, attempt_id: str) -> bool:
         return attempt_id in self._by_scorer.get(scorer, {})
 
     def labels(self, scorer: str) -> dict[str, str]:
         """Attempt id -> label for one scorer."""
-        return {k: s.label for k, s in self._by_scorer.get(scorer, {}).items()}
+        return {k: held[1] for k, held in self._by_scorer.get(scorer, {}).items()}
 
     def __len__(self) -> int:
         return sum(len(per_scorer) for per_scorer in self._by_scorer.values())
 
     def __iter__(self) -> Iterator[Score]:
-        for per_scorer in self._by_scorer.values():
-            yield from per_scorer.values()
+        for scorer, per_scorer in self._by_scorer.items():
+            for attempt_id, held in per_scorer.items():
+                yield self._score(scorer, attempt_id, held)
 
     def __contains__(self, item: object) -> bool:
         return isinstance(item, Score) and self.get(item.scorer, item.attempt_id) == item

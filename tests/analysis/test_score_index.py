@@ -1,0 +1,35 @@
+"""ScoreIndex holds scores compactly and gives back the same Score records."""
+
+from __future__ import annotations
+
+from redline.analysis import ScoreIndex
+from redline.core import Score
+
+
+def _scores() -> list[Score]:
+    return [
+        Score(attempt_id="a1", scorer="refusal", scorer_version="v2", label="full_refusal",
+              value=1.0, rationale="declines"),
+        Score(attempt_id="a1", scorer="harm", scorer_version="h1", label="unsafe", value=0.8,
+              raw_output="UNSAFE"),
+        Score(attempt_id="a2", scorer="refusal", scorer_version="v2", label="full_compliance",
+              value=0.0),
+        # A later score for the same attempt and scorer replaces the first.
+        Score(attempt_id="a1", scorer="refusal", scorer_version="v3", label="partial_refusal",
+              value=0.5, rationale="hedges"),
+    ]  # fmt: skip
+
+
+def test_get_iterate_and_labels_give_back_the_recorded_scores():
+    scores = _scores()
+    index = ScoreIndex(scores)
+    assert index.get("refusal", "a1") == scores[3]
+    assert index.get("harm", "a1") == scores[1]
+    assert index.get("harm", "a2") is None and index.get("judge", "a1") is None
+    assert sorted(index, key=lambda s: (s.scorer, s.attempt_id)) == sorted(
+        scores[1:], key=lambda s: (s.scorer, s.attempt_id)
+    )
+    assert len(index) == 3 and scores[1] in index and scores[0] not in index
+    assert index.labels("refusal") == {"a1": "partial_refusal", "a2": "full_compliance"}
+    assert index.scorers == ["refusal", "harm"]
+    assert index.has("harm", "a1") and not index.has("harm", "a2")
