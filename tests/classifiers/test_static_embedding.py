@@ -4,8 +4,10 @@ round trip, bad artifacts, and a guard classifier trained on them."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from redline.classifiers import FeatureConfig, TextClassifier, TextFeaturizer
 from redline.classifiers.static_embedding import (
     DEFAULT_STATIC_EMBEDDING,
     StaticEmbedding,
+    _fold,
     static_embedding_dir,
 )
 from redline.classifiers.training import HeadSpec, calibrate_and_evaluate, fit_classifier
@@ -164,3 +167,15 @@ def test_shipped_static_embedding_loads_without_torch() -> None:
     assert result.returncode == 0, result.stderr
     dims, vocab = map(int, result.stdout.split())
     assert dims >= 32 and vocab > 20_000
+
+
+def test_fold_drops_every_combining_mark_as_a_per_character_filter_does() -> None:
+    rng = random.Random(3)
+    marks = [*map(chr, range(0x300, 0x370)), "\u0591", "\u064b", "\u20d7", "\ufe20"]
+    letters = list("aeiouÀÉÎÕÜçñßİǅΣσς日本 \t")
+    texts = ["", "plain ascii", "Ça va? Déjà vu, naïve café", "e\u0301\u0327 \u1e9b\u0323"]
+    texts += ["".join(rng.choice(letters + marks) for _ in range(80)) for _ in range(200)]
+    for text in texts:
+        decomposed = unicodedata.normalize("NFD", text.lower())
+        expected = "".join(c for c in decomposed if not unicodedata.combining(c))
+        assert _fold(text) == (text.lower() if text.lower().isascii() else expected)

@@ -52,7 +52,11 @@ def _fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():
         return lowered
-    return "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFD", lowered)
+    # The combining marks among the text's distinct characters, deleted in one
+    # translate: a Python test per character cost ~0.1 ms a 1,000-character text.
+    marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
+    return decomposed.translate(marks) if marks else decomposed
 
 
 class StaticEmbedding:
