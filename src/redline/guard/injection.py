@@ -25,6 +25,7 @@ INJECTION_RULES: tuple[PhraseRule, ...] = (
         r"\b(?:new|updated|real|actual|additional) (?:instructions?|task|rules|objective)\s*:",
         0.6,
         triggers=("instruction", "task", "rule", "objective"),
+        hint=r"instructions?\s*:|task\s*:|rules\s*:|objective\s*:",
     ),
     rule(
         "chat template tokens",
@@ -52,24 +53,28 @@ INJECTION_RULES: tuple[PhraseRule, ...] = (
         r"\b(?:system|admin|administrator|developer|root) (?:override|message|note|notice|command|instruction)s?\s*:",
         0.6,
         triggers=("system", "admin", "developer", "root"),
+        hint=r"overrides?\s*:|messages?\s*:|notes?\s*:|notices?\s*:|commands?\s*:|instructions?\s*:",
     ),
     rule(
         "addresses the AI",
         r"\b(?:to|attention|note to|dear) (?:the )?(?:ai|assistant|language model|llm|chatbot|model)\b|\b(?:if|when) you are an? (?:ai|language model|llm|assistant)\b|\b(?:ai|assistant|llm|gpt)s? (?:reading|processing|summari[sz]ing) this\b",
         0.7,
         triggers=("ai", "assistant", "language model", "llm", "chatbot", "model", "gpt"),
+        hint=r"to (?:the )?(?:ai|assistant|language model|llm|chatbot|model)|attention (?:the )?(?:ai|assistant|language model|llm|chatbot|model)|dear (?:the )?(?:ai|assistant|language model|llm|chatbot|model)|you are an? (?:ai|language model|llm|assistant)|ais? (?:reading|processing|summari[sz]ing) this|assistants? (?:reading|processing|summari[sz]ing) this|llms? (?:reading|processing|summari[sz]ing) this|gpts? (?:reading|processing|summari[sz]ing) this",
     ),
     rule(
         "hide from user",
         r"\bdo not (?:tell|inform|mention|reveal|show)\b[^.\n]{0,20}\b(?:the )?user\b|\bwithout (?:telling|informing) the user\b",
         0.7,
         triggers=("user",),
+        hint=r"do not (?:tell|inform|mention|reveal|show)|without (?:telling|informing) the user",
     ),
     rule(
         "exfiltrate",
         r"\b(?:send|forward|email|post|upload|exfiltrate)\b[^.\n]{0,60}\b(?:to|at)\b\s*(?:https?://|[\w.+-]{1,64}@[\w-]{1,63}\.)",
         0.5,
         triggers=("send", "forward", "email", "post", "upload", "exfiltrate"),
+        hint=r"@|https?://",
     ),
     rule(
         "respond instead",

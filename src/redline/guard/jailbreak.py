@@ -17,6 +17,7 @@ JAILBREAK_RULES: tuple[PhraseRule, ...] = (
         r"\bdo anything now\b|\bDAN\b(?:\s+mode|\s*:|,)|\bSTAN\b|\bDUDE\b",
         0.7,
         triggers=("do anything now", "dan", "stan", "dude"),
+        hint=r"do anything now|dan(?:\s+mode|\s*:|,)|stan\b|dude\b",
     ),
     rule("developer mode", r"\bdeveloper mode\b", 0.6, triggers=("developer mode",)),
     rule(
@@ -30,6 +31,7 @@ JAILBREAK_RULES: tuple[PhraseRule, ...] = (
         r"\bwithout (?:any )?(?:restrictions|filters?|filtering|censorship|limitations|moral|ethical|ethics|guidelines)\b",
         0.5,
         triggers=("without",),
+        hint=r"without (?:any )?(?:restrictions|filters?|filtering|censorship|limitations|moral|ethical|ethics|guidelines)",
     ),
     rule(
         "unfiltered persona",
@@ -43,18 +45,21 @@ JAILBREAK_RULES: tuple[PhraseRule, ...] = (
         r"\b(?:stay|remain|keep) in character\b|\bbreak(?:ing)? character\b",
         0.4,
         triggers=("character",),
+        hint=r"in character|break character|breaking character",
     ),
     rule(
         "pretend no rules",
         r"\b(?:pretend|imagine|act as if|roleplay|role-play|act as)\b[^.\n]{0,60}\b(?:no|without|free of|any) (?:restrictions|rules|filters|ethics|morals|guidelines|limits)\b",
         0.6,
         triggers=("pretend", "imagine", "act as", "roleplay", "role-play"),
+        hint=r"no (?:restrictions|rules|filters|ethics|morals|guidelines|limits)|without (?:restrictions|rules|filters|ethics|morals|guidelines|limits)|free of (?:restrictions|rules|filters|ethics|morals|guidelines|limits)|any (?:restrictions|rules|filters|ethics|morals|guidelines|limits)",
     ),
     rule(
         "evil mode",
         r"\b(?:opposite|evil|dark|chaos|god|sudo|admin) mode\b",
         0.5,
         triggers=(" mode",),
+        hint=r"opposite mode|evil mode|dark mode|chaos mode|god mode|sudo mode|admin mode",
     ),
     rule(
         "never refuse",
@@ -97,6 +102,7 @@ JAILBREAK_RULES: tuple[PhraseRule, ...] = (
         r"\b(?:tokens?|points?) (?:will be )?(?:deducted|lost|taken)\b|\byou (?:will )?(?:die|cease to exist)\b",
         0.4,
         triggers=("token", "point", "die", "cease to exist"),
+        hint=r"tokens? (?:will be )?(?:deducted|lost|taken)|points? (?:will be )?(?:deducted|lost|taken)|you (?:will )?(?:die|cease to exist)",
     ),
 )
 

@@ -11,16 +11,33 @@ from redline.guard.scanner import Span, combine_independent
 @dataclass(frozen=True, slots=True)
 class PhraseRule:
     """``triggers``: lower-case substrings one of which every match contains; a
-    substring test is ~50x cheaper than the regex, so most rules never run."""
+    substring test is ~50x cheaper than the regex, so most rules never run.
+
+    ``hint``: a case-sensitive pattern that every match, lower-cased, contains,
+    tried on the lower-cased text when the text is ASCII (where ``(?i)`` is just
+    lower-casing). Common words pass the triggers ("ai" is in "said"); the hint
+    has no ``\\b`` or ``(?i)`` in front and starts each alternative with a
+    letter, so the regex engine skips to candidate positions: ~25 us per 1,000
+    characters where the rule's own pattern takes ~130 us.
+    """
 
     name: str
     pattern: re.Pattern[str]
     weight: float
     triggers: tuple[str, ...] = ()
+    hint: re.Pattern[str] | None = None
 
 
-def rule(name: str, pattern: str, weight: float, *, triggers: tuple[str, ...] = ()) -> PhraseRule:
-    return PhraseRule(name, re.compile(pattern, re.IGNORECASE), weight, triggers)
+def rule(
+    name: str, pattern: str, weight: float, *, triggers: tuple[str, ...] = (), hint: str = ""
+) -> PhraseRule:
+    return PhraseRule(
+        name,
+        re.compile(pattern, re.IGNORECASE),
+        weight,
+        triggers,
+        re.compile(hint) if hint else None,
+    )
 
 
 @dataclass(slots=True)
@@ -38,8 +55,11 @@ def match_rules(
     names: list[str] = []
     spans: list[Span] = []
     lowered = text.lower()
+    hints_hold = text.isascii()
     for item in rules:
         if item.triggers and not any(map(lowered.__contains__, item.triggers)):
+            continue
+        if hints_hold and item.hint is not None and item.hint.search(lowered) is None:
             continue
         match = item.pattern.search(text)
         if match is None:
