@@ -199,13 +199,15 @@ _NEEDS: dict[str, RuleNeeds] = {
         (
             RuleNeeds(any_of=("@",)),  # email
             RuleNeeds(min_digits=13, hint=re.compile(r"\d(?:[ -]?\d){12}")),  # credit card
-            RuleNeeds(min_digits=2),  # IBAN
-            RuleNeeds(min_digits=9),  # US SSN
-            RuleNeeds(min_digits=6),  # UK NINO
-            RuleNeeds(min_digits=9),  # Canadian SIN
+            RuleNeeds(min_digits=2, hint=re.compile(r"[A-Z][A-Z]\d\d")),  # IBAN
+            RuleNeeds(min_digits=9, hint=re.compile(r"\d\d\d[- ]\d\d[- ]\d\d\d\d")),  # US SSN
+            RuleNeeds(
+                min_digits=6, hint=re.compile(r"[A-Z][A-Z] ?\d\d ?\d\d ?\d\d ?[A-D]")
+            ),  # NINO
+            RuleNeeds(min_digits=9, hint=re.compile(r"\d\d\d[- ]\d\d\d[- ]\d\d\d")),  # SIN
             RuleNeeds(any_of=("+",), min_digits=4),  # international phone
-            RuleNeeds(min_digits=10),  # North American phone
-            RuleNeeds(min_digits=9),  # national phone with trunk 0
+            RuleNeeds(min_digits=10, hint=re.compile(r"\d\d\d[-.]\d\d\d\d")),  # N. American phone
+            RuleNeeds(min_digits=9, hint=re.compile(r"0\d{2,4}[ -]\d\d\d")),  # trunk-0 phone
             RuleNeeds(min_digits=1, hint=re.compile(r"\d[A-Za-z]?,? [A-Z]")),  # street address
             RuleNeeds(min_digits=2, hint=re.compile(r"[A-Z]\d[A-Z\d]? \d[A-Z]{2}")),  # UK postcode
             RuleNeeds(any_of=(".",), min_digits=4, hint=re.compile(r"\d\.\d{1,3}\.\d")),  # IPv4

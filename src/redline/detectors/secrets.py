@@ -146,6 +146,8 @@ _NEEDS: dict[str, RuleNeeds] = {
             RuleNeeds(any_of=("eyJ",)),
             RuleNeeds(any_of=("://",)),
             RuleNeeds(
+                any_of=(":", "="),
+                hint=re.compile(r"[:=]\s{0,4}['\"]?[^\s'\",;]{8}"),
                 any_of_lower=(
                     "password",
                     "passwd",
@@ -155,7 +157,7 @@ _NEEDS: dict[str, RuleNeeds] = {
                     "access",
                     "auth",
                     "client",
-                )
+                ),
             ),
             RuleNeeds(min_token=32),
             RuleNeeds(min_token=40),
