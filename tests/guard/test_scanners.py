@@ -1,11 +1,12 @@
 # ruff: noqa: E501  (test vectors are kept whole, one per line)
 
+import random
 import time
 
 import pytest
 
 from redline.core import Message
-from redline.guard import ScanContext
+from redline.guard import ScanContext, invisible_text
 from redline.guard.code_payloads import CodePayloadScanner
 from redline.guard.exfiltration import ExfiltrationScanner
 from redline.guard.injection import InjectionScanner
@@ -122,6 +123,17 @@ def test_invisible_text_decodes_tag_smuggling():
     assert max(clean.scores.values()) == 0.0
     mixed = InvisibleTextScanner().scan("log in at pаypal now", IN)  # Cyrillic а
     assert mixed.scores["mixed_script"] > 0
+
+
+def test_mixed_script_precheck_finds_what_the_pattern_finds():
+    # The scanner looks for a Cyrillic or Greek letter before running _MIXED.
+    rng = random.Random(4)
+    pool = "abcxyzABC αβγΣωаеорсуАВЕ éüñ日本 _-.,1\u200b"
+    for _ in range(500):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 60)))
+        expected = [m.group(0) for m in invisible_text._MIXED.finditer(text)]
+        note = InvisibleTextScanner().scan(text, IN).notes.get("mixed_script", "")
+        assert note == ("mixed-script words: " + ", ".join(expected[:5]) if expected else "")
 
 
 def test_exfiltration_scores_data_carrying_images_high():

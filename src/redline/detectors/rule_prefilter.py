@@ -62,7 +62,8 @@ class TextFacts:
 
     def allows(self, needs: RuleNeeds) -> bool:
         """False only when no match of a rule with ``needs`` can be in the text."""
-        if needs.any_of and not any(s in self.text for s in needs.any_of):
+        # any(map(...)) rather than a generator: this runs ~30 times a message.
+        if needs.any_of and not any(map(self.text.__contains__, needs.any_of)):
             return False
         if needs.min_token and self.longest_token() < needs.min_token:
             return False
@@ -72,7 +73,7 @@ class TextFacts:
             if needs.any_of_lower:
                 if self._lower is None:
                     self._lower = self.text.lower()
-                if not any(s in self._lower for s in needs.any_of_lower):
+                if not any(map(self._lower.__contains__, needs.any_of_lower)):
                     return False
         # A hint is compiled with its rule's flags, so it holds in any script.
         return needs.hint is None or needs.hint.search(self.text) is not None

@@ -29,6 +29,9 @@ _VARIATION = re.compile("[\U000e0100-\U000e01ef]+|[\ufe00-\ufe0f]{2,}")
 _MIXED = re.compile(
     r"\b(?=[\w]{0,40}[a-zA-Z])(?=[\w]{0,40}[\u0400-\u04ff\u0370-\u03ff])[\w]{2,40}\b"
 )
+# What every _MIXED match contains: looked for first, as the two look-aheads at
+# every word cost ~0.2 ms per 1,000 characters of non-ASCII text that has none.
+_LOOKALIKE_SCRIPTS = re.compile("[\u0400-\u04ff\u0370-\u03ff]")
 
 
 def decode_tag_characters(text: str) -> str:
@@ -76,7 +79,9 @@ class InvisibleTextScanner:
         for match in _VARIATION.finditer(text):
             spans.append(Span(match.start(), match.end(), "variation_selectors"))
             scores["variation_selectors"] = 1.0
-        mixed = [m.group(0) for m in _MIXED.finditer(text)]
+        mixed = (
+            [m.group(0) for m in _MIXED.finditer(text)] if _LOOKALIKE_SCRIPTS.search(text) else []
+        )
         if mixed:
             scores["mixed_script"] = min(1.0, 0.4 * len(mixed))
             notes["mixed_script"] = "mixed-script words: " + ", ".join(mixed[:5])
