@@ -129,7 +129,7 @@ class InjectionScanner(RulesAndModelScanner):
                 result.scores[category] = score
                 reasons[index][category] = found
             result.spans.extend(hits.spans)
-        for result, found in zip(results, reasons, strict=True):
-            result.notes = {cat: ", ".join(names) for cat, names in found.items() if names}
+        for result, by_category in zip(results, reasons, strict=True):
+            result.notes = {cat: ", ".join(names) for cat, names in by_category.items() if names}
             result.spans.sort(key=lambda s: s.start)
         return results
