@@ -282,32 +282,29 @@ class TextFeaturizer:
         counts = np.concatenate([part[0] for part in parts] or [np.zeros(0, np.int64)])
         idx = np.concatenate([part[1] for part in parts] or [np.zeros(0, np.int64)])
         values = np.concatenate([part[2] for part in parts] or [np.zeros(0, np.float32)])
-        if len(self._dense_idx):
-            idx, values, counts = self._with_dense(clipped, counts, idx, values)
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        return sp.csr_matrix((values, idx, indptr), shape=(len(texts), self.config.n_features))
+        hashed = sp.csr_matrix((values, idx, indptr), shape=(len(texts), self.config.n_hashed))
+        if not len(self._dense_idx):
+            return hashed
+        # Each row's dense block after its hashed entries; hstack joins the rows in
+        # one vectorised pass (an index scatter cost ~2x as much).
+        return sp.csr_matrix(sp.hstack([hashed, self._dense_rows(clipped)], format="csr"))
 
-    def _with_dense(
-        self, clipped: list[str], counts: np.ndarray, idx: np.ndarray, values: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each row's dense block appended after its hashed entries."""
+    def _dense_rows(self, clipped: list[str]) -> sp.csr_matrix:
+        """Every text's dense block as CSR rows, zeros kept (as ``features`` gives them)."""
         n_rows, n_dense = len(clipped), len(self._dense_idx)
         dense = np.zeros((n_rows, n_dense), dtype=np.float32)
         for row, text in enumerate(clipped):
             dense[row] = self._dense(text)
-        ends = np.cumsum(counts)
-        # Row r's hashed entries move right by r dense blocks; its dense block
-        # starts where its hashed entries end, after the r earlier dense blocks.
-        rows = np.repeat(np.arange(n_rows), counts)
-        hashed_at = np.arange(len(idx)) + rows * n_dense
-        dense_at = (ends + np.arange(n_rows) * n_dense)[:, None] + np.arange(n_dense)
-        out_idx = np.empty(len(idx) + n_rows * n_dense, dtype=np.int64)
-        out_values = np.empty(len(out_idx), dtype=np.float32)
-        out_idx[hashed_at], out_values[hashed_at] = idx, values
-        out_idx[dense_at.ravel()] = np.tile(self._dense_idx, n_rows)
-        out_values[dense_at.ravel()] = dense.ravel()
-        return out_idx, out_values, counts + n_dense
+        return sp.csr_matrix(
+            (
+                dense.ravel(),
+                np.tile(np.arange(n_dense, dtype=np.int64), n_rows),
+                np.arange(0, n_rows * n_dense + 1, n_dense, dtype=np.int64),
+            ),
+            shape=(n_rows, n_dense),
+        )
 
     def _dense(self, clipped: str) -> np.ndarray:
         parts = []
