@@ -7,12 +7,10 @@ import subprocess
 import sys
 import urllib.request
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from redline.cli.app import app
-from redline.monitor.embeddings import STATIC_DIMENSION, STATIC_VERSION
 
 runner = CliRunner()
 COMMANDS = (
@@ -98,17 +96,7 @@ def test_windows_and_alerts(tmp_path, write_log, chat):
     assert bad.exit_code == 2 and "rules.yaml" in bad.output
 
 
-@pytest.fixture
-def cached_table(tmp_path, monkeypatch):
-    """A static table in the cache directory, so `--embedder static` loads it as built."""
-    folder = tmp_path / "cache"
-    folder.mkdir()
-    table = np.random.default_rng(0).normal(size=(30522, STATIC_DIMENSION)).astype(np.float16)
-    np.save(folder / f"{STATIC_VERSION}-{STATIC_DIMENSION}.npy", table)
-    monkeypatch.setenv("REDLINE_CACHE_DIR", str(folder))
-
-
-def test_anomalies_clusters_export_and_report(tmp_path, write_log, chat, cached_table):
+def test_anomalies_clusters_export_and_report(tmp_path, write_log, chat):
     words = ("garden", "piano", "river", "cookie", "planet", "jacket", "window", "violin", "tiger")
     benign = [
         chat(

@@ -196,6 +196,29 @@ class ClassifierScores:
             rows.append(scores)
         return rows
 
+    def rescaled(self, probabilities: np.ndarray, *, side: str = "input") -> np.ndarray:
+        """``rows`` as one array, for a whole batch at once: every column mapped as
+        ``rows`` maps it (columns without a cut-off unchanged), and a last column
+        holding the combined score."""
+        values = np.array(probabilities, dtype=np.float64, copy=True)
+        if self.rescale_to is not None:
+            target = float(self.rescale_to)
+            for column, cut in self._rescaled.get(side, self._rescaled["input"]):
+                raw = values[:, column]
+                values[:, column] = np.where(
+                    raw < cut,
+                    raw / cut * target,
+                    target + (raw - cut) / (1.0 - cut) * (1.0 - target),
+                )
+        if self.negative is not None:
+            combined = 1.0 - values[:, self.negative]
+        elif self.combined_head is not None:
+            combined = values[:, self.combined_head]
+        else:
+            named = [i for i, _ in self._named]
+            combined = values[:, named].max(axis=1) if named else np.zeros(len(values))
+        return np.column_stack([values, np.clip(combined, 0.0, 1.0)])
+
     def _label_thresholds(self, side: str = "input") -> dict[str, float]:
         raw = getattr(self.classifier, "thresholds", None)
         if not isinstance(raw, dict):

@@ -141,11 +141,13 @@ class LogIngest:
 
     def _flush(self, batch: _Batch, offset: int, line: int) -> None:
         records = list(batch.records.values())
-        scored = self.settings.scorer.score(records, source=self.source) if records else []
-        embedder = self.settings.embedder
-        vectors = None
-        if embedder is not None and scored:
-            vectors = embedder.embed([r.prompt or r.response for r in scored])
+        scored, vectors = (
+            self.settings.scorer.score_batch(
+                records, source=self.source, embedder=self.settings.embedder
+            )
+            if records
+            else ([], None)
+        )
         previous = self.position
         self.position = SourcePosition(
             byte_offset=offset,
