@@ -58,7 +58,7 @@ def _settings(
     field_map: list[str] | None = None,
     time_field: str | None = None,
     log_format: str = "auto",
-    batch_size: int = 512,
+    batch_size: int = 4096,
 ) -> Any:
     from redline.guard import Guard
     from redline.monitor import FieldMap, IngestSettings, RecordScorer, load_embedder
@@ -109,7 +109,7 @@ def ingest(
     ] = None,
     batch_size: Annotated[
         int, typer.Option(min=1, help="Records scored and stored at once.")
-    ] = 512,
+    ] = 4096,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between --follow polls.")] = 1.0,
     as_json: JsonOption = False,
     no_progress: NoProgressOption = False,

@@ -30,7 +30,9 @@ from redline.monitor.otel_spans import otel_records
 from redline.monitor.record_scoring import RecordScorer
 from redline.monitor.store import MonitorStore, SourcePosition
 
-DEFAULT_BATCH = 512
+# Records scored and written together. DuckDB's insert into the keyed table costs
+# ~60 us a record in batches of 512 and ~9 us in batches of 4,096 (one core).
+DEFAULT_BATCH = 4096
 
 
 @dataclass

@@ -27,14 +27,12 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-import scipy.sparse as sp
 
-from redline.classifiers.features import FeatureConfig
 from redline.classifiers.refusal_model import RefusalClassifier, shipped_refusal_classifier
 from redline.core.errors import ConfigError
 from redline.core.outcome import FULL_REFUSAL
 from redline.guard import Guard, Verdict
-from redline.guard.triage import TRIAGE_MARGIN, GuardTriage
+from redline.guard.triage import TRIAGE_MARGIN, GuardTriage, TriageBatch
 from redline.monitor.embeddings import Embedder, StaticEmbedder
 from redline.monitor.log_records import LogRecord
 from redline.monitor.store import ScoredRecord
@@ -56,16 +54,35 @@ def finding_categories(verdict: Verdict) -> list[str]:
     return sorted({f"{f.scanner}.{f.category}" for f in verdict.findings})
 
 
-class _SideScores:
-    """One side's verdicts for a batch's distinct texts, and the triage's features."""
+# Distinct texts screened at once: bounds the feature matrix held (~12 KB a text)
+# when a write batch is larger.
+SCREEN_CHUNK = 1024
 
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
+
+class _SideScores:
+    """One side's verdicts for a batch's distinct texts, and the static embeddings
+    the triage's features already held (text -> row of ``vectors``)."""
+
+    def __init__(self) -> None:
         self.verdicts: dict[str, Verdict] = {}
-        self.features: sp.csr_matrix | None = None
-        self.config: FeatureConfig | None = None
-        # Text -> its row of ``features``, for texts whose row is their own features.
-        self.row: dict[str, int] = {}
+        self.vector_row: dict[str, int] = {}
+        self.vectors: list[np.ndarray] = []
+
+    def keep_vectors(self, texts: list[str], batch: TriageBatch, embedder: StaticEmbedder) -> None:
+        """Reads the embeddings of ``texts`` whose features are their own (the view
+        is the text as given, within the featurizer's ``max_chars``)."""
+        features, config, given = batch.features, batch.feature_config, batch.as_given
+        if features is None or config is None or given is None:
+            return
+        if not embedder.reads_features(config):
+            return
+        rows = [i for i, text in enumerate(texts) if given[i] and len(text) <= config.max_chars]
+        if not rows:
+            return
+        start = sum(len(block) for block in self.vectors)
+        self.vectors.append(embedder.from_features(features, config, rows))
+        for offset, row in enumerate(rows):
+            self.vector_row[texts[row]] = start + offset
 
 
 class RecordScorer:
@@ -109,27 +126,27 @@ class RecordScorer:
         labels = dict(zip(distinct, found, strict=True))
         return [labels.get(response, NO_RESPONSE) for response in responses]
 
-    def _side(self, texts: list[str], side: Literal["input", "output"]) -> _SideScores:
+    def _side(
+        self,
+        texts: list[str],
+        side: Literal["input", "output"],
+        embedder: Embedder | None,
+    ) -> _SideScores:
         # Traffic repeats itself (templated prompts, stock refusals): each distinct
         # text of a batch is judged once, and its verdict serves every copy.
         distinct = list(dict.fromkeys(t for t in texts if t.strip()))
-        scores = _SideScores(distinct)
+        scores = _SideScores()
         to_check = distinct
         if self._triage is not None and distinct:
-            batch = self._triage.screen(distinct, side=side)
+            to_check = []
+            scores.verdicts = dict.fromkeys(distinct, self._clean[side])
+            for start in range(0, len(distinct), SCREEN_CHUNK):
+                chunk = distinct[start : start + SCREEN_CHUNK]
+                batch = self._triage.screen(chunk, side=side)
+                to_check += [t for t, unsure in zip(chunk, batch.uncertain, strict=True) if unsure]
+                if isinstance(embedder, StaticEmbedder):
+                    scores.keep_vectors(chunk, batch, embedder)
             self.screened += len(distinct)
-            scores.features, scores.config = batch.features, batch.feature_config
-            if batch.features is not None and batch.feature_config is not None:
-                limit = batch.feature_config.max_chars
-                given = batch.as_given if batch.as_given is not None else ()
-                scores.row = {
-                    text: i
-                    for i, (text, same) in enumerate(zip(distinct, given, strict=True))
-                    if same and len(text) <= limit
-                }
-            to_check = [t for t, unsure in zip(distinct, batch.uncertain, strict=True) if unsure]
-            clean = self._clean[side]
-            scores.verdicts = dict.fromkeys(distinct, clean)
         if to_check:
             self.checked += len(to_check)
             verdicts = self.guard.check_batch(to_check, side=side)
@@ -147,8 +164,8 @@ class RecordScorer:
         it has none) when an ``embedder`` is given."""
         prompts = [r.prompt for r in records]
         responses = [r.response for r in records]
-        seen_inputs = self._side(prompts, "input")
-        seen_outputs = self._side(responses, "output")
+        seen_inputs = self._side(prompts, "input", embedder)
+        seen_outputs = self._side(responses, "output", embedder)
         inputs = [seen_inputs.verdicts.get(text) for text in prompts]
         outputs = [seen_outputs.verdicts.get(text) for text in responses]
         refusals = self._refusal_labels(responses)
@@ -165,23 +182,19 @@ class RecordScorer:
         outputs: _SideScores,
     ) -> np.ndarray:
         texts = [r.prompt or r.response for r in records]
-        if not isinstance(embedder, StaticEmbedder):
-            return embedder.embed(texts)
         out = np.empty((len(texts), embedder.dimension), dtype=np.float32)
         missing = np.ones(len(texts), dtype=bool)
         for side, uses_prompt in ((inputs, True), (outputs, False)):
-            if side.features is None or side.config is None:
+            if not side.vectors:
                 continue
-            if not embedder.reads_features(side.config):
-                continue
+            held = np.concatenate(side.vectors)
             mine = [
                 i
                 for i, record in enumerate(records)
-                if missing[i] and record_uses_prompt(record) == uses_prompt and texts[i] in side.row
+                if record_uses_prompt(record) == uses_prompt and texts[i] in side.vector_row
             ]
             if mine:
-                rows = [side.row[texts[i]] for i in mine]
-                out[mine] = embedder.from_features(side.features, side.config, rows)
+                out[mine] = held[[side.vector_row[texts[i]] for i in mine]]
                 missing[mine] = False
         if missing.any():
             left = np.flatnonzero(missing)
