@@ -50,7 +50,7 @@ import scipy.sparse as sp
 from redline.classifiers.classifier import StackedHeads, TextClassifier
 from redline.classifiers.features import FeatureConfig
 from redline.detectors.rule_prefilter import BatchFacts
-from redline.guard.classifier_scores import ClassifierScores
+from redline.guard.classifier_scores import ClassifierScores, SharedHeads
 from redline.guard.code_payloads import CodePayloadScanner, code_rule_needs
 from redline.guard.decoded_views import decoded_views
 from redline.guard.exfiltration import ExfiltrationScanner
@@ -99,6 +99,9 @@ class TriageBatch:
     feature_config: FeatureConfig | None = None
     as_given: np.ndarray | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    views: list[str] = field(default_factory=list)
+    shared_scores: list[tuple[SharedHeads, np.ndarray]] = field(default_factory=list)
+    windowed: list[tuple[ClassifierScores, list[int], np.ndarray]] = field(default_factory=list)
 
 
 def _bar(item: ActiveScanner, margin: float) -> float:
@@ -153,7 +156,11 @@ class GuardTriage:
             for item in self.guard.active_scanners(side)
             if any(rule.action != _NO_FINDINGS for rule in item.rules.values())
         ]
-        features, config = self._heads(active, views, side, uncertain, reasons)
+        shared_scores: list[tuple[SharedHeads, np.ndarray]] = []
+        windowed: list[tuple[ClassifierScores, list[int], np.ndarray]] = []
+        features, config = self._heads(
+            active, views, side, uncertain, reasons, shared_scores, windowed
+        )
         for item in active:
             bar = _bar(item, self.margin)
             scanner = item.scanner
@@ -183,7 +190,27 @@ class GuardTriage:
             feature_config=config,
             as_given=as_given,
             reasons=reasons,
+            views=views,
+            shared_scores=shared_scores,
+            windowed=windowed,
         )
+
+    @staticmethod
+    def prime(batch: TriageBatch, indices: Sequence[int]) -> None:
+        """Hand the heads' scores of ``indices`` of a screened batch to the guard,
+        for a ``check_batch`` of exactly those texts on this thread next: its
+        classifier scanners then reuse them instead of featurizing the texts again
+        (the same numbers: the guard's own heads, on the same views)."""
+        chosen = list(indices)
+        views = [batch.views[i] for i in chosen]
+        for heads, probabilities in batch.shared_scores:
+            heads.remember(views, probabilities[chosen])
+        wanted = set(chosen)
+        for scores, long, rows in batch.windowed:
+            # The guard windows the long texts among those it checks, in order.
+            keep = [n for n, i in enumerate(long) if i in wanted]
+            if keep:
+                scores.remember_windowed([batch.views[long[n]] for n in keep], rows[keep])
 
     def _heads(
         self,
@@ -192,6 +219,8 @@ class GuardTriage:
         side: Side,
         uncertain: np.ndarray,
         reasons: dict[str, int],
+        shared_scores: list[tuple[SharedHeads, np.ndarray]],
+        windowed: list[tuple[ClassifierScores, list[int], np.ndarray]],
     ) -> tuple[sp.csr_matrix | None, FeatureConfig | None]:
         """Scores every head of the active classifier scanners in one product per
         feature configuration; marks texts at or over their scanner's bar."""
@@ -206,25 +235,37 @@ class GuardTriage:
             return None, None
         features: sp.csr_matrix | None = None
         config: FeatureConfig | None = None
+        # The guard's own shared heads where it has them (so their scores can be
+        # handed on, see ``prime``), else a stack per feature configuration.
         groups: dict[Any, list[tuple[ClassifierScores, float, ActiveScanner]]] = {}
         for entry in owned:
-            groups.setdefault(entry[0].classifier.features, []).append(entry)
-        for group in groups.values():
-            stack = self._stack([entry[0].classifier for entry in group])
+            shared = entry[0].shared
+            key = shared[0] if shared is not None else entry[0].classifier.features
+            groups.setdefault(key, []).append(entry)
+        for key, group in groups.items():
+            if isinstance(key, SharedHeads):
+                stack = key.stack
+                columns = [entry[0].shared[1] for entry in group if entry[0].shared]
+            else:
+                stack = self._stack([entry[0].classifier for entry in group])
+                columns = [stack.columns(index) for index in range(len(group))]
             matrix = stack.featurizer.transform(views)
             if features is None:
                 features, config = matrix, stack.featurizer.config
             probabilities = stack.probabilities_of(matrix)
-            for index, (scores, bar, item) in enumerate(group):
+            if isinstance(key, SharedHeads):
+                shared_scores.append((key, probabilities))
+            for (scores, bar, item), column in zip(group, columns, strict=True):
                 owner, name = item.scanner, item.name
-                block = probabilities[:, stack.columns(index)]
+                block = probabilities[:, column]
                 window = scores.classifier.window_chars
                 if window:
                     long = [i for i, text in enumerate(views) if len(text) > window]
                     if long:
                         # Windowed like the scanner: the highest window counts.
                         block = block.copy()
-                        block[long] = scores.classifier.predict_proba([views[i] for i in long])
+                        block[long] = scores.windowed([views[i] for i in long])
+                        windowed.append((scores, long, block[long]))
                 rescaled = scores.rescaled(block, side=side)
                 if isinstance(owner, HarmScanner) and owner.gates_categories:
                     # Categories are capped by the combined score: it alone decides.

@@ -31,7 +31,7 @@ import numpy as np
 from redline.classifiers.refusal_model import RefusalClassifier, shipped_refusal_classifier
 from redline.core.errors import ConfigError
 from redline.core.outcome import FULL_REFUSAL
-from redline.guard import Guard, Verdict
+from redline.guard import Guard, Side, Verdict
 from redline.guard.triage import TRIAGE_MARGIN, GuardTriage, TriageBatch
 from redline.monitor.embeddings import Embedder, StaticEmbedder
 from redline.monitor.log_records import LogRecord
@@ -136,22 +136,28 @@ class RecordScorer:
         # text of a batch is judged once, and its verdict serves every copy.
         distinct = list(dict.fromkeys(t for t in texts if t.strip()))
         scores = _SideScores()
-        to_check = distinct
         if self._triage is not None and distinct:
-            to_check = []
             scores.verdicts = dict.fromkeys(distinct, self._clean[side])
             for start in range(0, len(distinct), SCREEN_CHUNK):
                 chunk = distinct[start : start + SCREEN_CHUNK]
                 batch = self._triage.screen(chunk, side=side)
-                to_check += [t for t, unsure in zip(chunk, batch.uncertain, strict=True) if unsure]
                 if isinstance(embedder, StaticEmbedder):
                     scores.keep_vectors(chunk, batch, embedder)
+                unsure = np.flatnonzero(batch.uncertain).tolist()
+                if unsure:
+                    # The guard reuses the triage's head scores for these texts.
+                    self._triage.prime(batch, unsure)
+                    self._check(scores, [chunk[i] for i in unsure], side)
             self.screened += len(distinct)
-        if to_check:
-            self.checked += len(to_check)
-            verdicts = self.guard.check_batch(to_check, side=side)
-            scores.verdicts.update(zip(to_check, verdicts, strict=True))
+        else:
+            self._check(scores, distinct, side)
         return scores
+
+    def _check(self, scores: _SideScores, texts: list[str], side: Side) -> None:
+        if texts:
+            self.checked += len(texts)
+            verdicts = self.guard.check_batch(texts, side=side)
+            scores.verdicts.update(zip(texts, verdicts, strict=True))
 
     def score(self, records: Sequence[LogRecord], *, source: str) -> list[ScoredRecord]:
         """The records with the guard's and the refusal scorer's labels."""
