@@ -65,9 +65,11 @@ from redline.guard.pipeline import ActiveScanner, Guard
 from redline.guard.scanner import ScanContext, Side
 from redline.guard.secret_leaks import SecretsScanner
 
-# A text is uncertain at half its threshold: the screen trades a few more full
-# checks for recall (docs/monitoring.md has the measured agreement).
-TRIAGE_MARGIN = 0.5
+# A head's score counts as uncertain from 0.9 of its scanner's threshold. The
+# scores are the scanner's own, so any margin below 1 is insurance against a
+# difference this screen does not know of; at 0.5 the bench log sent 50% more
+# texts to the guard for no finding (docs/benchmarks.md has the agreement).
+TRIAGE_MARGIN = 0.9
 # Every character the invisible-text scanner looks for, and the Greek and
 # Cyrillic letters its mixed-script check needs (a superset of its patterns).
 _INVISIBLE_HINT = re.compile(
