@@ -66,6 +66,11 @@ class MemoScorer:
         self.scorer = scorer
         self.seen: dict[str, Any] = {}
 
+    def score_batch(self, records, *, source, embedder):
+        scored = self.score(records, source=source)
+        texts = [r.prompt or r.response for r in records]
+        return scored, embedder.embed(texts) if embedder else None
+
     def score(self, records, *, source):
         fresh = {r.prompt: r for r in records if r.prompt not in self.seen}
         for record, scored in zip(

@@ -10,6 +10,13 @@ Measures: records/s for ingest + guard (both sides) + refusal classifier + stati
 embeddings, for --guard-only, and for each embedder alone; peak RSS of a guard-only
 ingest in a fresh process at two file sizes; the MMD drift test on two 10,000-record
 windows of static embeddings.
+
+``--ingest-only`` measures the ingest paths alone, each on the usual log and on one
+with no text repeated, in records per wall second and per CPU second: the fast path
+guard-only (phrase refusals, no embeddings), the fast path full (refusal classifier
+or phrase refusals, static embeddings) and the full-guard path (``--scoring full``,
+refusal classifier, static embeddings). The scorer's counters say how many distinct
+texts the triage screened and how many went on to the full guard.
 """
 
 from __future__ import annotations
@@ -83,6 +90,42 @@ def ingest_rates(log: Path, settings: IngestSettings, records: int) -> tuple[flo
     return records / elapsed, records / cpu
 
 
+def ingest_paths(prompts: list[str], records: int, folder: Path) -> dict[str, object]:
+    """Every ingest path on the usual log and on a log with no repeated text."""
+    static = StaticEmbedder.packaged()
+    paths = {
+        "fast_guard_only": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="patterns"), embedder=None
+        ),
+        "fast_full": lambda: IngestSettings(scorer=RecordScorer(refusal="model"), embedder=static),
+        "fast_full_phrase_refusals": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="patterns"), embedder=static
+        ),
+        "old_full": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="model", scoring="full"), embedder=static
+        ),
+    }
+    # Warm every model and cache on a small log first: a long-running ingest's state.
+    warm = folder / "warm.jsonl"
+    write_log(warm, prompts, 64, seed=9)
+    figures: dict[str, object] = {}
+    for log_name, distinct in (("usual", False), ("distinct", True)):
+        log = folder / f"{log_name}.jsonl"
+        write_log(log, prompts, records, distinct=distinct)
+        for name, make in paths.items():
+            ingest_rates(warm, make(), 64)
+            settings = make()
+            wall, cpu = ingest_rates(log, settings, records)
+            scorer = settings.scorer
+            figures[f"{name}_{log_name}"] = {
+                "records_per_s": round(wall, 1),
+                "records_per_cpu_s": round(cpu, 1),
+                "texts_screened": scorer.screened,
+                "texts_guard_checked": scorer.checked,
+            }
+    return figures
+
+
 def peak_rss_mb(log: Path) -> float:
     """Peak RSS (MB) of a guard-only `redline monitor ingest` in a fresh process."""
     with tempfile.TemporaryDirectory() as folder:
@@ -107,7 +150,14 @@ def main() -> None:
     parser.add_argument(
         "--ingest-only",
         action="store_true",
-        help="only the two ingest rates, on the usual log and on one with no repeated text",
+        help="only the ingest paths, on the usual log and on one with no repeated text",
+    )
+    parser.add_argument(
+        "--rss-records",
+        type=int,
+        nargs=2,
+        default=None,
+        help="the two log sizes for peak RSS (default: records/4 and records*2)",
     )
     args = parser.parse_args()
     # One core: the figure the issue asks for, and fair to the machine's other users.
@@ -126,13 +176,7 @@ def main() -> None:
         full = IngestSettings(scorer=RecordScorer(refusal="model"), embedder=static)
         guard_only = IngestSettings(scorer=RecordScorer(refusal="patterns"), embedder=None)
         if args.ingest_only:
-            distinct = Path(folder) / "distinct.jsonl"
-            write_log(distinct, prompts, args.records, distinct=True)
-            for name, path in (("", log), ("distinct_", distinct)):
-                for mode, settings in (("guard_only", guard_only), ("full", full)):
-                    wall, cpu = ingest_rates(path, settings, args.records)
-                    figures[f"{mode}_{name}records_per_s"] = wall
-                    figures[f"{mode}_{name}records_per_cpu_s"] = cpu
+            figures.update(ingest_paths(prompts, args.records, Path(folder)))
             _report(figures, args.json)
             return
         figures["guard_only_records_per_s"] = ingest_rate(log, guard_only, args.records)
@@ -147,7 +191,7 @@ def main() -> None:
         minilm.embed(few)
         figures["minilm_embed_records_per_s"] = len(few) / (time.perf_counter() - started)
         rss = {}
-        for count in (args.records // 4, args.records * 2):
+        for count in args.rss_records or (args.records // 4, args.records * 2):
             sized = Path(folder) / f"rss-{count}.jsonl"
             write_log(sized, prompts, count, seed=1)
             rss[count] = peak_rss_mb(sized)

@@ -87,3 +87,25 @@ def test_text_facts():
     assert not facts.allows(RuleNeeds(min_token=25))
     # Outside ASCII the digit and case checks give way: \d and (?i) reach further there.
     assert TextFacts("٤١١١ é").allows(RuleNeeds(min_digits=13, any_of_lower=("password",)))
+
+
+def test_batch_facts_allow_exactly_what_text_facts_allow():
+    from redline.detectors.rule_prefilter import BatchFacts
+
+    texts = [*SAMPLES, "", "a\nb", "x" * 40, "٤١١١"]
+    facts = BatchFacts(texts)
+    for detector in (pii.PIIDetector(), secrets.SecretsDetector()):
+        for needs in detector.rule_needs():
+            expected = [TextFacts(text).allows(needs) for text in texts]
+            assert facts.allows_any([needs]).tolist() == expected, needs
+
+
+@pytest.mark.parametrize("detector", [pii.PIIDetector(), secrets.SecretsDetector()])
+def test_batch_screen_scores_are_never_below_what_detect_finds(detector):
+    texts = [*SAMPLES, "", "plain words only"]
+    batch = detector.screen_scores(texts)
+    for text, screened in zip(texts, batch, strict=True):
+        found = detector.detect(text).scores
+        assert all(screened[c] >= found[c] for c in found), (text, found, screened)
+    assert any(any(row.values()) for row in batch)
+    assert not any(batch[-1].values()) and not any(batch[-2].values())

@@ -7,27 +7,28 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from redline.monitor import IngestSettings, RecordScorer, StaticEmbedder
-from redline.monitor.embeddings import minilm_tokenizer_file
-
-VOCABULARY = 30522  # word pieces of the packaged MiniLM
 
 
 @pytest.fixture(scope="session")
 def guard_scorer() -> RecordScorer:
-    """The shipped guard with the phrase-pattern refusal scorer (the --guard-only path)."""
+    """The shipped guard with the phrase-pattern refusal scorer (the --guard-only path),
+    scoring the default way (triage, then the guard on what it is unsure of)."""
     return RecordScorer(refusal="patterns")
 
 
 @pytest.fixture(scope="session")
+def full_scorer() -> RecordScorer:
+    """The same with every text through the guard (``--scoring full``)."""
+    return RecordScorer(refusal="patterns", scoring="full")
+
+
+@pytest.fixture(scope="session")
 def small_embedder() -> StaticEmbedder:
-    """The static embedder's real tokenizer over a small random table: the code path of
-    the distilled model without building it (tests/monitor/test_embeddings.py distils)."""
-    table = np.random.default_rng(0).normal(size=(VOCABULARY, 16)).astype(np.float32)
-    return StaticEmbedder(table=table, tokenizer_file=minilm_tokenizer_file())
+    """The shipped static-MiniLM embedder (128 dimensions, loads in well under a second)."""
+    return StaticEmbedder.packaged()
 
 
 @pytest.fixture

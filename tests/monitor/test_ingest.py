@@ -21,7 +21,7 @@ def test_ingest_scores_embeds_and_stores_every_record(tmp_path, write_log, setti
             "SELECT key, input_action, input_categories, refusal, len(embedding) FROM records "
             "WHERE key IN ('id:r0', 'id:r20') ORDER BY key"
         ).fetchall()
-    assert rows[0][1:] == ("allow", [], "full_compliance", 16)
+    assert rows[0][1:] == ("allow", [], "full_compliance", 128)
     assert rows[1][1] == "block" and any(c.startswith("injection.") for c in rows[1][2])
 
 
@@ -68,11 +68,11 @@ class _FailingScorer:
     def __init__(self, scorer, fail_on):
         self.scorer, self.fail_on, self.calls = scorer, fail_on, 0
 
-    def score(self, records, *, source):
+    def score_batch(self, records, *, source, embedder):
         self.calls += 1
         if self.calls == self.fail_on:
             raise KeyboardInterrupt
-        return self.scorer.score(records, source=source)
+        return self.scorer.score_batch(records, source=source, embedder=embedder)
 
 
 def test_an_interrupted_ingest_resumes_where_it_stopped(tmp_path, write_log, settings, chat):
@@ -91,9 +91,9 @@ def test_batches_bound_what_is_held(tmp_path, write_log, settings, chat):
     sizes = []
 
     class Recording:
-        def score(self, records, *, source):
+        def score_batch(self, records, *, source, embedder):
             sizes.append(len(records))
-            return settings.scorer.score(records, source=source)
+            return settings.scorer.score_batch(records, source=source, embedder=embedder)
 
     log = write_log([chat(i) for i in range(50)])
     with MonitorStore(tmp_path / "m.duckdb") as store:

@@ -265,6 +265,17 @@ class StackedHeads:
         logits = linear_logits(rows, self._weights_t, self._intercept)
         return logistic(logits)
 
+    @property
+    def featurizer(self) -> TextFeaturizer:
+        """The one featurizer every head reads."""
+        return self._featurizer
+
+    def probabilities_of(self, matrix: sp.csr_matrix) -> np.ndarray:
+        """``probabilities`` of texts already featurized with ``featurizer.transform``
+        (a caller that needs the feature matrix too featurizes once)."""
+        logits = linear_logits(FeatureRows.from_matrix(matrix), self._weights_t, self._intercept)
+        return logistic(logits)
+
 
 def _feature_config(path: Path, config: dict[str, Any]) -> FeatureConfig:
     try:

@@ -27,12 +27,20 @@ GuardOnlyOption = Annotated[
         help="Guard verdicts only: refusals from the phrase patterns, no embeddings.",
     ),
 ]
+ScoringOption = Annotated[
+    str,
+    typer.Option(
+        "--scoring",
+        help="fast (the default: a batch triage, and the full guard only on the texts it "
+        "is unsure of) or full (every text through the full guard); see docs/monitoring.md.",
+    ),
+]
 EmbedderOption = Annotated[
     str,
     typer.Option(
         "--embedder",
-        help="minilm (the default: it ranked a burst far better) or static (distilled from "
-        "MiniLM, ~300x faster; see docs/monitoring.md).",
+        help="minilm (the default: it ranked a burst far better) or static (the shipped "
+        "static-MiniLM table, hundreds of times faster; see docs/monitoring.md).",
     ),
 ]
 
@@ -46,21 +54,29 @@ def _settings(
     guard_only: bool,
     embedder: str,
     guard_policy: Path | None,
+    scoring: str = "fast",
     field_map: list[str] | None = None,
     time_field: str | None = None,
     log_format: str = "auto",
-    batch_size: int = 512,
+    batch_size: int = 4096,
 ) -> Any:
     from redline.guard import Guard
     from redline.monitor import FieldMap, IngestSettings, RecordScorer, load_embedder
     from redline.monitor.log_records import LOG_FORMATS
+    from redline.monitor.record_scoring import SCORING_MODES
 
+    if scoring not in SCORING_MODES:
+        raise ConfigError(f"--scoring {scoring!r}: expected one of {', '.join(SCORING_MODES)}")
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"--format {log_format!r}: expected one of {', '.join(LOG_FORMATS)}")
     fields = FieldMap.parse(field_map, time_field=time_field)
     guard = Guard.from_policy(guard_policy) if guard_policy else Guard.default()
     return IngestSettings(
-        scorer=RecordScorer(guard=guard, refusal="patterns" if guard_only else "model"),
+        scorer=RecordScorer(
+            guard=guard,
+            refusal="patterns" if guard_only else "model",
+            scoring=scoring,  # type: ignore[arg-type]
+        ),
         embedder=None if guard_only else load_embedder(embedder),
         fields=fields,
         log_format=log_format,  # type: ignore[arg-type]
@@ -87,12 +103,13 @@ def ingest(
     log_format: Annotated[str, typer.Option("--format", help="auto, chat or otel.")] = "auto",
     guard_only: GuardOnlyOption = False,
     embedder: EmbedderOption = "minilm",
+    scoring: ScoringOption = "fast",
     policy: Annotated[
         Path | None, typer.Option("--policy", help="Guard policy file (default: shipped policy).")
     ] = None,
     batch_size: Annotated[
         int, typer.Option(min=1, help="Records scored and stored at once.")
-    ] = 512,
+    ] = 4096,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between --follow polls.")] = 1.0,
     as_json: JsonOption = False,
     no_progress: NoProgressOption = False,
@@ -114,6 +131,7 @@ def ingest(
         guard_only=guard_only,
         embedder=embedder,
         guard_policy=policy,
+        scoring=scoring,
         field_map=field_map,
         time_field=time_field,
         log_format=log_format,
@@ -157,9 +175,14 @@ def ingest(
             else:
                 results.append(ingest_file(path, opened, settings, on_batch=show))
         total = opened.count()
+    scorer = settings.scorer
     document = {
         "store": str(store),
         "records_in_store": total,
+        "scoring": scorer.scoring,
+        # Distinct texts (per batch) the triage screened and the full guard checked.
+        "texts_screened": scorer.screened,
+        "texts_guard_checked": scorer.checked,
         "files": [r.as_dict() for r in results],
     }
     if as_json:
@@ -180,6 +203,11 @@ def ingest(
             f"{result.source}: {result.read:,} records read, {result.added:,} new, "
             f"{result.problems:,} malformed, {result.skipped_spans:,} non-GenAI spans{resumed} "
             f"({result.seconds:.1f}s)"
+        )
+    if scorer.scoring == "fast" and scorer.screened:
+        typer.echo(
+            f"triage: {scorer.checked:,} of {scorer.screened:,} distinct texts went to the "
+            "full guard"
         )
     typer.echo(f"{store}: {total:,} records")
 
@@ -424,6 +452,7 @@ def serve(
     ] = None,
     guard_only: GuardOnlyOption = False,
     embedder: EmbedderOption = "minilm",
+    scoring: ScoringOption = "fast",
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between --follow polls.")] = 1.0,
 ) -> None:
     """Serve Prometheus metrics at /metrics (and /healthz); with --follow, ingest too.
@@ -436,7 +465,9 @@ def serve(
     width = parse_duration(window)
     loaded = load_rules(rules) if rules else None
     settings = (
-        _settings(guard_only=guard_only, embedder=embedder, guard_policy=None) if follow else None
+        _settings(guard_only=guard_only, embedder=embedder, guard_policy=None, scoring=scoring)
+        if follow
+        else None
     )
     with MonitorStore(store) as opened:
         try:

@@ -14,7 +14,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 
-from redline.detectors.rule_prefilter import ALWAYS, RuleNeeds, TextFacts
+from redline.detectors.rule_prefilter import ALWAYS, BatchFacts, RuleNeeds, TextFacts
 from redline.detectors.spans import Detection, Span, SpanSet
 
 PII_CATEGORIES = ("email", "phone", "credit_card", "iban", "national_id", "address", "ip_address")
@@ -233,6 +233,24 @@ class PIIDetector:
             )
         self.categories = tuple(c for c in PII_CATEGORIES if c in wanted)
         self._rules = [rule for rule in _RULES if rule[0] in wanted]
+
+    def screen_scores(self, texts: list[str]) -> list[dict[str, float]]:
+        """Per text, each category's highest rule score over all matches, for a whole
+        batch in one pass per rule. ``detect`` lets one span count for one category
+        only, so its scores are never higher than these: a text with no score here
+        at a threshold has no finding there."""
+        facts = BatchFacts(texts)
+        out = [dict.fromkeys(self.categories, 0.0) for _ in texts]
+        for category, pattern, validator, score in self._rules:
+            for index, match in facts.matches(pattern, _NEEDS.get(pattern.pattern, ALWAYS)):
+                if validator is None or validator(match.group(0)):
+                    row = out[index]
+                    row[category] = max(row[category], score)
+        return out
+
+    def rule_needs(self) -> list[RuleNeeds]:
+        """What a match of each rule needs: a text none of them allows has no finding."""
+        return [_NEEDS.get(rule[1].pattern, ALWAYS) for rule in self._rules]
 
     def detect(self, text: str) -> Detection:
         scores = dict.fromkeys(self.categories, 0.0)

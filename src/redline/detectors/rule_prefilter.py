@@ -9,7 +9,10 @@ when its conditions hold, so the result is the same as running every rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+import numpy as np
 
 _ASCII_DIGITS = dict.fromkeys(map(ord, "0123456789"))
 
@@ -77,3 +80,110 @@ class TextFacts:
                     return False
         # A hint is compiled with its rule's flags, so it holds in any script.
         return needs.hint is None or needs.hint.search(self.text) is not None
+
+
+class BatchFacts:
+    """``TextFacts`` for a whole batch at once: which texts a set of rules may match.
+
+    The batch is joined into one string (texts apart by ``SEPARATOR``: a NUL,
+    which no condition contains, between line breaks, which stop every rule's
+    character runs) and each condition is one C-level scan of it (``str.find`` or
+    a regex), its hits mapped back to texts by offset; digit counts are one numpy
+    pass. The answer for each text is exactly ``any(TextFacts(text).allows(n)
+    for n in needs)``: a screen that keeps every text a rule could match.
+    """
+
+    SEPARATOR = "\n\x00\n"
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.count = len(texts)
+        self.joined = self.SEPARATOR.join(texts)
+        gap = len(self.SEPARATOR)
+        lengths = np.fromiter((len(t) + gap for t in texts), dtype=np.int64, count=len(texts))
+        self.starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        self.ascii = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
+        self._lower: str | None = None
+        self._digits: np.ndarray | None = None
+        self._tokens: dict[int, np.ndarray] = {}
+
+    def _owners(self, positions: list[int]) -> np.ndarray:
+        """Which text each position of the joined string lies in, as a mask."""
+        mask = np.zeros(self.count, dtype=bool)
+        if positions and self.count:
+            mask[np.searchsorted(self.starts, np.asarray(positions), side="right") - 1] = True
+        return mask
+
+    def containing(self, needles: tuple[str, ...], *, lower: bool = False) -> np.ndarray:
+        """Texts holding any of ``needles`` (in the lower-cased text with ``lower``)."""
+        haystack = self.joined
+        if lower:
+            if self._lower is None:
+                self._lower = self.joined.lower()
+            haystack = self._lower
+        positions: list[int] = []
+        for needle in needles:
+            at = haystack.find(needle)
+            while at >= 0:
+                positions.append(at)
+                # The rest of this text cannot add anything: skip to the next text.
+                owner = int(np.searchsorted(self.starts, at, side="right"))
+                if owner >= self.count:
+                    break
+                at = haystack.find(needle, int(self.starts[owner]))
+        return self._owners(positions)
+
+    def matching(self, pattern: re.Pattern[str]) -> np.ndarray:
+        """Texts ``pattern`` finds something in (for patterns that match no NUL, so
+        that no match spans two texts)."""
+        return self._owners([m.start() for m in pattern.finditer(self.joined)])
+
+    def matches(
+        self, pattern: re.Pattern[str], needs: RuleNeeds
+    ) -> Iterator[tuple[int, re.Match[str]]]:
+        """``(text index, match)`` for the matches of ``pattern`` in every text that
+        ``needs`` allows, found in one pass over those texts joined. A rule's match
+        never crosses the separator (its look-arounds see a line break there, as at
+        a text's edge), so each text gets the matches ``finditer`` finds in it alone
+        (offsets are into the joined string)."""
+        chosen = np.flatnonzero(self.allows_any([needs]))
+        if not len(chosen):
+            return
+        part = self if len(chosen) == self.count else BatchFacts([self.texts[i] for i in chosen])
+        for match in pattern.finditer(part.joined):
+            owner = int(np.searchsorted(part.starts, match.start(), side="right")) - 1
+            yield int(chosen[owner]), match
+
+    def digits(self) -> np.ndarray:
+        if self._digits is None:
+            codes = np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32)
+            is_digit = ((codes >= 48) & (codes <= 57)).astype(np.int64)
+            self._digits = (
+                np.add.reduceat(is_digit, self.starts) if self.count else np.zeros(0, np.int64)
+            )
+        return self._digits
+
+    def token_of_length(self, length: int) -> np.ndarray:
+        if length not in self._tokens:
+            self._tokens[length] = self.matching(re.compile(rf"[^\s\x00]{{{length},}}"))
+        return self._tokens[length]
+
+    def allows_any(self, needs: list[RuleNeeds]) -> np.ndarray:
+        """Per text: True when some rule with these needs may match it."""
+        found = np.zeros(self.count, dtype=bool)
+        for item in needs:
+            if found.all():
+                break
+            ok = np.ones(self.count, dtype=bool)
+            if item.any_of:
+                ok &= self.containing(item.any_of)
+            if item.min_token:
+                ok &= self.token_of_length(item.min_token)
+            if item.min_digits:
+                ok &= ~self.ascii | (self.digits() >= item.min_digits)
+            if item.any_of_lower:
+                ok &= ~self.ascii | self.containing(item.any_of_lower, lower=True)
+            if item.hint is not None:
+                ok &= self.matching(item.hint)
+            found |= ok
+        return found

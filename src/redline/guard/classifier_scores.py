@@ -44,14 +44,25 @@ class SharedHeads:
     def columns(self, index: int) -> slice:
         return self._stack.columns(index)
 
+    @property
+    def stack(self) -> StackedHeads:
+        """The heads as one weight matrix (for a caller that featurizes itself)."""
+        return self._stack
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         memo: list[tuple[list[str], np.ndarray]] = getattr(self._local, "memo", None) or []
         for seen, scores in memo:
             if seen == texts:
                 return scores
         scores = self._stack.probabilities(texts)
-        self._local.memo = [(list(texts), scores), *memo[: _REMEMBERED - 1]]
+        self.remember(texts, scores)
         return scores
+
+    def remember(self, texts: Sequence[str], scores: np.ndarray) -> None:
+        """Keep ``scores`` (``stack``'s probabilities of ``texts``, computed by the
+        caller) so the next scanner on this thread asking for ``texts`` gets them."""
+        memo: list[tuple[list[str], np.ndarray]] = getattr(self._local, "memo", None) or []
+        self._local.memo = [(list(texts), scores), *memo[: _REMEMBERED - 1]]
 
 
 def share_heads(scores: Sequence[ClassifierScores]) -> list[SharedHeads]:
@@ -149,14 +160,35 @@ class ClassifierScores:
             ]
         # Set by ``share_heads``: the group this classifier is scored in, and its columns.
         self.shared: tuple[SharedHeads, slice] | None = None
+        self._local = threading.local()
         self._windows = getattr(classifier, "window_chars", 0) or 0
 
     def _probabilities(self, texts: Sequence[str]) -> Any:
+        if self.shared is None:
+            return self.classifier.predict_proba(list(texts))
+        heads, columns = self.shared
+        scores = heads.probabilities(texts)[:, columns]
         window = self._windows
-        if self.shared is not None and not (window and any(len(t) > window for t in texts)):
-            heads, columns = self.shared
-            return heads.probabilities(texts)[:, columns]
-        return self.classifier.predict_proba(list(texts))
+        long = [i for i, text in enumerate(texts) if window and len(text) > window]
+        if long:
+            # Only the long texts are scored window by window; the rest keep the
+            # shared scores (the same numbers: a short text is its only window).
+            scores = scores.copy()
+            scores[long] = self.windowed([texts[i] for i in long])
+        return scores
+
+    def windowed(self, texts: Sequence[str]) -> np.ndarray:
+        """``predict_proba`` of texts longer than the classifier's window (each
+        window scored, the highest kept); the last batch's scores are kept per
+        thread, so a caller that scored them (``remember_windowed``) is not repeated."""
+        kept = getattr(self._local, "windowed", None)
+        if kept is not None and kept[0] == texts:
+            return np.asarray(kept[1])
+        return np.asarray(self.classifier.predict_proba(list(texts)))
+
+    def remember_windowed(self, texts: Sequence[str], scores: np.ndarray) -> None:
+        """Keep ``windowed(texts)`` computed elsewhere for the next ``windowed`` call."""
+        self._local.windowed = (list(texts), scores)
 
     def score_many(self, texts: Sequence[str], *, side: str = "input") -> list[dict[str, float]]:
         """Category scores and the combined score of each text; ``side`` picks the
@@ -195,6 +227,29 @@ class ClassifierScores:
             scores[self.combined] = min(max(combined, 0.0), 1.0)
             rows.append(scores)
         return rows
+
+    def rescaled(self, probabilities: np.ndarray, *, side: str = "input") -> np.ndarray:
+        """``rows`` as one array, for a whole batch at once: every column mapped as
+        ``rows`` maps it (columns without a cut-off unchanged), and a last column
+        holding the combined score."""
+        values = np.array(probabilities, dtype=np.float64, copy=True)
+        if self.rescale_to is not None:
+            target = float(self.rescale_to)
+            for column, cut in self._rescaled.get(side, self._rescaled["input"]):
+                raw = values[:, column]
+                values[:, column] = np.where(
+                    raw < cut,
+                    raw / cut * target,
+                    target + (raw - cut) / (1.0 - cut) * (1.0 - target),
+                )
+        if self.negative is not None:
+            combined = 1.0 - values[:, self.negative]
+        elif self.combined_head is not None:
+            combined = values[:, self.combined_head]
+        else:
+            named = [i for i, _ in self._named]
+            combined = values[:, named].max(axis=1) if named else np.zeros(len(values))
+        return np.column_stack([values, np.clip(combined, 0.0, 1.0)])
 
     def _label_thresholds(self, side: str = "input") -> dict[str, float]:
         raw = getattr(self.classifier, "thresholds", None)

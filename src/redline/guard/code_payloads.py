@@ -217,6 +217,11 @@ _NEEDS: tuple[RuleNeeds, ...] = (
 )
 
 
+def code_rule_needs() -> list[RuleNeeds]:
+    """What a match of each rule needs: a text none of them allows has no finding."""
+    return list(_NEEDS)
+
+
 @SCANNERS.register("code_payloads")
 class CodePayloadScanner:
     """Rule-based detector of attack code; each hit names the rule that fired."""

@@ -61,6 +61,12 @@ class HarmScanner:
         self._gate_categories = calibration == "production"
 
     @property
+    def gates_categories(self) -> bool:
+        """Whether category scores are capped by the combined ``harm`` score (so no
+        category fires unless ``harm`` reaches its threshold too)."""
+        return self._gate_categories
+
+    @property
     def classifier_scores(self) -> tuple[ClassifierScores, ...]:
         """The classifiers this scanner scores with (the guard shares their features)."""
         return (self._scores,) if self._scores else ()

@@ -257,6 +257,15 @@ class Guard:
     def scanner_names(self, side: Side) -> list[str]:
         return [s.name for s in self._scanners if side in s.sides]
 
+    def active_scanners(self, side: Side) -> list[ActiveScanner]:
+        """The scanners that check ``side``, each with its per-category rules."""
+        return [s for s in self._scanners if side in s.sides]
+
+    def classification_view(self, text: str) -> str:
+        """The text the scanners that read the normalised view see (``text`` already
+        cleaned with ``clean_text``)."""
+        return self._normaliser.view(text).text
+
     @property
     def cascade(self) -> Cascade | None:
         """The policy's cascade (``cascade.requests`` counts model calls), if any."""

@@ -30,7 +30,9 @@ from redline.monitor.otel_spans import otel_records
 from redline.monitor.record_scoring import RecordScorer
 from redline.monitor.store import MonitorStore, SourcePosition
 
-DEFAULT_BATCH = 512
+# Records scored and written together. DuckDB's insert into the keyed table costs
+# ~60 us a record in batches of 512 and ~9 us in batches of 4,096 (one core).
+DEFAULT_BATCH = 4096
 
 
 @dataclass
@@ -141,11 +143,13 @@ class LogIngest:
 
     def _flush(self, batch: _Batch, offset: int, line: int) -> None:
         records = list(batch.records.values())
-        scored = self.settings.scorer.score(records, source=self.source) if records else []
-        embedder = self.settings.embedder
-        vectors = None
-        if embedder is not None and scored:
-            vectors = embedder.embed([r.prompt or r.response for r in scored])
+        scored, vectors = (
+            self.settings.scorer.score_batch(
+                records, source=self.source, embedder=self.settings.embedder
+            )
+            if records
+            else ([], None)
+        )
         previous = self.position
         self.position = SourcePosition(
             byte_offset=offset,

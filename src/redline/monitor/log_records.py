@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+
+import orjson
 
 from redline.core import ConfigError, content_hash
 
@@ -54,6 +56,12 @@ class FieldMap:
     """Which column of a chat record holds each field (see the module docstring)."""
 
     columns: Mapping[str, str]
+    # Each field's column, resolved once: ``get`` runs six times per log line.
+    _resolved: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        resolved = {name: self.columns.get(name, name) for name in LOG_FIELDS}
+        object.__setattr__(self, "_resolved", resolved)
 
     @classmethod
     def parse(cls, items: list[str] | None, *, time_field: str | None = None) -> FieldMap:
@@ -76,10 +84,13 @@ class FieldMap:
         return cls(mapping)
 
     def column(self, name: str) -> str:
-        return self.columns.get(name, name)
+        return self._resolved.get(name) or self.columns.get(name, name)
 
     def get(self, record: Mapping[str, Any], name: str) -> Any:
-        return lookup(record, self.column(name))
+        column = self._resolved.get(name) or self.columns.get(name, name)
+        if column in record:
+            return record[column]
+        return lookup(record, column) if "." in column else None
 
 
 def lookup(record: Mapping[str, Any], column: str) -> Any:
@@ -191,7 +202,15 @@ def chat_record(data: Mapping[str, Any], *, line: int, fields: FieldMap) -> LogR
 
 
 def decode_json_line(raw: bytes) -> Any:
-    """The JSON value of one log line; raises :class:`MalformedRecord` saying why not."""
+    """The JSON value of one log line; raises :class:`MalformedRecord` saying why not.
+
+    orjson parses; a line it refuses is parsed again with the standard library,
+    whose messages (and its leniency: NaN, Infinity) the problems table keeps.
+    """
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -185,12 +185,17 @@ class MonitorStore:
         position: SourcePosition,
     ) -> int:
         """Insert a batch and move the source's position, atomically; returns rows added."""
+        added = 0
         with self.transaction():
-            before = self.count()
             if records:
                 self.con.register("incoming", _arrow_batch(records, embeddings))
-                self._run("INSERT OR IGNORE INTO records SELECT * FROM incoming")
+                # DuckDB answers an INSERT with the number of rows it inserted (the
+                # ignored duplicates not counted): no count(*) before and after.
+                inserted = self.con.execute(
+                    "INSERT OR IGNORE INTO records SELECT * FROM incoming"
+                ).fetchall()
                 self.con.unregister("incoming")
+                added = int(inserted[0][0]) if inserted else 0
             if problems:
                 self.con.executemany(
                     "INSERT INTO problems VALUES (?, ?, ?)",
@@ -207,7 +212,7 @@ class MonitorStore:
                     position.skipped_spans,
                 ],
             )
-            return self.count() - before
+        return added
 
     def count(self) -> int:
         row = self.con.execute("SELECT count(*) FROM records").fetchall()
