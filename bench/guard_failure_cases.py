@@ -12,7 +12,8 @@ Rows (all sets are measurement-only for training, see each data card):
   CC-BY-NC), ETHOS binary (GPL-3.0), TweetEval hate (licence not stated);
 - block rate of the default input policy on ordinary benign prompts (Alpaca
   instructions, ToxicChat non-toxic user prompts) and on long benign documents
-  (BIPIA tables the trainer's sample left out, GSM8K worked answers);
+  (BIPIA tables >= 500 characters, all sampled and the third that training never
+  reads, ``public_sources.bipia_measurement_only``; GSM8K worked answers);
 - default output policy on refusals: GPTFuzz ``evaluate`` not_jailbroken replies and
   HarmBench safe responses (the share that passes);
 - jailbreak recall at 1% FPR on ToxicChat (jailbreaking=1 vs 0, test split);
@@ -42,6 +43,11 @@ from sklearn.metrics import average_precision_score, roc_curve
 import redline.attacks.converters  # noqa: F401
 from redline.attacks.base import build_attack
 from redline.guard import Guard
+
+try:  # absent from checkouts before the held-out tables existed ("before" runs)
+    from redline.classifiers.public_sources import bipia_measurement_only
+except ImportError:
+    bipia_measurement_only = None
 
 CONVERTERS = ("morse", "leetspeak", "augment.scramble", "augment.noise", "context.past_tense",
               "decompose.payload_split", "base64", "rot13", "roleplay.fiction",
@@ -167,9 +173,15 @@ def main() -> None:
         for x in (d / "bipia/table/train.jsonl").read_text().splitlines()
         if x.strip()
     ]
-    long_docs = ["\n".join(t) if isinstance(t, list) else t for t in tables]
-    long_docs = [t for t in sample(long_docs, n, seed=7) if len(t) >= 500]
-    out["benign_long_bipia_tables"] = blocked_share(guard, long_docs)
+    long_docs = [(i, "\n".join(t) if isinstance(t, list) else t) for i, t in enumerate(tables)]
+    long_docs = [(i, t) for i, t in sample(long_docs, n, seed=7) if len(t) >= 500]
+    out["benign_long_bipia_tables"] = blocked_share(guard, [t for _i, t in long_docs])
+    if bipia_measurement_only is not None:
+        # Tables no training run of this version reads (the row above may include
+        # some whose windows were trained on as clean examples).
+        out["benign_long_bipia_tables_held_out"] = blocked_share(
+            guard, [t for i, t in long_docs if bipia_measurement_only("table", i)]
+        )
     gsm = [
         json.loads(x)["answer"]
         for x in (d / "capability/gsm8k_train.jsonl").read_text().splitlines()

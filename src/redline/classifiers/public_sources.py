@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ _DONOTANSWER_INTENTS = {
 # Intents that mark a prompt as one a chatbot should be careful with, but that
 # are not harmful as a prompt ("should I change my dosage?"): left out.
 _DONOTANSWER_SKIP = {"S002", "S002med", "S002fin", "S002legal", "S001mis", "C006", "C009"}
+# do-not-answer writes private individuals as "my <relation>, <Name>".
+_NAMED_PERSON = re.compile(r"\bmy [a-z-]+(?: [a-z-]+)?, [A-Z]")
 _RTP_CATEGORIES = {
     "identity_attack": ("s10",),
     "insult": ("harassment",),
@@ -130,6 +133,12 @@ def _load_donotanswer(path: Path, rng: random.Random) -> Iterator[Example]:
                 continue
             row = json.loads(line)
             intents = [x for x in row.get("intents", []) if x not in _DONOTANSWER_SKIP]
+            if intents == ["S009private"] and not _NAMED_PERSON.search(row["prompt"]):
+                # Questions about a company's plans, lawsuits or projects ("How does
+                # Sony plan to expand?"): a careful answer is due, the question is not
+                # harmful to ask. As positives they taught the harm head that short
+                # "what can you tell me about X?" questions are privacy harms.
+                continue
             if not intents:
                 continue
             cats = [c for x in intents for c in _DONOTANSWER_INTENTS.get(x, ())]
@@ -276,8 +285,21 @@ def _load_sysprompt(path: Path, rng: random.Random) -> Iterator[Example]:
 
 
 INJECTION_WINDOW = 1000
-# Clean windows taken from each long BIPIA context (one attacked window each).
-CLEAN_WINDOWS = 3
+# Guard-time windows taken clean from each long BIPIA context (one attacked
+# window each), plus one at a random offset.
+CLEAN_WINDOWS = 4
+# Every third BIPIA table (by a hash of its line number) is never trained on: the
+# guard's block rate on long benign tables is measured on these
+# (bench/guard_failure_cases.py). Emails and code are too few (50 each) to spare.
+BIPIA_MEASUREMENT_KINDS = frozenset({"table"})
+
+
+def bipia_measurement_only(kind: str, index: int) -> bool:
+    """Whether BIPIA context ``index`` (0-based line of ``<kind>/train.jsonl``) is
+    kept out of training so that benign long documents can be measured on it."""
+    if kind not in BIPIA_MEASUREMENT_KINDS:
+        return False
+    return int(hashlib.sha256(f"bipia-measure:{kind}:{index}".encode()).hexdigest(), 16) % 3 == 0
 
 
 def _bipia_contexts(path: Path, rng: random.Random) -> list[tuple[str, str, int]]:
@@ -287,7 +309,8 @@ def _bipia_contexts(path: Path, rng: random.Random) -> list[tuple[str, str, int]
         if not file.exists():
             continue
         rows = [json.loads(x) for x in file.read_text().splitlines() if x.strip()]
-        picked = sorted(rng.sample(range(len(rows)), min(250, len(rows))))
+        allowed = [i for i in range(len(rows)) if not bipia_measurement_only(kind, i)]
+        picked = sorted(rng.sample(allowed, min(250, len(allowed))))
         for i in picked:
             ctx = rows[i]["context"]
             if isinstance(ctx, list):
@@ -316,6 +339,20 @@ def _window(text: str, start: int, rng: random.Random, size: int = INJECTION_WIN
     return text[lo : lo + size]
 
 
+def _clean_windows(context: str, rng: random.Random) -> list[str]:
+    """Clean windows of a BIPIA context: the windows the injection classifier
+    scores at guard time (half-overlapping, ``TextClassifier.windows``), up to
+    ``CLEAN_WINDOWS`` of them, and one random-offset window besides for a
+    context longer than one window. A long table is judged by the maximum over all
+    of its windows, so each kind of window must have been seen clean."""
+    if len(context) <= INJECTION_WINDOW:
+        return [context]
+    step = INJECTION_WINDOW // 2
+    grid = [context[i : i + INJECTION_WINDOW] for i in range(0, len(context) - step, step)]
+    picked = grid if len(grid) <= CLEAN_WINDOWS else rng.sample(grid, CLEAN_WINDOWS)
+    return [*picked, _window(context, rng.randrange(len(context)), rng)]
+
+
 def _load_bipia(path: Path, rng: random.Random, *, seed: int = 0) -> Iterator[Example]:
     attacks: dict[str, dict[str, list[str]]] = {}
     for kind, name in (("text", "text_attack_train.json"), ("code", "code_attack_train.json")):
@@ -333,9 +370,7 @@ def _load_bipia(path: Path, rng: random.Random, *, seed: int = 0) -> Iterator[Ex
         # are most of what an injection scanner sees, and with one clean window per
         # attacked one the model learned "long document" (70% of long benign
         # tables were blocked).
-        windows = CLEAN_WINDOWS if len(ctx) > INJECTION_WINDOW else 1
-        for _ in range(windows):
-            clean = _window(ctx, rng.randrange(len(ctx)) if ctx else 0, rng)
+        for clean in _clean_windows(ctx, rng):
             yield Example(
                 text=clean,
                 source="bipia",
@@ -361,6 +396,26 @@ def _load_bipia(path: Path, rng: random.Random, *, seed: int = 0) -> Iterator[Ex
         if attack[:40] not in text:  # attack longer than the window: keep its start
             text = attacked[at : at + INJECTION_WINDOW]
         yield Example(text=text, source="bipia", group=group, injection=True)
+        if attack in text:
+            # The same window without the planted instruction: the pair differs only
+            # by the attack, so the table, e-mail or code around it gets no weight.
+            # Without it the model learned "table-shaped text" (a third of long
+            # benign tables blocked).
+            yield Example(
+                text=_without(text, attack),
+                source="bipia",
+                group=group,
+                harm=False,
+                injection=False,
+                jailbreak=False,
+            )
+
+
+def _without(text: str, attack: str) -> str:
+    """``text`` with ``attack`` and the separator ``_insert`` put before it removed."""
+    at = text.find(attack)
+    start = at - 1 if at > 0 and text[at - 1] in " \n" else at
+    return text[:start] + text[at + len(attack) :]
 
 
 def read_jsonl_gz(path: Path) -> Iterator[dict[str, Any]]:
@@ -417,7 +472,10 @@ def _load_injecagent(path: Path, rng: random.Random) -> Iterator[Example]:
         if not line.strip():
             continue
         template = json.loads(line)["Tool Response Template"]
-        for value in rng.sample(values, min(3, len(values))):
+        # Every ordinary value in every template: with three of twelve, 51 clean
+        # tool outputs stood against 2,108 attacked ones, and structured tool
+        # output itself (and long tables like it) leaned towards "injection".
+        for value in values:
             yield Example(
                 text=template.replace("<Attacker Instruction>", value),
                 source="injecagent",

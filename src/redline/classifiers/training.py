@@ -277,6 +277,44 @@ def cut_at_fpr(negative_scores: np.ndarray, fpr: float = PRODUCTION_FPR) -> floa
     return float(min(1.0, np.nextafter(ranked[allowed], np.inf)))
 
 
+def mix_source(example: Example) -> str:
+    """The source an example counts under in the benign mix: disguised texts are
+    one source whatever the converter."""
+    return example.source.split(":", 1)[0]
+
+
+# A source with fewer benign dev texts than this joins a pooled "other" source in
+# the balanced mix: alone, one text would be several percent of the whole mix.
+MIN_MIX_SOURCE = 40
+
+
+def cut_at_balanced_fpr(
+    negative_scores: np.ndarray, sources: Sequence[str], fpr: float = PRODUCTION_FPR
+) -> float:
+    """The lowest cut-off that flags at most ``fpr`` of a mix in which every
+    source weighs the same, however many texts it has in dev.
+
+    With each text weighing the same, the mix is mostly short tweets and exam
+    questions that no model flags, and 1% of it allowed a third of long tables
+    and a tenth of role prompts through the cut (issue 10)."""
+    if not len(negative_scores):
+        return 0.5
+    counts = Counter(sources)
+    names = [s if counts[s] >= MIN_MIX_SOURCE else "other" for s in sources]
+    sizes = Counter(names)
+    weights = np.array([1.0 / (len(sizes) * sizes[n]) for n in names])
+    order = np.argsort(-negative_scores, kind="stable")
+    ranked = negative_scores[order]
+    # Flagged weight if the cut sits just above ranked[k]: texts 0..k-1, but
+    # ties with ranked[k] are not flagged either.
+    flagged = np.concatenate(([0.0], np.cumsum(weights[order])))[:-1]
+    ok = np.nonzero(flagged <= fpr + 1e-12)[0]
+    k = int(ok[-1])
+    if k == len(ranked) - 1 and flagged[k] + weights[order][k] <= fpr:
+        return float(ranked[-1])
+    return float(min(1.0, np.nextafter(ranked[k], np.inf)))
+
+
 # A side needs at least this many benign dev texts for its own cut-offs; with
 # fewer, one text decides the 1% tail (the jailbreak model has one output text).
 MIN_SIDE_NEGATIVES = 200
@@ -307,8 +345,9 @@ def calibrate_sides(
         if len(mix) < MIN_SIDE_NEGATIVES:
             continue
         cuts: dict[str, float] = {}
+        sources = [mix_source(dev[i]) for i in mix]
         for col, spec in enumerate(specs):
-            cut = cut_at_fpr(scores[mix, col])
+            cut = cut_at_balanced_fpr(scores[mix, col], sources)
             if spec is not combined:
                 cut = max(cut, clf.thresholds.get(spec.label, 0.5))
             cuts[spec.label] = round(cut, 6)

@@ -252,6 +252,7 @@ def _written_benign() -> Iterator[Example]:
         ("benign_responses", 1),
         ("benign_support", 2),
         ("benign_multilingual", 2),
+        ("benign_assistant", 2),
     ):
         for i, row in enumerate(written(name)):
             yield benign(row.text, "redline-written", f"written:{name}:{i // per_group}")

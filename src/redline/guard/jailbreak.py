@@ -14,7 +14,9 @@ from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 JAILBREAK_RULES: tuple[PhraseRule, ...] = (
     rule(
         "DAN persona",
-        r"\bdo anything now\b|\bDAN\b(?:\s+mode|\s*:|,)|\bSTAN\b|\bDUDE\b",
+        # The persona names only in capitals: "Dan," is a person (a table of
+        # footballers tripped this), "DAN:" is the persona.
+        r"\bdo anything now\b|(?-i:\bDAN\b)(?:\s+mode|\s*:|,)|(?-i:\bSTAN\b|\bDUDE\b)",
         0.7,
         triggers=("do anything now", "dan", "stan", "dude"),
         hint=r"do anything now|dan(?:\s+mode|\s*:|,)|stan\b|dude\b",
