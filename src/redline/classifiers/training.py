@@ -328,11 +328,13 @@ def calibrate_sides(
     security/medical/legal questions on the input side; refusals and safe
     completions on the output side). Call after ``calibrate_and_evaluate``.
 
-    Only benign texts (every label of the model false) form the mix. Category
-    heads score almost every benign text near zero, so their 1% cut-off alone
-    would flag any harmful text for every category: they take the higher of it
-    and their dev max-F1 cut-off. A side with fewer than ``MIN_SIDE_NEGATIVES``
-    benign dev texts takes the other side's cut-offs."""
+    Only benign texts (every label of the model false) form the mix, and every
+    source in it weighs the same (``cut_at_balanced_fpr``): long tables count as
+    much as tweets. Every head takes the higher of that cut-off and its dev
+    max-F1 cut-off (category heads score almost every benign text near zero, so
+    their 1% cut-off alone would flag any harmful text for every category). A
+    side with fewer than ``MIN_SIDE_NEGATIVES`` benign dev texts takes the other
+    side's cut-offs."""
     scores = clf.predict_proba([e.text for e in dev]) if dev else np.zeros((0, len(specs)))
     combined = specs[0]
     report: dict[str, Any] = {}
@@ -347,9 +349,13 @@ def calibrate_sides(
         cuts: dict[str, float] = {}
         sources = [mix_source(dev[i]) for i in mix]
         for col, spec in enumerate(specs):
-            cut = cut_at_balanced_fpr(scores[mix, col], sources)
-            if spec is not combined:
-                cut = max(cut, clf.thresholds.get(spec.label, 0.5))
+            # Never below the dev max-F1 cut-off: under it, what the cut-off adds
+            # is more often benign than not (the jailbreak model's 1% cut-off sat
+            # at a third of its max-F1 one and blocked role-play prompts).
+            cut = max(
+                cut_at_balanced_fpr(scores[mix, col], sources),
+                clf.thresholds.get(spec.label, 0.5),
+            )
             cuts[spec.label] = round(cut, 6)
         clf.side_thresholds[side] = cuts
         report[side] = {"benign_mix": len(mix), "thresholds": cuts}

