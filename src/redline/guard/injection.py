@@ -92,6 +92,14 @@ INJECTION_RULES: tuple[PhraseRule, ...] = (
 
 # Roles whose text comes from somewhere other than the person typing.
 INDIRECT_ROLES = frozenset({"tool", "document", "function"})
+# "Send ... to <address>" is an exfiltration attempt when a document or tool
+# result asks it of the model; typed by the user it is their own errand ("Please
+# send the invoice to bob.smith@acme.com").
+INDIRECT_ONLY_RULES = frozenset({"exfiltrate"})
+RULES_BY_CATEGORY = {
+    "indirect": INJECTION_RULES,
+    "direct": tuple(r for r in INJECTION_RULES if r.name not in INDIRECT_ONLY_RULES),
+}
 
 
 @SCANNERS.register("injection")
@@ -117,7 +125,9 @@ class InjectionScanner(RulesAndModelScanner):
         reasons: list[dict[str, list[str]]] = [{} for _ in texts]
         for position, (index, segment, piece) in enumerate(pieces):
             category = "indirect" if segment.role in INDIRECT_ROLES else "direct"
-            hits = match_rules(INJECTION_RULES, piece, category=category, offset=segment.start)
+            hits = match_rules(
+                RULES_BY_CATEGORY[category], piece, category=category, offset=segment.start
+            )
             score = hits.score
             found = list(hits.rules)
             if model_rows is not None:
