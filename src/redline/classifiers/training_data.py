@@ -161,12 +161,13 @@ def assemble_training_data(
         license=GENERATED_SOURCE_LICENSE,
         count=len(generated),
     )
-    sources["framed"] = SourceInfo(
-        name="framed",
-        origin="the task of public harmful requests in our benign request frames",
-        license="as its inputs (frames: Apache-2.0, redline-written)",
-        count=len(framed),
-    )
+    if framed:  # only public harmful requests are framed
+        sources["framed"] = SourceInfo(
+            name="framed",
+            origin="the task of public harmful requests in our benign request frames",
+            license="as its inputs (frames: Apache-2.0, redline-written)",
+            count=len(framed),
+        )
     sources["disguised"] = SourceInfo(
         name="disguised",
         origin="requests from the sources above through redline.attacks converters",
