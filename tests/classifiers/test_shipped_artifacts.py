@@ -61,9 +61,9 @@ def training_texts() -> set[str]:
             "harm",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="measured regression of the SGD harm head trained on public data: "
-                "the nail-bomb and overdose requests score 0.21 and 0.30 against a max-F1 "
-                "cut-off of 0.51 (docs/guard-models.md, known misses)",
+                reason="measured miss of the SGD harm head trained on public data: the "
+                "nail-bomb request scores 0.33 against a max-F1 cut-off of 0.46 "
+                "(docs/guard-models.md, known misses)",
             ),
         ),
         "jailbreak",
