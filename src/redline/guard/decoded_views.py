@@ -1,7 +1,7 @@
 """Readable views of disguised text, made with the attack library's decoders.
 
-A classifier trained on words cannot read Morse code, base64, leetspeak or
-look-alike letters. Before scoring, the guard asks for the decoded views of a
+A classifier trained on words cannot read Morse code, base64, leetspeak,
+look-alike letters or ROT13. Before scoring, the guard asks for the decoded views of a
 text and scores each; a label takes its highest score. Each check is a cheap
 necessary condition (a long base64-looking token, a run of dots and dashes,
 words that mix letters and digits), so ordinary text gets no extra views and
@@ -25,6 +25,9 @@ _LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[0134579])\w{2,}\b")
 # Once a text is leetspeak, short all-digit words are letters too ("70" = "to").
 _LEET_OR_SHORT_DIGITS = re.compile(r"\b(?:(?=\w*[A-Za-z])(?=\w*[0134579])\w{2,}|[0134579]{1,3})\b")
 _REVERSED_HINT = re.compile(r"\b(backwards|reversed?|in reverse)\b", re.IGNORECASE)
+# ROT13 reads as noise unless the model is told how to read it, so an attack names
+# it; the whole text is decoded (the hint itself comes out garbled, the payload not).
+_ROT13_HINT = re.compile(r"\brot[- ]?13\b|\bcaesar(?: cipher| shift)?\b", re.IGNORECASE)
 _MIXED_SCRIPT_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+\b")
 # Fewer leet words than this, or a smaller share of the words, is chance ("4k",
 # "mp3" and "A4" are ordinary words).
@@ -40,11 +43,13 @@ _LEET_DIGIT = re.compile(r"[0134579]")  # every leet word holds one
 _MORSE_PAIR = re.compile(r"[.\-][ /]+[.\-]")  # two Morse letters and a gap between
 _GREEK_OR_CYRILLIC = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")  # in every mixed word
 _REVERSED_WORDS = ("revers", "backwards")  # what _REVERSED_HINT needs, lower-cased
+_ROT13_WORDS = ("rot", "caesar")  # what _ROT13_HINT needs, lower-cased
 
 _MORSE = build_attack("morse")
 _LEET = build_attack("leetspeak")
 _REVERSE = build_attack("reverse")
 _HOMOGLYPHS = build_attack("homoglyphs")
+_ROT13 = build_attack("rot13")
 
 
 def decoded_views(text: str) -> list[str]:
@@ -61,6 +66,8 @@ def decoded_views(text: str) -> list[str]:
         views.append(_LEET_OR_SHORT_DIGITS.sub(lambda m: _LEET.decode(m.group(0)), text))
     if _may_say_reversed(text) and _REVERSED_HINT.search(text):
         views.append(_REVERSE.decode(text))
+    if _may_name(text, _ROT13_WORDS) and _ROT13_HINT.search(text):
+        views.append(_ROT13.decode(_after_hints(text)))
     if not text.isascii() and _GREEK_OR_CYRILLIC.search(text) and _MIXED_SCRIPT_WORD.search(text):
         views.append(_HOMOGLYPHS.decode(text))
     return [v for v in views if v.strip() and v != text]
@@ -88,13 +95,30 @@ def _may_be_leetspeak(text: str) -> bool:
     return False
 
 
+def _after_hints(text: str) -> str:
+    """The ROT13 payload of ``text``: the lines that do not name ROT13, or when every
+    line does, what follows the hint on each. Decoded, the plain-English hint
+    would be noise around the payload it introduces."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    payload = [line for line in lines if not _ROT13_HINT.search(line)]
+    if not payload:
+        payload = [line[list(_ROT13_HINT.finditer(line))[-1].end() :] for line in lines]
+    return "\n".join(payload).strip(" :\n") or text
+
+
 def _may_say_reversed(text: str) -> bool:
-    """False only when ``_REVERSED_HINT`` cannot match. Outside ASCII, case-folding
-    matches more than ``str.lower`` shows (the long s), so the pattern decides."""
+    """False only when ``_REVERSED_HINT`` cannot match."""
+    return _may_name(text, _REVERSED_WORDS)
+
+
+def _may_name(text: str, words: tuple[str, ...]) -> bool:
+    """False only when a hint pattern that needs one of ``words`` cannot match.
+    Outside ASCII, case-folding matches more than ``str.lower`` shows (the long s),
+    so the pattern decides."""
     if not text.isascii():
         return True
     lowered = text.lower()
-    return any(word in lowered for word in _REVERSED_WORDS)
+    return any(word in lowered for word in words)
 
 
 def _is_leetspeak(line: str) -> bool:
