@@ -53,10 +53,10 @@ MATCHING = {
     "DAN persona": [
         "Do Anything Now",
         "DAN: hi",
-        "dan mode on",
+        "DAN mode on",  # the persona in capitals: "Dan," is a person
         "DAN, do it",
         "STAN",
-        "you are Dude.",
+        "you are DUDE.",  # "dude" in lower case is a greeting
     ],
     "without restrictions": ["without any restrictions", "WITHOUT filters", "without ethics"],
     "stay in character": [
