@@ -34,7 +34,7 @@ text of a guard with a cascade go to the guard unscreened. The screen runs on
 the classification view, as the scanners do.
 
 How many of the guard's findings the screen keeps is measured, not assumed:
-``bench/monitor_speed.py --agreement`` and docs/benchmarks.md.
+``bench/monitor_triage.py`` and docs/benchmarks.md.
 """
 
 from __future__ import annotations
