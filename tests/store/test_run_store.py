@@ -169,8 +169,8 @@ def test_in_an_event_loop_records_are_flushed_once_per_iteration_attempts_first(
 
     async def write() -> None:
         with store.create(info) as run:
-            # A score first and its attempt after, in one iteration: the flush
-            # still puts the attempt on disk no later than the score.
+            # A score, then two attempts, in one iteration: nothing reaches the
+            # OS before the iteration's flush.
             run.append_score(make_score("a0"))
             run.append_attempt(make_attempt(0, run_id=info.id))
             run.append_attempt(make_attempt(1, run_id=info.id))
@@ -185,6 +185,23 @@ def test_in_an_event_loop_records_are_flushed_once_per_iteration_attempts_first(
     assert seen["before"] == (0, 0)
     assert seen["after"] == (2, 1)
     assert seen["read"] == (3, 3)
+
+
+def test_attempts_written_before_a_score_reach_the_os_before_it(tmp_path, make_attempt, make_score):
+    import asyncio
+
+    store = RunStore(tmp_path)
+    info = RunInfo(id=new_run_id(), config={})
+    seen: list[int] = []
+
+    async def write() -> None:
+        with store.create(info) as run:
+            run.append_attempt(make_attempt(0, run_id=info.id))
+            run.append_score(make_score("a0"))  # may reach disk before the tick ends
+            seen.append(_lines(run.attempts_path))
+
+    asyncio.run(write())
+    assert seen == [1]
 
 
 def test_a_flush_left_by_a_stopped_loop_does_not_block_the_next_loops(tmp_path, make_attempt):

@@ -69,6 +69,7 @@ class RunHandle:
         self._attempts = JsonlAppender(self.attempts_path)
         self._scores = JsonlAppender(self.scores_path)
         self._flush_loop: asyncio.AbstractEventLoop | None = None
+        self._attempts_buffered = False
         self.images = ImageStore(path / IMAGES_DIR)
 
     def _written(self) -> None:
@@ -88,6 +89,7 @@ class RunHandle:
         """Hand every buffered record to the OS, attempts first."""
         self._flush_loop = None
         self._attempts.flush()
+        self._attempts_buffered = False
         self._scores.flush()
 
     @property
@@ -114,10 +116,16 @@ class RunHandle:
         """
         self.images.put_messages(attempt.messages)
         self._attempts.write_line(attempt.model_dump_json(), flush=False)
+        self._attempts_buffered = True
         self._written()
 
     def append_score(self, score: Score) -> None:
         """Record a score (a later one for the same attempt and scorer replaces it)."""
+        if self._attempts_buffered:
+            # The scores file's buffer may reach the OS on its own when it fills;
+            # the attempts written before this score must be there first.
+            self._attempts.flush()
+            self._attempts_buffered = False
         self._scores.write_line(score.model_dump_json(), flush=False)
         self._written()
 
