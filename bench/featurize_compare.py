@@ -16,11 +16,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from source_trees import run_in_tree
 
 
 def measure(n: int) -> dict[str, float]:
@@ -52,12 +53,7 @@ def measure(n: int) -> dict[str, float]:
 
 
 def one_run(tree: Path, n: int, core: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree.resolve()), "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, __file__, "--measure", "--n", str(n)]
-    done = subprocess.run(
-        ["taskset", "-c", str(core), *command], env=env, capture_output=True, text=True, check=True
-    )
-    result: dict[str, float] = json.loads(done.stdout)
+    result: dict[str, float] = run_in_tree(tree, __file__, "--measure", "--n", str(n), core=core)
     return result
 
 

@@ -15,20 +15,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
+
+from source_trees import run_in_tree
 
 LATENCY = Path(__file__).with_name("guard_latency.py")
 
 
 def one_run(tree: Path, n: int, core: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree.resolve()), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        ["taskset", "-c", str(core), sys.executable, str(LATENCY), "--n", str(n), "--json"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return json.loads(done.stdout)
+    report: dict = run_in_tree(tree, LATENCY, "--n", str(n), "--json", core=core)
+    return report
 
 
 def figures(report: dict) -> dict[str, float]:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from source_trees import run_in_tree
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 WRITTEN = [
@@ -102,12 +102,7 @@ def dump(per_source: int) -> None:
 
 
 def run_tree(tree: Path, per_source: int) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(tree.resolve()), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [sys.executable, __file__, "--dump", "--per-source", str(per_source)],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = run_in_tree(tree, __file__, "--dump", "--per-source", str(per_source))
     return result
 
 
