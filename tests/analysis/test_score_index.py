@@ -33,3 +33,10 @@ def test_get_iterate_and_labels_give_back_the_recorded_scores():
     assert index.labels("refusal") == {"a1": "partial_refusal", "a2": "full_compliance"}
     assert index.scorers == ["refusal", "harm"]
     assert index.has("harm", "a1") and not index.has("harm", "a2")
+
+
+def test_label_reads_the_latest_label_without_the_score():
+    index = ScoreIndex(_scores())
+    assert index.label("refusal", "a1") == "partial_refusal"
+    assert index.label("harm", "a1") == "unsafe"
+    assert index.label("harm", "a2") is None and index.label("judge", "a1") is None

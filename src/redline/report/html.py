@@ -20,7 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from redline.analysis.summary import (
@@ -39,7 +39,7 @@ from redline.report.charts import Bar, bar_chart
 from redline.report.terminal import scorer_line
 from redline.report.thumbnails import message_thumbnails
 from redline.stats.allocation import allocate
-from redline.store import ImageStore
+from redline.store import ImageStore, StoredRecords
 
 # Transcripts needing a look come first: attack successes, then over-refusals,
 # then failures to get an answer at all.
@@ -121,16 +121,23 @@ def transcript_sample(
     the attempt id: same run, same seed, same sample. One pass; per stratum at
     most ``limit`` (rank, id) pairs are held, never a transcript.
     """
+    return set(_sampled_places(attempts, judge=judge, limit=limit, seed=seed))
+
+
+def _sampled_places(
+    attempts: Iterable[Attempt], *, judge: AttemptJudge, limit: int, seed: int
+) -> dict[str, int]:
+    """:func:`transcript_sample` as attempt id -> its place in ``attempts``' order."""
     if limit <= 0:
-        return set()
+        return {}
     # Per stratum, a max-heap (ranks negated) of the `limit` lowest-ranked ids.
-    lowest: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    lowest: dict[tuple[str, str], list[tuple[int, str, int]]] = {}
     sizes: Counter[tuple[str, str]] = Counter()
-    for attempt in attempts:
+    for place, attempt in enumerate(attempts):
         key = (attempt.category, transcript_outcome(attempt, judge))
         sizes[key] += 1
         heap = lowest.setdefault(key, [])
-        heapq.heappush(heap, (-_sample_rank(attempt.id, seed), attempt.id))
+        heapq.heappush(heap, (-_sample_rank(attempt.id, seed), attempt.id, place))
         if len(heap) > limit:
             heapq.heappop(heap)
     rng = random.Random(seed)
@@ -138,9 +145,11 @@ def transcript_sample(
     rest = {k: n for k, n in sizes.items() if k[1] not in KEPT_FIRST}
     quota = allocate(first, limit, rng=rng, at_least_one=True)
     quota.update(allocate(rest, limit - sum(quota.values()), rng=rng, at_least_one=True))
-    chosen: set[str] = set()
+    chosen: dict[str, int] = {}
     for key, heap in lowest.items():
-        chosen.update(attempt_id for _, attempt_id in heapq.nlargest(quota[key], heap))
+        chosen.update(
+            (attempt_id, place) for _, attempt_id, place in heapq.nlargest(quota[key], heap)
+        )
     return chosen
 
 
@@ -157,19 +166,19 @@ def transcript_records(
 
     With ``limit``, at most that many, chosen by :func:`transcript_sample`
     (when there are more attempts than that: the attempts are then read twice,
-    and only the chosen ones become records).
+    the second time only the chosen ones when they stream from a run file).
 
     A message is ``[role, content]``, or ``[role, content, thumbnails]`` when
     it carried images (read from ``images``, the run's image store).
     """
-    chosen = None
+    shown: Iterable[Attempt] = attempts
     if limit is not None and len(attempts) > limit:
-        chosen = transcript_sample(attempts, judge=judge, limit=limit, seed=seed)
-    records = [
-        _transcript_record(attempt, judge=judge, images=images)
-        for attempt in attempts
-        if chosen is None or attempt.id in chosen
-    ]
+        chosen = _sampled_places(attempts, judge=judge, limit=limit, seed=seed)
+        if isinstance(attempts, StoredRecords):
+            shown = attempts.at(chosen.values())
+        else:
+            shown = (attempt for attempt in attempts if attempt.id in chosen)
+    records = [_transcript_record(attempt, judge=judge, images=images) for attempt in shown]
     records.sort(
         key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
     )
@@ -292,6 +301,10 @@ def summary_charts(summary: RunSummary) -> list[dict[str, Any]]:
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("redline.report", "templates"),
+        # Compiling the report template costs ~0.2 s, a tenth of a small scan's whole
+        # process; jinja keeps the compiled code in a per-user temp directory, checked
+        # against the template's source, so later runs load it instead.
+        bytecode_cache=FileSystemBytecodeCache(),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,

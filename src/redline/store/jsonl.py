@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from redline.core import ConfigError
 
 _CHUNK = 64 * 1024
@@ -109,9 +111,20 @@ def iter_jsonl_located(path: Path) -> Iterator[tuple[int, int, bytes, Any]]:
                 line, exc = bad
                 raise ConfigError(f"{path}:{line}: not valid JSON ({exc})") from exc
             try:
-                value = json.loads(raw)
+                value = _loads(raw)
             except ValueError as exc:
                 # Only an error if another record follows it: see the docstring.
                 bad = (number, exc)
                 continue
             yield number, start, raw, value
+
+
+def _loads(raw: bytes) -> Any:
+    # orjson parses run files several times faster than json (finishing a 10,000-attempt
+    # run reads two files). It rejects NaN and Infinity, which json accepts, so such a
+    # line is read by json as before. (It reads an integer past 64 bits as a float;
+    # no run file holds one.)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)

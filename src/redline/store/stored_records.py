@@ -10,7 +10,7 @@ every ``for`` reads the file again, and ``len`` is known from the index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -68,10 +68,19 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
         return any(record == item for record in self)
 
     def __iter__(self) -> Iterator[RecordT]:
-        if not self._positions:
+        return self._parse(self._positions)
+
+    def at(self, ordinals: Iterable[int]) -> Iterator[RecordT]:
+        """The records at these places of the iteration order, in that order,
+        parsing only them (a report that embeds 2,000 of 100,000 transcripts
+        reads 2,000)."""
+        return self._parse([self._positions[i] for i in sorted(set(ordinals))])
+
+    def _parse(self, positions: list[tuple[int, int]]) -> Iterator[RecordT]:
+        if not positions:
             return
         with self.path.open("rb") as f:
-            for number, offset in self._positions:
+            for number, offset in positions:
                 f.seek(offset)
                 raw = f.readline()
                 try:
