@@ -507,4 +507,7 @@ class PromptsFormat:
         update: dict[str, Any] = {"license": license}
         if source:
             update["source"] = source
-        return [behavior.model_copy(update=update) for behavior in behaviors]
+        # Replaced one by one, so a big file is not held twice at once.
+        for index, behavior in enumerate(behaviors):
+            behaviors[index] = behavior.model_copy(update=update)
+        return behaviors

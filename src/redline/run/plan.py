@@ -203,7 +203,7 @@ class _ChainShape:
 
 
 def _slots(
-    behaviors: list[Behavior],
+    behaviors: Sequence[Behavior],
     shapes: list[_ChainShape],
     *,
     epochs: int,
@@ -296,7 +296,7 @@ class JobPlan:
 
     def __init__(
         self,
-        behaviors: list[Behavior],
+        behaviors: Sequence[Behavior],
         chains: list[AttackChain],
         *,
         run_id: str,

@@ -6,7 +6,7 @@ import asyncio
 import platform
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -17,6 +17,7 @@ from redline.attacks.base import AttackResources
 from redline.attacks.compose import AttackChain
 from redline.core import Attempt, Behavior, ConfigError, RunInfo
 from redline.data import dataset_hash, load_dataset, load_suite
+from redline.data.packed_behaviors import PackedBehaviors
 from redline.engine import DryRunEstimate, EngineStats, estimate
 from redline.run.campaign import Campaign
 from redline.run.loop import RunLoop, finish_run, response_cache_path, send_into_run
@@ -214,7 +215,10 @@ async def run_campaign(
     handle_sigint: bool = False,
 ) -> CampaignResult:
     """Run (or resume) a campaign and write its run directory and report."""
-    behaviors, sources = collect_behaviors(campaign)
+    collected, sources = collect_behaviors(campaign)
+    # Held compactly until the run ends (a 100,000-prompt file: 150 MB as models).
+    behaviors = PackedBehaviors(collected)
+    del collected
     # The judge model, when set, also grades harm (the `harm` scorer and the LLM judges).
     grades_harm = any(name in JUDGE_SCORERS for name in campaign.scorers)
     judge = (
@@ -293,7 +297,7 @@ async def run_campaign(
 
 def _plan(
     campaign: Campaign,
-    behaviors: list[Behavior],
+    behaviors: Sequence[Behavior],
     *,
     run_id: str,
     target_name: str,
