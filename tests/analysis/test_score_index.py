@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redline.analysis import ScoreIndex
+from redline.analysis.summary import BehaviorCells
 from redline.core import Score
 
 
@@ -40,3 +41,14 @@ def test_label_reads_the_latest_label_without_the_score():
     assert index.label("refusal", "a1") == "partial_refusal"
     assert index.label("harm", "a1") == "unsafe"
     assert index.label("harm", "a2") is None and index.label("judge", "a1") is None
+
+
+def test_behavior_cells_sum_each_behaviours_events_and_trials():
+    cells = BehaviorCells()
+    assert len(cells) == 0 and list(cells.values()) == []
+    cells.add("b1", True)
+    cells.add("b2", 0)
+    cells.add("b1", False)
+    cells.add("b1", 2, trials=3)
+    assert len(cells) == 2
+    assert list(cells.values()) == [(3, 5), (0, 1)]

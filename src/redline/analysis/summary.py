@@ -32,7 +32,8 @@ and in category/overall rows its attacks too) are reduced to one value first.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from array import array
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -259,6 +260,40 @@ def benign_type(tags: Iterable[str]) -> str:
     return fallback
 
 
+class BehaviorCells:
+    """Per behaviour, how many trials had the event: ``(events, trials)`` cells.
+
+    Held as two integer arrays indexed through one dict, not a two-item list
+    per behaviour: a summary keeps several of these per group, and a
+    100,000-behaviour run made them the largest thing the finish held
+    (~130 bytes a cell as lists, ~50 here).
+    """
+
+    __slots__ = ("_events", "_index", "_trials")
+
+    def __init__(self) -> None:
+        self._index: dict[str, int] = {}
+        self._events = array("q")
+        self._trials = array("q")
+
+    def add(self, behavior_id: str, events: int, *, trials: int = 1) -> None:
+        place = self._index.get(behavior_id)
+        if place is None:
+            self._index[behavior_id] = len(self._events)
+            self._events.append(events)
+            self._trials.append(trials)
+        else:
+            self._events[place] += events
+            self._trials[place] += trials
+
+    def values(self) -> Iterator[tuple[int, int]]:
+        """Each behaviour's ``(events, trials)``, in the order first added."""
+        return zip(self._events, self._trials, strict=True)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 class _Reading(NamedTuple):
     """What a verdict's label says, worked out once per attempt for all its groups."""
 
@@ -284,19 +319,21 @@ class _Tally:
     def __init__(self, name: str) -> None:
         self.name = name
         self.deciders: Counter[str] = Counter()
-        self.harm: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.harm = BehaviorCells()
         self.attempts = 0
         self.harmful_attempts = 0
         self.benign_attempts = 0
         self.errors: Counter[str] = Counter()
         self.labels: Counter[str] = Counter()
         self.unscored = 0
-        self.latencies: list[float] = []
-        self.generation_times: list[float] = []
-        # behaviour id -> [events, trials] per side, and [refusals, trials] overall
-        self.harmful: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        self.benign: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        self.refusals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        # Doubles in an array (8 bytes each), not float objects in a list (32): every
+        # group holds one per attempt.
+        self.latencies = array("d")
+        self.generation_times = array("d")
+        # behaviour id -> (events, trials) per side, and (refusals, trials) overall
+        self.harmful = BehaviorCells()
+        self.benign = BehaviorCells()
+        self.refusals = BehaviorCells()
 
     def add(self, attempt: Attempt, verdict: Verdict, read: _Reading) -> None:
         self.attempts += 1
@@ -313,9 +350,7 @@ class _Tally:
         if attempt.generation_s is not None:
             self.generation_times.append(attempt.generation_s)
         if harmful and verdict.harm is not None:
-            cell = self.harm[attempt.behavior_id]
-            cell[0] += verdict.harm
-            cell[1] += 1
+            self.harm.add(attempt.behavior_id, verdict.harm)
         label = verdict.label
         if label is None:
             self.unscored += 1
@@ -325,18 +360,12 @@ class _Tally:
             return
         self.deciders[verdict.scorer] += 1
         if read.speaks_refusal:
-            cell = self.refusals[attempt.behavior_id]
-            cell[0] += read.refused
-            cell[1] += 1
+            self.refusals.add(attempt.behavior_id, read.refused)
         if harmful:
-            cell = self.harmful[attempt.behavior_id]
-            cell[0] += read.outcome is Outcome.SUCCESS
-            cell[1] += 1
+            self.harmful.add(attempt.behavior_id, read.outcome is Outcome.SUCCESS)
         elif read.speaks_refusal:
             # Only a refusal scorer can say a benign prompt was over-refused.
-            cell = self.benign[attempt.behavior_id]
-            cell[0] += read.refused
-            cell[1] += 1
+            self.benign.add(attempt.behavior_id, read.refused)
 
     def summary(self, *, confidence: float, reducer: ReducerName | None = None) -> GroupSummary:
         full = self.labels[FULL_REFUSAL]
@@ -346,7 +375,7 @@ class _Tally:
         benign = _outcome(self.benign, confidence=confidence, reducer=reducer)
         scored = harmful.scored + benign.scored
         correct = (harmful.scored - harmful.events) + (benign.scored - benign.events)
-        latencies = np.asarray(self.latencies, dtype=float)
+        latencies = np.frombuffer(self.latencies, dtype=float)
         has_latency = latencies.size > 0
         return GroupSummary(
             name=self.name,
@@ -375,13 +404,13 @@ class _Tally:
             latency_mean_s=float(latencies.mean()) if has_latency else None,
             latency_p50_s=float(np.percentile(latencies, 50)) if has_latency else None,
             latency_p95_s=float(np.percentile(latencies, 95)) if has_latency else None,
-            generation_p50_s=float(np.median(self.generation_times))
+            generation_p50_s=float(np.median(np.frombuffer(self.generation_times, dtype=float)))
             if self.generation_times
             else None,
         )
 
 
-def _clustered(cells: dict[str, list[int]], *, confidence: float) -> Interval | None:
+def _clustered(cells: BehaviorCells, *, confidence: float) -> Interval | None:
     if not any(trials > 1 for _, trials in cells.values()):
         return None
     events = [e for e, _ in cells.values()]
@@ -389,10 +418,8 @@ def _clustered(cells: dict[str, list[int]], *, confidence: float) -> Interval | 
     return clustered_proportion_interval(events, trials, confidence=confidence)
 
 
-def reduced_rate(
-    cells: dict[str, list[int]], *, reducer: ReducerName, confidence: float
-) -> ReducedRate:
-    """Reduce each behaviour's ``[events, trials]`` cell, then rate over behaviours."""
+def reduced_rate(cells: BehaviorCells, *, reducer: ReducerName, confidence: float) -> ReducedRate:
+    """Reduce each behaviour's ``(events, trials)`` cell, then rate over behaviours."""
     values = [reduce_events(e, t, reducer) for e, t in cells.values() if t > 0]
     units = len(values)
     total = float(sum(values))
@@ -409,7 +436,7 @@ def reduced_rate(
 
 
 def _outcome(
-    cells: dict[str, list[int]], *, confidence: float, reducer: ReducerName | None = None
+    cells: BehaviorCells, *, confidence: float, reducer: ReducerName | None = None
 ) -> OutcomeRate:
     events = sum(e for e, _ in cells.values())
     scored = sum(t for _, t in cells.values())
