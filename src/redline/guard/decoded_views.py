@@ -1,11 +1,12 @@
 """Readable views of disguised text, made with the attack library's decoders.
 
 A classifier trained on words cannot read Morse code, base64, leetspeak,
-look-alike letters or ROT13. Before scoring, the guard asks for the decoded views of a
+look-alike letters, ROT13, or words whose letters were shuffled or nudged
+(:mod:`redline.guard.spelling`). Before scoring, the guard asks for the decoded views of a
 text and scores each; a label takes its highest score. Each check is a cheap
 necessary condition (a long base64-looking token, a run of dots and dashes,
-words that mix letters and digits), so ordinary text gets no extra views and
-costs nothing more to score.
+words that mix letters and digits, two words missing from the vocabulary), so
+ordinary text gets no extra views and costs little more to score.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
+from redline.guard.spelling import respelled
 
 _MORSE_RUN = re.compile(r"(?:[.\-]{1,7}[ /]+){8,}[.\-]{1,7}")
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
@@ -70,6 +72,9 @@ def decoded_views(text: str) -> list[str]:
         views.append(_ROT13.decode(_after_hints(text)))
     if not text.isascii() and _GREEK_OR_CYRILLIC.search(text) and _MIXED_SCRIPT_WORD.search(text):
         views.append(_HOMOGLYPHS.decode(text))
+    repaired = respelled(text)
+    if repaired is not None:
+        views.append(repaired)
     return [v for v in views if v.strip() and v != text]
 
 
