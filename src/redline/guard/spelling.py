@@ -35,9 +35,9 @@ from importlib.resources import files
 WORDS_FILE = "english_words.tsv"
 # Fewer repaired words than this is a typo or two, not a disguise.
 MIN_REPAIRED = 2
-# ... and they must be this share of the text's words: a long document with two
-# typos is not scrambled.
-MIN_REPAIRED_SHARE = 0.2
+# ... and they must be this share of the text's words (of any length): a long
+# document with two typos is not scrambled.
+MIN_REPAIRED_SHARE = 0.15
 # Distinct words unknown and beyond repair, as a share of the distinct words (at
 # least one is always allowed: a name). More is another language, names or code.
 MAX_UNREPAIRED_SHARE = 0.15
@@ -88,16 +88,19 @@ _WORD_LINE = re.compile(r"^([a-z]+)\t", re.MULTILINE)
 
 @dataclass(slots=True)
 class Vocabulary:
-    """Known words by frequency rank (0 = most frequent), and the scramble index
-    (first letter plus the sorted other letters -> the known words with those
-    letters, most frequent first), built on first use."""
+    """Known words by frequency rank (0 = most frequent), and the scramble index:
+    first letter plus the sorted other letters -> the known words with those
+    letters, most frequent first. The index is built one first letter at a time,
+    when a word with that letter is first unscrambled (a few milliseconds each,
+    against a tenth of a second for all of it at start-up)."""
 
     ranks: dict[str, int]
     # The same words as bytes, for the first check (see ``_ascii_words``).
     known: frozenset[bytes] = field(default_factory=frozenset, repr=False)
-    # The COMMON_WORDS most frequent, as bytes: English text is full of them.
+    # The COMMON_WORDS most frequent of two letters or more, as bytes: English text is
+    # full of them (single letters are as common in Spanish or Italian: "a", "e", "y").
     common: frozenset[bytes] = field(default_factory=frozenset, repr=False)
-    _by_letters: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
+    _by_letters: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_text(cls, text: str) -> Vocabulary:
@@ -107,18 +110,23 @@ class Vocabulary:
         return cls(
             ranks={word: rank for rank, word in enumerate(words)},
             known=frozenset(word.encode("ascii") for word in words),
-            common=frozenset(word.encode("ascii") for word in words[:COMMON_WORDS]),
+            common=frozenset(
+                word.encode("ascii") for word in [w for w in words if len(w) > 1][:COMMON_WORDS]
+            ),
         )
 
-    @property
-    def by_letters(self) -> dict[str, tuple[str, ...]]:
-        if self._by_letters is None:
+    def anagrams(self, word: str) -> tuple[str, ...]:
+        """Known words with ``word``'s first letter and the same other letters, most
+        frequent first."""
+        first = word[0]
+        index = self._by_letters.get(first)
+        if index is None:
             grouped: dict[str, list[str]] = {}
-            for word in self.ranks:  # in rank order, so each list is most frequent first
-                if len(word) >= 3:
-                    grouped.setdefault(_letters_key(word), []).append(word)
-            self._by_letters = {key: tuple(words) for key, words in grouped.items()}
-        return self._by_letters
+            for known in self.ranks:  # in rank order, so each list is most frequent first
+                if known[0] == first and len(known) >= 3:
+                    grouped.setdefault(_letters_key(known), []).append(known)
+            index = self._by_letters[first] = {k: tuple(v) for k, v in grouped.items()}
+        return index.get(_letters_key(word), ())
 
 
 def _letters_key(word: str) -> str:
@@ -127,15 +135,9 @@ def _letters_key(word: str) -> str:
 
 @cache
 def vocabulary() -> Vocabulary:
-    """The packaged vocabulary (read once; :func:`warm` builds its index too)."""
+    """The packaged vocabulary (read once: the guard reads it when it starts)."""
     text = files("redline.guard").joinpath(WORDS_FILE).read_text(encoding="utf-8")
     return Vocabulary.from_text(text)
-
-
-def warm() -> None:
-    """Reads the vocabulary and builds its scramble index now (with the guard)
-    rather than on the first disguised request."""
-    _ = vocabulary().by_letters
 
 
 def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str | None:
@@ -146,7 +148,7 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
     if word in ranks or len(word) > MAX_WORD_LENGTH:
         return None
     if word.isalpha():
-        unscrambled = vocab.by_letters.get(_letters_key(word))
+        unscrambled = vocab.anagrams(word)
         if unscrambled:
             # Among anagrams, one that keeps the last letter too (the usual case).
             return next((w for w in unscrambled if w[-1] == word[-1]), unscrambled[0])
@@ -176,16 +178,11 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     vocab = vocab or vocabulary()
     words = _ascii_words(text, _LOWER_WORD_BYTES)
     unknown = set(words).difference(vocab.known)
-    if len(unknown) < MIN_REPAIRED:
-        return None  # ordinary English stops here: every word, or all but one, known
+    if not _may_be_disguised(words, unknown):
+        return None  # ordinary English stops here: a few unknown words at most
     if sum(map(vocab.common.__contains__, words)) < MIN_COMMON_SHARE * len(words):
         return None  # not English: few of its words are "the", "to", "you", "how"...
-    # Shares are of the words that can be disguised (three letters or more).
-    words = [word for word in words if len(word) >= 3]
-    unknown = {word for word in unknown if len(word) >= 3}
-    if not _may_be_disguised(words, unknown):
-        return None
-    unknown = _without_names(text, unknown)
+    unknown = _without_names(text, {word for word in unknown if len(word) >= 3})
     if not _may_be_disguised(words, unknown):
         return None
     budget = max(1, int(MAX_UNREPAIRED_SHARE * len(set(words))))

@@ -42,8 +42,9 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("benign/self_instruct_seed_tasks.jsonl", "Apache-2.0"),
 )
 _WORD = re.compile(r"[A-Za-z]+")
-# Shorter words carry no spelling to repair; longer runs are identifiers and hashes.
-MIN_LENGTH = 2
+# Every word counts, "a" and "I" too (they are known words, not disguised ones);
+# longer runs than MAX_LENGTH are identifiers and hashes.
+MIN_LENGTH = 1
 MAX_LENGTH = 24
 
 

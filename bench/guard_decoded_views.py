@@ -1,0 +1,112 @@
+"""How often the guard's decoded views fire, and what they cost, on benign public
+texts and on disguised harmful questions.
+
+    OMP_NUM_THREADS=1 taskset -c 1 python bench/guard_decoded_views.py
+        [--data-dir ../shared/data] [--limit 2000] [--json OUT]
+
+``decoded_views`` (redline.guard.decoded_views) is called on each text as the harm
+scanner calls it. Rows: the share of texts that get at least one view and the
+mean CPU microseconds per call, for benign sets (Alpaca instructions, ToxicChat
+non-toxic prompts, BIPIA tables and e-mails, GSM8K answers, CyberSecEval's
+machine-translated FRR prompts) and for the 100 GPTFuzz harmful questions under
+each converter the views target (one seeded draw per question, as
+``bench/guard_failure_cases.py`` draws them). Run with ``PYTHONPATH`` at another
+checkout's ``src`` for its figures (before).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import redline.attacks.converters  # noqa: F401
+from redline.attacks.base import build_attack
+from redline.guard.decoded_views import decoded_views
+
+CONVERTERS = ("augment.scramble", "augment.noise", "best_of_n", "scramble", "homoglyphs",
+              "hex", "binary", "decompose.assembly", "morse")  # fmt: skip
+
+
+def jsonl_gz(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def contexts(path: Path) -> list[str]:
+    rows = [json.loads(x)["context"] for x in path.read_text().splitlines() if x.strip()]
+    return ["\n".join(c) if isinstance(c, list) else c for c in rows]
+
+
+def benign_sets(d: Path, limit: int) -> dict[str, list[str]]:
+    tc = jsonl_gz(d / "toxicchat/toxicchat_human_test.jsonl.gz")
+    frr = json.loads((d / "cyberseceval/frr_multilingual_machine_translated.json").read_text())
+    sets = {
+        "alpaca": [
+            r["instruction"] for r in json.loads((d / "benign/harmless_val.json").read_text())
+        ],
+        "toxicchat_nontoxic": [r["text"] for r in tc if r["toxicity"] == 0],
+        "bipia_tables": contexts(d / "bipia/table/train.jsonl"),
+        "bipia_email": contexts(d / "bipia/email/train.jsonl"),
+        "gsm8k_answers": [
+            json.loads(x)["answer"]
+            for x in (d / "capability/gsm8k_train.jsonl").read_text().splitlines()
+        ],
+        "frr_multilingual": [r["mutated_prompt"] for r in frr],
+    }
+    return {k: random.Random(0).sample(v, min(limit, len(v))) for k, v in sets.items()}
+
+
+def measure(texts: list[str]) -> dict:
+    start = time.process_time()
+    with_views = [text for text in texts if decoded_views(text)]
+    seconds = time.process_time() - start
+    return {
+        "n": len(texts),
+        "with_views": len(with_views),
+        "share": round(len(with_views) / max(1, len(texts)), 4),
+        "us_per_text": round(seconds / max(1, len(texts)) * 1e6, 1),
+        "mean_chars": round(sum(map(len, texts)) / max(1, len(texts))),
+        "examples": [text[:120] for text in with_views[:3]],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--limit", type=int, default=2000, help="texts per benign set at most")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not args.data_dir.is_dir():
+        sys.exit(f"{args.data_dir}: not found")
+    decoded_views("warm up: the vocabulary and indexes load on first use")
+    out: dict = {"benign": {}, "disguised": {}}
+    for name, texts in benign_sets(args.data_dir, args.limit).items():
+        out["benign"][name] = measure(texts)
+    gf = jsonl_gz(args.data_dir / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
+    questions = sorted({r["prompt"] for r in gf})
+    out["disguised"]["plain"] = measure(questions)
+    for name in CONVERTERS:
+        attack = build_attack(name)
+        rng = random.Random(f"gptfuzz:{name}")
+        out["disguised"][name] = measure([attack.convert(q, rng=rng).text or "" for q in questions])
+    lines = ["| texts | n | mean chars | with a view | CPU us per text |", "|---|---|---|---|---|"]
+    for group, rows in out.items():
+        for name, row in rows.items():
+            lines.append(
+                f"| {group}: {name} | {row['n']} | {row['mean_chars']} | "
+                f"{row['with_views']} ({row['share']:.1%}) | {row['us_per_text']} |"
+            )
+    print("\n".join(lines), file=sys.stderr)
+    text = json.dumps(out, indent=2, ensure_ascii=False)
+    if args.json:
+        args.json.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
