@@ -42,10 +42,11 @@ MIN_REPAIRED_SHARE = 0.15
 # least one is always allowed: a name). More is another language, names or code.
 MAX_UNREPAIRED_SHARE = 0.15
 # English text, disguised too, is full of its most frequent words ("the", "to",
-# "how": short, so scrambling leaves them alone): at least this share of the words
-# are among the COMMON_WORDS most frequent of the vocabulary. In the machine-translated
-# FRR prompts (de, es, fr, it, pt) at most 13% are; in 98% of scrambled or noised
-# GPTFuzz questions at least 14%.
+# "how": short, so scrambling leaves them alone): at least this share of the words,
+# once repaired, are among the COMMON_WORDS most frequent of the vocabulary (half of
+# it before any repair, as a first check). In the machine-translated FRR prompts
+# (de, es, fr, it, pt) at most 13% are; in 98% of scrambled or noised GPTFuzz
+# questions at least 14% before repairs.
 COMMON_WORDS = 100
 MIN_COMMON_SHARE = 0.12
 # Longer unknown runs are identifiers, hashes or URLs, never a disguised word.
@@ -83,6 +84,7 @@ _NOISE_SOURCES: dict[str, tuple[str, ...]] = {
     )
     for char in "`{@[abcdefghijklmnopqrstuvwxyz"
 }
+_NOISE_MARKS = b"`{@["
 _WORD_LINE = re.compile(r"^([a-z]+)\t", re.MULTILINE)
 
 
@@ -180,9 +182,19 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     unknown = set(words).difference(vocab.known)
     if not _may_be_disguised(words, unknown):
         return None  # ordinary English stops here: a few unknown words at most
-    if sum(map(vocab.common.__contains__, words)) < MIN_COMMON_SHARE * len(words):
+    common = sum(map(vocab.common.__contains__, words))
+    if common < MIN_COMMON_SHARE / 2 * len(words):
         return None  # not English: few of its words are "the", "to", "you", "how"...
-    unknown = _without_names(text, {word for word in unknown if len(word) >= 3})
+    unknown = _without_names(
+        text,
+        {
+            word
+            for word in unknown
+            # A known word next to a character the noise made from punctuation
+            # ("limit@" was "limit?") needs no repair; nor can a short word take one.
+            if len(word) >= 3 and word.strip(_NOISE_MARKS) not in vocab.known
+        },
+    )
     if not _may_be_disguised(words, unknown):
         return None
     budget = max(1, int(MAX_UNREPAIRED_SHARE * len(set(words))))
@@ -198,17 +210,20 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
         failed.append(word)
         if len(failed) > budget + MAX_TWO_STEP_WORDS:
             return None  # two-step repairs could not bring it within budget
-    if not repairs:
-        return None
-    # The text is disguised: noise may have hit a word twice.
+    # Noise may have hit a word twice (a few words at most: each try costs hundreds
+    # of look-ups).
     first_pass = len(repairs)
     for word in failed[:MAX_TWO_STEP_WORDS]:
         repaired = repair_word(word, vocab, two_steps=True)
         if repaired is not None:
             repairs[word] = repaired
     repaired_bytes = {word.encode("ascii") for word in repairs}
+    # Noise may have hit the common words themselves ("hnw c`n"): counted repaired.
+    common_repaired = {w for w, r in repairs.items() if r.encode("ascii") in vocab.common}
+    common += sum(map({w.encode("ascii") for w in common_repaired}.__contains__, words))
     if (
-        len(repairs) < MIN_REPAIRED
+        common < MIN_COMMON_SHARE * len(words)
+        or len(repairs) < MIN_REPAIRED
         or sum(map(repaired_bytes.__contains__, words)) < MIN_REPAIRED_SHARE * len(words)
         or len(failed) - (len(repairs) - first_pass) > budget
     ):
