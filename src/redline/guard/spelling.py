@@ -179,9 +179,10 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     disguised English (see the module docstring); otherwise None."""
     vocab = vocab or vocabulary()
     words = _ascii_words(text, _LOWER_WORD_BYTES)
-    unknown = set(words).difference(vocab.known)
-    if not _may_be_disguised(words, unknown):
+    unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
+    if unknown_count < max(MIN_REPAIRED, MIN_REPAIRED_SHARE * len(words)):
         return None  # ordinary English stops here: a few unknown words at most
+    unknown = set(words).difference(vocab.known)
     common = sum(map(vocab.common.__contains__, words))
     if common < MIN_COMMON_SHARE / 2 * len(words):
         return None  # not English: few of its words are "the", "to", "you", "how"...
