@@ -9,11 +9,11 @@ its words stop being words to a classifier (Hughes et al. 2024, Best-of-N):
   "bpmb", "make" -> "m`ke").
 
 Both can be undone word by word against a vocabulary: a word the vocabulary lacks
-is put back to the most frequent known word with the same first letter and the
-same other letters, or, failing that, to the most frequent known word one
-code-point step away at one position (at two positions, once the text has shown
-itself disguised). The vocabulary is data (``english_words.tsv``, built by
-:mod:`redline.guard.word_list_build` from public sets; see its card).
+is put back to the most frequent of: the known word with the same first letter
+and the same other letters, and the known words one code-point step away at one
+position; failing both, for a few longer words, two steps away. The vocabulary
+is data (``english_words.tsv``, built by :mod:`redline.guard.word_list_build`
+from public sets; see its card).
 
 A view is made only for text that reads as disguised English: at least
 :data:`MIN_REPAIRED` words repaired, that are :data:`MIN_REPAIRED_SHARE` of its
@@ -149,12 +149,14 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
     ranks = vocab.ranks
     if word in ranks or len(word) > MAX_WORD_LENGTH:
         return None
+    candidates = _one_step(word)
     if word.isalpha():
         unscrambled = vocab.anagrams(word)
         if unscrambled:
             # Among anagrams, one that keeps the last letter too (the usual case).
-            return next((w for w in unscrambled if w[-1] == word[-1]), unscrambled[0])
-    found = _most_frequent(_one_step(word), ranks)
+            candidates.append(next((w for w in unscrambled if w[-1] == word[-1]), unscrambled[0]))
+    # The most frequent of the two readings: "rteal" is a noised "steal", not "relat".
+    found = _most_frequent(candidates, ranks)
     if found is None and two_steps and len(word) >= MIN_TWO_STEP_LENGTH:
         found = _most_frequent([two for one in _one_step(word) for two in _one_step(one)], ranks)
     return found
