@@ -1,11 +1,14 @@
 """Readable views of disguised text, made with the attack library's decoders.
 
-A classifier trained on words cannot read Morse code, base64, leetspeak,
-look-alike letters or ROT13. Before scoring, the guard asks for the decoded views of a
-text and scores each; a label takes its highest score. Each check is a cheap
-necessary condition (a long base64-looking token, a run of dots and dashes,
-words that mix letters and digits), so ordinary text gets no extra views and
-costs nothing more to score.
+A classifier trained on words cannot read Morse code, base64, hexadecimal or
+binary bytes, leetspeak, look-alike letters, ROT13, a sentence cut into numbered
+fragments given out of order, or words whose letters were shuffled or nudged
+(:mod:`redline.guard.spelling`). Before scoring, the guard asks for the decoded
+views of a text and scores each; a label takes its highest score. Each check is
+a cheap necessary condition (a long base64-looking token, a run of dots and
+dashes, two hexadecimal pairs, a "[1] " fragment, words that mix letters and
+digits, two words missing from the vocabulary), so ordinary text gets no extra
+views and costs little more to score.
 """
 
 from __future__ import annotations
@@ -16,8 +19,15 @@ import re
 
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
+from redline.guard.spelling import respelled
 
 _MORSE_RUN = re.compile(r"(?:[.\-]{1,7}[ /]+){8,}[.\-]{1,7}")
+# Eight bytes or more written as hexadecimal pairs or 8-bit binary groups.
+_HEX_RUN = re.compile(r"\b(?:[0-9A-Fa-f]{2} ){7,}[0-9A-Fa-f]{2}\b")
+_BINARY_RUN = re.compile(r"\b(?:[01]{8} ){7,}[01]{8}\b")
+# A sentence cut into numbered fragments, one a line ("[2] a gas station"), given
+# out of order; put back in order it is the request.
+_NUMBERED_FRAGMENT = re.compile(r"^\[(\d{1,2})\] (.+)$", re.MULTILINE)
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 # A word with a letter and a look-alike digit inside it ("m3th", "b0mb"), not a
 # number or a code such as "A4" or "mp3".
@@ -41,6 +51,14 @@ _MIN_PRINTABLE_SHARE = 0.9
 # all and gets no views, and a text that passes one runs the full check as before.
 _LEET_DIGIT = re.compile(r"[0134579]")  # every leet word holds one
 _MORSE_PAIR = re.compile(r"[.\-][ /]+[.\-]")  # two Morse letters and a gap between
+# Every hex or binary run has two hexadecimal digits, a space and two more: found
+# with a byte translation and a substring search, both in C (a regular expression
+# tries each of the many a-f letters of English text).
+_HEX_CLASS = bytes(
+    ord("h") if chr(b) in "0123456789abcdefABCDEF" else b if b == ord(" ") else ord("x")
+    for b in range(256)
+)
+_FIRST_FRAGMENT = "[1] "  # in every numbered-fragment text
 _GREEK_OR_CYRILLIC = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")  # in every mixed word
 _REVERSED_WORDS = ("revers", "backwards")  # what _REVERSED_HINT needs, lower-cased
 _ROT13_WORDS = ("rot", "caesar")  # what _ROT13_HINT needs, lower-cased
@@ -50,6 +68,10 @@ _LEET = build_attack("leetspeak")
 _REVERSE = build_attack("reverse")
 _HOMOGLYPHS = build_attack("homoglyphs")
 _ROT13 = build_attack("rot13")
+_HEX = build_attack("hex")
+_BINARY = build_attack("binary")
+# Fewer numbered fragments than this is a list with a footnote, not a cut sentence.
+_MIN_FRAGMENTS = 2
 
 
 def decoded_views(text: str) -> list[str]:
@@ -58,6 +80,10 @@ def decoded_views(text: str) -> list[str]:
     if _MORSE_PAIR.search(text):
         for run in _MORSE_RUN.findall(text):
             views.append(_MORSE.decode(run.strip()))
+    if b"hh hh" in text.encode("utf-8", "replace").translate(_HEX_CLASS):
+        views += _byte_runs(text)
+    if _FIRST_FRAGMENT in text:
+        views += _assembled_fragments(text)
     for token in _BASE64_TOKEN.findall(text):
         decoded = _base64_text(token)
         if decoded:
@@ -70,7 +96,36 @@ def decoded_views(text: str) -> list[str]:
         views.append(_ROT13.decode(_after_hints(text)))
     if not text.isascii() and _GREEK_OR_CYRILLIC.search(text) and _MIXED_SCRIPT_WORD.search(text):
         views.append(_HOMOGLYPHS.decode(text))
+    repaired = respelled(text)
+    if repaired is not None:
+        views.append(repaired)
     return [v for v in views if v.strip() and v != text]
+
+
+def _byte_runs(text: str) -> list[str]:
+    """The binary and hexadecimal runs of ``text`` decoded, those that are text
+    (a binary run is also a run of hexadecimal-looking pairs: it is read as binary)."""
+    out = []
+    for pattern, decoder in ((_BINARY_RUN, _BINARY), (_HEX_RUN, _HEX)):
+        for run in pattern.findall(text):
+            try:
+                decoded = str(decoder.decode(run))
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if _mostly_printable(decoded):
+                out.append(decoded)
+        if out:
+            break
+    return out
+
+
+def _assembled_fragments(text: str) -> list[str]:
+    """Numbered one-line fragments (``[2] a gas station``) joined in number order,
+    when there are at least two and they start at 1."""
+    fragments = {int(number): part.strip() for number, part in _NUMBERED_FRAGMENT.findall(text)}
+    if len(fragments) < _MIN_FRAGMENTS or 1 not in fragments:
+        return []
+    return [" ".join(fragments[number] for number in sorted(fragments))]
 
 
 def _may_be_leetspeak(text: str) -> bool:
@@ -136,5 +191,9 @@ def _base64_text(token: str) -> str | None:
         decoded = raw.decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+    return decoded if _mostly_printable(decoded) else None
+
+
+def _mostly_printable(decoded: str) -> bool:
     printable = sum(c.isprintable() or c.isspace() for c in decoded)
-    return decoded if decoded and printable / len(decoded) >= _MIN_PRINTABLE_SHARE else None
+    return bool(decoded) and printable / len(decoded) >= _MIN_PRINTABLE_SHARE

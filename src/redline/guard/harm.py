@@ -17,6 +17,7 @@ from redline.guard.classifier_scores import (
 )
 from redline.guard.decoded_views import decoded_views
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
+from redline.guard.spelling import vocabulary
 
 
 @SCANNERS.register("harm")
@@ -28,12 +29,12 @@ class HarmScanner:
     the guard leaves it out with a warning; ``required`` makes that an error.
 
     Text that hides a request (Morse code, base64, leetspeak, look-alike letters,
-    reversed text) is also scored decoded, and each category takes the higher
-    score. With ``calibration="production"`` (the default) scores are rescaled so
-    that 0.5 is the classifier's cut-off for the text's side: inputs and outputs
-    are calibrated apart, each to flag at most 1% of a benign mix, and category
-    scores are capped by the combined ``harm`` score, so a category fires only
-    on text the combined head finds harmful.
+    reversed text, scrambled or noised words) is also scored decoded, and each
+    category takes the higher score. With ``calibration="production"`` (the
+    default) scores are rescaled so that 0.5 is the classifier's cut-off for the
+    text's side: inputs and outputs are calibrated apart, each to flag at most 1%
+    of a benign mix, and category scores are capped by the combined ``harm``
+    score, so a category fires only on text the combined head finds harmful.
     """
 
     name = "harm"
@@ -59,6 +60,8 @@ class HarmScanner:
         )
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self._gate_categories = calibration == "production"
+        if loaded:
+            vocabulary()  # the spelling view's words, read with the guard, not on a request
 
     @property
     def gates_categories(self) -> bool:

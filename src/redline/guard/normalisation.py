@@ -12,7 +12,8 @@ HTTP service, the proxy, the CLI) treats text the same way.
    diacritics on Latin letters removed ("Ígnore", stacked combining marks), invisible
    characters deleted (zero-width, bidi controls, tag characters, variation selectors,
    other format and control characters, U+FFFD), look-alike letters of other scripts
-   replaced inside Latin words (homoglyphs), and the guard's own redaction placeholders
+   replaced inside Latin words and in words made only of look-alikes next to a Latin
+   word ("rob а gas", homoglyphs), and the guard's own redaction placeholders
    replaced by a neutral word. Each character of the view knows which range of the original it
    came from (:class:`TextView`), so a span found in the view redacts the original.
 """
@@ -196,6 +197,9 @@ _MIXED_CHAR = re.compile("[" + "".join(map(chr, sorted(_MIXED))) + "]")
 _WORD = re.compile(r"\w+")
 _HAS_LATIN = re.compile(r"[A-Za-z]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A word of look-alikes only is folded when a word this close (in characters of
+# space or punctuation) has Latin letters.
+_NEIGHBOUR_GAP = 3
 
 # How one character is treated when it is not plain ASCII (ordered: below _MARK, a
 # character starts a new cluster).
@@ -303,8 +307,10 @@ def _fold(cluster: str) -> str:
 
 
 def _replace_mixed_lookalikes(text: str) -> str:
-    """Look-alikes replaced inside words that also have Latin letters. Each word is
-    looked at once, from a look-alike in it, so any text takes linear time."""
+    """Look-alikes replaced inside words that also have Latin letters, and in words
+    made only of look-alikes next to a Latin word. Each word is looked at once, from
+    a look-alike in it (and its neighbours at most twice more), so any text takes
+    linear time."""
     if _MIXED_CHAR.search(text) is None or _HAS_LATIN.search(text) is None:
         return text
     pieces = []
@@ -316,13 +322,47 @@ def _replace_mixed_lookalikes(text: str) -> str:
             start -= 1
         word = _WORD.match(text, found.start())
         end = word.end() if word else found.end()
-        if _HAS_LATIN.search(text, start, end):
+        if _HAS_LATIN.search(text, start, end) or (
+            _all_lookalikes(text, start, end) and _next_to_latin(text, start, end)
+        ):
             pieces.append(text[cursor:start])
             pieces.append(text[start:end].translate(_MIXED))
             cursor = end
         found = _MIXED_CHAR.search(text, max(end, found.end()))
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+def _all_lookalikes(text: str, start: int, end: int) -> bool:
+    """Whether every letter of ``text[start:end]`` is a look-alike of a Latin letter
+    ("а", "сору" in Cyrillic): such a word can hide inside English whole."""
+    return all(ord(char) in _MIXED for char in text[start:end])
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # \w, as _WORD reads words
+
+
+def _next_to_latin(text: str, start: int, end: int) -> bool:
+    """Whether the word before or after ``text[start:end]`` (across at most
+    :data:`_NEIGHBOUR_GAP` characters of space or punctuation) has Latin letters:
+    "rob а gas", "someone'ѕ". In Russian or Greek text the neighbours are Russian
+    or Greek, and a one-letter word such as "а" or "с" stays as it is."""
+    before = start
+    while before > 0 and start - before < _NEIGHBOUR_GAP and not _is_word_char(text[before - 1]):
+        before -= 1
+    word_end = before
+    while before > 0 and _is_word_char(text[before - 1]):
+        before -= 1
+    if word_end > before and _HAS_LATIN.search(text, before, word_end):
+        return True
+    after = end
+    while after < len(text) and after - end < _NEIGHBOUR_GAP and not _is_word_char(text[after]):
+        after += 1
+    word_start = after
+    while after < len(text) and _is_word_char(text[after]):
+        after += 1
+    return after > word_start and _HAS_LATIN.search(text, word_start, after) is not None
 
 
 class Normaliser:

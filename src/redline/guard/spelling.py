@@ -1,0 +1,301 @@
+"""Words put back together: the decoded view of scrambled and noised text.
+
+Two of the attack library's augmentations keep a text readable to a model while
+its words stop being words to a classifier (Hughes et al. 2024, Best-of-N):
+
+- ``augment.scramble`` shuffles every letter of a word but the first and the last
+  character (so a word followed by punctuation has its last letter shuffled too);
+- ``augment.noise`` moves single characters one code point up or down ("bomb" ->
+  "bpmb", "make" -> "m`ke").
+
+Both can be undone word by word against a vocabulary: a word the vocabulary lacks
+is put back to the most frequent of: the known word with the same first letter
+and the same other letters, and the known words one code-point step away at one
+position; failing both, for a few longer words, two steps away. The vocabulary
+is data (``english_words.tsv``, built by :mod:`redline.guard.word_list_build`
+from public sets; see its card).
+
+A view is made only for text that reads as disguised English: at least
+:data:`MIN_REPAIRED` words repaired, that are :data:`MIN_REPAIRED_SHARE` of its
+words; enough of its most common words (:data:`MIN_COMMON_SHARE`); names and
+abbreviations left out; and at most :data:`MAX_UNREPAIRED_SHARE` of its distinct
+words unknown and beyond repair. Ordinary English has no unknown words, or a typo
+or a name; another language, a table of names or code has many words no repair
+reaches, and the search stops as soon as the budget for those is spent. The first
+check, which every text pays, is a byte translation, a split and one set look-up
+per word, all in C; ordinary English stops there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+WORDS_FILE = "english_words.tsv"
+# Fewer repaired words than this is a typo or two, not a disguise.
+MIN_REPAIRED = 2
+# ... and they must be this share of the text's words (of any length): a long
+# document with two typos is not scrambled.
+MIN_REPAIRED_SHARE = 0.15
+# Distinct words unknown and beyond repair, as a share of the distinct words (at
+# least one is always allowed: a name). More is another language, names or code.
+MAX_UNREPAIRED_SHARE = 0.15
+# English text, disguised too, is full of its most frequent words ("the", "to",
+# "how": short, so scrambling leaves them alone): at least this share of the words,
+# once repaired, are among the COMMON_WORDS most frequent of the vocabulary (half of
+# it before any repair, as a first check). In the machine-translated FRR prompts
+# (de, es, fr, it, pt) at most 13% are; in 98% of scrambled or noised GPTFuzz
+# questions at least 14% before repairs.
+COMMON_WORDS = 100
+MIN_COMMON_SHARE = 0.12
+# Longer unknown runs are identifiers, hashes or URLs, never a disguised word.
+MAX_WORD_LENGTH = 20
+# Two-step noise repairs only for words this long: shorter ones reach a known word
+# by chance.
+MIN_TWO_STEP_LENGTH = 5
+# At most this many distinct unknown words are tried: the repairs of a long text
+# are a sample, and the cost stays bounded for any text.
+MAX_TRIED = 40
+# At most this many words get two-step repairs: each tries hundreds of spellings.
+MAX_TWO_STEP_WORDS = 3
+# All-capital words this short are abbreviations ("USL", "PDL"), left alone.
+MAX_ABBREVIATION_LENGTH = 5
+# Letters and what the noise turns the alphabet's ends into ("a" -> "`", "z" -> "{",
+# "A" -> "@", "Z" -> "["); three or more of them.
+_TOKEN = re.compile(r"[A-Za-z`{@\[]{3,}")
+# A capitalised word first in the text or after one of these starts a sentence;
+# elsewhere it is a name.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"'(])\s*([A-Z][a-z`{@\[]{2,})")
+# Byte tables for _ascii_words: letters (as they are, or lower-cased) and the noise's
+# "`{@[" kept, the rest (digits, punctuation, each byte of a non-ASCII character) a space.
+_CASED_WORD_BYTES = bytes(
+    b if (chr(b).isascii() and chr(b).isalpha()) or b in b"`{@[" else 0x20 for b in range(256)
+)
+_LOWER_WORD_BYTES = _CASED_WORD_BYTES.lower()
+# What each character of a lower-cased word may have been before one noise step
+# (one code point up or down), as lower-case letters: "b" was "a" or "c", "`" was
+# "a", "@" was "A", "[" was "Z", "{" was "z".
+_NOISE_SOURCES: dict[str, tuple[str, ...]] = {
+    char: tuple(
+        chr(code).lower()
+        for code in (ord(char) - 1, ord(char) + 1)
+        if chr(code).isascii() and chr(code).isalpha()
+    )
+    for char in "`{@[abcdefghijklmnopqrstuvwxyz"
+}
+_NOISE_MARKS = b"`{@["
+_WORD_LINE = re.compile(r"^([a-z]+)\t", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class Vocabulary:
+    """Known words by frequency rank (0 = most frequent), and the scramble index:
+    first letter plus the sorted other letters -> the known words with those
+    letters, most frequent first. The index is built one first letter at a time,
+    when a word with that letter is first unscrambled (a few milliseconds each,
+    against a tenth of a second for all of it at start-up)."""
+
+    ranks: dict[str, int]
+    # The same words as bytes, for the first check (see ``_ascii_words``).
+    known: frozenset[bytes] = field(default_factory=frozenset, repr=False)
+    # The COMMON_WORDS most frequent of two letters or more, as bytes: English text is
+    # full of them (single letters are as common in Spanish or Italian: "a", "e", "y").
+    common: frozenset[bytes] = field(default_factory=frozenset, repr=False)
+    _by_letters: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_text(cls, text: str) -> Vocabulary:
+        """From ``english_words.tsv``'s text: comment lines, then ``word<TAB>count``
+        lines sorted by count."""
+        words = _WORD_LINE.findall(text)
+        return cls(
+            ranks={word: rank for rank, word in enumerate(words)},
+            known=frozenset(word.encode("ascii") for word in words),
+            common=frozenset(
+                word.encode("ascii") for word in [w for w in words if len(w) > 1][:COMMON_WORDS]
+            ),
+        )
+
+    def anagrams(self, word: str) -> tuple[str, ...]:
+        """Known words with ``word``'s first letter and the same other letters, most
+        frequent first."""
+        first = word[0]
+        index = self._by_letters.get(first)
+        if index is None:
+            grouped: dict[str, list[str]] = {}
+            for known in self.ranks:  # in rank order, so each list is most frequent first
+                if known[0] == first and len(known) >= 3:
+                    grouped.setdefault(_letters_key(known), []).append(known)
+            index = self._by_letters[first] = {k: tuple(v) for k, v in grouped.items()}
+        return index.get(_letters_key(word), ())
+
+
+def _letters_key(word: str) -> str:
+    return word[0] + "".join(sorted(word[1:]))
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The packaged vocabulary (read once: the guard reads it when it starts)."""
+    text = files("redline.guard").joinpath(WORDS_FILE).read_text(encoding="utf-8")
+    return Vocabulary.from_text(text)
+
+
+def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str | None:
+    """The known word that lower-cased ``word`` is a scrambled or noised form of,
+    or None (known already, or no repair matches). ``two_steps`` also tries
+    noise at two positions."""
+    ranks = vocab.ranks
+    if word in ranks or len(word) > MAX_WORD_LENGTH:
+        return None
+    candidates = _one_step(word)
+    if word.isalpha():
+        unscrambled = vocab.anagrams(word)
+        if unscrambled:
+            # Among anagrams, one that keeps the last letter too (the usual case).
+            candidates.append(next((w for w in unscrambled if w[-1] == word[-1]), unscrambled[0]))
+    # The most frequent of the two readings: "rteal" is a noised "steal", not "relat".
+    found = _most_frequent(candidates, ranks)
+    if found is None and two_steps and len(word) >= MIN_TWO_STEP_LENGTH:
+        found = _most_frequent([two for one in _one_step(word) for two in _one_step(one)], ranks)
+    return found
+
+
+def _one_step(word: str) -> list[str]:
+    """The lower-case letter spellings that ``word`` is one noise step from."""
+    return [
+        word[:index] + source + word[index + 1 :]
+        for index, char in enumerate(word)
+        for source in _NOISE_SOURCES.get(char, ())
+    ]
+
+
+def _most_frequent(candidates: list[str], ranks: dict[str, int]) -> str | None:
+    known = [candidate for candidate in candidates if candidate in ranks]
+    return min(known, key=ranks.__getitem__) if known else None
+
+
+def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
+    """``text`` with its scrambled and noised words repaired, when it reads as
+    disguised English (see the module docstring); otherwise None."""
+    vocab = vocab or vocabulary()
+    words = _ascii_words(text, _LOWER_WORD_BYTES)
+    unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
+    if unknown_count < max(MIN_REPAIRED, MIN_REPAIRED_SHARE * len(words)):
+        return None  # ordinary English stops here: a few unknown words at most
+    distinct = set(words)
+    unknown = distinct.difference(vocab.known)
+    common = sum(map(vocab.common.__contains__, words))
+    if common < MIN_COMMON_SHARE / 2 * len(words):
+        return None  # not English: few of its words are "the", "to", "you", "how"...
+    unknown = _without_names(
+        text,
+        {
+            word
+            for word in unknown
+            # A known word next to a character the noise made from punctuation
+            # ("limit@" was "limit?") needs no repair; nor can a short word take one.
+            if len(word) >= 3 and word.strip(_NOISE_MARKS) not in vocab.known
+        },
+    )
+    if not _may_be_disguised(words, unknown):
+        return None
+    budget = max(1, int(MAX_UNREPAIRED_SHARE * len(distinct)))
+    # In text order, so which words are tried does not depend on set order.
+    candidates = [word.decode("ascii") for word in dict.fromkeys(words) if word in unknown]
+    repairs: dict[str, str] = {}
+    failed: list[str] = []
+    for word in candidates[:MAX_TRIED]:
+        repaired = repair_word(word, vocab)
+        if repaired is not None:
+            repairs[word] = repaired
+            continue
+        failed.append(word)
+        if len(failed) > budget + MAX_TWO_STEP_WORDS:
+            return None  # two-step repairs could not bring it within budget
+    # Noise may have hit a word twice (a few words at most: each try costs hundreds
+    # of look-ups).
+    first_pass = len(repairs)
+    for word in failed[:MAX_TWO_STEP_WORDS]:
+        repaired = repair_word(word, vocab, two_steps=True)
+        if repaired is not None:
+            repairs[word] = repaired
+    repaired_bytes = {word.encode("ascii") for word in repairs}
+    # Noise may have hit the common words themselves ("hnw c`n"): counted repaired.
+    common_repaired = {w for w, r in repairs.items() if r.encode("ascii") in vocab.common}
+    common += sum(map({w.encode("ascii") for w in common_repaired}.__contains__, words))
+    if (
+        common < MIN_COMMON_SHARE * len(words)
+        or len(repairs) < MIN_REPAIRED
+        or sum(map(repaired_bytes.__contains__, words)) < MIN_REPAIRED_SHARE * len(words)
+        or len(failed) - (len(repairs) - first_pass) > budget
+    ):
+        return None
+    return _with_repairs(text, repairs)
+
+
+def _ascii_words(text: str, table: bytes) -> list[bytes]:
+    """The runs of ASCII letters (and the noise's "`{@[") in ``text`` as bytes: an
+    encoding, a byte translation and a split, all in C."""
+    return text.encode("utf-8", "replace").translate(table).split()
+
+
+def _may_be_disguised(words: list[bytes], unknown: set[bytes]) -> bool:
+    """Whether enough of ``words`` are unknown for a view, were each repaired (a long
+    document with a few typos or names is not disguised)."""
+    return len(unknown) >= MIN_REPAIRED and sum(
+        map(unknown.__contains__, words)
+    ) >= MIN_REPAIRED_SHARE * len(words)
+
+
+def _without_names(text: str, unknown: set[bytes]) -> set[bytes]:
+    """``unknown`` less names and abbreviations, which neither converter makes from
+    a known word: a word only ever capitalised and never at a sentence start
+    ("Minsk"), or a short all-capital one ("PDL")."""
+    forms: dict[bytes, list[bytes]] = {}
+    for word in set(_ascii_words(text, _CASED_WORD_BYTES)):
+        lowered = word.lower()
+        if lowered in unknown:
+            forms.setdefault(lowered, []).append(word)
+    starts: set[bytes] | None = None
+    out = set()
+    for lowered, variants in forms.items():
+        if any(not _is_capitalised(word) for word in variants):
+            out.add(lowered)
+            continue
+        if starts is None:  # one more pass, only for text with capitalised unknown words
+            starts = {w.encode("ascii") for w in _SENTENCE_START.findall(text)}
+        if any(word in starts for word in variants):
+            out.add(lowered)
+    return out
+
+
+def _is_capitalised(word: bytes) -> bool:
+    """A name's form: first letter a capital, the rest lower case, or all capitals
+    when short (an abbreviation)."""
+    if word.isupper():
+        return len(word) <= MAX_ABBREVIATION_LENGTH
+    return word[:1].isupper() and word[1:].islower()
+
+
+def _with_repairs(text: str, repairs: dict[str, str]) -> str:
+    """``text`` with each repaired word replaced (same length: offsets stay)."""
+    pieces: list[str] = []
+    cursor = 0
+    for match in _TOKEN.finditer(text):
+        repaired = repairs.get(match.group(0).lower())
+        if repaired is not None:
+            pieces.append(text[cursor : match.start()])
+            pieces.append(_with_case(repaired, text[match.start() : match.end()]))
+            cursor = match.end()
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _with_case(repaired: str, source: str) -> str:
+    """``repaired`` written in the case of the word it replaces (capitalised or upper)."""
+    if source.isupper() and len(source) > 1:
+        return repaired.upper()
+    return repaired.capitalize() if source[:1].isupper() else repaired
