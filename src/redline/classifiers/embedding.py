@@ -157,7 +157,8 @@ class EmbeddingClassifier:
         if not texts:
             return np.zeros((0, len(self.labels)))
         logits = self.featurizer.transform(texts) @ self.coef.T + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        return probabilities
 
 
 def fit_embedding_classifier(

@@ -78,7 +78,8 @@ class Example:
     injection: bool | None = None
 
     def label(self, task: str) -> bool | None:
-        return getattr(self, task)
+        value: bool | None = getattr(self, task)
+        return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +48,25 @@ class HeadSpec:
     target: Callable[[Example], bool | None]
 
 
+def _model_label(example: Example, *, model: str) -> bool | None:
+    return example.label(model)
+
+
+def _has_category(example: Example, *, category: str) -> bool | None:
+    return None if example.harm is None else category in example.categories
+
+
 def head_specs(model: str, train: Sequence[Example]) -> list[HeadSpec]:
     """The heads a model gets: the combined label, and for ``harm`` one head per
     category with enough train positives."""
     if model not in SHIPPED_MODELS:
         raise ConfigError(f"--models: unknown model {model!r}; known: {', '.join(SHIPPED_MODELS)}")
-    specs = [HeadSpec(COMBINED_LABEL[model], lambda e, m=model: e.label(m))]
+    specs = [HeadSpec(COMBINED_LABEL[model], partial(_model_label, model=model))]
     if model == "harm":
         counts = Counter(c for e in train if e.harm for c in e.categories)
         for cat in CATEGORIES:
             if counts[cat] >= MIN_CATEGORY_POSITIVES:
-                specs.append(
-                    HeadSpec(cat, lambda e, c=cat: None if e.harm is None else c in e.categories)
-                )
+                specs.append(HeadSpec(cat, partial(_has_category, category=cat)))
     return specs
 
 

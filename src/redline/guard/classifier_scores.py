@@ -88,7 +88,7 @@ def share_heads(scores: Sequence[ClassifierScores]) -> list[SharedHeads]:
     return shared
 
 
-def load_model(name: str, mode: ModelMode) -> tuple[Any | None, str]:
+def load_model(name: str, mode: ModelMode | bool) -> tuple[Any | None, str]:
     """The classifier ``name`` from redline.classifiers and "", or None and why not when
     ``mode`` allows running without it. ``required`` makes a missing model a ConfigError."""
     if mode is False:  # YAML reads an unquoted `model: off` as false
@@ -99,7 +99,7 @@ def load_model(name: str, mode: ModelMode) -> tuple[Any | None, str]:
         return None, "model: off"
     try:
         try:
-            from redline.classifiers import load_classifier  # type: ignore[attr-defined]
+            from redline.classifiers import load_classifier
         except ImportError:
             from redline.classifiers.classifier import load_classifier
         return load_classifier(name), ""

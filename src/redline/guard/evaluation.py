@@ -28,7 +28,7 @@ def guard_scores(
 ) -> tuple[dict[str, list[float]], list[str]]:
     """(score name -> one value per example, each example's policy action)."""
     per_text: list[dict[str, float]] = []
-    actions = []
+    actions: list[str] = []
     for example in examples:
         if side == "input":
             verdict = guard.check_input(example.text)

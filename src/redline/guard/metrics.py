@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 
 # Seconds; guard checks are sub-millisecond to a few ms, proxied calls take seconds.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -16,7 +16,7 @@ class GuardMetrics:
         self._lock = threading.Lock()
         self._requests: Counter[tuple[str, str]] = Counter()
         self._buckets: dict[str, list[int]] = {}
-        self._sums: Counter[str] = Counter()
+        self._sums: dict[str, float] = defaultdict(float)
         self._counts: Counter[str] = Counter()
 
     def observe(self, route: str, action: str, seconds: float) -> None:

@@ -12,7 +12,7 @@ class PIIScanner:
 
     name = "pii"
     sides: frozenset[Side] = frozenset({"input", "output"})
-    categories = PII_CATEGORIES
+    categories: tuple[str, ...] = PII_CATEGORIES
     redactable = True
 
     def __init__(self, *, categories: list[str] | None = None) -> None:

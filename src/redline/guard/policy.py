@@ -16,6 +16,8 @@ from redline.core import ConfigError
 from redline.guard.cascade import CascadePolicy
 from redline.guard.scanner import Side
 
+_BOTH_SIDES: tuple[Side, ...] = ("input", "output")
+
 Action = Literal["allow", "flag", "redact", "block"]
 ACTION_RANK: dict[str, int] = {"allow": 0, "flag": 1, "redact": 2, "block": 3}
 OnError = Literal["fail_open", "fail_closed"]
@@ -55,7 +57,7 @@ class PatternRule(_Strict):
     pattern: str
     name: str | None = None
     action: Action = "block"
-    sides: list[Side] = Field(default_factory=lambda: ["input", "output"])
+    sides: list[Side] = Field(default_factory=lambda: list(_BOTH_SIDES))
     ignore_case: bool = False
 
     @field_validator("pattern")

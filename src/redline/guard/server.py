@@ -139,14 +139,9 @@ def parse_messages(
                 if isinstance(p, dict) and p.get("type") == "text"
             )
         try:
-            messages.append(
-                Message(
-                    role=item.get("role"),
-                    content=content or "",
-                    name=item.get("name"),
-                    images=images or None,
-                )
-            )
+            # Validated from the request's own values: a bad role is the client's error.
+            fields = {"role": item.get("role"), "content": content or "", "name": item.get("name")}
+            messages.append(Message.model_validate({**fields, "images": images or None}))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
