@@ -29,6 +29,7 @@ from redline.monitor.embeddings import (
     EMBEDDERS,
     Embedder,
     MiniLMEmbedder,
+    NgramEmbedder,
     StaticEmbedder,
     load_embedder,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "LogRecord",
     "MetricsServer",
     "MiniLMEmbedder",
+    "NgramEmbedder",
     "MonitorStore",
     "RecordScorer",
     "StaticEmbedder",

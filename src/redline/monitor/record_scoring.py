@@ -10,9 +10,9 @@ text repeated within a batch is judged once. Two ways (``scoring``):
   ``allow``, no categories. Every category stored is still the guard's own.
 - ``full``: every text through ``Guard.check_batch``.
 
-With ``fast`` and the static embedder, a text's embedding is read from the
-triage's feature matrix (the heads' features end with the same static-MiniLM
-vector) instead of being computed again. The refusal label
+With ``fast`` and the ``ngram`` or static embedder, a text's embedding is read
+from the triage's feature matrix (the heads' features hold the same hashed n-grams
+and end with the same static-MiniLM vector) instead of being computed again. The refusal label
 comes from the trained refusal classifier (``RefusalClassifier.classify``,
 batched) or, with ``refusal="patterns"``, from the shared refusal phrases
 (``refusal-patterns``), which is cheaper.
@@ -33,7 +33,7 @@ from redline.core.errors import ConfigError
 from redline.core.outcome import FULL_REFUSAL
 from redline.guard import Guard, Side, Verdict
 from redline.guard.triage import TRIAGE_MARGIN, GuardTriage, TriageBatch
-from redline.monitor.embeddings import Embedder, StaticEmbedder
+from redline.monitor.embeddings import Embedder, FeatureEmbedder
 from redline.monitor.log_records import LogRecord
 from redline.monitor.store import ScoredRecord
 from redline.scoring.refusal import classify_refusal
@@ -60,7 +60,7 @@ SCREEN_CHUNK = 1024
 
 
 class _SideScores:
-    """One side's verdicts for a batch's distinct texts, and the static embeddings
+    """One side's verdicts for a batch's distinct texts, and the embeddings
     the triage's features already held (text -> row of ``vectors``)."""
 
     def __init__(self) -> None:
@@ -68,7 +68,9 @@ class _SideScores:
         self.vector_row: dict[str, int] = {}
         self.vectors: list[np.ndarray] = []
 
-    def keep_vectors(self, texts: list[str], batch: TriageBatch, embedder: StaticEmbedder) -> None:
+    def keep_vectors(
+        self, texts: list[str], batch: TriageBatch, embedder: FeatureEmbedder
+    ) -> None:
         """Reads the embeddings of ``texts`` whose features are their own (the view
         is the text as given, within the featurizer's ``max_chars``)."""
         features, config, given = batch.features, batch.feature_config, batch.as_given
@@ -141,7 +143,7 @@ class RecordScorer:
             for start in range(0, len(distinct), SCREEN_CHUNK):
                 chunk = distinct[start : start + SCREEN_CHUNK]
                 batch = self._triage.screen(chunk, side=side)
-                if isinstance(embedder, StaticEmbedder):
+                if isinstance(embedder, FeatureEmbedder):
                     scores.keep_vectors(chunk, batch, embedder)
                 unsure = np.flatnonzero(batch.uncertain).tolist()
                 if unsure:
