@@ -19,14 +19,14 @@ default, ``whiten``: PCA-whitened on the reference window):
   1-7), with a Wilson 95% interval;
 - texts per CPU second on one stream's texts, batches of 4,096.
 
-Every distinct text of the pool is embedded once per embedder (MiniLM's vectors are
-cached under --cache-dir: 9,000 texts take minutes on one core).
+Every distinct text of the pool is embedded once per embedder. MiniLM's vectors are
+cached under --cache-dir (9,000 texts take 20 CPU minutes); with --cached-only, only
+the streams whose texts are all cached are measured, and ``streams`` says how many.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import time
@@ -95,17 +95,32 @@ def candidates(names: Sequence[str]) -> dict[str, Embed]:
     return {name: table[name]() for name in names}
 
 
-def pool_vectors(name: str, embed: Embed, pool: list[str], cache_dir: Path) -> np.ndarray:
+def pool_vectors(
+    name: str, embed: Embed, pool: list[str], cache_dir: Path, cached_only: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pool's vectors and which of them are known. MiniLM's are cached under
+    ``cache_dir/minilm-chunks`` (texts as JSON beside their vectors), so that a long
+    embedding job can be stopped and resumed; with ``cached_only`` the texts not yet
+    cached stay unknown and the streams that need them are left out."""
     if name != "minilm":
-        return embed(pool)
-    digest = hashlib.sha256("\n\0".join(pool).encode()).hexdigest()[:16]
-    cached = cache_dir / f"minilm-{digest}.npy"
-    if cached.exists():
-        return np.load(cached)
-    vectors = embed(pool)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    np.save(cached, vectors)
-    return vectors
+        return embed(pool), np.ones(len(pool), dtype=bool)
+    chunks = cache_dir / "minilm-chunks"
+    chunks.mkdir(parents=True, exist_ok=True)
+    found: dict[str, np.ndarray] = {}
+    for listing in sorted(chunks.glob("*.json")):
+        vectors = np.load(listing.with_suffix(".npy"))
+        found.update(zip(json.loads(listing.read_text()), vectors, strict=True))
+    missing = [text for text in pool if text not in found]
+    if missing and not cached_only:
+        vectors = embed(missing)
+        stem = chunks / f"bench-{len(found)}"
+        np.save(stem.with_suffix(".npy"), vectors)
+        stem.with_suffix(".json").write_text(json.dumps(missing))
+        found.update(zip(missing, vectors, strict=True))
+    known = np.array([text in found for text in pool])
+    out = np.zeros((len(pool), 384), dtype=np.float32)
+    out[known] = np.stack([found[text] for text, ok in zip(pool, known, strict=True) if ok])
+    return out, known
 
 
 def whiten(reference: np.ndarray, now: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -178,6 +193,9 @@ def main() -> None:
     )
     parser.add_argument("--speed-texts", type=int, default=4800)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/redline-monitor-embedders"))
+    parser.add_argument(
+        "--cached-only", action="store_true", help="MiniLM: only the texts already cached"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     texts = public_stream_texts(args.data_dir)
@@ -219,34 +237,42 @@ def main() -> None:
         "embedders": {},
     }
     for name, embed in candidates(args.embedders.split(",")).items():
-        vectors = pool_vectors(name, embed, pool, args.cache_dir)
-        result: dict[str, Any] = {"texts_per_cpu_s": texts_per_second(embed, speed_texts)}
+        vectors, known = pool_vectors(name, embed, pool, args.cache_dir, args.cached_only)
+        usable = [s for s in burst_streams if known[s[0]].all() and known[s[1]].all()]
+        clean = [h for h in clean_hours if known[h[0]].all() and known[h[1]].all()]
+        result: dict[str, Any] = {"streams": len(usable), "clean_hours": len(clean)}
+        if name != "minilm" or not args.cached_only:
+            result["texts_per_cpu_s"] = texts_per_second(embed, speed_texts)
         for frame in FRAMES:
             aurocs: dict[str, list[float]] = {"knn": [], "forest": []}
-            for reference, now, labels in burst_streams:
+            for reference, now, labels in usable:
                 scores = novelty_scores(frame, vectors[reference], vectors[now])
                 for method, values in scores.items():
                     aurocs[method].append(float(roc_auc_score(labels, values)))
+            if not usable:
+                continue
             result[f"auroc_{frame}"] = {m: summary(v) for m, v in aurocs.items()}
             result[f"auroc_{frame}"]["knn_per_stream"] = [round(v, 3) for v in aurocs["knn"]]
         burst_p = [mmd_test(vectors[r], vectors[n], seed=i).p_value for i, (r, n, _) in
-                   enumerate(burst_streams)]  # fmt: skip
+                   enumerate(usable)]  # fmt: skip
         clean_p = [mmd_test(vectors[r], vectors[n], seed=i).p_value for i, (r, n) in
-                   enumerate(clean_hours)]  # fmt: skip
+                   enumerate(clean)]  # fmt: skip
         false_05 = sum(p <= 0.05 for p in clean_p)
         false_01 = sum(p <= 0.01 for p in clean_p)
         result["drift"] = {
-            "power_at_0.05": sum(p <= 0.05 for p in burst_p) / len(burst_p),
-            "burst_p_max": max(burst_p),
+            "power_at_0.05": f"{sum(p <= 0.05 for p in burst_p)}/{len(burst_p)}",
+            "burst_p_max": max(burst_p, default=None),
             "false_alarms_at_0.05": f"{false_05}/{len(clean_p)}",
             "false_alarm_rate_0.05_ci95": wilson(false_05, len(clean_p)),
             "false_alarms_at_0.01": f"{false_01}/{len(clean_p)}",
-            "clean_p_deciles": np.quantile(clean_p, [0.1, 0.5, 0.9]).round(3).tolist(),
+            "clean_p_deciles": np.quantile(clean_p, [0.1, 0.5, 0.9]).round(3).tolist()
+            if clean_p
+            else [],
         }
         figures["embedders"][name] = result
-        if not args.json:
+        if not args.json and usable:
             knn, forest = result["auroc_centre"]["knn"], result["auroc_raw"]["forest"]
-            print(f"{name:18s} {result['texts_per_cpu_s']:>9} texts/s  knn(centre) "
+            print(f"{name:18s} {result.get('texts_per_cpu_s')} texts/s  knn(centre) "
                   f"{knn['mean']}±{knn['sd']}  forest(raw) {forest['mean']}±{forest['sd']}  "
                   f"drift {result['drift']}", flush=True)  # fmt: skip
     ngram = NgramEmbedder()

