@@ -68,9 +68,7 @@ class _SideScores:
         self.vector_row: dict[str, int] = {}
         self.vectors: list[np.ndarray] = []
 
-    def keep_vectors(
-        self, texts: list[str], batch: TriageBatch, embedder: FeatureEmbedder
-    ) -> None:
+    def keep_vectors(self, texts: list[str], batch: TriageBatch, embedder: FeatureEmbedder) -> None:
         """Reads the embeddings of ``texts`` whose features are their own (the view
         is the text as given, within the featurizer's ``max_chars``)."""
         features, config, given = batch.features, batch.feature_config, batch.as_given
