@@ -5,11 +5,11 @@ features (``TextFeaturizer``, the heads' configuration without the dense blocks)
 each block's counts square-rooted and L2-normalised, then a fixed sparse random
 projection to ``NGRAM_DIMS`` dimensions. Nothing is fitted: the projection is drawn
 from a fixed seed, so a vector means the same in every process (and across versions,
-while the featurizer's hashing and numpy's PCG64 stream stay the same). On the simulated streams of ``bench/monitor_embedders.py`` its kNN
-novelty ranked the burst better than MiniLM's, at hundreds of times the speed
-(docs/benchmarks.md). With the fast scoring path the triage has already
-featurized the text for the heads, so a record's embedding is one sparse product
-(``from_features``).
+while the featurizer's hashing and numpy's PCG64 stream stay the same). On the
+simulated streams of ``bench/monitor_embedders.py`` its kNN novelty ranked the
+burst better than MiniLM's, at hundreds of times the speed (docs/benchmarks.md).
+With the fast scoring path the triage has already featurized the text for the
+heads, so a record's embedding is one sparse product (``from_features``).
 
 ``static`` is the static word-piece embedding shipped with the classifiers
 (``classifiers/artifacts/static-minilm``, distilled from the packaged MiniLM:
