@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from redline.analysis import ScoreIndex
 from redline.analysis.summary import BehaviorCells
-from redline.core import Score
+from redline.core import RunInfo, Score
+from redline.store import RunStore
 
 
 def _scores() -> list[Score]:
@@ -52,3 +53,18 @@ def test_behavior_cells_sum_each_behaviours_events_and_trials():
     cells.add("b1", 2, trials=3)
     assert len(cells) == 2
     assert list(cells.values()) == [(3, 5), (0, 1)]
+
+
+def test_an_index_over_a_run_file_gives_the_same_scores_as_one_over_a_list(tmp_path):
+    scores = _scores()
+    store = RunStore(tmp_path)
+    with store.create(RunInfo(id="r1")) as run:
+        for score in scores:
+            run.append_score(score)
+    streamed = ScoreIndex(store.open("r1").stored_scores())
+    listed = ScoreIndex(scores)
+    assert streamed.get("refusal", "a1") == listed.get("refusal", "a1") == scores[3]
+    assert streamed.get("harm", "a1") == scores[1] and streamed.get("harm", "a2") is None
+    assert list(streamed) == list(listed)
+    assert streamed.label("refusal", "a2") == "full_compliance"
+    assert len(streamed) == 3 and scores[1] in streamed and scores[0] not in streamed
