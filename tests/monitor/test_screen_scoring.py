@@ -20,7 +20,7 @@ from redline.monitor.windows import audit_agreement
 runner = CliRunner()
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 # The agreement floors docs/monitoring.md states for the fixed set below (input
-# side, flags of the screened scanners). Measured 0.9+ recall, 0.9+ precision
+# side, flags of the screened scanners). Measured recall 0.89, precision 0.85
 # when written; the floors leave room for a retrained artifact, not for a broken one.
 RECALL_FLOOR = 0.8
 PRECISION_FLOOR = 0.75
@@ -44,7 +44,7 @@ def test_the_shipped_screen_loads_and_scores(screen):
     ]
     labels = screen.labels(texts, side="input")
     assert "injection.direct" in labels[0]
-    assert labels[1] == [] and labels[2] == []
+    assert labels[1] == () and labels[2] == ()
     assert screen.labels([], side="output") == []
     assert "pii" in screen.excluded_scanners and "secrets" in screen.excluded_scanners
     with pytest.raises(ConfigError, match="side"):

@@ -115,41 +115,46 @@ class MonitorScreen:
                 self.features.bits - category_bits,
             )
 
-    def labels(self, texts: Sequence[str], *, side: str) -> list[list[str]]:
+    def labels(self, texts: Sequence[str], *, side: str) -> list[tuple[str, ...]]:
         """Per text, the guard categories the screen predicts (``scanner.category``,
-        sorted, as the monitor stores them); ``[]`` for a text it finds clean."""
+        sorted, as the monitor stores them); ``()`` for a text it finds clean."""
         if side not in self.sides:
             raise ConfigError(f"side {side!r}: expected input or output")
-        found: list[list[str]] = [[] for _ in texts]
+        # Clean texts share one empty tuple: no object per text for most of a batch.
+        found: list[tuple[str, ...]] = [()] * len(texts)
         for start, stop in _chunks(texts):
-            self._label_chunk(texts[start:stop], side, found, start)
+            for row, labels in self._label_chunk(texts[start:stop], side).items():
+                found[start + row] = tuple(sorted(labels))
         return found
 
-    def _label_chunk(
-        self, texts: Sequence[str], side: str, found: list[list[str]], offset: int
-    ) -> None:
+    def _label_chunk(self, texts: Sequence[str], side: str) -> dict[int, list[str]]:
+        """The labels of the texts of one chunk that have any, by row."""
         heads = self.sides[side]
         ngrams = batch_ngrams(texts, self.features)
         fired = heads.logits(ngrams) >= heads.cuts
         rows, columns = np.nonzero(fired)
+        found: dict[int, list[str]] = {}
         for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
-            found[offset + row].append(heads.labels[column])
+            found.setdefault(row, []).append(heads.labels[column])
         if HARM_LABEL in heads.labels:
-            harmful = np.flatnonzero(fired[:, heads.labels.index(HARM_LABEL)])
-            if harmful.size:
-                picked = [texts[i] for i in harmful.tolist()]
-                self._categories(picked, harmful + offset, found)
-        for row in set(rows.tolist()):
-            found[offset + row].sort()
+            harmful = np.flatnonzero(fired[:, heads.labels.index(HARM_LABEL)]).tolist()
+            if harmful:
+                categories = self._categories([texts[i] for i in harmful])
+                for row, names in zip(harmful, categories, strict=True):
+                    found[row].extend(names)
+        return found
 
-    def _categories(self, texts: list[str], rows: np.ndarray, found: list[list[str]]) -> None:
+    def _categories(self, texts: list[str]) -> list[list[str]]:
+        """Harm's categories for texts the combined harm head fired on: those over
+        their cut-off, else the likeliest (the guard names at least one)."""
         logits = self.categories.logits(batch_ngrams(texts, self.features))
-        best = logits.argmax(axis=1)
+        best = logits.argmax(axis=1).tolist()
         fired = logits >= self.categories.cuts
-        for index, row in enumerate(rows.tolist()):
-            chosen = np.flatnonzero(fired[index]).tolist() or [int(best[index])]
-            # The guard names at least one category with the combined harm head.
-            found[row].extend(self.categories.labels[c] for c in chosen)
+        labels = self.categories.labels
+        return [
+            [labels[c] for c in np.flatnonzero(fired[index]).tolist()] or [labels[best[index]]]
+            for index in range(len(texts))
+        ]
 
 
 def _chunks(texts: Sequence[str]) -> list[tuple[int, int]]:

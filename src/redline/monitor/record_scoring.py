@@ -175,6 +175,8 @@ class RecordScorer:
         if self._refusal_model is not None:
             found = [v.label for v in self._refusal_model.classify(distinct)]
         else:
+            # ~20 us a distinct response (the phrase regexes scan every character;
+            # one pass over a joined batch measured the same).
             found = [classify_refusal(t)[0] for t in distinct]
         labels = dict(zip(distinct, found, strict=True))
         return [labels.get(response, NO_RESPONSE) for response in responses]
