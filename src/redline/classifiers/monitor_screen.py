@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from redline.classifiers.byte_ngrams import BatchNgrams, ByteNgramConfig, batch_ngrams
+from redline.classifiers.classifier import artifacts_dir
 from redline.core.errors import ConfigError
 
 SCREEN_ARTIFACT = "monitor-screen"
@@ -145,16 +146,12 @@ class MonitorScreen:
         return found
 
     def _categories(self, texts: list[str]) -> list[list[str]]:
-        """Harm's categories for texts the combined harm head fired on: those over
-        their cut-off, else the likeliest (the guard names at least one)."""
+        """Harm's categories over their cut-offs, for texts the combined harm head
+        fired on (none is forced: the guard often reports ``harm.harm`` alone)."""
         logits = self.categories.logits(batch_ngrams(texts, self.features))
-        best = logits.argmax(axis=1).tolist()
         fired = logits >= self.categories.cuts
         labels = self.categories.labels
-        return [
-            [labels[c] for c in np.flatnonzero(fired[index]).tolist()] or [labels[best[index]]]
-            for index in range(len(texts))
-        ]
+        return [[labels[c] for c in np.flatnonzero(row).tolist()] for row in fired]
 
 
 def _chunks(texts: Sequence[str]) -> list[tuple[int, int]]:
@@ -169,7 +166,7 @@ def _chunks(texts: Sequence[str]) -> list[tuple[int, int]]:
 
 def screen_dir() -> Path:
     """Where the shipped screen artifact lives."""
-    return Path(__file__).parent / "artifacts" / SCREEN_ARTIFACT
+    return artifacts_dir() / SCREEN_ARTIFACT
 
 
 @lru_cache(maxsize=1)
