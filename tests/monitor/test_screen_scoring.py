@@ -167,6 +167,13 @@ def test_cli_bad_scoring_values_exit_2(tmp_path, write_log, chat, args, message)
     assert message in result.output
 
 
+def test_the_cli_default_audit_rate_is_the_scorers():
+    from redline.cli.monitor import DEFAULT_AUDIT_RATE as cli_default
+    from redline.monitor.record_scoring import DEFAULT_AUDIT_RATE
+
+    assert cli_default == DEFAULT_AUDIT_RATE
+
+
 def test_cli_help_names_screen_and_audit_rate():
     result = runner.invoke(app, ["monitor", "ingest", "--help"], terminal_width=200)
     assert result.exit_code == 0

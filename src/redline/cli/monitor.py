@@ -16,6 +16,8 @@ from redline.cli.options import JsonOption, NoProgressOption
 from redline.core import ConfigError
 
 DEFAULT_STORE = Path("monitor.duckdb")
+# redline.monitor.record_scoring.DEFAULT_AUDIT_RATE (not imported: `--help` stays light).
+DEFAULT_AUDIT_RATE = 0.002
 StoreOption = Annotated[Path, typer.Option("--store", help="The monitoring store (a DuckDB file).")]
 WindowOption = Annotated[str, typer.Option("--window", help="Window width: 30s, 15m, 1h, 1d, 1w.")]
 RulesOption = Annotated[
@@ -73,7 +75,7 @@ def _settings(
     time_field: str | None = None,
     log_format: str = "auto",
     batch_size: int = 4096,
-    audit_rate: float = 0.005,
+    audit_rate: float = DEFAULT_AUDIT_RATE,
 ) -> Any:
     from redline.guard import Guard
     from redline.monitor import FieldMap, IngestSettings, RecordScorer, load_embedder
@@ -126,7 +128,7 @@ def ingest(
     guard_only: GuardOnlyOption = False,
     embedder: EmbedderOption = "ngram",
     scoring: ScoringOption = "fast",
-    audit_rate: AuditRateOption = 0.005,
+    audit_rate: AuditRateOption = DEFAULT_AUDIT_RATE,
     policy: Annotated[
         Path | None, typer.Option("--policy", help="Guard policy file (default: shipped policy).")
     ] = None,
@@ -508,7 +510,7 @@ def serve(
     guard_only: GuardOnlyOption = False,
     embedder: EmbedderOption = "ngram",
     scoring: ScoringOption = "fast",
-    audit_rate: AuditRateOption = 0.005,
+    audit_rate: AuditRateOption = DEFAULT_AUDIT_RATE,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between --follow polls.")] = 1.0,
 ) -> None:
     """Serve Prometheus metrics at /metrics (and /healthz); with --follow, ingest too.

@@ -79,7 +79,7 @@ def _read_line(
 ) -> int:
     """Adds the line's records to ``batch``; returns the non-GenAI spans skipped."""
     data = decode_json_line(raw)
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # the ABC check is slow
         raise MalformedRecord(f"expected a JSON object, got {type(data).__name__}")
     if settings.log_format == "otel" or (settings.log_format == "auto" and looks_like_otel(data)):
         records, skipped = otel_records(data, line=line)
