@@ -1,7 +1,7 @@
 """Scoring log records in batches: the guard on both sides, and the refusal scorer.
 
 Every record's prompt is judged as a guard input and its response as an output; a
-text repeated within a batch is judged once. Two ways (``scoring``):
+text repeated within a batch is judged once. Three ways (``scoring``):
 
 - ``fast`` (the default): ``GuardTriage`` screens the whole batch at once (one
   featurization, every classifier head in one sparse product, the detectors'
@@ -65,7 +65,7 @@ def parse_audit_rate(value: float) -> float:
     """``--audit-rate``: a share in [0, 1]; raises ConfigError otherwise."""
     if not 0.0 <= value <= 1.0 or value != value:
         raise ConfigError(
-            f"--audit-rate {value!r}: expected a share between 0 and 1 (e.g. 0.005; 0 disables)"
+            f"--audit-rate {value!r}: expected a share between 0 and 1 (e.g. 0.002; 0 disables)"
         )
     return float(value)
 
