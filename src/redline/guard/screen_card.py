@@ -21,7 +21,7 @@ def render_screen_card(summary: dict[str, Any]) -> str:
         "Predicts, for `redline monitor ingest --scoring screen`, the categories the full "
         "guard's classifier-head scanners would report for a text: the input side's "
         "jailbreak, injection and harm labels and the output side's harm label (a label "
-        "whose table row below says \"no head\" is never predicted), and harm's categories "
+        'whose table row below says "no head" is never predicted), and harm\'s categories '
         "(`harm.s1` ...) for texts it finds harmful. "
         "One logistic head per label over hashed byte n-grams "
         f"(n = {', '.join(map(str, features['sizes']))}; 2^{features['bits']} buckets, "
