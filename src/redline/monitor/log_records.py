@@ -142,6 +142,13 @@ def timestamp_micros(raw: Any, *, field: str) -> int:
     return (parse_timestamp(raw, field=field) - _EPOCH) // _MICROSECOND
 
 
+def datetime_micros(value: datetime) -> int:
+    """A datetime as microseconds since the epoch; a naive one is taken as UTC (as
+    the store always has)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // _MICROSECOND
+
+
 def micros_datetime(micros: int) -> datetime:
     """Microseconds since the epoch -> an aware UTC datetime."""
     return _EPOCH + timedelta(microseconds=micros)
@@ -224,7 +231,7 @@ class RecordBatch:
         self.models[row], self.lines[row] = model, line
 
     def add_record(self, record: LogRecord) -> None:
-        micros = (record.timestamp - _EPOCH) // _MICROSECOND
+        micros = datetime_micros(record.timestamp)
         self.add(record.key, micros, record.prompt, record.response, record.model, record.line)
 
     @classmethod
@@ -232,7 +239,7 @@ class RecordBatch:
         """The records as columns, every one kept (no de-duplication by key)."""
         return cls(
             keys=[r.key for r in records],
-            micros=[(r.timestamp - _EPOCH) // _MICROSECOND for r in records],
+            micros=[datetime_micros(r.timestamp) for r in records],
             prompts=[r.prompt for r in records],
             responses=[r.response for r in records],
             models=[r.model for r in records],
