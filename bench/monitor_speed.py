@@ -17,8 +17,8 @@ with no text repeated, in records per wall second and per CPU second: the fast p
 guard-only (phrase refusals, no embeddings), the fast path full (refusal classifier
 or phrase refusals, static embeddings) and the full-guard path (``--scoring full``,
 refusal classifier, static embeddings), and the screen path (``--scoring screen``,
-the distilled monitor screen; phrase refusals; with the default 0.5% audit sample,
-without it, and with static embeddings). ``--paths`` picks some of them. The
+the distilled monitor screen; phrase refusals; with the default audit sample,
+without it, and with static or ngram embeddings). ``--paths`` picks some of them. The
 scorer's counters say how many distinct texts the triage or the screen looked at
 and how many went on to the full guard.
 """
@@ -45,6 +45,7 @@ from redline.monitor import (
     IngestSettings,
     MiniLMEmbedder,
     MonitorStore,
+    NgramEmbedder,
     RecordScorer,
     StaticEmbedder,
     ingest_file,
@@ -112,6 +113,9 @@ def ingest_paths(
         ),
         "screen_static": lambda: IngestSettings(
             scorer=RecordScorer(refusal="patterns", scoring="screen"), embedder=static
+        ),
+        "screen_ngram": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="patterns", scoring="screen"), embedder=NgramEmbedder()
         ),
         "fast_guard_only": lambda: IngestSettings(
             scorer=RecordScorer(refusal="patterns"), embedder=None
