@@ -5,6 +5,7 @@ public sets in ../shared/data (redline.monitor.simulation.public_stream_texts), 
 with a short response, written as chat JSONL.
 
     .venv/bin/python bench/monitor_speed.py [--records 2000] [--ingest-only] [--json]
+        [--paths screen_guard_only,screen_static] [--rss-scoring screen]
 
 Measures: records/s for ingest + guard (both sides) + refusal classifier + static
 embeddings, for --guard-only, and for each embedder alone; peak RSS of a guard-only
@@ -15,13 +16,17 @@ windows of static embeddings.
 with no text repeated, in records per wall second and per CPU second: the fast path
 guard-only (phrase refusals, no embeddings), the fast path full (refusal classifier
 or phrase refusals, static embeddings) and the full-guard path (``--scoring full``,
-refusal classifier, static embeddings). The scorer's counters say how many distinct
-texts the triage screened and how many went on to the full guard.
+refusal classifier, static embeddings), and the screen path (``--scoring screen``,
+the distilled monitor screen; phrase refusals; with the default audit sample,
+without it, and with static or ngram embeddings). ``--paths`` picks some of them. The
+scorer's counters say how many distinct texts the triage or the screen looked at
+and how many went on to the full guard.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -40,6 +45,7 @@ from redline.monitor import (
     IngestSettings,
     MiniLMEmbedder,
     MonitorStore,
+    NgramEmbedder,
     RecordScorer,
     StaticEmbedder,
     ingest_file,
@@ -82,6 +88,7 @@ def ingest_rate(log: Path, settings: IngestSettings, records: int) -> float:
 def ingest_rates(log: Path, settings: IngestSettings, records: int) -> tuple[float, float]:
     """Records per wall-clock second and per CPU second of this process (all its
     threads): the second is what a core gives when nothing else runs on it."""
+    gc.freeze()  # as `redline monitor ingest` does once its models are loaded
     with tempfile.TemporaryDirectory() as folder, MonitorStore(Path(folder) / "m.duckdb") as store:
         started, cpu_started = time.perf_counter(), time.process_time()
         result = ingest_file(log, store, settings)
@@ -90,10 +97,26 @@ def ingest_rates(log: Path, settings: IngestSettings, records: int) -> tuple[flo
     return records / elapsed, records / cpu
 
 
-def ingest_paths(prompts: list[str], records: int, folder: Path) -> dict[str, object]:
-    """Every ingest path on the usual log and on a log with no repeated text."""
+def ingest_paths(
+    prompts: list[str], records: int, folder: Path, names: list[str] | None = None
+) -> dict[str, object]:
+    """Every ingest path (or those in ``names``) on the usual log and on a log with
+    no repeated text."""
     static = StaticEmbedder.packaged()
     paths = {
+        "screen_guard_only": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="patterns", scoring="screen"), embedder=None
+        ),
+        "screen_guard_only_no_audit": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="patterns", scoring="screen", audit_rate=0.0),
+            embedder=None,
+        ),
+        "screen_static": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="patterns", scoring="screen"), embedder=static
+        ),
+        "screen_ngram": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="patterns", scoring="screen"), embedder=NgramEmbedder()
+        ),
         "fast_guard_only": lambda: IngestSettings(
             scorer=RecordScorer(refusal="patterns"), embedder=None
         ),
@@ -105,6 +128,11 @@ def ingest_paths(prompts: list[str], records: int, folder: Path) -> dict[str, ob
             scorer=RecordScorer(refusal="model", scoring="full"), embedder=static
         ),
     }
+    if names:
+        unknown = set(names) - set(paths)
+        if unknown:
+            raise SystemExit(f"--paths: unknown {sorted(unknown)}; known: {', '.join(paths)}")
+        paths = {name: paths[name] for name in names}
     # Warm every model and cache on a small log first: a long-running ingest's state.
     warm = folder / "warm.jsonl"
     write_log(warm, prompts, 64, seed=9)
@@ -126,7 +154,7 @@ def ingest_paths(prompts: list[str], records: int, folder: Path) -> dict[str, ob
     return figures
 
 
-def peak_rss_mb(log: Path) -> float:
+def peak_rss_mb(log: Path, scoring: str = "fast") -> float:
     """Peak RSS (MB) of a guard-only `redline monitor ingest` in a fresh process."""
     with tempfile.TemporaryDirectory() as folder:
         code = (
@@ -136,7 +164,7 @@ def peak_rss_mb(log: Path) -> float:
         )
         done = subprocess.run(
             [sys.executable, "-c", code, "monitor", "ingest", str(log), "--store",
-             f"{folder}/m.duckdb", "--guard-only", "--json"],
+             f"{folder}/m.duckdb", "--guard-only", "--scoring", scoring, "--json"],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
     return int(done.stdout.strip().splitlines()[-1]) / 1024
@@ -151,6 +179,12 @@ def main() -> None:
         "--ingest-only",
         action="store_true",
         help="only the ingest paths, on the usual log and on one with no repeated text",
+    )
+    parser.add_argument(
+        "--paths", default=None, help="comma-separated ingest paths to measure (--ingest-only)"
+    )
+    parser.add_argument(
+        "--rss-scoring", default=None, help="only peak RSS, of guard-only ingest with this scoring"
     )
     parser.add_argument(
         "--rss-records",
@@ -176,7 +210,17 @@ def main() -> None:
         full = IngestSettings(scorer=RecordScorer(refusal="model"), embedder=static)
         guard_only = IngestSettings(scorer=RecordScorer(refusal="patterns"), embedder=None)
         if args.ingest_only:
-            figures.update(ingest_paths(prompts, args.records, Path(folder)))
+            names = args.paths.split(",") if args.paths else None
+            figures.update(ingest_paths(prompts, args.records, Path(folder), names))
+            _report(figures, args.json)
+            return
+        if args.rss_scoring:
+            rss_only = {}
+            for count in args.rss_records or (args.records // 4, args.records * 2):
+                sized = Path(folder) / f"rss-{count}.jsonl"
+                write_log(sized, prompts, count, seed=1)
+                rss_only[count] = peak_rss_mb(sized, args.rss_scoring)
+            figures[f"peak_rss_mb_by_records_{args.rss_scoring}"] = rss_only
             _report(figures, args.json)
             return
         figures["guard_only_records_per_s"] = ingest_rate(log, guard_only, args.records)

@@ -68,11 +68,11 @@ class _FailingScorer:
     def __init__(self, scorer, fail_on):
         self.scorer, self.fail_on, self.calls = scorer, fail_on, 0
 
-    def score_batch(self, records, *, source, embedder):
+    def score_columns(self, records, *, source, embedder):
         self.calls += 1
         if self.calls == self.fail_on:
             raise KeyboardInterrupt
-        return self.scorer.score_batch(records, source=source, embedder=embedder)
+        return self.scorer.score_columns(records, source=source, embedder=embedder)
 
 
 def test_an_interrupted_ingest_resumes_where_it_stopped(tmp_path, write_log, settings, chat):
@@ -91,9 +91,9 @@ def test_batches_bound_what_is_held(tmp_path, write_log, settings, chat):
     sizes = []
 
     class Recording:
-        def score_batch(self, records, *, source, embedder):
+        def score_columns(self, records, *, source, embedder):
             sizes.append(len(records))
-            return settings.scorer.score_batch(records, source=source, embedder=embedder)
+            return settings.scorer.score_columns(records, source=source, embedder=embedder)
 
     log = write_log([chat(i) for i in range(50)])
     with MonitorStore(tmp_path / "m.duckdb") as store:

@@ -1,4 +1,4 @@
-"""`redline train guard|refusal`: rebuild trained artifacts (guard and refusal classifiers)."""
+"""`redline train ...`: rebuild trained artifacts (guard, refusal, monitor screen)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from redline.cli.options import JsonOption
+from redline.cli.train_screen import monitor_screen
 from redline.core.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("../shared/data")
@@ -266,6 +267,9 @@ def _command_line(
     if features != "hashed+static":
         parts.append(f"--features {features}")
     return " ".join(parts)
+
+
+train_app.command("monitor-screen")(monitor_screen)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from redline.monitor.alerts import Alert
 from redline.monitor.store import ClusterRow, MonitorStore
-from redline.monitor.windows import WindowSummary
+from redline.monitor.windows import AuditAgreement, WindowSummary, audit_agreement
 
 _WIDTH, _HEIGHT, _LEFT, _BOTTOM, _TOP = 1100, 220, 48, 24, 10
 _COLOURS = ("#c62828", "#ef6c00", "#1565c0", "#6a1b9a", "#2e7d32", "#00838f", "#5d4037")
@@ -103,6 +103,7 @@ def render_report(
         autoescape=select_autoescape(["html", "j2"]),
     )
     span = store.time_range()
+    audit = audit_agreement(store.con).get(None, AuditAgreement())
     return env.get_template("monitor_report.html.j2").render(
         store=store.path.name,
         total=store.count(),
@@ -114,6 +115,7 @@ def render_report(
         alerts=[a.as_dict() for a in alerts],
         rules=rules_given,
         clusters=clusters,
+        audit=audit.line() if audit.texts else None,
     )
 
 

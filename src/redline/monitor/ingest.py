@@ -18,11 +18,11 @@ from typing import IO, Any
 from redline.core.errors import ConfigError
 from redline.monitor.embeddings import Embedder
 from redline.monitor.log_records import (
+    ChatReader,
     FieldMap,
     LogFormat,
-    LogRecord,
     MalformedRecord,
-    chat_record,
+    RecordBatch,
     decode_json_line,
     looks_like_otel,
 )
@@ -74,15 +74,20 @@ class IngestSettings:
     batch_size: int = DEFAULT_BATCH
 
 
-def _records_of_line(
-    raw: bytes, line: int, settings: IngestSettings
-) -> tuple[list[LogRecord], int]:
+def _read_line(
+    raw: bytes, line: int, settings: IngestSettings, reader: ChatReader, batch: RecordBatch
+) -> int:
+    """Adds the line's records to ``batch``; returns the non-GenAI spans skipped."""
     data = decode_json_line(raw)
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # the ABC check is slow
         raise MalformedRecord(f"expected a JSON object, got {type(data).__name__}")
     if settings.log_format == "otel" or (settings.log_format == "auto" and looks_like_otel(data)):
-        return otel_records(data, line=line)
-    return [chat_record(data, line=line, fields=settings.fields)], 0
+        records, skipped = otel_records(data, line=line)
+        for record in records:
+            batch.add_record(record)
+        return skipped
+    reader.add(data, line=line, batch=batch)
+    return 0
 
 
 def _complete_lines(
@@ -104,7 +109,7 @@ def _complete_lines(
 
 class _Batch:
     def __init__(self) -> None:
-        self.records: dict[str, LogRecord] = {}
+        self.records = RecordBatch()
         self.problems: list[tuple[int, str]] = []
         self.skipped_spans = 0
 
@@ -142,13 +147,9 @@ class LogIngest:
         )
 
     def _flush(self, batch: _Batch, offset: int, line: int) -> None:
-        records = list(batch.records.values())
-        scored, vectors = (
-            self.settings.scorer.score_batch(
-                records, source=self.source, embedder=self.settings.embedder
-            )
-            if records
-            else ([], None)
+        records = batch.records
+        scored, vectors = self.settings.scorer.score_columns(
+            records, source=self.source, embedder=self.settings.embedder
         )
         previous = self.position
         self.position = SourcePosition(
@@ -174,6 +175,7 @@ class LogIngest:
     ) -> int:
         """Read what the file holds now; returns the records read in this pass."""
         batch = _Batch()
+        reader = ChatReader(self.settings.fields)
         offset, line = self.position.byte_offset, self.position.line
         before = self.result.read
         with self.path.open("rb") as handle:
@@ -184,15 +186,14 @@ class LogIngest:
                 if not raw.strip():
                     continue
                 try:
-                    records, skipped = _records_of_line(raw, line, self.settings)
+                    batch.skipped_spans += _read_line(
+                        raw, line, self.settings, reader, batch.records
+                    )
                 except MalformedRecord as exc:
                     if self.position.records == 0 and not batch.records and "missing" in str(exc):
                         raise self._missing_time(line, raw, exc) from None
                     batch.problems.append((line, str(exc)))
                     continue
-                batch.skipped_spans += skipped
-                for record in records:
-                    batch.records[record.key] = record
                 if len(batch.records) >= self.settings.batch_size:
                     self._flush(batch, offset, line)
                     batch = _Batch()

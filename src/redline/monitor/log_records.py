@@ -16,9 +16,9 @@ span as the SDK's console exporter writes it) is read by :mod:`redline.monitor.o
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
@@ -33,6 +33,8 @@ LOG_FORMATS: tuple[str, ...] = ("auto", "chat", "otel")
 _EPOCH_MS = 10**10
 _EPOCH_US = 10**13
 _EPOCH_NS = 10**16
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,26 @@ def parse_timestamp(raw: Any, *, field: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def timestamp_micros(raw: Any, *, field: str) -> int:
+    """:func:`parse_timestamp` as microseconds since the Unix epoch (UTC). Whole
+    epoch seconds, the common case, skip the datetime (the same value)."""
+    if type(raw) is int and -_EPOCH_MS < raw < _EPOCH_MS:
+        return raw * 1_000_000
+    return (parse_timestamp(raw, field=field) - _EPOCH) // _MICROSECOND
+
+
+def datetime_micros(value: datetime) -> int:
+    """A datetime as microseconds since the epoch; a naive one is taken as UTC (as
+    the store always has)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // _MICROSECOND
+
+
+def micros_datetime(micros: int) -> datetime:
+    """Microseconds since the epoch -> an aware UTC datetime."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
 def message_text(content: Any) -> str:
     """The text of a message's ``content``: a string, or OpenAI/OTel-style parts."""
     if content is None:
@@ -176,29 +198,112 @@ def record_key(given: Any, timestamp: datetime, prompt: str, response: str) -> s
     return "h:" + content_hash({"t": timestamp.isoformat(), "p": prompt, "r": response}, length=24)
 
 
+@dataclass
+class RecordBatch:
+    """Log records column by column: what ingest scores and stores (no object per
+    record). ``micros`` are UTC microseconds since the epoch."""
+
+    keys: list[str] = field(default_factory=list)
+    micros: list[int] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
+    responses: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    _rows: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def add(self, key: str, micros: int, prompt: str, response: str, model: str, line: int) -> None:
+        """Append a record; one whose key is already here replaces it (the later
+        line wins, as re-reading the file would)."""
+        row = self._rows.get(key)
+        if row is None:
+            self._rows[key] = len(self.keys)
+            self.keys.append(key)
+            self.micros.append(micros)
+            self.prompts.append(prompt)
+            self.responses.append(response)
+            self.models.append(model)
+            self.lines.append(line)
+            return
+        self.micros[row], self.prompts[row], self.responses[row] = micros, prompt, response
+        self.models[row], self.lines[row] = model, line
+
+    def add_record(self, record: LogRecord) -> None:
+        micros = datetime_micros(record.timestamp)
+        self.add(record.key, micros, record.prompt, record.response, record.model, record.line)
+
+    @classmethod
+    def of_records(cls, records: Sequence[LogRecord]) -> RecordBatch:
+        """The records as columns, every one kept (no de-duplication by key)."""
+        return cls(
+            keys=[r.key for r in records],
+            micros=[datetime_micros(r.timestamp) for r in records],
+            prompts=[r.prompt for r in records],
+            responses=[r.response for r in records],
+            models=[r.model for r in records],
+            lines=[r.line for r in records],
+        )
+
+    def records(self) -> list[LogRecord]:
+        return [
+            LogRecord(key=k, timestamp=micros_datetime(t), prompt=p, response=r, model=m, line=n)
+            for k, t, p, r, m, n in zip(
+                self.keys, self.micros, self.prompts, self.responses, self.models, self.lines,
+                strict=True,
+            )
+        ]  # fmt: skip
+
+
+class ChatReader:
+    """Reads chat records (see the module docstring) into a :class:`RecordBatch`.
+
+    The field map's columns are resolved once; without dotted columns a field is
+    one ``dict.get``, which is most of what a line costs besides parsing it.
+    """
+
+    def __init__(self, fields: FieldMap) -> None:
+        self.fields = fields
+        self.columns = {name: fields.column(name) for name in LOG_FIELDS}
+        self._plain = not any("." in column for column in self.columns.values())
+
+    def add(self, data: Mapping[str, Any], *, line: int, batch: RecordBatch) -> None:
+        """Append ``data`` to ``batch``; raises :class:`MalformedRecord`."""
+        columns = self.columns
+        if self._plain:
+            get = data.get
+            raw_time, messages = get(columns["timestamp"]), get(columns["messages"])
+            raw_prompt, raw_response = get(columns["prompt"]), get(columns["response"])
+            given, model = get(columns["id"]), get(columns["model"])
+        else:
+            fields = self.fields
+            raw_time, messages = fields.get(data, "timestamp"), fields.get(data, "messages")
+            raw_prompt, raw_response = fields.get(data, "prompt"), fields.get(data, "response")
+            given, model = fields.get(data, "id"), fields.get(data, "model")
+        micros = timestamp_micros(raw_time, field=columns["timestamp"])
+        if messages is not None:
+            prompt = user_text(messages, field=columns["messages"])
+        else:
+            prompt = raw_prompt if type(raw_prompt) is str else message_text(raw_prompt)
+        response = raw_response if type(raw_response) is str else message_text(raw_response)
+        if not prompt and not response:
+            raise MalformedRecord(
+                f"no text: expected {columns['messages']!r} or {columns['prompt']!r}, "
+                f"or {columns['response']!r}"
+            )
+        if type(given) is str and given and not given[0].isspace() and not given[-1].isspace():
+            key = "id:" + given  # record_key's answer, without its checks
+        else:
+            key = record_key(given, micros_datetime(micros), prompt, response)
+        batch.add(key, micros, prompt, response, model if type(model) is str else "", line)
+
+
 def chat_record(data: Mapping[str, Any], *, line: int, fields: FieldMap) -> LogRecord:
     """One chat record (see the module docstring); raises :class:`MalformedRecord`."""
-    timestamp = parse_timestamp(fields.get(data, "timestamp"), field=fields.column("timestamp"))
-    messages = fields.get(data, "messages")
-    if messages is not None:
-        prompt = user_text(messages, field=fields.column("messages"))
-    else:
-        prompt = message_text(fields.get(data, "prompt"))
-    response = message_text(fields.get(data, "response"))
-    if not prompt and not response:
-        raise MalformedRecord(
-            f"no text: expected {fields.column('messages')!r} or {fields.column('prompt')!r}, "
-            f"or {fields.column('response')!r}"
-        )
-    model = fields.get(data, "model")
-    return LogRecord(
-        key=record_key(fields.get(data, "id"), timestamp, prompt, response),
-        timestamp=timestamp,
-        prompt=prompt,
-        response=response,
-        model=model if isinstance(model, str) else "",
-        line=line,
-    )
+    batch = RecordBatch()
+    ChatReader(fields).add(data, line=line, batch=batch)
+    return batch.records()[0]
 
 
 def decode_json_line(raw: bytes) -> Any:

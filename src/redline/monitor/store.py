@@ -8,6 +8,8 @@ Tables:
 - ``sources``: per log file, the byte offset and line reached; written in the same
   transaction as the batch it covers, so an interrupted ingest resumes exactly there.
 - ``problems``: every malformed line, ``FILE:LINE`` and why.
+- ``audits``: with ``--scoring screen``, the records of the audit sample: per side,
+  the screen's labels and the full guard's, keyed like ``records``.
 - ``clusters`` and ``cluster_members``: the new clusters anomaly detection found.
 """
 
@@ -16,8 +18,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,16 @@ CREATE TABLE IF NOT EXISTS clusters (
     last_seen TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS cluster_members (cluster_id INTEGER, key VARCHAR);
+CREATE TABLE IF NOT EXISTS audits (
+    key VARCHAR,
+    side VARCHAR,
+    ts TIMESTAMP NOT NULL,
+    screen_action VARCHAR,
+    screen_categories VARCHAR[],
+    guard_action VARCHAR,
+    guard_categories VARCHAR[],
+    PRIMARY KEY (key, side)
+);
 """
 
 
@@ -87,6 +99,81 @@ class ScoredRecord:
     output_categories: list[str]
     refusal: str
     over_refusal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One side of an audited record: what the screen said and what the guard said."""
+
+    key: str
+    side: str
+    micros: int
+    screen_action: str
+    screen_categories: list[str]
+    guard_action: str
+    guard_categories: list[str]
+
+
+@dataclass
+class ScoredBatch:
+    """Scored records column by column (what ingest writes; no object per record).
+    ``micros``: UTC microseconds since the epoch."""
+
+    source: str
+    keys: list[str]
+    micros: list[int]
+    lines: list[int]
+    models: list[str]
+    prompts: list[str]
+    responses: list[str]
+    input_actions: list[str]
+    output_actions: list[str]
+    input_categories: list[list[str]]
+    output_categories: list[list[str]]
+    refusals: list[str]
+    over_refusals: list[bool]
+    audits: list[AuditRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def of_records(cls, records: Sequence[ScoredRecord]) -> ScoredBatch:
+        return cls(
+            source=records[0].source if records else "",
+            keys=[r.key for r in records],
+            micros=[(_naive_utc(r.timestamp) - _EPOCH) // _MICROSECOND for r in records],
+            lines=[r.line for r in records],
+            models=[r.model for r in records],
+            prompts=[r.prompt for r in records],
+            responses=[r.response for r in records],
+            input_actions=[r.input_action for r in records],
+            output_actions=[r.output_action for r in records],
+            input_categories=[r.input_categories for r in records],
+            output_categories=[r.output_categories for r in records],
+            refusals=[r.refusal for r in records],
+            over_refusals=[r.over_refusal for r in records],
+        )
+
+    def records(self) -> list[ScoredRecord]:
+        return [
+            ScoredRecord(
+                key=self.keys[i],
+                timestamp=_EPOCH_UTC + timedelta(microseconds=self.micros[i]),
+                source=self.source,
+                line=self.lines[i],
+                model=self.models[i],
+                prompt=self.prompts[i],
+                response=self.responses[i],
+                input_action=self.input_actions[i],
+                output_action=self.output_actions[i],
+                input_categories=self.input_categories[i],
+                output_categories=self.output_categories[i],
+                refusal=self.refusals[i],
+                over_refusal=self.over_refusals[i],
+            )
+            for i in range(len(self.keys))
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +201,11 @@ class ClusterRow:
     categories: dict[str, int]
     first_seen: datetime
     last_seen: datetime
+
+
+_EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -179,16 +271,22 @@ class MonitorStore:
     def save_batch(
         self,
         source: str,
-        records: Sequence[ScoredRecord],
+        records: Sequence[ScoredRecord] | ScoredBatch,
         embeddings: np.ndarray | None,
         problems: Sequence[tuple[int, str]],
         position: SourcePosition,
     ) -> int:
-        """Insert a batch and move the source's position, atomically; returns rows added."""
+        """Insert a batch (and its audit rows) and move the source's position,
+        atomically; returns the records added."""
         added = 0
+        batch = records if isinstance(records, ScoredBatch) else ScoredBatch.of_records(records)
         with self.transaction():
-            if records:
-                self.con.register("incoming", _arrow_batch(records, embeddings))
+            if batch.audits:
+                self.con.register("audited", _arrow_audits(batch.audits))
+                self._run("INSERT OR IGNORE INTO audits SELECT * FROM audited")
+                self.con.unregister("audited")
+            if len(batch):
+                self.con.register("incoming", _arrow_batch(batch, embeddings))
                 # DuckDB answers an INSERT with the number of rows it inserted (the
                 # ignored duplicates not counted): no count(*) before and after.
                 inserted = self.con.execute(
@@ -323,26 +421,49 @@ class MonitorStore:
         return [str(r[0]) for r in rows]
 
 
-def _arrow_batch(records: Sequence[ScoredRecord], embeddings: np.ndarray | None) -> pa.Table:
+def _timestamps(micros: list[int]) -> pa.Array:
+    return pa.array(np.asarray(micros, dtype=np.int64)).cast(pa.timestamp("us"))
+
+
+_CATEGORIES = pa.list_(pa.string())
+
+
+def _arrow_audits(rows: Sequence[AuditRow]) -> pa.Table:
+    return pa.table(
+        {
+            "key": [r.key for r in rows],
+            "side": [r.side for r in rows],
+            "ts": _timestamps([r.micros for r in rows]),
+            "screen_action": [r.screen_action for r in rows],
+            "screen_categories": pa.array([r.screen_categories for r in rows], _CATEGORIES),
+            "guard_action": [r.guard_action for r in rows],
+            "guard_categories": pa.array([r.guard_categories for r in rows], _CATEGORIES),
+        }
+    )
+
+
+def _arrow_batch(batch: ScoredBatch, embeddings: np.ndarray | None) -> pa.Table:
+    count = len(batch)
     columns: dict[str, Any] = {
-        "key": [r.key for r in records],
-        "ts": pa.array([_naive_utc(r.timestamp) for r in records], type=pa.timestamp("us")),
-        "source": [r.source for r in records],
-        "line": pa.array([r.line for r in records], type=pa.int64()),
-        "model": [r.model for r in records],
-        "prompt": [r.prompt for r in records],
-        "response": [r.response for r in records],
-        "input_action": [r.input_action for r in records],
-        "output_action": [r.output_action for r in records],
-        "input_categories": pa.array([r.input_categories for r in records], pa.list_(pa.string())),
-        "output_categories": pa.array(
-            [r.output_categories for r in records], pa.list_(pa.string())
+        "key": pa.array(batch.keys, pa.string()),
+        "ts": _timestamps(batch.micros),
+        # One value repeated: a dictionary column costs nothing per record.
+        "source": pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(count, dtype=np.int32)), pa.array([batch.source])
         ),
-        "refusal": [r.refusal for r in records],
-        "over_refusal": [r.over_refusal for r in records],
+        "line": pa.array(batch.lines, pa.int64()),
+        "model": pa.array(batch.models, pa.string()),
+        "prompt": pa.array(batch.prompts, pa.string()),
+        "response": pa.array(batch.responses, pa.string()),
+        "input_action": pa.array(batch.input_actions, pa.string()),
+        "output_action": pa.array(batch.output_actions, pa.string()),
+        "input_categories": pa.array(batch.input_categories, _CATEGORIES),
+        "output_categories": pa.array(batch.output_categories, _CATEGORIES),
+        "refusal": pa.array(batch.refusals, pa.string()),
+        "over_refusal": pa.array(batch.over_refusals, pa.bool_()),
     }
     if embeddings is None:
-        columns["embedding"] = pa.nulls(len(records), pa.list_(pa.float32()))
+        columns["embedding"] = pa.nulls(count, pa.list_(pa.float32()))
     else:
         flat = pa.array(np.ascontiguousarray(embeddings, dtype=np.float32).ravel())
         columns["embedding"] = pa.ListArray.from_arrays(

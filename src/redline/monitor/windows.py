@@ -130,3 +130,94 @@ def window_summaries(con: duckdb.DuckDBPyConnection, *, width_s: int) -> list[Wi
         )
         for row in rows
     ]
+
+
+# Guard categories the screen predicts: the classifier-head scanners'.
+SCREENED_SCANNERS = ("jailbreak", "injection", "harm")
+
+
+@dataclass(frozen=True)
+class AuditAgreement:
+    """The screen against the full guard on the audit sample (``--scoring screen``):
+    audited texts (a record's prompt and response count apart), how many each
+    flagged, how many both flagged, and the guard's flags from the scanners the
+    screen predicts (``covered``; the rest, PII and other rules, it never sees)."""
+
+    texts: int = 0
+    guard_flags: int = 0
+    screen_flags: int = 0
+    both_flags: int = 0
+    guard_flags_covered: int = 0
+    both_covered: int = 0
+
+    @property
+    def recall(self) -> float | None:
+        """Share of the guard's flags (any scanner) the screen flagged too."""
+        return self.both_flags / self.guard_flags if self.guard_flags else None
+
+    @property
+    def covered_recall(self) -> float | None:
+        """The same, over the guard's flags from the scanners the screen predicts."""
+        return self.both_covered / self.guard_flags_covered if self.guard_flags_covered else None
+
+    @property
+    def precision(self) -> float | None:
+        """Share of the screen's flags the guard flagged too."""
+        return self.both_flags / self.screen_flags if self.screen_flags else None
+
+    def as_dict(self) -> dict[str, object]:
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 4)
+
+        return {
+            "texts": self.texts,
+            "guard_flags": self.guard_flags,
+            "screen_flags": self.screen_flags,
+            "both_flags": self.both_flags,
+            "guard_flags_covered": self.guard_flags_covered,
+            "recall": rounded(self.recall),
+            "covered_recall": rounded(self.covered_recall),
+            "precision": rounded(self.precision),
+        }
+
+    def line(self) -> str:
+        """One line for the CLI and the HTML report."""
+        if not self.texts:
+            return "audit sample: none (only --scoring screen audits)"
+
+        def share(value: float | None) -> str:
+            return "-" if value is None else f"{value:.0%}"
+
+        return (
+            f"audit sample: {self.texts:,} texts through the full guard; it flagged "
+            f"{self.guard_flags:,} ({self.guard_flags_covered:,} from the screened scanners), "
+            f"the screen {self.screen_flags:,}; the screen found {share(self.recall)} of the "
+            f"guard's flags ({share(self.covered_recall)} of the screened scanners') at "
+            f"precision {share(self.precision)}"
+        )
+
+
+def audit_agreement(
+    con: duckdb.DuckDBPyConnection, *, width_s: int | None = None
+) -> dict[datetime | None, AuditAgreement]:
+    """The audit sample's agreement per window (``width_s``), or in all (key None)."""
+    covered = ", ".join(f"'{name}'" for name in SCREENED_SCANNERS)
+    guard_covered = (
+        f"len(list_filter(guard_categories, lambda c: split_part(c, '.', 1) IN ({covered}))) > 0"
+    )
+    group = _bucket(width_s) if width_s else "NULL::TIMESTAMP"
+    known = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'audits'"
+    ).fetchall()
+    if not known or not known[0][0]:
+        return {}  # a store written before audits existed (opened read-only)
+    rows = con.execute(
+        f"SELECT {group} AS w, count(*), "
+        "count(*) FILTER (WHERE len(guard_categories) > 0), "
+        "count(*) FILTER (WHERE len(screen_categories) > 0), "
+        "count(*) FILTER (WHERE len(guard_categories) > 0 AND len(screen_categories) > 0), "
+        f"count(*) FILTER (WHERE {guard_covered}), "
+        f"count(*) FILTER (WHERE {guard_covered} AND len(screen_categories) > 0) "
+        "FROM audits GROUP BY w ORDER BY w"
+    ).fetchall()
+    return {row[0]: AuditAgreement(*(int(v) for v in row[1:])) for row in rows}
