@@ -122,6 +122,12 @@ def test_ingest_usage_errors_exit_2(tmp_path, write_log):
         assert result.exit_code == 2 and message in result.output, result.output
     assert _invoke("ingest", tmp_path / "none.jsonl", "--store", store).exit_code == 2
     assert _invoke("windows", "--store", tmp_path / "nothing.duckdb").exit_code == 2
+    embedded = tmp_path / "e.duckdb"
+    mapped = ("--time-field", "when")
+    static = _invoke("ingest", log, "--store", embedded, "--embedder", "static", *mapped)
+    assert static.exit_code == 0, static.output
+    other = _invoke("ingest", log, "--store", embedded, "--embedder", "ngram", *mapped)
+    assert other.exit_code == 2 and "come from the static embedder" in other.output
 
 
 def test_windows_and_alerts(tmp_path, write_log, chat):

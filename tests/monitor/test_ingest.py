@@ -9,6 +9,7 @@ import pytest
 
 from redline.core import ConfigError
 from redline.monitor import FieldMap, MonitorStore, follow_file, ingest_file
+from redline.monitor.embeddings import NgramEmbedder
 
 
 def test_ingest_scores_embeds_and_stores_every_record(tmp_path, write_log, settings, chat):
@@ -142,3 +143,22 @@ def test_missing_file_and_directory_are_usage_errors(tmp_path, settings):
             ingest_file(tmp_path / "nope.jsonl", store, settings)
         with pytest.raises(ConfigError, match="is a directory"):
             ingest_file(tmp_path, store, settings)
+
+
+def test_a_store_keeps_to_the_embedder_that_wrote_its_vectors(tmp_path, write_log, settings, chat):
+    log = write_log([chat(i) for i in range(4)])
+    more = write_log([chat(i) for i in range(4, 8)], name="more.jsonl")
+    ngram = dataclasses.replace(settings, embedder=NgramEmbedder())
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        assert store.embedder() is None
+        ingest_file(log, store, settings)  # static, 128 dimensions
+        assert store.embedder() == "static"
+        with pytest.raises(ConfigError, match=r"static embedder \(128 dimensions\), not ngram"):
+            ingest_file(more, store, ngram)
+        assert store.count() == 4  # nothing of the refused ingest was written
+        assert ingest_file(more, store, settings).added == 4
+    # A store from before the settings table: its vectors' length is checked instead.
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        store.con.execute("DELETE FROM settings").fetchall()
+        with pytest.raises(ConfigError, match="128 dimensions, the ngram embedder writes 512"):
+            ingest_file(more, store, ngram)

@@ -156,7 +156,8 @@ def find_anomalies(
             f"not enough embedded records: {len(ref_keys)} in the reference window, "
             f"{len(keys)} in the window (ingest with an embedder, and check the times)"
         )
-    novelty = KnnNovelty(ref_vectors, seed=seed)
+    # Centring helps every n-gram embedder and hurts MiniLM (monitor/novelty.py).
+    novelty = KnnNovelty(ref_vectors, seed=seed, centre=store.embedder() != "minilm")
     novel = np.flatnonzero(novelty.score(vectors) > novelty.threshold)
     novel_count = len(novel)
     drift_result = mmd_test(ref_vectors, vectors, seed=seed) if drift and len(keys) >= 2 else None

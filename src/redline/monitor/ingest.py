@@ -125,6 +125,8 @@ class LogIngest:
         self.path = path
         self.store = store
         self.settings = settings
+        if settings.embedder is not None:
+            store.claim_embedder(settings.embedder.name, settings.embedder.dimension)
         self.source = str(path.resolve())
         start = store.position(self.source)
         if start.byte_offset > path.stat().st_size:

@@ -11,6 +11,8 @@ Tables:
 - ``audits``: with ``--scoring screen``, the records of the audit sample: per side,
   the screen's labels and the full guard's, keyed like ``records``.
 - ``clusters`` and ``cluster_members``: the new clusters anomaly detection found.
+- ``settings``: what the store's contents depend on, e.g. the embedder that wrote the
+  embeddings (vectors of two embedders cannot be compared).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ CREATE TABLE IF NOT EXISTS clusters (
     last_seen TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS cluster_members (cluster_id INTEGER, key VARCHAR);
+CREATE TABLE IF NOT EXISTS settings (name VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS audits (
     key VARCHAR,
     side VARCHAR,
@@ -253,6 +256,48 @@ class MonitorStore:
             self.con.rollback()
             raise
         self.con.commit()
+
+    def embedder(self) -> str | None:
+        """The name of the embedder that wrote this store's vectors (None: not recorded,
+        a store from before the ``settings`` table or one without embeddings)."""
+        if not self._has_table("settings"):
+            return None
+        row = self.con.execute("SELECT value FROM settings WHERE name = 'embedder'").fetchone()
+        return None if row is None else str(row[0]).rpartition(":")[0]
+
+    def _has_table(self, name: str) -> bool:
+        # A store written before a table existed lacks it when opened read-only.
+        found = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(found and found[0])
+
+    def claim_embedder(self, name: str, dimension: int) -> None:
+        """Record that ``name`` writes this store's embeddings, or raise ConfigError when
+        they come from another embedder: novelty, drift and clusters compare vectors,
+        and vectors of two embedders mean nothing side by side."""
+        claimed = f"{name}:{dimension}"
+        row = self.con.execute("SELECT value FROM settings WHERE name = 'embedder'").fetchone()
+        if row is None:
+            # A store from before this table: its vectors' length is all there is to check.
+            found = self.con.execute(
+                "SELECT len(embedding) FROM records WHERE embedding IS NOT NULL LIMIT 1"
+            ).fetchone()
+            if found is not None and found[0] != dimension:
+                raise ConfigError(
+                    f"{self.path}: its embeddings have {found[0]} dimensions, the {name} "
+                    f"embedder writes {dimension}; ingest into a new store, or use the "
+                    "embedder that wrote them (--embedder)"
+                )
+            self._run("INSERT INTO settings VALUES ('embedder', ?)", [claimed])
+            return
+        if row[0] != claimed:
+            held, _, dims = str(row[0]).rpartition(":")
+            raise ConfigError(
+                f"{self.path}: its embeddings come from the {held} embedder ({dims} dimensions), "
+                f"not {name} ({dimension}); vectors of two embedders cannot be compared: "
+                f"use --embedder {held}, or ingest into a new store"
+            )
 
     def _run(self, sql: str, params: list[Any] | None = None) -> None:
         # DuckDB refuses further work on a connection with an unread result.
