@@ -36,8 +36,9 @@ ScoringOption = Annotated[
         "--scoring",
         help="fast (the default: a batch triage, and the full guard only on the texts it "
         "is unsure of), full (every text through the full guard) or screen (the distilled "
-        "monitor screen: ~30-40x faster than fast, a signal for window rates, classifier heads only, "
-        "no PII/secret rules; an --audit-rate share also goes through the full guard); "
+        "monitor screen: ~30-40x faster than fast, a signal for window rates, classifier "
+        "heads only, no PII/secret rules; an --audit-rate share also goes through the full "
+        "guard); "
         "see docs/monitoring.md.",
     ),
 ]
