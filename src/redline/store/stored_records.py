@@ -71,9 +71,9 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
         return self._parse(self._positions)
 
     def at(self, ordinals: Iterable[int]) -> Iterator[RecordT]:
-        """The records at these places of the iteration order, in that order,
-        parsing only them (a report that embeds 2,000 of 100,000 transcripts
-        reads 2,000)."""
+        """The records at these places of the iteration order (each once, in the
+        collection's order, whatever the order given), parsing only them: a report
+        that embeds 2,000 of 100,000 transcripts reads 2,000."""
         return self._parse([self._positions[i] for i in sorted(set(ordinals))])
 
     def _parse(self, positions: list[tuple[int, int]]) -> Iterator[RecordT]:
