@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from redline.core.errors import ConfigError
+from redline.monitor.log_records import datetime_micros, micros_datetime
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -145,7 +146,7 @@ class ScoredBatch:
         return cls(
             source=records[0].source if records else "",
             keys=[r.key for r in records],
-            micros=[(_naive_utc(r.timestamp) - _EPOCH) // _MICROSECOND for r in records],
+            micros=[datetime_micros(r.timestamp) for r in records],
             lines=[r.line for r in records],
             models=[r.model for r in records],
             prompts=[r.prompt for r in records],
@@ -162,7 +163,7 @@ class ScoredBatch:
         return [
             ScoredRecord(
                 key=self.keys[i],
-                timestamp=_EPOCH_UTC + timedelta(microseconds=self.micros[i]),
+                timestamp=micros_datetime(self.micros[i]),
                 source=self.source,
                 line=self.lines[i],
                 model=self.models[i],
@@ -206,9 +207,13 @@ class ClusterRow:
     last_seen: datetime
 
 
-_EPOCH = datetime(1970, 1, 1)
-_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the store has table ``name``: one written before the table existed
+    lacks it when opened read-only (the schema is created only on a writable open)."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -260,25 +265,22 @@ class MonitorStore:
     def embedder(self) -> str | None:
         """The name of the embedder that wrote this store's vectors (None: not recorded,
         a store from before the ``settings`` table or one without embeddings)."""
-        if not self._has_table("settings"):
-            return None
-        row = self.con.execute("SELECT value FROM settings WHERE name = 'embedder'").fetchone()
-        return None if row is None else str(row[0]).rpartition(":")[0]
+        claimed = self._setting("embedder")
+        return None if claimed is None else claimed.rpartition(":")[0]
 
-    def _has_table(self, name: str) -> bool:
-        # A store written before a table existed lacks it when opened read-only.
-        found = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
-        return bool(found and found[0])
+    def _setting(self, name: str) -> str | None:
+        if not has_table(self.con, "settings"):
+            return None
+        row = self.con.execute("SELECT value FROM settings WHERE name = ?", [name]).fetchone()
+        return None if row is None else str(row[0])
 
     def claim_embedder(self, name: str, dimension: int) -> None:
         """Record that ``name`` writes this store's embeddings, or raise ConfigError when
         they come from another embedder: novelty, drift and clusters compare vectors,
         and vectors of two embedders mean nothing side by side."""
         claimed = f"{name}:{dimension}"
-        row = self.con.execute("SELECT value FROM settings WHERE name = 'embedder'").fetchone()
-        if row is None:
+        held_claim = self._setting("embedder")
+        if held_claim is None:
             # A store from before this table: its vectors' length is all there is to check.
             found = self.con.execute(
                 "SELECT len(embedding) FROM records WHERE embedding IS NOT NULL LIMIT 1"
@@ -291,8 +293,8 @@ class MonitorStore:
                 )
             self._run("INSERT INTO settings VALUES ('embedder', ?)", [claimed])
             return
-        if row[0] != claimed:
-            held, _, dims = str(row[0]).rpartition(":")
+        if held_claim != claimed:
+            held, _, dims = held_claim.rpartition(":")
             raise ConfigError(
                 f"{self.path}: its embeddings come from the {held} embedder ({dims} dimensions), "
                 f"not {name} ({dimension}); vectors of two embedders cannot be compared: "

@@ -17,6 +17,7 @@ from datetime import datetime
 import duckdb
 
 from redline.core.errors import ConfigError
+from redline.monitor.store import has_table
 
 METRICS: dict[str, str] = {
     "block_rate": "(input_action = 'block' OR output_action = 'block')",
@@ -206,10 +207,7 @@ def audit_agreement(
         f"len(list_filter(guard_categories, lambda c: split_part(c, '.', 1) IN ({covered}))) > 0"
     )
     group = _bucket(width_s) if width_s else "NULL::TIMESTAMP"
-    known = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'audits'"
-    ).fetchall()
-    if not known or not known[0][0]:
+    if not has_table(con, "audits"):
         return {}  # a store written before audits existed (opened read-only)
     rows = con.execute(
         f"SELECT {group} AS w, count(*), "
