@@ -3,6 +3,12 @@
 One phrase list (``data/refusal_phrases.yaml``) serves both the guard's
 ``refusal`` scanner (a score from the opening of an output) and the
 ``refusal-patterns`` scorer (a full / partial refusal / compliance label).
+
+The patterns walk every character of a text (~20 us a short response); the same
+file lists keywords one of which every phrase contains, so a text with none of
+them is answered by a few substring searches. The keywords are proven to cover
+the patterns (:mod:`redline.detectors.literal_needs`) when they load; when they
+cannot be, every text goes through the patterns.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from redline.detectors.literal_needs import fold_for_keywords, needs_one_of
 from redline.detectors.phrase_file import compile_alternatives, load_data_file
 
 Strength = Literal["strong", "weak"]
@@ -38,6 +45,28 @@ def _patterns() -> dict[Strength, re.Pattern[str] | None]:
     return {s: compile_alternatives(p) for s, p in by_strength.items()}
 
 
+@lru_cache(maxsize=1)
+def prefilter_keywords() -> tuple[str, ...] | None:
+    """The phrase file's keywords when every pattern is proven to need one of them,
+    else None (no prefilter: every text is searched)."""
+    data = load_data_file(PHRASE_FILE)
+    keywords = tuple(str(k).lower() for k in data.get("keywords") or ())
+    if not keywords or not all(needs_one_of(e["pattern"], keywords) for e in data["phrases"]):
+        return None
+    return keywords
+
+
+def may_hold_refusal(text: str) -> bool:
+    """False only when no refusal phrase can be in ``text`` (apostrophes normalised):
+    it holds none of the keywords every phrase contains."""
+    keywords = prefilter_keywords()
+    if keywords is None:
+        return True
+    folded = fold_for_keywords(text)
+    # any(map(...)) rather than a generator: this runs once a response.
+    return any(map(folded.__contains__, keywords))
+
+
 def normalise_apostrophes(text: str) -> str:
     """Curly single quotes to ``'``, so one pattern covers both spellings."""
     return text.replace("\u2019", "'").replace("\u2018", "'")
@@ -49,6 +78,8 @@ def find_refusal(text: str, *, strengths: tuple[Strength, ...] = STRENGTHS) -> R
     Offsets refer to ``normalise_apostrophes(text)``, which keeps ``text``'s length.
     """
     body = normalise_apostrophes(text)
+    if not may_hold_refusal(body):
+        return None
     best: RefusalPhrase | None = None
     for strength in strengths:
         pattern = _patterns()[strength]
