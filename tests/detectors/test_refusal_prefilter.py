@@ -26,7 +26,9 @@ def test_every_shipped_phrase_is_proven_to_need_a_keyword():
     keywords = [k.lower() for k in data["keywords"]]
     unproven = [e["pattern"] for e in data["phrases"] if not needs_one_of(e["pattern"], keywords)]
     assert unproven == []  # add a keyword that every match of the new phrase holds
-    assert refusal.prefilter_keywords() == tuple(keywords)
+    anchors = [a.lower() for a in data["keyword_anchors"]]
+    assert [k for k in keywords if not any(a in k for a in anchors)] == []
+    assert refusal.prefilter_keywords() == refusal.RefusalPrefilter(tuple(keywords), tuple(anchors))
 
 
 @pytest.mark.parametrize(

@@ -45,26 +45,40 @@ def _patterns() -> dict[Strength, re.Pattern[str] | None]:
     return {s: compile_alternatives(p) for s, p in by_strength.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class RefusalPrefilter:
+    """Keywords one of which every refusal phrase contains, and shorter anchors one
+    of which every keyword contains (searched first: fewer searches)."""
+
+    keywords: tuple[str, ...]
+    anchors: tuple[str, ...]
+
+    def may_match(self, folded: str) -> bool:
+        """False only when ``folded`` (see ``fold_for_keywords``) holds no keyword."""
+        # any(map(...)) rather than a generator: this runs once a response.
+        contains = folded.__contains__
+        return any(map(contains, self.anchors)) and any(map(contains, self.keywords))
+
+
 @lru_cache(maxsize=1)
-def prefilter_keywords() -> tuple[str, ...] | None:
-    """The phrase file's keywords when every pattern is proven to need one of them,
-    else None (no prefilter: every text is searched)."""
+def prefilter_keywords() -> RefusalPrefilter | None:
+    """The phrase file's keywords and anchors when every pattern is proven to need
+    one of the keywords, else None (no prefilter: every text is searched)."""
     data = load_data_file(PHRASE_FILE)
     keywords = tuple(str(k).lower() for k in data.get("keywords") or ())
     if not keywords or not all(needs_one_of(e["pattern"], keywords) for e in data["phrases"]):
         return None
-    return keywords
+    anchors = tuple(str(a).lower() for a in data.get("keyword_anchors") or ())
+    if not anchors or not all(any(a in k for a in anchors) for k in keywords):
+        anchors = keywords  # not shown to cover the keywords: search the keywords alone
+    return RefusalPrefilter(keywords, anchors)
 
 
 def may_hold_refusal(text: str) -> bool:
     """False only when no refusal phrase can be in ``text`` (apostrophes normalised):
     it holds none of the keywords every phrase contains."""
-    keywords = prefilter_keywords()
-    if keywords is None:
-        return True
-    folded = fold_for_keywords(text)
-    # any(map(...)) rather than a generator: this runs once a response.
-    return any(map(folded.__contains__, keywords))
+    prefilter = prefilter_keywords()
+    return prefilter is None or prefilter.may_match(fold_for_keywords(text))
 
 
 def normalise_apostrophes(text: str) -> str:

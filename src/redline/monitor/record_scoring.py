@@ -177,8 +177,9 @@ class RecordScorer:
         if self._refusal_model is not None:
             found = [v.label for v in self._refusal_model.classify(distinct)]
         else:
-            # ~20 us a distinct response (the phrase regexes scan every character;
-            # one pass over a joined batch measured the same).
+            # The phrase regexes scan every character (~20 us a short response);
+            # their keyword prefilter answers a response holding no refusal
+            # keyword in ~4 us (redline.detectors.refusal).
             found = [classify_refusal(t)[0] for t in distinct]
         labels = dict(zip(distinct, found, strict=True))
         return [labels.get(response, NO_RESPONSE) for response in responses]
