@@ -1,4 +1,5 @@
-"""The refusal phrases' keyword prefilter never changes what find_refusal finds."""
+"""The refusal phrases' keyword prefilter, and the lower-cased ASCII search, never
+change what find_refusal finds."""
 
 import re
 
@@ -52,6 +53,19 @@ def test_every_shipped_phrase_is_proven_to_need_a_keyword():
 )
 def test_needs_one_of_proves_only_what_holds(pattern, keywords, proven):
     assert needs_one_of(pattern, keywords) is proven
+
+
+def test_an_upper_case_letter_in_a_pattern_turns_the_ascii_search_off(monkeypatch):
+    data = _phrase_file()
+    extended = {**data, "phrases": [*data["phrases"], {"strength": "weak", "pattern": r"\bno\S"}]}
+    monkeypatch.setattr(refusal, "load_data_file", lambda name: extended)
+    refusal._ascii_patterns.cache_clear()
+    try:
+        assert refusal._ascii_patterns() is None
+    finally:
+        refusal._ascii_patterns.cache_clear()
+        monkeypatch.undo()
+    assert refusal._ascii_patterns() is not None
 
 
 def test_an_unproven_phrase_turns_the_prefilter_off(monkeypatch):
@@ -108,7 +122,9 @@ def test_verdicts_identical_with_and_without_the_prefilter_on_real_responses(
         return [refusal.find_refusal(t, strengths=s) for t in texts for s in STRENGTH_SETS]
 
     with_prefilter = found()
+    # The reference: every text through the case-insensitive Unicode patterns.
     monkeypatch.setattr(refusal, "prefilter_keywords", lambda: None)
+    monkeypatch.setattr(refusal, "_ascii_patterns", lambda: None)
     without = found()
     assert with_prefilter == without
     # Not vacuous: many responses refuse and many do not.

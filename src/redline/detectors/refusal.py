@@ -45,6 +45,24 @@ def _patterns() -> dict[Strength, re.Pattern[str] | None]:
     return {s: compile_alternatives(p) for s, p in by_strength.items()}
 
 
+@lru_cache(maxsize=1)
+def _ascii_patterns() -> dict[Strength, re.Pattern[str] | None] | None:
+    """The patterns for an ASCII text searched lower-cased: case-sensitive and ASCII-only
+    (~4x faster than case-insensitive Unicode matching; on an ASCII text the matches
+    are the same, at the same offsets). None when a pattern holds an upper-case letter
+    (a literal, or an escape such as \\S whose meaning lower-casing would change)."""
+    entries = load_data_file(PHRASE_FILE)["phrases"]
+    if any(re.search("[A-Z]", entry["pattern"]) for entry in entries):
+        return None
+    by_strength: dict[Strength, list[str]] = {s: [] for s in STRENGTHS}
+    for entry in entries:
+        by_strength[entry["strength"]].append(entry["pattern"])
+    return {
+        s: re.compile("|".join(f"(?:{p})" for p in patterns), re.ASCII) if patterns else None
+        for s, patterns in by_strength.items()
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class RefusalPrefilter:
     """Keywords one of which every refusal phrase contains, and shorter anchors one
@@ -92,14 +110,22 @@ def find_refusal(text: str, *, strengths: tuple[Strength, ...] = STRENGTHS) -> R
     Offsets refer to ``normalise_apostrophes(text)``, which keeps ``text``'s length.
     """
     body = normalise_apostrophes(text)
-    if not may_hold_refusal(body):
+    folded = fold_for_keywords(body)
+    prefilter = prefilter_keywords()
+    if prefilter is not None and not prefilter.may_match(folded):
         return None
+    patterns, searched = _patterns(), body
+    if body.isascii():
+        lowered = _ascii_patterns()
+        if lowered is not None:
+            patterns, searched = lowered, folded  # an ASCII text's fold is its lower case
     best: RefusalPhrase | None = None
     for strength in strengths:
-        pattern = _patterns()[strength]
-        match = pattern.search(body) if pattern is not None else None
+        pattern = patterns[strength]
+        match = pattern.search(searched) if pattern is not None else None
         if match is not None and (best is None or match.start() < best.start):
-            best = RefusalPhrase(match.start(), match.end(), match.group(0), strength)
+            start, end = match.span()
+            best = RefusalPhrase(start, end, body[start:end], strength)
     return best
 
 
