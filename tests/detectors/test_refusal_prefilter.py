@@ -55,29 +55,33 @@ def test_needs_one_of_proves_only_what_holds(pattern, keywords, proven):
     assert needs_one_of(pattern, keywords) is proven
 
 
-def test_an_upper_case_letter_in_a_pattern_turns_the_ascii_search_off(monkeypatch):
-    data = _phrase_file()
-    extended = {**data, "phrases": [*data["phrases"], {"strength": "weak", "pattern": r"\bno\S"}]}
-    monkeypatch.setattr(refusal, "load_data_file", lambda name: extended)
-    refusal._ascii_patterns.cache_clear()
-    try:
-        assert refusal._ascii_patterns() is None
-    finally:
+@pytest.fixture
+def one_more_phrase(monkeypatch):
+    """``add(pattern)``: the phrase file with one more weak phrase, caches cleared."""
+
+    def add(pattern):
+        data = _phrase_file()
+        extended = {**data, "phrases": [*data["phrases"], {"strength": "weak", "pattern": pattern}]}
+        monkeypatch.setattr(refusal, "load_data_file", lambda name: extended)
         refusal._ascii_patterns.cache_clear()
-        monkeypatch.undo()
-    assert refusal._ascii_patterns() is not None
-
-
-def test_an_unproven_phrase_turns_the_prefilter_off(monkeypatch):
-    data = _phrase_file()
-    extended = {**data, "phrases": [*data["phrases"], {"strength": "weak", "pattern": r"\bnope\b"}]}
-    monkeypatch.setattr(refusal, "load_data_file", lambda name: extended)
-    refusal.prefilter_keywords.cache_clear()
-    try:
-        assert refusal.prefilter_keywords() is None
-        assert refusal.may_hold_refusal("nothing in here")
-    finally:
         refusal.prefilter_keywords.cache_clear()
+
+    yield add
+    monkeypatch.undo()
+    refusal._ascii_patterns.cache_clear()
+    refusal.prefilter_keywords.cache_clear()
+
+
+def test_an_upper_case_letter_in_a_pattern_turns_the_ascii_search_off(one_more_phrase):
+    assert refusal._ascii_patterns() is not None
+    one_more_phrase(r"\bno\S")  # lower-casing would turn \S into \s
+    assert refusal._ascii_patterns() is None
+
+
+def test_an_unproven_phrase_turns_the_prefilter_off(one_more_phrase):
+    one_more_phrase(r"\bnope\b")
+    assert refusal.prefilter_keywords() is None
+    assert refusal.may_hold_refusal("nothing in here")
 
 
 def test_folding_covers_every_character_a_case_insensitive_regex_reads_as_ascii():

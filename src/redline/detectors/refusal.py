@@ -36,13 +36,16 @@ class RefusalPhrase:
     strength: Strength
 
 
+def _patterns_by_strength() -> dict[Strength, list[str]]:
+    by_strength: dict[Strength, list[str]] = {s: [] for s in STRENGTHS}
+    for entry in load_data_file(PHRASE_FILE)["phrases"]:
+        by_strength[entry["strength"]].append(entry["pattern"])
+    return by_strength
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> dict[Strength, re.Pattern[str] | None]:
-    entries = load_data_file(PHRASE_FILE)["phrases"]
-    by_strength: dict[Strength, list[str]] = {s: [] for s in STRENGTHS}
-    for entry in entries:
-        by_strength[entry["strength"]].append(entry["pattern"])
-    return {s: compile_alternatives(p) for s, p in by_strength.items()}
+    return {s: compile_alternatives(p) for s, p in _patterns_by_strength().items()}
 
 
 @lru_cache(maxsize=1)
@@ -51,12 +54,9 @@ def _ascii_patterns() -> dict[Strength, re.Pattern[str] | None] | None:
     (~4x faster than case-insensitive Unicode matching; on an ASCII text the matches
     are the same, at the same offsets). None when a pattern holds an upper-case letter
     (a literal, or an escape such as \\S whose meaning lower-casing would change)."""
-    entries = load_data_file(PHRASE_FILE)["phrases"]
-    if any(re.search("[A-Z]", entry["pattern"]) for entry in entries):
+    by_strength = _patterns_by_strength()
+    if any(re.search("[A-Z]", p) for patterns in by_strength.values() for p in patterns):
         return None
-    by_strength: dict[Strength, list[str]] = {s: [] for s in STRENGTHS}
-    for entry in entries:
-        by_strength[entry["strength"]].append(entry["pattern"])
     return {
         s: re.compile("|".join(f"(?:{p})" for p in patterns), re.ASCII) if patterns else None
         for s, patterns in by_strength.items()
