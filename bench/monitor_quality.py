@@ -206,7 +206,8 @@ def main() -> None:
     args = parser.parse_args()
     texts = public_stream_texts(args.data_dir)
     settings = IngestSettings(
-        scorer=MemoScorer(RecordScorer(refusal="patterns")), embedder=load_embedder(args.embedder)
+        scorer=MemoScorer(RecordScorer(refusal="patterns", scoring="fast")),
+        embedder=load_embedder(args.embedder),
     )
     alert_rules = rules(int(args.per_minute * 15))
     plan = StreamPlan(

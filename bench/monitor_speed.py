@@ -118,11 +118,13 @@ def ingest_paths(
             scorer=RecordScorer(refusal="patterns", scoring="screen"), embedder=NgramEmbedder()
         ),
         "fast_guard_only": lambda: IngestSettings(
-            scorer=RecordScorer(refusal="patterns"), embedder=None
+            scorer=RecordScorer(refusal="patterns", scoring="fast"), embedder=None
         ),
-        "fast_full": lambda: IngestSettings(scorer=RecordScorer(refusal="model"), embedder=static),
+        "fast_full": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="model", scoring="fast"), embedder=static
+        ),
         "fast_full_phrase_refusals": lambda: IngestSettings(
-            scorer=RecordScorer(refusal="patterns"), embedder=static
+            scorer=RecordScorer(refusal="patterns", scoring="fast"), embedder=static
         ),
         "old_full": lambda: IngestSettings(
             scorer=RecordScorer(refusal="model", scoring="full"), embedder=static
@@ -207,8 +209,10 @@ def main() -> None:
         log = Path(folder) / "log.jsonl"
         write_log(log, prompts, args.records)
         static = StaticEmbedder.packaged()
-        full = IngestSettings(scorer=RecordScorer(refusal="model"), embedder=static)
-        guard_only = IngestSettings(scorer=RecordScorer(refusal="patterns"), embedder=None)
+        full = IngestSettings(scorer=RecordScorer(refusal="model", scoring="fast"), embedder=static)
+        guard_only = IngestSettings(
+            scorer=RecordScorer(refusal="patterns", scoring="fast"), embedder=None
+        )
         if args.ingest_only:
             names = args.paths.split(",") if args.paths else None
             figures.update(ingest_paths(prompts, args.records, Path(folder), names))

@@ -15,8 +15,9 @@ from redline.monitor import IngestSettings, RecordScorer, StaticEmbedder
 @pytest.fixture(scope="session")
 def guard_scorer() -> RecordScorer:
     """The shipped guard with the phrase-pattern refusal scorer (the --guard-only path),
-    scoring the default way (triage, then the guard on what it is unsure of)."""
-    return RecordScorer(refusal="patterns")
+    scoring with ``fast`` (triage, then the guard on what it is unsure of): the
+    guard's own verdicts, which these tests check (the screen has its own tests)."""
+    return RecordScorer(refusal="patterns", scoring="fast")
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,24 @@ def test_ingest_guard_only_json_and_idempotent(tmp_path, write_log, chat):
 def test_ingest_help_names_the_scoring_paths():
     result = runner.invoke(app, ["monitor", "ingest", "--help"], terminal_width=200)
     assert result.exit_code == 0 and "--scoring" in result.output
+    assert "screen (the default" in result.output
     assert "fast" in result.output and "full" in result.output
+
+
+def test_ingest_scores_with_the_screen_and_its_audit_sample_by_default(tmp_path, write_log, chat):
+    log = write_log([chat(i) for i in range(40)])
+    store = tmp_path / "m.duckdb"
+    # --audit-rate 1 so that every record is audited: the sample is on, not just named.
+    done = _invoke("ingest", log, "--store", store, "--guard-only", "--audit-rate", "1", "--json")
+    assert done.exit_code == 0, done.output
+    document = json.loads(done.stdout)
+    assert document["scoring"] == "screen" and document["audit_rate"] == 1.0
+    assert document["audit"]["texts"] == 80  # both sides of every record
+    default = json.loads(_invoke("ingest", log, "--store", tmp_path / "d.duckdb", "--guard-only",
+                                 "--json").stdout)  # fmt: skip
+    assert default["scoring"] == "screen" and default["audit_rate"] == 0.002
+    plain = _invoke("ingest", log, "--store", tmp_path / "p.duckdb", "--guard-only")
+    assert "screen: " in plain.output and "audit" in plain.output.lower()
 
 
 def test_ingest_embeds_with_ngram_by_default_and_static_on_request(tmp_path, write_log, chat):
@@ -116,7 +133,7 @@ def test_ingest_usage_errors_exit_2(tmp_path, write_log):
         (["--format", "xml"], "--format 'xml'"),
         (["--field-map", "bogus"], "--field-map 'bogus'"),
         (["--embedder", "bert"], "--embedder 'bert'"),
-        (["--scoring", "quick"], "--scoring 'quick': expected one of fast, full"),
+        (["--scoring", "quick"], "--scoring 'quick': expected one of screen, fast, full"),
     ]:
         result = _invoke("ingest", log, "--store", store, *args)
         assert result.exit_code == 2 and message in result.output, result.output

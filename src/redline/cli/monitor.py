@@ -34,11 +34,11 @@ ScoringOption = Annotated[
     str,
     typer.Option(
         "--scoring",
-        help="fast (the default: a batch triage, and the full guard only on the texts it "
-        "is unsure of), full (every text through the full guard) or screen (the distilled "
-        "monitor screen: ~30-40x faster than fast, a signal for window rates, classifier "
-        "heads only, no PII/secret rules; an --audit-rate share also goes through the full "
-        "guard); "
+        help="screen (the default: the distilled monitor screen, ~30-40x faster than fast, "
+        "a signal for window rates: classifier heads only, no PII/secret rules; an "
+        "--audit-rate share also goes through the full guard), fast (a batch triage, and "
+        "the full guard on the texts it is unsure of: the guard's own verdicts, ~500 "
+        "records/s a core) or full (every text through the full guard); "
         "see docs/monitoring.md.",
     ),
 ]
@@ -46,9 +46,9 @@ AuditRateOption = Annotated[
     float,
     typer.Option(
         "--audit-rate",
-        help="With --scoring screen: the share of records (seeded by record key) also "
-        "checked by the full guard, both labels stored to measure the screen's agreement; "
-        "0 disables. Each audited record costs two full checks (~3 ms).",
+        help="With --scoring screen (the default): the share of records (seeded by record "
+        "key) also checked by the full guard, both labels stored to measure the screen's "
+        "agreement; 0 disables. Each audited record costs two full checks (~3 ms).",
     ),
 ]
 EmbedderOption = Annotated[
@@ -71,7 +71,7 @@ def _settings(
     guard_only: bool,
     embedder: str,
     guard_policy: Path | None,
-    scoring: str = "fast",
+    scoring: str = "screen",
     field_map: list[str] | None = None,
     time_field: str | None = None,
     log_format: str = "auto",
@@ -128,7 +128,7 @@ def ingest(
     log_format: Annotated[str, typer.Option("--format", help="auto, chat or otel.")] = "auto",
     guard_only: GuardOnlyOption = False,
     embedder: EmbedderOption = "ngram",
-    scoring: ScoringOption = "fast",
+    scoring: ScoringOption = "screen",
     audit_rate: AuditRateOption = DEFAULT_AUDIT_RATE,
     policy: Annotated[
         Path | None, typer.Option("--policy", help="Guard policy file (default: shipped policy).")
@@ -510,7 +510,7 @@ def serve(
     ] = None,
     guard_only: GuardOnlyOption = False,
     embedder: EmbedderOption = "ngram",
-    scoring: ScoringOption = "fast",
+    scoring: ScoringOption = "screen",
     audit_rate: AuditRateOption = DEFAULT_AUDIT_RATE,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between --follow polls.")] = 1.0,
 ) -> None:

@@ -3,13 +3,13 @@
 Every record's prompt is judged as a guard input and its response as an output; a
 text repeated within a batch is judged once. Three ways (``scoring``):
 
-- ``fast`` (the default): ``GuardTriage`` screens the whole batch at once (one
+- ``fast``: ``GuardTriage`` screens the whole batch at once (one
   featurization, every classifier head in one sparse product, the detectors'
   necessary conditions over the joined batch), and only the texts it finds
   uncertain go through ``Guard.check_batch``. The others are clean: action
   ``allow``, no categories. Every category stored is still the guard's own.
 - ``full``: every text through ``Guard.check_batch``.
-- ``screen``: the distilled monitor screen
+- ``screen`` (the default): the distilled monitor screen
   (:mod:`redline.classifiers.monitor_screen`) labels every text at a few
   microseconds each; its categories are predictions of the guard's classifier
   heads (jailbreak, injection, harm and harm's categories), never of its rule
@@ -50,7 +50,7 @@ from redline.scoring.refusal import classify_refusal
 
 RefusalMode = Literal["model", "patterns"]
 ScoringMode = Literal["fast", "full", "screen"]
-SCORING_MODES: tuple[str, ...] = ("fast", "full", "screen")
+SCORING_MODES: tuple[str, ...] = ("screen", "fast", "full")
 NO_RESPONSE = "no_response"
 # Share of screened records the full guard checks too. Each audited record costs
 # two full checks (~3 ms): 0.005 cost 14 us a record on average (24,800 -> 18,500
@@ -121,9 +121,9 @@ class _SideScores:
 class RecordScorer:
     """Scores :class:`LogRecord` batches into :class:`ScoredRecord` rows.
 
-    ``scoring`` is ``fast`` (triage, then the guard on what it is unsure of),
-    ``full`` (the guard on everything) or ``screen`` (the distilled screen, and
-    the guard on an audit sample); see the module docstring.
+    ``scoring`` is ``screen`` (the default: the distilled screen, and the guard on
+    an audit sample), ``fast`` (triage, then the guard on what it is unsure of) or
+    ``full`` (the guard on everything); see the module docstring.
     ``checked`` and ``screened`` count the distinct texts the guard checked and
     the ones the triage or the screen looked at; ``audit`` counts the audited
     texts the guard and the screen flagged.
@@ -134,7 +134,7 @@ class RecordScorer:
         *,
         guard: Guard | None = None,
         refusal: RefusalMode = "model",
-        scoring: ScoringMode = "fast",
+        scoring: ScoringMode = "screen",
         margin: float = TRIAGE_MARGIN,
         audit_rate: float = DEFAULT_AUDIT_RATE,
         audit_seed: int = 0,
