@@ -10,16 +10,19 @@ redline.monitor.simulation. Alpaca is CC-BY-NC: used here to measure only.
 Reports, for 15-minute windows, over --seeds burst streams (seeds 0..n-1; each figure
 per stream, then the spread):
 - detection delay of the burst (end of the first alerting window minus the burst
-  start) for the guard-category rate-change rules and for a novelty-rate rule
-  (novel records in the window vs the 1% the threshold lets through, binomial test);
+  start) for the guard-category rate-change rules, the novelty_shift rules (the
+  window's kNN novelty against a 6 h reference ending 1 h before it: share above the
+  reference's 90th percentile, binomial test; or a Mann-Whitney U test; p < 0.001)
+  and the older novelty-rate rule (novel records vs the 1% the 99th-percentile
+  threshold lets through, binomial test, against the 6 h just before the window);
 - anomaly AUROC in the burst hour (burst records vs benign ones) for kNN and
   isolation-forest novelty, on the embeddings ingest stored (--embedder), and with
   --minilm also on MiniLM's;
 - the MMD drift p-value for the burst hour and for a burst-free hour;
 - false alerts on --clean-streams burst-free streams (alerts per window and rule).
 
-The guard is deterministic, so each distinct prompt is scored once and reused (and the
-embeddings are computed by ingest as usual).
+Records are scored as `redline monitor ingest --guard-only` would (--scoring, default
+the CLI's: screen, with its audit sample) and embedded with --embedder.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ from redline.monitor import (
     load_embedder,
     mmd_test,
 )
-from redline.monitor.alerts import RateChange
+from redline.monitor.alerts import NoveltyShift, RateChange
 from redline.monitor.embeddings import DEFAULT_EMBEDDER, EMBEDDERS
+from redline.monitor.record_scoring import SCORING_MODES
 from redline.monitor.simulation import StreamPlan, public_stream_texts, simulated_stream
 
 START = datetime(2026, 1, 1)
@@ -63,42 +67,39 @@ WINDOW = timedelta(minutes=15)
 REFERENCE = timedelta(hours=6)
 
 
-class MemoScorer:
-    """The real scorer, run once per distinct prompt (the guard is deterministic)."""
-
-    def __init__(self, scorer: RecordScorer) -> None:
-        self.scorer = scorer
-        self.seen: dict[str, Any] = {}
-
-    def score_batch(self, records, *, source, embedder):
-        scored = self.score(records, source=source)
-        texts = [r.prompt or r.response for r in records]
-        return scored, embedder.embed(texts) if embedder else None
-
-    def score(self, records, *, source):
-        fresh = {r.prompt: r for r in records if r.prompt not in self.seen}
-        for record, scored in zip(
-            fresh.values(), self.scorer.score(list(fresh.values()), source=source), strict=True
-        ):
-            self.seen[record.prompt] = scored
-        return [
-            dataclasses.replace(
-                self.seen[r.prompt], key=r.key, timestamp=r.timestamp, line=r.line, source=source
-            )
-            for r in records
-        ]
+NOVELTY_GAP = timedelta(hours=1)
 
 
 def rules(window_records: int) -> AlertRules:
     change = RateChange(baseline_windows=24, p_value=0.001, min_ratio=2.0)
     minimum = max(window_records // 2, 10)
+    shift = {"reference": "6h", "gap": "1h", "p_value": 0.001}
     return AlertRules(
         window="15m",
         rules=[
-            AlertRule(name=f"{m}-surge", metric=m, rate_change=change, min_count=minimum)
-            for m in ("category:injection", "category:jailbreak", "flag_rate")
+            *(
+                AlertRule(name=f"{m}-surge", metric=m, rate_change=change, min_count=minimum)
+                for m in ("category:injection", "category:jailbreak", "flag_rate")
+            ),
+            AlertRule(
+                name="novelty-shift",
+                novelty_shift=NoveltyShift(**shift, test="exceedance", quantile=0.9),
+                min_count=minimum,
+            ),
+            AlertRule(
+                name="novelty-shift-mann-whitney",
+                novelty_shift=NoveltyShift(**shift, test="mann_whitney"),
+                min_count=minimum,
+            ),
         ],
     )
+
+
+def evaluated_windows(rule: AlertRule, hours: int) -> int:
+    """The windows of a stream a rule can judge (a novelty rule needs its reference)."""
+    if rule.novelty_shift is None:
+        return hours * 4
+    return hours * 4 - int((REFERENCE + NOVELTY_GAP) / WINDOW)
 
 
 def novelty_alerts(store: MonitorStore, hours: int) -> list[datetime]:
@@ -201,12 +202,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--clean-streams", type=int, default=4)
     parser.add_argument("--embedder", choices=EMBEDDERS, default=DEFAULT_EMBEDDER)
+    parser.add_argument("--scoring", choices=SCORING_MODES, default="screen")
     parser.add_argument("--minilm", action="store_true", help="also MiniLM's AUROC (slow)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     texts = public_stream_texts(args.data_dir)
     settings = IngestSettings(
-        scorer=MemoScorer(RecordScorer(refusal="patterns", scoring="fast")),
+        scorer=RecordScorer(refusal="patterns", scoring=args.scoring),
         embedder=load_embedder(args.embedder),
     )
     alert_rules = rules(int(args.per_minute * 15))
@@ -215,7 +217,11 @@ def main() -> None:
         burst_start=timedelta(hours=args.burst_at), burst_share=args.burst_share, seed=0,
     )  # fmt: skip
     minilm = MiniLMEmbedder() if args.minilm else None
-    figures: dict[str, Any] = {"load_average_at_start": os.getloadavg(), "embedder": args.embedder}
+    figures: dict[str, Any] = {
+        "load_average_at_start": os.getloadavg(),
+        "embedder": args.embedder,
+        "scoring": args.scoring,
+    }
     with tempfile.TemporaryDirectory() as folder:
         streams = []
         for seed in range(args.seeds):
@@ -237,18 +243,27 @@ def main() -> None:
         figures["drift_p_burst_hour_max"] = max(s["drift_p_burst_hour"] for s in streams)
         figures["drift_p_quiet_hours"] = [s["drift_p_quiet_hour"] for s in streams]
         false_alerts = novelty_false = evaluated = novelty_windows = 0
+        false_by_rule = dict.fromkeys((r.name for r in alert_rules.rules), 0)
         for seed in range(1000, 1000 + args.clean_streams):
             clean = dataclasses.replace(plan, burst_start=None, seed=seed)
             stream = simulated_stream(texts.benign, texts.attacks, clean)
             with build_store(Path(folder) / f"clean{seed}.duckdb", stream, settings) as store:
-                false_alerts += len(evaluate_rules(store.con, alert_rules))
+                found = evaluate_rules(store.con, alert_rules)
+                false_alerts += len(found)
+                for alert in found:
+                    false_by_rule[alert.rule] += 1
                 windows = int(args.hours * 4)
-                evaluated += windows * len(alert_rules.rules)
+                evaluated += sum(evaluated_windows(r, args.hours) for r in alert_rules.rules)
                 novelty_false += len(novelty_alerts(store, args.hours))
                 novelty_windows += windows - int(REFERENCE / WINDOW)
         figures["clean_streams"] = args.clean_streams
         figures["false_alerts_per_window_rule"] = false_alerts / evaluated
         figures["false_alerts"] = f"{false_alerts}/{evaluated}"
+        n_clean = args.clean_streams
+        figures["false_alerts_by_rule"] = {
+            r.name: f"{false_by_rule[r.name]}/{evaluated_windows(r, args.hours) * n_clean}"
+            for r in alert_rules.rules
+        }
         figures["novelty_false_alerts"] = f"{novelty_false}/{novelty_windows}"
         figures["records_per_stream"] = len(records)
     figures["load_average_at_end"] = os.getloadavg()

@@ -34,7 +34,7 @@ def test_rules_file_errors_name_the_line(tmp_path):
     with pytest.raises(ConfigError, match=r"rules.yaml:3: rules.0.metric: unknown metric"):
         load_rules(path)
     path.write_text("rules:\n  - name: a\n    metric: block_rate\n")
-    with pytest.raises(ConfigError, match="either threshold or rate_change"):
+    with pytest.raises(ConfigError, match="one of threshold, rate_change or novelty_shift"):
         load_rules(path)
     path.write_text("window: soon\nrules:\n  - {name: a, metric: block_rate, threshold: 0.1}\n")
     with pytest.raises(ConfigError, match=r"rules.yaml:1: window"):

@@ -16,9 +16,24 @@ A rules file::
           min_ratio: 2.0           # and the rate is at least this many times the baseline's
         min_count: 50
         min_events: 5              # records that count for the metric in the window
+      - name: novel-traffic        # no metric: it reads the stored embeddings
+        novelty_shift:
+          reference: 6h            # the span the window is compared with,
+          gap: 1h                  # ending this long before the window starts
+          test: exceedance         # or mann_whitney
+          quantile: 0.9            # share above the reference's 90th percentile...
+          p_value: 0.001           # ...vs the 10% chance lets through, binomial test
+          k: 5                     # neighbours of the kNN novelty score
+          min_reference: 100       # reference records the test needs
+        min_count: 20
 
-A rule has ``threshold`` or ``rate_change``, not both. Minimum counts keep a quiet
-hour with 2 records, one of them blocked, from paging anyone.
+A rule has one of ``threshold``, ``rate_change`` and ``novelty_shift``. Minimum counts
+keep a quiet hour with 2 records, one of them blocked, from paging anyone.
+
+``novelty_shift`` scores the window's records by kNN novelty against the reference
+(:func:`redline.monitor.novelty.novelty_shift`). The ``gap`` keeps a burst out of its
+own reference for that long: with none, the burst's first window joins the reference
+of the next, and its records, near copies of each other, stop looking new.
 """
 
 from __future__ import annotations
@@ -28,17 +43,26 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from scipy.stats import fisher_exact
 
 from redline.core.config_files import read_yaml
 from redline.core.errors import ConfigError, RedlineError
-from redline.monitor.windows import WindowCount, metric_predicate, parse_duration, window_counts
+from redline.monitor.novelty import ShiftTest, novelty_shift
+from redline.monitor.store import embeddings_between, stored_embedder
+from redline.monitor.windows import (
+    WindowCount,
+    embedded_windows,
+    metric_predicate,
+    parse_duration,
+    window_counts,
+)
 
 _WEBHOOK_TIMEOUT_S = 10.0
 
@@ -52,20 +76,61 @@ class RateChange(BaseModel):
     min_ratio: float = Field(2.0, ge=1.0)
 
 
+def _duration(value: str, what: str) -> str:
+    try:
+        parse_duration(value, what=what)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+class NoveltyShift(BaseModel):
+    """Fire when the window's records are more novel against the reference span than
+    the reference's own records are (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reference: str = "6h"
+    gap: str = "1h"
+    test: ShiftTest = "exceedance"
+    quantile: float = Field(0.9, gt=0, lt=1)
+    p_value: float = Field(0.001, gt=0, lt=1)
+    k: int = Field(5, ge=1, le=100)
+    min_reference: int = Field(100, ge=10)
+    # Records read from the reference span and from the window (a sample by key hash
+    # beyond this): at 580 records a second a 6 h span holds 12 million.
+    max_records: int = Field(5000, ge=100)
+
+    @field_validator("reference")
+    @classmethod
+    def _reference(cls, value: str) -> str:
+        return _duration(value, "reference")
+
+    @field_validator("gap")
+    @classmethod
+    def _gap(cls, value: str) -> str:
+        return _duration(value, "gap")
+
+
+NOVELTY_METRIC = "novelty"
+
+
 class AlertRule(BaseModel):
     """One rule (see the module docstring)."""
 
     model_config = ConfigDict(extra="forbid")
     name: str
-    metric: str
+    metric: str | None = None
     threshold: float | None = Field(None, ge=0, le=1)
     rate_change: RateChange | None = None
+    novelty_shift: NoveltyShift | None = None
     min_count: int = Field(30, ge=1)
     min_events: int = Field(1, ge=0)
 
     @field_validator("metric")
     @classmethod
-    def _known_metric(cls, value: str) -> str:
+    def _known_metric(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             metric_predicate(value)
         except ConfigError as exc:
@@ -74,9 +139,19 @@ class AlertRule(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> AlertRule:
-        if (self.threshold is None) == (self.rate_change is None):
-            raise ValueError("give either threshold or rate_change")
+        kinds = [self.threshold, self.rate_change, self.novelty_shift]
+        if sum(kind is not None for kind in kinds) != 1:
+            raise ValueError("give one of threshold, rate_change or novelty_shift")
+        if self.novelty_shift is not None and self.metric is not None:
+            raise ValueError("a novelty_shift rule reads the embeddings: give it no metric")
+        if self.novelty_shift is None and self.metric is None:
+            raise ValueError("metric: a threshold or rate_change rule needs one")
         return self
+
+    @property
+    def metric_name(self) -> str:
+        """The metric an alert names (``novelty`` for a novelty_shift rule)."""
+        return self.metric if self.metric is not None else NOVELTY_METRIC
 
 
 class AlertRules(BaseModel):
@@ -88,12 +163,8 @@ class AlertRules(BaseModel):
 
     @field_validator("window")
     @classmethod
-    def _duration(cls, value: str) -> str:
-        try:
-            parse_duration(value, what="window")
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        return value
+    def _window(cls, value: str) -> str:
+        return _duration(value, "window")
 
     @property
     def window_s(self) -> int:
@@ -137,7 +208,7 @@ def _threshold_alert(rule: AlertRule, window: WindowCount) -> Alert | None:
         return None
     return Alert(
         rule=rule.name,
-        metric=rule.metric,
+        metric=rule.metric_name,
         window_start=window.start,
         count=window.count,
         total=window.total,
@@ -166,7 +237,7 @@ def _rate_change_alert(
         return None
     return Alert(
         rule=rule.name,
-        metric=rule.metric,
+        metric=rule.metric_name,
         window_start=window.start,
         count=window.count,
         total=window.total,
@@ -179,7 +250,10 @@ def _rate_change_alert(
 
 
 def evaluate_rule(rule: AlertRule, windows: Sequence[WindowCount]) -> list[Alert]:
-    """The alerts ``rule`` raises over ``windows`` (oldest first, as stored)."""
+    """The alerts a threshold or rate_change ``rule`` raises over ``windows`` (oldest
+    first, as stored)."""
+    if rule.novelty_shift is not None:
+        raise ValueError(f"rule {rule.name!r}: a novelty_shift rule needs the store")
     alerts = []
     for index, window in enumerate(windows):
         if window.total < rule.min_count or window.count < rule.min_events:
@@ -195,11 +269,84 @@ def evaluate_rule(rule: AlertRule, windows: Sequence[WindowCount]) -> list[Alert
     return alerts
 
 
+def _novelty_alert(
+    con: duckdb.DuckDBPyConnection, rule: AlertRule, window: WindowCount, width_s: int
+) -> Alert | None:
+    shift = rule.novelty_shift
+    assert shift is not None
+    reference_end = window.start - timedelta(seconds=parse_duration(shift.gap))
+    reference_start = reference_end - timedelta(seconds=parse_duration(shift.reference))
+    limit = shift.max_records
+    _, reference = embeddings_between(con, reference_start, reference_end, limit=limit, sample=True)
+    if len(reference) < max(shift.min_reference, shift.k + 1):
+        return None
+    window_end = window.start + timedelta(seconds=width_s)
+    _, now = embeddings_between(con, window.start, window_end, limit=limit, sample=True)
+    if len(now) == 0:
+        return None
+    # As `monitor anomalies`: MiniLM vectors rank better uncentred (docs/monitoring.md).
+    found = novelty_shift(
+        np.asarray(reference),
+        np.asarray(now),
+        test=shift.test,
+        quantile=shift.quantile,
+        k=shift.k,
+        centre=stored_embedder(con) != "minilm",
+    )
+    if found.p_value >= shift.p_value:
+        return None
+    if found.test == "exceedance":
+        told = (
+            f"{found.novel}/{found.window_records} records above the reference's "
+            f"{shift.quantile:.0%} novelty quantile (expected {found.expected:.1f})"
+        )
+    else:
+        told = (
+            f"window records more novel than the reference's in {found.statistic:.0%} "
+            "of pairs (50% by chance)"
+        )
+    return Alert(
+        rule=rule.name,
+        metric=NOVELTY_METRIC,
+        window_start=window.start,
+        count=found.novel,
+        total=found.window_records,
+        rate=found.novel / found.window_records,
+        baseline_rate=1.0 - shift.quantile,
+        p_value=found.p_value,
+        message=f"novelty: {told}, p={found.p_value:.2g} "
+        f"(reference: {found.reference_records} records)",
+    )
+
+
+def rule_alerts(
+    con: duckdb.DuckDBPyConnection, rule: AlertRule, *, width_s: int, latest_only: bool = False
+) -> list[Alert]:
+    """The alerts ``rule`` raises over the store's windows of ``width_s`` seconds (only
+    for the newest window with ``latest_only``)."""
+    if rule.novelty_shift is None:
+        assert rule.metric is not None
+        counts = window_counts(con, rule.metric, width_s=width_s)
+        alerts = evaluate_rule(rule, counts)
+        if latest_only:
+            alerts = [a for a in alerts if counts and a.window_start == counts[-1].start]
+        return alerts
+    windows = embedded_windows(con, width_s=width_s)
+    if latest_only:
+        windows = windows[-1:]
+    found = (
+        _novelty_alert(con, rule, window, width_s)
+        for window in windows
+        if window.total >= rule.min_count
+    )
+    return [alert for alert in found if alert is not None]
+
+
 def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: AlertRules) -> list[Alert]:
     """Every alert of every rule over the store's windows, by time then rule."""
     alerts = []
     for rule in rules.rules:
-        alerts.extend(evaluate_rule(rule, window_counts(con, rule.metric, width_s=rules.window_s)))
+        alerts.extend(rule_alerts(con, rule, width_s=rules.window_s))
     alerts.sort(key=lambda a: (a.window_start, a.rule))
     return alerts
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import duckdb
 
-from redline.monitor.alerts import AlertRules, evaluate_rule
-from redline.monitor.windows import METRICS, window_counts, window_summaries
+from redline.monitor.alerts import AlertRules, rule_alerts
+from redline.monitor.windows import METRICS, window_summaries
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _PREFIX = "redline_monitor_"
@@ -116,10 +116,7 @@ def exposition(
     if rules is not None:
         firing = []
         for rule in rules.rules:
-            counts = window_counts(con, rule.metric, width_s=rules.window_s)
-            fired = bool(counts) and any(
-                a.window_start == counts[-1].start for a in evaluate_rule(rule, counts)
-            )
+            fired = bool(rule_alerts(con, rule, width_s=rules.window_s, latest_only=True))
             firing.append((f'{{rule="{_label(rule.name)}"}}', 1.0 if fired else 0.0))
         lines += _family(
             "alert_firing", "gauge", "1 when the rule fires for the latest window.", firing

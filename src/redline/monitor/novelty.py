@@ -14,6 +14,14 @@ group when the traffic varies in every direction (docs/monitoring.md). :class:`F
 better (docs/benchmarks.md). A record is *novel* when its score is above the
 ``quantile`` of the reference's own leave-one-out scores.
 
+Novelty shift: :func:`novelty_shift` asks whether a window's scores, as a whole, sit
+above the reference's own leave-one-out scores: either more of them exceed the
+reference's ``quantile`` than the ``1 - quantile`` chance lets through (one-sided
+binomial test, ``exceedance``), or they rank above them (one-sided Mann-Whitney U,
+``mann_whitney``). A burst whose records are each only moderately unusual (benign
+traffic is diverse, so they rarely clear the 99th percentile) still moves the share
+above a lower quantile.
+
 Drift: :func:`mmd_test` is a kernel two-sample test, the maximum mean discrepancy with
 a Gaussian kernel (bandwidth: the median distance) approximated by random Fourier
 features so that two 10,000-record windows take a few seconds, and a permutation
@@ -23,9 +31,10 @@ test for the p-value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
+from scipy.stats import binomtest, mannwhitneyu
 
 _QUERY_CHUNK = 1024
 _CALIBRATION_SAMPLE = 2000
@@ -82,6 +91,8 @@ class KnnNovelty:
         rng = np.random.default_rng(seed)
         sample = rng.choice(len(reference), min(len(reference), _CALIBRATION_SAMPLE), replace=False)
         own = _knn_distances(self.reference[sample], self.reference, k, skip_self=True)
+        # The scores a reference record gets from the others: what chance looks like.
+        self.own_scores = own
         self.threshold = float(np.quantile(own, quantile))
 
     def place(self, vectors: np.ndarray) -> np.ndarray:
@@ -104,6 +115,66 @@ class ForestNovelty:
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
         return -np.asarray(self._forest.score_samples(vectors), dtype=np.float32)
+
+
+ShiftTest = Literal["exceedance", "mann_whitney"]
+SHIFT_TESTS: tuple[ShiftTest, ...] = ("exceedance", "mann_whitney")
+
+
+@dataclass(frozen=True)
+class NoveltyShift:
+    """How a window's novelty scores compare with the reference's own.
+
+    ``novel`` window records scored above the reference's ``quantile`` (``expected``
+    by chance); ``statistic`` is the share above it (``exceedance``) or the share of
+    (window, reference) pairs in which the window's record scores higher
+    (``mann_whitney``; 0.5 by chance); ``p_value`` is the one-sided test's.
+    """
+
+    test: ShiftTest
+    p_value: float
+    statistic: float
+    novel: int
+    expected: float
+    window_records: int
+    reference_records: int
+
+
+def novelty_shift(
+    reference: np.ndarray,
+    window: np.ndarray,
+    *,
+    test: ShiftTest = "exceedance",
+    quantile: float = 0.9,
+    k: int = 5,
+    centre: bool = True,
+    seed: int = 0,
+) -> NoveltyShift:
+    """Are ``window``'s records more novel against ``reference`` than the reference's
+    own records are (see the module docstring)?"""
+    if test not in SHIFT_TESTS:
+        raise ValueError(f"test {test!r}: expected one of {', '.join(SHIFT_TESTS)}")
+    if len(window) == 0:
+        raise ValueError("the window has no records")
+    novelty = KnnNovelty(reference, k=k, quantile=quantile, seed=seed, centre=centre)
+    scores = novelty.score(window)
+    novel = int((scores > novelty.threshold).sum())
+    if test == "exceedance":
+        statistic = novel / len(scores)
+        p_value = float(binomtest(novel, len(scores), 1.0 - quantile, alternative="greater").pvalue)
+    else:
+        ranked = mannwhitneyu(scores, novelty.own_scores, alternative="greater")
+        statistic = float(ranked.statistic) / (len(scores) * len(novelty.own_scores))
+        p_value = float(ranked.pvalue)
+    return NoveltyShift(
+        test=test,
+        p_value=p_value,
+        statistic=statistic,
+        novel=novel,
+        expected=(1.0 - quantile) * len(scores),
+        window_records=len(scores),
+        reference_records=len(reference),
+    )
 
 
 @dataclass(frozen=True)

@@ -210,14 +210,59 @@ class ClusterRow:
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the store has table ``name``: one written before the table existed
     lacks it when opened read-only (the schema is created only on a writable open)."""
+    # fetchall, not fetchone: DuckDB refuses further work on a connection with an
+    # unread result.
     found = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(found and found[0])
+    ).fetchall()
+    return bool(found and found[0][0])
 
 
 def _naive_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def stored_setting(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """A value of the store's ``settings`` table (None: not recorded)."""
+    if not has_table(con, "settings"):
+        return None
+    rows = con.execute("SELECT value FROM settings WHERE name = ?", [name]).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def stored_embedder(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The name of the embedder that wrote the store's vectors (None: not recorded,
+    a store from before the ``settings`` table or one without embeddings)."""
+    claimed = stored_setting(con, "embedder")
+    return None if claimed is None else claimed.rpartition(":")[0]
+
+
+def embeddings_between(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int | None = None,
+    sample: bool = False,
+) -> tuple[list[str], np.ndarray]:
+    """Keys and embeddings of records with ``start <= ts < end``: oldest first, the
+    oldest ``limit`` of them; with ``sample``, ``limit`` records picked by a hash of
+    their key (the same ones on every call), in that hash's order."""
+    order = "hash(key), key" if sample else "ts, key"
+    sql = (
+        "SELECT key, embedding FROM records WHERE ts >= ? AND ts < ? "
+        f"AND embedding IS NOT NULL ORDER BY {order}"
+    )
+    params: list[Any] = [_naive_utc(start), _naive_utc(end)]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    table = con.sql(sql, params=params).to_arrow_table()
+    keys = table.column("key").to_pylist()
+    if not keys:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    flat = table.column("embedding").combine_chunks().flatten().to_numpy()
+    return keys, flat.astype(np.float32).reshape(len(keys), -1)
 
 
 class MonitorStore:
@@ -265,21 +310,14 @@ class MonitorStore:
     def embedder(self) -> str | None:
         """The name of the embedder that wrote this store's vectors (None: not recorded,
         a store from before the ``settings`` table or one without embeddings)."""
-        claimed = self._setting("embedder")
-        return None if claimed is None else claimed.rpartition(":")[0]
-
-    def _setting(self, name: str) -> str | None:
-        if not has_table(self.con, "settings"):
-            return None
-        row = self.con.execute("SELECT value FROM settings WHERE name = ?", [name]).fetchone()
-        return None if row is None else str(row[0])
+        return stored_embedder(self.con)
 
     def claim_embedder(self, name: str, dimension: int) -> None:
         """Record that ``name`` writes this store's embeddings, or raise ConfigError when
         they come from another embedder: novelty, drift and clusters compare vectors,
         and vectors of two embedders mean nothing side by side."""
         claimed = f"{name}:{dimension}"
-        held_claim = self._setting("embedder")
+        held_claim = stored_setting(self.con, "embedder")
         if held_claim is None:
             # A store from before this table: its vectors' length is all there is to check.
             found = self.con.execute(
@@ -383,20 +421,7 @@ class MonitorStore:
         self, start: datetime, end: datetime, *, limit: int | None = None
     ) -> tuple[list[str], np.ndarray]:
         """Keys and embeddings of records with ``start <= ts < end`` (oldest first)."""
-        sql = (
-            "SELECT key, embedding FROM records WHERE ts >= ? AND ts < ? "
-            "AND embedding IS NOT NULL ORDER BY ts, key"
-        )
-        params: list[Any] = [_naive_utc(start), _naive_utc(end)]
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        table = self.con.sql(sql, params=params).to_arrow_table()
-        keys = table.column("key").to_pylist()
-        if not keys:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        flat = table.column("embedding").combine_chunks().flatten().to_numpy()
-        return keys, flat.astype(np.float32).reshape(len(keys), -1)
+        return embeddings_between(self.con, start, end, limit=limit)
 
     def records_by_key(self, keys: Sequence[str]) -> list[dict[str, Any]]:
         """Rows (as mappings, without embeddings) for ``keys``, in ``keys`` order."""

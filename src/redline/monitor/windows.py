@@ -86,6 +86,16 @@ def window_counts(
     return [WindowCount(start=r[0], count=int(r[1]), total=int(r[2])) for r in rows]
 
 
+def embedded_windows(con: duckdb.DuckDBPyConnection, *, width_s: int) -> list[WindowCount]:
+    """Per window (oldest first) the records that have an embedding (``count`` and
+    ``total`` alike)."""
+    rows = con.execute(
+        f"SELECT {_bucket(width_s)} AS w, count(*) FROM records "
+        "WHERE embedding IS NOT NULL GROUP BY w ORDER BY w"
+    ).fetchall()
+    return [WindowCount(start=r[0], count=int(r[1]), total=int(r[1])) for r in rows]
+
+
 @dataclass(frozen=True)
 class WindowSummary:
     """Every built-in metric's count, and each guard category's, for one window."""
