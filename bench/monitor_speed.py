@@ -18,7 +18,8 @@ guard-only (phrase refusals, no embeddings), the fast path full (refusal classif
 or phrase refusals, static embeddings) and the full-guard path (``--scoring full``,
 refusal classifier, static embeddings), and the screen path (``--scoring screen``,
 the distilled monitor screen; phrase refusals; with the default audit sample,
-without it, and with static or ngram embeddings). ``--paths`` picks some of them. The
+without it, and with static or ngram embeddings), and the CLI's default (``cli_default``:
+the screen, the refusal classifier, ngram embeddings). ``--paths`` picks some of them. The
 scorer's counters say how many distinct texts the triage or the screen looked at
 and how many went on to the full guard.
 """
@@ -116,6 +117,11 @@ def ingest_paths(
         ),
         "screen_ngram": lambda: IngestSettings(
             scorer=RecordScorer(refusal="patterns", scoring="screen"), embedder=NgramEmbedder()
+        ),
+        # What `redline monitor ingest` does with no options: the screen with its audit
+        # sample, the trained refusal classifier, ngram embeddings.
+        "cli_default": lambda: IngestSettings(
+            scorer=RecordScorer(refusal="model"), embedder=NgramEmbedder()
         ),
         "fast_guard_only": lambda: IngestSettings(
             scorer=RecordScorer(refusal="patterns", scoring="fast"), embedder=None
