@@ -3,7 +3,10 @@
 Runs the real CLI in a child process (interpreter start, imports, planning,
 sending, scoring, summary, report) against the OpenAI-compatible stub on
 127.0.0.1 and reports the wall time against the physical limit
-(attempts x delay / concurrency) and the child's peak RSS.
+(attempts x delay / concurrency), the child's peak RSS and CPU seconds, and
+the time to the first request: from spawning the child to the stub's arrival
+time of its first chat request (both ``time.monotonic``, one clock for every
+process on the machine), and from the last arrival to the child's exit.
 
     python bench/whole_process.py [--attempts 10000] [--concurrency 64] [--delay 0.05]
                                   [--fail-rate 0.0] [--executor local|ray] [--profile FILE]
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from engine_overhead import start_stub, write_prompts
@@ -73,14 +77,16 @@ def measure(
             )
             if profile is not None:
                 args = ["-m", "cProfile", "-o", str(profile), *args]
-            started = time.perf_counter()
+            started = time.monotonic()
             child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE)
             output = child.stdout.read() if child.stdout else b""
             _, status, usage = os.wait4(child.pid, 0)
-            wall = time.perf_counter() - started
+            exited = time.monotonic()
+            wall = exited - started
             if status != 0:
                 raise RuntimeError(f"redline scan exited with status {status >> 8}")
             document = json.loads(output.decode().strip().splitlines()[-1])
+            arrivals = stub_arrivals(base_url)
     finally:
         stub.terminate()
         stub.wait()
@@ -95,6 +101,10 @@ def measure(
         "whole_process_s": round(wall, 2),
         "whole_process_ratio": round(wall / limit, 3),
         "engine_wall_s": round(engine["wall_s"], 2),
+        # Spawn to the stub's first chat request: interpreter, imports, planning.
+        "first_request_s": round(arrivals[0] - started, 3) if arrivals else None,
+        # The stub's last arrival to exit: the last responses, scoring, summary, report.
+        "after_last_request_s": round(exited - arrivals[-1], 3) if arrivals else None,
         "completed": engine["completed"],
         "retries": engine["retries"],
         "status": document["status"],
@@ -103,6 +113,13 @@ def measure(
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "load_1min": round(os.getloadavg()[0], 2),
     }
+
+
+def stub_arrivals(base_url: str) -> list[float]:
+    """The monotonic arrival times of every chat request the stub has had."""
+    stats_url = base_url.removesuffix("/v1") + "/stats?arrivals=1"
+    with urllib.request.urlopen(stats_url, timeout=10) as response:
+        return sorted(json.loads(response.read())["arrivals"])
 
 
 def main() -> None:
