@@ -10,6 +10,7 @@ process on the machine), and from the last arrival to the child's exit.
 
     python bench/whole_process.py [--attempts 10000] [--concurrency 64] [--delay 0.05]
                                   [--fail-rate 0.0] [--executor local|ray] [--profile FILE]
+                                  [--scorer NAME ...]  (default: the scan's, refusal and harm)
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from engine_overhead import start_stub, write_prompts
 
 
 def scan_command(
-    *, base_url: str, prompts: Path, runs: Path, concurrency: int, executor: str
+    *,
+    base_url: str,
+    prompts: Path,
+    runs: Path,
+    concurrency: int,
+    executor: str,
+    scorers: list[str],
 ) -> list[str]:
     return [
         "-m",
@@ -51,6 +58,7 @@ def scan_command(
         "--runs-dir",
         str(runs),
         *(["--executor", executor] if executor != "local" else []),
+        *[option for name in scorers for option in ("--scorer", name)],
     ]
 
 
@@ -62,6 +70,7 @@ def measure(
     fail_rate: float,
     executor: str,
     profile: Path | None,
+    scorers: list[str],
 ) -> dict[str, object]:
     stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
     try:
@@ -74,6 +83,7 @@ def measure(
                 runs=Path(tmp) / "runs",
                 concurrency=concurrency,
                 executor=executor,
+                scorers=scorers,
             )
             if profile is not None:
                 args = ["-m", "cProfile", "-o", str(profile), *args]
@@ -96,6 +106,7 @@ def measure(
         "attempts": attempts,
         "concurrency": concurrency,
         "executor": executor,
+        "scorers": scorers or "default",
         "stub_fail_rate": fail_rate,
         "physical_limit_s": round(limit, 2),
         "whole_process_s": round(wall, 2),
@@ -130,6 +141,9 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--executor", default="local", choices=["local", "ray"])
     parser.add_argument("--profile", type=Path, help="write the child's cProfile stats here")
+    parser.add_argument(
+        "--scorer", action="append", default=[], help="scorer to apply (repeatable)"
+    )
     args = parser.parse_args()
     result = measure(
         attempts=args.attempts,
@@ -138,6 +152,7 @@ def main() -> None:
         fail_rate=args.fail_rate,
         executor=args.executor,
         profile=args.profile,
+        scorers=args.scorer,
     )
     print(json.dumps(result))
 
