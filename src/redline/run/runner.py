@@ -272,11 +272,13 @@ async def run_campaign(
             )
             scoring = background
         if plan.done:  # a run killed mid-batch left attempts without scores
-            # Here, not at the top: start-up (see the imports). A resumed run waits for
-            # its scorers before sending, so it scores what was left first, as before.
+            # A resumed run waits for its scorers before sending, so it scores what
+            # was left first, as before.
+            ready = await background.ready() if background is not None else scoring
+            # Here, not at the top (start-up: see the imports), and after the build
+            # has joined its thread: one thread imports the scoring package at a time.
             from redline.scoring.batch import BatchScoring, catch_up
 
-            ready = await background.ready() if background is not None else scoring
             assert isinstance(ready, BatchScoring)
             scored = {(s.attempt_id, s.scorer) for s in handle.read_scores()}
             await catch_up(ready, handle.read_attempts(), scored)
