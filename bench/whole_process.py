@@ -3,10 +3,14 @@
 Runs the real CLI in a child process (interpreter start, imports, planning,
 sending, scoring, summary, report) against the OpenAI-compatible stub on
 127.0.0.1 and reports the wall time against the physical limit
-(attempts x delay / concurrency) and the child's peak RSS.
+(attempts x delay / concurrency), the child's peak RSS and CPU seconds, and
+the time to the first request: from spawning the child to the stub's arrival
+time of its first chat request (both ``time.monotonic``, one clock for every
+process on the machine), and from the last arrival to the child's exit.
 
     python bench/whole_process.py [--attempts 10000] [--concurrency 64] [--delay 0.05]
                                   [--fail-rate 0.0] [--executor local|ray] [--profile FILE]
+                                  [--scorer NAME ...]  (default: the scan's, refusal and harm)
 """
 
 from __future__ import annotations
@@ -18,13 +22,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from engine_overhead import start_stub, write_prompts
 
 
 def scan_command(
-    *, base_url: str, prompts: Path, runs: Path, concurrency: int, executor: str
+    *,
+    base_url: str,
+    prompts: Path,
+    runs: Path,
+    concurrency: int,
+    executor: str,
+    scorers: list[str],
 ) -> list[str]:
     return [
         "-m",
@@ -47,6 +58,7 @@ def scan_command(
         "--runs-dir",
         str(runs),
         *(["--executor", executor] if executor != "local" else []),
+        *[option for name in scorers for option in ("--scorer", name)],
     ]
 
 
@@ -58,6 +70,7 @@ def measure(
     fail_rate: float,
     executor: str,
     profile: Path | None,
+    scorers: list[str],
 ) -> dict[str, object]:
     stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
     try:
@@ -70,17 +83,20 @@ def measure(
                 runs=Path(tmp) / "runs",
                 concurrency=concurrency,
                 executor=executor,
+                scorers=scorers,
             )
             if profile is not None:
                 args = ["-m", "cProfile", "-o", str(profile), *args]
-            started = time.perf_counter()
+            started = time.monotonic()
             child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE)
             output = child.stdout.read() if child.stdout else b""
             _, status, usage = os.wait4(child.pid, 0)
-            wall = time.perf_counter() - started
+            exited = time.monotonic()
+            wall = exited - started
             if status != 0:
                 raise RuntimeError(f"redline scan exited with status {status >> 8}")
             document = json.loads(output.decode().strip().splitlines()[-1])
+            arrivals = stub_arrivals(base_url)
     finally:
         stub.terminate()
         stub.wait()
@@ -90,11 +106,16 @@ def measure(
         "attempts": attempts,
         "concurrency": concurrency,
         "executor": executor,
+        "scorers": scorers or "default",
         "stub_fail_rate": fail_rate,
         "physical_limit_s": round(limit, 2),
         "whole_process_s": round(wall, 2),
         "whole_process_ratio": round(wall / limit, 3),
         "engine_wall_s": round(engine["wall_s"], 2),
+        # Spawn to the stub's first chat request: interpreter, imports, planning.
+        "first_request_s": round(arrivals[0] - started, 3) if arrivals else None,
+        # The stub's last arrival to exit: the last responses, scoring, summary, report.
+        "after_last_request_s": round(exited - arrivals[-1], 3) if arrivals else None,
         "completed": engine["completed"],
         "retries": engine["retries"],
         "status": document["status"],
@@ -105,6 +126,13 @@ def measure(
     }
 
 
+def stub_arrivals(base_url: str) -> list[float]:
+    """The monotonic arrival times of every chat request the stub has had."""
+    stats_url = base_url.removesuffix("/v1") + "/stats?arrivals=1"
+    with urllib.request.urlopen(stats_url, timeout=10) as response:
+        return sorted(json.loads(response.read())["arrivals"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=10_000)
@@ -113,6 +141,9 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--executor", default="local", choices=["local", "ray"])
     parser.add_argument("--profile", type=Path, help="write the child's cProfile stats here")
+    parser.add_argument(
+        "--scorer", action="append", default=[], help="scorer to apply (repeatable)"
+    )
     args = parser.parse_args()
     result = measure(
         attempts=args.attempts,
@@ -121,6 +152,7 @@ def main() -> None:
         fail_rate=args.fail_rate,
         executor=args.executor,
         profile=args.profile,
+        scorers=args.scorer,
     )
     print(json.dumps(result))
 

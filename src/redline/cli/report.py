@@ -59,7 +59,7 @@ def report(
     """Print a run's summary and write its self-contained HTML report."""
     from redline.analysis import summarize_run
     from redline.report import print_summary, render_html
-    from redline.report.html import EMBEDDED_TRANSCRIPTS
+    from redline.report.transcript_limit import EMBEDDED_TRANSCRIPTS
     from redline.store import RunStore
 
     handle = RunStore(runs_dir).open(run_id)

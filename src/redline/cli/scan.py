@@ -145,13 +145,12 @@ def scan(
     # Imported here, not at the top: `redline scan --help` (and every other
     # command's start-up) should not pay for the runner, the attack library,
     # the analysis and their numpy/pydantic imports (issue 12, docs/cli.md).
+    # The summary's printer and the failure description come after the run: a
+    # scan sends before importing the analysis and the report (docs/scale.md).
     from pydantic import ValidationError
-    from rich.console import Console
 
-    from redline.analysis.failures import describe_failed_run
     from redline.attacks.compose import build_chains, parse_attack_option
     from redline.core import ConfigError
-    from redline.report import print_summary
     from redline.run import Campaign, dry_run, load_campaign, run_campaign, stored_campaign
     from redline.run.target_choice import role_spec
     from redline.store import RunStore
@@ -264,6 +263,10 @@ def scan(
         }
         typer.echo(json.dumps(document))
     else:
+        from rich.console import Console
+
+        from redline.report import print_summary
+
         console = Console(width=max(100, Console().width))
         print_summary(result.summary, console)
         if result.skipped_done:
@@ -272,6 +275,8 @@ def scan(
         console.print(f"run dir: {result.run_dir}")
         typer.echo(result.run_id)
     if result.attempts and result.errors == result.attempts:
+        from redline.analysis.failures import describe_failed_run  # after the run (above)
+
         attempts = store.open(result.run_id).read_attempts()
         typer.secho(f"error: {describe_failed_run(attempts)}", err=True, fg="red")
         typer.secho(f"see {result.run_dir / 'attempts.jsonl'}", err=True)

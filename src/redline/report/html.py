@@ -38,6 +38,7 @@ from redline.report.attack_charts import attack_charts
 from redline.report.charts import Bar, bar_chart
 from redline.report.terminal import scorer_line
 from redline.report.thumbnails import message_thumbnails
+from redline.report.transcript_limit import EMBEDDED_TRANSCRIPTS
 from redline.stats.allocation import allocate
 from redline.store import ImageStore, StoredRecords
 
@@ -87,10 +88,6 @@ def outcome(attempt: Attempt, verdict: Verdict) -> str:
     return "over_refusal" if is_refusal(label) else "complied"
 
 
-# Transcripts embedded in a report by default: enough to review (every failure
-# of a typical run fits), few enough that a 100k-attempt report stays a few MB
-# and rendering it holds a bounded number of transcripts in memory.
-EMBEDDED_TRANSCRIPTS = 2000
 # Outcomes a reviewer must see: kept before any other transcript is sampled.
 KEPT_FIRST = frozenset({"attack_success", "over_refusal", "error"})
 

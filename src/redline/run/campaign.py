@@ -13,7 +13,7 @@ from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_v
 
 from redline.attacks.compose import AttackSpec, build_chain
 from redline.core import ConfigError, GenerationParams, content_hash
-from redline.report.html import EMBEDDED_TRANSCRIPTS
+from redline.report.transcript_limit import EMBEDDED_TRANSCRIPTS
 from redline.run.loop import EngineSettings
 from redline.targets.spec import TargetSpec
 

@@ -14,16 +14,24 @@ final status and the HTML report).
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import AsyncIterable, Callable, Collection, Iterable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from redline.analysis import RunSummary, ScoreIndex, summarize_run
 from redline.core import Attempt, Score
 from redline.core.records import RunStatus
 from redline.engine import (
@@ -39,19 +47,35 @@ from redline.engine import (
 from redline.engine.cache import target_fingerprint
 from redline.engine.executors import ExecutorKind
 from redline.engine.progress import ProgressLike
-from redline.report import render_html
-from redline.report.html import EMBEDDED_TRANSCRIPTS
+from redline.report.transcript_limit import EMBEDDED_TRANSCRIPTS
 from redline.run.plan import JobPlan
-from redline.scoring import Scorer, score_async
-from redline.scoring.batch import BatchScoring
 from redline.store import RunHandle
 from redline.targets import build_target
 from redline.targets.base import Target
 from redline.targets.spec import TargetSpec
 
+if TYPE_CHECKING:
+    # Scoring, analysis and the report are imported where they are used, not here:
+    # a scan sends its first requests before importing them (numpy, scipy, the
+    # classifiers), and scores and reports while they are in flight or after.
+    from redline.analysis import RunSummary
+    from redline.scoring import Scorer
+
 # Which scorers judge an attempt (a campaign: all of its scorers; a regression
 # suite: the scorer its case names).
-ScorersFor = Callable[[Attempt], Sequence[Scorer]]
+ScorersFor = Callable[[Attempt], Sequence["Scorer"]]
+
+
+class ScoringQueue(Protocol):
+    """Where a loop hands finished attempts to be scored in batches (a campaign's
+    :class:`~redline.scoring.batch.BatchScoring`, or one whose scorers are still
+    being built: :class:`~redline.run.background_scoring.BackgroundScoring`)."""
+
+    async def add(self, attempt: Attempt) -> None:
+        """Score ``attempt`` now or with its batch (its scores are written by the queue)."""
+
+    async def close(self) -> None:
+        """Score what is still waiting; return when every score is written."""
 
 
 class EngineSettings(BaseModel):
@@ -196,17 +220,25 @@ class RunLoop:
         *,
         scorers_for: ScorersFor,
         recorder: Recorder,
-        batch_scoring: BatchScoring | None = None,
+        batch_scoring: ScoringQueue | None = None,
+        on_first_job: Callable[[], None] | None = None,
     ) -> EngineStats:
         """Send ``jobs``; record each attempt, score it, record its scores.
 
         With ``batch_scoring`` (a campaign: the same scorers for every attempt)
         classifier scorers score in batches in a thread while sending, and
         write their scores themselves; otherwise each attempt is scored by
-        ``scorers_for(attempt)`` as it arrives. Returns the engine's counters;
-        raises what the executor raises (an auth failure, an unreachable
-        target, a recorder or scorer error).
+        ``scorers_for(attempt)`` as it arrives. ``on_first_job`` is called on
+        the event loop once the engine has taken its first job and every worker
+        has started its first request (a campaign starts building its scorers
+        then). Returns the engine's counters; raises what the executor raises
+        (an auth failure, an unreachable target, a recorder or scorer error).
         """
+
+        if batch_scoring is None:
+            # Here, not at the top: a campaign (batch_scoring given) sends before
+            # the scoring package is imported (start-up; see the imports above).
+            from redline.scoring import score_async
 
         async def record(attempt: Attempt) -> None:
             recorder.attempt(attempt)
@@ -235,6 +267,11 @@ class RunLoop:
         source: Iterable[Job] | AsyncIterable[Job] = jobs
         if isinstance(jobs, JobPlan):
             source = await self._plan_source(jobs, progress)
+        if on_first_job is not None:
+            if isinstance(self.executor, Executor):
+                source = _calling_soon_after_first(source, on_first_job)
+            else:  # Ray's executor takes a plain list, sent from other processes
+                asyncio.get_running_loop().call_soon(on_first_job)
         remove_sigint_handler = (
             install_sigint_handler(self.executor) if self.handle_sigint else None
         )
@@ -291,13 +328,49 @@ class RunLoop:
         await self.aclose()
 
 
+def _calling_soon_after_first(
+    jobs: Iterable[Job] | AsyncIterable[Job], callback: Callable[[], None]
+) -> Iterable[Job] | AsyncIterable[Job]:
+    """``jobs``, scheduling ``callback`` when the first is taken (or at the end, if none).
+
+    Scheduled with ``call_soon``, it runs after the loop iteration in which the
+    workers took their first jobs and began their requests: whatever the
+    callback starts (a thread importing the scorers) begins after the first
+    requests do, not before.
+    """
+    pending = [callback]
+
+    def schedule_once() -> None:
+        if pending:
+            asyncio.get_running_loop().call_soon(pending.pop())
+
+    if isinstance(jobs, AsyncIterable):
+
+        async def async_jobs(source: AsyncIterable[Job]) -> AsyncIterator[Job]:
+            async for job in source:
+                schedule_once()
+                yield job
+            schedule_once()
+
+        return async_jobs(jobs)
+
+    def sync_jobs(source: Iterable[Job]) -> Iterator[Job]:
+        for job in source:
+            schedule_once()
+            yield job
+        schedule_once()
+
+    return sync_jobs(jobs)
+
+
 async def send_into_run(
     handle: RunHandle,
     loop: RunLoop,
     jobs: Sequence[Job] | JobPlan,
     *,
     scorers_for: ScorersFor,
-    batch_scoring: BatchScoring | None = None,
+    batch_scoring: ScoringQueue | None = None,
+    on_first_job: Callable[[], None] | None = None,
 ) -> EngineStats:
     """Send ``jobs`` into a stored run: ``running`` while sending, ``failed`` if it raised."""
     handle.update(status="running")
@@ -307,6 +380,7 @@ async def send_into_run(
             scorers_for=scorers_for,
             recorder=StoreRecorder(handle),
             batch_scoring=batch_scoring,
+            on_first_job=on_first_job,
         )
     except BaseException:
         handle.update(status="failed")
@@ -360,6 +434,11 @@ def finish_run(
     run is never held whole) and the scores are read once into one
     :class:`~redline.analysis.ScoreIndex` that the summary and the report share.
     """
+    # Imported here, for the finish only: a scan's start-up (before its first
+    # request) does not pay for the analysis and the report (numpy, jinja).
+    from redline.analysis import ScoreIndex, summarize_run
+    from redline.report import render_html
+
     attempts = handle.stored_attempts()
     stored_scores = handle.stored_scores()
     # The counts come from the two indexes (no third and fourth read of the files).

@@ -7,20 +7,30 @@ import platform
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 import redline
-from redline.analysis import RunSummary
 from redline.attacks.base import AttackResources
 from redline.attacks.compose import AttackChain
-from redline.core import Attempt, Behavior, ConfigError, RunInfo
+from redline.core import Attempt, Behavior, ConfigError, RunInfo, Score
 from redline.data import dataset_hash, load_dataset, load_suite
 from redline.data.packed_behaviors import PackedBehaviors
-from redline.engine import DryRunEstimate, EngineStats, estimate
+from redline.engine import DryRunEstimate, estimate
+from redline.run.background_scoring import (
+    BackgroundScoring,
+    build_batch_scoring,
+    starts_before_scorers,
+)
 from redline.run.campaign import Campaign
-from redline.run.loop import RunLoop, finish_run, response_cache_path, send_into_run
+from redline.run.loop import (
+    RunLoop,
+    ScoringQueue,
+    finish_run,
+    response_cache_path,
+    send_into_run,
+)
 from redline.run.plan import (
     AttackPlan,
     JobPlan,
@@ -30,25 +40,15 @@ from redline.run.plan import (
     plan_jobs,
     stratified_sample,
 )
-from redline.scoring import JUDGE_SCORERS, Scorer, build_scorer
-from redline.scoring.batch import BatchScoring, catch_up
 from redline.store import RunHandle, RunStore, new_run_id
 from redline.targets import build_target
+from redline.targets.base import Target
 
-
-class CampaignResult(BaseModel):
-    """What a finished (or interrupted) scan produced."""
-
-    run_id: str
-    run_dir: Path
-    report_path: Path | None
-    status: str
-    summary: RunSummary
-    engine: EngineStats
-    skipped_done: int
-    attempts: int
-    errors: int
-    warnings: list[str] = []
+if TYPE_CHECKING:
+    # The scoring package and the result (which needs the analysis) are imported
+    # where used: a scan sends before importing them (redline.run.background_scoring).
+    from redline.run.result import CampaignResult
+    from redline.scoring.batch import BatchScoring
 
 
 def collect_behaviors(campaign: Campaign) -> tuple[list[Behavior], dict[str, str]]:
@@ -87,6 +87,9 @@ def dry_run(campaign: Campaign, *, check_models: bool = True) -> DryRunEstimate:
     ``check_models=False`` counts without building the models (an estimate
     printed before a real run, which builds them itself).
     """
+    # Here, not at the top: a scan's start-up does not import the scoring package.
+    from redline.scoring import build_scorer
+
     behaviors, _ = collect_behaviors(campaign)
     for name in campaign.scorers:
         build_scorer(name)
@@ -214,19 +217,18 @@ async def run_campaign(
     progress: bool = True,
     handle_sigint: bool = False,
 ) -> CampaignResult:
-    """Run (or resume) a campaign and write its run directory and report."""
+    """Run (or resume) a campaign and write its run directory and report.
+
+    A campaign scored by built-in scorers only sends before building them: they
+    are built in a background thread while the first requests are in flight
+    (:mod:`redline.run.background_scoring`); any other is built before sending.
+    """
     collected, sources = collect_behaviors(campaign)
     # Held compactly until the run ends (a 100,000-prompt file: 150 MB as models).
     behaviors = PackedBehaviors(collected)
     del collected
-    # The judge model, when set, also grades harm (the `harm` scorer and the LLM judges).
-    grades_harm = any(name in JUDGE_SCORERS for name in campaign.scorers)
-    judge = (
-        build_target(campaign.judge, timeout=campaign.timeout)
-        if campaign.judge and grades_harm
-        else None
-    )
-    scorers: list[Scorer] = [build_scorer(name, judge=judge) for name in campaign.scorers]
+    quick_start = starts_before_scorers(campaign.scorers, judge=campaign.judge)
+    judge, built_scoring = (None, None) if quick_start else _scoring_before_sending(campaign)
     warnings = campaign.warnings()
     for warning in warnings:
         # Said before sending: a wasted run is cheaper to stop at its start.
@@ -247,6 +249,7 @@ async def run_campaign(
             await judge.aclose()
         raise
     resources = AttackResources()
+    background: BackgroundScoring | None = None
     try:
         resources, plan = _plan(
             campaign,
@@ -260,13 +263,33 @@ async def run_campaign(
         )
         # Classifier scorers score in batches in a thread, overlapping the sending;
         # LLM judges score with `ascore`, off the event loop's critical path.
-        scoring = BatchScoring(scorers, handle.append_score)
+        scoring: ScoringQueue
+        if built_scoring is not None:
+            scoring = built_scoring(handle.append_score)
+        else:
+            background = BackgroundScoring(
+                partial(build_batch_scoring, campaign.scorers, handle.append_score)
+            )
+            scoring = background
         if plan.done:  # a run killed mid-batch left attempts without scores
+            # A resumed run waits for its scorers before sending, so it scores what
+            # was left first, as before.
+            ready = await background.ready() if background is not None else scoring
+            # Here, not at the top (start-up: see the imports), and after the build
+            # has joined its thread: one thread imports the scoring package at a time.
+            from redline.scoring.batch import BatchScoring, catch_up
+
+            assert isinstance(ready, BatchScoring)
             scored = {(s.attempt_id, s.scorer) for s in handle.read_scores()}
-            await catch_up(scoring, handle.read_attempts(), scored)
+            await catch_up(ready, handle.read_attempts(), scored)
         # The plan makes each job as the executor asks for it: never all of them at once.
         stats = await send_into_run(
-            handle, loop, plan, scorers_for=lambda _: scorers, batch_scoring=scoring
+            handle,
+            loop,
+            plan,
+            scorers_for=lambda _: [],  # batch_scoring scores every attempt
+            batch_scoring=scoring,
+            on_first_job=background.start if background is not None else None,
         )
         finished = finish_run(
             handle,
@@ -275,6 +298,9 @@ async def run_campaign(
             headline_scorer=campaign.headline_scorer,
             max_transcripts=campaign.max_transcripts,
         )
+        # Here, for the finish only: the result's summary needs the analysis (start-up).
+        from redline.run.result import CampaignResult
+
         return CampaignResult(
             run_id=handle.info.id,
             run_dir=handle.path,
@@ -288,11 +314,35 @@ async def run_campaign(
             warnings=warnings,
         )
     finally:
+        if background is not None:
+            # A run that raised mid-build: let the thread's imports finish before the
+            # caller's error handling imports anything (no two importing threads).
+            await asyncio.to_thread(background.join)
         await close_attack_resources(resources)
         await loop.aclose()
         if judge is not None:
             await judge.aclose()
         handle.close()
+
+
+def _scoring_before_sending(
+    campaign: Campaign,
+) -> tuple[Target | None, Callable[[Callable[[Score], None]], BatchScoring]]:
+    """Build the scorers now (a judge, parameters, plugins: errors before any request);
+    returns the judge target and a maker of the batch scoring for the run's writer."""
+    # Here, not at the top: a quick-start scan does not import scoring before sending.
+    from redline.scoring import JUDGE_SCORERS, Scorer, build_scorer
+    from redline.scoring.batch import BatchScoring
+
+    # The judge model, when set, also grades harm (the `harm` scorer and the LLM judges).
+    grades_harm = any(name in JUDGE_SCORERS for name in campaign.scorers)
+    judge = (
+        build_target(campaign.judge, timeout=campaign.timeout)
+        if campaign.judge and grades_harm
+        else None
+    )
+    scorers: list[Scorer] = [build_scorer(name, judge=judge) for name in campaign.scorers]
+    return judge, partial(BatchScoring, scorers)
 
 
 def _plan(

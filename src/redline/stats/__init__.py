@@ -12,29 +12,73 @@
   agreement between raters (people labelling responses, or a scorer and people).
 - :func:`ppi_mean`: prediction-powered inference (PPI++) from a scorer on every
   item and human labels on a random sample of the same items.
+
+The names below load on first use (PEP 562): ``redline.stats.allocation``, which a
+scan's plan uses before its first request, does not import numpy with the rest.
 """
 
-from redline.stats.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal
-from redline.stats.comparisons import holm_adjust, mcnemar_exact
-from redline.stats.intervals import (
-    Interval,
-    bootstrap_interval,
-    clopper_pearson_interval,
-    clustered_proportion_interval,
-    design_effect,
-    wilson_interval,
-    z_value,
-)
-from redline.stats.misclassification import rogan_gladen, rogan_gladen_interval
-from redline.stats.power import (
-    cohens_h,
-    expected_interval,
-    interval_halfwidth,
-    sample_size_two_proportions,
-    trials_to_clear,
-)
-from redline.stats.prediction_powered import PredictionPoweredEstimate, ppi_mean
-from redline.stats.validation import StatsInputError
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from redline.core.lazy_names import lazy_getattr
+
+if TYPE_CHECKING:
+    from redline.stats.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal
+    from redline.stats.comparisons import holm_adjust, mcnemar_exact
+    from redline.stats.intervals import (
+        Interval,
+        bootstrap_interval,
+        clopper_pearson_interval,
+        clustered_proportion_interval,
+        design_effect,
+        wilson_interval,
+        z_value,
+    )
+    from redline.stats.misclassification import rogan_gladen, rogan_gladen_interval
+    from redline.stats.power import (
+        cohens_h,
+        expected_interval,
+        interval_halfwidth,
+        sample_size_two_proportions,
+        trials_to_clear,
+    )
+    from redline.stats.prediction_powered import PredictionPoweredEstimate, ppi_mean
+    from redline.stats.validation import StatsInputError
+
+_HOMES = {
+    **dict.fromkeys(
+        ("cohen_kappa", "fleiss_kappa", "krippendorff_alpha_nominal"), "redline.stats.agreement"
+    ),
+    **dict.fromkeys(("holm_adjust", "mcnemar_exact"), "redline.stats.comparisons"),
+    **dict.fromkeys(
+        (
+            "Interval",
+            "bootstrap_interval",
+            "clopper_pearson_interval",
+            "clustered_proportion_interval",
+            "design_effect",
+            "wilson_interval",
+            "z_value",
+        ),
+        "redline.stats.intervals",
+    ),
+    **dict.fromkeys(("rogan_gladen", "rogan_gladen_interval"), "redline.stats.misclassification"),
+    **dict.fromkeys(
+        (
+            "cohens_h",
+            "expected_interval",
+            "interval_halfwidth",
+            "sample_size_two_proportions",
+            "trials_to_clear",
+        ),
+        "redline.stats.power",
+    ),
+    **dict.fromkeys(("PredictionPoweredEstimate", "ppi_mean"), "redline.stats.prediction_powered"),
+    "StatsInputError": "redline.stats.validation",
+}
+
+__getattr__ = lazy_getattr("redline.stats", _HOMES, globals())
 
 __all__ = [
     "Interval",

@@ -1,0 +1,74 @@
+"""`redline scan` sends its first request before importing scoring, analysis and the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# What the first request must not wait for: the scorers' numerical stack and models,
+# the analysis and the report renderer (they load in a background thread meanwhile).
+NOT_BEFORE_FIRST_REQUEST = (
+    "numpy", "scipy", "sklearn", "jinja2", "redline.scoring", "redline.classifiers",
+    "redline.analysis", "redline.report.html", "redline.report.terminal",
+)  # fmt: skip
+
+# A target that writes the interpreter's modules and threads at its first call.
+PROBE = """
+import json, sys, threading
+
+calls = []
+
+async def reply(prompt):
+    if not calls:
+        with open({out!r}, "w") as handle:
+            json.dump({{"modules": sorted(sys.modules),
+                       "threads": [t.name for t in threading.enumerate()]}}, handle)
+    calls.append(prompt)
+    return "I can't help with that." if len(calls) % 2 else "Sure, here it is."
+"""
+
+
+def test_scan_sends_before_importing_scoring_analysis_and_the_report(tmp_path: Path) -> None:
+    seen = tmp_path / "first_request.json"
+    target = tmp_path / "probe_target.py"
+    target.write_text(PROBE.format(out=str(seen)))
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(
+        "".join(json.dumps({"id": f"p{i}", "prompt": f"prompt {i}"}) + "\n" for i in range(40))
+    )
+    runs = tmp_path / "runs"
+    argv = [
+        sys.executable, "-m", "redline", "scan", "--target", f"python:{target}:reply",
+        "--prompts", str(prompts), "--no-cache", "--json", "--runs-dir", str(runs),
+    ]  # fmt: skip
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == 0, done.stderr
+    first = json.loads(seen.read_text())
+    loaded = sorted(
+        name
+        for name in first["modules"]
+        for heavy in NOT_BEFORE_FIRST_REQUEST
+        if name == heavy or name.startswith(heavy + ".")
+    )
+    assert loaded == []
+    # The scorers' thread starts after the first request, not before it.
+    assert first["threads"] == ["MainThread"]
+    # ...and every attempt was scored by both default scorers all the same.
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "completed"
+    run_dir = Path(summary["run_dir"])
+    scores = [json.loads(line) for line in (run_dir / "scores.jsonl").read_text().splitlines()]
+    assert sorted((s["attempt_id"], s["scorer"]) for s in scores) == sorted(
+        (json.loads(line)["id"], name)
+        for line in (run_dir / "attempts.jsonl").read_text().splitlines()
+        for name in ("refusal", "harm")
+    )
