@@ -28,10 +28,15 @@ UNLABELLED = None
 
 @dataclass(frozen=True)
 class Disguise:
-    """A registered converter and what its output means for the jailbreak head."""
+    """A registered converter and what its output means for the jailbreak head.
+
+    ``own_stream``: the converter draws its requests and randomness from a stream
+    of its own (derived from the caller's without drawing from it), so adding it
+    moves no other converter's draw. Converters added after the first 21 use it."""
 
     converter: str
     jailbreak: bool | None
+    own_stream: bool = False
 
 
 DISGUISES: tuple[Disguise, ...] = (
@@ -57,8 +62,29 @@ DISGUISES: tuple[Disguise, ...] = (
     Disguise("roleplay.developer_mode", JAILBREAK),
     Disguise("roleplay.expert", JAILBREAK),
 )
+# Converters the guard-failure bench found passing with the request verbatim
+# inside (docs/benchmarks.md, "Disguises read back before classifying").
+STREAMED_DISGUISES: tuple[Disguise, ...] = (
+    Disguise("context.prefix_injection", JAILBREAK, own_stream=True),
+    Disguise("decompose.pieces", JAILBREAK, own_stream=True),
+)
 DISGUISE_NAMES = tuple(d.converter for d in DISGUISES)
-__all__ = ["DISGUISES", "DISGUISE_NAMES", "SOURCE_PREFIX", "AttackDisguiser", "disguise_source"]
+__all__ = [
+    "DISGUISES",
+    "DISGUISE_NAMES",
+    "SOURCE_PREFIX",
+    "STREAMED_DISGUISES",
+    "AttackDisguiser",
+    "disguise_source",
+]
+
+
+def own_stream(rng: random.Random, converter: str) -> random.Random:
+    """A stream for ``converter`` alone, seeded from ``rng``'s next value without
+    drawing it, so the caller's later draws are the same with or without it."""
+    peek = random.Random()
+    peek.setstate(rng.getstate())
+    return random.Random(f"{converter}:{peek.getrandbits(64)}")
 
 
 def disguised_examples(
@@ -74,8 +100,9 @@ def disguised_examples(
     out: list[Example] = []
     for disguise in disguises:
         attack = build_attack(disguise.converter)
-        for request in rng.sample(list(requests), min(per_converter, len(requests))):
-            converted = attack.convert(request.text, rng=rng)
+        stream = own_stream(rng, disguise.converter) if disguise.own_stream else rng
+        for request in stream.sample(list(requests), min(per_converter, len(requests))):
+            converted = attack.convert(request.text, rng=stream)
             if converted.text is None:
                 continue  # a converter that builds a conversation: not a single text
             out.append(
@@ -95,12 +122,18 @@ def disguised_examples(
 class AttackDisguiser:
     """The attack library as ``redline.classifiers.training_data.Disguiser``:
     training code sits below ``redline.attacks`` in the layering, so the caller
-    (``redline train guard``, the benches) hands this in."""
+    (``redline train guard``, the benches) hands this in. ``disguises``: the
+    converters used (default ``DISGUISES``)."""
+
+    def __init__(self, disguises: Sequence[Disguise] = DISGUISES) -> None:
+        self.disguises = tuple(disguises)
 
     def disguise(
         self, requests: Sequence[Example], *, rng: random.Random, per_converter: int
     ) -> list[Example]:
-        return disguised_examples(requests, rng=rng, per_converter=per_converter)
+        return disguised_examples(
+            requests, rng=rng, per_converter=per_converter, disguises=self.disguises
+        )
 
     def encode(self, converter: str, text: str) -> str:
         """``text`` through an invertible converter's ``encode`` (base64, rot13...)."""

@@ -47,6 +47,16 @@ def dev_group(group: str, *, seed: int, dev_fraction: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < dev_fraction
 
 
+def group_fold(group: str, *, seed: int, folds: int) -> int:
+    """The cross-fitting fold of ``group``, 0 to ``folds - 1``, from the same seeded
+    hash as ``dev_group``: with ``folds = 1 / dev_fraction``, fold 0 is exactly the
+    dev split, so the model trained on the train split is fold 0's model."""
+    if dev_group(group, seed=seed, dev_fraction=1 / folds):
+        return 0
+    digest = hashlib.sha256(f"{seed}:{group}".encode()).digest()
+    return max(1, min(folds - 1, int(int.from_bytes(digest[:8], "big") * folds / 2**64)))
+
+
 def split_by_group(
     examples: Iterable[Example], *, seed: int, dev_fraction: float = DEV_FRACTION
 ) -> tuple[list[Example], list[Example]]:

@@ -13,7 +13,7 @@ import os
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,7 +27,7 @@ from redline.classifiers.classifier import SHIPPED_MODELS, TextClassifier, dequa
 from redline.classifiers.features import FeatureConfig, TextFeaturizer
 from redline.classifiers.labelled import CATEGORIES, Example
 from redline.classifiers.public_sources import INJECTION_WINDOW
-from redline.classifiers.splits import DEV_FRACTION, split_by_group
+from redline.classifiers.splits import DEV_FRACTION, group_fold, split_by_group
 from redline.classifiers.static_embedding import DEFAULT_STATIC_EMBEDDING, load_static_embedding
 from redline.classifiers.training_data import RESPONSE_SOURCES, TrainingData
 from redline.core.errors import ConfigError
@@ -328,40 +328,51 @@ MIN_SIDE_NEGATIVES = 200
 
 
 def calibrate_sides(
-    clf: TextClassifier, dev: Sequence[Example], specs: Sequence[HeadSpec]
+    clf: TextClassifier,
+    examples: Sequence[Example],
+    specs: Sequence[HeadSpec],
+    *,
+    scores: np.ndarray | None = None,
+    floors: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Set ``clf.side_thresholds``: per side and label, the cut-off that flags at
-    most 1% of that side's benign mix in dev (prompts, documents, code, emails,
-    security/medical/legal questions on the input side; refusals and safe
-    completions on the output side). Call after ``calibrate_and_evaluate``.
+    most 1% of that side's benign mix in ``examples`` (prompts, documents, code,
+    emails, security/medical/legal questions on the input side; refusals and safe
+    completions on the output side).
 
-    Only benign texts (every label of the model false) form the mix, and every
-    source in it weighs the same (``cut_at_balanced_fpr``): long tables count as
-    much as tweets. Every head takes the higher of that cut-off and its dev
-    max-F1 cut-off (category heads score almost every benign text near zero, so
-    their 1% cut-off alone would flag any harmful text for every category). A
-    side with fewer than ``MIN_SIDE_NEGATIVES`` benign dev texts takes the other
-    side's cut-offs."""
-    scores = clf.predict_proba([e.text for e in dev]) if dev else np.zeros((0, len(specs)))
+    ``scores`` are the examples' scores (rows of ``specs``' heads; NaN where a head
+    has none); by default ``clf`` scores them, which is right only for held-out
+    examples. ``train_model`` passes out-of-fold scores over the whole pool
+    (``out_of_fold_scores``). Only benign texts (every label of the model false)
+    form the mix, and every source in it weighs the same
+    (``cut_at_balanced_fpr``): long tables count as much as tweets. Every head
+    takes the higher of that cut-off and its floor, ``floors[label]`` (by
+    default ``clf.thresholds``, the max-F1 cut-offs): category heads score almost
+    every benign text near zero, so their 1% cut-off alone would flag any harmful
+    text for every category. A side with fewer than ``MIN_SIDE_NEGATIVES`` benign
+    texts takes the other side's cut-offs."""
+    if scores is None:
+        scores = (
+            clf.predict_proba([e.text for e in examples]) if examples else np.zeros((0, len(specs)))
+        )
+    floors = clf.thresholds if floors is None else floors
     combined = specs[0]
     report: dict[str, Any] = {}
+    clf.side_thresholds = {}  # a second calibration replaces every side's, borrowed ones too
     for side in SIDES:
         mix = [
             i
-            for i, e in enumerate(dev)
+            for i, e in enumerate(examples)
             if combined.target(e) is False and is_response(e) == (side == "output")
         ]
         if len(mix) < MIN_SIDE_NEGATIVES:
             continue
         cuts: dict[str, float] = {}
-        sources = [mix_source(dev[i]) for i in mix]
         for col, spec in enumerate(specs):
-            # Never below the dev max-F1 cut-off: under it, what the cut-off adds
-            # is more often benign than not (the jailbreak model's 1% cut-off sat
-            # at a third of its max-F1 one and blocked role-play prompts).
+            rows = [i for i in mix if not np.isnan(scores[i, col])]
             cut = max(
-                cut_at_balanced_fpr(scores[mix, col], sources),
-                clf.thresholds.get(spec.label, 0.5),
+                cut_at_balanced_fpr(scores[rows, col], [mix_source(examples[i]) for i in rows]),
+                floors.get(spec.label, 0.5),
             )
             cuts[spec.label] = round(cut, 6)
         clf.side_thresholds[side] = cuts
@@ -372,6 +383,79 @@ def calibrate_sides(
             clf.side_thresholds[side] = dict(clf.side_thresholds[other])
             report[side] = {"note": f"too few {side} texts in dev: {other} cut-offs used"}
     return report
+
+
+# Cut-offs are set on out-of-fold scores over the whole pool, not on the dev
+# split alone: the pool is cut into CROSS_FIT_FOLDS group folds, fold 0 being the
+# dev split (scored by the model that ships), each other fold scored by a model of
+# the same recipe trained without it. The benign mix and the positives are then
+# five times the dev split's, and one added source no longer reshuffles which few
+# texts decide a 1% tail (bench/guard_cutoff_stability.py measures the spread).
+CROSS_FIT_FOLDS = round(1 / DEV_FRACTION)
+
+
+def _has_both_classes(spec: HeadSpec, examples: Sequence[Example]) -> bool:
+    targets = {spec.target(e) for e in examples} - {None}
+    return targets == {True, False}
+
+
+def out_of_fold_scores(
+    name: str,
+    examples: Sequence[Example],
+    specs: Sequence[HeadSpec],
+    *,
+    dev_model: TextClassifier,
+    seed: int,
+    shared: SharedFeatures | None = None,
+    features: FeatureConfig | None = None,
+    window_chars: int = 0,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Every example's scores (one column per spec) from a model that did not
+    train on its group: ``dev_model`` (trained on the train split) for fold 0,
+    the dev split, and a model fitted without fold k for each other fold. A head
+    whose fold lacks a class is NaN there."""
+    say = progress or (lambda _msg: None)
+    folds = np.array([group_fold(e.group, seed=seed, folds=CROSS_FIT_FOLDS) for e in examples])
+    scores = np.full((len(examples), len(specs)), np.nan)
+    for fold in range(CROSS_FIT_FOLDS):
+        held = np.nonzero(folds == fold)[0]
+        if not len(held):
+            continue
+        if fold == 0:
+            model = dev_model
+        else:
+            train = [e for e, f in zip(examples, folds, strict=True) if f != fold]
+            fitted = [s for s in specs if _has_both_classes(s, train)]
+            say(f"{name}: cross-fitting fold {fold}/{CROSS_FIT_FOLDS - 1} on {len(train)} examples")
+            model = fit_classifier(
+                name,
+                train,
+                fitted,
+                seed=seed,
+                features=features,
+                window_chars=window_chars,
+                shared=shared,
+            )
+        probs = model.predict_proba([examples[i].text for i in held])
+        for col, spec in enumerate(specs):
+            if spec.label in model.labels:
+                scores[held, col] = probs[:, model.labels.index(spec.label)]
+    return scores
+
+
+def max_f1_cutoffs(
+    examples: Sequence[Example], scores: np.ndarray, specs: Sequence[HeadSpec]
+) -> dict[str, float]:
+    """Each head's max-F1 cut-off on ``scores`` (0.5 where a class is missing)."""
+    cuts: dict[str, float] = {}
+    for col, spec in enumerate(specs):
+        targets = [spec.target(e) for e in examples]
+        keep = [i for i, t in enumerate(targets) if t is not None and not np.isnan(scores[i, col])]
+        y = np.array([bool(targets[i]) for i in keep], dtype=bool)
+        usable = y.any() and not y.all()
+        cuts[spec.label] = _threshold_max_f1(y, scores[keep, col]) if usable else 0.5
+    return cuts
 
 
 ALPACA_BENIGN = Path("benign/harmless_val.json")
