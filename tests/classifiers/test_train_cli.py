@@ -75,6 +75,13 @@ def test_tiny_training_run_writes_artifacts_and_cards(tmp_path: Path) -> None:
         assert "## Sources" in card and "redline-written" in card and "Apache-2.0" in card
         metrics = json.loads((out / name / "metrics.json").read_text())
         assert metrics["seed"] == 0 and metrics["sources"]
+        # production cut-offs from out-of-fold scores over the whole pool
+        calibration = metrics["dev"]["production_calibration"]
+        assert (
+            calibration["folds"] == 5 and calibration["pool"] > metrics["counts"]["dev"]["examples"]
+        )
+        assert summary["models"][name]["side_thresholds"]["input"] == clf.side_thresholds["input"]
+        assert "out-of-fold scores" in card
         assert metrics["latency"]["p50_ms"] > 0
     assert "advbench" in (out / "jailbreak" / "CARD.md").read_text()
     # the default recipe: hashed n-grams plus the shipped static embedding

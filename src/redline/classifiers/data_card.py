@@ -151,12 +151,20 @@ def _render(doc: dict[str, Any]) -> str:
         *[f"- {name}: {why}" for name, why in MEASUREMENT_ONLY.items()],
     ]
     if doc.get("side_thresholds"):
+        calibration = doc["dev"].get("production_calibration", {})
+        how = (
+            f"of that side's benign mix in the out-of-fold scores of all "
+            f"{calibration['pool']} examples ({calibration['folds']} group folds, fold 0 "
+            f"the dev split; {calibration['derivation']})"
+            if "pool" in calibration
+            else "of that side's benign dev mix"
+        )
         lines += [
             "",
             "Production cut-offs (`calibration: production`, the default policy's): per "
-            "side, the score that flags at most 1% of that side's benign dev mix "
-            "(inputs: prompts, documents, code, emails, role/system prompts; outputs: "
-            "refusals and safe completions):",
+            f"side, the score that flags at most 1% {how}, every source of the mix "
+            "weighing the same (inputs: prompts, documents, code, emails, role/system "
+            "prompts; outputs: refusals and safe completions):",
             "",
             "| side | label | cut-off |",
             "|---|---|---|",

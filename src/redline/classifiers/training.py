@@ -458,6 +458,30 @@ def max_f1_cutoffs(
     return cuts
 
 
+# The floor of a category head's production cut-off: 0.5, the boundary of a
+# class-balanced logistic head. Category heads are saturated (most scores near 0
+# or 1) and have tens to hundreds of positives, so their max-F1 cut-off jumped
+# between 0.0 and 1.0 from one data sample to the next (s5 0.0, s3 1.0, s8
+# 0.00005 in one shipped card), and their 1% cut-off is near 0 (they score almost
+# every benign text near zero). The combined head's floor is its out-of-fold
+# max-F1 cut-off, set on thousands of positives.
+CATEGORY_FLOOR = 0.5
+PRODUCTION_DERIVATION = (
+    "max of the 1% balanced-mix cut and a floor: the out-of-fold max-F1 cut-off for the "
+    f"combined head, {CATEGORY_FLOOR} for category heads"
+)
+
+
+def production_floors(
+    examples: Sequence[Example], scores: np.ndarray, specs: Sequence[HeadSpec]
+) -> dict[str, float]:
+    """The floor under each head's production cut-off (``CATEGORY_FLOOR``; the
+    combined head, ``specs[0]``, its max-F1 cut-off on ``scores``)."""
+    floors = {spec.label: CATEGORY_FLOOR for spec in specs[1:]}
+    floors.update(max_f1_cutoffs(examples, scores, specs[:1]))
+    return floors
+
+
 ALPACA_BENIGN = Path("benign/harmless_val.json")
 
 
@@ -555,7 +579,26 @@ def train_model(
     )
     say(f"{model}: calibrating on {len(dev)} dev examples")
     metrics = calibrate_and_evaluate(clf, dev, specs)
-    metrics["production_calibration"] = calibrate_sides(clf, dev, specs)
+    scores = out_of_fold_scores(
+        model,
+        examples,
+        specs,
+        dev_model=clf,
+        seed=seed,
+        shared=shared,
+        features=features,
+        window_chars=window,
+        progress=say,
+    )
+    floors = production_floors(examples, scores, specs)
+    metrics["production_calibration"] = {
+        "derivation": PRODUCTION_DERIVATION,
+        "folds": CROSS_FIT_FOLDS,
+        "pool": len(examples),
+        "positives": {s.label: sum(1 for e in examples if s.target(e)) for s in specs},
+        "floors": {k: round(v, 6) for k, v in floors.items()},
+        **calibrate_sides(clf, examples, specs, scores=scores, floors=floors),
+    }
     if data.data_dir is not None:
         metrics["alpaca_benign"] = measure_benign_fpr(clf, data.data_dir)
     say(f"{model}: measuring latency")

@@ -87,7 +87,11 @@ def guard(
     # Imported here so `redline --help` does not pay for numpy and scikit-learn.
     from redline.attacks.guard_disguises import AttackDisguiser
     from redline.classifiers.classifier import artifacts_dir
-    from redline.classifiers.training import parse_features, train_guard_models
+    from redline.classifiers.training import (
+        CROSS_FIT_FOLDS,
+        parse_features,
+        train_guard_models,
+    )
     from redline.classifiers.training_data import assemble_training_data
 
     names = _parse_models(models)
@@ -104,7 +108,9 @@ def guard(
         console=err,
         transient=as_json,
     ) as progress:
-        task = progress.add_task("assembling data", total=1 + 3 * len(names))
+        # Per model: fitting, calibrating, latency, and one step per extra fold.
+        steps = 3 + CROSS_FIT_FOLDS - 1
+        task = progress.add_task("assembling data", total=1 + steps * len(names))
         data = assemble_training_data(source, seed=seed, disguiser=AttackDisguiser())
         progress.advance(task)
 
@@ -131,6 +137,7 @@ def guard(
                 "labels": r.classifier.labels,
                 "thresholds": r.classifier.thresholds,
                 "thresholds_at_1pct_fpr": r.classifier.thresholds_at_1pct_fpr,
+                "side_thresholds": r.classifier.side_thresholds,
                 "dev": r.metrics["labels"],
                 "alpaca_benign": r.metrics.get("alpaca_benign"),
                 "latency": r.metrics["latency"],
