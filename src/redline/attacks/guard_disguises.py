@@ -62,8 +62,12 @@ DISGUISES: tuple[Disguise, ...] = (
     Disguise("roleplay.developer_mode", JAILBREAK),
     Disguise("roleplay.expert", JAILBREAK),
 )
-# Converters the guard-failure bench found passing with the request verbatim
-# inside (docs/benchmarks.md, "Disguises read back before classifying").
+# The two converters the guard-failure bench found passing with the request
+# verbatim inside (docs/benchmarks.md, "Disguises read back before classifying").
+# Tried and not shipped: trained with them, the guard blocks both 100% but
+# leetspeak and reverse fall beyond their intervals (docs/benchmarks.md, "Stable
+# production cut-offs"). They draw from streams of their own, so adding them to
+# DISGUISES moves no other disguise's draw (bench/guard_cutoff_stability.py does).
 STREAMED_DISGUISES: tuple[Disguise, ...] = (
     Disguise("context.prefix_injection", JAILBREAK, own_stream=True),
     Disguise("decompose.pieces", JAILBREAK, own_stream=True),
