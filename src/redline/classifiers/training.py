@@ -437,7 +437,7 @@ def out_of_fold_scores(
                 window_chars=window_chars,
                 shared=shared,
             )
-        probs = model.predict_proba([examples[i].text for i in held])
+        probs = model.predict_proba([examples[int(i)].text for i in held])
         for col, spec in enumerate(specs):
             if spec.label in model.labels:
                 scores[held, col] = probs[:, model.labels.index(spec.label)]
