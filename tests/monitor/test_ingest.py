@@ -137,6 +137,54 @@ def test_a_truncated_file_is_read_again_from_the_top(tmp_path, write_log, settin
         assert (result.resumed_from_line, result.added, store.count()) == (0, 2, 12)
 
 
+def _stored(store):
+    """Every stored key with its source line and the source's recorded position."""
+    keys = dict(store.con.execute("SELECT key, line FROM records").fetchall())
+    positions = store.con.execute("SELECT source, line, records FROM sources").fetchall()
+    return keys, positions
+
+
+def test_a_grown_file_adds_only_its_new_lines(tmp_path, write_log, settings, chat):
+    # Batches of 8: the 20 new lines hold a key an earlier batch stored (r3 again),
+    # so one batch's plain insert meets a stored key and is written again keyed.
+    log = write_log([chat(i) for i in range(10)])
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        ingest_file(log, store, settings)
+        write_log([chat(i) for i in range(10)] + [chat(i) for i in range(10, 29)] + [chat(3)])
+        grown = ingest_file(log, store, settings)
+        keys, positions = _stored(store)
+    assert (grown.resumed_from_line, grown.read, grown.added) == (10, 20, 19)
+    assert len(keys) == 29 and keys["id:r3"] == 4  # the first copy stays
+    assert positions == [(str(log.resolve()), 30, 30)]
+
+
+def test_a_copy_holding_new_records_adds_those_alone(tmp_path, write_log, settings, chat):
+    log = write_log([chat(i) for i in range(12)])
+    # Every batch of the copy mixes stored keys and new ones.
+    mixed = [chat(i) for j in range(12) for i in (j, 100 + j)]
+    copy = write_log(mixed, name="renamed.jsonl")
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        ingest_file(log, store, settings)
+        other = ingest_file(copy, store, settings)
+        keys, positions = _stored(store)
+    assert (other.read, other.added) == (24, 12)
+    assert len(keys) == 24 and all(f"id:r{100 + j}" in keys for j in range(12))
+    expected = [(str(log.resolve()), 12, 12), (str(copy.resolve()), 24, 24)]
+    assert sorted(positions) == sorted(expected)
+
+
+def test_a_file_rewritten_shorter_adds_only_what_is_new(tmp_path, write_log, settings, chat):
+    log = write_log([chat(i) for i in range(10)])
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        ingest_file(log, store, settings)
+        write_log([chat(4), chat(50), chat(7)])  # truncated, then rewritten
+        result = ingest_file(log, store, settings)
+        keys, positions = _stored(store)
+    assert (result.resumed_from_line, result.read, result.added) == (0, 3, 1)
+    assert len(keys) == 11 and "id:r50" in keys
+    assert positions == [(str(log.resolve()), 3, 3)]  # counted again from the top
+
+
 def test_missing_file_and_directory_are_usage_errors(tmp_path, settings):
     with MonitorStore(tmp_path / "m.duckdb") as store:
         with pytest.raises(ConfigError, match="no such file"):

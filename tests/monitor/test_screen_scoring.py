@@ -102,6 +102,21 @@ def test_screen_scoring_stores_labels_and_audits_idempotently(
         assert total.texts == 12 and total.guard_flags >= 1 and total.both_flags >= 1
 
 
+def test_audits_of_a_batch_mixing_stored_and_new_records(tmp_path, write_log, chat, screen_scorer):
+    # The copy's batches each hold a stored record and new ones: the plain insert
+    # meets a stored key, and the keyed rewrite adds the new records and their audits.
+    log = write_log([chat(i) for i in range(4)])
+    copy = write_log([chat(i) for j in range(4) for i in (j, 10 + j)], name="copy.jsonl")
+    settings = IngestSettings(scorer=screen_scorer, embedder=None, batch_size=3)
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        ingest_file(log, store, settings)
+        assert ingest_file(copy, store, settings).added == 4
+        audited = store.con.execute(
+            "SELECT key, count(*) FROM audits GROUP BY key ORDER BY key"
+        ).fetchall()
+    assert audited == sorted((f"id:r{i}", 2) for i in (0, 1, 2, 3, 10, 11, 12, 13))
+
+
 def test_the_audit_sample_is_seeded_by_record_key(chat):
     from redline.monitor.log_records import RecordBatch
 
