@@ -18,6 +18,7 @@ Tables:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -265,6 +266,16 @@ def embeddings_between(
     return keys, flat.astype(np.float32).reshape(len(keys), -1)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on. DuckDB sizes its thread pool by the
+    machine's cores: a process pinned to one core (taskset, a cpuset) then runs two
+    threads on it, and a batch's insert and commit cost ~2 us a record more
+    (docs/benchmarks.md, "The audit sample's cost")."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 class MonitorStore:
     """A DuckDB monitoring store (created on first use). Use as a context manager."""
 
@@ -275,7 +286,9 @@ class MonitorStore:
                 f"{self.path}: no monitoring store here (run `redline monitor ingest`)"
             )
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(
+                str(self.path), read_only=read_only, config={"threads": usable_cores()}
+            )
         except duckdb.Error as exc:
             raise ConfigError(f"{self.path}: cannot open the monitoring store: {exc}") from None
         if not read_only:
