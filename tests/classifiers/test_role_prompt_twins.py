@@ -8,13 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from redline.classifiers import load_classifier
 from redline.classifiers.features import FeatureConfig
 from redline.classifiers.labelled import benign
+from redline.classifiers.splits import dev_group
 from redline.classifiers.training_data import (
+    DEV_FRACTION,
     JAILBREAK_TWIN,
     ROLE_PROMPT_SOURCES,
     RULE_TWIN,
+    TrainingData,
     assemble_training_data,
+    is_role_twin,
     role_prompt_twins,
 )
 from redline.classifiers.written_examples import examples_dir, read_rows, texts
@@ -69,9 +74,23 @@ def test_a_bad_clause_row_names_file_and_line(tmp_path: Path) -> None:
             read_rows(path)
 
 
-@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
-def test_the_jailbreak_training_data_holds_the_twins_of_every_role_prompt() -> None:
-    data = assemble_training_data(SHARED_DATA, seed=0)
+@pytest.fixture(scope="module")
+def with_twins() -> TrainingData:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data not present")
+    return assemble_training_data(SHARED_DATA, seed=0, role_twins=True)
+
+
+def test_the_shipped_recipe_has_no_twins() -> None:
+    # measured and not shipped (docs/guard-models.md): off unless asked for
+    data = assemble_training_data(None, seed=0)
+    assert not any(is_role_twin(e.source) for e in data.examples)
+
+
+def test_the_jailbreak_training_data_holds_the_twins_of_every_role_prompt(
+    with_twins: TrainingData,
+) -> None:
+    data = with_twins
     pool = data.for_task("jailbreak")
     prompts = {e.group for e in pool if e.source in ROLE_PROMPT_SOURCES}
     twins = [e for e in pool if e.source.endswith(JAILBREAK_TWIN)]
@@ -87,3 +106,22 @@ def test_the_jailbreak_training_data_holds_the_twins_of_every_role_prompt() -> N
     } <= set(data.sources)
     # jailbreak-only: the harm and injection models train on exactly what they did
     assert not any(e.source.endswith((JAILBREAK_TWIN, RULE_TWIN)) for e in data.for_task("harm"))
+
+
+def test_held_out_role_prompts_score_below_the_shipped_cut(with_twins: TrainingData) -> None:
+    """Real role and system prompts of the dev split (groups the shipped model never
+    trained on; the same sources did train it) pass the production input cut-off:
+    the first five of each source, and at most 5% of all of them (1.6% of 258 and
+    0 of 28 measured)."""
+    clf = load_classifier("jailbreak")
+    cut = clf.side_thresholds["input"]["jailbreak"]
+    for source in ROLE_PROMPT_SOURCES:
+        held_out = [
+            e.text
+            for e in with_twins.examples
+            if e.source == source and dev_group(e.group, seed=0, dev_fraction=DEV_FRACTION)
+        ]
+        assert len(held_out) >= 20, source
+        scores = clf.predict_proba(held_out)[:, 0]
+        assert (scores[:5] < cut).all(), (source, scores[:5], cut)
+        assert (scores >= cut).mean() <= 0.05, source

@@ -107,7 +107,11 @@ class TrainingData:
 
 
 def assemble_training_data(
-    data_dir: Path | None, *, seed: int = 0, disguiser: Disguiser | None = None
+    data_dir: Path | None,
+    *,
+    seed: int = 0,
+    disguiser: Disguiser | None = None,
+    role_twins: bool = False,
 ) -> TrainingData:
     """All examples for the three tasks, deterministic for a given ``seed``.
 
@@ -116,7 +120,9 @@ def assemble_training_data(
     exist, or holds none of the known sources, raises ConfigError. Without a
     ``disguiser`` there are no disguised examples and templates with encoded
     slots are left out (said in ``notes``); ``redline train guard`` passes the
-    attack library's.
+    attack library's. ``role_twins`` adds the role-prompt twins
+    (``role_prompt_twins``): measured, not in the shipped recipe (they cost the
+    jailbreak model its encoded-wrapper recall; docs/guard-models.md).
     """
     if data_dir is not None:
         _check_data_dir(data_dir)
@@ -139,7 +145,7 @@ def assemble_training_data(
         harmful_requests, benign_requests, rng, dan_templates, disguiser
     )
     generated += _generated_injections(benign_requests, rng)
-    twins = role_prompt_twins(public, seed=seed)
+    twins = role_prompt_twins(public, seed=seed) if role_twins else []
     framed = _framed_harmful_requests(harmful_requests)
     disguised: list[Example] = []
     if disguiser is None:
