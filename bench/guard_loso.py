@@ -237,6 +237,14 @@ def rendered_or_missing_data(args: argparse.Namespace, render) -> bool:
     return False
 
 
+def emit(out: dict, path: Path | None) -> None:
+    """Print the results as JSON, and write them to ``path`` when given."""
+    text = json.dumps(out, indent=2)
+    if path:
+        path.write_text(text + "\n")
+    print(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -264,10 +272,7 @@ def main() -> None:
         task: run_task(task, data, matrix, index, args.resamples, args.solver, only)
         for task in args.tasks.split(",")
     }
-    text = json.dumps(out, indent=2)
-    if args.json:
-        args.json.write_text(text + "\n")
-    print(text)
+    emit(out, args.json)
 
 
 if __name__ == "__main__":

@@ -107,7 +107,11 @@ class TrainingData:
 
 
 def assemble_training_data(
-    data_dir: Path | None, *, seed: int = 0, disguiser: Disguiser | None = None
+    data_dir: Path | None,
+    *,
+    seed: int = 0,
+    disguiser: Disguiser | None = None,
+    role_twins: bool = False,
 ) -> TrainingData:
     """All examples for the three tasks, deterministic for a given ``seed``.
 
@@ -116,7 +120,9 @@ def assemble_training_data(
     exist, or holds none of the known sources, raises ConfigError. Without a
     ``disguiser`` there are no disguised examples and templates with encoded
     slots are left out (said in ``notes``); ``redline train guard`` passes the
-    attack library's.
+    attack library's. ``role_twins`` adds the role-prompt twins
+    (``role_prompt_twins``): measured, not in the shipped recipe (they cost the
+    jailbreak model its encoded-wrapper recall; docs/guard-models.md).
     """
     if data_dir is not None:
         _check_data_dir(data_dir)
@@ -139,6 +145,7 @@ def assemble_training_data(
         harmful_requests, benign_requests, rng, dan_templates, disguiser
     )
     generated += _generated_injections(benign_requests, rng)
+    twins = role_prompt_twins(public, seed=seed) if role_twins else []
     framed = _framed_harmful_requests(harmful_requests)
     disguised: list[Example] = []
     if disguiser is None:
@@ -161,6 +168,15 @@ def assemble_training_data(
         license=GENERATED_SOURCE_LICENSE,
         count=len(generated),
     )
+    for name, count in sorted(Counter(e.source for e in twins).items()):
+        kind = "jailbreak intent" if name.endswith(JAILBREAK_TWIN) else "ordinary rule"
+        sources[name] = SourceInfo(
+            name=name,
+            origin=f"{name.split(':')[0]} prompts with one of our {kind} clauses written in "
+            "(examples/*_clauses.jsonl)",
+            license="as its inputs (clauses: Apache-2.0, redline-written)",
+            count=count,
+        )
     if framed:  # only public harmful requests are framed
         sources["framed"] = SourceInfo(
             name="framed",
@@ -174,7 +190,11 @@ def assemble_training_data(
         license="as its inputs",
         count=len(disguised),
     )
-    examples = drop_exact_duplicates(public + written_examples + generated + framed + disguised)
+    # Twins last: near-duplicate grouping joins a later text to an earlier one's
+    # group, so appended texts leave every earlier example's group as it was.
+    examples = drop_exact_duplicates(
+        public + written_examples + generated + framed + disguised + twins
+    )
     examples = merge_near_duplicate_groups(examples)
     if public:
         share = len(written_examples) / (len(public) + len(written_examples))
@@ -440,3 +460,79 @@ def _generated_injections(benign_requests: list[Example], rng: random.Random) ->
                     Example(text=text, source="redline-generated", group=group, injection=True)
                 )
     return out
+
+
+# Public role and system prompts (benign for every task) that get a jailbreak twin.
+ROLE_PROMPT_SOURCES = ("awesome-prompts", "fabric-patterns")
+# A twin's source is its prompt's source with one of these suffixes, so that the
+# production benign mix (``training.mix_source``: the part before the colon) counts
+# an ordinary-rule twin as its prompt's source and not as a source of its own.
+JAILBREAK_TWIN = ":jailbreak-twin"
+# The same prompts with an ordinary rule written in ("never give medical advice",
+# "stay in character as the tour guide"): rule words alone are no jailbreak.
+RULE_TWIN = ":rule-twin"
+
+
+def is_role_twin(source: str) -> bool:
+    """Whether an example source is a role-prompt twin (either kind)."""
+    return source.endswith((JAILBREAK_TWIN, RULE_TWIN))
+
+
+def role_prompt_twins(public: Sequence[Example], *, seed: int) -> list[Example]:
+    """Each public role or system prompt with one jailbreak intent clause written
+    into it (``examples/jailbreak_intent_clauses.jsonl``: rule dropping, a persona
+    with no limits, refusal suppression, a claimed policy override): jailbreak
+    positives whose clean twin, the prompt itself, is a negative.
+
+    Held out, the jailbreak model flagged 30% of awesome-prompts and 48% of fabric's
+    system prompts: it had learned "long second-person role prompt", since its long
+    positives were DAN-style role prompts and its long negatives few. With a twin
+    only the clause tells the two apart (as the injection model's clean BIPIA
+    twins do for planted instructions). The twin keeps the prompt's group, so the
+    two never straddle a split. Each prompt also gets an ordinary-rule twin, a
+    jailbreak negative. Both train the jailbreak model only (harm and injection
+    ``None``), so the other models' data is unchanged. The
+    clause and place come from the prompt's own hash and a stream of this
+    function's own, so no other sample changes with it.
+    """
+    clauses = written("jailbreak_intent_clauses")
+    ordinary = written("benign_rule_clauses")
+    rng = random.Random(f"role-twins:{seed}")
+    out: list[Example] = []
+    for example in public:
+        if example.source not in ROLE_PROMPT_SOURCES:
+            continue
+        key = zlib.crc32(example.text.encode())
+        for rows, suffix, label in ((clauses, JAILBREAK_TWIN, True), (ordinary, RULE_TWIN, False)):
+            clause = rows[key % len(rows)].text
+            out.append(
+                Example(
+                    text=_with_clause(example.text, clause, rng),
+                    source=example.source + suffix,
+                    group=example.group,
+                    jailbreak=label,
+                )
+            )
+    return out
+
+
+# The featurizer keeps a long text's first and last halves of this many
+# characters (``FeatureConfig.max_chars``): a clause written deeper would be cut.
+_SEEN_CHARS = 6000
+
+
+def _with_clause(text: str, clause: str, rng: random.Random) -> str:
+    """``clause`` as a line of its own at the start, the end or a line break the
+    featurizer sees (within the first or last 2,900 characters)."""
+    edge = _SEEN_CHARS // 2 - 100
+    breaks = [
+        i
+        for i, ch in enumerate(text)
+        if ch == "\n" and (i < edge or i > len(text) - edge) and 0 < i < len(text) - 1
+    ]
+    where = rng.choice([0, len(text), *breaks])
+    if where == 0:
+        return f"{clause}\n{text}"
+    if where == len(text):
+        return f"{text}\n{clause}"
+    return f"{text[:where]}\n{clause}{text[where:]}"
