@@ -8,16 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from redline.cli.collection_pace import YOUNG_THRESHOLD
+
 # What the first request must not wait for: the scorers' numerical stack and models,
 # the analysis and the report renderer (they load in a background thread meanwhile).
 NOT_BEFORE_FIRST_REQUEST = (
     "numpy", "scipy", "sklearn", "jinja2", "redline.scoring", "redline.classifiers",
     "redline.analysis", "redline.report.html", "redline.report.terminal",
+    # No bar is drawn with --json: rich's progress and live-display modules stay out.
+    "rich.progress", "rich.live",
 )  # fmt: skip
 
-# A target that writes the interpreter's modules and threads at its first call.
+# A target that writes the interpreter's modules, threads and garbage-collector pace
+# at its first call.
 PROBE = """
-import json, sys, threading
+import gc, json, sys, threading
 
 calls = []
 
@@ -25,7 +30,9 @@ async def reply(prompt):
     if not calls:
         with open({out!r}, "w") as handle:
             json.dump({{"modules": sorted(sys.modules),
-                       "threads": [t.name for t in threading.enumerate()]}}, handle)
+                       "threads": [t.name for t in threading.enumerate()],
+                       "gc_threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}},
+                      handle)
     calls.append(prompt)
     return "I can't help with that." if len(calls) % 2 else "Sure, here it is."
 """
@@ -62,6 +69,9 @@ def test_scan_sends_before_importing_scoring_analysis_and_the_report(tmp_path: P
     assert loaded == []
     # The scorers' thread starts after the first request, not before it.
     assert first["threads"] == ["MainThread"]
+    # Sending runs with fewer garbage collections, the start-up's objects frozen out of them.
+    assert first["gc_threshold"][0] >= YOUNG_THRESHOLD
+    assert first["frozen"] > 0
     # ...and every attempt was scored by both default scorers all the same.
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["status"] == "completed"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from redline.cli.collection_pace import fewer_collections
 from redline.cli.options import (
     DEFAULT_RUNS_DIR,
     APIKeyEnvOption,
@@ -240,16 +241,17 @@ def scan(
 
     if campaign.target.kind == "local" and not json_output:
         _warn_if_slow_on_bundled_model(campaign)
-    result = asyncio.run(
-        run_campaign(
-            campaign,
-            store=store,
-            resume=resume,
-            new_run=new_run,
-            progress=not no_progress and not json_output,
-            handle_sigint=True,
+    with fewer_collections():
+        result = asyncio.run(
+            run_campaign(
+                campaign,
+                store=store,
+                resume=resume,
+                new_run=new_run,
+                progress=not no_progress and not json_output,
+                handle_sigint=True,
+            )
         )
-    )
     if json_output:
         document = {
             "run_id": result.run_id,

@@ -1,5 +1,7 @@
 """The async executor: concurrency, rate limits, retries, timeouts, response cache, budgets."""
 
+from typing import TYPE_CHECKING, Any
+
 from redline.engine.backoff import backoff_delay
 from redline.engine.budget import Budget
 from redline.engine.cache import CacheStats, ResponseCache, cache_key, target_fingerprint
@@ -14,10 +16,23 @@ from redline.engine.job import (
     estimate_prompt_tokens,
     estimate_request_tokens,
 )
-from redline.engine.progress import NullProgress, ProgressLike, RunProgress, make_progress
+from redline.engine.progress import NullProgress, ProgressLike, make_progress
 from redline.engine.rate_limit import LocalRateGate, RateGate, TokenBucket
 from redline.engine.signals import install_sigint_handler
 from redline.engine.stats import EngineStats
+
+if TYPE_CHECKING:
+    from redline.engine.progress_bar import RunProgress
+
+
+def __getattr__(name: str) -> Any:
+    # RunProgress loads rich's progress modules: only when asked for (start-up).
+    if name == "RunProgress":
+        from redline.engine.progress_bar import RunProgress
+
+        return RunProgress
+    raise AttributeError(f"module 'redline.engine' has no attribute {name!r}")
+
 
 __all__ = [
     "RAY_INSTALL",

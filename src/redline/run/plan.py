@@ -129,6 +129,7 @@ def plan_job(
     attack_params: dict[str, Any] | None = None,
     prompt_hash: str | None = None,
     params: GenerationParams | None = None,
+    params_identity: dict[str, Any] | None = None,
 ) -> Job:
     """The job for one attempt; its id is the content address of everything it sends.
 
@@ -138,7 +139,8 @@ def plan_job(
     target). Same inputs, same id: that is what resuming a run relies on.
     ``prompt_hash`` may be passed when the caller already has it (one per
     behaviour, many epochs), and ``params`` (``generation`` with the seed
-    ``seed + epoch``) when it made them once for many jobs of one epoch.
+    ``seed + epoch``) with its ``params_identity`` (``params.identity()``) when
+    it made them once for many jobs of one epoch.
     """
     attempt_seed = seed + epoch
     if params is None:
@@ -156,6 +158,7 @@ def plan_job(
             generation=params,
             epoch=epoch,
             seed=attempt_seed,
+            generation_identity=params_identity,
         ),
         run_id=run_id,
         behavior_id=behavior.id,
@@ -339,6 +342,7 @@ class JobPlan:
         self._epoch_params = [
             generation.model_copy(update={"seed": seed + epoch}) for epoch in range(epochs)
         ]
+        self._epoch_identities = [params.identity() for params in self._epoch_params]
         self.done = self._count_done() if self._done_ids else 0
         self.failed = 0
 
@@ -381,6 +385,7 @@ class JobPlan:
             attack_params=slot.shape.id_params[slot.sample],
             prompt_hash=slot.prompt_hash,
             params=self._epoch_params[slot.epoch],
+            params_identity=self._epoch_identities[slot.epoch],
         )
 
     @property

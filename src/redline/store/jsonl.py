@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from redline.core import ConfigError
+from redline.core.fast_json import loads as fast_loads
 
 _CHUNK = 64 * 1024
 
@@ -121,10 +119,5 @@ def iter_jsonl_located(path: Path) -> Iterator[tuple[int, int, bytes, Any]]:
 
 def _loads(raw: bytes) -> Any:
     # orjson parses run files several times faster than json (finishing a 10,000-attempt
-    # run reads two files). It rejects NaN and Infinity, which json accepts, so such a
-    # line is read by json as before. (It reads an integer past 64 bits as a float;
-    # no run file holds one.)
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return json.loads(raw)
+    # run reads two files); a line only json reads (NaN, Infinity) is read by json.
+    return fast_loads(raw)

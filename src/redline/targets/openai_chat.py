@@ -21,6 +21,7 @@ from redline.core import (
     ToolCall,
     Usage,
 )
+from redline.core.fast_json import dumps_bytes, loads
 from redline.targets.api_keys import resolve_api_key
 from redline.targets.base import TARGETS
 from redline.targets.http_errors import key_hint, redact
@@ -179,7 +180,7 @@ class OpenAITarget:
         raw = await self._session.send_ok(
             "POST",
             self.url,
-            body=json.dumps(self.request_body(messages, params)).encode(),
+            body=dumps_bytes(self.request_body(messages, params)),
             headers=self._headers,
             auth_hint=key_hint(self._key_source, OPENAI_KEY_ENV),
             secrets=[self._api_key or ""],
@@ -189,7 +190,7 @@ class OpenAITarget:
 
     def parse_response(self, raw: bytes) -> Completion:
         try:
-            data = json.loads(raw)
+            data = loads(raw)
             choice = data["choices"][0]
             message = choice["message"]
         except (ValueError, KeyError, IndexError, TypeError):
