@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redline.analysis import ScoreIndex
-from redline.analysis.summary import BehaviorCells
+from redline.analysis.summary import BehaviorCells, SharedInts
 from redline.core import RunInfo, Score
 from redline.store import RunStore
 
@@ -53,6 +53,19 @@ def test_behavior_cells_sum_each_behaviours_events_and_trials():
     cells.add("b1", 2, trials=3)
     assert len(cells) == 2
     assert list(cells.values()) == [(3, 5), (0, 1)]
+
+
+def test_cells_of_one_summary_share_their_place_numbers():
+    # Places above 256 are int objects of their own; cells that share a SharedInts
+    # hold each one once (a 100,000-behaviour summary held ~900,000 of them).
+    places = SharedInts()
+    first, second = BehaviorCells(places), BehaviorCells(places)
+    for cells in (first, second):
+        for index in range(400):
+            cells.add(f"b{index}", index % 2)
+    assert places[399] == 399 and places[399] is places[int("399")]
+    assert list(first.values()) == list(second.values()) == [(i % 2, 1) for i in range(400)]
+    assert first._index["b399"] is second._index["b399"]
 
 
 def test_an_index_over_a_run_file_gives_the_same_scores_as_one_over_a_list(tmp_path):

@@ -1,11 +1,20 @@
-"""StoredRecords: reading back only chosen records, and lines that only json reads."""
+"""StoredRecords: reading back only chosen records, lines that only json reads, and
+the index of latest lines per key."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from pydantic import BaseModel
 
 from redline.core import Attempt, ConfigError, RunInfo
-from redline.store import RunStore, iter_jsonl
+from redline.store import RunStore, StoredRecords, iter_jsonl
+
+
+class Row(BaseModel):
+    k: int | str
+    v: str
 
 
 def test_at_parses_only_the_chosen_places(tmp_path, make_attempt):
@@ -35,3 +44,25 @@ def test_lines_beyond_strict_json_are_still_read(tmp_path):
     values = [value for _, value in iter_jsonl(path)]
     assert values[0]["a"] != values[0]["a"]  # NaN
     assert values[1] == {"b": float("-inf")} and values[2] == {"c": 1}
+
+
+def test_keys_that_share_a_hash_stay_apart_and_repeats_keep_the_latest_line(tmp_path):
+    # The index keeps a hash per line and compares keys exactly only when hashes
+    # repeat: in CPython hash(-1) == hash(-2), so these two keys collide.
+    assert hash(-1) == hash(-2)
+    path = tmp_path / "x.jsonl"
+    rows = [{"k": -1, "v": "a"}, {"k": -2, "v": "b"}, {"k": 3, "v": "c"}, {"k": -1, "v": "d"}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    records = StoredRecords(path, Row, key=lambda value: value["k"], flag=lambda v: v["v"] == "a")
+    assert [(r.k, r.v) for r in records] == [(-1, "d"), (-2, "b"), (3, "c")]
+    assert len(records) == 3
+    assert records.flagged == 0  # the flagged line of -1 was replaced by a later one
+    assert [r.v for r in records.at([2, 1])] == ["b", "c"]
+
+
+def test_a_file_with_no_repeated_key_keeps_every_line_in_order(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps({"k": f"id{i}", "v": str(i)}) + "\n" for i in range(50)))
+    records = StoredRecords(path, Row, key=lambda value: value["k"], flag=lambda v: v["v"] < "2")
+    assert [r.v for r in records] == [str(i) for i in range(50)]
+    assert records.flagged == sum(str(i) < "2" for i in range(50))

@@ -260,6 +260,27 @@ def benign_type(tags: Iterable[str]) -> str:
     return fallback
 
 
+class SharedInts:
+    """The int objects 0, 1, 2, ... made once and handed out again.
+
+    Every group's :class:`BehaviorCells` maps behaviour ids to places in its arrays;
+    a place above 256 is a new 32-byte int object in each group that holds it, so at
+    100,000 behaviours the summary's cells held ~900,000 of them (29 MB). Cells that
+    share one of these hold each place once.
+    """
+
+    __slots__ = ("_ints",)
+
+    def __init__(self) -> None:
+        self._ints: list[int] = []
+
+    def __getitem__(self, value: int) -> int:
+        ints = self._ints
+        while len(ints) <= value:
+            ints.append(len(ints))
+        return ints[value]
+
+
 class BehaviorCells:
     """Per behaviour, how many trials had the event: ``(events, trials)`` cells.
 
@@ -269,17 +290,18 @@ class BehaviorCells:
     attempts fell from 64 to 55 MB; the dict's entries are most of what is left).
     """
 
-    __slots__ = ("_events", "_index", "_trials")
+    __slots__ = ("_events", "_index", "_places", "_trials")
 
-    def __init__(self) -> None:
+    def __init__(self, places: SharedInts | None = None) -> None:
         self._index: dict[str, int] = {}
         self._events = array("q")
         self._trials = array("q")
+        self._places = places or SharedInts()
 
     def add(self, behavior_id: str, events: int, *, trials: int = 1) -> None:
         place = self._index.get(behavior_id)
         if place is None:
-            self._index[behavior_id] = len(self._events)
+            self._index[behavior_id] = self._places[len(self._events)]
             self._events.append(events)
             self._trials.append(trials)
         else:
@@ -316,10 +338,10 @@ class _Reading(NamedTuple):
 class _Tally:
     """Running counts for one group; one pass over the attempts fills all groups."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, places: SharedInts) -> None:
         self.name = name
         self.deciders: Counter[str] = Counter()
-        self.harm = BehaviorCells()
+        self.harm = BehaviorCells(places)
         self.attempts = 0
         self.harmful_attempts = 0
         self.benign_attempts = 0
@@ -331,9 +353,9 @@ class _Tally:
         self.latencies = array("d")
         self.generation_times = array("d")
         # behaviour id -> (events, trials) per side, and (refusals, trials) overall
-        self.harmful = BehaviorCells()
-        self.benign = BehaviorCells()
-        self.refusals = BehaviorCells()
+        self.harmful = BehaviorCells(places)
+        self.benign = BehaviorCells(places)
+        self.refusals = BehaviorCells(places)
 
     def add(self, attempt: Attempt, verdict: Verdict, read: _Reading) -> None:
         self.attempts += 1
@@ -493,21 +515,24 @@ class ScoreIndex(Collection[Score]):
     def __init__(self, scores: Iterable[Score]) -> None:
         # Each score is held as a tuple of its fields, not as a pydantic model:
         # a model instance with its field set costs about a kilobyte, and a
-        # 100,000-attempt run has two or more scores per attempt. Repeated
-        # strings (versions, labels) are held once. get() rebuilds the Score.
+        # 100,000-attempt run has two or more scores per attempt. Repeated values
+        # are held once: versions, labels, a classifier's few rationales, the
+        # attempt id each scorer repeats, timestamps shared by a batch (at 100,000
+        # attempts the index's traced size fell by a quarter, 49 to 37 MB).
+        # get() rebuilds the Score.
         self._by_scorer: dict[str, dict[str, _HeldScore]] = {}
-        shared: dict[str, str] = {}
+        shared: dict[Any, Any] = {}
         for score in scores:
             per_scorer = self._by_scorer.get(score.scorer)
             if per_scorer is None:
                 per_scorer = self._by_scorer[score.scorer] = {}
-            per_scorer[score.attempt_id] = (
+            per_scorer[shared.setdefault(score.attempt_id, score.attempt_id)] = (
                 shared.setdefault(score.scorer_version, score.scorer_version),
                 shared.setdefault(score.label, score.label),
                 score.value,
-                score.rationale,
+                shared.setdefault(score.rationale, score.rationale),
                 score.raw_output,
-                score.created_at,
+                shared.setdefault(score.created_at, score.created_at),
             )
 
     @staticmethod
@@ -688,7 +713,8 @@ def summarize_run(
     if harm_scorer is None:
         harm_scorer = next((name for name in HARM_SCORERS if name in present), None)
     judge = AttemptJudge(scores, primary=primary, by_family=scorer is None, harm_scorer=harm_scorer)
-    overall = _Tally("all")
+    places = SharedInts()
+    overall = _Tally("all", places)
     categories: dict[str, _Tally] = {}
     attacks: dict[str, _Tally] = {}
     benign_types: dict[str, _Tally] = {}
@@ -705,10 +731,10 @@ def summarize_run(
         targets.add(attempt.target)
         read = _Reading.of(verdict)
         overall.add(attempt, verdict, read)
-        _tally_for(categories, attempt.category).add(attempt, verdict, read)
-        _tally_for(attacks, attempt.attack).add(attempt, verdict, read)
+        _tally_for(categories, attempt.category, places).add(attempt, verdict, read)
+        _tally_for(attacks, attempt.attack, places).add(attempt, verdict, read)
         if attempt.expected == "comply":
-            _tally_for(benign_types, benign_type(attempt.tags)).add(attempt, verdict, read)
+            _tally_for(benign_types, benign_type(attempt.tags), places).add(attempt, verdict, read)
     if not targets and isinstance(info.config.get("target"), str):
         targets.add(info.config["target"])
     return RunSummary(
@@ -740,8 +766,8 @@ def summarize_run(
     )
 
 
-def _tally_for(tallies: dict[str, _Tally], name: str) -> _Tally:
+def _tally_for(tallies: dict[str, _Tally], name: str, places: SharedInts) -> _Tally:
     tally = tallies.get(name)
     if tally is None:
-        tally = tallies[name] = _Tally(name)
+        tally = tallies[name] = _Tally(name, places)
     return tally

@@ -1,0 +1,86 @@
+"""Memory and time of each step of finishing a run, in a fresh process.
+
+Prints the RSS and the peak RSS (MB) and the seconds since the first step after
+each of: indexing the attempts file, indexing the scores file, the score index,
+the summary, the HTML report. Give a real run's directory (e.g. one kept from
+``redline scan --runs-dir``), or a number of attempts for a synthetic run
+(``finish_memory.py``'s: one score an attempt, where a scan with the default
+scorers records two).
+
+    PYTHONPATH=src python bench/finish_steps.py --run-dir RUNS/RUN_ID
+    PYTHONPATH=src python bench/finish_steps.py --attempts 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from finish_memory import write_run
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from redline.analysis import ScoreIndex, summarize_run
+from redline.report import render_html
+from redline.store import RunStore
+
+def rss():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS"):
+                return round(int(line.split()[1]) / 1024, 1)
+
+def peak():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+run_dir = Path(sys.argv[1])
+handle = RunStore(run_dir.parent).open(run_dir.name)
+steps = [{"step": "start", "rss_mb": rss(), "peak_mb": peak(), "s": 0.0}]
+started = time.perf_counter()
+
+def mark(step):
+    steps.append({"step": step, "rss_mb": rss(), "peak_mb": peak(),
+                  "s": round(time.perf_counter() - started, 2)})
+
+attempts = handle.stored_attempts(); mark("index attempts")
+stored = handle.stored_scores(); mark("index scores")
+scores = ScoreIndex(stored); mark("score index")
+summary = summarize_run(handle.info, attempts, scores); mark("summary")
+render_html(info=handle.info, summary=summary, attempts=attempts, scores=scores,
+            path=Path(sys.argv[2]), images=handle.images, max_transcripts=2000)
+mark("report")
+print(json.dumps(steps))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run-dir", type=Path, help="a run's directory (holds run.json)")
+    source.add_argument("--attempts", type=int, help="write a synthetic run of this size")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = args.run_dir
+        if run_dir is None:
+            run_dir = Path(tmp) / write_run(Path(tmp), args.attempts)
+        if not (run_dir / "run.json").is_file():
+            parser.error(f"{run_dir}: no run.json here (give a run's directory)")
+        output = subprocess.run(
+            [sys.executable, "-c", CHILD, str(run_dir), str(Path(tmp) / "report.html")],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=os.environ,
+        ).stdout
+    for step in json.loads(output):
+        print(json.dumps(step))
+
+
+if __name__ == "__main__":
+    main()
