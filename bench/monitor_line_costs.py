@@ -1,5 +1,6 @@
-"""CPU µs a record of two ingest pieces on the no-repeat bench log: reading lines
-into columns, and the phrase refusal labels (one text at a time and batched).
+"""CPU µs a record of three ingest pieces on the no-repeat bench log: reading lines
+into columns, the monitor screen's labels (prompt and response), and the phrase
+refusal labels (one text at a time and batched).
 
 Pinned to one core; best of ``--repeats`` runs, by process CPU time. The reading
 figure runs ``LogIngest.run_once`` with scoring and the store cut out, so it runs
@@ -22,8 +23,10 @@ from pathlib import Path
 
 from monitor_speed import RESPONSES, write_log
 
+from redline.classifiers.monitor_screen import shipped_monitor_screen
 from redline.monitor import IngestSettings, MonitorStore, RecordScorer
 from redline.monitor.ingest import LogIngest
+from redline.monitor.log_records import RecordBatch
 from redline.monitor.simulation import public_stream_texts
 from redline.monitor.store import SourcePosition
 from redline.scoring import refusal
@@ -38,8 +41,9 @@ def best_micros(run: Callable[[], object], records: int, repeats: int) -> float:
     return round(best / records * 1e6, 2)
 
 
-def reading(log: Path, records: int, repeats: int) -> float:
-    """Lines to a RecordBatch: the loop, orjson, the chat reader (no scoring, no store)."""
+def reading(log: Path, records: int, repeats: int) -> tuple[float, RecordBatch]:
+    """Lines to a RecordBatch: the loop, orjson, the chat reader (no scoring, no store);
+    and the batch read."""
     settings = IngestSettings(
         scorer=RecordScorer(refusal="patterns", scoring="screen", audit_rate=0.0),
         embedder=None,
@@ -47,13 +51,29 @@ def reading(log: Path, records: int, repeats: int) -> float:
     )
     with tempfile.TemporaryDirectory() as folder, MonitorStore(Path(folder) / "m.db") as store:
         job = LogIngest(log, store, settings)
-        job._flush = lambda *args: None  # type: ignore[method-assign]  # reading alone
+        read: list[RecordBatch] = []
+        job._flush = lambda batch, *args: read.append(batch.records)  # type: ignore[method-assign]
 
         def once() -> None:
+            read.clear()
             job.position = SourcePosition()
             job.run_once()
 
-        return best_micros(once, records, repeats)
+        return best_micros(once, records, repeats), read[-1]
+
+
+def screening(batch: RecordBatch, repeats: int) -> float:
+    """The screen's labels of every prompt (input side) and response (output side),
+    as ingest's screen path asks for them (each distinct text once)."""
+    screen = shipped_monitor_screen()
+    prompts = list(dict.fromkeys(batch.prompts))
+    responses = list(dict.fromkeys(batch.responses))
+
+    def once() -> None:
+        screen.labels(prompts, side="input")
+        screen.labels(responses, side="output")
+
+    return best_micros(once, len(batch), repeats)
 
 
 def main() -> None:
@@ -69,7 +89,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "distinct.jsonl"
         write_log(log, texts.benign + texts.attacks, args.records, distinct=True)
-        figures["read_lines_us"] = reading(log, args.records, args.repeats)
+        figures["read_lines_us"], batch = reading(log, args.records, args.repeats)
+    figures["screen_labels_us"] = screening(batch, args.repeats)
     # The no-repeat log's responses: every one distinct, a third of them refusals.
     responses = [f"{RESPONSES[i % len(RESPONSES)]} (#{i})" for i in range(args.records)]
     figures["refusal_per_text_us"] = best_micros(
