@@ -146,3 +146,25 @@ def test_batched_refusal_labels_match_one_text_at_a_time():
         assert all(f for f, k in zip(found, kept, strict=True) if k)
     assert found[0] and not kept[0]  # "Nothing" holds the anchor "not", no keyword
     assert refusal_candidates(texts[:1]) == [False] and refusal_candidates([]) == []
+
+
+def test_crlf_lines_keep_their_numbers_problems_and_resume_offsets(tmp_path, settings, chat):
+    # orjson reads a line with its "\r\n" (JSON whitespace); blank and malformed lines
+    # still count as lines, and the stored offset is the end of the last line read.
+    first = [json.dumps(chat(0)), "", "{not json", "  ", json.dumps(chat(1))]
+    log = tmp_path / "crlf.jsonl"
+    log.write_bytes(("\r\n".join(first) + "\r\n").encode("utf-8"))
+    size = log.stat().st_size
+    with MonitorStore(tmp_path / "m.duckdb") as store:
+        result = ingest_file(log, store, settings)
+        assert (result.read, result.problems, result.line) == (2, 1, 5)
+        assert [p[1] for p in store.problems()] == [3]
+        assert store.position(str(log.resolve())).byte_offset == size
+        with log.open("ab") as handle:  # a record, a list, and a last line with no newline
+            handle.write(f"{json.dumps(chat(2))}\r\n[1]\r\n{json.dumps(chat(3))}".encode())
+        resumed = ingest_file(log, store, settings)
+        assert (resumed.resumed_from_line, resumed.read, resumed.line) == (5, 2, 8)
+        assert [p[1] for p in store.problems()] == [3, 7]
+        position = store.position(str(log.resolve()))
+        assert (position.byte_offset, position.line) == (log.stat().st_size, 8)
+    assert result.first_problems[0].startswith(f"{log}:3: invalid JSON")
