@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
+
 from redline.detectors.literal_needs import fold_for_keywords, needs_one_of
 from redline.detectors.phrase_file import compile_alternatives, load_data_file
+from redline.detectors.rule_prefilter import BatchFacts
 
 Strength = Literal["strong", "weak"]
 STRENGTHS: tuple[Strength, ...] = ("strong", "weak")
@@ -97,6 +100,39 @@ def may_hold_refusal(text: str) -> bool:
     it holds none of the keywords every phrase contains."""
     prefilter = prefilter_keywords()
     return prefilter is None or prefilter.may_match(fold_for_keywords(text))
+
+
+def refusal_candidates(texts: list[str]) -> list[bool]:
+    """Per text, False only when it holds none of the keyword anchors (so no
+    keyword, no phrase): the first half of :func:`may_hold_refusal`, for a whole
+    batch at once.
+
+    The texts are apostrophe-normalised and folded once, joined, and each anchor is
+    found by ``str.find`` over the joined folds, every hit mapped to its text in one
+    ``searchsorted``, instead of an ``in`` test per anchor and text (a small saving:
+    docs/benchmarks.md, "monlines branch"). Both maps go character by character, so
+    the fold of the joined texts splits into the texts' folds.
+    """
+    prefilter = prefilter_keywords()
+    if prefilter is None:
+        return [True] * len(texts)
+    separator = BatchFacts.SEPARATOR  # no anchor holds it: no hit spans two texts
+    folds = fold_for_keywords(normalise_apostrophes(separator.join(texts))).split(separator)
+    if len(folds) != len(texts):  # a text holds the separator: no telling them apart
+        return [may_hold_refusal(normalise_apostrophes(text)) for text in texts]
+    joined = separator.join(folds)
+    find, hits = joined.find, []
+    for anchor in prefilter.anchors:
+        at = find(anchor)
+        while at >= 0:
+            hits.append(at)
+            at = find(anchor, at + 1)
+    # A hit belongs to the first text whose end (past its separator) lies beyond it.
+    lengths = np.fromiter(map(len, folds), dtype=np.int64, count=len(folds)) + len(separator)
+    found = np.zeros(len(texts), dtype=bool)
+    owners = np.searchsorted(np.cumsum(lengths), np.asarray(hits, dtype=np.int64), side="right")
+    found[owners] = True
+    return found.tolist()
 
 
 def normalise_apostrophes(text: str) -> str:

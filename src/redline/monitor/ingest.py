@@ -10,10 +10,12 @@ skipped, stored as ``FILE:LINE: why`` and counted, never dropped silently.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+import orjson
 
 from redline.core.errors import ConfigError
 from redline.monitor.embeddings import Embedder
@@ -74,11 +76,10 @@ class IngestSettings:
     batch_size: int = DEFAULT_BATCH
 
 
-def _read_line(
-    raw: bytes, line: int, settings: IngestSettings, reader: ChatReader, batch: RecordBatch
+def _add_data(
+    data: Any, line: int, settings: IngestSettings, reader: ChatReader, batch: RecordBatch
 ) -> int:
-    """Adds the line's records to ``batch``; returns the non-GenAI spans skipped."""
-    data = decode_json_line(raw)
+    """Adds a parsed line's records to ``batch``; returns the non-GenAI spans skipped."""
     if type(data) is not dict and not isinstance(data, Mapping):  # the ABC check is slow
         raise MalformedRecord(f"expected a JSON object, got {type(data).__name__}")
     if settings.log_format == "otel" or (settings.log_format == "auto" and looks_like_otel(data)):
@@ -88,23 +89,6 @@ def _read_line(
         return skipped
     reader.add(data, line=line, batch=batch)
     return 0
-
-
-def _complete_lines(
-    handle: IO[bytes], *, offset: int, line: int, follow: bool
-) -> Iterator[tuple[bytes, int, int]]:
-    """(line bytes, line number, offset after it) from ``offset`` to the end of the file.
-
-    When following, a last line without its newline is still being written: it is
-    left for the next pass.
-    """
-    handle.seek(offset)
-    for raw in handle:
-        if not raw.endswith(b"\n") and follow:
-            return
-        offset += len(raw)
-        line += 1
-        yield raw.rstrip(b"\r\n"), line, offset
 
 
 class _Batch:
@@ -180,20 +164,31 @@ class LogIngest:
         reader = ChatReader(self.settings.fields)
         offset, line = self.position.byte_offset, self.position.line
         before = self.result.read
+        loads = orjson.loads
         with self.path.open("rb") as handle:
-            for raw, number, end in _complete_lines(
-                handle, offset=offset, line=line, follow=follow
-            ):
-                offset, line = end, number
-                if not raw.strip():
-                    continue
+            handle.seek(offset)
+            for raw in handle:
+                if follow and not raw.endswith(b"\n"):
+                    break  # still being written: left for the next pass
+                offset += len(raw)
+                line += 1
                 try:
-                    batch.skipped_spans += _read_line(
-                        raw, line, self.settings, reader, batch.records
+                    try:
+                        # Most lines parse as they are (JSON allows the trailing
+                        # newline); only a line orjson refuses is stripped, checked
+                        # for blankness and parsed again for its message.
+                        data = loads(raw)
+                    except orjson.JSONDecodeError:
+                        raw = raw.rstrip(b"\r\n")
+                        if not raw.strip():
+                            continue
+                        data = decode_json_line(raw)
+                    batch.skipped_spans += _add_data(
+                        data, line, self.settings, reader, batch.records
                     )
                 except MalformedRecord as exc:
                     if self.position.records == 0 and not batch.records and "missing" in str(exc):
-                        raise self._missing_time(line, raw, exc) from None
+                        raise self._missing_time(line, raw.rstrip(b"\r\n"), exc) from None
                     batch.problems.append((line, str(exc)))
                     continue
                 if len(batch.records) >= self.settings.batch_size:

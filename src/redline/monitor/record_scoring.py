@@ -46,7 +46,7 @@ from redline.guard.triage import TRIAGE_MARGIN, GuardTriage, TriageBatch
 from redline.monitor.embeddings import Embedder, FeatureEmbedder
 from redline.monitor.log_records import LogRecord, RecordBatch
 from redline.monitor.store import AuditRow, ScoredBatch, ScoredRecord
-from redline.scoring.refusal import classify_refusal
+from redline.scoring.refusal import refusal_labels
 
 RefusalMode = Literal["model", "patterns"]
 ScoringMode = Literal["fast", "full", "screen"]
@@ -178,9 +178,9 @@ class RecordScorer:
             found = [v.label for v in self._refusal_model.classify(distinct)]
         else:
             # The phrase regexes scan every character (~20 us a short response);
-            # their keyword prefilter answers a response holding no refusal
-            # keyword in ~4 us (redline.detectors.refusal).
-            found = [classify_refusal(t)[0] for t in distinct]
+            # their keyword prefilter, run over the whole batch at once, clears the
+            # responses holding no refusal keyword (redline.detectors.refusal).
+            found = refusal_labels(distinct)
         labels = dict(zip(distinct, found, strict=True))
         return [labels.get(response, NO_RESPONSE) for response in responses]
 
