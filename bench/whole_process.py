@@ -11,6 +11,7 @@ process on the machine), and from the last arrival to the child's exit.
     python bench/whole_process.py [--attempts 10000] [--concurrency 64] [--delay 0.05]
                                   [--fail-rate 0.0] [--executor local|ray] [--profile FILE]
                                   [--scorer NAME ...]  (default: the scan's, refusal and harm)
+                                  [--stub-cpu N]  (pin the stub to CPU N; default: the scan's CPUs)
 """
 
 from __future__ import annotations
@@ -71,8 +72,13 @@ def measure(
     executor: str,
     profile: Path | None,
     scorers: list[str],
+    stub_cpu: int | None = None,
 ) -> dict[str, object]:
     stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
+    if stub_cpu is not None:
+        # The target's CPU is not the scan's: on the same core as the scan, the stub's
+        # work on every response delays the scan's next request.
+        os.sched_setaffinity(stub.pid, {stub_cpu})
     try:
         with tempfile.TemporaryDirectory() as tmp:
             prompts = Path(tmp) / "prompts.jsonl"
@@ -108,6 +114,7 @@ def measure(
         "executor": executor,
         "scorers": scorers or "default",
         "stub_fail_rate": fail_rate,
+        "stub_cpu": "same as the scan" if stub_cpu is None else stub_cpu,
         "physical_limit_s": round(limit, 2),
         "whole_process_s": round(wall, 2),
         "whole_process_ratio": round(wall / limit, 3),
@@ -142,6 +149,9 @@ def main() -> None:
     parser.add_argument("--executor", default="local", choices=["local", "ray"])
     parser.add_argument("--profile", type=Path, help="write the child's cProfile stats here")
     parser.add_argument(
+        "--stub-cpu", type=int, help="pin the stub to this CPU (default: the scan's CPUs)"
+    )
+    parser.add_argument(
         "--scorer", action="append", default=[], help="scorer to apply (repeatable)"
     )
     args = parser.parse_args()
@@ -153,6 +163,7 @@ def main() -> None:
         executor=args.executor,
         profile=args.profile,
         scorers=args.scorer,
+        stub_cpu=args.stub_cpu,
     )
     print(json.dumps(result))
 
