@@ -1,5 +1,5 @@
 """`python -m redline` is the `redline` command."""
 
-from redline.cli.app import main
+from redline.cli.app import console_main
 
-main()
+console_main()

@@ -172,5 +172,20 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the `redline` command."""
+    """Run the `redline` command line (in-process: returns or raises SystemExit)."""
     app()
+
+
+def console_main() -> None:
+    """The `redline` console script and `python -m redline`: :func:`main`, then the
+    quick exit (:mod:`redline.cli.quick_exit`) when the command asked for it."""
+    from redline.cli import quick_exit
+
+    try:
+        main()
+    except SystemExit as exc:
+        if not (quick_exit.requested() and isinstance(exc.code, int | None)):
+            raise
+        quick_exit.exit_now(exc.code or 0)
+    if quick_exit.requested():
+        quick_exit.exit_now(0)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from redline.cli import quick_exit
 from redline.cli.collection_pace import fewer_collections
 from redline.cli.options import (
     DEFAULT_RUNS_DIR,
@@ -241,6 +242,9 @@ def scan(
 
     if campaign.target.kind == "local" and not json_output:
         _warn_if_slow_on_bundled_model(campaign)
+    # Everything the scan opens is closed by the time it returns: the process may end
+    # without the interpreter's teardown (see quick_exit).
+    quick_exit.request()
     with fewer_collections():
         result = asyncio.run(
             run_campaign(
