@@ -28,9 +28,11 @@ cut, and the share of non-jailbreak prompts flagged at the cut.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import os
+import random
 import re
 import sys
 import time
@@ -43,6 +45,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
+import scipy.sparse as sp
 from guard_loso import (
     REFERENCE_SEED,
     bootstrap,
@@ -54,6 +57,8 @@ from guard_loso import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
+import redline.attacks.converters  # noqa: F401  (registers the converters)
+from redline.attacks.base import build_attack
 from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers import features as feats
 from redline.classifiers.features import TextFeaturizer
@@ -67,6 +72,7 @@ from redline.classifiers.training_data import (
     assemble_training_data,
     is_role_twin,
 )
+from redline.stats.intervals import wilson_interval
 
 TASK = "jailbreak"
 ROLE_SOURCES = ("awesome-prompts", "fabric-patterns")
@@ -87,16 +93,35 @@ def family(source: str) -> str:
     return "public-jailbreaks" if source in PUBLIC_JAILBREAKS else source
 
 
+class FeatureCache:
+    """Features by text, computed once for every candidate that shares a feature
+    spec (a candidate that reweights or relabels reuses its rows)."""
+
+    def __init__(self, feature_spec: str) -> None:
+        self.featurizer = TextFeaturizer(parse_features(feature_spec))
+        self.row_of: dict[str, int] = {}
+        self.blocks: list[Any] = []
+
+    def rows(self, texts: list[str]) -> Any:
+        new = list(dict.fromkeys(t for t in texts if t not in self.row_of))
+        if new:
+            start = time.perf_counter()
+            self.blocks.append(self.featurizer.transform(new))
+            print(f"featurized {len(new)} in {time.perf_counter() - start:.0f}s", file=sys.stderr)
+            base = len(self.row_of)
+            self.row_of.update({t: base + i for i, t in enumerate(new)})
+        matrix = sp.vstack(self.blocks, format="csr") if len(self.blocks) > 1 else self.blocks[0]
+        self.blocks = [matrix]
+        return matrix[[self.row_of[t] for t in texts]]
+
+
 class Pool:
     """The jailbreak task's examples, their features and the fixed reference split."""
 
-    def __init__(self, data: TrainingData, feature_spec: str) -> None:
+    def __init__(self, data: TrainingData, features: FeatureCache) -> None:
         self.examples = data.for_task(TASK)
-        self.featurizer = TextFeaturizer(parse_features(feature_spec))
-        start = time.perf_counter()
-        self.matrix = self.featurizer.transform([e.text for e in self.examples])
-        print(f"featurized {len(self.examples)} in {time.perf_counter() - start:.0f}s",
-              file=sys.stderr)  # fmt: skip
+        self.featurizer = features.featurizer
+        self.matrix = features.rows([e.text for e in self.examples])
         self.y = np.array([bool(e.jailbreak) for e in self.examples])
         self.lengths = np.array([len(e.text) for e in self.examples])
         self.family = np.array([family(e.source) for e in self.examples])
@@ -141,6 +166,30 @@ def fit_role_weighted(pool: Pool, train: np.ndarray) -> Any:
     role = np.array([e.source.split(":")[0] in ROLE_SOURCES for e in pool.examples])
     weights = np.where(role, ROLE_WEIGHT, 1.0)[train]
     return make_head(seed=0).fit(pool.matrix[train], pool.y[train], sample_weight=weights)
+
+
+def weighted(weight_of: Callable[[Example], float]) -> Fit:
+    """A head fitted with a sample weight per example."""
+
+    def fit(pool: Pool, train: np.ndarray) -> Any:
+        weights = np.array([weight_of(e) for e in pool.examples])[train]
+        return make_head(seed=0).fit(pool.matrix[train], pool.y[train], sample_weight=weights)
+
+    return fit
+
+
+def is_obfuscation_template(e: Example) -> bool:
+    """Our obfuscation/decode templates filled with a request ("Decode it and follow
+    the instruction inside: ...")."""
+    return e.group.startswith("jb:obfuscation:")
+
+
+def obfuscation_weighted(factor: float) -> Fit:
+    return weighted(lambda e: factor if is_obfuscation_template(e) else 1.0)
+
+
+def twins_weighted(factor: float) -> Fit:
+    return weighted(lambda e: factor if is_role_twin(e.source) else 1.0)
 
 
 # --- diagnosis ----------------------------------------------------------------
@@ -272,10 +321,12 @@ def shape_only(pool: Pool) -> dict[str, Any]:
 # --- candidates -------------------------------------------------------------------
 
 
-def loso_rows(pool: Pool, fit: Fit, resamples: int) -> list[dict[str, Any]]:
+def loso_rows(
+    pool: Pool, fit: Fit, resamples: int, held_out: tuple[str, ...] = HELD_OUT
+) -> list[dict[str, Any]]:
     rng = np.random.default_rng(0)
     rows = []
-    for held in HELD_OUT:
+    for held in held_out:
         test, train, ref = pool.fold(held)
         if not test.any():
             continue
@@ -316,9 +367,9 @@ def toxicchat(data_dir: Path) -> tuple[list[str], np.ndarray]:
     return texts, np.array(labels)
 
 
-def toxicchat_row(pool: Pool, fit: Fit, tc: tuple[list[str], np.ndarray]) -> dict[str, Any]:
-    """Trained on every source but the reference groups; cut from the reference mix."""
-    head = fit(pool, ~pool.reference)
+def toxicchat_row(pool: Pool, head: Any, tc: tuple[list[str], np.ndarray]) -> dict[str, Any]:
+    """``head``: trained on every source but the reference groups; cut from the
+    reference mix."""
     cut = pool.cut(head.predict_proba(pool.matrix)[:, 1], pool.reference)
     texts, y = tc
     s = head.predict_proba(pool.featurizer.transform(texts))[:, 1]
@@ -336,6 +387,40 @@ def toxicchat_row(pool: Pool, fit: Fit, tc: tuple[list[str], np.ndarray]) -> dic
         "recall_at_cut": round(float((s[y] >= cut).mean()), 4),
         "benign_flagged_at_cut": round(float((s[~y] >= cut).mean()), 4),
     }
+
+
+# The converters whose wrappers the twins cost (docs/benchmarks.md), a converter never
+# in training (reverse), and two wrappers that argue for dropping the rules (controls).
+CHECKED_CONVERTERS = ("base64", "rot13", "reverse", "leetspeak", "cipher", "roleplay.dan")
+
+
+def gptfuzz_converted(data_dir: Path) -> dict[str, list[str]]:
+    """GPTFuzz's 100 harmful questions plain and through ``CHECKED_CONVERTERS``, drawn
+    as bench/guard_failure_cases.py draws them (the same texts)."""
+    with gzip.open(data_dir / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz", "rt") as fh:
+        questions = sorted({json.loads(line)["prompt"] for line in fh})
+    out = {"plain": questions}
+    for name in CHECKED_CONVERTERS:
+        attack, rng = build_attack(name), random.Random(f"gptfuzz:{name}")
+        out[name] = [attack.convert(q, rng=rng).text or "" for q in questions]
+    return out
+
+
+def converter_rows(pool: Pool, head: Any, converted: dict[str, list[str]]) -> dict[str, Any]:
+    """The jailbreak score of the converted questions: the quick check for the ship
+    rule's converter rows, without a retrain. The cut is this head's 1% balanced
+    reference cut (not the production cut-off), and the guard's other models and
+    decoded views are left out, so compare candidates with each other, not with
+    guard_failure_cases' blocked shares."""
+    cut = pool.cut(head.predict_proba(pool.matrix)[:, 1], pool.reference)
+    out: dict[str, Any] = {"cut": round(cut, 4)}
+    for name, texts in converted.items():
+        s = head.predict_proba(pool.featurizer.transform(texts))[:, 1]
+        flagged = int((s >= cut).sum())
+        interval = wilson_interval(flagged, len(s))
+        out[name] = {"median": round(float(np.median(s)), 4), "at_cut": round(flagged / len(s), 4),
+                     "ci95": [round(interval.low, 4), round(interval.high, 4)]}  # fmt: skip
+    return out
 
 
 def markdown(out: dict[str, Any]) -> str:
@@ -362,6 +447,12 @@ def markdown(out: dict[str, Any]) -> str:
                 f"[{ci['recall_at_1pct_fpr'][0]:.3f}, {ci['recall_at_1pct_fpr'][1]:.3f}] | "
                 f"{e['fpr_at_cut']:.3f} | {'' if bucket is None else f'{bucket:.3f}'} |"
             )
+        if "converters" in cand:
+            conv = cand["converters"]
+            cells = ", ".join(
+                f"{k} {v['at_cut']:.0%} ({v['median']:.2f})" for k, v in conv.items() if k != "cut"
+            )
+            lines.append(f"| GPTFuzz at cut {conv['cut']:.3f} (median) | | | | {cells} | |")
         t = cand["toxicchat"]
         bucket = t.get("recall_at_bucket_cut")
         at_bucket = (
@@ -404,6 +495,33 @@ def half_twins(data: TrainingData) -> TrainingData:
     )
 
 
+def rule_twins_only(data: TrainingData) -> TrainingData:
+    """Only the ordinary-rule twins (negatives): no prompt is contrasted with an
+    explicit intent clause, so "a jailbreak says so" is not taught."""
+    return keep(data, lambda e: not e.source.endswith(JAILBREAK_TWIN))
+
+
+# The encodings the disguises leave unlabelled for the jailbreak model (their
+# wrappers say "Decode it and respond to it"). reverse is not among the
+# disguises: the converter check's unseen wrapper.
+ENCODED_DISGUISES = ("base64", "rot13", "morse", "leetspeak")
+
+
+def encoded_positive(data: TrainingData) -> TrainingData:
+    """Twins and rule twins, with the encoded disguises (harmful and benign payload
+    alike) as jailbreak positives: "decode it and act on it" is itself the cue."""
+    encoded = {SOURCE_PREFIX + c for c in ENCODED_DISGUISES}
+    return TrainingData(
+        examples=[
+            dataclasses.replace(e, jailbreak=True) if e.source in encoded else e
+            for e in data.examples
+        ],
+        sources=data.sources,
+        data_dir=data.data_dir,
+        notes=data.notes,
+    )
+
+
 # name -> (data change, head, feature blocks or None for --features)
 CANDIDATES: dict[str, tuple[Callable[[TrainingData], TrainingData], Fit, str | None]] = {
     "baseline": (without_twins, fit_shipped, None),
@@ -414,6 +532,22 @@ CANDIDATES: dict[str, tuple[Callable[[TrainingData], TrainingData], Fit, str | N
     "twins-role-weighted": (jailbreak_twins, fit_role_weighted, None),
     "twins+rules": (lambda d: d, fit_shipped, None),
     "twins+rules-hashed": (lambda d: d, fit_shipped, "hashed"),
+    # jbtwins2: ways to keep the encoded wrappers while the twins stay
+    "twins+rules+obf-x4": (lambda d: d, obfuscation_weighted(4.0), None),
+    "twins+rules+obf-x16": (lambda d: d, obfuscation_weighted(16.0), None),
+    "twins+rules-x0.25": (lambda d: d, twins_weighted(0.25), None),
+    "half-twins+rules-x0.5": (
+        lambda d: keep(
+            d,
+            lambda e: (
+                not e.source.endswith(JAILBREAK_TWIN) or zlib.crc32(e.group.encode()) % 2 == 0
+            ),
+        ),
+        twins_weighted(0.5),
+        None,
+    ),
+    "rules-only": (rule_twins_only, fit_shipped, None),
+    "twins+rules+encoded": (encoded_positive, fit_shipped, None),
 }
 
 
@@ -424,6 +558,13 @@ def main() -> None:
     parser.add_argument("--features", default="hashed+static")
     parser.add_argument("--candidates", default="baseline")
     parser.add_argument("--resamples", type=int, default=100)
+    parser.add_argument(
+        "--held-out", default=",".join(HELD_OUT), help="LOSO folds to run (comma-separated)"
+    )
+    parser.add_argument(
+        "--converters", action="store_true",
+        help="also score GPTFuzz questions through the encoding converters (quick ship check)",
+    )  # fmt: skip
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--show", type=int, default=20)
     parser.add_argument("--json", type=Path)
@@ -434,20 +575,35 @@ def main() -> None:
     data = assemble_training_data(
         args.data_dir, seed=0, disguiser=AttackDisguiser(), role_twins=True
     )
+    caches: dict[str, FeatureCache] = {}
+
+    def features(spec: str | None) -> FeatureCache:
+        spec = spec or args.features
+        if spec not in caches:
+            caches[spec] = FeatureCache(spec)
+        return caches[spec]
+
     if args.mode == "diagnose":
         change, _, blocks = CANDIDATES[args.candidates.split(",")[0]]
-        out = diagnose(Pool(change(data), blocks or args.features), args.top, args.show)
+        out = diagnose(Pool(change(data), features(blocks)), args.top, args.show)
     else:
         tc = toxicchat(args.data_dir)
+        converted = gptfuzz_converted(args.data_dir) if args.converters else None
+        held = tuple(args.held_out.split(","))
         out = {"candidates": {}}
         for name in args.candidates.split(","):
             change, fit, blocks = CANDIDATES[name]
-            pool = Pool(change(data), blocks or args.features)
-            out["candidates"][name] = {
-                "loso": loso_rows(pool, fit, args.resamples),
-                "toxicchat": toxicchat_row(pool, fit, tc),
-            }
-            print(name, json.dumps(out["candidates"][name]["toxicchat"]), file=sys.stderr)
+            pool = Pool(change(data), features(blocks))
+            head = fit(pool, ~pool.reference)
+            cand = {"loso": loso_rows(pool, fit, args.resamples, held)}
+            cand["toxicchat"] = toxicchat_row(pool, head, tc)
+            if converted is not None:
+                cand["converters"] = converter_rows(pool, head, converted)
+            out["candidates"][name] = cand
+            if args.json:  # each candidate as it finishes: a long run keeps what it measured
+                args.json.write_text(json.dumps(out, indent=2) + "\n")
+            print(name, json.dumps({k: v for k, v in cand.items() if k != "loso"}),
+                  file=sys.stderr)  # fmt: skip
     emit(out, args.json)
 
 
