@@ -1,14 +1,16 @@
 """Role and system prompts get a jailbreak twin (one intent clause written in) and an
-ordinary-rule twin, so the jailbreak model learns the intent, not the genre."""
+ordinary-rule twin, so the jailbreak model learns the intent, not the genre. The
+shipped recipe trains on the rule twins only (docs/guard-models.md)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from redline.classifiers import load_classifier
+from redline.classifiers import artifacts_dir, load_classifier
 from redline.classifiers.features import FeatureConfig
 from redline.classifiers.labelled import benign
 from redline.classifiers.splits import dev_group
@@ -17,9 +19,9 @@ from redline.classifiers.training_data import (
     JAILBREAK_TWIN,
     ROLE_PROMPT_SOURCES,
     RULE_TWIN,
+    SHIPPED_ROLE_TWINS,
     TrainingData,
     assemble_training_data,
-    is_role_twin,
     role_prompt_twins,
 )
 from redline.classifiers.written_examples import examples_dir, read_rows, texts
@@ -78,13 +80,23 @@ def test_a_bad_clause_row_names_file_and_line(tmp_path: Path) -> None:
 def with_twins() -> TrainingData:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data not present")
-    return assemble_training_data(SHARED_DATA, seed=0, role_twins=True)
+    return assemble_training_data(SHARED_DATA, seed=0, role_twins=(JAILBREAK_TWIN, RULE_TWIN))
 
 
-def test_the_shipped_recipe_has_no_twins() -> None:
-    # measured and not shipped (docs/guard-models.md): off unless asked for
-    data = assemble_training_data(None, seed=0)
-    assert not any(is_role_twin(e.source) for e in data.examples)
+def test_the_shipped_jailbreak_model_trained_on_rule_twins_only() -> None:
+    # the jailbreak twins are measured and not shipped (docs/guard-models.md): the
+    # shipped artifact's data card names the rule twins of both sources and no
+    # jailbreak twin
+    metrics = json.loads((artifacts_dir() / "jailbreak" / "metrics.json").read_text())
+    names = {s["name"] for s in metrics["sources"]}
+    assert {f"{s}{RULE_TWIN}" for s in ROLE_PROMPT_SOURCES} <= names
+    assert not any(n.endswith(JAILBREAK_TWIN) for n in names)
+    assert SHIPPED_ROLE_TWINS == (RULE_TWIN,)
+
+
+def test_an_unknown_twin_kind_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown kinds"):
+        assemble_training_data(None, seed=0, role_twins=(":evil-twin",))
 
 
 def test_the_jailbreak_training_data_holds_the_twins_of_every_role_prompt(
@@ -111,7 +123,7 @@ def test_the_jailbreak_training_data_holds_the_twins_of_every_role_prompt(
 def test_held_out_role_prompts_score_below_the_shipped_cut(with_twins: TrainingData) -> None:
     """Real role and system prompts of the dev split (groups the shipped model never
     trained on; the same sources did train it) pass the production input cut-off:
-    the first five of each source, and at most 5% of all of them (1.6% of 258 and
+    the first five of each source, and at most 5% of all of them (0.8% of 258 and
     0 of 28 measured)."""
     clf = load_classifier("jailbreak")
     cut = clf.side_thresholds["input"]["jailbreak"]
@@ -125,3 +137,28 @@ def test_held_out_role_prompts_score_below_the_shipped_cut(with_twins: TrainingD
         scores = clf.predict_proba(held_out)[:, 0]
         assert (scores[:5] < cut).all(), (source, scores[:5], cut)
         assert (scores >= cut).mean() <= 0.05, source
+
+
+@pytest.mark.parametrize("converter", ["base64", "rot13", "leetspeak", "reverse", "cipher"])
+def test_the_shipped_jailbreak_model_flags_encoding_wrappers(converter: str) -> None:
+    """GPTFuzz's harmful questions (never trained on as prompts) in an encoding's
+    "decode it and respond" wrapper score at or above the production cut-off on
+    their own, without the guard's decoded views. The jailbreak twins lost these
+    wrappers (docs/benchmarks.md); reverse and cipher are not training disguises."""
+    import gzip
+    import random
+
+    import redline.attacks.converters  # noqa: F401  (registers the converters)
+    from redline.attacks.base import build_attack
+
+    path = SHARED_DATA / "gptfuzz" / "gptfuzz_labeled_responses.jsonl.gz"
+    if not path.exists():
+        pytest.skip("GPTFuzz not present in ../shared/data")
+    with gzip.open(path, "rt") as fh:
+        questions = sorted({json.loads(line)["prompt"] for line in fh})
+    attack, rng = build_attack(converter), random.Random(f"gptfuzz:{converter}")
+    wrapped = [attack.convert(q, rng=rng).text or "" for q in questions]
+    clf = load_classifier("jailbreak")
+    cut = clf.side_thresholds["input"]["jailbreak"]
+    flagged = (clf.predict_proba(wrapped)[:, 0] >= cut).mean()
+    assert flagged >= 0.9, (converter, flagged, cut)

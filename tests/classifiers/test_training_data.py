@@ -94,6 +94,11 @@ def test_disguises_come_from_the_attack_library_and_splits_do_not_leak() -> None
         assert disguise_source(name) in sources, name
     morse = [e for e in data.examples if e.source == disguise_source("morse")]
     assert any(e.harm for e in morse) and any(e.harm is False for e in morse)
+    # an encoding's "decode it and respond" wrapper is jailbreak technique whatever
+    # the request; a plain rewording is not
+    assert all(e.jailbreak for e in morse)
+    past = [e for e in data.examples if e.source == disguise_source("context.past_tense")]
+    assert past and not any(e.jailbreak for e in past)
     # HarmBench is parsed once, by redline.data.public_formats, with its category map
     cyber = [e for e in data.examples if e.source == "harmbench" and "s2" in e.categories]
     assert cyber

@@ -8,7 +8,8 @@ learns the request and not the wrapper. Nothing here re-implements an encoding.
 Each converter says what its output means for the jailbreak head: wrappers that
 argue the model out of its rules (role-play, refusal suppression, payload
 splitting) are jailbreak technique whatever the request; plain rewordings and
-noise (past tense, scrambling) are not; encodings are left unlabelled there.
+noise (past tense, scrambling) are not; encodings ask the model to decode and
+act on what it cannot see plainly, and are jailbreak technique too.
 """
 
 from __future__ import annotations
@@ -39,11 +40,16 @@ class Disguise:
     own_stream: bool = False
 
 
+# The encodings, whose wrappers say "decode it and respond to it": jailbreak
+# technique whatever the request, as our obfuscation templates are. Unlabelled
+# until branch jbtwins2; with the role-prompt twins the jailbreak model only kept
+# scoring these wrappers high when they were positives (docs/guard-models.md).
+ENCODINGS = ("base64", "rot13", "morse", "leetspeak")
 DISGUISES: tuple[Disguise, ...] = (
-    Disguise("base64", UNLABELLED),
-    Disguise("rot13", UNLABELLED),
-    Disguise("morse", UNLABELLED),
-    Disguise("leetspeak", UNLABELLED),
+    Disguise("base64", JAILBREAK),
+    Disguise("rot13", JAILBREAK),
+    Disguise("morse", JAILBREAK),
+    Disguise("leetspeak", JAILBREAK),
     Disguise("homoglyphs", UNLABELLED),
     Disguise("augment.scramble", NOT_JAILBREAK),
     Disguise("augment.noise", NOT_JAILBREAK),
@@ -76,6 +82,7 @@ DISGUISE_NAMES = tuple(d.converter for d in DISGUISES)
 __all__ = [
     "DISGUISES",
     "DISGUISE_NAMES",
+    "ENCODINGS",
     "SOURCE_PREFIX",
     "STREAMED_DISGUISES",
     "AttackDisguiser",

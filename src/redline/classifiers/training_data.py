@@ -81,6 +81,21 @@ WRITTEN_SOURCE = SourceInfo(
 GENERATED_SOURCE_LICENSE = "as its inputs (templates: Apache-2.0, redline-written)"
 
 
+# Public role and system prompts (benign for every task) that get twins.
+ROLE_PROMPT_SOURCES = ("awesome-prompts", "fabric-patterns")
+# A twin's source is its prompt's source with one of these suffixes, so that the
+# production benign mix (``training.mix_source``: the part before the colon) counts
+# an ordinary-rule twin as its prompt's source and not as a source of its own.
+JAILBREAK_TWIN = ":jailbreak-twin"
+# The same prompts with an ordinary rule written in ("never give medical advice",
+# "stay in character as the tour guide"): rule words alone are no jailbreak.
+RULE_TWIN = ":rule-twin"
+# The twins `redline train guard` trains on. The jailbreak twins are measured and
+# not shipped: with them the jailbreak model flagged 15% of held-out prompts of the
+# role-prompt sources it trained on, against 1.6% (docs/benchmarks.md, jbtwins2).
+SHIPPED_ROLE_TWINS: tuple[str, ...] = (RULE_TWIN,)
+
+
 class Disguiser(Protocol):
     """Makes disguised variants of requests and encodes text, with the attack
     library's converters (``redline.attacks.guard_disguises.AttackDisguiser``)."""
@@ -111,7 +126,7 @@ def assemble_training_data(
     *,
     seed: int = 0,
     disguiser: Disguiser | None = None,
-    role_twins: bool = False,
+    role_twins: Sequence[str] = SHIPPED_ROLE_TWINS,
 ) -> TrainingData:
     """All examples for the three tasks, deterministic for a given ``seed``.
 
@@ -120,10 +135,15 @@ def assemble_training_data(
     exist, or holds none of the known sources, raises ConfigError. Without a
     ``disguiser`` there are no disguised examples and templates with encoded
     slots are left out (said in ``notes``); ``redline train guard`` passes the
-    attack library's. ``role_twins`` adds the role-prompt twins
-    (``role_prompt_twins``): measured, not in the shipped recipe (they cost the
-    jailbreak model its encoded-wrapper recall; docs/guard-models.md).
+    attack library's. ``role_twins``: the kinds of role-prompt twins
+    (``role_prompt_twins``) to add, ``RULE_TWIN`` and/or ``JAILBREAK_TWIN``; the
+    shipped recipe has the rule twins only (``SHIPPED_ROLE_TWINS``: the jailbreak
+    twins raised the false positives on role prompts of a source in training;
+    docs/guard-models.md).
     """
+    unknown = set(role_twins) - {JAILBREAK_TWIN, RULE_TWIN}
+    if unknown:
+        raise ValueError(f"role_twins: unknown kinds {sorted(unknown)}")
     if data_dir is not None:
         _check_data_dir(data_dir)
     rng = random.Random(seed)
@@ -145,7 +165,11 @@ def assemble_training_data(
         harmful_requests, benign_requests, rng, dan_templates, disguiser
     )
     generated += _generated_injections(benign_requests, rng)
-    twins = role_prompt_twins(public, seed=seed) if role_twins else []
+    # Both kinds are always made and then picked, so a rule twin is the same text
+    # with or without its jailbreak sibling (they share one placement stream).
+    twins = [
+        t for t in role_prompt_twins(public, seed=seed) if t.source.endswith(tuple(role_twins))
+    ]
     framed = _framed_harmful_requests(harmful_requests)
     disguised: list[Example] = []
     if disguiser is None:
@@ -460,17 +484,6 @@ def _generated_injections(benign_requests: list[Example], rng: random.Random) ->
                     Example(text=text, source="redline-generated", group=group, injection=True)
                 )
     return out
-
-
-# Public role and system prompts (benign for every task) that get a jailbreak twin.
-ROLE_PROMPT_SOURCES = ("awesome-prompts", "fabric-patterns")
-# A twin's source is its prompt's source with one of these suffixes, so that the
-# production benign mix (``training.mix_source``: the part before the colon) counts
-# an ordinary-rule twin as its prompt's source and not as a source of its own.
-JAILBREAK_TWIN = ":jailbreak-twin"
-# The same prompts with an ordinary rule written in ("never give medical advice",
-# "stay in character as the tour guide"): rule words alone are no jailbreak.
-RULE_TWIN = ":rule-twin"
 
 
 def is_role_twin(source: str) -> bool:
