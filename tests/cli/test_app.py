@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 import redline
-from redline.cli.app import COMMANDS, EXIT_BROKEN_PIPE, app, load_command
+from redline.cli.app import COMMANDS, app, load_command
+from redline.cli.broken_pipe import EXIT_BROKEN_PIPE
 
 runner = CliRunner()
 
@@ -101,3 +102,21 @@ def test_a_plain_http_scan_does_not_import_aiohttp():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_rich_broken_pipe_hook_is_set_when_rich_console_is_first_imported():
+    # In a fresh interpreter: rich is not loaded until the command imports it, and
+    # loading a command that never uses rich leaves it unloaded.
+    code = (
+        "import sys\n"
+        "from redline.cli.app import load_command\n"
+        "load_command('scan')\n"
+        "assert 'rich.console' not in sys.modules, 'loaded early'\n"
+        "import rich.console\n"
+        "from redline.cli import broken_pipe\n"
+        "assert rich.console.Console.on_broken_pipe is broken_pipe._rich_broken_pipe\n"
+        "print('hooked')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "hooked"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from redline.cli.collection_pace import YOUNG_THRESHOLD
 
 # What the first request must not wait for: the scorers' numerical stack and models,
@@ -15,8 +17,9 @@ from redline.cli.collection_pace import YOUNG_THRESHOLD
 NOT_BEFORE_FIRST_REQUEST = (
     "numpy", "scipy", "sklearn", "jinja2", "redline.scoring", "redline.classifiers",
     "redline.analysis", "redline.report.html", "redline.report.terminal",
-    # No bar is drawn with --json: rich's progress and live-display modules stay out.
-    "rich.progress", "rich.live",
+    # No bar is drawn with --json or --no-progress: rich stays out altogether (the
+    # broken-pipe hook is set only when something imports rich.console).
+    "rich.console", "rich.progress", "rich.live",
 )  # fmt: skip
 
 # A target that writes the interpreter's modules, threads and garbage-collector pace
@@ -38,7 +41,10 @@ async def reply(prompt):
 """
 
 
-def test_scan_sends_before_importing_scoring_analysis_and_the_report(tmp_path: Path) -> None:
+@pytest.mark.parametrize("quiet", ["--json", "--no-progress"])
+def test_scan_sends_before_importing_scoring_analysis_and_the_report(
+    tmp_path: Path, quiet: str
+) -> None:
     seen = tmp_path / "first_request.json"
     target = tmp_path / "probe_target.py"
     target.write_text(PROBE.format(out=str(seen)))
@@ -49,7 +55,7 @@ def test_scan_sends_before_importing_scoring_analysis_and_the_report(tmp_path: P
     runs = tmp_path / "runs"
     argv = [
         sys.executable, "-m", "redline", "scan", "--target", f"python:{target}:reply",
-        "--prompts", str(prompts), "--no-cache", "--json", "--runs-dir", str(runs),
+        "--prompts", str(prompts), "--no-cache", quiet, "--runs-dir", str(runs),
     ]  # fmt: skip
     done = subprocess.run(
         argv,
@@ -73,12 +79,23 @@ def test_scan_sends_before_importing_scoring_analysis_and_the_report(tmp_path: P
     assert first["gc_threshold"][0] >= YOUNG_THRESHOLD
     assert first["frozen"] > 0
     # ...and every attempt was scored by both default scorers all the same.
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert summary["status"] == "completed"
-    run_dir = Path(summary["run_dir"])
+    run_dir = _finished_run_dir(done.stdout, runs, quiet=quiet)
     scores = [json.loads(line) for line in (run_dir / "scores.jsonl").read_text().splitlines()]
     assert sorted((s["attempt_id"], s["scorer"]) for s in scores) == sorted(
         (json.loads(line)["id"], name)
         for line in (run_dir / "attempts.jsonl").read_text().splitlines()
         for name in ("refusal", "harm")
     )
+
+
+def _finished_run_dir(stdout: str, runs: Path, *, quiet: str) -> Path:
+    """The run directory of a completed scan, from its --json line or its run id line."""
+    last = stdout.strip().splitlines()[-1]
+    if quiet == "--json":
+        summary = json.loads(last)
+        assert summary["status"] == "completed"
+        return Path(summary["run_dir"])
+    # Without --json the last line is the run id; the summary table was printed by rich.
+    assert "report:" in stdout
+    (run_dir,) = [path for path in runs.rglob(last) if path.is_dir()]
+    return run_dir

@@ -11,8 +11,6 @@ A new command adds a row there (tests check the row matches the command).
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from typing import Annotated, Any, NamedTuple
 
 import click
@@ -20,11 +18,8 @@ import typer
 from typer.core import TyperGroup
 
 from redline import __version__
+from redline.cli.broken_pipe import hook_rich_broken_pipe, stop_quietly_on_broken_pipe
 from redline.core.errors import RedlineError
-
-# What a shell reports for a process killed by SIGPIPE (128 + 13): the reader
-# went away, which is not a failed gate (1) nor a runtime error (3).
-EXIT_BROKEN_PIPE = 141
 
 
 class CommandEntry(NamedTuple):
@@ -76,27 +71,11 @@ COMMANDS: dict[str, CommandEntry] = {
 }
 
 
-def _stop_quietly_on_broken_pipe() -> None:
-    """Output piped into `head` and the like: stop quietly with EXIT_BROKEN_PIPE.
-
-    stdout goes to /dev/null so the interpreter's final flush cannot fail again.
-    """
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise SystemExit(EXIT_BROKEN_PIPE)
-
-
-def _rich_broken_pipe(console: object) -> None:
-    _stop_quietly_on_broken_pipe()
-
-
 def load_command(name: str) -> click.Command:
     """Import the module of a top-level command and build its click command."""
-    # rich handles a broken pipe itself by exiting 1, which here means "a gate
-    # failed"; its documented hook is Console.on_broken_pipe. Set on the class
-    # because every command makes its own consoles (rich is loaded by then).
-    import rich.console  # lazy: `redline --help` does not need it
-
-    rich.console.Console.on_broken_pipe = _rich_broken_pipe  # type: ignore[method-assign]
+    # rich's own reaction to a broken pipe is exit 1 ("a gate failed"): hook it,
+    # without importing rich for a command that never draws with it.
+    hook_rich_broken_pipe()
     module = importlib.import_module(f"redline.cli.{COMMANDS[name].module}")
     holder = typer.Typer()
     module.register(holder)
@@ -135,7 +114,7 @@ class RedlineGroup(TyperGroup):
             typer.secho(f"error: {exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
-            _stop_quietly_on_broken_pipe()
+            stop_quietly_on_broken_pipe()
 
 
 _LISTING = "redline.listing_commands"
