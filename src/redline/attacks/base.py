@@ -72,7 +72,8 @@ def declare_family(name: str, *, description: str, success_scorer: str = "refusa
 def _declare_builtin_families() -> None:
     text = resources.files("redline.attacks").joinpath("families.yaml").read_text("utf-8")
     # libyaml's loader where PyYAML has it: every scan imports this module before its
-    # first request, and the pure-Python parser took ~4 ms of it (docs/scale.md).
+    # first request, and libyaml parses this file several times faster than PyYAML's
+    # pure-Python parser (docs/benchmarks.md, branch startimports).
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for name, entry in yaml.load(text, Loader=loader)["families"].items():
         declare_family(name, **entry)
