@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 
 import pytest
 from typer.testing import CliRunner
@@ -117,6 +118,33 @@ def test_rich_broken_pipe_hook_is_set_when_rich_console_is_first_imported():
         "assert rich.console.Console.on_broken_pipe is broken_pipe._rich_broken_pipe\n"
         "print('hooked')\n"
     )
+    assert _fresh_python(code) == "hooked"
+
+
+def test_rich_broken_pipe_hook_leaves_the_other_modules_of_a_shared_loader_alone(tmp_path):
+    # zipimport finds every module of an archive with one loader: hooking rich.console
+    # must not run the hook on the next module that loader runs.
+    archive = tmp_path / "site.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("rich/__init__.py", "")
+        bundle.writestr("rich/console.py", "class Console:\n    pass\n")
+        bundle.writestr("rich/table.py", "ROWS = 3\n")
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(archive)!r})\n"
+        "from redline.cli import broken_pipe\n"
+        "broken_pipe.hook_rich_broken_pipe()\n"
+        "import rich.console, rich.table\n"
+        "assert rich.console.__file__.startswith(sys.path[0]), rich.console.__file__\n"
+        "assert rich.console.Console.on_broken_pipe is broken_pipe._rich_broken_pipe\n"
+        "assert rich.table.ROWS == 3\n"
+        "print('hooked once')\n"
+    )
+    assert _fresh_python(code) == "hooked once"
+
+
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (which must exit 0)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "hooked"
+    return done.stdout.strip()

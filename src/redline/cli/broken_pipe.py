@@ -16,6 +16,11 @@ import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    # Only for the types: `redline --help` does not otherwise import importlib.abc.
+    from importlib.abc import Loader
 
 # What a shell reports for a process killed by SIGPIPE (128 + 13): the reader
 # went away, which is not a failed gate (1) nor a runtime error (3).
@@ -40,6 +45,28 @@ def _set_rich_hook(rich_console: ModuleType) -> None:
     rich_console.Console.on_broken_pipe = _rich_broken_pipe
 
 
+class _HookAfterRunning:
+    """Runs ``rich.console`` with the loader that found it, then sets the hook.
+
+    A wrapper, not a patched ``exec_module`` on that loader: one loader may serve
+    many modules (zipimport's serves its whole archive). Everything else asked of
+    the loader (source for tracebacks, resources) goes to the one that found it.
+    """
+
+    def __init__(self, found_by: Loader) -> None:
+        self._found_by = found_by
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self._found_by.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._found_by.exec_module(module)
+        _set_rich_hook(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._found_by, name)
+
+
 class _HookRichConsoleOnImport:
     """A meta-path finder that only ever answers for ``rich.console``: it lets the
     other finders find the module and sets the hook once the module has run."""
@@ -57,17 +84,8 @@ class _HookRichConsoleOnImport:
                 break
         else:
             return None
-        loader = spec.loader
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run_module = loader.exec_module
-
-        def run_then_hook(module: ModuleType) -> None:
-            run_module(module)
-            _set_rich_hook(module)
-
-        # The loader is this spec's own instance (one per module file).
-        loader.exec_module = run_then_hook  # type: ignore[method-assign]
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = cast("Loader", _HookAfterRunning(spec.loader))
         return spec
 
 
