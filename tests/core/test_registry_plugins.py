@@ -80,3 +80,43 @@ def test_a_registry_loads_its_built_in_modules_once_for_any_look_up() -> None:
     assert "anything" not in registry  # a missing built-in module is skipped
     registry.register("x")(int)
     assert registry.get("x") is int and registry.names() == ["x"]
+
+
+BUILT_IN_TARGET_MODULES = {
+    "redline.targets.openai_chat",
+    "redline.targets.anthropic_messages",
+    "redline.targets.http_app",
+    "redline.targets.local_llama",
+}
+
+
+def test_looking_up_a_built_in_target_imports_only_its_module() -> None:
+    assert BUILT_IN_TARGET_MODULES.isdisjoint(_modules_after("import redline.targets"))
+    openai = _modules_after(
+        "from redline.targets import TARGETS, TargetSpec\n"
+        "TargetSpec.parse('openai:gpt-4o-mini')\n"
+        "assert TARGETS.get('openai').__name__ == 'OpenAITarget'"
+    )
+    assert BUILT_IN_TARGET_MODULES & openai == {"redline.targets.openai_chat"}
+    # Listing the kinds (`redline targets list`, an unknown kind's message) loads them all.
+    listed = _modules_after(
+        "from redline.targets import TARGETS\n"
+        "assert {'openai', 'anthropic', 'http', 'local', 'python'} <= set(TARGETS.names())"
+    )
+    assert listed >= BUILT_IN_TARGET_MODULES
+    # The package's names still resolve, each from its own module.
+    assert "redline.targets.local_llama" in _modules_after(
+        "from redline.targets import bundled_model_path, LocalTarget"
+    )
+
+
+def test_a_registry_skips_a_named_home_that_is_not_installed() -> None:
+    registry: Registry[type] = Registry(
+        "thing",
+        group="redline.no_such_group",
+        builtin_modules={"decoder": "json.decoder", "gone": "no_such_module_here"},
+    )
+    assert "gone" not in registry  # its module is not installed: skipped
+    assert registry.names() == []  # nothing in these modules registers here
+    registry.register("decoder")(int)
+    assert registry.get("decoder") is int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
@@ -21,16 +21,27 @@ class Registry(Generic[T]):
     look-up, not before: their imports register the built-ins, and a command
     that never looks one up (``redline scan`` of plain prompts) does not pay
     for them at start-up. A module that is not installed is skipped, so each
-    can land on its own; an import error inside one is raised.
+    can land on its own; an import error inside one is raised. Given as a
+    mapping from each built-in's name to its module, a look-up of that name
+    imports only that module (a scan of one target does not import the others);
+    listing the names, or looking up any other name, imports them all.
     """
 
-    def __init__(self, kind: str, *, group: str, builtin_modules: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        group: str,
+        builtin_modules: Sequence[str] | Mapping[str, str] = (),
+    ) -> None:
         self.kind = kind
         self.group = group
         self._items: dict[str, T] = {}
         self._entry_points_loaded = False
         self._looked_up: set[str] = set()  # names already searched for among the plugins
-        self._builtin_modules = tuple(builtin_modules)
+        homes = builtin_modules if isinstance(builtin_modules, Mapping) else {}
+        self._homes: dict[str, str] = dict(homes)  # a built-in's name -> its module
+        self._builtin_modules = tuple(dict.fromkeys(homes.values() if homes else builtin_modules))
         self._builtins_loaded = not self._builtin_modules
 
     def _load_builtins(self) -> None:
@@ -38,11 +49,15 @@ class Registry(Generic[T]):
             return
         self._builtins_loaded = True  # first, so a module that looks itself up cannot recurse
         for module in self._builtin_modules:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name != module:
-                    raise
+            _import_if_installed(module)
+
+    def _load_builtin(self, name: str) -> None:
+        """Import what registers the built-in ``name``: its own module where it is known."""
+        home = self._homes.get(name)
+        if home is None or self._builtins_loaded:
+            self._load_builtins()
+        else:
+            _import_if_installed(home)
 
     def register(self, name: str) -> Callable[[T], T]:
         def decorate(item: T) -> T:
@@ -77,7 +92,7 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         # Built-ins win over plugins of the same name, so a built-in needs no look-up.
         if name not in self._items:
-            self._load_builtins()
+            self._load_builtin(name)
         if name not in self._items:
             self._load_entry_point(name)
         try:
@@ -97,10 +112,18 @@ class Registry(Generic[T]):
 
     def __contains__(self, name: object) -> bool:
         if name not in self._items and isinstance(name, str):
-            self._load_builtins()
+            self._load_builtin(name)
         if name not in self._items and isinstance(name, str):
             self._load_entry_point(name)
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+def _import_if_installed(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise

@@ -37,5 +37,17 @@ def in_flight_limit(target: object, concurrency: int) -> int:
     return min(concurrency, limit) if isinstance(limit, int) and limit >= 1 else concurrency
 
 
+# The built-in targets and the modules that register them: a look-up imports only
+# the module of the kind it names (a scan of an OpenAI-compatible server does not
+# import the Anthropic, HTTP-app or bundled-model targets before its first request).
+BUILTIN_TARGET_MODULES = {
+    "openai": "redline.targets.openai_chat",
+    "anthropic": "redline.targets.anthropic_messages",
+    "http": "redline.targets.http_app",
+    "local": "redline.targets.local_llama",
+    "python": "redline.targets.python_callable",
+}
 # Factories take keyword options (model=, base_url=, ...) and return a Target.
-TARGETS: Registry[type] = Registry("target", group="redline.targets")
+TARGETS: Registry[type] = Registry(
+    "target", group="redline.targets", builtin_modules=BUILTIN_TARGET_MODULES
+)
