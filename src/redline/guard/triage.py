@@ -29,6 +29,11 @@ guard itself. The screens, per scanner:
 - Any other scanner (``prompt_leak``, deny patterns, a plug-in) runs on each
   text as it is, with the same bar.
 
+The heads screen every text (their features and scores are handed on); each
+screen after them looks only at the texts no screen has sent on yet, since the
+guard runs every scanner on those anyway: a text the heads send on costs its
+phrase rules, decoded views and PII/secret patterns once, in the guard, not twice.
+
 Texts longer than the policy's ``max_chars`` (chunked by the guard) and every
 text of a guard with a cascade go to the guard unscreened. The screen runs on
 the classification view, as the scanners do.
@@ -93,7 +98,9 @@ class TriageBatch:
     the texts' classification views featurized (rows in ``texts`` order) with
     ``feature_config``, or None when no head screen ran. ``as_given``: per text,
     True when its classification view is the text as given (so its features are
-    the text's own). ``reasons``: how many texts each screen sent on.
+    the text's own). ``reasons``: how many texts each screen sent on that the
+    screens before it (oversize, the heads, then the scanners in policy order) had
+    not; a text already sent on is not screened again.
     """
 
     uncertain: np.ndarray
@@ -166,21 +173,31 @@ class GuardTriage:
         for item in active:
             bar = _bar(item, self.margin)
             scanner = item.scanner
+            # A text already sent on needs no further screen (the guard checks it with
+            # every scanner anyway): the costly screens look at the others only.
+            pending = np.flatnonzero(~uncertain)
+            found = np.zeros(count, dtype=bool)
+            if not len(pending):
+                break
             if isinstance(scanner, _HEAD_SCANNERS):
                 # Phrase-rule scores are computed exactly as the scanner does: no margin.
-                found = self._rules_and_views(scanner, views, bar / self.margin)
+                found[pending] = self._rules_and_views(
+                    scanner, [views[i] for i in pending], bar / self.margin
+                )
             elif isinstance(scanner, PIIScanner | SecretsScanner):
                 # Scores at least the detector's own: exact, so no margin.
-                found = _at_threshold(item, scanner.detector.screen_scores(views))
+                scores = scanner.detector.screen_scores([views[i] for i in pending])
+                found[pending] = _at_threshold(item, scores)
             elif isinstance(scanner, ExfiltrationScanner):
                 found = facts.containing(("http",))
             elif isinstance(scanner, InvisibleTextScanner):
                 found = BatchFacts(cleaned).matching(_INVISIBLE_HINT)
             elif isinstance(scanner, CodePayloadScanner):
-                maybe = facts.allows_any(code_rule_needs())
+                maybe = facts.allows_any(code_rule_needs()) & ~uncertain
                 found = self._scanned(item, views, side, bar, only=maybe)
             else:
-                found = self._scanned(item, views, side, bar, only=None, raw=cleaned)
+                found = self._scanned(item, views, side, bar, only=~uncertain, raw=cleaned)
+            found &= ~uncertain
             reasons[item.name] = reasons.get(item.name, 0) + int(found.sum())
             uncertain |= found
         as_given = np.fromiter(
