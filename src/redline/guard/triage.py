@@ -254,6 +254,10 @@ class GuardTriage:
             return None, None
         features: sp.csr_matrix | None = None
         config: FeatureConfig | None = None
+        # Texts past the policy's max_chars are sent on already and chunked by the
+        # guard, which never reads their windows' scores: windowing one (hundreds of
+        # windows) would be wasted.
+        oversize = uncertain.copy()
         # The guard's own shared heads where it has them (so their scores can be
         # handed on, see ``prime``), else a stack per feature configuration.
         groups: dict[Any, list[tuple[ClassifierScores, float, ActiveScanner]]] = {}
@@ -279,7 +283,9 @@ class GuardTriage:
                 block = probabilities[:, column]
                 window = scores.classifier.window_chars
                 if window:
-                    long = [i for i, text in enumerate(views) if len(text) > window]
+                    long = [
+                        i for i, text in enumerate(views) if len(text) > window and not oversize[i]
+                    ]
                     if long:
                         # Windowed like the scanner: the highest window counts.
                         block = block.copy()
@@ -291,7 +297,7 @@ class GuardTriage:
                     peak = rescaled[:, -1]
                 else:
                     peak = rescaled.max(axis=1)
-                found = peak >= bar
+                found = (peak >= bar) & ~oversize
                 reasons[f"{name}.model"] = reasons.get(f"{name}.model", 0) + int(found.sum())
                 uncertain |= found
         return features, config
