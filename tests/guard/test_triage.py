@@ -77,3 +77,17 @@ def test_every_full_guard_finding_on_real_traffic_is_sent_on(guard, shared_data)
         assert not missed, (side, missed)
         assert flagged.sum() >= 10  # the sets hold real findings to keep
         assert sent.sum() < len(texts)  # and the screen does screen
+
+
+def test_an_oversized_text_is_not_windowed_and_screens_skip_texts_sent_on(guard):
+    # Past the policy's 100,000 characters the guard chunks the text: the triage sends
+    # it on without scoring its ~200 injection windows, which nobody would read.
+    oversized = "Please summarise the attached quarterly report for me. " * 2000
+    mid = "Please summarise the attached quarterly report for me. " * 40  # windowed
+    batch = GuardTriage(guard).screen([oversized, mid, ORDINARY[0]], side="input")
+    assert batch.uncertain[0] and batch.reasons["oversize"] == 1
+    windowed = [long for _scores, long, _rows in batch.windowed]
+    assert windowed and all(0 not in long for long in windowed)
+    assert any(1 in long for long in windowed)
+    # No screen after "oversize" counts the text again.
+    assert sum(batch.reasons.values()) == int(batch.uncertain.sum())

@@ -297,7 +297,7 @@ class GuardTriage:
                     peak = rescaled[:, -1]
                 else:
                     peak = rescaled.max(axis=1)
-                found = (peak >= bar) & ~oversize
+                found = (peak >= bar) & ~uncertain  # counted once, by its first screen
                 reasons[f"{name}.model"] = reasons.get(f"{name}.model", 0) + int(found.sum())
                 uncertain |= found
         return features, config
