@@ -45,6 +45,17 @@ class Disguise:
 # until branch jbtwins2; with the role-prompt twins the jailbreak model only kept
 # scoring these wrappers high when they were positives (docs/guard-models.md).
 ENCODINGS = ("base64", "rot13", "morse", "leetspeak")
+# The two converters the guard-failure bench found passing with the request
+# verbatim inside (docs/benchmarks.md, "Disguises read back before classifying").
+# Not shipped by branch guardcut (leetspeak and reverse fell beyond their
+# intervals); shipped by branch streamdisg on top of the encodings' jailbreak
+# labels, which hold leetspeak and reverse (docs/benchmarks.md, "Streamed
+# disguises shipped"). They draw from streams of their own, so adding them moves
+# no other disguise's draw (bench/guard_cutoff_stability.py measures the swing).
+STREAMED_DISGUISES: tuple[Disguise, ...] = (
+    Disguise("context.prefix_injection", JAILBREAK, own_stream=True),
+    Disguise("decompose.pieces", JAILBREAK, own_stream=True),
+)
 DISGUISES: tuple[Disguise, ...] = (
     Disguise("base64", JAILBREAK),
     Disguise("rot13", JAILBREAK),
@@ -67,16 +78,7 @@ DISGUISES: tuple[Disguise, ...] = (
     Disguise("roleplay.dan", JAILBREAK),
     Disguise("roleplay.developer_mode", JAILBREAK),
     Disguise("roleplay.expert", JAILBREAK),
-)
-# The two converters the guard-failure bench found passing with the request
-# verbatim inside (docs/benchmarks.md, "Disguises read back before classifying").
-# Tried and not shipped: trained with them, the guard blocks both 100% but
-# leetspeak and reverse fall beyond their intervals (docs/benchmarks.md, "Stable
-# production cut-offs"). They draw from streams of their own, so adding them to
-# DISGUISES moves no other disguise's draw (bench/guard_cutoff_stability.py does).
-STREAMED_DISGUISES: tuple[Disguise, ...] = (
-    Disguise("context.prefix_injection", JAILBREAK, own_stream=True),
-    Disguise("decompose.pieces", JAILBREAK, own_stream=True),
+    *STREAMED_DISGUISES,
 )
 DISGUISE_NAMES = tuple(d.converter for d in DISGUISES)
 __all__ = [
