@@ -5,10 +5,12 @@ little, under the dev-split derivation and the cross-fitted one.
         [--seeds 0,1,2] [--json OUT]
     python bench/guard_cutoff_stability.py --markdown OUT
 
-Each configuration is ``redline train guard``'s recipe with one seed (the seed
-picks the data sample and the dev split, as ``--seed`` does), plus seed 0 with the
-two converters the failure bench found (``STREAMED_DISGUISES``) added to the
-training disguises: the change that swung the shipped cut-offs. For every model
+Each configuration is ``redline train guard``'s recipe before branch streamdisg
+(``DISGUISES`` less ``STREAMED_DISGUISES``, so the figures in docs/benchmarks.md
+reproduce) with one seed (the seed picks the data sample and the dev split, as
+``--seed`` does), plus seed 0 with the two converters the failure bench found
+(``STREAMED_DISGUISES``) added to the training disguises: the change that swung the
+cut-offs, shipped since branch streamdisg. For every model
 and head it records the pieces the cut-off is made of:
 
 - ``dev``: the 1% cut on the dev split's balanced benign mix and the dev max-F1
