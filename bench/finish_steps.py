@@ -2,10 +2,11 @@
 
 Prints the RSS and the peak RSS (MB) and the seconds since the first step after
 each of: indexing the attempts file, indexing the scores file, the score index,
-the summary, the HTML report. Give a real run's directory (e.g. one kept from
-``redline scan --runs-dir``), or a number of attempts for a synthetic run
-(``finish_memory.py``'s: one score an attempt, where a scan with the default
-scorers records two).
+the summary, the HTML report. As ``finish_run`` does, the summary's pass also
+chooses the report's transcripts where the tree has ``TranscriptSampler``. Give a
+real run's directory (e.g. one kept from ``redline scan --runs-dir``), or a number
+of attempts for a synthetic run (``finish_memory.py``'s: one score an attempt, where a
+scan with the default scorers records two).
 
     PYTHONPATH=src python bench/finish_steps.py --run-dir RUNS/RUN_ID
     PYTHONPATH=src python bench/finish_steps.py --attempts 100000
@@ -29,6 +30,10 @@ from pathlib import Path
 from redline.analysis import ScoreIndex, summarize_run
 from redline.report import render_html
 from redline.store import RunStore
+try:  # the finish's one pass (summary and transcript sample); absent before it
+    from redline.report import TranscriptSampler
+except ImportError:
+    TranscriptSampler = None
 
 def rss():
     with open("/proc/self/status") as status:
@@ -51,9 +56,13 @@ def mark(step):
 attempts = handle.stored_attempts(); mark("index attempts")
 stored = handle.stored_scores(); mark("index scores")
 scores = ScoreIndex(stored); mark("score index")
-summary = summarize_run(handle.info, attempts, scores); mark("summary")
+sampler = None if TranscriptSampler is None else TranscriptSampler(limit=2000)
+summary = summarize_run(handle.info, attempts, scores,
+                        **({} if sampler is None else {"on_verdict": sampler.add}))
+mark("summary")
 render_html(info=handle.info, summary=summary, attempts=attempts, scores=scores,
-            path=Path(sys.argv[2]), images=handle.images, max_transcripts=2000)
+            path=Path(sys.argv[2]), images=handle.images, max_transcripts=2000,
+            **({} if sampler is None else {"sampler": sampler}))
 mark("report")
 print(json.dumps(steps))
 """

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -694,6 +694,7 @@ def summarize_run(
     confidence: float = 0.95,
     reducer: str | None = None,
     harm_scorer: str | None = None,
+    on_verdict: Callable[[Attempt, Verdict], None] | None = None,
 ) -> RunSummary:
     """Count and rate a run's attempts by the labels of their deciding scorers.
 
@@ -709,6 +710,10 @@ def summarize_run(
     Wilson interval, defined (as [0, 1]) even when a group has no labelled
     attempts. With a ``reducer`` (mean, any, all, majority) every outcome rate
     also carries a ``reduced`` rate over behaviours.
+
+    ``on_verdict`` is called with each attempt and its verdict, in order, so
+    another reader of every attempt (the report's transcript sampler) can ride
+    on this pass instead of reading and judging the attempts again.
     """
     reducer_name = check_reducer(reducer)
     # Read once: a streamed score file is parsed here and nowhere else.
@@ -731,6 +736,8 @@ def summarize_run(
         if isinstance(attempt.attack_params.get("outcome"), dict):
             multi_turn.append(attempt)
         verdict = judge.verdict(attempt)
+        if on_verdict is not None:
+            on_verdict(attempt, verdict)
         behaviors.add(attempt.behavior_id)
         epochs.add(attempt.epoch)
         targets.add(attempt.target)

@@ -121,33 +121,65 @@ def transcript_sample(
     return set(_sampled_places(attempts, judge=judge, limit=limit, seed=seed))
 
 
+class TranscriptSampler:
+    """Chooses :func:`transcript_sample` while the attempts stream by, one at a time.
+
+    Fed each attempt with its verdict in the attempts' order (``add``), so the
+    summary's one pass over a run can choose the sample too: the finish then
+    reads the run's attempts once, not once for the summary and once for the sample.
+    Per stratum at most ``limit`` (rank, id, place) triples are held.
+    """
+
+    def __init__(self, *, limit: int, seed: int = 0) -> None:
+        self.limit = limit
+        self.seed = seed
+        self.seen = 0
+        # Per stratum, a max-heap (ranks negated) of the `limit` lowest-ranked ids.
+        self._lowest: dict[tuple[str, str], list[tuple[int, str, int]]] = {}
+        self._sizes: Counter[tuple[str, str]] = Counter()
+
+    def add(self, attempt: Attempt, verdict: Verdict) -> None:
+        """Count the next attempt (``outcome`` handles an errored one before its verdict)."""
+        place = self.seen
+        self.seen += 1
+        if self.limit <= 0:
+            return
+        key = (attempt.category, outcome(attempt, verdict))
+        self._sizes[key] += 1
+        heap = self._lowest.get(key)
+        if heap is None:
+            heap = self._lowest[key] = []
+        heapq.heappush(heap, (-_sample_rank(attempt.id, self.seed), attempt.id, place))
+        if len(heap) > self.limit:
+            heapq.heappop(heap)
+
+    def chosen(self) -> dict[str, int]:
+        """The sample: attempt id -> its place in the order the attempts were added."""
+        if self.limit <= 0:
+            return {}
+        rng = random.Random(self.seed)
+        sizes = self._sizes
+        first = {k: n for k, n in sizes.items() if k[1] in KEPT_FIRST}
+        rest = {k: n for k, n in sizes.items() if k[1] not in KEPT_FIRST}
+        quota = allocate(first, self.limit, rng=rng, at_least_one=True)
+        quota.update(allocate(rest, self.limit - sum(quota.values()), rng=rng, at_least_one=True))
+        chosen: dict[str, int] = {}
+        for key, heap in self._lowest.items():
+            chosen.update(
+                (attempt_id, place) for _, attempt_id, place in heapq.nlargest(quota[key], heap)
+            )
+        return chosen
+
+
 def _sampled_places(
     attempts: Iterable[Attempt], *, judge: AttemptJudge, limit: int, seed: int
 ) -> dict[str, int]:
     """:func:`transcript_sample` as attempt id -> its place in ``attempts``' order."""
-    if limit <= 0:
-        return {}
-    # Per stratum, a max-heap (ranks negated) of the `limit` lowest-ranked ids.
-    lowest: dict[tuple[str, str], list[tuple[int, str, int]]] = {}
-    sizes: Counter[tuple[str, str]] = Counter()
-    for place, attempt in enumerate(attempts):
-        key = (attempt.category, transcript_outcome(attempt, judge))
-        sizes[key] += 1
-        heap = lowest.setdefault(key, [])
-        heapq.heappush(heap, (-_sample_rank(attempt.id, seed), attempt.id, place))
-        if len(heap) > limit:
-            heapq.heappop(heap)
-    rng = random.Random(seed)
-    first = {k: n for k, n in sizes.items() if k[1] in KEPT_FIRST}
-    rest = {k: n for k, n in sizes.items() if k[1] not in KEPT_FIRST}
-    quota = allocate(first, limit, rng=rng, at_least_one=True)
-    quota.update(allocate(rest, limit - sum(quota.values()), rng=rng, at_least_one=True))
-    chosen: dict[str, int] = {}
-    for key, heap in lowest.items():
-        chosen.update(
-            (attempt_id, place) for _, attempt_id, place in heapq.nlargest(quota[key], heap)
-        )
-    return chosen
+    sampler = TranscriptSampler(limit=limit, seed=seed)
+    if limit > 0:
+        for attempt in attempts:
+            sampler.add(attempt, judge.verdict(attempt))
+    return sampler.chosen()
 
 
 def transcript_records(
@@ -157,6 +189,7 @@ def transcript_records(
     images: ImageStore | None = None,
     limit: int | None = None,
     seed: int = 0,
+    sampler: TranscriptSampler | None = None,
 ) -> list[dict[str, Any]]:
     """One plain dict per attempt, in review order (attack successes first); each
     judged by its deciding scorer, which the record names.
@@ -167,10 +200,18 @@ def transcript_records(
 
     A message is ``[role, content]``, or ``[role, content, thumbnails]`` when
     it carried images (read from ``images``, the run's image store).
+
+    ``sampler``, fed every one of ``attempts`` already (by the summary's pass, see
+    :func:`redline.run.loop.finish_run`), gives the sample without reading the
+    attempts for it again; it must have been made with the same ``limit`` and ``seed``.
     """
     shown: Iterable[Attempt] = attempts
     if limit is not None and len(attempts) > limit:
-        chosen = _sampled_places(attempts, judge=judge, limit=limit, seed=seed)
+        if sampler is None:
+            chosen = _sampled_places(attempts, judge=judge, limit=limit, seed=seed)
+        else:
+            _check_sampler(sampler, limit=limit, seed=seed, attempts=len(attempts))
+            chosen = sampler.chosen()
         if isinstance(attempts, StoredRecords):
             shown = attempts.at(chosen.values())
         else:
@@ -180,6 +221,17 @@ def transcript_records(
         key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
     )
     return records
+
+
+def _check_sampler(sampler: TranscriptSampler, *, limit: int, seed: int, attempts: int) -> None:
+    # A sampler fed another run, or drawn with another limit or seed, would embed a
+    # different sample than the report says: refuse it rather than show it.
+    if (sampler.limit, sampler.seed, sampler.seen) != (limit, seed, attempts):
+        raise ValueError(
+            f"transcript sampler (limit {sampler.limit}, seed {sampler.seed}, "
+            f"{sampler.seen} attempts) does not match the report's "
+            f"(limit {limit}, seed {seed}, {attempts} attempts)"
+        )
 
 
 def _transcript_record(
@@ -332,6 +384,7 @@ def render_html(
     images: ImageStore | None = None,
     max_transcripts: int | None = EMBEDDED_TRANSCRIPTS,
     sample_seed: int = 0,
+    sampler: TranscriptSampler | None = None,
 ) -> Path:
     """Write the run's report to ``path`` (parents created) and return the path.
 
@@ -341,13 +394,20 @@ def render_html(
     over-refusals and errors first (:func:`transcript_sample`, drawn with
     ``sample_seed``); the report says how many of how many it shows.
     ``scores`` may be the :class:`~redline.analysis.summary.ScoreIndex` the
-    summary was made from: it is then shared, not read again.
+    summary was made from: it is then shared, not read again. ``sampler``, when
+    the summary's pass fed it (``summarize_run(..., on_verdict=sampler.add)``),
+    chooses the transcripts without a second pass over the attempts.
     """
     if max_transcripts is not None and max_transcripts < 0:
         raise ConfigError(f"max_transcripts must be 0 or more, got {max_transcripts}")
     judge = AttemptJudge.for_summary(summary, scores)
     records = transcript_records(
-        attempts, judge=judge, images=images, limit=max_transcripts, seed=sample_seed
+        attempts,
+        judge=judge,
+        images=images,
+        limit=max_transcripts,
+        seed=sample_seed,
+        sampler=sampler,
     )
     # Filter options: (value, shown text); categories by title in natural order.
     categories = [

@@ -437,7 +437,7 @@ def finish_run(
     # Imported here, for the finish only: a scan's start-up (before its first
     # request) does not pay for the analysis and the report (numpy, jinja).
     from redline.analysis import ScoreIndex, summarize_run
-    from redline.report import render_html
+    from redline.report import TranscriptSampler, render_html
 
     attempts = handle.stored_attempts()
     stored_scores = handle.stored_scores()
@@ -458,7 +458,18 @@ def finish_run(
     handle.update(status=status, counts=counts, engine_stats=engine_stats)
     scores = ScoreIndex(stored_scores)
     # Summarised after the update so the report shows the final status and engine stats.
-    summary = summarize_run(handle.info, attempts, scores, scorer=headline_scorer)
+    # The summary's pass over the attempts also chooses the report's transcripts:
+    # each attempt is read and judged once, not a second time for the sample.
+    sampler = None
+    if max_transcripts is not None and max_transcripts >= 0:
+        sampler = TranscriptSampler(limit=max_transcripts)
+    summary = summarize_run(
+        handle.info,
+        attempts,
+        scores,
+        scorer=headline_scorer,
+        on_verdict=None if sampler is None else sampler.add,
+    )
     render_html(
         info=handle.info,
         summary=summary,
@@ -467,6 +478,7 @@ def finish_run(
         path=report_path,
         images=handle.images,
         max_transcripts=max_transcripts,
+        sampler=sampler,
     )
     return FinishedRun(
         status=status,

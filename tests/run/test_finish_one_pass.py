@@ -1,0 +1,124 @@
+"""The finish chooses the report's transcripts in the summary's pass over the attempts
+(one read, one judgement each); the summary and the report must be exactly what the
+two separate passes give: same figures, same HTML, same embedded sample."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from redline.analysis import ScoreIndex, summarize_run
+from redline.analysis.summary import AttemptJudge, RunSummary
+from redline.cli.app import app
+from redline.engine import EngineStats
+from redline.report import TranscriptSampler, render_html
+from redline.report.html import transcript_sample
+from redline.run import finish_run
+from redline.store import RunHandle, RunStore
+
+runner = CliRunner()
+CATEGORIES = ("cybercrime", "chemical_biological", "harassment")
+
+
+def _scan_with_errors_categories_and_attacks(tmp_path: Path, base_url: str) -> str:
+    prompts = tmp_path / "prompts.jsonl"
+    with prompts.open("w", encoding="utf-8") as handle:
+        for index in range(45):
+            harmful = index % 3 != 0
+            record = {
+                "id": f"p{index}",
+                "prompt": f"ask {index}{' [refuse]' if index % 2 else ''}",
+                "category": CATEGORIES[index % len(CATEGORIES)],
+                "expected": "refuse" if harmful else "comply",
+            }
+            handle.write(json.dumps(record) + "\n")
+    args = [
+        "scan", "--target", "openai", "--model", "stub", "--base-url", base_url,
+        "--runs-dir", str(tmp_path / "runs"), "--no-progress", "--no-cache",
+        "--prompts", str(prompts), "--max-retries", "0", "--json",
+        "--attacks", "none,base64,rot13",
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 3), result.output
+    return str(json.loads(result.output.strip().splitlines()[-1])["run_id"])
+
+
+def _report(
+    handle: RunHandle,
+    summary: RunSummary,
+    scores: ScoreIndex,
+    path: Path,
+    *,
+    limit: int,
+    sampler: TranscriptSampler | None = None,
+) -> None:
+    render_html(
+        info=handle.info,
+        summary=summary,
+        attempts=handle.stored_attempts(),
+        scores=scores,
+        path=path,
+        images=handle.images,
+        max_transcripts=limit,
+        sampler=sampler,
+    )
+
+
+@pytest.mark.parametrize("limit", [0, 1, 12, 60, 1000])
+def test_one_pass_finish_equals_two_passes(tmp_path: Path, start_stub, limit: int) -> None:
+    stub = start_stub(fail_rate=0.2)
+    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    handle = RunStore(tmp_path / "runs").open(run_id)
+    attempts = handle.stored_attempts()
+    # The run is what the comparison needs: errors, several categories and attacks.
+    assert len(attempts) == 135 and attempts.flagged > 0
+    assert {a.category for a in attempts} == set(CATEGORIES)
+    assert {a.attack for a in attempts} == {"none", "base64", "rot13"}
+
+    finished = finish_run(
+        handle, EngineStats(), report_path=tmp_path / "one.html", max_transcripts=limit
+    )
+    # The two passes, as the finish made them before: the summary, then the report
+    # streaming the attempts again to choose its sample.
+    handle = RunStore(tmp_path / "runs").open(run_id)
+    attempts = handle.stored_attempts()
+    scores = ScoreIndex(handle.stored_scores())
+    summary = summarize_run(handle.info, attempts, scores)
+    _report(handle, summary, scores, tmp_path / "two.html", limit=limit)
+    assert finished.summary == summary
+    one = (tmp_path / "one.html").read_text(encoding="utf-8")
+    assert one == (tmp_path / "two.html").read_text(encoding="utf-8")
+    shown = re.search(r"Showing (\d+) of (\d+) transcripts", one)
+    if limit < len(attempts):
+        assert shown is not None and shown.groups() == (str(limit), "135")
+    else:
+        assert shown is None
+    embedded = re.search(r'"id":"[^"]+"', one) is not None
+    assert embedded == (limit > 0)
+
+
+def test_a_sampler_fed_by_hand_gives_the_streamed_sample(tmp_path: Path, start_stub) -> None:
+    stub = start_stub(fail_rate=0.2)
+    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    handle = RunStore(tmp_path / "runs").open(run_id)
+    attempts, scores = handle.stored_attempts(), ScoreIndex(handle.stored_scores())
+    sampler = TranscriptSampler(limit=20, seed=3)
+    summary = summarize_run(handle.info, attempts, scores, on_verdict=sampler.add)
+    judge = AttemptJudge.for_summary(summary, scores)
+    assert set(sampler.chosen()) == transcript_sample(attempts, judge=judge, limit=20, seed=3)
+    assert len(sampler.chosen()) == 20
+
+
+def test_a_sampler_of_another_limit_is_refused(tmp_path: Path, start_stub) -> None:
+    stub = start_stub()
+    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    handle = RunStore(tmp_path / "runs").open(run_id)
+    attempts, scores = handle.stored_attempts(), ScoreIndex(handle.stored_scores())
+    sampler = TranscriptSampler(limit=10)
+    summary = summarize_run(handle.info, attempts, scores, on_verdict=sampler.add)
+    with pytest.raises(ValueError, match="does not match"):
+        _report(handle, summary, scores, tmp_path / "r.html", limit=20, sampler=sampler)
