@@ -460,8 +460,9 @@ def finish_run(
     # Summarised after the update so the report shows the final status and engine stats.
     # The summary's pass over the attempts also chooses the report's transcripts:
     # each attempt is read and judged once, not a second time for the sample.
+    # A run that fits in the report whole draws no sample: nothing to feed then.
     sampler = None
-    if max_transcripts is not None and max_transcripts >= 0:
+    if max_transcripts is not None and 0 <= max_transcripts < len(attempts):
         sampler = TranscriptSampler(limit=max_transcripts)
     summary = summarize_run(
         handle.info,
