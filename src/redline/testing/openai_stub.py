@@ -31,7 +31,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -115,6 +115,7 @@ def _error(status: int, message: str, **headers: str) -> web.Response:
 async def _chat(request: web.Request) -> web.StreamResponse:
     state = request.app[_STATE]
     state["requests"] += 1
+    number = state["requests"]
     # Arrival times, so a test can measure the request rate a client achieved.
     state["arrivals"].append(time.monotonic())
     if state["delay"] > 0:
@@ -148,6 +149,9 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     if state["fail_rate"] > 0 and state["rng"].random() < state["fail_rate"]:
         state["failures"] += 1
         return _error(500, "injected failure")
+    if number in state["fail_on"]:
+        state["failures"] += 1
+        return _error(500, "injected failure (scripted)")
     if mode == "rate_limited":
         key = json.dumps(messages, sort_keys=True)
         if key not in state["seen"]:
@@ -248,13 +252,15 @@ def create_app(
     images: bool = True,
     agent: str | None = None,
     agent_script: dict[str, Any] | None = None,
+    fail_on: Collection[int] = (),
 ) -> web.Application:
     """The stub as an aiohttp application.
 
     ``mode``: ok | unauthorized (401) | malformed (200, body not JSON) | empty
     (200, empty content) | rate_limited (429 with ``Retry-After: 1`` on the
     first request of each conversation, then ok) | error (always 500).
-    ``fail_rate`` answers that fraction of requests with 500 (seeded).
+    ``fail_rate`` answers that fraction of requests with 500 (seeded); ``fail_on``
+    answers these chat requests with 500, by number (1-based, in order of arrival).
     ``api_key``, if set, makes requests without ``Bearer <api_key>`` get 401.
     ``images=False`` answers requests with image parts 400, as a text-only model does.
     ``agent`` (oracle, follow, ignore) plays that reference agent from ``agent_script``.
@@ -269,6 +275,7 @@ def create_app(
     app[_STATE] = {
         "delay": delay,
         "fail_rate": fail_rate,
+        "fail_on": frozenset(fail_on),
         "mode": mode,
         "api_key": api_key,
         "rng": random.Random(seed),
