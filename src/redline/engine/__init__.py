@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from redline.engine.backoff import backoff_delay
+from redline.engine.backoff import RetryPolicy, RetryWait, backoff_delay
 from redline.engine.budget import Budget
 from redline.engine.cache import CacheStats, ResponseCache, cache_key, target_fingerprint
 from redline.engine.executor import Executor, OnResult
@@ -50,6 +50,8 @@ __all__ = [
     "ProgressLike",
     "RateGate",
     "ResponseCache",
+    "RetryPolicy",
+    "RetryWait",
     "RunProgress",
     "RunsJobs",
     "Send",

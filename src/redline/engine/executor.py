@@ -23,7 +23,7 @@ from redline.core import (
     TargetUnreachableError,
     Usage,
 )
-from redline.engine.backoff import backoff_delay
+from redline.engine.backoff import RetryPolicy
 from redline.engine.budget import Budget
 from redline.engine.cache import ResponseCache, cache_key
 from redline.engine.job import Job, estimate_request_tokens
@@ -72,8 +72,10 @@ class Executor:
     however many jobs there are; at most ``concurrency`` requests are in flight,
     and a job waiting out a retry backoff releases its slot to the next job.
     Transient failures (429, 5xx, timeouts, dropped connections) are retried up
-    to ``max_retries`` times with jittered exponential backoff, or after the
-    server's ``Retry-After``;
+    to ``max_retries`` times, after the server's ``Retry-After`` or a jittered wait
+    that :class:`RetryPolicy` scales with the recent failure fraction (short for
+    sporadic faults, the full exponential schedule from ``backoff_base`` under
+    overload or 429);
     an auth failure stops the run and is raised once in-flight requests have
     finished; any other target error is recorded on the attempt.
     """
@@ -97,6 +99,7 @@ class Executor:
         unreachable_after: int = 3,
         rate_gate: RateGate | None = None,
         slots: asyncio.Semaphore | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         if concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
@@ -125,6 +128,11 @@ class Executor:
         self.budget = budget
         self.progress = progress
         self._rng = rng or random.Random()
+        # Shared by a caller that runs several executors against one target (a Ray
+        # actor's batches), so the failure fraction covers all their requests.
+        self.retry_policy = retry_policy or RetryPolicy(
+            base=backoff_base, cap=backoff_max, rng=self._rng
+        )
         # Circuit breaker: this many connection failures before the target has ever
         # answered stop the run (kept across runs of one executor, like a pytest
         # session's cases, so a dead target fails each later case at once).
@@ -395,11 +403,14 @@ class Executor:
             self._answered = True
             self._settle(estimated, completion.usage.total_tokens)
             tries.latency_s = time.perf_counter() - started
+            self.retry_policy.record_success(tries.latency_s)
             return completion, None
         # A failed request is settled as free: providers do not bill refusals
         # to serve, and a timed-out one is unknowable anyway.
         self._settle(estimated, 0)
         self._note_failure(error)
+        if error.retryable:
+            self.retry_policy.record_failure()
         return None, error
 
     def _note_failure(self, error: TargetError) -> None:
@@ -423,10 +434,7 @@ class Executor:
         return not self._stopping
 
     def _retry_wait(self, error: TargetError, retry: int) -> float:
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None and retry_after >= 0:
-            return float(retry_after)
-        return backoff_delay(retry, base=self.backoff_base, cap=self.backoff_max, rng=self._rng)
+        return self.retry_policy.wait(error, retry).seconds
 
     def _settle(self, estimated: int, actual: int) -> None:
         if self.budget is not None:

@@ -26,6 +26,7 @@ import ray
 from ray.exceptions import RayActorError
 
 from redline.core import Attempt, ConfigError, GenerationParams, RedlineError
+from redline.engine.backoff import RetryPolicy
 from redline.engine.budget import Budget
 from redline.engine.executor import Executor, OnResult, call_optional
 from redline.engine.job import Driver, Job, estimate_request_tokens
@@ -160,6 +161,9 @@ class EngineWorker:
         self._target: Any = None
         self._slots: asyncio.Semaphore | None = None
         self._running: set[Executor] = set()
+        # One policy for every batch this worker runs: the failure fraction and the
+        # latency it scales retry waits by are this worker's traffic, not one batch's.
+        self._retry_policy = RetryPolicy(base=settings["backoff_base"], cap=settings["backoff_max"])
 
     async def run_batch(
         self, jobs: list[tuple[str, str, Driver | None]]
@@ -180,6 +184,7 @@ class EngineWorker:
             backoff_max=self._settings["backoff_max"],
             rate_gate=gate,
             slots=self._slots,
+            retry_policy=self._retry_policy,
         )
         batch = [
             Job(
