@@ -3,7 +3,9 @@
 Runs the real CLI in a child process (interpreter start, imports, planning,
 sending, scoring, summary, report) against the OpenAI-compatible stub on
 127.0.0.1 and reports the wall time against the physical limit
-(attempts x delay / concurrency), the child's peak RSS and CPU seconds, and
+(attempts x delay / concurrency; with retries, also against a limit that counts
+the retried requests, (attempts + retries) x delay / concurrency, so what is
+left over that is the tail of the retries), the child's peak RSS and CPU seconds, and
 the time to the first request: from spawning the child to the stub's arrival
 time of its first chat request (both ``time.monotonic``, one clock for every
 process on the machine), and from the last arrival to the child's exit.
@@ -108,6 +110,9 @@ def measure(
         stub.wait()
     limit = attempts * delay / concurrency
     engine = document["engine"]
+    # Every retried request costs a slot for one delay too: the limit of the
+    # requests actually sent.
+    sent_limit = (attempts + engine["retries"]) * delay / concurrency
     return {
         "attempts": attempts,
         "concurrency": concurrency,
@@ -118,6 +123,9 @@ def measure(
         "physical_limit_s": round(limit, 2),
         "whole_process_s": round(wall, 2),
         "whole_process_ratio": round(wall / limit, 3),
+        "limit_with_retries_s": round(sent_limit, 2),
+        "ratio_with_retries": round(wall / sent_limit, 3),
+        "engine_ratio_with_retries": round(engine["wall_s"] / sent_limit, 3),
         "engine_wall_s": round(engine["wall_s"], 2),
         # Spawn to the stub's first chat request: interpreter, imports, planning.
         "first_request_s": round(arrivals[0] - started, 3) if arrivals else None,
