@@ -28,7 +28,7 @@ from whole_process import scan_command
 # Wraps Executor.run and finish_run to read the main thread's CPU clock around them,
 # and Thread.run to read each other thread's clock as it ends.
 WRAPPER = """
-import gc, json, resource, runpy, sys, threading, time
+import atexit, gc, json, resource, runpy, sys, threading, time
 marks = {"threads": [], "gc_s": 0.0, "gc_collections": [0, 0, 0]}
 gc_started = [0.0]
 def on_gc(phase, info):
@@ -63,17 +63,19 @@ def timed_finish(*args, **kwargs):
     finally:
         marks["finish_end"] = time.thread_time()
 runner.finish_run = timed_finish
-sys.argv = ["redline", *sys.argv[1:]]
-try:
-    runpy.run_module("redline", run_name="__main__")
-except SystemExit as stop:
-    marks["exit_code"] = stop.code
-finally:
+def write_marks():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     marks["main_exit"] = time.thread_time()
     marks["process_cpu_s"] = usage.ru_utime + usage.ru_stime
     with open(MARKS, "w") as handle:
         json.dump(marks, handle)
+# An exit handler: `redline scan` ends with os._exit after running them (quick_exit).
+atexit.register(write_marks)
+sys.argv = ["redline", *sys.argv[1:]]
+try:
+    runpy.run_module("redline", run_name="__main__")
+except SystemExit as stop:
+    marks["exit_code"] = stop.code
 """
 
 

@@ -30,6 +30,21 @@ from pathlib import Path
 
 from engine_overhead import start_stub, write_prompts
 
+# `python -m cProfile` writes its file after the program returns, which `redline scan`
+# never does (it ends with os._exit after the exit handlers: redline.cli.quick_exit),
+# so the profile is written by an exit handler.
+PROFILE = """
+import atexit, cProfile, runpy, sys
+profile = cProfile.Profile()
+def dump():
+    profile.disable()
+    profile.dump_stats({path!r})
+atexit.register(dump)
+sys.argv = ["redline", *sys.argv[1:]]
+profile.enable()
+runpy.run_module("redline", run_name="__main__")
+"""
+
 
 def scan_command(
     *,
@@ -94,7 +109,7 @@ def measure(
                 scorers=scorers,
             )
             if profile is not None:
-                args = ["-m", "cProfile", "-o", str(profile), *args]
+                args = ["-c", PROFILE.format(path=str(profile)), *args[2:]]
             started = time.monotonic()
             child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE)
             output = child.stdout.read() if child.stdout else b""
