@@ -54,6 +54,15 @@ async def test_streaming_sends_openai_chunks():
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
 
 
+async def test_fail_on_answers_those_request_numbers_500():
+    async with running_stub(delay=0, fail_on={2, 3}) as url, aiohttp.ClientSession() as session:
+        statuses = [(await post(session, url, chat(f"n {i}")))[0] for i in range(5)]
+        async with session.get(url.removesuffix("/v1") + "/stats") as response:
+            stats = await response.json()
+    assert statuses == [200, 500, 500, 200, 200]
+    assert (stats["requests"], stats["failures"]) == (5, 2)
+
+
 async def test_fail_rate_is_seeded_and_roughly_that_fraction():
     async def failures(seed: int) -> list[int]:
         async with (
