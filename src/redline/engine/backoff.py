@@ -129,6 +129,14 @@ class RetryPolicy:
         span = self.overloaded_from - self.sporadic_below
         return min(1.0, max(0.0, (fraction - self.sporadic_below) / span))
 
+    def overloaded(self, error: TargetError) -> bool:
+        """Whether this failure says the target is overloaded: a 429, or at least
+        ``overloaded_from`` of the recent requests failed (once that is known)."""
+        if error.status == 429:
+            return True
+        fraction = self.failure_fraction
+        return fraction is not None and fraction >= self.overloaded_from
+
     def wait(self, error: TargetError, retry: int) -> RetryWait:
         """The wait before retry number ``retry`` (1-based) of a job that failed with ``error``."""
         retry_after = getattr(error, "retry_after", None)

@@ -29,6 +29,7 @@ from redline.engine.cache import ResponseCache, cache_key
 from redline.engine.job import Job, estimate_request_tokens
 from redline.engine.progress import ProgressLike
 from redline.engine.rate_limit import LocalRateGate, RateGate, sleep_unless_set
+from redline.engine.slots import Slots
 from redline.engine.stats import EngineStats
 from redline.targets.base import Target, in_flight_limit
 
@@ -75,7 +76,8 @@ class Executor:
     to ``max_retries`` times, after the server's ``Retry-After`` or a jittered wait
     that :class:`RetryPolicy` scales with the recent failure fraction (short for
     sporadic faults, the full exponential schedule from ``backoff_base`` under
-    overload or 429);
+    overload or 429), and under overload the :class:`Slots` halve the requests
+    in flight (one slot back per ``limit`` successes);
     an auth failure stops the run and is raised once in-flight requests have
     finished; any other target error is recorded on the attempt.
     """
@@ -98,7 +100,7 @@ class Executor:
         rng: random.Random | None = None,
         unreachable_after: int = 3,
         rate_gate: RateGate | None = None,
-        slots: asyncio.Semaphore | None = None,
+        slots: Slots | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         if concurrency < 1:
@@ -147,9 +149,11 @@ class Executor:
         # Requests in flight are bounded by the slots, not by the workers: a job
         # waiting out a backoff holds a worker but no slot (see _send). A caller
         # may share one semaphore between executors (a Ray actor's batches).
-        self._slots = (
-            slots if slots is not None else asyncio.Semaphore(in_flight_limit(target, concurrency))
-        )
+        # Under overload the slots shrink (fewer requests in flight). Slots this
+        # executor made start each run at full size; shared ones (a Ray actor's)
+        # keep what their owner's traffic taught them.
+        self._owns_slots = slots is None
+        self._slots = slots if slots is not None else Slots(in_flight_limit(target, concurrency))
         self._reset()
 
     def _reset(self) -> None:
@@ -218,6 +222,8 @@ class Executor:
             outcomes = await asyncio.gather(*self._workers, return_exceptions=True)
         finally:
             self._workers = []
+            if self._owns_slots:
+                self._slots.reset()
             if self.cache is not None:
                 self.cache.flush()
             self._stats.wall_s = time.perf_counter() - started
@@ -404,6 +410,8 @@ class Executor:
             self._settle(estimated, completion.usage.total_tokens)
             tries.latency_s = time.perf_counter() - started
             self.retry_policy.record_success(tries.latency_s)
+            self._slots.note_outcome()
+            self._slots.grow()
             return completion, None
         # A failed request is settled as free: providers do not bill refusals
         # to serve, and a timed-out one is unknowable anyway.
@@ -411,6 +419,9 @@ class Executor:
         self._note_failure(error)
         if error.retryable:
             self.retry_policy.record_failure()
+            self._slots.note_outcome()
+            if self.retry_policy.overloaded(error):
+                self._slots.cut()
         return None, error
 
     def _note_failure(self, error: TargetError) -> None:

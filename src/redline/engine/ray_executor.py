@@ -32,6 +32,7 @@ from redline.engine.executor import Executor, OnResult, call_optional
 from redline.engine.job import Driver, Job, estimate_request_tokens
 from redline.engine.progress import ProgressLike
 from redline.engine.rate_limit import sleep_unless_set
+from redline.engine.slots import Slots
 from redline.engine.stats import EngineStats
 from redline.targets import build_target
 from redline.targets.spec import TargetSpec
@@ -159,7 +160,7 @@ class EngineWorker:
         self._settings = settings
         self._limiter = limiter
         self._target: Any = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: Slots | None = None
         self._running: set[Executor] = set()
         # One policy for every batch this worker runs: the failure fraction and the
         # latency it scales retry waits by are this worker's traffic, not one batch's.
@@ -171,7 +172,7 @@ class EngineWorker:
         """Send a batch; returns each finished attempt (JSON) and the batch's counters."""
         if self._target is None:
             self._target = build_target(self._spec, timeout=self._settings["timeout"])
-            self._slots = asyncio.Semaphore(self._settings["concurrency"])
+            self._slots = Slots(self._settings["concurrency"])
         gate = None
         if self._limiter is not None:
             gate = ClusterRateGate(self._limiter, tracks_tokens=self._settings["tracks_tokens"])
