@@ -137,3 +137,17 @@ def test_jitter_spreads_waits_over_the_upper_half_of_the_ceiling():
 def test_policy_settings_are_checked(kwargs):
     with pytest.raises(ValueError):
         RetryPolicy(**kwargs)
+
+
+def test_overloaded_means_a_429_or_the_overload_fraction_once_known():
+    policy = _policy(min_outcomes=20, overloaded_from=0.3)
+    _feed(policy, ok=0, failed=19)
+    assert not policy.overloaded(_500)  # nothing known yet
+    assert policy.overloaded(TargetTransientError("429", status=429))
+    _feed(policy, ok=0, failed=1)
+    assert policy.overloaded(_500)
+    sporadic = _policy()
+    _feed(sporadic, ok=75, failed=25)  # 25%: backing off in proportion, not overloaded
+    assert not sporadic.overloaded(_500)
+    _feed(sporadic, ok=0, failed=8)  # 33 of 100
+    assert sporadic.overloaded(_500)
