@@ -147,11 +147,10 @@ class Executor:
             )
         self._gate = rate_gate
         # Requests in flight are bounded by the slots, not by the workers: a job
-        # waiting out a backoff holds a worker but no slot (see _send). A caller
-        # may share one semaphore between executors (a Ray actor's batches).
-        # Under overload the slots shrink (fewer requests in flight). Slots this
-        # executor made start each run at full size; shared ones (a Ray actor's)
-        # keep what their owner's traffic taught them.
+        # waiting out a backoff holds a worker but no slot (see _send). Under
+        # overload the slots shrink. A caller may share one Slots between executors
+        # (a Ray actor's batches): those keep what their owner's traffic taught
+        # them, while slots this executor made start each run at full size.
         self._owns_slots = slots is None
         self._slots = slots if slots is not None else Slots(in_flight_limit(target, concurrency))
         self._reset()
