@@ -19,13 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from engine_overhead import start_stub, write_prompts
-from whole_process import scan_command, stub_arrivals
+from engine_overhead import start_stub
+from whole_process import stub_arrivals, wrapped_scan
 
 # Wraps the engine, the scoring's close and the finish to read the clock around
 # them; the marks are written by an exit handler (redline scan ends with os._exit).
@@ -74,22 +73,15 @@ def measure(
     stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            prompts = Path(tmp) / "prompts.jsonl"
-            write_prompts(prompts, attempts)
-            marks_path = Path(tmp) / "marks.json"
-            args = scan_command(
+            command, marks_path = wrapped_scan(
+                Path(tmp),
+                wrapper=WRAPPER,
                 base_url=base_url,
-                prompts=prompts,
-                runs=Path(tmp) / "runs",
+                attempts=attempts,
                 concurrency=concurrency,
-                executor="local",
-                scorers=[],
-            )[2:]  # the wrapper runs `redline` itself: drop "-m redline"
-            wrapper = f"MARKS = {str(marks_path)!r}\n{WRAPPER}"
-            spawned = time.monotonic()
-            subprocess.run(
-                [sys.executable, "-c", wrapper, *args], check=True, stdout=subprocess.DEVNULL
             )
+            spawned = time.monotonic()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
             exited = time.monotonic()
             marks = json.loads(marks_path.read_text())
             arrivals = stub_arrivals(base_url)
@@ -125,14 +117,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--fail-rate", type=float, default=0.0)
-    args = parser.parse_args()
-    result = measure(
-        attempts=args.attempts,
-        concurrency=args.concurrency,
-        delay=args.delay,
-        fail_rate=args.fail_rate,
-    )
-    print(json.dumps(result))
+    print(json.dumps(measure(**vars(parser.parse_args()))))
 
 
 if __name__ == "__main__":

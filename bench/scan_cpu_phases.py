@@ -18,12 +18,11 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from engine_overhead import start_stub, write_prompts
-from whole_process import scan_command
+from engine_overhead import start_stub
+from whole_process import wrapped_scan
 
 # Wraps Executor.run and finish_run to read the main thread's CPU clock around them,
 # and Thread.run to read each other thread's clock as it ends.
@@ -83,20 +82,15 @@ def measure(*, attempts: int, concurrency: int, delay: float) -> dict[str, objec
     stub, base_url = start_stub(delay=delay, fail_rate=0.0)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            prompts = Path(tmp) / "prompts.jsonl"
-            write_prompts(prompts, attempts)
-            marks_path = Path(tmp) / "marks.json"
-            args = scan_command(
+            command, marks_path = wrapped_scan(
+                Path(tmp),
+                wrapper=WRAPPER,
                 base_url=base_url,
-                prompts=prompts,
-                runs=Path(tmp) / "runs",
+                attempts=attempts,
                 concurrency=concurrency,
-                executor="local",
-                scorers=[],
-            )[2:]  # the wrapper runs `redline` itself: drop "-m redline"
-            wrapper = f"MARKS = {str(marks_path)!r}\n{WRAPPER}"
+            )
             subprocess.run(
-                [sys.executable, "-c", wrapper, *args],
+                command,
                 check=True,
                 stdout=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONWARNINGS": "ignore"},

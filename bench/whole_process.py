@@ -80,6 +80,26 @@ def scan_command(
     ]
 
 
+def wrapped_scan(
+    tmp: Path, *, wrapper: str, base_url: str, attempts: int, concurrency: int
+) -> tuple[list[str], Path]:
+    """A child's command line that runs ``redline scan`` (default scorers) under
+    ``wrapper``, Python source that runs ``redline`` itself and writes its findings
+    to the path in ``MARKS``; and that path. The prompts are written into ``tmp``."""
+    prompts = tmp / "prompts.jsonl"
+    write_prompts(prompts, attempts)
+    marks = tmp / "marks.json"
+    args = scan_command(
+        base_url=base_url,
+        prompts=prompts,
+        runs=tmp / "runs",
+        concurrency=concurrency,
+        executor="local",
+        scorers=[],
+    )[2:]  # the wrapper runs `redline` itself: drop "-m redline"
+    return [sys.executable, "-c", f"MARKS = {str(marks)!r}\n{wrapper}", *args], marks
+
+
 def measure(
     *,
     attempts: int,
