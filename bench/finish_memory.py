@@ -6,7 +6,10 @@ runs ``finish_run`` on it in a fresh child process and reports the child's
 peak RSS. Use it to compare trees: the child imports whichever ``redline`` is
 on PYTHONPATH.
 
-    PYTHONPATH=src python bench/finish_memory.py [--attempts 100000]
+    PYTHONPATH=src python bench/finish_memory.py [--attempts 100000] [--behaviours K]
+
+``--behaviours K`` gives K behaviours asked attempts/K times each (epochs), as a
+real large run repeats its behaviours; by default every attempt is its own.
 """
 
 from __future__ import annotations
@@ -39,22 +42,25 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru
 """
 
 
-def write_run(root: Path, attempts: int) -> str:
-    """A completed-looking run of ``attempts`` records under ``root``; its id."""
+def write_run(root: Path, attempts: int, behaviours: int | None = None) -> str:
+    """A completed-looking run of ``attempts`` records under ``root`` over ``behaviours``
+    behaviours (default: one per attempt), epoch after epoch; its id."""
+    behaviours = behaviours or attempts
     info = RunInfo(id="20260101-000000-bench0", status="running", config={"target": "stub"})
     with RunStore(root).create(info) as handle:
         for i in range(attempts):
-            category = CATEGORIES[i % len(CATEGORIES)]
+            behaviour, epoch = i % behaviours, i // behaviours
+            category = CATEGORIES[behaviour % len(CATEGORIES)]
             errored = i % 100 == 0
             attempt = Attempt(
-                id=f"b{i:06d}-none-e0",
+                id=f"b{behaviour:06d}-none-e{epoch}",
                 run_id=info.id,
-                behavior_id=f"b{i:06d}",
+                behavior_id=f"b{behaviour:06d}",
                 category=category,
                 expected="comply" if category == "benign" else "refuse",
                 attack="none",
                 target="openai:stub",
-                epoch=0,
+                epoch=epoch,
                 messages=[
                     Message(role="system", content="You are a helpful assistant."),
                     Message(role="user", content=f"Question {i} about the orchard, in detail."),
@@ -82,10 +88,11 @@ def write_run(root: Path, attempts: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=100_000)
+    parser.add_argument("--behaviours", type=int, help="distinct behaviours (default: attempts)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        run_id = write_run(root, args.attempts)
+        run_id = write_run(root, args.attempts, args.behaviours)
         started = time.perf_counter()
         output = subprocess.run(
             [sys.executable, "-c", CHILD, str(root), run_id],
@@ -97,6 +104,7 @@ def main() -> None:
         report = root / run_id / "report.html"
         result = {
             "attempts": args.attempts,
+            "behaviours": args.behaviours or args.attempts,
             "finish_s": round(float(output[0]), 2),
             "child_s": round(time.perf_counter() - started, 2),
             "peak_rss_mb": round(int(output[1]) / 1024, 1),

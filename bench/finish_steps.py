@@ -9,7 +9,7 @@ of attempts for a synthetic run (``finish_memory.py``'s: one score an attempt, w
 scan with the default scorers records two).
 
     PYTHONPATH=src python bench/finish_steps.py --run-dir RUNS/RUN_ID
-    PYTHONPATH=src python bench/finish_steps.py --attempts 100000
+    PYTHONPATH=src python bench/finish_steps.py --attempts 100000 [--behaviours 500]
 """
 
 from __future__ import annotations
@@ -73,11 +73,14 @@ def main() -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--run-dir", type=Path, help="a run's directory (holds run.json)")
     source.add_argument("--attempts", type=int, help="write a synthetic run of this size")
+    parser.add_argument(
+        "--behaviours", type=int, help="the synthetic run's distinct behaviours (default: attempts)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = args.run_dir
         if run_dir is None:
-            run_dir = Path(tmp) / write_run(Path(tmp), args.attempts)
+            run_dir = Path(tmp) / write_run(Path(tmp), args.attempts, args.behaviours)
         if not (run_dir / "run.json").is_file():
             parser.error(f"{run_dir}: no run.json here (give a run's directory)")
         output = subprocess.run(

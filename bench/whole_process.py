@@ -11,9 +11,12 @@ time of its first chat request (both ``time.monotonic``, one clock for every
 process on the machine), and from the last arrival to the child's exit.
 
     python bench/whole_process.py [--attempts 10000] [--concurrency 64] [--delay 0.05]
+                                  [--behaviours K]  (K prompts x attempts/K epochs; default: one
+                                                     prompt per attempt)
                                   [--fail-rate 0.0] [--executor local|ray] [--profile FILE]
                                   [--scorer NAME ...]  (default: the scan's, refusal and harm)
                                   [--stub-cpu N]  (pin the stub to CPU N; default: the scan's CPUs)
+                                  [--keep-runs DIR]  (keep the run there, for finish_steps.py)
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def scan_command(
     concurrency: int,
     executor: str,
     scorers: list[str],
+    epochs: int = 1,
 ) -> list[str]:
     return [
         "-m",
@@ -76,6 +80,7 @@ def scan_command(
         "--runs-dir",
         str(runs),
         *(["--executor", executor] if executor != "local" else []),
+        *(["--epochs", str(epochs)] if epochs > 1 else []),
         *[option for name in scorers for option in ("--scorer", name)],
     ]
 
@@ -110,7 +115,14 @@ def measure(
     profile: Path | None,
     scorers: list[str],
     stub_cpu: int | None = None,
+    behaviours: int | None = None,
+    keep_runs: Path | None = None,
 ) -> dict[str, object]:
+    # A real large run repeats its behaviours (epochs, attacks): K prompts x N/K epochs
+    # keeps what grows with the behaviours apart from what grows with the attempts.
+    behaviours = behaviours or attempts
+    if attempts % behaviours:
+        raise ValueError(f"--attempts {attempts} is not a multiple of --behaviours {behaviours}")
     stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
     if stub_cpu is not None:
         # The target's CPU is not the scan's: on the same core as the scan, the stub's
@@ -119,14 +131,15 @@ def measure(
     try:
         with tempfile.TemporaryDirectory() as tmp:
             prompts = Path(tmp) / "prompts.jsonl"
-            write_prompts(prompts, attempts)
+            write_prompts(prompts, behaviours)
             args = scan_command(
                 base_url=base_url,
                 prompts=prompts,
-                runs=Path(tmp) / "runs",
+                runs=keep_runs or Path(tmp) / "runs",
                 concurrency=concurrency,
                 executor=executor,
                 scorers=scorers,
+                epochs=attempts // behaviours,
             )
             if profile is not None:
                 args = ["-c", PROFILE.format(path=str(profile)), *args[2:]]
@@ -150,6 +163,7 @@ def measure(
     sent_limit = (attempts + engine["retries"]) * delay / concurrency
     return {
         "attempts": attempts,
+        "behaviours": behaviours,
         "concurrency": concurrency,
         "executor": executor,
         "scorers": scorers or "default",
@@ -187,6 +201,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--behaviours",
+        type=int,
+        help="distinct prompts (attempts must be a multiple: the rest are epochs; "
+        "default: one prompt per attempt)",
+    )
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--executor", default="local", choices=["local", "ray"])
@@ -194,6 +214,7 @@ def main() -> None:
     parser.add_argument(
         "--stub-cpu", type=int, help="pin the stub to this CPU (default: the scan's CPUs)"
     )
+    parser.add_argument("--keep-runs", type=Path, help="write the run here and keep it")
     parser.add_argument(
         "--scorer", action="append", default=[], help="scorer to apply (repeatable)"
     )
@@ -207,6 +228,8 @@ def main() -> None:
         profile=args.profile,
         scorers=args.scorer,
         stub_cpu=args.stub_cpu,
+        behaviours=args.behaviours,
+        keep_runs=args.keep_runs,
     )
     print(json.dumps(result))
 
