@@ -68,16 +68,46 @@ def test_cells_of_one_summary_share_their_place_numbers():
     assert first._index["b399"] is second._index["b399"]
 
 
-def test_an_index_over_a_run_file_gives_the_same_scores_as_one_over_a_list(tmp_path):
-    scores = _scores()
+def _index_over_a_run_file(tmp_path, scores: list[Score]) -> ScoreIndex:
     store = RunStore(tmp_path)
     with store.create(RunInfo(id="r1")) as run:
         for score in scores:
             run.append_score(score)
-    streamed = ScoreIndex(store.open("r1").stored_scores())
+    return ScoreIndex(store.open("r1").stored_scores())
+
+
+def test_an_index_over_a_run_file_gives_the_same_scores_as_one_over_a_list(tmp_path):
+    scores = _scores()
+    streamed = _index_over_a_run_file(tmp_path, scores)
     listed = ScoreIndex(scores)
     assert streamed.get("refusal", "a1") == listed.get("refusal", "a1") == scores[3]
     assert streamed.get("harm", "a1") == scores[1] and streamed.get("harm", "a2") is None
     assert list(streamed) == list(listed)
     assert streamed.label("refusal", "a2") == "full_compliance"
     assert len(streamed) == 3 and scores[1] in streamed and scores[0] not in streamed
+
+
+def test_get_many_reads_the_scores_asked_for_in_order(tmp_path):
+    scores = _scores()
+    index = _index_over_a_run_file(tmp_path, scores)
+    wanted = [("harm", "a1"), ("refusal", "a2"), ("harm", "a2"), ("refusal", "a1"), ("x", "a1")]
+    assert index.get_many(wanted) == [scores[1], scores[2], None, scores[3], None]
+    assert index.position("a1") >= 0 and index.position("nowhere") == -1
+    assert index.label_at("refusal", index.position("a2")) == "full_compliance"
+    assert index.label_at("refusal", -1) is None
+
+
+class _CollidingIndex(ScoreIndex):
+    """Every attempt id hashes alike until the index salts its hashes."""
+
+    def _hash(self, attempt_id: str) -> int:
+        return 7 if not self._salt else super()._hash(attempt_id)
+
+
+def test_attempt_ids_sharing_a_hash_are_told_apart_by_a_salted_rebuild():
+    scores = _scores()
+    index = _CollidingIndex(scores)
+    assert index._salt  # the first build found a2 and a1 sharing a hash
+    assert index.label("refusal", "a1") == "partial_refusal"
+    assert index.label("refusal", "a2") == "full_compliance"
+    assert index.get("harm", "a1") == scores[1] and index.label("harm", "a2") is None

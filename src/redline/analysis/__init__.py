@@ -31,11 +31,11 @@ from redline.analysis.reducers import (
     reduce_events,
     reduce_samples,
 )
+from redline.analysis.score_index import ScoreIndex
 from redline.analysis.summary import (
     GroupSummary,
     OutcomeRate,
     RunSummary,
-    ScoreIndex,
     benign_type,
     summarize_run,
 )

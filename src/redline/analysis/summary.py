@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -43,6 +43,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from redline.analysis.queries import QueriesToSuccess, queries_to_success
 from redline.analysis.reducers import ReducerName, check_reducer, reduce_events
+from redline.analysis.score_index import ScoreIndex
 from redline.attacks import success_scorer_for
 from redline.core.outcome import (
     FULL_COMPLIANCE,
@@ -503,99 +504,6 @@ class Verdict:
     harm: bool | None = None
 
 
-# A held score: (scorer_version, label, value, rationale, raw_output, created_at).
-_HeldScore = tuple[str, str, float, str, str | None, str]
-
-
-class ScoreIndex(Collection[Score]):
-    """A run's scores by scorer and attempt id, read once and held once.
-
-    The summary's judge, the report's transcripts and the queries-to-success
-    table all look scores up here, so finishing a run parses and keeps each
-    score one time (a streamed score file is read once, not once per use).
-    Iterating gives every score, scorer by scorer; the last score recorded
-    for an (attempt, scorer) wins.
-    """
-
-    def __init__(self, scores: Iterable[Score]) -> None:
-        # Each score is held as a tuple of its fields, not as a pydantic model:
-        # a model instance with its field set costs about a kilobyte, and a
-        # 100,000-attempt run has two or more scores per attempt. Repeated values
-        # are held once: versions, labels, a classifier's few rationales, the
-        # attempt id each scorer repeats, timestamps shared by a batch (at 100,000
-        # attempts the index's traced size fell by a quarter, 49 to 37 MB).
-        # get() rebuilds the Score.
-        self._by_scorer: dict[str, dict[str, _HeldScore]] = {}
-        shared: dict[Any, Any] = {}
-        for score in scores:
-            per_scorer = self._by_scorer.get(score.scorer)
-            if per_scorer is None:
-                per_scorer = self._by_scorer[score.scorer] = {}
-            per_scorer[shared.setdefault(score.attempt_id, score.attempt_id)] = (
-                shared.setdefault(score.scorer_version, score.scorer_version),
-                shared.setdefault(score.label, score.label),
-                score.value,
-                shared.setdefault(score.rationale, score.rationale),
-                score.raw_output,
-                shared.setdefault(score.created_at, score.created_at),
-            )
-
-    @staticmethod
-    def _score(scorer: str, attempt_id: str, held: _HeldScore) -> Score:
-        version, label, value, rationale, raw_output, created_at = held
-        # Validated when it was read; rebuilt without validating again.
-        return Score.model_construct(
-            attempt_id=attempt_id,
-            scorer=scorer,
-            scorer_version=version,
-            label=label,
-            value=value,
-            rationale=rationale,
-            raw_output=raw_output,
-            created_at=created_at,
-        )
-
-    @classmethod
-    def of(cls, scores: Iterable[Score]) -> ScoreIndex:
-        """``scores`` indexed (an index is returned as it is)."""
-        return scores if isinstance(scores, ScoreIndex) else cls(scores)
-
-    @property
-    def scorers(self) -> list[str]:
-        """The scorers present, in the order they first appear."""
-        return list(self._by_scorer)
-
-    def get(self, scorer: str, attempt_id: str) -> Score | None:
-        per_scorer = self._by_scorer.get(scorer)
-        held = None if per_scorer is None else per_scorer.get(attempt_id)
-        return None if held is None else self._score(scorer, attempt_id, held)
-
-    def label(self, scorer: str, attempt_id: str) -> str | None:
-        """The label alone (None: no score), without rebuilding the Score: judging
-        every attempt of a run asks for labels only, two or three times an attempt."""
-        per_scorer = self._by_scorer.get(scorer)
-        held = None if per_scorer is None else per_scorer.get(attempt_id)
-        return None if held is None else held[1]
-
-    def has(self, scorer: str, attempt_id: str) -> bool:
-        return attempt_id in self._by_scorer.get(scorer, {})
-
-    def labels(self, scorer: str) -> dict[str, str]:
-        """Attempt id -> label for one scorer."""
-        return {k: held[1] for k, held in self._by_scorer.get(scorer, {}).items()}
-
-    def __len__(self) -> int:
-        return sum(len(per_scorer) for per_scorer in self._by_scorer.values())
-
-    def __iter__(self) -> Iterator[Score]:
-        for scorer, per_scorer in self._by_scorer.items():
-            for attempt_id, held in per_scorer.items():
-                yield self._score(scorer, attempt_id, held)
-
-    def __contains__(self, item: object) -> bool:
-        return isinstance(item, Score) and self.get(item.scorer, item.attempt_id) == item
-
-
 def run_scorers(info: RunInfo, scores: Iterable[Score]) -> list[str]:
     """The scorers of a run: the campaign's, in order, then any others that scored it."""
     configured = info.config.get("scorers")
@@ -649,10 +557,17 @@ class AttemptJudge:
         outcome = outcome_of(verdict.label, verdict.positive_labels)
         return None if outcome is Outcome.NOT_APPLICABLE else outcome is Outcome.SUCCESS
 
-    def deciding_scorer(self, attempt: Attempt) -> str:
+    def deciding_scorer(self, attempt: Attempt, position: int | None = None) -> str:
+        """The scorer that decides ``attempt`` (``position``: its place in the score
+        index, when the caller has looked it up already)."""
         if self.by_family:
             family_scorer = success_scorer_for(attempt.attack)
-            if family_scorer is not None and self.scores.has(family_scorer, attempt.id):
+            if position is None:
+                position = self.scores.position(attempt.id)
+            if (
+                family_scorer is not None
+                and self.scores.label_at(family_scorer, position) is not None
+            ):
                 return family_scorer
         return self.primary
 
@@ -661,22 +576,24 @@ class AttemptJudge:
             self._positives[scorer] = registered_positive_labels(scorer)
         return self._positives[scorer]
 
-    def _fully_refused(self, attempt: Attempt) -> bool:
+    def _fully_refused(self, position: int) -> bool:
         if self.refusal_scorer is None:
             return False
-        return self.scores.label(self.refusal_scorer, attempt.id) == FULL_REFUSAL
+        return self.scores.label_at(self.refusal_scorer, position) == FULL_REFUSAL
 
     def verdict(self, attempt: Attempt) -> Verdict:
-        scorer = self.deciding_scorer(attempt)
-        label = self.scores.label(scorer, attempt.id)
+        # One search for the attempt; each scorer's label is then read by place.
+        position = self.scores.position(attempt.id)
+        scorer = self.deciding_scorer(attempt, position)
+        label = self.scores.label_at(scorer, position)
         harm = None
         if self.harm_scorer is not None:
-            harm_label = self.scores.label(self.harm_scorer, attempt.id)
+            harm_label = self.scores.label_at(self.harm_scorer, position)
             if harm_label is not None:
                 positives = self.positive_labels(self.harm_scorer)
                 outcome = outcome_of(harm_label, positives)
                 if outcome is not Outcome.NOT_APPLICABLE:
-                    harm = outcome is Outcome.SUCCESS and not self._fully_refused(attempt)
+                    harm = outcome is Outcome.SUCCESS and not self._fully_refused(position)
         return Verdict(
             scorer=scorer,
             label=label,

@@ -216,7 +216,15 @@ def transcript_records(
             shown = attempts.at(chosen.values())
         else:
             shown = (attempt for attempt in attempts if attempt.id in chosen)
-    records = [_transcript_record(attempt, judge=judge, images=images) for attempt in shown]
+    shown_list = list(shown)
+    verdicts = [judge.verdict(attempt) for attempt in shown_list]
+    # The deciding scores of all shown transcripts in one read of the scores file.
+    pairs = zip(shown_list, verdicts, strict=True)
+    scores = judge.scores.get_many([(verdict.scorer, attempt.id) for attempt, verdict in pairs])
+    records = [
+        _transcript_record(attempt, verdict, score, images=images)
+        for attempt, verdict, score in zip(shown_list, verdicts, scores, strict=True)
+    ]
     records.sort(
         key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
     )
@@ -235,11 +243,11 @@ def _check_sampler(sampler: TranscriptSampler, *, limit: int, seed: int, attempt
 
 
 def _transcript_record(
-    attempt: Attempt, *, judge: AttemptJudge, images: ImageStore | None
+    attempt: Attempt, verdict: Verdict, score: Score | None, *, images: ImageStore | None
 ) -> dict[str, Any]:
-    verdict = judge.verdict(attempt)
     error = attempt.error
-    score = judge.scores.get(verdict.scorer, attempt.id) if error is None else None
+    if error is not None:
+        score = None  # a score recorded for an errored attempt is not shown
     label = score.label if score is not None else None
     kind = outcome(attempt, verdict if error is None else Verdict(verdict.scorer, None, ()))
     return {
@@ -393,7 +401,7 @@ def render_html(
     a sample stratified by category x outcome with attack successes,
     over-refusals and errors first (:func:`transcript_sample`, drawn with
     ``sample_seed``); the report says how many of how many it shows.
-    ``scores`` may be the :class:`~redline.analysis.summary.ScoreIndex` the
+    ``scores`` may be the :class:`~redline.analysis.ScoreIndex` the
     summary was made from: it is then shared, not read again. ``sampler``, when
     the summary's pass fed it (``summarize_run(..., on_verdict=sampler.add)``),
     chooses the transcripts without a second pass over the attempts.
