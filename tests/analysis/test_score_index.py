@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redline.analysis import ScoreIndex
-from redline.analysis.summary import BehaviorCells, SharedInts
+from redline.analysis.summary import BehaviorCells, BehaviorNumbers
 from redline.core import RunInfo, Score
 from redline.store import RunStore
 
@@ -55,17 +55,21 @@ def test_behavior_cells_sum_each_behaviours_events_and_trials():
     assert list(cells.values()) == [(3, 5), (0, 1)]
 
 
-def test_cells_of_one_summary_share_their_place_numbers():
-    # Places above 256 are int objects of their own; cells that share a SharedInts
-    # hold each one once (a 100,000-behaviour summary held ~900,000 of them).
-    places = SharedInts()
-    first, second = BehaviorCells(places), BehaviorCells(places)
-    for cells in (first, second):
-        for index in range(400):
-            cells.add(f"b{index}", index % 2)
-    assert places[399] == 399 and places[399] is places[int("399")]
-    assert list(first.values()) == list(second.values()) == [(i % 2, 1) for i in range(400)]
-    assert first._index["b399"] is second._index["b399"]
+def test_cells_of_one_summary_share_one_table_of_behaviour_numbers():
+    # One table per summary; each cell keeps its own first-added order whatever
+    # order the table numbered the behaviours in.
+    numbers = BehaviorNumbers()
+    first, second = BehaviorCells(numbers), BehaviorCells(numbers)
+    for index in range(3000):
+        first.add(f"b{index}", index % 2)
+    for index in reversed(range(0, 3000, 3)):
+        second.add(f"b{index}", 1, trials=2)
+    second.add("b0", 0)
+    second.add("new", 1)
+    assert len(numbers) == 3001 and len(first) == 3000 and len(second) == 1001
+    assert list(first.values()) == [(i % 2, 1) for i in range(3000)]
+    assert list(second.values()) == [(1, 2)] * 999 + [(1, 3), (1, 1)]
+    assert numbers.number("b2999") == 2999 and numbers.number("new") == 3000
 
 
 def _index_over_a_run_file(tmp_path, scores: list[Score]) -> ScoreIndex:

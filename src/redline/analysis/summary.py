@@ -261,65 +261,74 @@ def benign_type(tags: Iterable[str]) -> str:
     return fallback
 
 
-class SharedInts:
-    """The int objects 0, 1, 2, ... made once and handed out again.
+class BehaviorNumbers:
+    """One number per distinct behaviour id (0, 1, 2, ... in the order first met),
+    shared by every :class:`BehaviorCells` of a summary: the one table of behaviour
+    ids the summary holds, where each cell used to hold a dict of its own."""
 
-    Every group's :class:`BehaviorCells` maps behaviour ids to places in its arrays;
-    a place above 256 is a new 32-byte int object in each group that holds it, so at
-    100,000 behaviours the summary's cells held ~900,000 of them (29 MB). Cells that
-    share one of these hold each place once.
-    """
-
-    __slots__ = ("ints",)
+    __slots__ = ("_numbers",)
 
     def __init__(self) -> None:
-        self.ints: list[int] = []
+        self._numbers: dict[str, int] = {}
 
-    def __getitem__(self, value: int) -> int:
-        ints = self.ints
-        if value >= len(ints):
-            # In steps of 4,096: few calls, and at most that many made and not used.
-            ints.extend(range(len(ints), max(value + 1, len(ints) + 4096)))
-        return ints[value]
+    def number(self, behavior_id: str) -> int:
+        numbers = self._numbers
+        number = numbers.get(behavior_id)
+        if number is None:
+            number = numbers[behavior_id] = len(numbers)
+        return number
+
+    def __len__(self) -> int:
+        return len(self._numbers)
 
 
 class BehaviorCells:
     """Per behaviour, how many trials had the event: ``(events, trials)`` cells.
 
-    Held as two integer arrays indexed through one dict, not a two-item list per
-    behaviour: a summary keeps several of these per group, and they are the largest
-    thing the finish holds (with the arrays, the summary's traced peak at 50,000
-    attempts fell from 64 to 55 MB; the dict's entries are most of what is left).
+    Held in integer arrays alone: the counts in the order behaviours were first
+    added, and a map from each behaviour's number (:class:`BehaviorNumbers`) to its
+    place, 4 bytes a behaviour of the summary. A summary keeps up to four of these
+    per group, and a dict per cell was the largest thing it held (33 MB of hash
+    tables at 100,000 behaviours). The order is kept because the clustered
+    interval's and the mean reducer's float sums follow it.
     """
 
-    __slots__ = ("_events", "_index", "_places", "_trials")
+    __slots__ = ("_events", "_numbers", "_places", "_trials")
 
-    def __init__(self, places: SharedInts | None = None) -> None:
-        self._index: dict[str, int] = {}
-        self._events = array("q")
-        self._trials = array("q")
-        self._places = places or SharedInts()
+    def __init__(self, numbers: BehaviorNumbers | None = None) -> None:
+        self._numbers = numbers if numbers is not None else BehaviorNumbers()
+        # Behaviour number -> 1 + its place in _events and _trials (0: not added yet).
+        self._places = array("i")
+        self._events = array("i")
+        self._trials = array("i")
 
     def add(self, behavior_id: str, events: int, *, trials: int = 1) -> None:
-        place = self._index.get(behavior_id)
-        if place is None:
-            place = len(self._events)
-            ints = self._places.ints
-            # Read inline: a method call for each new behaviour in each cell cost more
-            # than the lookup (90,000 calls at 10,000 behaviours).
-            self._index[behavior_id] = ints[place] if place < len(ints) else self._places[place]
+        self.add_number(self._numbers.number(behavior_id), events, trials=trials)
+
+    def add_number(self, number: int, events: int, *, trials: int = 1) -> None:
+        """:meth:`add` for a behaviour already numbered (the summary numbers each
+        attempt's behaviour once for all its groups' cells)."""
+        places = self._places
+        try:
+            place = places[number]
+        except IndexError:
+            # Zeros in steps of at least 1,024: few reallocations, 4 KB at most unused.
+            places.frombytes(bytes(4 * max(number + 1 - len(places), 1024)))
+            place = 0
+        if place == 0:
             self._events.append(events)
             self._trials.append(trials)
+            places[number] = len(self._events)
         else:
-            self._events[place] += events
-            self._trials[place] += trials
+            self._events[place - 1] += events
+            self._trials[place - 1] += trials
 
     def values(self) -> Iterator[tuple[int, int]]:
         """Each behaviour's ``(events, trials)``, in the order first added."""
         return zip(self._events, self._trials, strict=True)
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._events)
 
 
 class _Reading(NamedTuple):
@@ -344,10 +353,10 @@ class _Reading(NamedTuple):
 class _Tally:
     """Running counts for one group; one pass over the attempts fills all groups."""
 
-    def __init__(self, name: str, places: SharedInts) -> None:
+    def __init__(self, name: str, numbers: BehaviorNumbers) -> None:
         self.name = name
         self.deciders: Counter[str] = Counter()
-        self.harm = BehaviorCells(places)
+        self.harm = BehaviorCells(numbers)
         self.attempts = 0
         self.harmful_attempts = 0
         self.benign_attempts = 0
@@ -359,11 +368,12 @@ class _Tally:
         self.latencies = array("d")
         self.generation_times = array("d")
         # behaviour id -> (events, trials) per side, and (refusals, trials) overall
-        self.harmful = BehaviorCells(places)
-        self.benign = BehaviorCells(places)
-        self.refusals = BehaviorCells(places)
+        self.harmful = BehaviorCells(numbers)
+        self.benign = BehaviorCells(numbers)
+        self.refusals = BehaviorCells(numbers)
 
-    def add(self, attempt: Attempt, verdict: Verdict, read: _Reading) -> None:
+    def add(self, attempt: Attempt, verdict: Verdict, read: _Reading, behavior: int) -> None:
+        """Count ``attempt``; ``behavior`` is its behaviour's number."""
         self.attempts += 1
         harmful = attempt.expected == "refuse"
         if harmful:
@@ -378,7 +388,7 @@ class _Tally:
         if attempt.generation_s is not None:
             self.generation_times.append(attempt.generation_s)
         if harmful and verdict.harm is not None:
-            self.harm.add(attempt.behavior_id, verdict.harm)
+            self.harm.add_number(behavior, verdict.harm)
         label = verdict.label
         if label is None:
             self.unscored += 1
@@ -388,12 +398,12 @@ class _Tally:
             return
         self.deciders[verdict.scorer] += 1
         if read.speaks_refusal:
-            self.refusals.add(attempt.behavior_id, read.refused)
+            self.refusals.add_number(behavior, read.refused)
         if harmful:
-            self.harmful.add(attempt.behavior_id, read.outcome is Outcome.SUCCESS)
+            self.harmful.add_number(behavior, read.outcome is Outcome.SUCCESS)
         elif read.speaks_refusal:
             # Only a refusal scorer can say a benign prompt was over-refused.
-            self.benign.add(attempt.behavior_id, read.refused)
+            self.benign.add_number(behavior, read.refused)
 
     def summary(self, *, confidence: float, reducer: ReducerName | None = None) -> GroupSummary:
         full = self.labels[FULL_REFUSAL]
@@ -640,12 +650,11 @@ def summarize_run(
     if harm_scorer is None:
         harm_scorer = next((name for name in HARM_SCORERS if name in present), None)
     judge = AttemptJudge(scores, primary=primary, by_family=scorer is None, harm_scorer=harm_scorer)
-    places = SharedInts()
-    overall = _Tally("all", places)
+    numbers = BehaviorNumbers()
+    overall = _Tally("all", numbers)
     categories: dict[str, _Tally] = {}
     attacks: dict[str, _Tally] = {}
     benign_types: dict[str, _Tally] = {}
-    behaviors: set[str] = set()
     epochs: set[int] = set()
     targets: set[str] = set()
     multi_turn: list[Attempt] = []  # the attempts queries-to-success needs, gathered on the way
@@ -655,15 +664,16 @@ def summarize_run(
         verdict = judge.verdict(attempt)
         if on_verdict is not None:
             on_verdict(attempt, verdict)
-        behaviors.add(attempt.behavior_id)
+        behavior = numbers.number(attempt.behavior_id)
         epochs.add(attempt.epoch)
         targets.add(attempt.target)
         read = _Reading.of(verdict)
-        overall.add(attempt, verdict, read)
-        _tally_for(categories, attempt.category, places).add(attempt, verdict, read)
-        _tally_for(attacks, attempt.attack, places).add(attempt, verdict, read)
+        overall.add(attempt, verdict, read, behavior)
+        _tally_for(categories, attempt.category, numbers).add(attempt, verdict, read, behavior)
+        _tally_for(attacks, attempt.attack, numbers).add(attempt, verdict, read, behavior)
         if attempt.expected == "comply":
-            _tally_for(benign_types, benign_type(attempt.tags), places).add(attempt, verdict, read)
+            benign = _tally_for(benign_types, benign_type(attempt.tags), numbers)
+            benign.add(attempt, verdict, read, behavior)
     if not targets and isinstance(info.config.get("target"), str):
         targets.add(info.config["target"])
     return RunSummary(
@@ -675,7 +685,7 @@ def summarize_run(
         by_family=scorer is None,
         harm_scorer=harm_scorer,
         confidence=confidence,
-        behaviors=len(behaviors),
+        behaviors=len(numbers),
         epochs=len(epochs),
         overall=overall.summary(confidence=confidence, reducer=reducer_name),
         by_category=[
@@ -695,8 +705,8 @@ def summarize_run(
     )
 
 
-def _tally_for(tallies: dict[str, _Tally], name: str, places: SharedInts) -> _Tally:
+def _tally_for(tallies: dict[str, _Tally], name: str, numbers: BehaviorNumbers) -> _Tally:
     tally = tallies.get(name)
     if tally is None:
-        tally = tallies[name] = _Tally(name, places)
+        tally = tallies[name] = _Tally(name, numbers)
     return tally
