@@ -1,8 +1,8 @@
 """Memory and time of each step of finishing a run, in a fresh process.
 
-Prints the RSS and the peak RSS (MB) and the seconds since the first step after
-each of: indexing the attempts file, indexing the scores file, the score index,
-the summary, the HTML report. As ``finish_run`` does, the summary's pass also
+Prints the RSS and the peak RSS (MB) and the seconds (wall and CPU) since the
+first step after each of: indexing the attempts file, indexing the scores file,
+the score index, the summary, the HTML report. As ``finish_run`` does, the summary's pass also
 chooses the report's transcripts where the tree has ``TranscriptSampler``. Give a
 real run's directory (e.g. one kept from ``redline scan --runs-dir``), or a number
 of attempts for a synthetic run (``finish_memory.py``'s: one score an attempt, where a
@@ -46,12 +46,14 @@ def peak():
 
 run_dir = Path(sys.argv[1])
 handle = RunStore(run_dir.parent).open(run_dir.name)
-steps = [{"step": "start", "rss_mb": rss(), "peak_mb": peak(), "s": 0.0}]
-started = time.perf_counter()
+steps = [{"step": "start", "rss_mb": rss(), "peak_mb": peak(), "s": 0.0, "cpu_s": 0.0}]
+started, started_cpu = time.perf_counter(), time.process_time()
 
 def mark(step):
+    # CPU seconds too: steadier than wall time on a shared core.
     steps.append({"step": step, "rss_mb": rss(), "peak_mb": peak(),
-                  "s": round(time.perf_counter() - started, 2)})
+                  "s": round(time.perf_counter() - started, 2),
+                  "cpu_s": round(time.process_time() - started_cpu, 2)})
 
 attempts = handle.stored_attempts(); mark("index attempts")
 stored = handle.stored_scores(); mark("index scores")

@@ -17,6 +17,8 @@ process on the machine), and from the last arrival to the child's exit.
                                   [--scorer NAME ...]  (default: the scan's, refusal and harm)
                                   [--stub-cpu N]  (pin the stub to CPU N; default: the scan's CPUs)
                                   [--keep-runs DIR]  (keep the run there, for finish_steps.py)
+                                  [--sample-rss]  (the child's RSS every 0.25 s: peak while
+                                                   sending and after the last request)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -117,6 +120,7 @@ def measure(
     stub_cpu: int | None = None,
     behaviours: int | None = None,
     keep_runs: Path | None = None,
+    sample_rss: bool = False,
 ) -> dict[str, object]:
     # A real large run repeats its behaviours (epochs, attacks): K prompts x N/K epochs
     # keeps what grows with the behaviours apart from what grows with the attempts.
@@ -145,6 +149,10 @@ def measure(
                 args = ["-c", PROFILE.format(path=str(profile)), *args[2:]]
             started = time.monotonic()
             child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE)
+            samples: list[tuple[float, float]] = []
+            sampler = threading.Thread(target=_sample_rss, args=(child.pid, samples), daemon=True)
+            if sample_rss:
+                sampler.start()
             output = child.stdout.read() if child.stdout else b""
             _, status, usage = os.wait4(child.pid, 0)
             exited = time.monotonic()
@@ -161,6 +169,16 @@ def measure(
     # Every retried request costs a slot for one delay too: the limit of the
     # requests actually sent.
     sent_limit = (attempts + engine["retries"]) * delay / concurrency
+    phases: dict[str, object] = {}
+    if samples and arrivals:
+        # RSS sampled up to the stub's last arrival is the sending's; after it, the
+        # last responses' scoring and the finish (summary, report).
+        sending = [rss for at, rss in samples if at <= arrivals[-1]]
+        after = [rss for at, rss in samples if at > arrivals[-1]]
+        phases = {
+            "sending_peak_rss_mb": round(max(sending), 1) if sending else None,
+            "after_last_request_peak_rss_mb": round(max(after), 1) if after else None,
+        }
     return {
         "attempts": attempts,
         "behaviours": behaviours,
@@ -184,10 +202,23 @@ def measure(
         "retries": engine["retries"],
         "status": document["status"],
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        **phases,
         # CPU seconds of the scan (user + system): steadier than wall time on a shared machine.
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "load_1min": round(os.getloadavg()[0], 2),
     }
+
+
+def _sample_rss(pid: int, samples: list[tuple[float, float]]) -> None:
+    """Append (monotonic time, RSS in MB) of process ``pid`` every 0.25 s until it ends."""
+    while True:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                rss = next(line for line in status if line.startswith("VmRSS"))
+        except (OSError, StopIteration):
+            return  # gone (or a zombie: no VmRSS line)
+        samples.append((time.monotonic(), int(rss.split()[1]) / 1024))
+        time.sleep(0.25)
 
 
 def stub_arrivals(base_url: str) -> list[float]:
@@ -216,6 +247,9 @@ def main() -> None:
     )
     parser.add_argument("--keep-runs", type=Path, help="write the run here and keep it")
     parser.add_argument(
+        "--sample-rss", action="store_true", help="peak RSS while sending and after it"
+    )
+    parser.add_argument(
         "--scorer", action="append", default=[], help="scorer to apply (repeatable)"
     )
     args = parser.parse_args()
@@ -230,6 +264,7 @@ def main() -> None:
         stub_cpu=args.stub_cpu,
         behaviours=args.behaviours,
         keep_runs=args.keep_runs,
+        sample_rss=args.sample_rss,
     )
     print(json.dumps(result))
 
