@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 import numpy as np
 from pydantic import BaseModel
 
+from redline.analysis.score_index import ScoreIndex
 from redline.core.outcome import is_success
 from redline.core.records import Attempt, Score
 from redline.scoring import registered_positive_labels
@@ -56,7 +57,8 @@ def queries_to_success(
             groups[attempt.attack].append(attempt)
     if not groups:
         return []  # no multi-turn attempts: the scores need not be read
-    labels = {s.attempt_id: s.label for s in scores if s.scorer == scorer}
+    # Labels by lookup: the finish's index is shared, and its scores stay on disk.
+    index = ScoreIndex.of(scores)
     positives = (
         tuple(success_labels) if success_labels is not None else registered_positive_labels(scorer)
     )
@@ -73,7 +75,7 @@ def queries_to_success(
             if attempt.error is not None:
                 errors += 1
                 continue
-            label = labels.get(attempt.id)
+            label = index.label(scorer, attempt.id)
             if label is None:
                 continue
             success = is_success(label, positives)
