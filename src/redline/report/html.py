@@ -216,15 +216,16 @@ def transcript_records(
             shown = attempts.at(chosen.values())
         else:
             shown = (attempt for attempt in attempts if attempt.id in chosen)
-    shown_list = list(shown)
-    verdicts = [judge.verdict(attempt) for attempt in shown_list]
-    # The deciding scores of all shown transcripts in one read of the scores file.
-    pairs = zip(shown_list, verdicts, strict=True)
-    scores = judge.scores.get_many([(verdict.scorer, attempt.id) for attempt, verdict in pairs])
-    records = [
-        _transcript_record(attempt, verdict, score, images=images)
-        for attempt, verdict, score in zip(shown_list, verdicts, scores, strict=True)
-    ]
+    records: list[dict[str, Any]] = []
+    wanted: list[tuple[str, str]] = []  # (deciding scorer, attempt id) per record
+    for attempt in shown:
+        verdict = judge.verdict(attempt)
+        records.append(_transcript_record(attempt, verdict, images=images))
+        wanted.append((verdict.scorer, attempt.id))
+    # The deciding scores of the shown transcripts, read in one pass over the scores
+    # file once the attempts are let go.
+    for record, score in zip(records, judge.scores.get_many(wanted), strict=True):
+        _show_score(record, score)
     records.sort(
         key=lambda r: (_OUTCOME_RANK[r["outcome"]], r["category"], r["behavior"], r["epoch"])
     )
@@ -243,12 +244,10 @@ def _check_sampler(sampler: TranscriptSampler, *, limit: int, seed: int, attempt
 
 
 def _transcript_record(
-    attempt: Attempt, verdict: Verdict, score: Score | None, *, images: ImageStore | None
+    attempt: Attempt, verdict: Verdict, *, images: ImageStore | None
 ) -> dict[str, Any]:
+    """The record without its score's label, value and rationale (:func:`_show_score`)."""
     error = attempt.error
-    if error is not None:
-        score = None  # a score recorded for an errored attempt is not shown
-    label = score.label if score is not None else None
     kind = outcome(attempt, verdict if error is None else Verdict(verdict.scorer, None, ()))
     return {
         "id": attempt.id,
@@ -258,12 +257,12 @@ def _transcript_record(
         "attack": attempt.attack,
         "epoch": attempt.epoch,
         "target": attempt.target,
-        "label": "error" if error is not None else (label or "unscored"),
+        "label": "error" if error is not None else "unscored",
         "scorer": verdict.scorer,
         "harm": verdict.harm,
         "outcome": kind,
-        "value": score.value if score is not None else None,
-        "rationale": score.rationale if score is not None else "",
+        "value": None,
+        "rationale": "",
         "latency": attempt.latency_s,
         "retries": attempt.retries,
         "cached": attempt.cached,
@@ -279,6 +278,15 @@ def _transcript_record(
         "tags": attempt.tags,
         **_agent_trace(attempt),
     }
+
+
+def _show_score(record: dict[str, Any], score: Score | None) -> None:
+    """Fill in the deciding score of a transcript's record; a score recorded for an
+    errored attempt is not shown."""
+    if score is not None and record["error"] is None:
+        record["label"] = score.label or "unscored"
+        record["value"] = score.value
+        record["rationale"] = score.rationale
 
 
 def _agent_trace(attempt: Attempt) -> dict[str, Any]:
