@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from redline.classifiers.hh_weak_labels import weak_harmful_openers
 from redline.classifiers.labelled import (
     Example,
     benign,
@@ -531,6 +532,13 @@ def _load_dices(path: Path, rng: random.Random) -> Iterator[Example]:
             )
 
 
+def _load_hh_weak(path: Path, rng: random.Random) -> Iterator[Example]:
+    """hh-rlhf openers weakly labelled harmful by the human preference, less
+    near-duplicates of the measurement sets (``hh_weak_labels``). ``path`` is the
+    hh-rlhf file; the measurement sets are read from the data directory above it."""
+    yield from weak_harmful_openers(path.parents[1]).examples
+
+
 PublicLoader = Callable[[Path, random.Random], Iterator[Example]]
 
 
@@ -657,6 +665,15 @@ PUBLIC_SOURCES: dict[str, PublicSource] = {
     "injecagent": PublicSource(
         "injecagent", "uiuc-kang-lab/InjecAgent via enkryptai/xInjectAgent", "MIT", _load_injecagent
     ),
+    # Last: exact and near-duplicates of earlier sources keep the earlier group.
+    "hh-rlhf-weak": PublicSource(
+        "hh-rlhf/harmless_base_test.jsonl.gz",
+        "anthropics/hh-rlhf harmless-base test: red-team openers whose preferred reply "
+        "declined (weak harmful label, redline.classifiers.hh_weak_labels); openers near "
+        "a measurement set's texts dropped",
+        "MIT",
+        _load_hh_weak,
+    ),
 }
 
 # Sets we measure on and never train on, and why (MANIFEST.md licences).
@@ -667,5 +684,7 @@ MEASUREMENT_ONLY: dict[str, str] = {
     "tweeteval": "licence not stated",
     "harmbench/adv_training_behaviors_safe_responses*.csv": "licence not stated",
     "gptfuzz (evaluate split)": "kept out of training for the output-side refusal test",
-    "hh-rlhf": "first turns are not labelled per prompt; many are benign",
+    "hh-rlhf (all but the weakly labelled openers)": "no label per prompt: openers whose "
+    "preferred reply answered a refused request, or that no reply refused, are neither "
+    "positives nor negatives; replies are measured on (refusal direction)",
 }

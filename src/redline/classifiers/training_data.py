@@ -72,6 +72,11 @@ DISGUISED_BENIGN_PER_CONVERTER = 120
 # Sources whose texts are model responses, not requests: never wrapped in
 # request templates or converters.
 RESPONSE_SOURCES = frozenset({"gptfuzz", "dices"})
+# Sources with weak labels (about half right, hh_weak_labels): trained as they
+# are, never filled into templates or disguised, so that a wrong label is not
+# copied into dozens of generated examples, and the generated and disguised
+# examples stay those of the recipe without them.
+PLAIN_ONLY_SOURCES = frozenset({"hh-rlhf-weak"})
 
 WRITTEN_SOURCE = SourceInfo(
     name="redline-written",
@@ -154,7 +159,9 @@ def assemble_training_data(
     requests = [
         e
         for e in public + written_examples
-        if e.source not in RESPONSE_SOURCES and e.jailbreak is False and len(e.text) < 400
+        if e.source not in RESPONSE_SOURCES | PLAIN_ONLY_SOURCES
+        and e.jailbreak is False
+        and len(e.text) < 400
     ]
     harmful_requests = [e for e in requests if e.harm]
     benign_requests = [e for e in requests if e.harm is False]
