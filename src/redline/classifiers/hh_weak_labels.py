@@ -17,6 +17,9 @@ shipped refusal classifier reading both replies (full or partial refusal):
   not negatives either: most red-team openers are attempts, answered badly or
   well, and the preference is relative).
 
+A new refusal artifact can move openers in or out of the source: retrain the
+guard after one.
+
 The label is weak: of 40 positives read by hand, about half are requests a
 guard should block; the rest are bait, opinion questions and insults to the
 assistant whose chosen reply happened to decline (docs/benchmarks.md, hhweak).
