@@ -55,7 +55,7 @@ def _tiny_data_dir(root: Path) -> Path:
 def test_help() -> None:
     result = runner.invoke(app, ["train", "guard", "--help"])
     assert result.exit_code == 0
-    for flag in ("--data-dir", "--out", "--seed", "--models", "--json"):
+    for flag in ("--data-dir", "--out", "--seed", "--models", "--extra-source", "--json"):
         assert flag in result.output
 
 
@@ -127,6 +127,9 @@ def test_missing_or_unusable_data_dir_is_a_one_line_error(tmp_path: Path) -> Non
     assert unusable.returncode == 2 and "unusable" in unusable.stderr
     bad_model = _redline("train", "guard", "--models", "harm,toxicity", "--out", str(tmp_path))
     assert bad_model.returncode == 2 and "unknown model 'toxicity'" in bad_model.stderr
+    bad_source = _redline("train", "guard", "--extra-source", "hh-rlhf", "--out", str(tmp_path))
+    assert bad_source.returncode == 2
+    assert "--extra-source hh-rlhf: unknown; choose from hh-rlhf-weak" in bad_source.stderr
 
 
 def test_bad_features_and_static_embeddings_help(tmp_path: Path) -> None:

