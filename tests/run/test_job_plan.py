@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import json
+from pathlib import Path
 
 import pytest
 
 from redline.core import Behavior, ConfigError, GenerationParams
-from redline.engine import Job
+from redline.engine import Job, RequestTally, estimate
+from redline.run import Campaign, collect_behaviors, dry_run, runner
 from redline.run.plan import JobPlan, chains_for, plan_jobs
 
 CHAINS = ["none", "homoglyphs+scramble", "best_of_n"]
@@ -107,3 +111,51 @@ def test_a_plan_whose_converters_call_a_model_cannot_be_made_synchronously() -> 
     assert len(list(plan.known_jobs())) == 2 * 2  # only the plain prompts' jobs
     with pytest.raises(ConfigError, match="async for"):
         list(plan)
+
+
+def prompts_campaign(tmp_path: Path, count: int, *, chains: list[str]) -> Campaign:
+    prompts = tmp_path / "prompts.jsonl"
+    rows = (
+        json.dumps({"id": f"p{i}", "prompt": f"Tell me how to do thing {i}"}) for i in range(count)
+    )
+    prompts.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return Campaign(prompts=[prompts], attacks=list(chains), epochs=2, seed=7)
+
+
+def test_a_dry_run_counts_what_the_plan_made_up_front_sends(tmp_path: Path) -> None:
+    campaign = prompts_campaign(tmp_path, 30, chains=CHAINS)
+    behaviors, _ = collect_behaviors(campaign)
+    ahead = asyncio.run(
+        plan_jobs(
+            behaviors,
+            chains_for(CHAINS),
+            run_id="dry-run",
+            target_name=campaign.target.display_name(),
+            epochs=2,
+            seed=7,
+            generation=campaign.generation,
+            convert_async=False,
+        )
+    )
+    counted = dry_run(campaign, check_models=False)
+    assert counted == estimate(ahead.pending)
+    assert counted.requests == 30 * (1 + 1 + 8) * 2
+
+
+def test_a_dry_run_counts_each_job_without_holding_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    most_alive = 0
+
+    class WatchedTally(RequestTally):
+        def add(self, job: Job) -> None:
+            nonlocal most_alive
+            super().add(job)
+            if self.requests % 1000 == 0:
+                most_alive = max(most_alive, live_jobs("dry-run"))
+
+    monkeypatch.setattr(runner, "RequestTally", WatchedTally)
+    counted = dry_run(prompts_campaign(tmp_path, 2000, chains=["none"]), check_models=False)
+    assert counted.requests == 4000
+    # Only the job being counted is alive, never the 999 counted before it.
+    assert 1 <= most_alive <= 2

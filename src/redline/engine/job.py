@@ -52,16 +52,32 @@ class DryRunEstimate(BaseModel):
     judge_requests: int = 0
 
 
+@dataclass(slots=True)
+class RequestTally:
+    """The dry-run sums, added to one job at a time: a dry run streams its plan
+    through a tally instead of holding every job (issue 12)."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    max_completion_tokens: int = 0
+
+    def add(self, job: Job) -> None:
+        self.requests += 1
+        self.prompt_tokens += estimate_prompt_tokens(job.attempt.messages)
+        self.max_completion_tokens += job.params.max_tokens
+
+    def estimate(self) -> DryRunEstimate:
+        return DryRunEstimate(
+            requests=self.requests,
+            prompt_tokens=self.prompt_tokens,
+            max_completion_tokens=self.max_completion_tokens,
+            total_tokens=self.prompt_tokens + self.max_completion_tokens,
+        )
+
+
 def estimate(jobs: Iterable[Job]) -> DryRunEstimate:
     """Count requests and upper-bound the tokens a set of jobs would use (no retries)."""
-    requests = prompt = completion = 0
+    tally = RequestTally()
     for job in jobs:
-        requests += 1
-        prompt += estimate_prompt_tokens(job.attempt.messages)
-        completion += job.params.max_tokens
-    return DryRunEstimate(
-        requests=requests,
-        prompt_tokens=prompt,
-        max_completion_tokens=completion,
-        total_tokens=prompt + completion,
-    )
+        tally.add(job)
+    return tally.estimate()

@@ -17,7 +17,7 @@ from redline.attacks.compose import AttackChain
 from redline.core import Attempt, Behavior, ConfigError, RunInfo, Score
 from redline.data import dataset_hash, load_dataset, load_suite
 from redline.data.packed_behaviors import PackedBehaviors
-from redline.engine import DryRunEstimate, estimate
+from redline.engine import DryRunEstimate, RequestTally
 from redline.run.background_scoring import (
     BackgroundScoring,
     build_batch_scoring,
@@ -32,12 +32,10 @@ from redline.run.loop import (
     send_into_run,
 )
 from redline.run.plan import (
-    AttackPlan,
     JobPlan,
     chains_for,
     close_attack_resources,
     open_attack_resources,
-    plan_jobs,
     stratified_sample,
 )
 from redline.store import RunHandle, RunStore, new_run_id
@@ -95,7 +93,7 @@ def dry_run(campaign: Campaign, *, check_models: bool = True) -> DryRunEstimate:
         build_scorer(name)
     chains = chains_for(campaign.attacks)
 
-    async def plan() -> AttackPlan:
+    async def count() -> tuple[DryRunEstimate, Counter[str]]:
         target = build_target(campaign.target, timeout=campaign.timeout) if check_models else None
         resources = (
             open_attack_resources(
@@ -108,7 +106,7 @@ def dry_run(campaign: Campaign, *, check_models: bool = True) -> DryRunEstimate:
             else AttackResources()
         )
         try:
-            return await plan_jobs(
+            plan = JobPlan(
                 behaviors,
                 chains,
                 run_id="dry-run",
@@ -120,21 +118,31 @@ def dry_run(campaign: Campaign, *, check_models: bool = True) -> DryRunEstimate:
                 convert_async=False,
                 limit=campaign.limit,
             )
+            # Each job is counted and dropped: a dry run never holds the whole plan
+            # (and the coroutine returns only the sums, not the jobs; issue 12).
+            tally = RequestTally()
+            jobs_by_chain: Counter[str] = Counter()
+            async for job in plan:
+                tally.add(job)
+                jobs_by_chain[job.attempt.attack] += 1
+            return tally.estimate(), jobs_by_chain
         finally:
             await close_attack_resources(resources)
             if target is not None:
                 await target.aclose()
 
-    planned = asyncio.run(plan())
-    return _with_attack_calls(estimate(planned.pending), planned, chains, campaign)
+    base, jobs_by_chain = asyncio.run(count())
+    return _with_attack_calls(base, jobs_by_chain, chains, campaign)
 
 
 def _with_attack_calls(
-    base: DryRunEstimate, planned: AttackPlan, chains: list[AttackChain], campaign: Campaign
+    base: DryRunEstimate,
+    jobs_by_chain: Counter[str],
+    chains: list[AttackChain],
+    campaign: Campaign,
 ) -> DryRunEstimate:
     """Add what attacks send besides one request per job: more target turns, attacker
     proposals (or attacker-model conversions), judge ratings."""
-    jobs_by_chain = Counter(job.attempt.attack for job in planned.pending)
     target = attacker = judge = 0
     for chain in chains:
         jobs = jobs_by_chain.get(chain.label, 0)
