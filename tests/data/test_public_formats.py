@@ -173,6 +173,10 @@ def test_user_prompts_file_is_the_fallback(tmp_path: Path) -> None:
     assert detect_format(path) == "prompts"
     (b,) = load_dataset(path)
     assert b.expected == "comply"
+    assert (b.source, b.license) == ("mine.jsonl", None)
+    (named,) = load_dataset(path, license="CC0-1.0", source="team-prompts")
+    assert (named.source, named.license) == ("team-prompts", "CC0-1.0")
+    assert named.model_copy(update={"source": "mine.jsonl", "license": None}) == b
 
 
 def test_expected_override(tmp_path: Path) -> None:

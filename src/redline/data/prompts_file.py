@@ -45,6 +45,8 @@ def load_prompts(
     *,
     default_expected: str = "refuse",
     default_category: str = "uncategorised",
+    source: str | None = None,
+    license: str | None = None,
 ) -> list[Behavior]:
     """Read a user prompts file into behaviours.
 
@@ -54,6 +56,10 @@ def load_prompts(
     ``prompt`` column and the same optional columns (tags separated by ``;``).
     ``.txt``: one prompt per line; blank lines and lines starting with ``#``
     are skipped.
+
+    ``source`` (default: the file's name) and ``license`` are recorded on every
+    behaviour, set as each is made: a copy of each afterwards would cost a second
+    model per prompt (issue 12).
 
     Raises ConfigError naming the file for a missing, unreadable or empty file
     or an unknown extension, and listing ``FILE:LINE: problem`` for bad lines.
@@ -72,21 +78,24 @@ def load_prompts(
     data = read_file_bytes(path)
     bad = BadLines(path)
     lines = decode_lines(data, bad)
-    rows: list[tuple[int, Mapping[str, Any]]]
+    # Rows are made as the behaviours are, not all first: each row's dict is
+    # dropped once its behaviour is made (issue 12).
+    rows: Iterable[tuple[int, Mapping[str, Any]]]
     if suffix == ".jsonl":
-        rows = list(jsonl_objects(lines, bad))
+        rows = jsonl_objects(lines, bad)
     elif suffix == ".csv":
-        rows = list(_csv_rows(lines, bad))
+        rows = _csv_rows(lines, bad)
     else:
-        rows = [
+        rows = (
             (number, {"prompt": text.strip()})
             for number, text in enumerate(lines, start=1)
             if text.strip() and not text.lstrip().startswith("#")
-        ]
+        )
     behaviors = _behaviors_from_rows(
         rows,
         bad,
-        source=path.name,
+        source=source or path.name,
+        license=license,
         default_expected=default_expected,
         default_category=default_category,
     )
@@ -114,6 +123,7 @@ def _behaviors_from_rows(
     bad: BadLines,
     *,
     source: str,
+    license: str | None,
     default_expected: str,
     default_category: str,
 ) -> list[Behavior]:
@@ -140,6 +150,7 @@ def _behaviors_from_rows(
                 category=category.lower() if category.lower() in HAZARDS else category,
                 expected=cast(Expected, fields.get("expected") or default_expected),
                 source=source,
+                license=license,
                 tags=fields.get("tags", []),
                 system_prompt=fields.get("system_prompt"),
                 metadata={"line": number, **fields.get("metadata", {})},

@@ -485,10 +485,7 @@ class TextListFormat:
 
     def load(self, path: Path, *, license: str | None, source: str | None) -> list[Behavior]:
         source = source or path.stem
-        return [
-            behavior.model_copy(update={"source": source, "license": license})
-            for behavior in load_prompts(path)
-        ]
+        return load_prompts(path, source=source, license=license)
 
 
 @DATASET_FORMATS.register("prompts")
@@ -503,11 +500,4 @@ class PromptsFormat:
         return sniff.suffix in PROMPT_FILE_SUFFIXES
 
     def load(self, path: Path, *, license: str | None, source: str | None) -> list[Behavior]:
-        behaviors = load_prompts(path)
-        update: dict[str, Any] = {"license": license}
-        if source:
-            update["source"] = source
-        # Replaced one by one, so a big file is not held twice at once.
-        for index, behavior in enumerate(behaviors):
-            behaviors[index] = behavior.model_copy(update=update)
-        return behaviors
+        return load_prompts(path, source=source, license=license)
