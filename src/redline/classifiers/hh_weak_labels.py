@@ -34,15 +34,15 @@ many.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from redline.classifiers.labelled import Example, harmful
+from redline.classifiers.public_sources import read_jsonl_gz
 from redline.classifiers.refusal_model import shipped_refusal_classifier
 from redline.classifiers.splits import drop_near_duplicates_of, fold_text
 from redline.core.outcome import is_refusal
@@ -93,11 +93,6 @@ class WeakLabelled:
     counts: WeakLabelCounts
 
 
-def _jsonl_gz(path: Path) -> list[dict[str, Any]]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def measurement_texts(
     data_dir: Path, files: tuple[tuple[str, str], ...] = MEASUREMENT_PROMPTS
 ) -> Iterator[str]:
@@ -106,8 +101,9 @@ def measurement_texts(
         path = data_dir / relative
         if not path.exists():
             continue
+        rows: Iterable[dict[str, Any]]
         if path.suffix == ".gz":
-            rows = _jsonl_gz(path)
+            rows = read_jsonl_gz(path)
         else:
             rows = json.loads(path.read_text(encoding="utf-8"))
         for row in rows:
@@ -119,7 +115,7 @@ def measurement_texts(
 def weak_harmful_openers(data_dir: Path) -> WeakLabelled:
     """The openers of ``data_dir``'s hh-rlhf file the rule labels harmful, less
     near-duplicates of the measurement sets (see the module docstring)."""
-    rows = _jsonl_gz(data_dir / HH_FILE)
+    rows = list(read_jsonl_gz(data_dir / HH_FILE))
     replies = [r[k] for r in rows for k in ("chosen_last_response", "rejected_last_response")]
     refuses = [is_refusal(v.label) for v in shipped_refusal_classifier().classify(replies)]
     kinds: dict[str, set[str]] = {}

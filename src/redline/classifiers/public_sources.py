@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redline.classifiers.hh_weak_labels import weak_harmful_openers
 from redline.classifiers.labelled import (
     Example,
     benign,
@@ -536,6 +535,11 @@ def _load_hh_weak(path: Path, rng: random.Random) -> Iterator[Example]:
     """hh-rlhf openers weakly labelled harmful by the human preference, less
     near-duplicates of the measurement sets (``hh_weak_labels``). ``path`` is the
     hh-rlhf file; the measurement sets are read from the data directory above it."""
+    # Imported here: the weak labels read replies with the refusal model, which an
+    # assembly without this opt-in source never loads (and that module reads rows
+    # with read_jsonl_gz, from this one).
+    from redline.classifiers.hh_weak_labels import weak_harmful_openers
+
     yield from weak_harmful_openers(path.parents[1]).examples
 
 

@@ -485,8 +485,9 @@ async def plan_jobs(
     convert_async: bool = True,
     limit: int | None = None,
 ) -> AttackPlan:
-    """Every job of a :class:`JobPlan`, made up front (dry runs, tests); a run sends
-    the :class:`JobPlan` itself so it never holds them all."""
+    """Every job of a :class:`JobPlan`, made up front (for tests and callers that
+    want the list); a run and a dry run walk the :class:`JobPlan` itself so they
+    never hold them all."""
     failed: list[Attempt] = []
     plan = JobPlan(
         behaviors,
