@@ -11,13 +11,14 @@ arrivals, so under ``--fail-rate`` the ideal span is (attempts + retries) x dela
 concurrency; the rate's last buckets show the retries' tail.
 
     python bench/run_timeline.py [--attempts 2000] [--concurrency 32] [--delay 0.05]
-                                 [--fail-rate 0.0]
+                                 [--fail-rate 0.0] [--stub-cpu N]  (pin the stub to CPU N)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -68,10 +69,18 @@ BUCKET_S = 0.5
 
 
 def measure(
-    *, attempts: int, concurrency: int, delay: float, fail_rate: float
+    *,
+    attempts: int,
+    concurrency: int,
+    delay: float,
+    fail_rate: float,
+    stub_cpu: int | None = None,
 ) -> dict[str, object]:
     stub, base_url = start_stub(delay=delay, fail_rate=fail_rate)
     try:
+        if stub_cpu is not None:
+            # The placement the whole-process goals were set in: the target on a core of its own.
+            os.sched_setaffinity(stub.pid, {stub_cpu})
         with tempfile.TemporaryDirectory() as tmp:
             command, marks_path = wrapped_scan(
                 Path(tmp),
@@ -117,6 +126,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--fail-rate", type=float, default=0.0)
+    parser.add_argument("--stub-cpu", type=int, help="pin the stub to this CPU")
     print(json.dumps(measure(**vars(parser.parse_args()))))
 
 

@@ -1,6 +1,7 @@
 """The finish chooses the report's transcripts in the summary's pass over the attempts
-(one read, one judgement each); the summary and the report must be exactly what the
-two separate passes give: same figures, same HTML, same embedded sample."""
+(one read, one judgement each), and makes every transcript record there when the run
+fits in the report whole; the summary and the report must be exactly what the two
+separate passes give: same figures, same HTML, same embedded sample."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from redline.analysis import ScoreIndex, summarize_run
 from redline.analysis.summary import AttemptJudge, RunSummary
 from redline.cli.app import app
 from redline.engine import EngineStats
-from redline.report import TranscriptSampler, render_html
+from redline.report import TranscriptCollector, TranscriptSampler, render_html
 from redline.report.html import transcript_sample
 from redline.run import finish_run
 from redline.store import RunHandle, RunStore
@@ -68,8 +69,8 @@ def _report(
     )
 
 
-@pytest.mark.parametrize("limit", [0, 1, 12, 60, 1000])
-def test_one_pass_finish_equals_two_passes(tmp_path: Path, start_stub, limit: int) -> None:
+@pytest.mark.parametrize("limit", [0, 1, 12, 60, 135, 1000, None])
+def test_one_pass_finish_equals_two_passes(tmp_path: Path, start_stub, limit: int | None) -> None:
     stub = start_stub(fail_rate=0.2)
     run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
     handle = RunStore(tmp_path / "runs").open(run_id)
@@ -93,12 +94,12 @@ def test_one_pass_finish_equals_two_passes(tmp_path: Path, start_stub, limit: in
     one = (tmp_path / "one.html").read_text(encoding="utf-8")
     assert one == (tmp_path / "two.html").read_text(encoding="utf-8")
     shown = re.search(r"Showing (\d+) of (\d+) transcripts", one)
-    if limit < len(attempts):
+    if limit is not None and limit < len(attempts):
         assert shown is not None and shown.groups() == (str(limit), "135")
     else:
         assert shown is None
-    embedded = re.search(r'"id":"[^"]+"', one) is not None
-    assert embedded == (limit > 0)
+    embedded = re.findall(r'"id":"[^"]+","behavior"', one)
+    assert len(embedded) == (135 if limit is None else min(limit, 135))
 
 
 def test_a_sampler_fed_by_hand_gives_the_streamed_sample(tmp_path: Path, start_stub) -> None:
@@ -122,3 +123,23 @@ def test_a_sampler_of_another_limit_is_refused(tmp_path: Path, start_stub) -> No
     summary = summarize_run(handle.info, attempts, scores, on_verdict=sampler.add)
     with pytest.raises(ValueError, match="does not match"):
         _report(handle, summary, scores, tmp_path / "r.html", limit=20, sampler=sampler)
+
+
+def test_a_collector_fed_another_run_is_refused(tmp_path: Path, start_stub) -> None:
+    stub = start_stub()
+    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    handle = RunStore(tmp_path / "runs").open(run_id)
+    attempts, scores = handle.stored_attempts(), ScoreIndex(handle.stored_scores())
+    collected = TranscriptCollector(images=handle.images)
+    summary = summarize_run(handle.info, attempts, scores, on_verdict=collected.add)
+    # One attempt short: the records would leave a transcript out of the report.
+    collected.records.pop()
+    with pytest.raises(ValueError, match="collector fed 134 attempts; the report has 135"):
+        render_html(
+            info=handle.info,
+            summary=summary,
+            attempts=attempts,
+            scores=scores,
+            path=tmp_path / "r.html",
+            collected=collected,
+        )

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 from redline.core.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:
-    from redline.report.html import TranscriptSampler, render_html
+    from redline.report.html import TranscriptCollector, TranscriptSampler, render_html
     from redline.report.junit import junit_xml, write_junit
     from redline.report.sarif import sarif_log, write_sarif
     from redline.report.terminal import print_summary
 
 _HOMES = {
     "render_html": "redline.report.html",
+    "TranscriptCollector": "redline.report.html",
     "TranscriptSampler": "redline.report.html",
     "junit_xml": "redline.report.junit",
     "write_junit": "redline.report.junit",
@@ -35,6 +36,7 @@ _HOMES = {
 __getattr__ = lazy_getattr("redline.report", _HOMES, globals())
 
 __all__ = [
+    "TranscriptCollector",
     "TranscriptSampler",
     "junit_xml",
     "print_summary",

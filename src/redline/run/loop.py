@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     # a scan sends its first requests before importing them (numpy, scipy, the
     # classifiers), and scores and reports while they are in flight or after.
     from redline.analysis import RunSummary
+    from redline.analysis.summary import Verdict
     from redline.scoring import Scorer
 
 # Which scorers judge an attempt (a campaign: all of its scorers; a regression
@@ -437,7 +438,7 @@ def finish_run(
     # Imported here, for the finish only: a scan's start-up (before its first
     # request) does not pay for the analysis and the report (numpy, jinja).
     from redline.analysis import ScoreIndex, summarize_run
-    from redline.report import TranscriptSampler, render_html
+    from redline.report import TranscriptCollector, TranscriptSampler, render_html
 
     attempts = handle.stored_attempts()
     stored_scores = handle.stored_scores()
@@ -458,18 +459,20 @@ def finish_run(
     handle.update(status=status, counts=counts, engine_stats=engine_stats)
     scores = ScoreIndex(stored_scores)
     # Summarised after the update so the report shows the final status and engine stats.
-    # The summary's pass over the attempts also chooses the report's transcripts:
-    # each attempt is read and judged once, not a second time for the sample.
-    # A run that fits in the report whole draws no sample: nothing to feed then.
+    # The summary's pass over the attempts also serves the report's transcripts: it
+    # chooses the sample of a run too big to show whole, and makes every record of
+    # one that fits. Each attempt is read and judged once, not again for the report.
     sampler = None
+    collected = None
+    on_verdict: Callable[[Attempt, Verdict], None]
     if max_transcripts is not None and 0 <= max_transcripts < len(attempts):
         sampler = TranscriptSampler(limit=max_transcripts)
+        on_verdict = sampler.add
+    else:
+        collected = TranscriptCollector(images=handle.images)
+        on_verdict = collected.add
     summary = summarize_run(
-        handle.info,
-        attempts,
-        scores,
-        scorer=headline_scorer,
-        on_verdict=None if sampler is None else sampler.add,
+        handle.info, attempts, scores, scorer=headline_scorer, on_verdict=on_verdict
     )
     render_html(
         info=handle.info,
@@ -480,6 +483,7 @@ def finish_run(
         images=handle.images,
         max_transcripts=max_transcripts,
         sampler=sampler,
+        collected=collected,
     )
     return FinishedRun(
         status=status,
