@@ -5,47 +5,18 @@ separate passes give: same figures, same HTML, same embedded sample."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from redline.analysis import ScoreIndex, summarize_run
 from redline.analysis.summary import AttemptJudge, RunSummary
-from redline.cli.app import app
 from redline.engine import EngineStats
 from redline.report import TranscriptCollector, TranscriptSampler, render_html
 from redline.report.html import transcript_sample
 from redline.run import finish_run
 from redline.store import RunHandle, RunStore
-
-runner = CliRunner()
-CATEGORIES = ("cybercrime", "chemical_biological", "harassment")
-
-
-def _scan_with_errors_categories_and_attacks(tmp_path: Path, base_url: str) -> str:
-    prompts = tmp_path / "prompts.jsonl"
-    with prompts.open("w", encoding="utf-8") as handle:
-        for index in range(45):
-            harmful = index % 3 != 0
-            record = {
-                "id": f"p{index}",
-                "prompt": f"ask {index}{' [refuse]' if index % 2 else ''}",
-                "category": CATEGORIES[index % len(CATEGORIES)],
-                "expected": "refuse" if harmful else "comply",
-            }
-            handle.write(json.dumps(record) + "\n")
-    args = [
-        "scan", "--target", "openai", "--model", "stub", "--base-url", base_url,
-        "--runs-dir", str(tmp_path / "runs"), "--no-progress", "--no-cache",
-        "--prompts", str(prompts), "--max-retries", "0", "--json",
-        "--attacks", "none,base64,rot13",
-    ]  # fmt: skip
-    result = runner.invoke(app, args)
-    assert result.exit_code in (0, 3), result.output
-    return str(json.loads(result.output.strip().splitlines()[-1])["run_id"])
 
 
 def _report(
@@ -70,14 +41,16 @@ def _report(
 
 
 @pytest.mark.parametrize("limit", [0, 1, 12, 60, 135, 1000, None])
-def test_one_pass_finish_equals_two_passes(tmp_path: Path, start_stub, limit: int | None) -> None:
+def test_one_pass_finish_equals_two_passes(
+    tmp_path: Path, start_stub, varied_scan, limit: int | None
+) -> None:
     stub = start_stub(fail_rate=0.2)
-    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    run_id = varied_scan(tmp_path, stub.base_url)
     handle = RunStore(tmp_path / "runs").open(run_id)
     attempts = handle.stored_attempts()
     # The run is what the comparison needs: errors, several categories and attacks.
     assert len(attempts) == 135 and attempts.flagged > 0
-    assert {a.category for a in attempts} == set(CATEGORIES)
+    assert len({a.category for a in attempts}) == 3
     assert {a.attack for a in attempts} == {"none", "base64", "rot13"}
 
     finished = finish_run(
@@ -102,9 +75,11 @@ def test_one_pass_finish_equals_two_passes(tmp_path: Path, start_stub, limit: in
     assert len(embedded) == (135 if limit is None else min(limit, 135))
 
 
-def test_a_sampler_fed_by_hand_gives_the_streamed_sample(tmp_path: Path, start_stub) -> None:
+def test_a_sampler_fed_by_hand_gives_the_streamed_sample(
+    tmp_path: Path, start_stub, varied_scan
+) -> None:
     stub = start_stub(fail_rate=0.2)
-    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    run_id = varied_scan(tmp_path, stub.base_url)
     handle = RunStore(tmp_path / "runs").open(run_id)
     attempts, scores = handle.stored_attempts(), ScoreIndex(handle.stored_scores())
     sampler = TranscriptSampler(limit=20, seed=3)
@@ -114,9 +89,9 @@ def test_a_sampler_fed_by_hand_gives_the_streamed_sample(tmp_path: Path, start_s
     assert len(sampler.chosen()) == 20
 
 
-def test_a_sampler_of_another_limit_is_refused(tmp_path: Path, start_stub) -> None:
+def test_a_sampler_of_another_limit_is_refused(tmp_path: Path, start_stub, varied_scan) -> None:
     stub = start_stub()
-    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    run_id = varied_scan(tmp_path, stub.base_url)
     handle = RunStore(tmp_path / "runs").open(run_id)
     attempts, scores = handle.stored_attempts(), ScoreIndex(handle.stored_scores())
     sampler = TranscriptSampler(limit=10)
@@ -125,9 +100,9 @@ def test_a_sampler_of_another_limit_is_refused(tmp_path: Path, start_stub) -> No
         _report(handle, summary, scores, tmp_path / "r.html", limit=20, sampler=sampler)
 
 
-def test_a_collector_fed_another_run_is_refused(tmp_path: Path, start_stub) -> None:
+def test_a_collector_fed_another_run_is_refused(tmp_path: Path, start_stub, varied_scan) -> None:
     stub = start_stub()
-    run_id = _scan_with_errors_categories_and_attacks(tmp_path, stub.base_url)
+    run_id = varied_scan(tmp_path, stub.base_url)
     handle = RunStore(tmp_path / "runs").open(run_id)
     attempts, scores = handle.stored_attempts(), ScoreIndex(handle.stored_scores())
     collected = TranscriptCollector(images=handle.images)

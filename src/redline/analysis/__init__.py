@@ -1,7 +1,8 @@
 """Analysis over stored runs: summaries and rates, comparisons, CI gates, epoch reducers,
 queries-to-success.
 
-- :func:`summarize_run` -> :class:`RunSummary` (JSON-serialisable).
+- :func:`summarize_run` -> :class:`RunSummary` (JSON-serialisable); :class:`SummaryPass`
+  is its pass, fed one attempt at a time (a scan feeds it while it sends).
 - :func:`compare_runs` -> :class:`Comparison`: paired (McNemar, Newcombe) or
   unpaired (Fisher, Newcombe) differences per category, Holm-corrected.
 - :func:`load_gate_policy`, :func:`evaluate_gates` -> :class:`GateReport`.
@@ -31,11 +32,12 @@ from redline.analysis.reducers import (
     reduce_events,
     reduce_samples,
 )
-from redline.analysis.score_index import ScoreIndex
+from redline.analysis.score_index import ScoreColumns, ScoreIndex
 from redline.analysis.summary import (
     GroupSummary,
     OutcomeRate,
     RunSummary,
+    SummaryPass,
     benign_type,
     summarize_run,
 )
@@ -57,7 +59,9 @@ __all__ = [
     "QueriesToSuccess",
     "ReducerName",
     "RunSummary",
+    "ScoreColumns",
     "ScoreIndex",
+    "SummaryPass",
     "benign_type",
     "check_reducer",
     "compare_runs",

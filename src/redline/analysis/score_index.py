@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -53,21 +53,32 @@ class ScoreIndex(Collection[Score]):
         while not self._build():
             self._salt += "\0"
 
+    @classmethod
+    def of_columns(cls, records: StoredRecords[Score], columns: ScoreColumns) -> ScoreIndex:
+        """The index of ``records`` from ``columns`` made while its lines were written
+        (in the file's order, no key repeated): the file is not read to index it."""
+        index = cls.__new__(cls)
+        index._records = records
+        index._salt = ""
+        if index._index(columns):
+            return index
+        return cls(records)  # two ids of one scorer share a hash: salted, from the file
+
     def _build(self) -> bool:
         """Index the records; False when two attempt ids of one scorer share a hash."""
-        scorer_codes: dict[str, int] = {}
-        label_codes: dict[str, int] = {}
-        hashes, scorer_of, label_of = array("q"), array("h"), array("h")
+        columns = ScoreColumns(hash_id=self._hash)
         for score in self._records:
-            hashes.append(self._hash(score.attempt_id))
-            scorer_of.append(scorer_codes.setdefault(score.scorer, len(scorer_codes)))
-            label_of.append(label_codes.setdefault(score.label, len(label_codes)))
-        all_hashes = np.frombuffer(hashes, dtype=np.int64)
+            columns.add(score.attempt_id, score.scorer, score.label)
+        return self._index(columns)
+
+    def _index(self, columns: ScoreColumns) -> bool:
+        scorer_codes, label_codes = columns.scorer_codes, columns.label_codes
+        all_hashes = np.frombuffer(columns.hashes, dtype=np.int64)
         keys = np.unique(all_hashes)
         places = np.searchsorted(keys, all_hashes)
-        scorers = np.frombuffer(scorer_of, dtype=np.int16)
-        labels = np.frombuffer(label_of, dtype=np.int16)
-        rows = np.arange(len(hashes), dtype=np.int32)
+        scorers = np.frombuffer(columns.scorer_of, dtype=np.int16)
+        labels = np.frombuffer(columns.label_of, dtype=np.int16)
+        rows = np.arange(len(columns.hashes), dtype=np.int32)
         self._labels: dict[str, array[int]] = {}
         self._rows: dict[str, array[int]] = {}
         for name, code in scorer_codes.items():
@@ -162,6 +173,29 @@ class ScoreIndex(Collection[Score]):
 
     def __contains__(self, item: object) -> bool:
         return isinstance(item, Score) and self.get(item.scorer, item.attempt_id) == item
+
+
+class ScoreColumns:
+    """What :class:`ScoreIndex` keeps of each score, added one score at a time: the
+    attempt id's hash and codes for the scorer and the label (12 bytes a score).
+
+    A scan adds each score as it writes it (:mod:`redline.run.finish_ahead`), so
+    finishing the run indexes its scores without reading the file back.
+    """
+
+    def __init__(self, *, hash_id: Callable[[str], int] = hash) -> None:
+        # The index's hash of an attempt id (salted after a collision).
+        self._hash_id = hash_id
+        self.hashes = array("q")
+        self.scorer_of = array("h")
+        self.label_of = array("h")
+        self.scorer_codes: dict[str, int] = {}
+        self.label_codes: dict[str, int] = {}
+
+    def add(self, attempt_id: str, scorer: str, label: str) -> None:
+        self.hashes.append(self._hash_id(attempt_id))
+        self.scorer_of.append(self.scorer_codes.setdefault(scorer, len(self.scorer_codes)))
+        self.label_of.append(self.label_codes.setdefault(label, len(self.label_codes)))
 
 
 def _packed(typecode: str, values: np.ndarray) -> array[int]:

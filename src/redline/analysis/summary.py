@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -170,6 +170,11 @@ class GroupSummary(BaseModel):
 def decides_by_refusal(scorer: str) -> bool:
     """Whether ``scorer`` counts success as "not refused" (its success label is compliance)."""
     return registered_positive_labels(scorer) == (FULL_COMPLIANCE,)
+
+
+def refusal_scorer_of(scorers: Iterable[str]) -> str | None:
+    """The first of ``scorers`` that decides by refusal: the run's refusal scorer."""
+    return next((name for name in scorers if decides_by_refusal(name)), None)
 
 
 def success_rate_name(decided_by: dict[str, int]) -> str:
@@ -516,9 +521,14 @@ class Verdict:
 
 def run_scorers(info: RunInfo, scores: Iterable[Score]) -> list[str]:
     """The scorers of a run: the campaign's, in order, then any others that scored it."""
+    present = scores.scorers if isinstance(scores, ScoreIndex) else (s.scorer for s in scores)
+    return configured_then(info, present)
+
+
+def configured_then(info: RunInfo, present: Iterable[str]) -> list[str]:
+    """The campaign's scorers, in order, then any others of ``present`` (scorer names)."""
     configured = info.config.get("scorers")
     names = [str(n) for n in configured] if isinstance(configured, list) else []
-    present = scores.scorers if isinstance(scores, ScoreIndex) else (s.scorer for s in scores)
     for name in present:
         if name not in names:
             names.append(name)
@@ -536,6 +546,7 @@ class AttemptJudge:
         primary: str,
         by_family: bool = False,
         harm_scorer: str | None = None,
+        scorers_seen: Iterable[str] | None = None,
     ) -> None:
         self.primary = primary
         self.by_family = by_family
@@ -545,9 +556,10 @@ class AttemptJudge:
         self._positives: dict[str, tuple[str, ...]] = {}
         # A full refusal is no completion, harmful or not: the harm classifier
         # reads refusal wording as harmful about half the time (docs/scoring.md).
-        self.refusal_scorer = next(
-            (name for name in self.scores.scorers if decides_by_refusal(name)), None
-        )
+        # The run's refusal scorer is the first to score it (``scorers_seen``: the
+        # scorers in that order, for a judge that decides while scores still arrive).
+        seen = self.scores.scorers if scorers_seen is None else scorers_seen
+        self.refusal_scorer = refusal_scorer_of(seen)
 
     @classmethod
     def for_summary(cls, summary: RunSummary, scores: Iterable[Score]) -> AttemptJudge:
@@ -570,14 +582,18 @@ class AttemptJudge:
     def deciding_scorer(self, attempt: Attempt, position: int | None = None) -> str:
         """The scorer that decides ``attempt`` (``position``: its place in the score
         index, when the caller has looked it up already)."""
+        if position is None:
+            position = self.scores.position(attempt.id)
+        return self._deciding(attempt, self._labels_at(position))
+
+    def _labels_at(self, position: int) -> Callable[[str], str | None]:
+        scores = self.scores
+        return lambda scorer: scores.label_at(scorer, position)
+
+    def _deciding(self, attempt: Attempt, label_of: Callable[[str], str | None]) -> str:
         if self.by_family:
             family_scorer = success_scorer_for(attempt.attack)
-            if position is None:
-                position = self.scores.position(attempt.id)
-            if (
-                family_scorer is not None
-                and self.scores.label_at(family_scorer, position) is not None
-            ):
+            if family_scorer is not None and label_of(family_scorer) is not None:
                 return family_scorer
         return self.primary
 
@@ -586,24 +602,30 @@ class AttemptJudge:
             self._positives[scorer] = registered_positive_labels(scorer)
         return self._positives[scorer]
 
-    def _fully_refused(self, position: int) -> bool:
-        if self.refusal_scorer is None:
-            return False
-        return self.scores.label_at(self.refusal_scorer, position) == FULL_REFUSAL
-
     def verdict(self, attempt: Attempt) -> Verdict:
         # One search for the attempt; each scorer's label is then read by place.
-        position = self.scores.position(attempt.id)
-        scorer = self.deciding_scorer(attempt, position)
-        label = self.scores.label_at(scorer, position)
+        return self._verdict(attempt, self._labels_at(self.scores.position(attempt.id)))
+
+    def verdict_of_labels(self, attempt: Attempt, labels: Mapping[str, str]) -> Verdict:
+        """:meth:`verdict` from the attempt's labels by scorer, given rather than
+        looked up (a run judged while its scores arrive: :class:`SummaryPass`)."""
+        return self._verdict(attempt, labels.get)
+
+    def _verdict(self, attempt: Attempt, label_of: Callable[[str], str | None]) -> Verdict:
+        scorer = self._deciding(attempt, label_of)
+        label = label_of(scorer)
         harm = None
         if self.harm_scorer is not None:
-            harm_label = self.scores.label_at(self.harm_scorer, position)
+            harm_label = label_of(self.harm_scorer)
             if harm_label is not None:
                 positives = self.positive_labels(self.harm_scorer)
                 outcome = outcome_of(harm_label, positives)
                 if outcome is not Outcome.NOT_APPLICABLE:
-                    harm = outcome is Outcome.SUCCESS and not self._fully_refused(position)
+                    fully_refused = (
+                        self.refusal_scorer is not None
+                        and label_of(self.refusal_scorer) == FULL_REFUSAL
+                    )
+                    harm = outcome is Outcome.SUCCESS and not fully_refused
         return Verdict(
             scorer=scorer,
             label=label,
@@ -642,67 +664,132 @@ def summarize_run(
     another reader of every attempt (the report's transcript sampler) can ride
     on this pass instead of reading and judging the attempts again.
     """
-    reducer_name = check_reducer(reducer)
+    check_reducer(reducer)
     # Read once: a streamed score file is parsed here and nowhere else.
     scores = ScoreIndex.of(scores)
-    present = run_scorers(info, scores)
-    primary = scorer or (present[0] if present else DEFAULT_SCORER)
-    if harm_scorer is None:
-        harm_scorer = next((name for name in HARM_SCORERS if name in present), None)
-    judge = AttemptJudge(scores, primary=primary, by_family=scorer is None, harm_scorer=harm_scorer)
-    numbers = BehaviorNumbers()
-    overall = _Tally("all", numbers)
-    categories: dict[str, _Tally] = {}
-    attacks: dict[str, _Tally] = {}
-    benign_types: dict[str, _Tally] = {}
-    epochs: set[int] = set()
-    targets: set[str] = set()
-    multi_turn: list[Attempt] = []  # the attempts queries-to-success needs, gathered on the way
-    for attempt in attempts:
-        if isinstance(attempt.attack_params.get("outcome"), dict):
-            multi_turn.append(attempt)
-        verdict = judge.verdict(attempt)
-        if on_verdict is not None:
-            on_verdict(attempt, verdict)
-        behavior = numbers.number(attempt.behavior_id)
-        epochs.add(attempt.epoch)
-        targets.add(attempt.target)
-        read = _Reading.of(verdict)
-        overall.add(attempt, verdict, read, behavior)
-        _tally_for(categories, attempt.category, numbers).add(attempt, verdict, read, behavior)
-        _tally_for(attacks, attempt.attack, numbers).add(attempt, verdict, read, behavior)
-        if attempt.expected == "comply":
-            benign = _tally_for(benign_types, benign_type(attempt.tags), numbers)
-            benign.add(attempt, verdict, read, behavior)
-    if not targets and isinstance(info.config.get("target"), str):
-        targets.add(info.config["target"])
-    return RunSummary(
-        run_id=info.id,
-        status=info.status,
-        created_at=info.created_at,
-        targets=sorted(targets),
-        scorer=primary,
-        by_family=scorer is None,
-        harm_scorer=harm_scorer,
-        confidence=confidence,
-        behaviors=len(numbers),
-        epochs=len(epochs),
-        overall=overall.summary(confidence=confidence, reducer=reducer_name),
-        by_category=[
-            categories[k].summary(confidence=confidence, reducer=reducer_name)
-            for k in sorted(categories, key=category_sort_key)
-        ],
-        by_attack=[
-            attacks[k].summary(confidence=confidence, reducer=reducer_name) for k in sorted(attacks)
-        ],
-        by_benign_type=[
-            benign_types[k].summary(confidence=confidence, reducer=reducer_name)
-            for k in sorted(benign_types)
-        ],
-        engine_stats=dict(info.engine_stats),
-        reducer=reducer_name,
-        queries_to_success=queries_to_success(multi_turn, scores, scorer=primary),
+    judge = SummaryPass.judge_for(
+        info, scores.scorers, scorer=scorer, harm_scorer=harm_scorer, scores=scores
     )
+    summary_pass = SummaryPass(judge, on_verdict=on_verdict)
+    for attempt in attempts:
+        summary_pass.add(attempt, judge.verdict(attempt))
+    return summary_pass.summary(info, scores, confidence=confidence, reducer=reducer)
+
+
+class SummaryPass:
+    """:func:`summarize_run`'s one pass over a run's attempts, an attempt at a time.
+
+    Fed each attempt with its verdict in the run's order (:meth:`add`), then asked
+    once for the :class:`RunSummary` (:meth:`summary`). A scan feeds it while it
+    sends, as each attempt's scores arrive, so finishing the run need not read
+    the attempts back (:mod:`redline.run.finish_ahead`); :func:`summarize_run`
+    feeds it from the run files.
+    """
+
+    def __init__(
+        self,
+        judge: AttemptJudge,
+        *,
+        on_verdict: Callable[[Attempt, Verdict], None] | None = None,
+    ) -> None:
+        self.judge = judge
+        self.on_verdict = on_verdict
+        self.numbers = BehaviorNumbers()
+        self.overall = _Tally("all", self.numbers)
+        self.categories: dict[str, _Tally] = {}
+        self.attacks: dict[str, _Tally] = {}
+        self.benign_types: dict[str, _Tally] = {}
+        self.epochs: set[int] = set()
+        self.targets: set[str] = set()
+        # The attempts queries-to-success needs, gathered on the way.
+        self.multi_turn: list[Attempt] = []
+
+    @staticmethod
+    def judge_for(
+        info: RunInfo,
+        scorers_seen: Iterable[str],
+        *,
+        scorer: str | None = None,
+        harm_scorer: str | None = None,
+        scores: Iterable[Score] = (),
+    ) -> AttemptJudge:
+        """The judge :func:`summarize_run` decides with: the headline ``scorer``, else
+        each attempt's family scorer or the run's first; the first harm scorer the
+        run has. ``scorers_seen``: the scorers that scored the run, in the order
+        they first did (the run's refusal scorer is the first of them).
+        """
+        seen = list(scorers_seen)
+        present = configured_then(info, seen)
+        if harm_scorer is None:
+            harm_scorer = next((name for name in HARM_SCORERS if name in present), None)
+        return AttemptJudge(
+            scores,
+            primary=scorer or (present[0] if present else DEFAULT_SCORER),
+            by_family=scorer is None,
+            harm_scorer=harm_scorer,
+            scorers_seen=seen,
+        )
+
+    def add(self, attempt: Attempt, verdict: Verdict) -> None:
+        """Count the run's next attempt, judged ``verdict``."""
+        if isinstance(attempt.attack_params.get("outcome"), dict):
+            self.multi_turn.append(attempt)
+        if self.on_verdict is not None:
+            self.on_verdict(attempt, verdict)
+        numbers = self.numbers
+        behavior = numbers.number(attempt.behavior_id)
+        self.epochs.add(attempt.epoch)
+        self.targets.add(attempt.target)
+        read = _Reading.of(verdict)
+        self.overall.add(attempt, verdict, read, behavior)
+        _tally_for(self.categories, attempt.category, numbers).add(attempt, verdict, read, behavior)
+        _tally_for(self.attacks, attempt.attack, numbers).add(attempt, verdict, read, behavior)
+        if attempt.expected == "comply":
+            benign = _tally_for(self.benign_types, benign_type(attempt.tags), numbers)
+            benign.add(attempt, verdict, read, behavior)
+
+    def summary(
+        self,
+        info: RunInfo,
+        scores: ScoreIndex,
+        *,
+        confidence: float = 0.95,
+        reducer: str | None = None,
+    ) -> RunSummary:
+        """The summary of the attempts added; ``scores``: the run's, all of them."""
+        reducer_name = check_reducer(reducer)
+        targets = set(self.targets)
+        if not targets and isinstance(info.config.get("target"), str):
+            targets.add(info.config["target"])
+        judge = self.judge
+        return RunSummary(
+            run_id=info.id,
+            status=info.status,
+            created_at=info.created_at,
+            targets=sorted(targets),
+            scorer=judge.primary,
+            by_family=judge.by_family,
+            harm_scorer=judge.harm_scorer,
+            confidence=confidence,
+            behaviors=len(self.numbers),
+            epochs=len(self.epochs),
+            overall=self.overall.summary(confidence=confidence, reducer=reducer_name),
+            by_category=[
+                self.categories[k].summary(confidence=confidence, reducer=reducer_name)
+                for k in sorted(self.categories, key=category_sort_key)
+            ],
+            by_attack=[
+                self.attacks[k].summary(confidence=confidence, reducer=reducer_name)
+                for k in sorted(self.attacks)
+            ],
+            by_benign_type=[
+                self.benign_types[k].summary(confidence=confidence, reducer=reducer_name)
+                for k in sorted(self.benign_types)
+            ],
+            engine_stats=dict(info.engine_stats),
+            reducer=reducer_name,
+            queries_to_success=queries_to_success(self.multi_turn, scores, scorer=judge.primary),
+        )
 
 
 def _tally_for(tallies: dict[str, _Tally], name: str, numbers: BehaviorNumbers) -> _Tally:

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     # classifiers), and scores and reports while they are in flight or after.
     from redline.analysis import RunSummary
     from redline.analysis.summary import Verdict
+    from redline.run.finish_ahead import FinishAhead
     from redline.scoring import Scorer
 
 # Which scorers judge an attempt (a campaign: all of its scorers; a regression
@@ -427,6 +428,7 @@ def finish_run(
     report_path: Path,
     headline_scorer: str | None = None,
     max_transcripts: int | None = EMBEDDED_TRANSCRIPTS,
+    ahead: FinishAhead | None = None,
 ) -> FinishedRun:
     """Write the run's final status, counts and engine stats, then its HTML report
     (embedding at most ``max_transcripts`` transcripts; None: all).
@@ -434,14 +436,26 @@ def finish_run(
     Each file is indexed once; attempts are streamed from it (a 100k-attempt
     run is never held whole) and the scores are read once into one
     :class:`~redline.analysis.ScoreIndex` that the summary and the report share.
+    ``ahead``, a :class:`~redline.run.finish_ahead.FinishAhead` that followed the
+    run as it was written, gives the indexes, the summary's pass and the
+    transcripts made during the run; the files are read only where it cannot.
     """
     # Imported here, for the finish only: a scan's start-up (before its first
     # request) does not pay for the analysis and the report (numpy, jinja).
     from redline.analysis import ScoreIndex, summarize_run
     from redline.report import TranscriptCollector, TranscriptSampler, render_html
 
-    attempts = handle.stored_attempts()
-    stored_scores = handle.stored_scores()
+    parts = None
+    if (
+        ahead is not None
+        and ahead.headline_scorer == headline_scorer
+        and ahead.max_transcripts == max_transcripts
+    ):
+        parts = ahead.take()
+    if parts is not None:
+        attempts, stored_scores = parts.attempts, parts.scores
+    else:
+        attempts, stored_scores = handle.stored_attempts(), handle.stored_scores()
     # The counts come from the two indexes (no third and fourth read of the files).
     counts = {
         "attempts": len(attempts),
@@ -457,23 +471,28 @@ def finish_run(
         status = "failed"
     engine_stats = accumulated_engine_stats(handle.info.engine_stats, stats)
     handle.update(status=status, counts=counts, engine_stats=engine_stats)
-    scores = ScoreIndex(stored_scores)
     # Summarised after the update so the report shows the final status and engine stats.
-    # The summary's pass over the attempts also serves the report's transcripts: it
-    # chooses the sample of a run too big to show whole, and makes every record of
-    # one that fits. Each attempt is read and judged once, not again for the report.
-    sampler = None
-    collected = None
-    on_verdict: Callable[[Attempt, Verdict], None]
-    if max_transcripts is not None and 0 <= max_transcripts < len(attempts):
-        sampler = TranscriptSampler(limit=max_transcripts)
-        on_verdict = sampler.add
+    if parts is not None:
+        scores = parts.index
+        summary = parts.summary(handle)
+        sampler, collected = parts.sampler, parts.collected
     else:
-        collected = TranscriptCollector(images=handle.images)
-        on_verdict = collected.add
-    summary = summarize_run(
-        handle.info, attempts, scores, scorer=headline_scorer, on_verdict=on_verdict
-    )
+        scores = ScoreIndex(stored_scores)
+        # The summary's pass over the attempts also serves the report's transcripts: it
+        # chooses the sample of a run too big to show whole, and makes every record of
+        # one that fits. Each attempt is read and judged once, not again for the report.
+        sampler = None
+        collected = None
+        on_verdict: Callable[[Attempt, Verdict], None]
+        if max_transcripts is not None and 0 <= max_transcripts < len(attempts):
+            sampler = TranscriptSampler(limit=max_transcripts)
+            on_verdict = sampler.add
+        else:
+            collected = TranscriptCollector(images=handle.images)
+            on_verdict = collected.add
+        summary = summarize_run(
+            handle.info, attempts, scores, scorer=headline_scorer, on_verdict=on_verdict
+        )
     render_html(
         info=handle.info,
         summary=summary,

@@ -24,6 +24,7 @@ from redline.run.background_scoring import (
     starts_before_scorers,
 )
 from redline.run.campaign import Campaign
+from redline.run.finish_ahead import FinishAhead
 from redline.run.loop import (
     RunLoop,
     ScoringQueue,
@@ -256,6 +257,14 @@ async def run_campaign(
         if judge is not None:
             await judge.aclose()
         raise
+    # Follows the run's records as they are written, so finishing it reads nothing back
+    # (a fresh run; a resumed one is finished from its files).
+    ahead = FinishAhead(
+        handle,
+        scorers=campaign.scorers,
+        headline_scorer=campaign.headline_scorer,
+        max_transcripts=campaign.max_transcripts,
+    )
     resources = AttackResources()
     background: BackgroundScoring | None = None
     try:
@@ -305,6 +314,7 @@ async def run_campaign(
             report_path=campaign.report or handle.path / "report.html",
             headline_scorer=campaign.headline_scorer,
             max_transcripts=campaign.max_transcripts,
+            ahead=ahead,
         )
         # Here, for the finish only: the result's summary needs the analysis (start-up).
         from redline.run.result import CampaignResult

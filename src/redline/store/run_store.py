@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -32,6 +32,21 @@ def _attempt_key(value: dict[str, Any]) -> Any:
 
 def _score_key(value: dict[str, Any]) -> Any:
     return (value.get("attempt_id"), value.get("scorer"))
+
+
+class RecordListener(Protocol):
+    """Told of each record a :class:`RunHandle` appends, with the bytes its line took
+    (the line and its newline): what a reader that follows a run as it is written
+    needs to index the files without reading them back."""
+
+    def attempt_written(self, attempt: Attempt, size: int) -> None: ...
+
+    def score_written(self, score: Score, size: int) -> None: ...
+
+
+def _line_size(line: str) -> int:
+    """The bytes ``line`` and its newline take in a UTF-8 file."""
+    return (len(line) if line.isascii() else len(line.encode("utf-8"))) + 1
 
 
 def write_json_atomic(path: Path, payload: str) -> None:
@@ -71,6 +86,17 @@ class RunHandle:
         self._flush_loop: asyncio.AbstractEventLoop | None = None
         self._attempts_buffered = False
         self.images = ImageStore(path / IMAGES_DIR)
+        self._listeners: list[RecordListener] = []
+
+    def listen(self, listener: RecordListener) -> None:
+        """Tell ``listener`` of every attempt and score this handle appends from now on."""
+        self._listeners.append(listener)
+
+    def file_sizes(self) -> tuple[int, int]:
+        """The bytes in the attempts and scores files (0 for a file not written yet),
+        after handing this handle's buffered records to the OS."""
+        self.flush()
+        return _size(self.attempts_path), _size(self.scores_path)
 
     def _written(self) -> None:
         """Flush now, or at the end of this event-loop iteration when in one."""
@@ -115,9 +141,14 @@ class RunHandle:
         attempt never names an image the run does not have.
         """
         self.images.put_messages(attempt.messages)
-        self._attempts.write_line(attempt.model_dump_json(), flush=False)
+        line = attempt.model_dump_json()
+        self._attempts.write_line(line, flush=False)
         self._attempts_buffered = True
         self._written()
+        if self._listeners:
+            size = _line_size(line)
+            for listener in self._listeners:
+                listener.attempt_written(attempt, size)
 
     def append_score(self, score: Score) -> None:
         """Record a score (a later one for the same attempt and scorer replaces it)."""
@@ -126,8 +157,13 @@ class RunHandle:
             # the attempts written before this score must be there first.
             self._attempts.flush()
             self._attempts_buffered = False
-        self._scores.write_line(score.model_dump_json(), flush=False)
+        line = score.model_dump_json()
+        self._scores.write_line(line, flush=False)
         self._written()
+        if self._listeners:
+            size = _line_size(line)
+            for listener in self._listeners:
+                listener.score_written(score, size)
 
     def _read(self, path: Path, model: type[RecordT], key: Any) -> list[RecordT]:
         self.flush()
@@ -238,6 +274,13 @@ class RunHandle:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 class RunStore:

@@ -65,7 +65,7 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
                 flags.append(flag(value))
         # Counted in numpy: a set of the hashes made an int object per line (~13 MB
         # at the 200,000 scores of a 100,000-attempt run, the finish's peak then).
-        if _repeats(hashes):
+        if has_repeats(hashes):
             # Some key may repeat (a resumed or re-scored run rewrites records; or two
             # keys share a hash): keep the latest line of each key, compared exactly.
             numbers, offsets, flags = _latest_per_key(path, key, numbers, offsets, flags)
@@ -73,6 +73,27 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
         self._offsets = offsets
         # Counted while indexing (errored attempts, say), so no caller reads the file again.
         self.flagged = sum(flags)
+
+    @classmethod
+    def indexed(
+        cls,
+        path: Path,
+        model: type[RecordT],
+        *,
+        numbers: array[int],
+        offsets: array[int],
+        flagged: int = 0,
+    ) -> StoredRecords[RecordT]:
+        """The records of ``path`` from an index its writer kept while writing each line
+        once (line ``numbers``, byte ``offsets``, ``flagged`` lines): the file is not
+        scanned to index it."""
+        records = cls.__new__(cls)
+        records.path = path
+        records.model = model
+        records._numbers = numbers
+        records._offsets = offsets
+        records.flagged = flagged
+        return records
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -104,7 +125,7 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
                     raise ConfigError(f"{self.path}:{number}: {detail}") from exc
 
 
-def _repeats(hashes: array[int]) -> bool:
+def has_repeats(hashes: array[int]) -> bool:
     """Whether any hash appears twice."""
     # Imported here: a scan's start-up imports the store, not numpy.
     import numpy as np
