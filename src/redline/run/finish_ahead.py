@@ -100,11 +100,11 @@ class FinishAhead:
         self.unusable: str | None = None
         if handle.file_sizes() != (0, 0):
             self.unusable = "the run had records before this session"
-        self._attempt_numbers, self._attempt_offsets = array("q"), array("q")
-        self._attempt_hashes = array("q")
+        # Per line, its byte offset (line numbers are places + 1: one writer, no repeats).
+        self._attempt_offsets, self._attempt_hashes = array("q"), array("q")
         self._attempt_bytes = 0
         self._flagged = 0
-        self._score_numbers, self._score_offsets = array("q"), array("q")
+        self._score_offsets = array("q")
         self._score_bytes = 0
         self._columns: ScoreColumns | None = None
         self._queue: deque[_Pending] = deque()
@@ -119,7 +119,6 @@ class FinishAhead:
             handle.listen(self)
 
     def attempt_written(self, attempt: Attempt, size: int) -> None:
-        self._attempt_numbers.append(len(self._attempt_numbers) + 1)
         self._attempt_offsets.append(self._attempt_bytes)
         self._attempt_bytes += size
         self._attempt_hashes.append(hash(attempt.id))
@@ -143,7 +142,6 @@ class FinishAhead:
             from redline.analysis.score_index import ScoreColumns
 
             self._columns = ScoreColumns()
-        self._score_numbers.append(len(self._score_numbers) + 1)
         self._score_offsets.append(self._score_bytes)
         self._score_bytes += size
         self._columns.add(score.attempt_id, score.scorer, score.label)
@@ -221,9 +219,7 @@ class FinishAhead:
         from redline.analysis.score_index import ScoreColumns, ScoreIndex
 
         handle = self.handle
-        scores = StoredRecords.indexed(
-            handle.scores_path, Score, numbers=self._score_numbers, offsets=self._score_offsets
-        )
+        scores = StoredRecords.indexed(handle.scores_path, Score, offsets=self._score_offsets)
         index = ScoreIndex.of_columns(scores, self._columns or ScoreColumns())
         summary_pass = self._pass
         if summary_pass is None:  # no attempt at all
@@ -234,7 +230,6 @@ class FinishAhead:
         attempts = StoredRecords.indexed(
             handle.attempts_path,
             Attempt,
-            numbers=self._attempt_numbers,
             offsets=self._attempt_offsets,
             flagged=self._flagged,
         )

@@ -69,7 +69,7 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
             # Some key may repeat (a resumed or re-scored run rewrites records; or two
             # keys share a hash): keep the latest line of each key, compared exactly.
             numbers, offsets, flags = _latest_per_key(path, key, numbers, offsets, flags)
-        self._numbers = numbers
+        self._numbers: array[int] | None = numbers
         self._offsets = offsets
         # Counted while indexing (errored attempts, say), so no caller reads the file again.
         self.flagged = sum(flags)
@@ -80,29 +80,28 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
         path: Path,
         model: type[RecordT],
         *,
-        numbers: array[int],
         offsets: array[int],
         flagged: int = 0,
     ) -> StoredRecords[RecordT]:
         """The records of ``path`` from an index its writer kept while writing each line
-        once (line ``numbers``, byte ``offsets``, ``flagged`` lines): the file is not
+        once, one record a line (byte ``offsets``; ``flagged`` lines): the file is not
         scanned to index it."""
         records = cls.__new__(cls)
         records.path = path
         records.model = model
-        records._numbers = numbers
+        records._numbers = None  # record i is line i + 1
         records._offsets = offsets
         records.flagged = flagged
         return records
 
     def __len__(self) -> int:
-        return len(self._numbers)
+        return len(self._offsets)
 
     def __contains__(self, item: object) -> bool:
         return any(record == item for record in self)
 
     def __iter__(self) -> Iterator[RecordT]:
-        return self._parse(range(len(self._numbers)))
+        return self._parse(range(len(self._offsets)))
 
     def at(self, ordinals: Iterable[int]) -> Iterator[RecordT]:
         """The records at these places of the iteration order (each once, in the
@@ -115,7 +114,9 @@ class StoredRecords(Collection[RecordT], Generic[RecordT]):
             return
         with self.path.open("rb") as f:
             for ordinal in ordinals:
-                number, offset = self._numbers[ordinal], self._offsets[ordinal]
+                numbers = self._numbers
+                number = ordinal + 1 if numbers is None else numbers[ordinal]
+                offset = self._offsets[ordinal]
                 f.seek(offset)
                 raw = f.readline()
                 try:
