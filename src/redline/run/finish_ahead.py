@@ -6,7 +6,7 @@ them, parses every attempt for the summary's pass and judges it: at 10,000
 attempts about 0.3 s of a 0.4 s tail, with the event loop idle most of the run
 before it. :class:`FinishAhead` listens to the run's handle
 (:meth:`~redline.store.RunHandle.listen`) and does that work during the run: it
-keeps each file's line index (line number, byte offset) as lines are appended,
+keeps each file's line index (the byte offset of each line) as lines are appended,
 the score index's columns (:class:`~redline.analysis.ScoreColumns`), and feeds
 the attempts to the summary's pass (:class:`~redline.analysis.SummaryPass`) in
 the file's order, each once all its scores are in. The report's transcript
@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from redline.core import Attempt, Score
+from redline.run.background_scoring import WAITING_LIMIT
 from redline.store import RunHandle, StoredRecords
 from redline.store.stored_records import has_repeats
 
@@ -43,10 +44,11 @@ if TYPE_CHECKING:
     from redline.analysis.summary import AttemptJudge, RunSummary, SummaryPass, Verdict
     from redline.report import TranscriptCollector, TranscriptSampler
 
-# Attempts held while earlier ones wait for their scores (a batch is 128); past this
-# a scorer that skips attempts would make the queue grow with the run, so the
-# finish reads the files instead.
-PENDING_LIMIT = 4096
+# Attempts held while earlier ones wait for their scores: at most those waiting for
+# the scorers to be built (WAITING_LIMIT), a batch filling and one being scored, and
+# the requests in flight. Past this a scorer that skips attempts would make the
+# queue grow with the run, so the finish reads the files instead.
+PENDING_LIMIT = 4 * WAITING_LIMIT
 
 
 @dataclass(slots=True)
