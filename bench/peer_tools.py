@@ -81,7 +81,7 @@ def tools(peers_dir: Path, args: argparse.Namespace) -> dict[str, Tool]:
             lambda: json.loads((promptfoo.parent.parent / "promptfoo/package.json").read_text())[
                 "version"
             ],
-            lambda *a: prepare_promptfoo(promptfoo, *a),
+            lambda *a: prepare_promptfoo(promptfoo, args.promptfoo_home, *a),
         ),
         "garak": Tool(
             "garak",
@@ -130,7 +130,12 @@ def prepare_redline(tmp: Path, base_url: str, prompts: list[str], concurrency: i
 
 
 def prepare_promptfoo(
-    executable: Path, tmp: Path, base_url: str, prompts: list[str], concurrency: int
+    executable: Path,
+    home: Path | None,
+    tmp: Path,
+    base_url: str,
+    prompts: list[str],
+    concurrency: int,
 ) -> Run:
     tests = tmp / "tests.csv"
     with tests.open("w", newline="", encoding="utf-8") as handle:
@@ -154,8 +159,9 @@ def prepare_promptfoo(
         "--no-table",
     ]
     env = {
-        # A fresh results database each run, as redline's runs directory is fresh.
-        "PROMPTFOO_CONFIG_DIR": str(tmp / "promptfoo-home"),
+        # A fresh results database each run, as redline's runs directory is fresh
+        # (--promptfoo-home keeps one, as a user's ~/.promptfoo is kept).
+        "PROMPTFOO_CONFIG_DIR": str(home or tmp / "promptfoo-home"),
         "PROMPTFOO_DISABLE_TELEMETRY": "1",
         "PROMPTFOO_DISABLE_UPDATE": "1",
     }
@@ -213,6 +219,28 @@ def pinned(cpu: int | None) -> Callable[[], None] | None:
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
+def cpu_times() -> dict[str, tuple[int, int]]:
+    """Busy and total jiffies of each CPU, from /proc/stat."""
+    times = {}
+    with open("/proc/stat", encoding="ascii") as stat:
+        for line in stat:
+            name, *fields = line.split()
+            if name.startswith("cpu") and name != "cpu":
+                ticks = [int(field) for field in fields]
+                idle = ticks[3] + ticks[4]  # idle and iowait
+                times[name.removeprefix("cpu")] = (sum(ticks) - idle, sum(ticks))
+    return times
+
+
+def busy_shares(before: dict[str, tuple[int, int]]) -> dict[str, float]:
+    """Each CPU's busy share since ``before``: the load a run had beside it."""
+    shares = {}
+    for cpu, (busy, total) in cpu_times().items():
+        elapsed = total - before[cpu][1]
+        shares[cpu] = round((busy - before[cpu][0]) / elapsed, 2) if elapsed else 0.0
+    return shares
+
+
 def stub_requests(base_url: str) -> int:
     with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats", timeout=10) as response:
         return int(json.loads(response.read())["requests"])
@@ -243,6 +271,7 @@ def measure(
             run = tool.prepare(tmp, base_url, prompts, concurrency)
             log = tmp / "stderr.log"
             with log.open("wb") as stderr:
+                jiffies = cpu_times()
                 started = time.monotonic()
                 child = subprocess.Popen(
                     run.command,
@@ -259,6 +288,7 @@ def measure(
                     child.wait()
                     raise BenchError(f"{tool.name}: still running after {timeout:.0f} s") from None
                 wall = time.monotonic() - started
+                shares = busy_shares(jiffies)
             text = output.decode(errors="replace")
             if child.returncode != 0:
                 said = log.read_text(errors="replace").strip() or text.strip()
@@ -286,6 +316,8 @@ def measure(
         "requests_match": requests == attempts,
         "scan_cpu": "any" if scan_cpu is None else scan_cpu,
         "stub_cpu": "any" if stub_cpu is None else stub_cpu,
+        # Busy share of each CPU over the run (the tool and stub included): what else ran.
+        "cpu_busy": shares,
         "load_1min": round(os.getloadavg()[0], 2),
     }
 
@@ -344,6 +376,12 @@ def parse_args() -> argparse.Namespace:
         default=os.environ.get("REDLINE_PROMPTFOO"),
         help="promptfoo executable (env REDLINE_PROMPTFOO; default "
         "PEERS_DIR/promptfoo/node_modules/.bin/promptfoo)",
+    )
+    parser.add_argument(
+        "--promptfoo-home",
+        type=Path,
+        help="promptfoo's config and results database, kept between runs "
+        "(default: a fresh one for each run)",
     )
     parser.add_argument(
         "--garak-python",
