@@ -121,12 +121,12 @@ class FinishAhead:
             handle.listen(self)
 
     def attempt_written(self, attempt: Attempt, size: int) -> None:
+        if self.unusable is not None:
+            return
         self._attempt_offsets.append(self._attempt_bytes)
         self._attempt_bytes += size
         self._attempt_hashes.append(hash(attempt.id))
         self._flagged += attempt.error is not None
-        if self.unusable is not None:
-            return
         if attempt.id in self._waiting:
             self._give_up(f"attempt {attempt.id} was written twice")
             return
@@ -139,6 +139,8 @@ class FinishAhead:
             self._give_up(f"more than {self.pending_limit} attempts waited for their scores")
 
     def score_written(self, score: Score, size: int) -> None:
+        if self.unusable is not None:
+            return
         if self._columns is None:
             # The first score: the scorers, and the analysis with them, are imported.
             from redline.analysis.score_index import ScoreColumns
@@ -147,8 +149,6 @@ class FinishAhead:
         self._score_offsets.append(self._score_bytes)
         self._score_bytes += size
         self._columns.add(score.attempt_id, score.scorer, score.label)
-        if self.unusable is not None:
-            return
         self._scorers_seen.setdefault(score.scorer, None)
         pending = self._waiting.get(score.attempt_id)
         if pending is None or score.scorer in pending.labels:
@@ -198,10 +198,13 @@ class FinishAhead:
 
     def _give_up(self, why: str) -> None:
         self.unusable = why
-        # Let go of what was held for the pass; the line index is kept (cheap) but unused.
+        # Let go of everything: the finish reads the files, and later records are ignored.
         self._queue.clear()
         self._waiting.clear()
         self._pass = self._sampler = self._collected = None
+        self._columns = None
+        self._attempt_offsets, self._attempt_hashes = array("q"), array("q")
+        self._score_offsets = array("q")
 
     def take(self) -> FinishParts | None:
         """The finish's inputs, once the run's scoring has closed; None when the files
