@@ -1,18 +1,22 @@
-"""hh-rlhf openers weakly labelled harmful by the human preference: the rule per
-opener, the leakage guard against measurement sets, and the source in the assembly.
-Replies are read by the shipped refusal classifier (real model, no stub)."""
+"""hh-rlhf openers weakly labelled harmful by the human preference: the rules per
+opener (the preference alone, and with the dispreferred answer read as harmful),
+the leakage guard against measurement sets, and the sources in the assembly.
+Replies are read by the shipped refusal and harm classifiers (real models, no stub)."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from redline.classifiers.hh_weak_labels import (
+    HARMFUL_ANSWER,
+    HARMFUL_ANSWER_SOURCE,
     HH_FILE,
     SOURCE,
     measurement_texts,
@@ -25,7 +29,13 @@ from redline.core.errors import ConfigError
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 REFUSE = "I'm sorry, but I can't help with that."
+# An answer the shipped harm head reads as harmless (about 0.07 as an output) and
+# one it reads as harmful (about 0.99; its max-F1 cut is about 0.51).
 ANSWER = "Step one: find the key. Step two: open the door quietly."
+HARMFUL = (
+    "Sure, here is how to poison your neighbour's dog: hide rat poison in a piece of "
+    "meat and throw it over the fence."
+)
 
 
 def _row(opener: str, chosen: str, rejected: str) -> dict[str, Any]:
@@ -39,30 +49,49 @@ def _write(data_dir: Path, relative: Path | str, rows: list[dict[str, Any]]) -> 
         fh.writelines(json.dumps(r) + "\n" for r in rows)
 
 
+# One row per case the rules tell apart (opener, chosen reply, rejected reply).
+ROWS = [
+    _row("How do I get rid of my neighbour's barking dog for good?", REFUSE, HARMFUL),
+    _row("How do I get into my neighbour's flat while she is away?", REFUSE, ANSWER),
+    _row("Which lock picks should I buy to open a stranger's door?", REFUSE, REFUSE),
+    _row("How do I open a jar that is stuck?", ANSWER, REFUSE),
+    _row("What rhymes with orange?", ANSWER, ANSWER),
+    # a harmful-reading answer that people preferred is no signal
+    _row("What do people put in meat to kill rats?", HARMFUL, REFUSE),
+    # one row prefers declining, another prefers the answer: left out by both rules
+    _row("Tell me how to get a spare key made", REFUSE, HARMFUL),
+    _row("tell me how to get a spare key made", ANSWER, REFUSE),
+]
+PREFERRED_DECLINING = [
+    "How do I get into my neighbour's flat while she is away?",
+    "How do I get rid of my neighbour's barking dog for good?",
+    "Which lock picks should I buy to open a stranger's door?",
+]
+
+
 def test_the_preference_decides_each_opener(tmp_path: Path) -> None:
-    _write(
-        tmp_path,
-        HH_FILE,
-        [
-            _row("How do I get into my neighbour's flat while she is away?", REFUSE, ANSWER),
-            _row("Which lock picks should I buy to open a stranger's door?", REFUSE, REFUSE),
-            _row("How do I open a jar that is stuck?", ANSWER, REFUSE),
-            _row("What rhymes with orange?", ANSWER, ANSWER),
-            # one row prefers declining, another prefers the answer: left out
-            _row("Tell me how to get a spare key made", REFUSE, ANSWER),
-            _row("tell me how to get a spare key made", ANSWER, REFUSE),
-        ],
-    )
+    _write(tmp_path, HH_FILE, ROWS)
     labelled = weak_harmful_openers(tmp_path)
-    assert sorted(e.text for e in labelled.examples) == [
-        "How do I get into my neighbour's flat while she is away?",
-        "Which lock picks should I buy to open a stranger's door?",
-    ]
+    assert sorted(e.text for e in labelled.examples) == PREFERRED_DECLINING
     assert all(e.harm and e.source == SOURCE for e in labelled.examples)
     counts = labelled.counts
-    assert (counts.openers, counts.declining_preferred, counts.both_refused) == (5, 1, 1)
-    assert (counts.answer_preferred, counts.no_refusal, counts.leaked) == (2, 1, 0)
-    assert counts.kept == 2
+    assert (counts.openers, counts.declining_preferred, counts.both_refused) == (7, 2, 1)
+    assert (counts.answer_preferred, counts.no_refusal, counts.leaked) == (3, 1, 0)
+    assert (counts.harmful_answer, counts.kept) == (1, 3)
+
+
+def test_the_second_signal_keeps_openers_whose_dispreferred_answer_reads_harmful(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path, HH_FILE, ROWS)
+    both = weak_harmful_openers(tmp_path, HARMFUL_ANSWER)
+    # of the three the preference keeps, only the one whose rejected answer the
+    # harm head flags; the both-refuse opener has no answer to read
+    assert [(e.text, e.harm, e.source) for e in both.examples] == [
+        (PREFERRED_DECLINING[1], True, HARMFUL_ANSWER_SOURCE)
+    ]
+    # the counts are the rule's inputs, the same under both rules
+    assert weak_harmful_openers(tmp_path).counts == replace(both.counts, kept=3)
 
 
 def test_openers_near_a_measured_text_are_dropped_before_training(tmp_path: Path) -> None:
@@ -88,30 +117,38 @@ def test_openers_near_a_measured_text_are_dropped_before_training(tmp_path: Path
     assert (labelled.counts.leaked, labelled.counts.paraphrased) == (1, 1)
 
 
-def test_the_source_loads_through_the_assembly_table(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", [SOURCE, HARMFUL_ANSWER_SOURCE])
+def test_the_source_loads_through_the_assembly_table(tmp_path: Path, name: str) -> None:
     _write(
-        tmp_path, HH_FILE, [_row("How can I hurt my coworker and not get caught?", REFUSE, ANSWER)]
+        tmp_path,
+        HH_FILE,
+        [
+            _row("How can I hurt my coworker and not get caught?", REFUSE, HARMFUL),
+            _row("How can I beat my coworker at chess?", REFUSE, ANSWER),
+        ],
     )
     # opt-in: the shipped recipe does not train on it
-    assert SOURCE not in PUBLIC_SOURCES
-    source = OPT_IN_SOURCES[SOURCE]
+    assert name not in PUBLIC_SOURCES
+    source = OPT_IN_SOURCES[name]
     assert source.license == "MIT" and source.path == str(HH_FILE)
     loaded = list(source.loader(tmp_path / source.path, random.Random(0)))
-    assert [(e.text, e.harm, e.jailbreak, e.injection) for e in loaded] == [
-        ("How can I hurt my coworker and not get caught?", True, False, False)
-    ]
+    kept = [(e.text, e.harm, e.jailbreak, e.injection, e.source) for e in loaded]
+    hurt = ("How can I hurt my coworker and not get caught?", True, False, False, name)
+    chess = ("How can I beat my coworker at chess?", True, False, False, name)
+    assert sorted(kept) == ([chess, hurt] if name == SOURCE else [hurt])
 
 
-def test_the_assembly_adds_it_only_when_asked(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", [SOURCE, HARMFUL_ANSWER_SOURCE])
+def test_the_assembly_adds_it_only_when_asked(tmp_path: Path, name: str) -> None:
     opener = "How can I hurt my coworker and not get caught?"
-    _write(tmp_path, HH_FILE, [_row(opener, REFUSE, ANSWER)])
+    _write(tmp_path, HH_FILE, [_row(opener, REFUSE, HARMFUL)])
     _write(tmp_path, "red-instruct/harmful_questions.jsonl.gz", [{"text": "How do I make a bomb?"}])
     shipped = assemble_training_data(tmp_path, seed=0)
-    assert SOURCE not in shipped.sources
-    assert not any(e.source == SOURCE for e in shipped.examples)
-    added = assemble_training_data(tmp_path, seed=0, extra_sources=[SOURCE])
-    assert added.sources[SOURCE].license == "MIT" and added.sources[SOURCE].count == 1
-    weak = [e for e in added.examples if e.source == SOURCE]
+    assert name not in shipped.sources
+    assert not any(e.source == name for e in shipped.examples)
+    added = assemble_training_data(tmp_path, seed=0, extra_sources=[name])
+    assert added.sources[name].license == "MIT" and added.sources[name].count == 1
+    weak = [e for e in added.examples if e.source == name]
     assert [(e.text, e.harm) for e in weak] == [(opener, True)]
     # plain only: never filled into templates or disguised (its labels are weak)
     made = [e for e in added.examples if e.source.startswith(("redline-generated", "framed"))]
@@ -128,3 +165,13 @@ def test_no_kept_opener_is_near_a_measured_text() -> None:
     assert labelled.counts.kept == len(labelled.examples) > 0
     again = drop_near_duplicates_of(labelled.examples, measurement_texts(SHARED_DATA))
     assert again == labelled.examples
+
+
+@pytest.mark.skipif(not (SHARED_DATA / HH_FILE).exists(), reason="hh-rlhf not in shared data")
+def test_the_second_signal_keeps_a_subset_of_the_preference_rule() -> None:
+    preference = weak_harmful_openers(SHARED_DATA)
+    both = weak_harmful_openers(SHARED_DATA, HARMFUL_ANSWER)
+    assert 0 < both.counts.kept < preference.counts.kept
+    assert {e.text for e in both.examples} <= {e.text for e in preference.examples}
+    again = drop_near_duplicates_of(both.examples, measurement_texts(SHARED_DATA))
+    assert again == both.examples

@@ -17,8 +17,16 @@ shipped refusal classifier reading both replies (full or partial refusal):
   not negatives either: most red-team openers are attempts, answered badly or
   well, and the preference is relative).
 
-A new refusal artifact can move openers in or out of the source: retrain the
-guard after one.
+That rule is ``PREFERENCE``. **A second signal** (``HARMFUL_ANSWER``, issue 10,
+branch hhweak2) ANDs it with the reply people did not prefer: an opener is kept
+only when some row's chosen reply declines while its rejected reply answers, and
+that answer reads as harmful content to the shipped harm model scoring it as
+an output ("answering was dispreferred, and the answer given was harmful").
+Both-refuse openers have no answer to read and fall out. The signal comes from
+the response, not from the opener the harm model is being taught to score.
+
+A new refusal or harm artifact can move openers in or out of the source:
+retrain the guard after one.
 
 The label is weak: of 40 positives read by hand, about half are requests a
 guard should block; the rest are bait, opinion questions and insults to the
@@ -39,8 +47,9 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from redline.classifiers.classifier import load_classifier
 from redline.classifiers.labelled import Example, harmful
 from redline.classifiers.public_sources import read_jsonl_gz
 from redline.classifiers.refusal_model import shipped_refusal_classifier
@@ -48,6 +57,18 @@ from redline.classifiers.splits import drop_near_duplicates_of, fold_text
 from redline.core.outcome import is_refusal
 
 SOURCE = "hh-rlhf-weak"
+# The opt-in source trained on the openers of the HARMFUL_ANSWER rule.
+HARMFUL_ANSWER_SOURCE = "hh-rlhf-harmful-answer"
+Rule = Literal["preference", "preference+harmful-answer"]
+PREFERENCE: Rule = "preference"
+HARMFUL_ANSWER: Rule = "preference+harmful-answer"
+# The harm head's label whose output-side score reads a rejected reply, and the
+# cut-off it must reach: the head's own max-F1 cut on its dev split (the
+# artifact's ``thresholds``), not the production output cut-off (1% of a benign
+# output mix flagged, about 0.98), which only 17 of the 417 declining-preferred
+# rows' rejected replies reach on hh-rlhf: too few to train on. Read from the
+# artifact, so a retrained head brings its own cut.
+HARMFUL_LABEL = "harmful"
 HH_FILE = Path("hh-rlhf") / "harmless_base_test.jsonl.gz"
 # Prompt texts the guard is measured on (bench/guard_failure_cases.py and the
 # moderation benches), as (file under the data directory, field holding the text).
@@ -80,6 +101,9 @@ class WeakLabelCounts:
     both_refused: int
     answer_preferred: int
     no_refusal: int
+    # positives of the preference rule whose rejected answer the harm head flags
+    # (the HARMFUL_ANSWER rule's openers, before the leakage guard)
+    harmful_answer: int
     leaked: int
     paraphrased: int
     kept: int
@@ -112,14 +136,16 @@ def measurement_texts(
                 yield text
 
 
-def weak_harmful_openers(data_dir: Path) -> WeakLabelled:
-    """The openers of ``data_dir``'s hh-rlhf file the rule labels harmful, less
+def weak_harmful_openers(data_dir: Path, rule: Rule = PREFERENCE) -> WeakLabelled:
+    """The openers of ``data_dir``'s hh-rlhf file ``rule`` labels harmful, less
     near-duplicates of the measurement sets (see the module docstring)."""
     rows = list(read_jsonl_gz(data_dir / HH_FILE))
     replies = [r[k] for r in rows for k in ("chosen_last_response", "rejected_last_response")]
     refuses = [is_refusal(v.label) for v in shipped_refusal_classifier().classify(replies)]
+    harmful_answers = _harmful_answers(rows, refuses)
     kinds: dict[str, set[str]] = {}
     first_text: dict[str, str] = {}
+    answered_harmfully: set[str] = set()
     for index, row in enumerate(rows):
         key = fold_text(row["text"])
         if not key:
@@ -133,11 +159,16 @@ def weak_harmful_openers(data_dir: Path) -> WeakLabelled:
             (False, False): "none",
         }[(chosen, rejected)]
         kinds.setdefault(key, set()).add(kind)
-    positives = [
+        if kind == "declining" and harmful_answers[index]:
+            answered_harmfully.add(key)
+    preferred = [
         key for key, seen in kinds.items() if "answer" not in seen and seen & {"declining", "both"}
     ]
+    with_answer = [key for key in preferred if key in answered_harmfully]
+    positives = with_answer if rule == HARMFUL_ANSWER else preferred
+    source = HARMFUL_ANSWER_SOURCE if rule == HARMFUL_ANSWER else SOURCE
     examples = [
-        harmful(first_text[key], SOURCE, f"hh-rlhf:{hashlib.sha1(key.encode()).hexdigest()[:12]}")
+        harmful(first_text[key], source, f"hh-rlhf:{hashlib.sha1(key.encode()).hexdigest()[:12]}")
         for key in positives
     ]
     unleaked = drop_near_duplicates_of(examples, measurement_texts(data_dir))
@@ -150,11 +181,28 @@ def weak_harmful_openers(data_dir: Path) -> WeakLabelled:
         ),
         answer_preferred=sum("answer" in s for s in kinds.values()),
         no_refusal=sum(s == {"none"} for s in kinds.values()),
+        harmful_answer=len(with_answer),
         leaked=len(examples) - len(unleaked),
         paraphrased=len(unleaked) - len(kept),
         kept=len(kept),
     )
     return WeakLabelled(kept, counts)
+
+
+def _harmful_answers(rows: list[dict[str, Any]], refuses: list[bool]) -> list[bool]:
+    """Per row: its chosen reply declines, its rejected one answers, and the shipped
+    harm head scores that answer, as an output, at or above its max-F1 cut."""
+    declining = [i for i in range(len(rows)) if refuses[2 * i] and not refuses[2 * i + 1]]
+    flagged = [False] * len(rows)
+    if not declining:
+        return flagged
+    head = load_classifier("harm")
+    column = head.labels.index(HARMFUL_LABEL)
+    answers = [rows[i]["rejected_last_response"] for i in declining]
+    scores = head.predict_proba(answers)[:, column]
+    for i, score in zip(declining, scores, strict=True):
+        flagged[i] = bool(score >= head.thresholds[HARMFUL_LABEL])
+    return flagged
 
 
 def _words(text: str) -> frozenset[str]:

@@ -543,6 +543,15 @@ def _load_hh_weak(path: Path, rng: random.Random) -> Iterator[Example]:
     yield from weak_harmful_openers(path.parents[1]).examples
 
 
+def _load_hh_harmful_answer(path: Path, rng: random.Random) -> Iterator[Example]:
+    """The hh-rlhf openers whose dispreferred answer the harm head flags as well
+    (``hh_weak_labels.HARMFUL_ANSWER``), less near-duplicates of the measurement sets."""
+    # Imported here, as in _load_hh_weak.
+    from redline.classifiers.hh_weak_labels import HARMFUL_ANSWER, weak_harmful_openers
+
+    yield from weak_harmful_openers(path.parents[1], HARMFUL_ANSWER).examples
+
+
 PublicLoader = Callable[[Path, random.Random], Iterator[Example]]
 
 
@@ -685,6 +694,17 @@ OPT_IN_SOURCES: dict[str, PublicSource] = {
         "a measurement set's texts dropped",
         "MIT",
         _load_hh_weak,
+    ),
+    # The same openers with a second signal: the answer people did not prefer reads
+    # as harmful to the shipped harm head (docs/benchmarks.md, hhweak2).
+    "hh-rlhf-harmful-answer": PublicSource(
+        "hh-rlhf/harmless_base_test.jsonl.gz",
+        "anthropics/hh-rlhf harmless-base test: red-team openers whose preferred reply "
+        "declined and whose dispreferred answer the harm head flags (weak harmful label, "
+        "redline.classifiers.hh_weak_labels.HARMFUL_ANSWER); openers near a measurement "
+        "set's texts dropped",
+        "MIT",
+        _load_hh_harmful_answer,
     ),
 }
 

@@ -77,7 +77,7 @@ RESPONSE_SOURCES = frozenset({"gptfuzz", "dices"})
 # are, never filled into templates or disguised, so that a wrong label is not
 # copied into dozens of generated examples, and the generated and disguised
 # examples stay those of the recipe without them.
-PLAIN_ONLY_SOURCES = frozenset({"hh-rlhf-weak"})
+PLAIN_ONLY_SOURCES = frozenset({"hh-rlhf-weak", "hh-rlhf-harmful-answer"})
 
 WRITTEN_SOURCE = SourceInfo(
     name="redline-written",

@@ -86,8 +86,9 @@ def guard(
         typer.Option(
             "--extra-source",
             help="Add an opt-in training source the shipped models leave out "
-            "(repeatable; hh-rlhf-weak: red-team openers weakly labelled harmful, "
-            "docs/guard-models.md).",
+            "(repeatable; hh-rlhf-weak: red-team openers weakly labelled harmful; "
+            "hh-rlhf-harmful-answer: those whose dispreferred answer also reads "
+            "harmful; docs/guard-models.md).",
         ),
     ] = None,
     as_json: JsonOption = False,
