@@ -3,7 +3,7 @@ sample of them to read by hand (label precision).
 
     OMP_NUM_THREADS=1 python bench/hh_weak_labels.py [--data-dir ../shared/data]
         [--sample 40] [--seed 0] [--rule preference|preference+harmful-answer]
-        [--scores]
+        [--answer-cut max-f1|production] [--scores]
 
 Prints the counts of ``redline.classifiers.hh_weak_labels.weak_harmful_openers``
 under ``--rule`` (openers by what the rule made of them, and how many the leakage guard dropped)
@@ -11,6 +11,7 @@ as JSON, then ``--sample`` kept openers drawn with ``--seed``, one per line, for
 a person to mark "a guard should block this" or not. The marks are not kept
 here (the openers are the data set's, not ours): docs/benchmarks.md (hhweak)
 records the tally (hhweak: the preference rule; hhweak2: with the harmful answer).
+``--answer-cut`` picks the harm head's cut-off for the second rule's answers.
 ``--scores`` adds, before each opener, the highest score the shipped harm head
 gives (as an output, label ``harmful``) to any of its rejected replies: whether
 the marks follow that score says whether a stricter cut would clean the label.
@@ -33,7 +34,9 @@ from redline.classifiers.hh_weak_labels import (
     HARMFUL_ANSWER,
     HARMFUL_LABEL,
     HH_FILE,
+    MAX_F1,
     PREFERENCE,
+    PRODUCTION,
     weak_harmful_openers,
 )
 from redline.classifiers.public_sources import read_jsonl_gz
@@ -59,11 +62,12 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rule", choices=(PREFERENCE, HARMFUL_ANSWER), default=PREFERENCE)
+    parser.add_argument("--answer-cut", choices=(MAX_F1, PRODUCTION), default=MAX_F1)
     parser.add_argument("--scores", action="store_true")
     args = parser.parse_args()
     if not args.data_dir.is_dir():
         sys.exit(f"{args.data_dir}: not found")
-    labelled = weak_harmful_openers(args.data_dir, args.rule)
+    labelled = weak_harmful_openers(args.data_dir, args.rule, args.answer_cut)
     print(json.dumps(asdict(labelled.counts), indent=2))
     texts = sorted(e.text for e in labelled.examples)
     picked = random.Random(args.seed).sample(texts, min(args.sample, len(texts)))

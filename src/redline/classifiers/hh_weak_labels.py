@@ -63,12 +63,15 @@ Rule = Literal["preference", "preference+harmful-answer"]
 PREFERENCE: Rule = "preference"
 HARMFUL_ANSWER: Rule = "preference+harmful-answer"
 # The harm head's label whose output-side score reads a rejected reply, and the
-# cut-off it must reach: the head's own max-F1 cut on its dev split (the
-# artifact's ``thresholds``), not the production output cut-off (1% of a benign
-# output mix flagged, about 0.98), which only 17 of the 417 declining-preferred
-# rows' rejected replies reach on hh-rlhf: too few to train on. Read from the
-# artifact, so a retrained head brings its own cut.
+# cut-off it must reach. MAX_F1 (the default): the head's own max-F1 cut on its
+# dev split (the artifact's ``thresholds``). PRODUCTION: the guard's output
+# cut-off (1% of a benign output mix flagged, ``side_thresholds["output"]``),
+# which keeps too few openers on hh-rlhf to train on (docs/benchmarks.md,
+# hhweak2). Both are read from the artifact, so a retrained head brings its own.
 HARMFUL_LABEL = "harmful"
+AnswerCut = Literal["max-f1", "production"]
+MAX_F1: AnswerCut = "max-f1"
+PRODUCTION: AnswerCut = "production"
 HH_FILE = Path("hh-rlhf") / "harmless_base_test.jsonl.gz"
 # Prompt texts the guard is measured on (bench/guard_failure_cases.py and the
 # moderation benches), as (file under the data directory, field holding the text).
@@ -136,13 +139,16 @@ def measurement_texts(
                 yield text
 
 
-def weak_harmful_openers(data_dir: Path, rule: Rule = PREFERENCE) -> WeakLabelled:
+def weak_harmful_openers(
+    data_dir: Path, rule: Rule = PREFERENCE, answer_cut: AnswerCut = MAX_F1
+) -> WeakLabelled:
     """The openers of ``data_dir``'s hh-rlhf file ``rule`` labels harmful, less
-    near-duplicates of the measurement sets (see the module docstring)."""
+    near-duplicates of the measurement sets (see the module docstring).
+    ``answer_cut``: the harm head's cut-off a rejected answer must reach."""
     rows = list(read_jsonl_gz(data_dir / HH_FILE))
     replies = [r[k] for r in rows for k in ("chosen_last_response", "rejected_last_response")]
     refuses = [is_refusal(v.label) for v in shipped_refusal_classifier().classify(replies)]
-    harmful_answers = _harmful_answers(rows, refuses)
+    harmful_answers = _harmful_answers(rows, refuses, answer_cut)
     kinds: dict[str, set[str]] = {}
     first_text: dict[str, str] = {}
     answered_harmfully: set[str] = set()
@@ -189,9 +195,11 @@ def weak_harmful_openers(data_dir: Path, rule: Rule = PREFERENCE) -> WeakLabelle
     return WeakLabelled(kept, counts)
 
 
-def _harmful_answers(rows: list[dict[str, Any]], refuses: list[bool]) -> list[bool]:
+def _harmful_answers(
+    rows: list[dict[str, Any]], refuses: list[bool], answer_cut: AnswerCut
+) -> list[bool]:
     """Per row: its chosen reply declines, its rejected one answers, and the shipped
-    harm head scores that answer, as an output, at or above its max-F1 cut."""
+    harm head scores that answer, as an output, at or above ``answer_cut``."""
     declining = [i for i in range(len(rows)) if refuses[2 * i] and not refuses[2 * i + 1]]
     flagged = [False] * len(rows)
     if not declining:
@@ -200,8 +208,9 @@ def _harmful_answers(rows: list[dict[str, Any]], refuses: list[bool]) -> list[bo
     column = head.labels.index(HARMFUL_LABEL)
     answers = [rows[i]["rejected_last_response"] for i in declining]
     scores = head.predict_proba(answers)[:, column]
+    cuts = head.thresholds if answer_cut == MAX_F1 else head.side_thresholds["output"]
     for i, score in zip(declining, scores, strict=True):
-        flagged[i] = bool(score >= head.thresholds[HARMFUL_LABEL])
+        flagged[i] = bool(score >= cuts[HARMFUL_LABEL])
     return flagged
 
 
