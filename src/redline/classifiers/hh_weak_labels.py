@@ -31,6 +31,9 @@ retrain the guard after one.
 The label is weak: of 40 positives read by hand, about half are requests a
 guard should block; the rest are bait, opinion questions and insults to the
 assistant whose chosen reply happened to decline (docs/benchmarks.md, hhweak).
+The second signal does not clean it (21 of 40 against 19 of 40): a list of
+swear words, the answer to "tell me a bad word", is harmful content too
+(docs/benchmarks.md, hhweak2).
 
 **Leakage guard.** GPTFuzz's harmful questions come largely from this same
 red-team data, and the guard is measured on them. Every opener that equals or
