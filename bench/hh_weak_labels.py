@@ -3,7 +3,7 @@ sample of them to read by hand (label precision).
 
     OMP_NUM_THREADS=1 python bench/hh_weak_labels.py [--data-dir ../shared/data]
         [--sample 40] [--seed 0] [--rule preference|preference+harmful-answer]
-        [--answer-cut max-f1|production] [--scores]
+        [--answer-cut max-f1|production] [--scores] [--opener-above X]
 
 Prints the counts of ``redline.classifiers.hh_weak_labels.weak_harmful_openers``
 under ``--rule`` (openers by what the rule made of them, and how many the leakage guard dropped)
@@ -15,6 +15,9 @@ records the tally (hhweak: the preference rule; hhweak2: with the harmful answer
 ``--scores`` adds, before each opener, the highest score the shipped harm head
 gives (as an output, label ``harmful``) to any of its rejected replies: whether
 the marks follow that score says whether a stricter cut would clean the label.
+``--opener-above X`` probes the brief's candidate c without building it into the
+rule: only kept openers the shipped harm head (trained without hh-rlhf) scores
+at least X as inputs (label ``harmful``, raw probability) are counted and sampled.
 """
 
 from __future__ import annotations
@@ -56,6 +59,13 @@ def rejected_scores(data_dir: Path) -> dict[str, float]:
     return best
 
 
+def openers_scored_above(texts: list[str], cut: float) -> list[str]:
+    """``texts`` the shipped harm head scores at least ``cut`` (label ``harmful``)."""
+    head = load_classifier("harm")
+    scores = head.predict_proba(texts)[:, head.labels.index(HARMFUL_LABEL)]
+    return [text for text, score in zip(texts, scores, strict=True) if score >= cut]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -64,12 +74,16 @@ def main() -> None:
     parser.add_argument("--rule", choices=(PREFERENCE, HARMFUL_ANSWER), default=PREFERENCE)
     parser.add_argument("--answer-cut", choices=(MAX_F1, PRODUCTION), default=MAX_F1)
     parser.add_argument("--scores", action="store_true")
+    parser.add_argument("--opener-above", type=float, default=None)
     args = parser.parse_args()
     if not args.data_dir.is_dir():
         sys.exit(f"{args.data_dir}: not found")
     labelled = weak_harmful_openers(args.data_dir, args.rule, args.answer_cut)
     print(json.dumps(asdict(labelled.counts), indent=2))
     texts = sorted(e.text for e in labelled.examples)
+    if args.opener_above is not None:
+        texts = openers_scored_above(texts, args.opener_above)
+        print(f"openers the harm head scores >= {args.opener_above}: {len(texts)}")
     picked = random.Random(args.seed).sample(texts, min(args.sample, len(texts)))
     best = rejected_scores(args.data_dir) if args.scores else {}
     for number, text in enumerate(picked, start=1):
