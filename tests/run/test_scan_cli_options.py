@@ -102,3 +102,31 @@ def test_failed_attacker_is_not_blamed_on_the_target(tmp_path, start_stub):
     assert "attacker_error" in result.stderr
     assert "the attack's own model" in result.stderr
     assert "is the target reachable" not in result.stderr
+
+
+def _dry_run_requests(tmp_path: Path, *attacks: str) -> int:
+    args = ["scan", "--suite", "demo", "--dry-run", "--runs-dir", str(tmp_path)]
+    for value in attacks:
+        args += ["--attacks", value]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return int(result.stdout.split("would send ")[1].split()[0])
+
+
+def test_attacks_given_twice_add_up(tmp_path):
+    # A second --attacks used to replace the first without a word.
+    one = _dry_run_requests(tmp_path, "base64")
+    assert _dry_run_requests(tmp_path, "base64", "rot13") == 2 * one
+    assert _dry_run_requests(tmp_path, "base64", "rot13") == _dry_run_requests(
+        tmp_path, "base64,rot13"
+    )
+
+
+def test_an_empty_attacks_value_is_one_clean_line(tmp_path):
+    result = runner.invoke(
+        app,
+        ["scan", "--suite", "demo", "--dry-run", "--attacks", "base64", "--attacks", "",
+         "--runs-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--attacks" in result.stderr and "empty chain" in result.stderr

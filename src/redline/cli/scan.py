@@ -78,12 +78,13 @@ def scan(
         ),
     ] = None,
     attacks: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--attacks",
             "-a",
             help="Attack chains, comma-separated; '+' chains converters left to right "
-            "(e.g. none,base64,roleplay.fiction+rot13). See `redline attacks list`.",
+            "(e.g. none,base64,roleplay.fiction+rot13); repeatable, each adds its chains. "
+            "See `redline attacks list`.",
         ),
     ] = None,
     attacker: Annotated[
@@ -159,9 +160,11 @@ def scan(
     from redline.targets.spec import parse_target_fields
 
     store = RunStore(runs_dir)
-    if attacks is not None:
+    # Each --attacks adds its chains (a second one used to replace the first, silently).
+    attack_chains = parse_attack_option(",".join(attacks)) if attacks else None
+    if attack_chains is not None:
         # Checked here so a bad chain reads as one line naming --attacks.
-        build_chains(list(parse_attack_option(attacks)), where="--attacks")
+        build_chains(list(attack_chains), where="--attacks")
     if resume is not None and campaign_file is not None:
         raise ConfigError("give either a campaign file or --resume RUN_ID, not both")
     if resume is not None:
@@ -194,7 +197,7 @@ def scan(
         or None,
         "scorers": scorer,
         "headline_scorer": headline_scorer,
-        "attacks": parse_attack_option(attacks) if attacks is not None else None,
+        "attacks": attack_chains,
         "attacker": _dumped(
             role_spec(base.attacker, target=attacker, base_url=attacker_base_url, role="attacker")
         ),
