@@ -93,6 +93,18 @@ def sample(items: list, limit: int, seed: int = 0) -> list:
     return random.Random(seed).sample(items, min(limit, len(items)))
 
 
+def long_bipia_tables(data_dir: Path, limit: int) -> list[tuple[int, str]]:
+    """The long benign documents: ``limit`` BIPIA tables drawn with seed 7, kept when
+    >= 500 characters, each with its row index (``bipia_measurement_only`` holds a third out)."""
+    tables = [
+        json.loads(x)["context"]
+        for x in (data_dir / "bipia/table/train.jsonl").read_text().splitlines()
+        if x.strip()
+    ]
+    docs = [(i, "\n".join(t) if isinstance(t, list) else t) for i, t in enumerate(tables)]
+    return [(i, t) for i, t in sample(docs, limit, seed=7) if len(t) >= 500]
+
+
 def harm_score(verdict) -> float:
     return verdict.scores.get("harm", {}).get("harm", 0.0)
 
@@ -221,13 +233,7 @@ def main() -> None:
         "jailbreak",
         "jailbreak",
     )
-    tables = [
-        json.loads(x)["context"]
-        for x in (d / "bipia/table/train.jsonl").read_text().splitlines()
-        if x.strip()
-    ]
-    long_docs = [(i, "\n".join(t) if isinstance(t, list) else t) for i, t in enumerate(tables)]
-    long_docs = [(i, t) for i, t in sample(long_docs, n, seed=7) if len(t) >= 500]
+    long_docs = long_bipia_tables(d, n)
     out["benign_long_bipia_tables"] = blocked_share(guard, [t for _i, t in long_docs])
     if bipia_measurement_only is not None:
         # Tables no training run of this version reads (the row above may include

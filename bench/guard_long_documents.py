@@ -42,6 +42,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
+from guard_failure_cases import long_bipia_tables
 
 from redline.classifiers.classifier import load_classifier
 from redline.classifiers.public_sources import bipia_measurement_only
@@ -66,17 +67,6 @@ def rate(k: int, n: int) -> str:
     if not n:
         return "n=0"
     return f"{k}/{n} = {k / n:.1%} [{iv.low:.1%}, {iv.high:.1%}]"
-
-
-def long_tables(data: Path, limit: int) -> list[tuple[int, str]]:
-    """As ``bench/guard_failure_cases.py`` builds ``benign_long_bipia_tables``."""
-    rows = [json.loads(x) for x in (data / "bipia/table/train.jsonl").read_text().splitlines()]
-    docs = [
-        (i, "\n".join(r["context"]) if isinstance(r["context"], list) else r["context"])
-        for i, r in enumerate(rows)
-    ]
-    picked = random.Random(7).sample(docs, min(limit, len(docs)))
-    return [(i, t) for i, t in picked if len(t) >= 500]
 
 
 def attack_instructions(data: Path) -> list[tuple[str, str]]:
@@ -188,7 +178,7 @@ def main() -> None:
             "(pass --data-dir pointing at the shared data sets)"
         )
 
-    docs = long_tables(data, args.limit)
+    docs = long_bipia_tables(data, args.limit)
     texts = [t for _i, t in docs]
     held = [bipia_measurement_only("table", i) for i, _t in docs]
     train = [not h for h in held]

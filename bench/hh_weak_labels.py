@@ -35,11 +35,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from redline.classifiers.classifier import load_classifier
 from redline.classifiers.hh_weak_labels import (
     HARMFUL_ANSWER,
-    HARMFUL_LABEL,
     HH_FILE,
     MAX_F1,
     PREFERENCE,
     PRODUCTION,
+    harmful_scores,
     weak_harmful_openers,
 )
 from redline.classifiers.public_sources import read_jsonl_gz
@@ -49,9 +49,7 @@ from redline.classifiers.splits import fold_text
 def rejected_scores(data_dir: Path) -> dict[str, float]:
     """Per folded opener, the harm head's highest score of its rejected replies."""
     rows = list(read_jsonl_gz(data_dir / HH_FILE))
-    head = load_classifier("harm")
-    column = head.labels.index(HARMFUL_LABEL)
-    scores = head.predict_proba([r["rejected_last_response"] for r in rows])[:, column]
+    scores = harmful_scores(load_classifier("harm"), [r["rejected_last_response"] for r in rows])
     best: dict[str, float] = {}
     for row, score in zip(rows, scores, strict=True):
         key = fold_text(row["text"])
@@ -61,8 +59,7 @@ def rejected_scores(data_dir: Path) -> dict[str, float]:
 
 def openers_scored_above(texts: list[str], cut: float) -> list[str]:
     """``texts`` the shipped harm head scores at least ``cut`` (label ``harmful``)."""
-    head = load_classifier("harm")
-    scores = head.predict_proba(texts)[:, head.labels.index(HARMFUL_LABEL)]
+    scores = harmful_scores(load_classifier("harm"), texts)
     return [text for text, score in zip(texts, scores, strict=True) if score >= cut]
 
 

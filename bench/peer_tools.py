@@ -27,14 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
 from engine_overhead import start_stub, write_prompts
-from whole_process import scan_command
+from whole_process import scan_command, stub_arrivals
 
 import redline
 
@@ -241,11 +240,6 @@ def busy_shares(before: dict[str, tuple[int, int]]) -> dict[str, float]:
     return shares
 
 
-def stub_requests(base_url: str) -> int:
-    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats", timeout=10) as response:
-        return int(json.loads(response.read())["requests"])
-
-
 def measure(
     tool: Tool,
     *,
@@ -299,7 +293,7 @@ def measure(
             missing = run.check(text)
             if missing:
                 raise BenchError(f"{tool.name} exited 0 but did not finish its job: {missing}")
-            requests = stub_requests(base_url)
+            requests = len(stub_arrivals(base_url))
     finally:
         stub.terminate()
         stub.wait()

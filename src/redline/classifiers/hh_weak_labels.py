@@ -52,7 +52,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from redline.classifiers.classifier import load_classifier
+import numpy as np
+
+from redline.classifiers.classifier import TextClassifier, load_classifier
 from redline.classifiers.labelled import Example, harmful
 from redline.classifiers.public_sources import read_jsonl_gz
 from redline.classifiers.refusal_model import shipped_refusal_classifier
@@ -198,6 +200,11 @@ def weak_harmful_openers(
     return WeakLabelled(kept, counts)
 
 
+def harmful_scores(head: TextClassifier, texts: list[str]) -> np.ndarray:
+    """The harm ``head``'s raw probability of label ``harmful`` for each of ``texts``."""
+    return head.predict_proba(texts)[:, head.labels.index(HARMFUL_LABEL)]
+
+
 def _harmful_answers(
     rows: list[dict[str, Any]], refuses: list[bool], answer_cut: AnswerCut
 ) -> list[bool]:
@@ -208,9 +215,7 @@ def _harmful_answers(
     if not declining:
         return flagged
     head = load_classifier("harm")
-    column = head.labels.index(HARMFUL_LABEL)
-    answers = [rows[i]["rejected_last_response"] for i in declining]
-    scores = head.predict_proba(answers)[:, column]
+    scores = harmful_scores(head, [rows[i]["rejected_last_response"] for i in declining])
     cuts = head.thresholds if answer_cut == MAX_F1 else head.side_thresholds["output"]
     for i, score in zip(declining, scores, strict=True):
         flagged[i] = bool(score >= cuts[HARMFUL_LABEL])
