@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from redline.classifiers.artifact_config import read_artifact_config
 from redline.core.errors import ConfigError
 
 STATIC_FORMAT = "static-embedding-v1"
@@ -167,19 +168,13 @@ class StaticEmbedding:
     @classmethod
     def load(cls, directory: Path) -> StaticEmbedding:
         """Read an artifact that ``save`` wrote; a ConfigError names what is wrong."""
-        for name in ("config.json", "embedding.npz", "vocab.txt"):
-            if not (directory / name).is_file():
-                raise ConfigError(f"static embedding {directory}: missing {name}")
+        config = read_artifact_config(
+            directory,
+            what="static embedding",
+            files=("embedding.npz", "vocab.txt"),
+            expected_format=STATIC_FORMAT,
+        )
         config_path = directory / "config.json"
-        try:
-            config = json.loads(config_path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{config_path}: not valid JSON (line {exc.lineno})") from None
-        if not isinstance(config, dict) or config.get("format") != STATIC_FORMAT:
-            found = config.get("format") if isinstance(config, dict) else None
-            raise ConfigError(
-                f"{config_path}: field 'format' is {found!r}, expected {STATIC_FORMAT!r}"
-            )
         try:
             with np.load(directory / "embedding.npz", allow_pickle=False) as data:
                 table = data["table"].astype(np.float32) * data["scale"][:, None]
