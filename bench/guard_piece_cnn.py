@@ -1,7 +1,8 @@
 """A word-piece CNN beside the harm head, measured (issue 10 item 3: "their combinations").
 
     OMP_NUM_THREADS=1 python bench/guard_piece_cnn.py [--data-dir ../shared/data]
-        [--epochs 2] [--width 64] [--sources harmbench,...] [--resamples 100] [--json OUT]
+        [--epochs 2] [--width 64] [--cnn-skip disguised] [--sources harmbench,...]
+        [--resamples 100] [--json OUT]
     OMP_NUM_THREADS=1 python bench/guard_piece_cnn.py --latency-only
     OMP_NUM_THREADS=1 python bench/guard_piece_cnn.py --explain harmbench
     python bench/guard_piece_cnn.py --markdown OUT      # the tables in docs/benchmarks.md
@@ -115,12 +116,17 @@ def standardised(z: np.ndarray, on: np.ndarray) -> np.ndarray:
     return (z - on.mean()) / on.std()
 
 
-def fit_both(args, matrix, texts, train: np.ndarray, y: np.ndarray):
-    """The linear head and the CNN fitted on ``train`` rows; returns a scorer
-    giving both models' logits for (matrix rows, piece lists)."""
+def fit_both(args, matrix, texts, train: np.ndarray, y: np.ndarray, families: np.ndarray):
+    """The linear head and the CNN fitted on ``train`` rows (the CNN without the
+    families in ``--cnn-skip``); returns a scorer giving both models' logits for
+    (matrix rows, piece lists)."""
     head = make_head(seed=0).fit(matrix[train], y[train])
+    cnn_train = train & ~np.isin(families, args.cnn_skip.split(",") if args.cnn_skip else [])
     cnn = train_piece_cnn(
-        [texts[i] for i in np.flatnonzero(train)], y[train], epochs=args.epochs, filters=args.width
+        [texts[i] for i in np.flatnonzero(cnn_train)],
+        y[cnn_train],
+        epochs=args.epochs,
+        filters=args.width,
     )
 
     def score(m, seqs) -> dict[str, np.ndarray]:
@@ -172,7 +178,7 @@ def loso(args, data, matrix, seqs) -> list[dict]:
         in_held = np.array([g in held_groups for g in groups])
         train, ref = ~test & ~in_held & ~reference, ~test & reference & ~in_held
         start = time.perf_counter()
-        raw = fit_both(args, matrix, texts, train, y_all)(matrix, seqs)
+        raw = fit_both(args, matrix, texts, train, y_all, families)(matrix, seqs)
         stack = stackers({k: v[ref] for k, v in raw.items()}, y_all[ref])
         probs = stack(raw)
         mix = ref & ~y_all
@@ -256,7 +262,8 @@ def external(args, data, matrix, seqs) -> dict:
     sets.pop("support_messages")
     gptfuzz = jsonl_gz(args.data_dir / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
     sets["gptfuzz_questions"] = (sorted({r["prompt"] for r in gptfuzz}), None)
-    score = fit_both(args, matrix, texts, ~reference, y_all)
+    families = np.array([family(e.source) for e in examples])
+    score = fit_both(args, matrix, texts, ~reference, y_all, families)
     raw = score(matrix, seqs)
     stack = stackers({k: v[reference] for k, v in raw.items()}, y_all[reference])
     probs = stack(raw)
@@ -297,6 +304,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--width", type=int, default=64, help="filters per width (1, 2, 3)")
     parser.add_argument("--sources", default=SOURCES, help="LOSO sources; '' for none")
+    parser.add_argument(
+        "--cnn-skip", default="", help="source families the CNN does not train on, e.g. disguised"
+    )
     parser.add_argument("--resamples", type=int, default=100)
     parser.add_argument("--limit", type=int, default=600, help="rows per external set at most")
     parser.add_argument(
@@ -314,7 +324,9 @@ def main() -> None:
     matrix = TextFeaturizer(FEATURES).transform(texts)
     seqs = piece_ids(texts)
     log(f"{len(texts)} harm examples featurized after {time.perf_counter() - started:.0f} s")
-    out: dict = {"config": {"epochs": args.epochs, "filters": args.width}}
+    out: dict = {
+        "config": {"epochs": args.epochs, "filters": args.width, "cnn_skip": args.cnn_skip}
+    }
     if args.explain:
         print(json.dumps(explain(args, data, args.explain), indent=2, ensure_ascii=False))
         return
