@@ -136,11 +136,16 @@ def fit_both(args, matrix, texts, train: np.ndarray, y: np.ndarray, families: np
     return score
 
 
-def stackers(ref_raw: dict[str, np.ndarray], ref_y: np.ndarray):
+def kinds(args) -> tuple[str, ...]:
+    return (*KINDS, *(f"stack_w{w:g}" for w in args.cnn_weights))
+
+
+def stackers(ref_raw: dict[str, np.ndarray], ref_y: np.ndarray, weights: Sequence[float] = ()):
     """Scores of every kind from both models' logits. Each model's logits are
     standardised on the reference rows (``ref_raw``, held out from both models);
     ``stack`` averages them, ``stack_fit`` weighs them by a logistic regression
-    fitted on those reference rows and their labels ``ref_y``."""
+    fitted on those reference rows and their labels ``ref_y``, and ``stack_wW``
+    adds W times the CNN's to the linear head's (``stack`` is W = 1)."""
 
     def z(raw: dict[str, np.ndarray]) -> np.ndarray:
         return np.stack([standardised(raw[m], ref_raw[m]) for m in ("linear", "cnn")], axis=1)
@@ -154,6 +159,7 @@ def stackers(ref_raw: dict[str, np.ndarray], ref_y: np.ndarray):
             "cnn": sigmoid(raw["cnn"]),
             "stack": sigmoid(both.mean(axis=1)),
             "stack_fit": fitted.predict_proba(both)[:, 1],
+            **{f"stack_w{w:g}": sigmoid(both[:, 0] + w * both[:, 1]) for w in weights},
         }
 
     probabilities.weights = fitted.coef_[0].tolist()  # type: ignore[attr-defined]
@@ -179,7 +185,7 @@ def loso(args, data, matrix, seqs) -> list[dict]:
         train, ref = ~test & ~in_held & ~reference, ~test & reference & ~in_held
         start = time.perf_counter()
         raw = fit_both(args, matrix, texts, train, y_all, families)(matrix, seqs)
-        stack = stackers({k: v[ref] for k, v in raw.items()}, y_all[ref])
+        stack = stackers({k: v[ref] for k, v in raw.items()}, y_all[ref], args.cnn_weights)
         probs = stack(raw)
         mix = ref & ~y_all
         lacks_neg, lacks_pos = y_all[test].all(), not y_all[test].any()
@@ -187,7 +193,7 @@ def loso(args, data, matrix, seqs) -> list[dict]:
         entry: dict = {"held_out": held, "test_rows": int(test.sum()),
                        "test_positives": int(y_all[test].sum()),
                        "stack_fit_weights": [round(w, 3) for w in stack.weights]}  # fmt: skip
-        for kind in KINDS:
+        for kind in kinds(args):
             scores = probs[kind]
             cut = cut_at_balanced_fpr(
                 scores[mix], [mix_source(examples[i]) for i in np.flatnonzero(mix)]
@@ -204,7 +210,7 @@ def loso(args, data, matrix, seqs) -> list[dict]:
             entry[kind] = result
         out.append(entry)
         log(f"{held} done in {time.perf_counter() - start:.0f} s: "
-            + ", ".join(f"{k} {entry[k]['auprc']}" for k in KINDS))  # fmt: skip
+            + ", ".join(f"{k} {entry[k]['auprc']}" for k in kinds(args)))  # fmt: skip
     return out
 
 
@@ -265,7 +271,7 @@ def external(args, data, matrix, seqs) -> dict:
     families = np.array([family(e.source) for e in examples])
     score = fit_both(args, matrix, texts, ~reference, y_all, families)
     raw = score(matrix, seqs)
-    stack = stackers({k: v[reference] for k, v in raw.items()}, y_all[reference])
+    stack = stackers({k: v[reference] for k, v in raw.items()}, y_all[reference], args.cnn_weights)
     probs = stack(raw)
     featurizer = TextFeaturizer(FEATURES)
     ext_probs = {
@@ -275,7 +281,7 @@ def external(args, data, matrix, seqs) -> dict:
     mix = reference & ~y_all & inputs
     rng = np.random.default_rng(0)
     out: dict = {"stack_fit_weights": [round(w, 3) for w in stack.weights]}
-    for kind in KINDS:
+    for kind in kinds(args):
         cut = cut_at_balanced_fpr(
             probs[kind][mix], [mix_source(examples[i]) for i in np.flatnonzero(mix)]
         )
@@ -306,6 +312,12 @@ def main() -> None:
     parser.add_argument("--sources", default=SOURCES, help="LOSO sources; '' for none")
     parser.add_argument(
         "--cnn-skip", default="", help="source families the CNN does not train on, e.g. disguised"
+    )
+    parser.add_argument(
+        "--cnn-weights",
+        type=lambda text: [float(w) for w in text.split(",") if w],
+        default=[],
+        help="also stack the linear logit plus W times the CNN's, for each W (comma-separated)",
     )
     parser.add_argument("--resamples", type=int, default=100)
     parser.add_argument("--limit", type=int, default=600, help="rows per external set at most")
@@ -351,17 +363,19 @@ def log(message: str) -> None:
 
 
 def markdown(out: dict) -> str:
-    """External and LOSO tables, linear | CNN | stack, for docs/benchmarks.md."""
+    """External and LOSO tables, one column per kind, for docs/benchmarks.md."""
     ext = out["external"]
+    shown = [k for k in ext if k != "stack_fit_weights"]
+    names = [{"linear": "linear (shipped recipe)", "cnn": "CNN"}.get(k, k) for k in shown]
     lines = [
-        "| set (never trained on) | linear (shipped recipe) | CNN | stack | stack_fit |",
-        "|---|---|---|---|---|",
+        "| set (never trained on) | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(shown),
     ]
     for name, first in ext["linear"].items():
         if name == "cut":
             continue
         cells = []
-        for kind in KINDS:
+        for kind in shown:
             e = ext[kind][name]
             if "auprc" in e:
                 lo, hi = e["auprc_ci95"]
@@ -373,14 +387,14 @@ def markdown(out: dict) -> str:
         lines.append(f"| {name} ({first['n']}), {what} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "| held-out source (rows, positives) | metric | linear | CNN | stack | stack_fit |",
-        "|---|---|---|---|---|---|",
+        "| held-out source (rows, positives) | metric | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(shown),
     ]
     for entry in out["loso"]:
         head = f"{entry['held_out']} ({entry['test_rows']}, {entry['test_positives']})"
         for metric in ("auprc", "recall_at_1pct_fpr", "fpr_at_cut"):
             cells = []
-            for kind in KINDS:
+            for kind in shown:
                 value = entry[kind].get(metric)
                 ci = entry[kind]["ci95"].get(metric)
                 interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
