@@ -62,6 +62,7 @@ def test_numpy_scores_equal_torch_forward(tmp_path: Path) -> None:
     texts = ["bomb", "build a", "how to bake a cake . " * 9, "zzz", "my bomb . cake"]
     ids = [cnn.piece_ids(t) for t in texts]
     assert ids[3] == [0]
+    assert cnn.logit_of_ids([]) == cnn.logit_of_ids([0])
     with torch.no_grad():
         x, mask = batch(torch, ids, np.arange(len(ids)))
         expected = forward(torch, net, x, mask).numpy()

@@ -99,7 +99,9 @@ class PieceCNN:
         return self.table.token_ids(text)[: self.max_pieces] or [0]
 
     def logit_of_ids(self, ids: Sequence[int]) -> float:
-        """The network's output (before the logistic) for one text's piece ids."""
+        """The network's output (before the logistic) for one text's piece ids
+        (``piece_ids``; no ids reads as the padding piece)."""
+        ids = ids or [0]
         n, f = len(ids), self.filters
         products = self.table.table.take(ids, axis=0) @ self._all_taps
         pooled, column = [], 0

@@ -5,10 +5,10 @@ first: ``pip install torch==2.13.0``); the trained network is handed back as a
 numpy ``PieceCNN``, so nothing that scores it imports torch.
 
 The word-piece table stays frozen: only the convolutions and the output are
-learnt (the guard loads that table already, so the network adds no second
-one; fine-tuning it too is measured in docs/benchmarks.md). Batches hold texts of
-similar length, in a seeded random order; one thread and a fixed seed give the
-same weights on every run.
+learnt, so the network needs no table of its own (the guard loads this one
+already). Batches hold texts of similar length, in a seeded random order; one
+thread and a fixed seed give the same weights on every run (torch's global seed
+is set, as ``torch.manual_seed`` does).
 """
 
 from __future__ import annotations
