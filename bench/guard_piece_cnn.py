@@ -224,6 +224,9 @@ def explain(args, data, source: str, show: int = 8) -> dict:
     groups = np.array([e.group for e in examples])
     reference = np.array([dev_group(g, seed=REFERENCE_SEED, dev_fraction=0.2) for g in groups])
     test = families == source
+    if not (test & y).any():
+        sys.exit(f"--explain {source}: no harm positives from that source (sources: "
+                 f"{', '.join(sorted(set(families[y])))})")  # fmt: skip
     in_held = np.isin(groups, list(set(groups[test])))
     train, ref = ~test & ~in_held & ~reference, ~test & reference & ~in_held
     cnn = train_piece_cnn(
