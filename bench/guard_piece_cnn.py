@@ -63,20 +63,26 @@ from sklearn.metrics import average_precision_score
 
 from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers.features import FeatureConfig, TextFeaturizer
-from redline.classifiers.piece_cnn import MAX_PIECES
+from redline.classifiers.piece_cnn import piece_ids
 from redline.classifiers.piece_cnn_training import train_piece_cnn
 from redline.classifiers.splits import dev_group
 from redline.classifiers.static_embedding import load_static_embedding
-from redline.classifiers.training import cut_at_balanced_fpr, is_response, make_head, mix_source
+from redline.classifiers.training import (
+    cut_at_balanced_fpr,
+    is_response,
+    make_head,
+    mix_source,
+    thousand_char_messages,
+)
 from redline.classifiers.training_data import assemble_training_data
 
 SOURCES = "harmbench,donotanswer,red-instruct,advbench,toxigen,dices,gptfuzz,realtoxicityprompts"
 KINDS = ("linear", "cnn", "stack", "stack_fit")
 
 
-def piece_ids(texts: Sequence[str]) -> list[list[int]]:
-    emb = load_static_embedding()
-    return [emb.token_ids(t)[:MAX_PIECES] or [0] for t in texts]
+def pieces_of(texts: Sequence[str]) -> list[list[int]]:
+    table = load_static_embedding()
+    return [piece_ids(table, t) for t in texts]
 
 
 def latency(data) -> dict:
@@ -86,13 +92,7 @@ def latency(data) -> dict:
     examples = data.for_task("harm")
     texts = [e.text for e in examples]
     cnn = train_piece_cnn(texts, [bool(e.label("harm")) for e in examples], epochs=1)
-    messages, i = [], 0
-    while len(messages) < 200:
-        parts = []
-        while sum(len(p) + 1 for p in parts) < 1000:
-            parts.append(texts[i % len(texts)])
-            i += 1
-        messages.append(" ".join(parts)[:1000])
+    messages = thousand_char_messages(texts, count=200)
     message_ids = [cnn.piece_ids(m) for m in messages]
     times = []
     for ids in message_ids * 3:
@@ -278,7 +278,7 @@ def external(args, data, matrix, seqs) -> dict:
     probs = stack(raw)
     featurizer = TextFeaturizer(FEATURES)
     ext_probs = {
-        name: stack(score(featurizer.transform(ext_texts), piece_ids(ext_texts)))
+        name: stack(score(featurizer.transform(ext_texts), pieces_of(ext_texts)))
         for name, (ext_texts, _labels) in sets.items()
     }
     mix = reference & ~y_all & inputs
@@ -337,7 +337,7 @@ def main() -> None:
     data = assemble_training_data(args.data_dir, seed=0, disguiser=AttackDisguiser())
     texts = [e.text for e in data.for_task("harm")]
     matrix = TextFeaturizer(FEATURES).transform(texts)
-    seqs = piece_ids(texts)
+    seqs = pieces_of(texts)
     log(f"{len(texts)} harm examples featurized after {time.perf_counter() - started:.0f} s")
     out: dict = {
         "config": {"epochs": args.epochs, "filters": args.width, "cnn_skip": args.cnn_skip}

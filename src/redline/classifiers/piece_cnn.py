@@ -39,6 +39,12 @@ PIECE_CNN_FORMAT = "piece-cnn-v1"
 MAX_PIECES = 200
 
 
+def piece_ids(table: StaticEmbedding, text: str, max_pieces: int = MAX_PIECES) -> list[int]:
+    """The word pieces a network reads for ``text``: its first ``max_pieces``, or
+    ``[0]``, the padding piece, for a text with none."""
+    return table.token_ids(text)[:max_pieces] or [0]
+
+
 @dataclass
 class PieceCNN:
     """Weights of the network. ``kernels[i]`` has shape ``(width, dims, filters)``
@@ -94,9 +100,8 @@ class PieceCNN:
         return self._table
 
     def piece_ids(self, text: str) -> list[int]:
-        """The word pieces the network reads for ``text`` (``[0]``, the padding
-        piece, for a text with none)."""
-        return self.table.token_ids(text)[: self.max_pieces] or [0]
+        """The word pieces the network reads for ``text`` (module ``piece_ids``)."""
+        return piece_ids(self.table, text, self.max_pieces)
 
     def logit_of_ids(self, ids: Sequence[int]) -> float:
         """The network's output (before the logistic) for one text's piece ids

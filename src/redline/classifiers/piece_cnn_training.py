@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from redline.classifiers.piece_cnn import MAX_PIECES, PieceCNN
+from redline.classifiers.piece_cnn import PieceCNN, piece_ids
 from redline.classifiers.static_embedding import DEFAULT_STATIC_EMBEDDING, load_static_embedding
 from redline.core.errors import ConfigError
 
@@ -63,7 +63,7 @@ def train_piece_cnn(
         raise ConfigError("piece CNN: epochs, filters and widths must be positive")
     torch = _torch()
     table = load_static_embedding(embedding)
-    ids = [table.token_ids(t)[:MAX_PIECES] or [0] for t in texts]
+    ids = [piece_ids(table, t) for t in texts]
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

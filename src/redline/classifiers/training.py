@@ -513,7 +513,7 @@ def measure_latency(
 ) -> dict[str, Any]:
     """Per-message latency (p50, p99 in ms, one message per call) on ~1,000
     character texts, and batch throughput in messages per second."""
-    messages = _thousand_char_messages(texts)
+    messages = thousand_char_messages(texts)
     for text in messages[:20]:
         clf.predict_proba([text])
     samples = []
@@ -536,7 +536,9 @@ def measure_latency(
     }
 
 
-def _thousand_char_messages(texts: Sequence[str], count: int = 100) -> list[str]:
+def thousand_char_messages(texts: Sequence[str], count: int = 100) -> list[str]:
+    """``count`` messages of 1,000 characters, each ``texts`` joined end to end
+    (the latency benches' message size)."""
     pool = [t for t in texts if t.strip()] or ["The quick brown fox jumps over the lazy dog."]
     out: list[str] = []
     i = 0
