@@ -24,6 +24,9 @@ scores (and checks it against ``Guard.default()``), then shows:
    random line break of ``--copies`` held-out tables. Those instructions were in
    the injection head's training data (in other contexts), so recall is an upper
    bound; what matters here is how much each variant loses against the shipped one.
+3. the ranking of the maximum, whatever the cut-off: recall on the injected
+   documents at the cut that flags at most 2, 3, 5 or 8% of the held-out tables,
+   so that two heads with different production cut-offs compare.
 
 Nothing here changes the shipped guard.
 """
@@ -314,6 +317,20 @@ def main() -> None:
             f"| {name} | {rate(*row['benign'])} | {rate(*row['benign_held_out'])} | "
             f"{rate(*row['injected'])} | {rate(*row['injecagent'])} | {rate(*row['bipia'])} |"
         )
+
+    # A ranking, not a cut: at the cut that flags at most a given share of the
+    # held-out tables, how many injected documents the maximum still catches. Two
+    # heads compare here even when their production cut-offs differ.
+    held_maxima = maxima[hold]
+    inj_maxima = np.array([w.max() for w in inj_windows])
+    print("\n3. the maximum's ranking: recall on injected documents at a held-out-table rate")
+    print("| held-out tables flagged at most | cut | injected caught |\n|---|---|---|")
+    out["ranking"] = {}
+    for share in (0.02, 0.03, 0.05, 0.08):
+        at = flat_cut(held_maxima, 0.0, share)
+        caught = int(((inj_maxima >= at) | (inj_rules >= 0.5)).sum())
+        out["ranking"][f"{share:.0%}"] = {"cut": at, "injected": [caught, len(inj_maxima)]}
+        print(f"| {share:.0%} | {at:.4f} | {rate(caught, len(inj_maxima))} |")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2) + "\n")
 

@@ -17,6 +17,7 @@ from redline.classifiers.public_sources import (
     PUBLIC_SOURCES,
     _clean_windows,
     _load_bipia,
+    _load_bipia_sampled,
     bipia_measurement_only,
 )
 from redline.classifiers.training import MIN_MIX_SOURCE, cut_at_balanced_fpr, cut_at_fpr
@@ -95,6 +96,26 @@ def test_measurement_tables_are_never_trained_on(tmp_path: Path) -> None:
     examples = list(_load_bipia(_bipia_dir(tmp_path, 60), random.Random(0), seed=0))
     trained = {int(e.group.rsplit(":", 1)[1]) for e in examples}
     assert trained and not trained & set(held_out)
+
+
+def test_every_training_side_table_is_trained_on_without_moving_the_sample(
+    tmp_path: Path,
+) -> None:
+    root = _bipia_dir(tmp_path, 420)  # about 280 training-side tables, more than the 250 sampled
+    examples = list(_load_bipia(root, random.Random(0), seed=0))
+    training_side = {i for i in range(420) if not bipia_measurement_only("table", i)}
+    assert len(training_side) > 250
+    assert {int(e.group.rsplit(":", 1)[1]) for e in examples} == training_side
+    # The sample and everything drawn from the shared stream are as before the extra
+    # tables: they come after it, from a stream of their own.
+    sampled = list(_load_bipia_sampled(root, random.Random(0), seed=0))
+    assert examples[: len(sampled)] == sampled
+    extra = examples[len(sampled) :]
+    assert extra and {int(e.group.rsplit(":", 1)[1]) for e in extra}.isdisjoint(
+        {int(e.group.rsplit(":", 1)[1]) for e in sampled}
+    )
+    # Injection negatives only: the harm and jailbreak data do not change.
+    assert all(e.injection is False and e.harm is None and e.jailbreak is None for e in extra)
 
 
 def test_donotanswer_keeps_private_people_and_drops_company_questions(tmp_path: Path) -> None:

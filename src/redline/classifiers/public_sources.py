@@ -302,20 +302,22 @@ def bipia_measurement_only(kind: str, index: int) -> bool:
     return int(hashlib.sha256(f"bipia-measure:{kind}:{index}".encode()).hexdigest(), 16) % 3 == 0
 
 
+def _bipia_rows(path: Path, kind: str) -> list[str]:
+    """The contexts of ``<kind>/train.jsonl`` (a list of lines joined), [] when absent."""
+    file = path / kind / "train.jsonl"
+    if not file.exists():
+        return []
+    contexts = [json.loads(x)["context"] for x in file.read_text().splitlines() if x.strip()]
+    return ["\n".join(c) if isinstance(c, list) else c for c in contexts]
+
+
 def _bipia_contexts(path: Path, rng: random.Random) -> list[tuple[str, str, int]]:
     contexts: list[tuple[str, str, int]] = []
     for kind in ("email", "code", "table"):
-        file = path / kind / "train.jsonl"
-        if not file.exists():
-            continue
-        rows = [json.loads(x) for x in file.read_text().splitlines() if x.strip()]
+        rows = _bipia_rows(path, kind)
         allowed = [i for i in range(len(rows)) if not bipia_measurement_only(kind, i)]
-        picked = sorted(rng.sample(allowed, min(250, len(allowed))))
-        for i in picked:
-            ctx = rows[i]["context"]
-            if isinstance(ctx, list):
-                ctx = "\n".join(ctx)
-            contexts.append((kind, ctx, i))
+        picked = sorted(rng.sample(allowed, min(250, len(allowed)))) if rows else []
+        contexts.extend((kind, rows[i], i) for i in picked)
     return contexts
 
 
@@ -354,6 +356,33 @@ def _clean_windows(context: str, rng: random.Random) -> list[str]:
 
 
 def _load_bipia(path: Path, rng: random.Random, *, seed: int = 0) -> Iterator[Example]:
+    sampled = list(_load_bipia_sampled(path, rng, seed=seed))
+    yield from sampled
+    picked = {
+        int(e.group.rsplit(":", 1)[1]) for e in sampled if e.group.startswith("bipia-ctx:table:")
+    }
+    yield from _other_clean_tables(path, picked, seed=seed)
+
+
+def _other_clean_tables(path: Path, picked: set[int], *, seed: int) -> Iterator[Example]:
+    """Clean windows of every training-side BIPIA table the sample above left out,
+    as injection negatives only (harm and jailbreak unlabelled).
+
+    The injection head blocked 8% of held-out long tables, reacting to table text
+    itself (padding, repeated short cells, title-like cells); 250 tables were too
+    few to teach it that a table is not an instruction. Drawn from a stream of their
+    own and left out of the harm and jailbreak data, so no other example, and
+    neither other model, changes (docs/benchmarks.md, "More clean tables")."""
+    own = random.Random(f"bipia-other-tables:{seed}")
+    for i, ctx in enumerate(_bipia_rows(path, "table")):
+        if i in picked or bipia_measurement_only("table", i):
+            continue
+        for clean in _clean_windows(ctx, own):
+            yield Example(text=clean, source="bipia", group=f"bipia-ctx:table:{i}", injection=False)
+
+
+def _load_bipia_sampled(path: Path, rng: random.Random, *, seed: int) -> Iterator[Example]:
+    """250 contexts of each kind: clean windows, one attacked window and its twin."""
     attacks: dict[str, dict[str, list[str]]] = {}
     for kind, name in (("text", "text_attack_train.json"), ("code", "code_attack_train.json")):
         if (path / name).exists():
