@@ -14,10 +14,11 @@
    ``--questions`` (JSONL) and read from there when it exists, since the model
    takes about 15 minutes on one core.
 3. The shipped harm recipe (``training.make_head`` over ``training.parse_features()``,
-   a fixed 20% group split as reference, the balanced 1% cut-off on its benign
-   inputs) trained four ways: as shipped, with the generated questions as benign
-   examples, with the opt-in ``hh-rlhf-weak`` source, and with both. Each is measured
-   on sets no variant trains on. The raw head only: no decoded views, no rules.
+   the fixed 20% group split of ``guard_loso.py`` as reference, the balanced 1%
+   cut-off on its benign inputs) trained four ways: as shipped, with the generated
+   questions as benign examples, with the opt-in ``hh-rlhf-weak`` source, and with
+   both. Each is measured on sets no variant trains on. The raw head only: no
+   decoded views, no rules.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from guard_failure_cases import jsonl_gz, sample
+from guard_loso import REFERENCE_SEED
 from rich.progress import track
 from sklearn.metrics import average_precision_score
 
@@ -75,7 +77,6 @@ QUESTION = re.compile(
 )
 # A reply that talks about the chat itself is not a user's question.
 ABOUT_THE_CHAT = re.compile(r"\b(chatbot|AI|assistant|language model)\b")
-REFERENCE_SEED = 1234
 
 
 def question_of(reply: str) -> str | None:

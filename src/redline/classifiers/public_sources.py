@@ -372,7 +372,8 @@ def _other_clean_tables(path: Path, picked: set[int], *, seed: int) -> Iterator[
     itself (padding, repeated short cells, title-like cells); 250 tables were too
     few to teach it that a table is not an instruction. Drawn from a stream of their
     own and left out of the harm and jailbreak data, so no other example, and
-    neither other model, changes (docs/benchmarks.md, "More clean tables")."""
+    neither other model, changes (docs/benchmarks.md, "Every training-side table,
+    clean")."""
     own = random.Random(f"bipia-other-tables:{seed}")
     for i, ctx in enumerate(_bipia_rows(path, "table")):
         if i in picked or bipia_measurement_only("table", i):
