@@ -37,7 +37,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from guard_failure_cases import jsonl_gz, sample
+from guard_candidates import external_sets
+from guard_failure_cases import jsonl_gz
 from guard_loso import REFERENCE_SEED
 from rich.progress import track
 from sklearn.metrics import average_precision_score
@@ -163,18 +164,15 @@ def policy_rows(guard: Guard, sets: dict[str, list[str]]) -> dict[str, dict[str,
 
 
 def external(data: Path) -> dict[str, tuple[list[str], list[bool] | None]]:
-    tc = jsonl_gz(data / "toxicchat/toxicchat_human_test.jsonl.gz")
-    tc_s = sample(tc, 1200)
+    """``guard_candidates.external_sets``' ToxicChat, non-toxic and Alpaca draws, plus
+    GPTFuzz's questions and the short ToxicChat prompts by frame."""
+    shared = external_sets(data, 600)
     gptfuzz = jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
-    alpaca = [r["instruction"] for r in json.loads((data / "benign/harmless_val.json").read_text())]
     sets: dict[str, tuple[list[str], list[bool] | None]] = {
-        "ToxicChat AUPRC (1,200)": ([r["text"] for r in tc_s], [r["toxicity"] == 1 for r in tc_s]),
+        "ToxicChat AUPRC (1,200)": shared["toxicchat"],
         "GPTFuzz questions flagged (100)": (sorted({r["prompt"] for r in gptfuzz}), None),
-        "Alpaca flagged (600)": (sample(alpaca, 600), None),
-        "ToxicChat non-toxic flagged (600)": (
-            sample([r["text"] for r in tc if r["toxicity"] == 0 and r["jailbreaking"] == 0], 600),
-            None,
-        ),
+        "Alpaca flagged (600)": shared["alpaca"],
+        "ToxicChat non-toxic flagged (600)": shared["toxicchat_nontoxic"],
     }
     for name, texts in toxicchat_short(data).items():
         sets[f"ToxicChat short {name} flagged ({len(texts)})"] = (texts, None)
