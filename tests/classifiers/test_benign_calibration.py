@@ -15,6 +15,7 @@ from redline.classifiers.public_sources import (
     CLEAN_WINDOWS,
     INJECTION_WINDOW,
     PUBLIC_SOURCES,
+    _bipia_contexts,
     _clean_windows,
     _load_bipia,
     _load_bipia_sampled,
@@ -108,7 +109,8 @@ def test_every_training_side_table_is_trained_on_without_moving_the_sample(
     assert {int(e.group.rsplit(":", 1)[1]) for e in examples} == training_side
     # The sample and everything drawn from the shared stream are as before the extra
     # tables: they come after it, from a stream of their own.
-    sampled = list(_load_bipia_sampled(root, random.Random(0), seed=0))
+    rng = random.Random(0)
+    sampled = list(_load_bipia_sampled(root, _bipia_contexts(root, rng), rng, seed=0))
     assert examples[: len(sampled)] == sampled
     extra = examples[len(sampled) :]
     assert extra and {int(e.group.rsplit(":", 1)[1]) for e in extra}.isdisjoint(

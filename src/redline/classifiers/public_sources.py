@@ -356,11 +356,9 @@ def _clean_windows(context: str, rng: random.Random) -> list[str]:
 
 
 def _load_bipia(path: Path, rng: random.Random, *, seed: int = 0) -> Iterator[Example]:
-    sampled = list(_load_bipia_sampled(path, rng, seed=seed))
-    yield from sampled
-    picked = {
-        int(e.group.rsplit(":", 1)[1]) for e in sampled if e.group.startswith("bipia-ctx:table:")
-    }
+    contexts = _bipia_contexts(path, rng)
+    yield from _load_bipia_sampled(path, contexts, rng, seed=seed)
+    picked = {i for kind, _ctx, i in contexts if kind == "table"}
     yield from _other_clean_tables(path, picked, seed=seed)
 
 
@@ -382,13 +380,16 @@ def _other_clean_tables(path: Path, picked: set[int], *, seed: int) -> Iterator[
             yield Example(text=clean, source="bipia", group=f"bipia-ctx:table:{i}", injection=False)
 
 
-def _load_bipia_sampled(path: Path, rng: random.Random, *, seed: int) -> Iterator[Example]:
-    """250 contexts of each kind: clean windows, one attacked window and its twin."""
+def _load_bipia_sampled(
+    path: Path, contexts: list[tuple[str, str, int]], rng: random.Random, *, seed: int
+) -> Iterator[Example]:
+    """The sampled contexts (``_bipia_contexts``): clean windows, one attacked window
+    and its twin each."""
     attacks: dict[str, dict[str, list[str]]] = {}
     for kind, name in (("text", "text_attack_train.json"), ("code", "code_attack_train.json")):
         if (path / name).exists():
             attacks[kind] = json.loads((path / name).read_text())
-    for kind, ctx, i in _bipia_contexts(path, rng):
+    for kind, ctx, i in contexts:
         # A context and everything built from it form one group, and it is only
         # paired with attack instructions from its own side of the split: the
         # context dominates a window, so sharing contexts (or instructions)
