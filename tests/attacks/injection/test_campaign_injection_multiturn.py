@@ -75,6 +75,10 @@ async def test_multiturn_attack_in_a_campaign_keeps_state_files(tmp_path, start_
             "judge": {"kind": f"python:{models}:judge"},
             "scorers": ["refusal-patterns"],
             "generation": {"max_tokens": 16},
+            # Both behaviours' first target turn is the attacker's same prompt: with
+            # the response cache on, the second is answered from it or not depending
+            # on whether the first has finished (1 or 2 stub requests under load).
+            "cache": False,
         }
     )
     store = RunStore(tmp_path / "runs")
