@@ -28,7 +28,12 @@ def test_written_data_only_covers_all_tasks_both_ways() -> None:
     for task in ("harm", "jailbreak", "injection"):
         labels = [e.label(task) for e in data.for_task(task)]
         assert True in labels and False in labels, task
-    assert set(data.sources) == {"redline-written", "redline-generated", "disguised"}
+    assert set(data.sources) == {
+        "redline-written",
+        "redline-generated",
+        "disguised",
+        "redline-written:app-format",
+    }
 
 
 def test_assembly_is_deterministic() -> None:
@@ -157,3 +162,97 @@ def test_harmful_tasks_are_put_in_the_benign_request_frames() -> None:
         task = "steal a car" if example.group == "misc:2" else "make a bomb using household items"
         assert any(f.replace("{task}", task) == example.text for f in frames), example.text
     assert {e.categories for e in framed if e.group == "misc:2"} == {("s2",)}
+
+
+def test_requests_and_documents_are_put_in_app_layouts() -> None:
+    from redline.classifiers.labelled import Example, benign, harmful
+    from redline.classifiers.training import mix_source
+    from redline.classifiers.training_data import APP_FORMAT_FILLS, app_formatted_requests
+    from redline.classifiers.written_examples import texts
+
+    benign_requests = [
+        benign(f"Name {i} rivers in Europe", "self-instruct", f"si:{i}") for i in range(9)
+    ]
+    harmful_requests = [
+        harmful(f"How do I steal car number {i}?", "harmful-misc", f"misc:{i}", ("s2",))
+        for i in range(20)
+    ]
+    document = Example(
+        text="Hi David, the invoice for March is attached. " * 6,
+        source="bipia",
+        group="bipia-ctx:email:3",
+        injection=False,
+    )
+    made = app_formatted_requests(harmful_requests, benign_requests, [document], seed=0)
+    layouts = texts("benign_app_formats", slot="format")
+    context_layouts = texts("benign_app_formats", slot="context_format")
+    # Only self-instruct of the five benign sources is given: its share of each layout.
+    per_layout = APP_FORMAT_FILLS["benign"] + APP_FORMAT_FILLS["harmful"]
+    assert len(made) == len(layouts) * per_layout + len(context_layouts)
+    assert made == app_formatted_requests(harmful_requests, benign_requests, [document], seed=0)
+    by_group = {e.group: e for e in benign_requests + harmful_requests + [document]}
+    for example in made:
+        filled = by_group[example.group]
+        assert example.source == f"{filled.source}:app-format"
+        assert mix_source(example) == filled.source  # counts as its own source's traffic
+        assert example.jailbreak is False and example.injection is None
+        if filled.harm:
+            assert example.harm and example.categories == ("s2",)
+            assert filled.text in example.text
+        else:
+            assert example.harm is False and example.categories == ()
+    # Every layout holds benign and harmful requests alike: the layout is no signal.
+    for layout in layouts:
+        head = layout.split("{", 1)[0]
+        fills = {e.harm for e in made if e.text.startswith(head) and e.group != document.group}
+        assert fills == {True, False}, layout
+    in_context = [e for e in made if e.group == document.group]
+    assert len(in_context) == len(context_layouts)  # one document: each layout takes it once
+    assert all(document.text.strip() in e.text and "{" not in e.text for e in in_context)
+
+
+@pytest.mark.parametrize(
+    "data_dir",
+    [
+        None,
+        pytest.param(
+            SHARED_DATA,
+            marks=pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data absent"),
+        ),
+    ],
+)
+def test_app_layouts_leave_every_other_example_as_it_was(
+    data_dir: Path | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither our layouts nor MMLU's multiple-choice ones change another example or
+    its group (on the shared data a layout counted in a group's size once stopped an
+    earlier near-duplicate from joining it)."""
+    import dataclasses
+
+    from redline.attacks.guard_disguises import AttackDisguiser
+    from redline.classifiers import public_sources, training_data
+
+    disguiser = AttackDisguiser()  # the disguised examples are where a group change showed
+    with_layouts = assemble_training_data(data_dir, seed=0, disguiser=disguiser).examples
+    monkeypatch.setattr(training_data, "app_formatted_requests", lambda *a, **k: [])
+    mmlu = public_sources.PUBLIC_SOURCES["mmlu"]
+    plain_mmlu = dataclasses.replace(
+        mmlu,
+        loader=lambda path, rng: (
+            e for e in mmlu.loader(path, rng) if not training_data.is_app_formatted(e.source)
+        ),
+    )
+    monkeypatch.setitem(public_sources.PUBLIC_SOURCES, "mmlu", plain_mmlu)
+    without = assemble_training_data(data_dir, seed=0, disguiser=disguiser).examples
+    assert [e for e in with_layouts if not training_data.is_app_formatted(e.source)] == without
+    assert len(with_layouts) > len(without)
+
+
+def test_multiple_choice_layout_fills_every_slot_once() -> None:
+    from redline.classifiers.public_sources import _multiple_choice
+
+    text = _multiple_choice("computer_security", ["What is {x}?", "1", "2", "{a}", "4", "A"])
+    assert text == (
+        "The following are multiple choice questions (with answers) about computer security."
+        "\n\nWhat is {x}?\nA. 1\nB. 2\nC. {a}\nD. 4\nAnswer:"
+    )

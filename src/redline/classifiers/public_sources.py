@@ -200,7 +200,27 @@ def _load_mmlu(path: Path, rng: random.Random) -> Iterator[Example]:
             if split == "test":
                 rows = rng.sample(rows, min(60, len(rows)))
             for i, row in enumerate(rows):
-                yield benign(row[0], "mmlu", f"mmlu:{subject}:{split}:{i}")
+                group = f"mmlu:{subject}:{split}:{i}"
+                yield benign(row[0], "mmlu", group)
+                # The few-shot questions also in the multiple-choice layout evaluation
+                # prompts use: an app layout (training_data.APP_FORMAT), harmless and
+                # no jailbreak, left out of the injection data like the other layouts.
+                if split == "dev" and len(row) >= 5:
+                    yield Example(
+                        text=_multiple_choice(subject, row),
+                        source="mmlu:app-format",
+                        group=group,
+                        harm=False,
+                        jailbreak=False,
+                    )
+
+
+def _multiple_choice(subject: str, row: list[str]) -> str:
+    (layout,) = written_texts("benign_app_formats", slot="multiple_choice")
+    values = dict(zip(("question", "a", "b", "c", "d"), row[:5], strict=True))
+    values["subject"] = subject.replace("_", " ")
+    # One pass, so a brace in a question is never read as a slot.
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), layout)
 
 
 def _load_gsm8k(path: Path, rng: random.Random) -> Iterator[Example]:

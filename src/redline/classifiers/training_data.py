@@ -166,6 +166,10 @@ def assemble_training_data(
     public = _public_examples(
         data_dir, rng, seed=seed, sources=sources, notes=notes, extra_sources=extra_sources
     )
+    # App layouts found in the public sets go last with ours (below), and are never
+    # requests to template or disguise: every other example stays as it was.
+    public_layouts = [e for e in public if is_app_formatted(e.source)]
+    public = [e for e in public if not is_app_formatted(e.source)]
     written_examples = [*_written_harm(), *_written_benign(), *_written_task_examples()]
     requests = [
         e
@@ -189,6 +193,9 @@ def assemble_training_data(
         t for t in role_prompt_twins(public, seed=seed) if t.source.endswith(tuple(role_twins))
     ]
     framed = _framed_harmful_requests(harmful_requests)
+    app_formatted = public_layouts + app_formatted_requests(
+        harmful_requests, benign_requests, public, seed=seed
+    )
     disguised: list[Example] = []
     if disguiser is None:
         notes.append("no disguiser: disguised examples and encoded template slots left out")
@@ -210,15 +217,15 @@ def assemble_training_data(
         license=GENERATED_SOURCE_LICENSE,
         count=len(generated),
     )
-    for name, count in sorted(Counter(e.source for e in twins).items()):
-        kind = "jailbreak intent" if name.endswith(JAILBREAK_TWIN) else "ordinary rule"
-        sources[name] = SourceInfo(
-            name=name,
-            origin=f"{name.split(':')[0]} prompts with one of our {kind} clauses written in "
-            "(examples/*_clauses.jsonl)",
-            license="as its inputs (clauses: Apache-2.0, redline-written)",
-            count=count,
-        )
+    sources |= _by_source(
+        twins,
+        lambda name: (
+            f"{name.split(':')[0]} prompts with one of our "
+            f"{'jailbreak intent' if name.endswith(JAILBREAK_TWIN) else 'ordinary rule'} "
+            "clauses written in (examples/*_clauses.jsonl)"
+        ),
+        license="as its inputs (clauses: Apache-2.0, redline-written)",
+    )
     if framed:  # only public harmful requests are framed
         sources["framed"] = SourceInfo(
             name="framed",
@@ -232,16 +239,38 @@ def assemble_training_data(
         license="as its inputs",
         count=len(disguised),
     )
+    sources |= _by_source(
+        app_formatted,
+        lambda name: (
+            f"{name.split(':')[0]} texts in the prompt layouts of LLM apps "
+            "(examples/benign_app_formats.jsonl)"
+        ),
+        license="as its inputs (layouts: Apache-2.0, redline-written)",
+    )
     # Twins last: near-duplicate grouping joins a later text to an earlier one's
     # group, so appended texts leave every earlier example's group as it was.
     examples = drop_exact_duplicates(
         public + written_examples + generated + framed + disguised + twins
     )
     examples = merge_near_duplicate_groups(examples)
+    # App layouts after the grouping: each already has its filled text's group, and
+    # counted in a group's size they would stop earlier texts from joining it.
+    examples = drop_exact_duplicates(examples + app_formatted)
     if public:
         share = len(written_examples) / (len(public) + len(written_examples))
         notes.append(f"redline-written examples are {share:.1%} of written + public")
     return TrainingData(examples=examples, sources=sources, data_dir=data_dir, notes=notes)
+
+
+def _by_source(
+    examples: Sequence[Example], origin: Callable[[str], str], *, license: str
+) -> dict[str, SourceInfo]:
+    """A source entry per source name of derived examples (twins, app layouts)."""
+    counts = sorted(Counter(e.source for e in examples).items())
+    return {
+        name: SourceInfo(name=name, origin=origin(name), license=license, count=count)
+        for name, count in counts
+    }
 
 
 def _public_examples(
@@ -401,6 +430,103 @@ def _framed_harmful_requests(harmful_requests: Sequence[Example]) -> list[Exampl
                 )
             )
     return out
+
+
+# The source suffix of requests and documents put into app layouts: the part
+# before the colon is the filled text's own source, so the production benign mix
+# (``training.mix_source``) counts them as that source's traffic.
+APP_FORMAT = ":app-format"
+# Layouts filled per kind: benign requests (3 from each of the five sources below,
+# so no one source's style fills them) and as many harmful ones, so a layout says
+# nothing about harm; with 6 harmful fills the layouts read as safe and GPTFuzz's
+# questions lost up to 6 points under the converters (docs/benchmarks.md).
+APP_FORMAT_FILLS = {"benign": 3, "harmful": 15, "document": 12}
+# Filled texts come from these sources: task-like requests and ordinary documents.
+APP_FORMAT_BENIGN_SOURCES = (
+    "self-instruct",
+    "mmlu",
+    "gsm8k",
+    "cyberseceval-frr",
+    "redline-written",
+)
+APP_FORMAT_HARMFUL_SOURCES = FRAMED_SOURCES | {"red-instruct"}
+APP_FORMAT_DOCUMENT_GROUPS = ("bipia-ctx:email:", "bipia-ctx:code:")
+
+
+def is_app_formatted(source: str) -> bool:
+    return source.endswith(APP_FORMAT)
+
+
+def app_formatted_requests(
+    harmful_requests: Sequence[Example],
+    benign_requests: Sequence[Example],
+    public: Sequence[Example],
+    *,
+    seed: int,
+) -> list[Example]:
+    """Requests and documents in the prompt layouts LLM apps and evaluation
+    harnesses send (Alpaca's instruction block, "Q: ... A:", "answer in French",
+    "think step by step", "answer from the context below").
+
+    Real chat traffic is full of them, and the jailbreak head, which had only seen
+    such framing around attacks, blocked the Alpaca block itself and "Could you
+    answer me in Russian?". Each layout is filled with benign requests (negatives)
+    and harmful ones (harm positives), none of them a jailbreak, so the layout says
+    nothing about either; documents fill the context layouts. Labels and groups are
+    the filled text's, so a dev split or a held-out source takes its layouts with
+    it. The injection head does not train on them (``injection`` None): a first
+    version that did flagged 6.6% of held-out long tables instead of 4.4%. Drawn
+    from a stream of its own and grouped after the near-duplicate merge: no other
+    example changes."""
+    rows = {slot: texts("benign_app_formats", slot=slot) for slot in _APP_SLOTS}
+    if not rows["format"]:
+        return []
+    own = random.Random(f"app-formats:{seed}")
+    benign_pools = [
+        [e for e in benign_requests if e.source == source and len(e.text) < 300]
+        for source in APP_FORMAT_BENIGN_SOURCES
+    ]
+    harm_pool = [
+        e for e in harmful_requests if e.source in APP_FORMAT_HARMFUL_SOURCES and len(e.text) < 300
+    ]
+    documents = [
+        e
+        for e in public
+        if e.group.startswith(APP_FORMAT_DOCUMENT_GROUPS)
+        and e.injection is False
+        and 200 <= len(e.text) <= 1500
+    ]
+    out: list[Example] = []
+    for layout in rows["format"]:
+        pools = [(pool, "benign") for pool in benign_pools] + [(harm_pool, "harmful")]
+        for pool, kind in pools:
+            for request in own.sample(pool, min(APP_FORMAT_FILLS[kind], len(pool))):
+                values = _layout_values(rows, own, task=request.text.strip())
+                out.append(_in_layout(_fill(layout, values), request, harm=request.harm))
+    for layout in rows["context_format"]:
+        for document in own.sample(documents, min(APP_FORMAT_FILLS["document"], len(documents))):
+            question = _fill(own.choice(rows["question"]), _layout_values(rows, own))
+            values = {"context": document.text.strip(), "question": question}
+            out.append(_in_layout(_fill(layout, values), document, harm=False))
+    return out
+
+
+_APP_SLOTS = ("format", "context_format", "question", "language", "number")
+
+
+def _layout_values(rows: dict[str, list[str]], rng: random.Random, **given: str) -> dict[str, str]:
+    return {"language": rng.choice(rows["language"]), "number": rng.choice(rows["number"]), **given}
+
+
+def _in_layout(text: str, filled: Example, *, harm: bool | None) -> Example:
+    return Example(
+        text=text,
+        source=f"{filled.source.split(':', 1)[0]}{APP_FORMAT}",
+        group=filled.group,
+        harm=harm,
+        categories=filled.categories if harm else (),
+        jailbreak=False,
+    )
 
 
 def _written_task_examples() -> Iterator[Example]:
