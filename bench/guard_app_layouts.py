@@ -20,7 +20,6 @@ blocked and by which scanner, and the toxic and jailbreaking prompts blocked.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -29,7 +28,11 @@ from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from guard_failure_cases import jsonl_gz
+
+from redline.classifiers.written_examples import read_rows
 from redline.guard import Guard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,12 +40,6 @@ TRAINED_LAYOUTS = ROOT / "src/redline/classifiers/examples/benign_app_formats.js
 HELD_OUT_LAYOUTS = ROOT / "bench/data/app_layouts_held_out.jsonl"
 # Values for the trained layouts' other slots: fixed, so both trees get the same text.
 SLOT_VALUES = {"{language}": "French", "{number}": "100"}
-
-
-def jsonl(path: Path) -> list[dict]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def fill(layout: str, task: str) -> str:
@@ -84,7 +81,7 @@ def layout_rows(
 def toxicchat(guard: Guard, data_dir: Path) -> list[dict]:
     rows = []
     for split in ("train", "test"):
-        data = jsonl(data_dir / f"toxicchat/toxicchat_human_{split}.jsonl.gz")
+        data = jsonl_gz(data_dir / f"toxicchat/toxicchat_human_{split}.jsonl.gz")
         groups = {
             "non-toxic": [r["text"] for r in data if not r["toxicity"] and not r["jailbreaking"]],
             "toxic, not jailbreaking": [
@@ -116,10 +113,12 @@ def main() -> None:
     guard = Guard.default()
     alpaca = [r["instruction"] for r in json.loads((d / "benign/harmless_val.json").read_text())]
     questions = sorted(
-        {r["prompt"] for r in jsonl(d / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
+        {r["prompt"] for r in jsonl_gz(d / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
     )
-    trained = [r["text"] for r in jsonl(TRAINED_LAYOUTS) if r.get("slot") == "format"]
-    held_out = [r["text"] for r in jsonl(HELD_OUT_LAYOUTS)]
+    # The project's reader of written example files (FILE:LINE on a bad row), given
+    # the paths: this tree's layouts whichever tree's package is measured.
+    trained = [r.text for r in read_rows(TRAINED_LAYOUTS) if r.slot == "format"]
+    held_out = [r.text for r in read_rows(HELD_OUT_LAYOUTS)]
     n = args.per_layout
     rows = layout_rows(guard, "none", ["{task}"], alpaca, questions, n)
     rows += layout_rows(guard, "trained", trained, alpaca, questions, n)
