@@ -451,6 +451,9 @@ APP_FORMAT_BENIGN_SOURCES = (
 )
 APP_FORMAT_HARMFUL_SOURCES = FRAMED_SOURCES | {"red-instruct"}
 APP_FORMAT_DOCUMENT_GROUPS = ("bipia-ctx:email:", "bipia-ctx:code:")
+# The slots of benign_app_formats.jsonl that training reads (multiple_choice is
+# public_sources' own, for MMLU).
+_APP_SLOTS = ("format", "context_format", "question", "language", "number")
 
 
 def is_app_formatted(source: str) -> bool:
@@ -509,9 +512,6 @@ def app_formatted_requests(
             values = {"context": document.text.strip(), "question": question}
             out.append(_in_layout(_fill(layout, values), document, harm=False))
     return out
-
-
-_APP_SLOTS = ("format", "context_format", "question", "language", "number")
 
 
 def _layout_values(rows: dict[str, list[str]], rng: random.Random, **given: str) -> dict[str, str]:
