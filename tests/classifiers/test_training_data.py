@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -202,9 +203,11 @@ def test_requests_and_documents_are_put_in_app_layouts() -> None:
         else:
             assert example.harm is False and example.categories == ()
     # Every layout holds benign and harmful requests alike: the layout is no signal.
+    # A layout as a pattern: its own words exactly, any value in its slots (a layout
+    # that starts with "{task}" is told apart by what follows it).
     for layout in layouts:
-        head = layout.split("{", 1)[0]
-        fills = {e.harm for e in made if e.text.startswith(head) and e.group != document.group}
+        pattern = re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(layout)), re.DOTALL)
+        fills = {e.harm for e in made if pattern.fullmatch(e.text)}
         assert fills == {True, False}, layout
     in_context = [e for e in made if e.group == document.group]
     assert len(in_context) == len(context_layouts)  # one document: each layout takes it once
