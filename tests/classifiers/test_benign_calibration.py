@@ -15,10 +15,15 @@ from redline.classifiers.public_sources import (
     CLEAN_WINDOWS,
     INJECTION_WINDOW,
     PUBLIC_SOURCES,
+    SWAPPED_TABLE_COPIES,
     _bipia_contexts,
     _clean_windows,
     _load_bipia,
     _load_bipia_sampled,
+    _other_clean_tables,
+    _table_cells,
+    _table_text,
+    _tables_with_swapped_cells,
     bipia_measurement_only,
 )
 from redline.classifiers.training import MIN_MIX_SOURCE, cut_at_balanced_fpr, cut_at_fpr
@@ -112,12 +117,69 @@ def test_every_training_side_table_is_trained_on_without_moving_the_sample(
     rng = random.Random(0)
     sampled = list(_load_bipia_sampled(root, _bipia_contexts(root, rng), rng, seed=0))
     assert examples[: len(sampled)] == sampled
+    picked = {_table_index(e.group) for e in sampled}
+    others = list(_other_clean_tables(root, picked, seed=0))
+    assert examples[len(sampled) : len(sampled) + len(others)] == others
+    assert others and {_table_index(e.group) for e in others}.isdisjoint(picked)
+    # Then the tables with swapped cells; all of it injection negatives only: the
+    # harm and jailbreak data do not change.
     extra = examples[len(sampled) :]
-    assert extra and {int(e.group.rsplit(":", 1)[1]) for e in extra}.isdisjoint(
-        {int(e.group.rsplit(":", 1)[1]) for e in sampled}
-    )
-    # Injection negatives only: the harm and jailbreak data do not change.
+    assert len(extra) > len(others)
     assert all(e.injection is False and e.harm is None and e.jailbreak is None for e in extra)
+
+
+def _table_index(group: str) -> int:
+    return int(group.rsplit(":", 1)[1])
+
+
+def _short_tables_dir(tmp_path: Path, tables: int) -> Path:
+    """Tables of one window each: a header, four rows of a text cell and a number."""
+    root = tmp_path / "bipia"
+    (root / "table").mkdir(parents=True)
+    rows = [
+        {"context": f"| team {i} | points |\n"
+         + "".join(f"| name-{i}-{r} | {i * 10 + r} |\n" for r in range(4))}
+        for i in range(tables)
+    ]  # fmt: skip
+    rows[1] = {"context": "Not a table: a paragraph about the season."}
+    (root / "table" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return root
+
+
+def test_tables_with_swapped_cells_keep_shape_and_draw_only_training_side_cells(
+    tmp_path: Path,
+) -> None:
+    root = _short_tables_dir(tmp_path, 60)
+    training_side = {i for i in range(60) if not bipia_measurement_only("table", i)} - {1}
+    made = list(_tables_with_swapped_cells(root, seed=0))
+    assert made == list(_tables_with_swapped_cells(root, seed=0))  # deterministic
+    assert made != list(_tables_with_swapped_cells(root, seed=1))
+    # Each training-side table twice (one window each); the paragraph and the
+    # measurement tables never.
+    assert len(made) == SWAPPED_TABLE_COPIES * len(training_side)
+    assert {_table_index(e.group) for e in made} == training_side
+    assert all(e.injection is False and e.harm is None and e.jailbreak is None for e in made)
+    swapped = 0
+    for example in made:
+        i = _table_index(example.group)
+        cells = _table_cells(example.text)
+        assert cells is not None and cells[0] == [f"team {i}", "points"]  # the header stays
+        for r, (text_cell, number) in enumerate(cells[1:]):
+            assert number == str(i * 10 + r)  # numbers stay in place
+            source_table = int(text_cell.split("-")[1])
+            assert source_table in training_side  # no cell of a measurement table
+            swapped += text_cell != f"name-{i}-{r}"
+    # About half the text cells are swapped (a cell can be drawn back to its place).
+    assert 0.3 < swapped / (4 * len(made)) < 0.6
+
+
+def test_table_text_pads_columns_and_reads_back() -> None:
+    text = _table_text([["Year", "Song"], ["1977", "Chasin' My Tail"], ["1986", "x"]])
+    assert text == (
+        "| Year | Song            |\n| 1977 | Chasin' My Tail |\n| 1986 | x               |"
+    )
+    assert _table_cells(text) == [["Year", "Song"], ["1977", "Chasin' My Tail"], ["1986", "x"]]
+    assert _table_cells("| a | b |\nnot a row") is None
 
 
 def test_donotanswer_keeps_private_people_and_drops_company_questions(tmp_path: Path) -> None:

@@ -380,6 +380,7 @@ def _load_bipia(path: Path, rng: random.Random, *, seed: int = 0) -> Iterator[Ex
     yield from _load_bipia_sampled(path, contexts, rng, seed=seed)
     picked = {i for kind, _ctx, i in contexts if kind == "table"}
     yield from _other_clean_tables(path, picked, seed=seed)
+    yield from _tables_with_swapped_cells(path, seed=seed)
 
 
 def _other_clean_tables(path: Path, picked: set[int], *, seed: int) -> Iterator[Example]:
@@ -398,6 +399,76 @@ def _other_clean_tables(path: Path, picked: set[int], *, seed: int) -> Iterator[
             continue
         for clean in _clean_windows(ctx, own):
             yield Example(text=clean, source="bipia", group=f"bipia-ctx:table:{i}", injection=False)
+
+
+# Copies of each training-side table, with about half of their text cells swapped
+# for text cells of other training-side tables (see _tables_with_swapped_cells).
+SWAPPED_TABLE_COPIES = 2
+SWAPPED_CELL_SHARE = 0.5
+# A cell with fewer letters than this is a number, a date or a code ("1969", "4th").
+_TEXT_CELL_LETTERS = 3
+
+
+def _tables_with_swapped_cells(path: Path, *, seed: int) -> Iterator[Example]:
+    """Every training-side BIPIA table again, ``SWAPPED_TABLE_COPIES`` times, with
+    each text cell swapped, at a rate of ``SWAPPED_CELL_SHARE``, for a text cell
+    drawn from all training-side tables; clean windows, injection negatives only.
+
+    The injection head still blocked 4.4% of held-out long tables after every
+    training-side table was a negative: it had learnt "English words between
+    pipes" as the attacked windows' signal, and a held-out table's song titles,
+    film titles or "Did not qualify" read as such (without its pipes a table scored
+    0.001, with them 0.96). Swapped cells put words the tables never held together
+    between the pipes. Header rows and numbers stay, so each copy keeps its table's
+    shape; the copies share their table's group, so a dev split or a held-out source
+    takes them along. Drawn from a stream of their own: no other example changes
+    (docs/benchmarks.md, "Tables with swapped cells")."""
+    own = random.Random(f"bipia-swapped-cells:{seed}")
+    tables = [
+        (i, cells)
+        for i, context in enumerate(_bipia_rows(path, "table"))
+        if not bipia_measurement_only("table", i)
+        and (cells := _table_cells(context)) is not None
+        and len(cells) >= 3  # a header and two rows at least
+    ]
+    pool = sorted({c for _, cells in tables for row in cells[1:] for c in row if _is_text(c)})
+    for i, cells in tables:
+        header, body = cells[0], cells[1:]
+        for _ in range(SWAPPED_TABLE_COPIES):
+            swapped = [
+                [
+                    own.choice(pool) if _is_text(c) and own.random() < SWAPPED_CELL_SHARE else c
+                    for c in row
+                ]
+                for row in body
+            ]
+            for clean in _clean_windows(_table_text([header, *swapped]), own):
+                yield Example(
+                    text=clean, source="bipia", group=f"bipia-ctx:table:{i}", injection=False
+                )
+
+
+def _table_cells(text: str) -> list[list[str]] | None:
+    """The cells of a pipe table (``| a | b |`` lines), or None for other text."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not all(line.startswith("|") and line.endswith("|") for line in lines):
+        return None
+    return [[cell.strip() for cell in line[1:-1].split("|")] for line in lines]
+
+
+def _table_text(rows: list[list[str]]) -> str:
+    """``rows`` as a pipe table padded to column widths, as BIPIA's tables are."""
+    width = max(len(row) for row in rows)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    sizes = [max(len(row[j]) for row in rows) for j in range(width)]
+    return "\n".join(
+        "| " + " | ".join(cell.ljust(size) for cell, size in zip(row, sizes, strict=True)) + " |"
+        for row in rows
+    )
+
+
+def _is_text(cell: str) -> bool:
+    return sum(ch.isalpha() for ch in cell) >= _TEXT_CELL_LETTERS
 
 
 def _load_bipia_sampled(
