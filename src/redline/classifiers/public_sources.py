@@ -402,7 +402,7 @@ def _other_clean_tables(path: Path, picked: set[int], *, seed: int) -> Iterator[
 
 
 # Copies of each training-side table, with about half of their text cells swapped
-# for text cells of other training-side tables (see _tables_with_swapped_cells).
+# for text cells drawn from all training-side tables (_tables_with_swapped_cells).
 SWAPPED_TABLE_COPIES = 2
 SWAPPED_CELL_SHARE = 0.5
 # A cell with fewer letters than this is a number, a date or a code ("1969", "4th").
