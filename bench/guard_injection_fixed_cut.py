@@ -1,15 +1,17 @@
 """The injection head of two checkouts on the same benign texts, at each head's own
 production cut-off and at one common cut-off.
 
-    OMP_NUM_THREADS=1 python bench/guard_injection_fixed_cut.py --before REF
-        [--data-dir ../shared/data] [--cut 0.752892] [--json OUT]
+    OMP_NUM_THREADS=1 python bench/guard_injection_fixed_cut.py --before REF|DIR
+        [--after DIR] [--data-dir ../shared/data] [--cut 0.752892] [--json OUT]
 
 A retrain moves the production cut-off as well as the scores: the injection
 head's floor is the out-of-fold max-F1 cut, which moved by up to 0.11 between seeds
 (docs/benchmarks.md, "Stable production cut-offs"). Block rates at each head's own
 cut say what users get; block rates at one common cut (default: the ``--before``
 head's) say what the training data changed. ``--before`` is a git revision whose
-injection artifact is read with ``git show``; the other head is the working tree's.
+injection artifact is read with ``git show``, or a folder holding an injection
+artifact (``redline train guard --models injection --out DIR`` writes
+``DIR/injection``); ``--after`` is such a folder too, by default the working tree's.
 
 Benign texts, never trained on by either head: long BIPIA tables (all sampled, and
 the third no model trains on), ToxicChat non-toxic test prompts (CC-BY-NC), Alpaca
@@ -46,7 +48,10 @@ ALPACA_LAYOUT_FILLS = 50
 
 
 def artifact_at(revision: str, into: Path) -> Path:
-    """The injection artifact as committed at ``revision``, written under ``into``."""
+    """The injection artifact in folder ``revision``, or as committed at git revision
+    ``revision`` (written under ``into``)."""
+    if (Path(revision) / "config.json").is_file():
+        return Path(revision)
     folder = into / "injection"
     folder.mkdir(parents=True)
     for name in ARTIFACT_FILES:
@@ -92,7 +97,12 @@ def benign_sets(data_dir: Path) -> dict[str, list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", required=True, help="git revision of the 'before' head")
+    parser.add_argument(
+        "--before", required=True, help="git revision or artifact folder of the 'before' head"
+    )
+    parser.add_argument(
+        "--after", type=Path, help="artifact folder of the 'after' head (default: this tree's)"
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--cut", type=float, help="the common cut-off (default: --before's)")
     parser.add_argument("--json", type=Path)
@@ -101,9 +111,10 @@ def main() -> None:
         parser.error(f"{args.data_dir} holds no bipia/ folder: pass --data-dir ../shared/data")
     sets = benign_sets(args.data_dir)
     with tempfile.TemporaryDirectory() as tmp:
+        after = args.after or artifacts_dir() / "injection"
         heads = {
             args.before: TextClassifier.load(artifact_at(args.before, Path(tmp))),
-            "working tree": TextClassifier.load(artifacts_dir() / "injection"),
+            str(args.after or "working tree"): TextClassifier.load(after),
         }
         own = {name: head.side_thresholds["input"]["injection"] for name, head in heads.items()}
         common = args.cut if args.cut is not None else own[args.before]
