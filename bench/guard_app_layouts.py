@@ -30,7 +30,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import jsonl_gz
+from guard_failure_cases import alpaca_instructions, jsonl_gz
 
 from redline.classifiers.written_examples import read_rows
 from redline.guard import Guard
@@ -111,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     d = args.data_dir
     guard = Guard.default()
-    alpaca = [r["instruction"] for r in json.loads((d / "benign/harmless_val.json").read_text())]
+    alpaca = alpaca_instructions(d)
     questions = sorted(
         {r["prompt"] for r in jsonl_gz(d / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
     )

@@ -92,6 +92,18 @@ def jsonl_gz(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def alpaca_instructions(data_dir: Path) -> list[str]:
+    """Alpaca's held-out benign instructions (CC-BY-NC: measurement only), in file order."""
+    rows = json.loads((data_dir / "benign/harmless_val.json").read_text())
+    return [row["instruction"] for row in rows]
+
+
+def gsm8k_answers(data_dir: Path) -> list[str]:
+    """GSM8K's worked answers (long benign texts with numbers), in file order."""
+    lines = (data_dir / "capability/gsm8k_train.jsonl").read_text().splitlines()
+    return [json.loads(line)["answer"] for line in lines if line.strip()]
+
+
 def sample(items: list, limit: int, seed: int = 0) -> list:
     return random.Random(seed).sample(items, min(limit, len(items)))
 
@@ -250,7 +262,7 @@ def main() -> None:
     out["moderation_tweeteval_hate"] = auprc(
         guard, [r["text"] for r in tw], [r["label"] == "hate" for r in tw]
     )
-    alpaca = [r["instruction"] for r in json.loads((d / "benign/harmless_val.json").read_text())]
+    alpaca = alpaca_instructions(d)
     alpaca_sample = sample(alpaca, n)
     out["benign_alpaca"] = blocked_share(guard, alpaca_sample)
     nontoxic_sample = sample(
@@ -272,11 +284,7 @@ def main() -> None:
         out["benign_long_bipia_tables_held_out"] = blocked_share(
             guard, [t for i, t in long_docs if bipia_measurement_only("table", i)]
         )
-    gsm = [
-        json.loads(x)["answer"]
-        for x in (d / "capability/gsm8k_train.jsonl").read_text().splitlines()
-    ]
-    out["benign_gsm8k_answers"] = blocked_share(guard, sample(gsm, n, seed=3))
+    out["benign_gsm8k_answers"] = blocked_share(guard, sample(gsm8k_answers(d), n, seed=3))
     gf = jsonl_gz(d / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
     refusals = [
         r["text"] for r in gf if r["split"] == "evaluate" and r["label"] == "not_jailbroken"

@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from guard_app_layouts import HELD_OUT_LAYOUTS, TRAINED_LAYOUTS, fill
-from guard_failure_cases import jsonl_gz, long_bipia_tables, sample
+from guard_failure_cases import alpaca_instructions, jsonl_gz, long_bipia_tables, sample
 
 from redline.classifiers.classifier import TextClassifier, artifacts_dir
 from redline.classifiers.public_sources import bipia_measurement_only
@@ -77,8 +77,7 @@ def in_layouts(layouts: list[str], alpaca: list[str]) -> list[str]:
 
 def benign_sets(data_dir: Path) -> dict[str, list[str]]:
     tables = long_bipia_tables(data_dir, 1000)
-    alpaca_rows = json.loads((data_dir / "benign/harmless_val.json").read_text())
-    alpaca = [row["instruction"] for row in alpaca_rows]
+    alpaca = alpaca_instructions(data_dir)
     # As bench/guard_app_layouts.py reads them: the trained file's request layouts.
     trained = [row.text for row in read_rows(TRAINED_LAYOUTS) if row.slot == "format"]
     held_out = [row.text for row in read_rows(HELD_OUT_LAYOUTS)]

@@ -38,7 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from guard_app_layouts import HELD_OUT_LAYOUTS, fill
-from guard_failure_cases import jsonl_gz, long_bipia_tables, sample
+from guard_failure_cases import (
+    alpaca_instructions,
+    gsm8k_answers,
+    jsonl_gz,
+    long_bipia_tables,
+    sample,
+)
 from sklearn.metrics import average_precision_score
 
 from redline.classifiers.written_examples import read_rows
@@ -77,12 +83,8 @@ def text_sets(data_dir: Path) -> dict[str, list[str]]:
         split: jsonl_gz(data_dir / f"toxicchat/toxicchat_human_{split}.jsonl.gz")
         for split in ("train", "test")
     }
-    alpaca = [
-        r["instruction"] for r in json.loads((data_dir / "benign/harmless_val.json").read_text())
-    ]
-    gsm8k = [
-        json.loads(line)["answer"] for line in (data_dir / "capability/gsm8k_train.jsonl").open()
-    ]
+    alpaca = alpaca_instructions(data_dir)
+    gsm8k = gsm8k_answers(data_dir)
     questions = sorted(
         {r["prompt"] for r in jsonl_gz(data_dir / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
     )
