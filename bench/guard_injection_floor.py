@@ -1,0 +1,152 @@
+"""How far the injection head's production cut-off moves with the seed and with one
+data change, under the shipped floor and steadier candidates. Measured, not adopted.
+
+    OMP_NUM_THREADS=1 python bench/guard_injection_floor.py [--data-dir ../shared/data]
+        [--seeds 0,1] [--json OUT]
+
+The production cut-off is the higher of the 1% balanced benign-mix cut and a floor;
+the combined head's floor is its max-F1 cut-off on out-of-fold scores
+(``training.production_floors``). For the injection head the floor is the higher of
+the two in every run measured, and max-F1 sits on a flat stretch of the F1 curve, so
+a small change of data moves its arg-max far (docs/benchmarks.md, "Tables with
+swapped cells": 0.64-0.79 across variants of one recipe).
+
+For each seed, the recipe of ``redline train guard --models injection`` is run
+with and without the tables with swapped cells (``public_sources.
+_tables_with_swapped_cells``, patched to yield nothing), and on the same
+out-of-fold scores these cut-offs are computed:
+
+- ``1% mix``: the balanced benign-mix cut (``training.cut_at_balanced_fpr``);
+- ``max-F1``: the shipped floor;
+- ``F1 plateau, t``: the median of the thresholds whose F1 is within ``t`` of the
+  maximum (t = 0.002, 0.005, 0.01): the middle of the flat stretch, not its
+  arg-max.
+
+Reported: each cut-off per configuration, and each rule's spread over the seeds and
+its shift with the data change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+from sklearn.metrics import precision_recall_curve
+
+from redline.attacks.guard_disguises import AttackDisguiser
+from redline.classifiers import public_sources
+from redline.classifiers.labelled import Example
+from redline.classifiers.public_sources import INJECTION_WINDOW
+from redline.classifiers.splits import DEV_FRACTION, split_by_group
+from redline.classifiers.training import (
+    cut_at_balanced_fpr,
+    fit_classifier,
+    head_specs,
+    is_response,
+    max_f1_cutoffs,
+    mix_source,
+    out_of_fold_scores,
+    parse_features,
+)
+from redline.classifiers.training_data import assemble_training_data
+
+MODEL = "injection"
+PLATEAU_TOLERANCES = (0.002, 0.005, 0.01)
+
+
+def plateau_cut(y: np.ndarray, scores: np.ndarray, tolerance: float) -> float:
+    """The median threshold among those whose F1 is within ``tolerance`` of the best."""
+    precision, recall, thresholds = precision_recall_curve(y, scores)
+    f1 = (2 * precision * recall / np.maximum(precision + recall, 1e-12))[:-1]
+    near = thresholds[f1 >= f1.max() - tolerance]
+    return float(np.median(near))
+
+
+def cut_offs(data_dir: Path, seed: int, *, swapped: bool) -> dict[str, Any]:
+    """The injection recipe's out-of-fold scores for ``seed`` and each rule's cut."""
+    original = public_sources._tables_with_swapped_cells
+
+    def nothing(path: Path, *, seed: int) -> Iterator[Example]:
+        return iter(())
+
+    if not swapped:
+        public_sources._tables_with_swapped_cells = nothing
+    try:
+        data = assemble_training_data(data_dir, seed=seed, disguiser=AttackDisguiser())
+    finally:
+        public_sources._tables_with_swapped_cells = original
+    examples = data.for_task(MODEL)
+    train, _dev = split_by_group(examples, seed=seed, dev_fraction=DEV_FRACTION)
+    specs = head_specs(MODEL, train)[:1]  # the combined head, whose floor is max-F1
+    features = parse_features()  # redline train guard's default: hashed+static
+    model = fit_classifier(
+        MODEL, train, specs, seed=seed, features=features, window_chars=INJECTION_WINDOW
+    )
+    scores = out_of_fold_scores(
+        MODEL,
+        examples,
+        specs,
+        dev_model=model,
+        seed=seed,
+        features=features,
+        window_chars=INJECTION_WINDOW,
+    )[:, 0]
+    keep = ~np.isnan(scores)
+    y = np.array([bool(specs[0].target(e)) for e in examples])[keep]
+    s = scores[keep]
+    kept = [e for e, k in zip(examples, keep, strict=True) if k]
+    mix = [i for i, e in enumerate(kept) if not specs[0].target(e) and not is_response(e)]
+    cuts = {
+        "1% mix": cut_at_balanced_fpr(s[mix], [mix_source(kept[i]) for i in mix]),
+        "max-F1": max_f1_cutoffs(examples, scores[:, None], specs)[specs[0].label],
+    }
+    for tolerance in PLATEAU_TOLERANCES:
+        cuts[f"F1 plateau, {tolerance}"] = plateau_cut(y, s, tolerance)
+    return {"seed": seed, "swapped": swapped, "pool": len(examples), "cuts": cuts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not (args.data_dir / "bipia").is_dir():
+        parser.error(f"{args.data_dir} holds no bipia/ folder: pass --data-dir ../shared/data")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    runs = []
+    for seed in seeds:
+        for swapped in (False, True):
+            print(f"seed {seed}, swapped tables {swapped} ...", file=sys.stderr, flush=True)
+            runs.append(cut_offs(args.data_dir, seed, swapped=swapped))
+            if args.json:
+                args.json.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
+    rules = list(runs[0]["cuts"])
+    header = " | ".join(f"seed {r['seed']}{', swapped' if r['swapped'] else ''}" for r in runs)
+    print(f"| rule | {header} | seed spread | shift with the change |")
+    print("|---|" + "---|" * (len(runs) + 2))
+    for rule in rules:
+        values = [r["cuts"][rule] for r in runs]
+        by_seed = {
+            swapped: [r["cuts"][rule] for r in runs if r["swapped"] == swapped]
+            for swapped in (False, True)
+        }
+        spread = max(max(v) - min(v) for v in by_seed.values())
+        shifts = [
+            abs(a["cuts"][rule] - b["cuts"][rule])
+            for a, b in zip(runs[::2], runs[1::2], strict=True)
+        ]
+        cells = " | ".join(f"{v:.4f}" for v in values)
+        print(f"| {rule} | {cells} | {spread:.4f} | {max(shifts):.4f} |")
+
+
+if __name__ == "__main__":
+    main()
