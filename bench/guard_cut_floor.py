@@ -1,19 +1,20 @@
-"""How far the injection head's production cut-off moves with the seed and with one
-data change, under the shipped floor and steadier candidates. Measured, not adopted.
+"""How far the guard heads' production cut-offs move with the seed and with one data
+change, under the shipped floor and steadier candidates. Measured, not adopted.
 
-    OMP_NUM_THREADS=1 python bench/guard_injection_floor.py [--data-dir ../shared/data]
-        [--seeds 0,1] [--json OUT]
+    OMP_NUM_THREADS=1 python bench/guard_cut_floor.py [--data-dir ../shared/data]
+        [--seeds 0,1] [--models harm,jailbreak,injection] [--json OUT]
 
 The production cut-off is the higher of the 1% balanced benign-mix cut and a floor;
-the combined head's floor is its max-F1 cut-off on out-of-fold scores
+a model's combined head's floor is its max-F1 cut-off on out-of-fold scores
 (``training.production_floors``). For the injection head the floor is the higher of
 the two in every run measured, and max-F1 sits on a flat stretch of the F1 curve, so
 a small change of data moves its arg-max far (docs/benchmarks.md, "Tables with
 swapped cells": 0.64-0.79 across variants of one recipe).
 
-For each seed, the recipe of ``redline train guard --models injection`` is run
-with and without the tables with swapped cells (``public_sources.
-_tables_with_swapped_cells``, patched to yield nothing), and on the same
+For each seed, the recipe of ``redline train guard`` is run with and without the
+tables with swapped cells (``public_sources._tables_with_swapped_cells``, patched
+to yield nothing; they are injection data only, so harm and jailbreak see the same
+data both times and their shift is 0), and on each model's combined head's
 out-of-fold scores these cut-offs are computed:
 
 - ``1% mix``: the balanced benign-mix cut (``training.cut_at_balanced_fpr``);
@@ -22,8 +23,8 @@ out-of-fold scores these cut-offs are computed:
   maximum (t = 0.002, 0.005, 0.01): the middle of the flat stretch, not its
   arg-max.
 
-Reported: each cut-off per configuration, and each rule's spread over the seeds and
-its shift with the data change.
+Reported per model: each cut-off per configuration, and each rule's spread over the
+seeds and its shift with the data change.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from sklearn.metrics import precision_recall_curve
 
 from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers import public_sources
+from redline.classifiers.classifier import SHIPPED_MODELS
 from redline.classifiers.labelled import Example
 from redline.classifiers.public_sources import INJECTION_WINDOW
 from redline.classifiers.splits import DEV_FRACTION, split_by_group
@@ -56,9 +58,8 @@ from redline.classifiers.training import (
     out_of_fold_scores,
     parse_features,
 )
-from redline.classifiers.training_data import assemble_training_data
+from redline.classifiers.training_data import TrainingData, assemble_training_data
 
-MODEL = "injection"
 PLATEAU_TOLERANCES = (0.002, 0.005, 0.01)
 
 
@@ -70,8 +71,8 @@ def plateau_cut(y: np.ndarray, scores: np.ndarray, tolerance: float) -> float:
     return float(np.median(near))
 
 
-def cut_offs(data_dir: Path, seed: int, *, swapped: bool) -> dict[str, Any]:
-    """The injection recipe's out-of-fold scores for ``seed`` and each rule's cut."""
+def training_data(data_dir: Path, seed: int, *, swapped: bool) -> TrainingData:
+    """``redline train guard``'s data for ``seed``, with or without the swapped tables."""
     original = public_sources._tables_with_swapped_cells
 
     def nothing(path: Path, *, seed: int) -> Iterator[Example]:
@@ -80,24 +81,27 @@ def cut_offs(data_dir: Path, seed: int, *, swapped: bool) -> dict[str, Any]:
     if not swapped:
         public_sources._tables_with_swapped_cells = nothing
     try:
-        data = assemble_training_data(data_dir, seed=seed, disguiser=AttackDisguiser())
+        return assemble_training_data(data_dir, seed=seed, disguiser=AttackDisguiser())
     finally:
         public_sources._tables_with_swapped_cells = original
-    examples = data.for_task(MODEL)
+
+
+def cut_offs(data: TrainingData, model: str, seed: int) -> dict[str, float]:
+    """Each rule's cut-off on ``model``'s combined head's out-of-fold scores."""
+    examples = data.for_task(model)
     train, _dev = split_by_group(examples, seed=seed, dev_fraction=DEV_FRACTION)
-    specs = head_specs(MODEL, train)[:1]  # the combined head, whose floor is max-F1
+    specs = head_specs(model, train)[:1]  # the combined head, whose floor is max-F1
     features = parse_features()  # redline train guard's default: hashed+static
-    model = fit_classifier(
-        MODEL, train, specs, seed=seed, features=features, window_chars=INJECTION_WINDOW
-    )
+    window = INJECTION_WINDOW if model == "injection" else 0
+    fitted = fit_classifier(model, train, specs, seed=seed, features=features, window_chars=window)
     scores = out_of_fold_scores(
-        MODEL,
+        model,
         examples,
         specs,
-        dev_model=model,
+        dev_model=fitted,
         seed=seed,
         features=features,
-        window_chars=INJECTION_WINDOW,
+        window_chars=window,
     )[:, 0]
     keep = ~np.isnan(scores)
     y = np.array([bool(specs[0].target(e)) for e in examples])[keep]
@@ -110,42 +114,65 @@ def cut_offs(data_dir: Path, seed: int, *, swapped: bool) -> dict[str, Any]:
     }
     for tolerance in PLATEAU_TOLERANCES:
         cuts[f"F1 plateau, {tolerance}"] = plateau_cut(y, s, tolerance)
-    return {"seed": seed, "swapped": swapped, "pool": len(examples), "cuts": cuts}
+    return cuts
+
+
+def table(model: str, runs: list[dict[str, Any]]) -> None:
+    """Each rule's cut-offs for ``model``, its seed spread and its shift with the change."""
+    runs = [r for r in runs if model in r["cuts"]]
+    header = " | ".join(f"seed {r['seed']}{', swapped' if r['swapped'] else ''}" for r in runs)
+    print(f"\n{model}\n\n| rule | {header} | seed spread | shift with the change |")
+    print("|---|" + "---|" * (len(runs) + 2))
+    for rule in runs[0]["cuts"][model]:
+        values = [r["cuts"][model][rule] for r in runs]
+        spreads = []
+        for swapped in (False, True):
+            same = [r["cuts"][model][rule] for r in runs if r["swapped"] == swapped]
+            if len(same) > 1:
+                spreads.append(max(same) - min(same))
+        shifts = [
+            abs(a["cuts"][model][rule] - b["cuts"][model][rule])
+            for a in runs
+            for b in runs
+            if a["seed"] == b["seed"] and not a["swapped"] and b["swapped"]
+        ]
+        cells = " | ".join(f"{v:.4f}" for v in values)
+        spread = f"{max(spreads):.4f}" if spreads else "-"
+        shift = f"{max(shifts):.4f}" if shifts else "-"
+        print(f"| {rule} | {cells} | {spread} | {shift} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--models", default=",".join(SHIPPED_MODELS))
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if not (args.data_dir / "bipia").is_dir():
         parser.error(f"{args.data_dir} holds no bipia/ folder: pass --data-dir ../shared/data")
+    models = [m for m in args.models.split(",") if m]
+    unknown = sorted(set(models) - set(SHIPPED_MODELS))
+    if unknown:
+        known = ", ".join(SHIPPED_MODELS)
+        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {known}")
     seeds = [int(s) for s in args.seeds.split(",")]
-    runs = []
+    runs: list[dict[str, Any]] = []
     for seed in seeds:
         for swapped in (False, True):
+            # The swapped tables are injection data only: the other models would see
+            # the same data twice, so they are measured on the current recipe alone.
+            wanted = [m for m in models if swapped or m == "injection"]
+            if not wanted:
+                continue
             print(f"seed {seed}, swapped tables {swapped} ...", file=sys.stderr, flush=True)
-            runs.append(cut_offs(args.data_dir, seed, swapped=swapped))
+            data = training_data(args.data_dir, seed, swapped=swapped)
+            cuts = {model: cut_offs(data, model, seed) for model in wanted}
+            runs.append({"seed": seed, "swapped": swapped, "cuts": cuts})
             if args.json:
                 args.json.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
-    rules = list(runs[0]["cuts"])
-    header = " | ".join(f"seed {r['seed']}{', swapped' if r['swapped'] else ''}" for r in runs)
-    print(f"| rule | {header} | seed spread | shift with the change |")
-    print("|---|" + "---|" * (len(runs) + 2))
-    for rule in rules:
-        values = [r["cuts"][rule] for r in runs]
-        by_seed = {
-            swapped: [r["cuts"][rule] for r in runs if r["swapped"] == swapped]
-            for swapped in (False, True)
-        }
-        spread = max(max(v) - min(v) for v in by_seed.values())
-        shifts = [
-            abs(a["cuts"][rule] - b["cuts"][rule])
-            for a, b in zip(runs[::2], runs[1::2], strict=True)
-        ]
-        cells = " | ".join(f"{v:.4f}" for v in values)
-        print(f"| {rule} | {cells} | {spread:.4f} | {max(shifts):.4f} |")
+    for model in models:
+        table(model, runs)
 
 
 if __name__ == "__main__":
