@@ -11,11 +11,11 @@ the two in every run measured, and max-F1 sits on a flat stretch of the F1 curve
 a small change of data moves its arg-max far (docs/benchmarks.md, "Tables with
 swapped cells": 0.64-0.79 across variants of one recipe).
 
-For each seed, the recipe of ``redline train guard`` is run with and without the
-tables with swapped cells (``public_sources._tables_with_swapped_cells``, patched
-to yield nothing; they are injection data only, so harm and jailbreak see the same
-data both times and their shift is 0), and on each model's combined head's
-out-of-fold scores these cut-offs are computed:
+For each seed, the recipe of ``redline train guard`` is run; for the injection head
+also without the tables with swapped cells (``public_sources.
+_tables_with_swapped_cells``, patched to yield nothing; they are injection data
+only, so harm and jailbreak would see the same data twice). On each model's
+combined head's out-of-fold scores these cut-offs are computed:
 
 - ``1% mix``: the balanced benign-mix cut (``training.cut_at_balanced_fpr``);
 - ``max-F1``: the shipped floor;
