@@ -48,6 +48,24 @@ def fill(layout: str, task: str) -> str:
     return layout.replace("{task}", task)
 
 
+def layout_texts() -> tuple[list[str], list[str]]:
+    """The request layouts training fills and the twelve held-out ones, read with the
+    project's reader of written example files (FILE:LINE on a bad row), from this
+    tree's paths whichever tree's package is measured."""
+    trained = [row.text for row in read_rows(TRAINED_LAYOUTS) if row.slot == "format"]
+    return trained, [row.text for row in read_rows(HELD_OUT_LAYOUTS)]
+
+
+def in_layouts(layouts: list[str], texts: list[str], per_layout: int) -> list[str]:
+    """``per_layout`` of ``texts`` in each layout, a draw seeded by the layout's index
+    (the other benches' sets; this bench's own draws are seeded by kind and index)."""
+    return [
+        fill(layout, text)
+        for k, layout in enumerate(layouts)
+        for text in random.Random(k).sample(texts, per_layout)
+    ]
+
+
 def blocked(guard: Guard, texts: list[str]) -> tuple[int, Counter[str]]:
     verdicts = guard.check_batch(texts, side="input")
     scanners: Counter[str] = Counter()
@@ -115,10 +133,7 @@ def main() -> None:
     questions = sorted(
         {r["prompt"] for r in jsonl_gz(d / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
     )
-    # The project's reader of written example files (FILE:LINE on a bad row), given
-    # the paths: this tree's layouts whichever tree's package is measured.
-    trained = [r.text for r in read_rows(TRAINED_LAYOUTS) if r.slot == "format"]
-    held_out = [r.text for r in read_rows(HELD_OUT_LAYOUTS)]
+    trained, held_out = layout_texts()
     n = args.per_layout
     rows = layout_rows(guard, "none", ["{task}"], alpaca, questions, n)
     rows += layout_rows(guard, "trained", trained, alpaca, questions, n)

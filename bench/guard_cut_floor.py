@@ -17,7 +17,8 @@ _tables_with_swapped_cells``, patched to yield nothing; they are injection data
 only, so harm and jailbreak would see the same data twice). On each model's
 combined head's out-of-fold scores these cut-offs are computed:
 
-- ``1% mix``: the balanced benign-mix cut (``training.cut_at_balanced_fpr``);
+- ``1% mix``: the balanced benign-mix cut of the input side
+  (``training.calibrate_sides`` with a zero floor);
 - ``max-F1``: the shipped floor;
 - ``F1 plateau, t``: the median of the thresholds whose F1 is within ``t`` of the
   maximum (t = 0.002, 0.005, 0.01): the middle of the flat stretch, not its
@@ -49,12 +50,10 @@ from redline.classifiers.labelled import Example
 from redline.classifiers.public_sources import INJECTION_WINDOW
 from redline.classifiers.splits import DEV_FRACTION, split_by_group
 from redline.classifiers.training import (
-    cut_at_balanced_fpr,
+    calibrate_sides,
     fit_classifier,
     head_specs,
-    is_response,
     max_f1_cutoffs,
-    mix_source,
     out_of_fold_scores,
     parse_features,
 )
@@ -103,17 +102,17 @@ def cut_offs(data: TrainingData, model: str, seed: int) -> dict[str, float]:
         features=features,
         window_chars=window,
     )[:, 0]
+    label = specs[0].label
+    # The production calibration with a zero floor: its input cut-off is the 1% cut.
+    report = calibrate_sides(fitted, examples, specs, scores=scores[:, None], floors={label: 0.0})
     keep = ~np.isnan(scores)
     y = np.array([bool(specs[0].target(e)) for e in examples])[keep]
-    s = scores[keep]
-    kept = [e for e, k in zip(examples, keep, strict=True) if k]
-    mix = [i for i, e in enumerate(kept) if not specs[0].target(e) and not is_response(e)]
     cuts = {
-        "1% mix": cut_at_balanced_fpr(s[mix], [mix_source(kept[i]) for i in mix]),
-        "max-F1": max_f1_cutoffs(examples, scores[:, None], specs)[specs[0].label],
+        "1% mix": report["input"]["thresholds"][label],
+        "max-F1": max_f1_cutoffs(examples, scores[:, None], specs)[label],
     }
     for tolerance in PLATEAU_TOLERANCES:
-        cuts[f"F1 plateau, {tolerance}"] = plateau_cut(y, s, tolerance)
+        cuts[f"F1 plateau, {tolerance}"] = plateau_cut(y, scores[keep], tolerance)
     return cuts
 
 

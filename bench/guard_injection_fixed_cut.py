@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -34,17 +33,16 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_app_layouts import HELD_OUT_LAYOUTS, TRAINED_LAYOUTS, fill
+from guard_app_layouts import in_layouts, layout_texts
 from guard_failure_cases import alpaca_instructions, jsonl_gz, long_bipia_tables, sample
 
 from redline.classifiers.classifier import TextClassifier, artifacts_dir
 from redline.classifiers.public_sources import bipia_measurement_only
-from redline.classifiers.written_examples import read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACT = "src/redline/classifiers/artifacts/injection"
 ARTIFACT_FILES = ("config.json", "weights.npz")
-ALPACA_LAYOUT_FILLS = 50
+ALPACA_PER_LAYOUT = 50
 
 
 def artifact_at(revision: str, into: Path) -> Path:
@@ -65,22 +63,10 @@ def artifact_at(revision: str, into: Path) -> Path:
     return folder
 
 
-def in_layouts(layouts: list[str], alpaca: list[str]) -> list[str]:
-    """``ALPACA_LAYOUT_FILLS`` Alpaca instructions in each layout (a seeded draw per
-    layout)."""
-    return [
-        fill(layout, task)
-        for k, layout in enumerate(layouts)
-        for task in random.Random(k).sample(alpaca, ALPACA_LAYOUT_FILLS)
-    ]
-
-
 def benign_sets(data_dir: Path) -> dict[str, list[str]]:
     tables = long_bipia_tables(data_dir, 1000)
     alpaca = alpaca_instructions(data_dir)
-    # As bench/guard_app_layouts.py reads them: the trained file's request layouts.
-    trained = [row.text for row in read_rows(TRAINED_LAYOUTS) if row.slot == "format"]
-    held_out = [row.text for row in read_rows(HELD_OUT_LAYOUTS)]
+    trained, held_out = layout_texts()
     toxicchat = jsonl_gz(data_dir / "toxicchat/toxicchat_human_test.jsonl.gz")
     return {
         "long BIPIA tables, sampled": [text for _, text in tables],
@@ -89,8 +75,8 @@ def benign_sets(data_dir: Path) -> dict[str, list[str]]:
         ],
         "ToxicChat test, non-toxic": [row["text"] for row in toxicchat if row["toxicity"] == 0],
         "Alpaca instructions": sample(alpaca, 1000),
-        "Alpaca in the trained request layouts": in_layouts(trained, alpaca),
-        "Alpaca in the held-out layouts": in_layouts(held_out, alpaca),
+        "Alpaca in the trained request layouts": in_layouts(trained, alpaca, ALPACA_PER_LAYOUT),
+        "Alpaca in the held-out layouts": in_layouts(held_out, alpaca, ALPACA_PER_LAYOUT),
     }
 
 

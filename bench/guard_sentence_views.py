@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import sys
 from collections.abc import Callable
@@ -37,7 +36,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from guard_app_layouts import HELD_OUT_LAYOUTS, fill
+from guard_app_layouts import fill, in_layouts, layout_texts
 from guard_failure_cases import (
     alpaca_instructions,
     gsm8k_answers,
@@ -47,7 +46,6 @@ from guard_failure_cases import (
 )
 from sklearn.metrics import average_precision_score
 
-from redline.classifiers.written_examples import read_rows
 from redline.guard.harm import HarmScanner
 from redline.guard.scanner import ScanContext
 
@@ -88,7 +86,7 @@ def text_sets(data_dir: Path) -> dict[str, list[str]]:
     questions = sorted(
         {r["prompt"] for r in jsonl_gz(data_dir / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
     )
-    layouts = [row.text for row in read_rows(HELD_OUT_LAYOUTS)]
+    _trained, held_out = layout_texts()
     return {
         "toxicchat train non-toxic": [r["text"] for r in toxicchat["train"] if r["toxicity"] == 0],
         "toxicchat test non-toxic": [r["text"] for r in toxicchat["test"] if r["toxicity"] == 0],
@@ -110,13 +108,9 @@ def text_sets(data_dir: Path) -> dict[str, list[str]]:
         ],
         "long tables": [text for _, text in long_bipia_tables(data_dir, 1000)],
         "gsm8k answers": sample(gsm8k, 500),
-        "alpaca in held-out layouts": [
-            fill(layout, task)
-            for k, layout in enumerate(layouts)
-            for task in random.Random(k).sample(alpaca, 50)
-        ],
+        "alpaca in held-out layouts": in_layouts(held_out, alpaca, 50),
         "gptfuzz questions": questions,
-        "gptfuzz in held-out layouts": [fill(layout, q) for layout in layouts for q in questions],
+        "gptfuzz in held-out layouts": [fill(layout, q) for layout in held_out for q in questions],
     }
 
 

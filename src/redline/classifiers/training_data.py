@@ -477,8 +477,9 @@ def app_formatted_requests(
     and harmful ones (harm positives), none of them a jailbreak, so the layout says
     nothing about either; documents fill the context layouts. Labels and groups are
     the filled text's, so a dev split or a held-out source takes its layouts with
-    it. The injection head does not train on them (``injection`` None): a first
-    version that did flagged 6.6% of held-out long tables instead of 4.4%. Drawn
+    it. The injection head does not train on them (``injection`` None): as its
+    negatives they cost our generated injections, held out, their ranking (AUPRC
+    0.211 -> 0.154-0.174; docs/benchmarks.md, "Tables with swapped cells"). Drawn
     from a stream of its own and grouped after the near-duplicate merge: no other
     example changes."""
     rows = {slot: texts("benign_app_formats", slot=slot) for slot in _APP_SLOTS}
