@@ -59,7 +59,9 @@ def test_bad_template_files(tmp_path):
 
 
 def test_builtin_templates_all_have_slots():
-    for group in ("dan", "developer_mode", "fiction", "screenplay", "grandma", "expert"):
+    for group in (
+        "dan", "developer_mode", "fiction", "screenplay", "grandma", "expert", "relative", "scene"
+    ):  # fmt: skip
         templates = builtin_templates(group)
         assert len(templates) >= 2
         assert all(t.has_slot for t in templates)

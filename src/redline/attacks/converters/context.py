@@ -229,6 +229,32 @@ def request_core(prompt: str) -> str | None:
     return None
 
 
+# Imperative requests ("Write a phishing e-mail", "List the steps...") read as
+# "how to write a phishing e-mail" inside a sentence.
+_IMPERATIVE_VERBS = frozenset(
+    (
+        "build", "compose", "create", "design", "develop", "draft", "explain", "find",
+        "generate", "get", "list", "make", "outline", "plan", "produce", "provide",
+        "suggest", "synthesize", "synthesise", "teach", "write",
+    )
+)  # fmt: skip
+
+
+def request_clause(prompt: str) -> tuple[str, str]:
+    """The request as a clause that fits inside a sentence, and the rule used:
+    ``verb_phrase`` ("how do I pick a lock?" -> "how to pick a lock"),
+    ``imperative`` ("Write a phishing e-mail" -> "how to write a phishing e-mail")
+    or ``quoted`` (anything else, quoted whole)."""
+    core = request_core(prompt)
+    if core is not None:
+        return f"how to {core}", "verb_phrase"
+    cleaned = prompt.strip().rstrip("?.! ")
+    first, _, rest = cleaned.partition(" ")
+    if rest and first.lower() in _IMPERATIVE_VERBS:
+        return f"how to {first.lower()} {rest}", "imperative"
+    return f'the answer to "{cleaned}"', "quoted"
+
+
 class _TenseAttack(SingleTurnAttack):
     family = "context"
     references = (
