@@ -121,5 +121,8 @@ def test_added_disguises_draw_from_their_own_streams() -> None:
     assert both[: len(alone)] == alone and after_both == after_alone  # nothing else moved
     added = both[len(alone) :]
     assert {e.source for e in added} == {f"disguised:{d.converter}" for d in STREAMED_DISGUISES}
-    assert all(e.jailbreak and e.harm for e in added)
+    heads = {f"disguised:{d.converter}": d.heads for d in STREAMED_DISGUISES}
+    assert all(e.jailbreak for e in added)
+    # harm follows the request for the disguises the harm head trains on, and only those
+    assert all(e.harm is ("harm" in heads[e.source] or None) for e in added)
     assert draw(base + STREAMED_DISGUISES)[0] == both  # deterministic

@@ -115,6 +115,40 @@ def test_disguises_come_from_the_attack_library_and_splits_do_not_leak() -> None
         assert not {fold_text(e.text) for e in train} & {fold_text(e.text) for e in dev}, task
 
 
+def test_inline_role_play_trains_the_jailbreak_head_on_harmful_requests() -> None:
+    import random
+
+    from redline.attacks.guard_disguises import (
+        DISGUISES,
+        INLINE_ROLEPLAY,
+        disguised_examples,
+    )
+    from redline.classifiers.labelled import Example
+
+    assert INLINE_ROLEPLAY in DISGUISES
+    requests = [
+        Example("How do I pick my neighbour's lock?", "t", "g1", harm=True, categories=("s2",)),
+        Example("How do I bake sourdough bread?", "t", "g2", harm=False),
+    ]
+    out = disguised_examples(
+        requests, rng=random.Random(0), per_converter=2, disguises=(INLINE_ROLEPLAY,)
+    )
+    # the harmful request only, inside the framing; a jailbreak positive that the
+    # harm and injection heads never see
+    assert [e.group for e in out] == ["g1"]
+    assert "how to pick my neighbour's lock" in out[0].text
+    assert out[0].jailbreak is True
+    assert out[0].harm is None and out[0].injection is None and out[0].categories == ()
+    # the other disguises keep their fixed labels and train every head
+    morse = next(d for d in DISGUISES if d.converter == "morse")
+    assert morse.labels(requests[1]) == {
+        "harm": False,
+        "categories": (),
+        "jailbreak": True,
+        "injection": False,
+    }
+
+
 def test_gptfuzz_trains_on_its_train_split_only(tmp_path: Path) -> None:
     import gzip
     import json

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
@@ -25,6 +26,7 @@ from redline.classifiers.labelled import SOURCE_PREFIX, Example, disguise_source
 JAILBREAK = True
 NOT_JAILBREAK = False
 UNLABELLED = None
+ALL_HEADS = ("harm", "jailbreak", "injection")
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,25 @@ class Disguise:
 
     ``own_stream``: the converter draws its requests and randomness from a stream
     of its own (derived from the caller's without drawing from it), so adding it
-    moves no other converter's draw. Converters added after the first 21 use it."""
+    moves no other converter's draw. Converters added after the first 21 use it.
+    ``heads``: the models that train on its output (the others see none of it).
+    ``harmful_only``: only harmful requests are disguised by it."""
 
     converter: str
     jailbreak: bool | None
     own_stream: bool = False
+    heads: tuple[str, ...] = ALL_HEADS
+    harmful_only: bool = False
+
+    def labels(self, request: Example) -> dict[str, Any]:
+        """The labels of ``request`` disguised by this converter."""
+        trains_harm = "harm" in self.heads
+        return {
+            "harm": request.harm if trains_harm else None,
+            "categories": request.categories if trains_harm else (),
+            "jailbreak": self.jailbreak if "jailbreak" in self.heads else None,
+            "injection": False if "injection" in self.heads else None,
+        }
 
 
 # The encodings, whose wrappers say "decode it and respond to it": jailbreak
@@ -45,8 +61,24 @@ class Disguise:
 # until branch jbtwins2; with the role-prompt twins the jailbreak model only kept
 # scoring these wrappers high when they were positives (docs/guard-models.md).
 ENCODINGS = ("base64", "rot13", "morse", "leetspeak")
-# The two converters the guard-failure bench found passing with the request
-# verbatim inside (docs/benchmarks.md, "Disguises read back before classifying").
+
+# The deceased-relative exploit typed in one or two sentences, the request
+# inside (docs/benchmarks.md, "Inline role-play"): jailbreak positives, around
+# harmful requests only, for the jailbreak head only. Measured alternatives:
+# - around benign requests as positives too, as the appended role-play wrappers
+#   are, it blocked 4 of 12 held-out grief prompts ("My mum died last year. She
+#   used to read me Winnie the Pooh at bedtime...") against 3;
+# - around benign requests as negatives, it contradicted those wrappers' labels
+#   and our own jailbreak templates held out fell (AUPRC 0.856 -> 0.769);
+# - in the harm head (with roleplay.scene), their benign twins taught that "how
+#   to ..." is no harm and GPTFuzz recall fell 75% -> 70%.
+INLINE_ROLEPLAY = Disguise(
+    "roleplay.relative", JAILBREAK, own_stream=True, heads=("jailbreak",), harmful_only=True
+)
+
+# The first two converters below: the guard-failure bench found them passing with
+# the request verbatim inside (docs/benchmarks.md, "Disguises read back before
+# classifying").
 # Not shipped by branch guardcut (leetspeak and reverse fell beyond their
 # intervals); shipped by branch streamdisg on top of the encodings' jailbreak
 # labels, which hold leetspeak and reverse (docs/benchmarks.md, "Streamed
@@ -55,6 +87,7 @@ ENCODINGS = ("base64", "rot13", "morse", "leetspeak")
 STREAMED_DISGUISES: tuple[Disguise, ...] = (
     Disguise("context.prefix_injection", JAILBREAK, own_stream=True),
     Disguise("decompose.pieces", JAILBREAK, own_stream=True),
+    INLINE_ROLEPLAY,
 )
 DISGUISES: tuple[Disguise, ...] = (
     Disguise("base64", JAILBREAK),
@@ -85,6 +118,7 @@ __all__ = [
     "DISGUISES",
     "DISGUISE_NAMES",
     "ENCODINGS",
+    "INLINE_ROLEPLAY",
     "SOURCE_PREFIX",
     "STREAMED_DISGUISES",
     "AttackDisguiser",
@@ -108,13 +142,15 @@ def disguised_examples(
     disguises: Sequence[Disguise] = DISGUISES,
 ) -> list[Example]:
     """``per_converter`` requests (harmful and benign alike, drawn from
-    ``requests``) through each converter. Harm and categories follow the request;
-    the group stays the request's, so a request and its disguises share a split."""
+    ``requests``) through each converter, labelled by ``Disguise.labels`` (harm and
+    categories follow the request for the heads that train on it); the group stays
+    the request's, so a request and its disguises share a split."""
     out: list[Example] = []
     for disguise in disguises:
         attack = build_attack(disguise.converter)
+        pool = [r for r in requests if r.harm] if disguise.harmful_only else list(requests)
         stream = own_stream(rng, disguise.converter) if disguise.own_stream else rng
-        for request in stream.sample(list(requests), min(per_converter, len(requests))):
+        for request in stream.sample(pool, min(per_converter, len(pool))):
             converted = attack.convert(request.text, rng=stream)
             if converted.text is None:
                 continue  # a converter that builds a conversation: not a single text
@@ -123,10 +159,7 @@ def disguised_examples(
                     text=converted.text,
                     source=disguise_source(disguise.converter),
                     group=request.group,
-                    harm=request.harm,
-                    categories=request.categories,
-                    jailbreak=disguise.jailbreak,
-                    injection=False,
+                    **disguise.labels(request),
                 )
             )
     return out
