@@ -1,15 +1,17 @@
 """How far the guard heads' production cut-offs move with the seed and with one data
-change, under the shipped floor and steadier candidates. Measured, not adopted.
+change, under the old max-F1 floor and the F1 plateau's middle (shipped since the
+fifteenth session, t = 0.01).
 
     OMP_NUM_THREADS=1 python bench/guard_cut_floor.py [--data-dir ../shared/data]
         [--seeds 0,1] [--models harm,jailbreak,injection] [--json OUT]
 
 The production cut-off is the higher of the 1% balanced benign-mix cut and a floor;
-a model's combined head's floor is its max-F1 cut-off on out-of-fold scores
-(``training.production_floors``). For the injection head the floor is the higher of
-the two in every run measured, and max-F1 sits on a flat stretch of the F1 curve, so
-a small change of data moves its arg-max far (docs/benchmarks.md, "Tables with
-swapped cells": 0.64-0.79 across variants of one recipe).
+a model's combined head's floor was its max-F1 cut-off on out-of-fold scores and is
+now the middle of its F1 plateau (``training.production_floors``). For the injection
+head the floor is the higher of the two in every run measured, and max-F1 sits on a
+flat stretch of the F1 curve, so a small change of data moved its arg-max far
+(docs/benchmarks.md, "Tables with swapped cells": 0.64-0.79 across variants of one
+recipe).
 
 For each seed, the recipe of ``redline train guard`` is run; for the injection head
 also without the tables with swapped cells (``public_sources.
@@ -19,10 +21,10 @@ combined head's out-of-fold scores these cut-offs are computed:
 
 - ``1% mix``: the balanced benign-mix cut of the input side
   (``training.calibrate_sides`` with a zero floor);
-- ``max-F1``: the shipped floor;
+- ``max-F1``: the floor before the fifteenth session;
 - ``F1 plateau, t``: the median of the thresholds whose F1 is within ``t`` of the
-  maximum (t = 0.002, 0.005, 0.01): the middle of the flat stretch, not its
-  arg-max.
+  maximum (t = 0.002, 0.005, 0.01; ``training.threshold_f1_plateau``): the middle
+  of the flat stretch, not its arg-max. t = 0.01 is the shipped floor.
 
 Reported per model: each cut-off per configuration, and each rule's spread over the
 seeds and its shift with the data change.
@@ -41,7 +43,6 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
-from sklearn.metrics import precision_recall_curve
 
 from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers import public_sources
@@ -56,18 +57,11 @@ from redline.classifiers.training import (
     max_f1_cutoffs,
     out_of_fold_scores,
     parse_features,
+    threshold_f1_plateau,
 )
 from redline.classifiers.training_data import TrainingData, assemble_training_data
 
 PLATEAU_TOLERANCES = (0.002, 0.005, 0.01)
-
-
-def plateau_cut(y: np.ndarray, scores: np.ndarray, tolerance: float) -> float:
-    """The median threshold among those whose F1 is within ``tolerance`` of the best."""
-    precision, recall, thresholds = precision_recall_curve(y, scores)
-    f1 = (2 * precision * recall / np.maximum(precision + recall, 1e-12))[:-1]
-    near = thresholds[f1 >= f1.max() - tolerance]
-    return float(np.median(near))
 
 
 def training_data(data_dir: Path, seed: int, *, swapped: bool) -> TrainingData:
@@ -89,7 +83,7 @@ def cut_offs(data: TrainingData, model: str, seed: int) -> dict[str, float]:
     """Each rule's cut-off on ``model``'s combined head's out-of-fold scores."""
     examples = data.for_task(model)
     train, _dev = split_by_group(examples, seed=seed, dev_fraction=DEV_FRACTION)
-    specs = head_specs(model, train)[:1]  # the combined head, whose floor is max-F1
+    specs = head_specs(model, train)[:1]  # the combined head, the one with a floor to choose
     features = parse_features()  # redline train guard's default: hashed+static
     window = INJECTION_WINDOW if model == "injection" else 0
     fitted = fit_classifier(model, train, specs, seed=seed, features=features, window_chars=window)
@@ -112,7 +106,7 @@ def cut_offs(data: TrainingData, model: str, seed: int) -> dict[str, float]:
         "max-F1": max_f1_cutoffs(examples, scores[:, None], specs)[label],
     }
     for tolerance in PLATEAU_TOLERANCES:
-        cuts[f"F1 plateau, {tolerance}"] = plateau_cut(y, scores[keep], tolerance)
+        cuts[f"F1 plateau, {tolerance}"] = threshold_f1_plateau(y, scores[keep], tolerance)
     return cuts
 
 

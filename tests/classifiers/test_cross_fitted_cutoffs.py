@@ -15,9 +15,12 @@ from redline.classifiers.training import (
     CROSS_FIT_FOLDS,
     HeadSpec,
     calibrate_sides,
+    f1_plateau_cutoffs,
     fit_classifier,
     max_f1_cutoffs,
     out_of_fold_scores,
+    production_floors,
+    threshold_f1_plateau,
 )
 
 SMALL = FeatureConfig(word_features=2**10, char_features=2**10)
@@ -77,6 +80,34 @@ def test_every_example_is_scored_by_a_model_that_never_saw_its_group() -> None:
     # the cut-offs read the scores they are given
     f1 = max_f1_cutoffs(pool, scores, SPECS)["harmful"]
     assert 0.0 < f1 < 1.0
+
+
+def _f1(y: np.ndarray, scores: np.ndarray, cut: float) -> float:
+    flagged = scores >= cut
+    tp = int((flagged & y).sum())
+    return 2 * tp / max(1, int(flagged.sum()) + int(y.sum()))
+
+
+def test_the_floor_is_the_middle_of_the_f1_plateau() -> None:
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(400, bool), np.zeros(400, bool)]
+    scores = np.r_[rng.uniform(0.3, 1.0, 400), rng.uniform(0.0, 0.7, 400)]
+    # by brute force: every score as a cut-off, those within 0.01 of the best F1
+    f1 = np.array([_f1(y, scores, c) for c in scores])
+    near = np.sort(scores[f1 >= f1.max() - 0.01])
+    assert threshold_f1_plateau(y, scores) == np.median(near)
+    assert threshold_f1_plateau(y, scores, tolerance=0.0) == np.median(scores[f1 == f1.max()])
+    # two separated classes: the middle of the gap, not the lowest positive
+    y = np.r_[np.ones(50, bool), np.zeros(50, bool)]
+    apart = np.r_[np.linspace(0.8, 0.9, 50), np.linspace(0.1, 0.2, 50)]
+    assert 0.2 < threshold_f1_plateau(y, apart) < 0.8
+    # the combined head's production floor is that cut; category heads take 0.5
+    pool = [Example(text=str(i), source="s", group=str(i), harm=bool(v)) for i, v in enumerate(y)]
+    specs = [*SPECS, HeadSpec("s1", lambda e: e.harm)]
+    both = np.c_[apart, apart]
+    floors = production_floors(pool, both, specs)
+    assert floors == {"harmful": f1_plateau_cutoffs(pool, both, SPECS)["harmful"], "s1": 0.5}
+    assert floors["harmful"] != max_f1_cutoffs(pool, both, SPECS)["harmful"]
 
 
 def test_calibration_uses_given_scores_and_floors_and_skips_missing_scores() -> None:

@@ -183,6 +183,22 @@ def _threshold_max_f1(y: np.ndarray, scores: np.ndarray) -> float:
     return float(thresholds[best]) if len(thresholds) else 0.5
 
 
+# How far below the best F1 a threshold may be and still count as on the F1
+# plateau (``threshold_f1_plateau``).
+F1_PLATEAU = 0.01
+
+
+def threshold_f1_plateau(y: np.ndarray, scores: np.ndarray, tolerance: float = F1_PLATEAU) -> float:
+    """The middle of the F1 plateau: the median of the thresholds whose F1 is
+    within ``tolerance`` of the best. F1 is flat near its peak, so its arg-max
+    jumps far when a few scores move; the plateau's middle moves less."""
+    precision, recall, thresholds = precision_recall_curve(y, scores)
+    if not len(thresholds):
+        return 0.5
+    f1 = (2 * precision * recall / np.maximum(precision + recall, 1e-12))[:-1]
+    return float(np.median(thresholds[f1 >= f1.max() - tolerance]))
+
+
 def _threshold_at_fpr(y: np.ndarray, scores: np.ndarray, fpr_cap: float) -> float:
     fpr, _tpr, thresholds = roc_curve(y, scores)
     ok = np.nonzero(fpr <= fpr_cap)[0]
@@ -444,18 +460,35 @@ def out_of_fold_scores(
     return scores
 
 
-def max_f1_cutoffs(
-    examples: Sequence[Example], scores: np.ndarray, specs: Sequence[HeadSpec]
+def _cutoffs(
+    examples: Sequence[Example],
+    scores: np.ndarray,
+    specs: Sequence[HeadSpec],
+    rule: Callable[[np.ndarray, np.ndarray], float],
 ) -> dict[str, float]:
-    """Each head's max-F1 cut-off on ``scores`` (0.5 where a class is missing)."""
     cuts: dict[str, float] = {}
     for col, spec in enumerate(specs):
         targets = [spec.target(e) for e in examples]
         keep = [i for i, t in enumerate(targets) if t is not None and not np.isnan(scores[i, col])]
         y = np.array([bool(targets[i]) for i in keep], dtype=bool)
         usable = y.any() and not y.all()
-        cuts[spec.label] = _threshold_max_f1(y, scores[keep, col]) if usable else 0.5
+        cuts[spec.label] = rule(y, scores[keep, col]) if usable else 0.5
     return cuts
+
+
+def max_f1_cutoffs(
+    examples: Sequence[Example], scores: np.ndarray, specs: Sequence[HeadSpec]
+) -> dict[str, float]:
+    """Each head's max-F1 cut-off on ``scores`` (0.5 where a class is missing)."""
+    return _cutoffs(examples, scores, specs, _threshold_max_f1)
+
+
+def f1_plateau_cutoffs(
+    examples: Sequence[Example], scores: np.ndarray, specs: Sequence[HeadSpec]
+) -> dict[str, float]:
+    """Each head's ``threshold_f1_plateau`` on ``scores`` (0.5 where a class is
+    missing)."""
+    return _cutoffs(examples, scores, specs, threshold_f1_plateau)
 
 
 # The floor of a category head's production cut-off: 0.5, the boundary of a
@@ -463,12 +496,17 @@ def max_f1_cutoffs(
 # or 1) and have tens to hundreds of positives, so their max-F1 cut-off jumped
 # between 0.0 and 1.0 from one data sample to the next (s5 0.0, s3 1.0, s8
 # 0.00005 in one shipped card), and their 1% cut-off is near 0 (they score almost
-# every benign text near zero). The combined head's floor is its out-of-fold
-# max-F1 cut-off, set on thousands of positives.
+# every benign text near zero). The combined head's floor is the middle of its F1
+# plateau on out-of-fold scores, set on thousands of positives: its max-F1 cut-off
+# moved as far as a data change moved the scores (injection 0.57-0.75 over two
+# seeds and one added source, jailbreak 0.24-0.43 over four labellings of one
+# added disguise), the plateau's middle about a third to two thirds as far
+# (docs/benchmarks.md, "The floor at the middle of the F1 plateau").
 CATEGORY_FLOOR = 0.5
 PRODUCTION_DERIVATION = (
-    "max of the 1% balanced-mix cut and a floor: the out-of-fold max-F1 cut-off for the "
-    f"combined head, {CATEGORY_FLOOR} for category heads"
+    "max of the 1% balanced-mix cut and a floor: for the combined head the middle of its "
+    f"out-of-fold F1 plateau (the median threshold within {F1_PLATEAU} of the best F1), "
+    f"{CATEGORY_FLOOR} for category heads"
 )
 
 
@@ -476,9 +514,9 @@ def production_floors(
     examples: Sequence[Example], scores: np.ndarray, specs: Sequence[HeadSpec]
 ) -> dict[str, float]:
     """The floor under each head's production cut-off (``CATEGORY_FLOOR``; the
-    combined head, ``specs[0]``, its max-F1 cut-off on ``scores``)."""
+    combined head, ``specs[0]``, the middle of its F1 plateau on ``scores``)."""
     floors = {spec.label: CATEGORY_FLOOR for spec in specs[1:]}
-    floors.update(max_f1_cutoffs(examples, scores, specs[:1]))
+    floors.update(f1_plateau_cutoffs(examples, scores, specs[:1]))
     return floors
 
 
