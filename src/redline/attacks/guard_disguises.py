@@ -141,10 +141,11 @@ def disguised_examples(
     per_converter: int,
     disguises: Sequence[Disguise] = DISGUISES,
 ) -> list[Example]:
-    """``per_converter`` requests (harmful and benign alike, drawn from
-    ``requests``) through each converter, labelled by ``Disguise.labels`` (harm and
-    categories follow the request for the heads that train on it); the group stays
-    the request's, so a request and its disguises share a split."""
+    """``per_converter`` requests (harmful and benign alike, or harmful only for a
+    ``harmful_only`` converter, drawn from ``requests``) through each converter,
+    labelled by ``Disguise.labels`` (harm and categories follow the request for the
+    heads that train on it); the group stays the request's, so a request and its
+    disguises share a split."""
     out: list[Example] = []
     for disguise in disguises:
         attack = build_attack(disguise.converter)
