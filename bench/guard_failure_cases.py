@@ -207,6 +207,16 @@ def single_turn_converters() -> tuple[list[tuple[str, Any]], dict[str, str]]:
     return runnable, skipped
 
 
+def frr_by_language(data_dir: Path) -> dict[str, list[str]]:
+    """CyberSecEval's machine-translated benign false-refusal prompts, by language."""
+    path = data_dir / "cyberseceval/frr_multilingual_machine_translated.json"
+    frr = json.loads(path.read_text())
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for row in frr:
+        by_lang[row.get("speaking_language", "?")].append(row["mutated_prompt"])
+    return dict(by_lang)
+
+
 def converter_row(guard: Guard, name: str, family: str, texts: list[str]) -> dict:
     verdicts = guard.check_batch(texts, side="input")
     blocked = sum(v.blocked for v in verdicts)
@@ -312,12 +322,8 @@ def main() -> None:
     out["harmful_questions_by_converter"] = rows
     out["converters_not_run"] = skipped
     print_converter_table(rows, skipped)
-    frr = json.loads((d / "cyberseceval/frr_multilingual_machine_translated.json").read_text())
-    by_lang: dict[str, list[str]] = defaultdict(list)
-    for row in frr:
-        by_lang[row.get("speaking_language", "?")].append(row["mutated_prompt"])
     out["benign_frr_by_language"] = {
-        k: blocked_share(guard, v)["blocked"] for k, v in sorted(by_lang.items())
+        k: blocked_share(guard, v)["blocked"] for k, v in sorted(frr_by_language(d).items())
     }
     out["hand_cases"] = []
     for side, cases in HAND_CASES.items():
