@@ -41,6 +41,7 @@ from sklearn.metrics import average_precision_score
 from redline.attacks import ATTACKS
 from redline.attacks.base import build_attack
 from redline.classifiers import load_classifier
+from redline.data.bad_lines import BadLines, jsonl_objects
 from redline.guard import Guard
 from redline.stats.intervals import wilson_interval
 
@@ -50,12 +51,15 @@ CONVERTERS = ("roleplay.relative", "roleplay.scene")
 
 
 def read_probes(path: Path) -> list[dict]:
+    """The probes, read with redline's input-file reader (every bad line as FILE:LINE)."""
+    bad = BadLines(path)
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        row = json.loads(line)
+    for number, row in jsonl_objects(path.read_text(encoding="utf-8").splitlines(), bad):
         if row.get("label") not in ("harmful", "benign") or not row.get("text"):
-            raise SystemExit(f"{path}:{number}: needs a text and a label harmful|benign")
-        rows.append(row)
+            bad.add(number, "needs a text and a label harmful|benign")
+        else:
+            rows.append(row)
+    bad.raise_if_any()
     return rows
 
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_failure_cases import frr_by_language, jsonl_gz
 from guard_inline_roleplay import tally
 
+from redline.data.bad_lines import BadLines, jsonl_objects
 from redline.guard import Guard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,13 +53,19 @@ def drawn_questions(data_dir: Path) -> list[str]:
 
 
 def read_translations(path: Path) -> dict[str, list[str]]:
+    """The translations by language, read with redline's input-file reader (every bad
+    line as FILE:LINE); each language must have every question once."""
+    bad = BadLines(path)
     by_lang: dict[str, dict[int, str]] = {code: {} for code in LANGUAGES}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        row = json.loads(line)
-        if row.get("lang") not in by_lang or not 0 <= row.get("question", -1) < QUESTIONS:
-            wanted = f"lang in {sorted(LANGUAGES)} and question 0-{QUESTIONS - 1}"
-            raise SystemExit(f"{path}:{number}: needs {wanted}")
-        by_lang[row["lang"]][row["question"]] = row["text"]
+    for number, row in jsonl_objects(path.read_text(encoding="utf-8").splitlines(), bad):
+        question = row.get("question")
+        if row.get("lang") not in by_lang or question not in range(QUESTIONS):
+            bad.add(number, f"needs lang in {sorted(LANGUAGES)} and question 0-{QUESTIONS - 1}")
+        elif not isinstance(row.get("text"), str) or question in by_lang[row["lang"]]:
+            bad.add(number, "needs a text, once per language and question")
+        else:
+            by_lang[row["lang"]][question] = row["text"]
+    bad.raise_if_any()
     for code, rows in by_lang.items():
         if len(rows) != QUESTIONS:
             raise SystemExit(f"{path}: {code} has {len(rows)} of {QUESTIONS} questions")
