@@ -18,7 +18,8 @@ Two questions, answered on texts no guard model trained on:
    without the converters reports them as not registered.
 3. The cost on real traffic, cut-free: the jailbreak head alone on every ToxicChat
    prompt (both splits, CC-BY-NC, measurement only; human jailbreak labels), AUPRC
-   with a 95% bootstrap interval (200 resamples) and recall at 1% FPR.
+   with a 95% stratified bootstrap interval (200 resamples) and recall at 1% FPR
+   (``redline.stats.detection.detection_metrics``).
 """
 
 from __future__ import annotations
@@ -34,15 +35,14 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np
 from guard_failure_cases import alpaca_instructions, jsonl_gz
-from sklearn.metrics import average_precision_score
 
 from redline.attacks import ATTACKS
 from redline.attacks.base import build_attack
 from redline.classifiers import load_classifier
 from redline.data.bad_lines import BadLines, jsonl_objects
 from redline.guard import Guard
+from redline.stats.detection import detection_metrics
 from redline.stats.intervals import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,23 +86,16 @@ def toxicchat_jailbreak_head(data_dir: Path, resamples: int = 200) -> dict:
         for split in ("train", "test")
         for row in jsonl_gz(data_dir / f"toxicchat/toxicchat_human_{split}.jsonl.gz")
     ]
-    labels = np.array([bool(r["jailbreaking"]) for r in rows])
+    labels = [int(bool(r["jailbreaking"])) for r in rows]
     scores = load_classifier("jailbreak").predict_proba([r["text"] for r in rows])[:, 0]
-    negatives = np.sort(scores[~labels])[::-1]
-    cut = negatives[int(0.01 * len(negatives))]
-    rng = np.random.default_rng(0)
-    boots = []
-    for _ in range(resamples):
-        pick = rng.integers(0, len(labels), len(labels))
-        if labels[pick].any():
-            boots.append(average_precision_score(labels[pick], scores[pick]))
-    low, high = np.percentile(boots, [2.5, 97.5])
+    metrics = detection_metrics(labels, scores, fprs=(0.01,), bootstrap=resamples, seed=0)
+    at_1pct = metrics.recall_at_fpr[0].recall
     return {
         "n": len(rows),
-        "positives": int(labels.sum()),
-        "auprc": round(float(average_precision_score(labels, scores)), 3),
-        "auprc_ci95": [round(float(low), 3), round(float(high), 3)],
-        "recalled_at_1pct_fpr": int((scores[labels] > cut).sum()),
+        "positives": metrics.positives,
+        "auprc": round(metrics.auprc.estimate, 3),
+        "auprc_ci95": [round(metrics.auprc.low, 3), round(metrics.auprc.high, 3)],
+        "recalled_at_1pct_fpr": round(at_1pct.estimate * metrics.positives),
     }
 
 
