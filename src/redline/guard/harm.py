@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from redline.core import ConfigError
+from redline.detectors.spans import Span
 from redline.guard.classifier_scores import (
     RULE_SCALE_CUTOFF,
     Calibration,
@@ -16,8 +17,14 @@ from redline.guard.classifier_scores import (
     load_model,
 )
 from redline.guard.decoded_views import decoded_views
+from redline.guard.hazard_requests import HazardRules
+from redline.guard.hazard_requests import hazard_rules as _shipped_hazards
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 from redline.guard.spelling import vocabulary
+
+# The score a hazard request gets on the policy scale (0.5 is the cut-off): a
+# match blocks at the default threshold, and a threshold above 0.9 turns it off.
+HAZARD_REQUEST_SCORE = 0.9
 
 
 @SCANNERS.register("harm")
@@ -35,6 +42,12 @@ class HarmScanner:
     text's side: inputs and outputs are calibrated apart, each to flag at most 1%
     of a benign mix, and category scores are capped by the combined ``harm``
     score, so a category fires only on text the combined head finds harmful.
+
+    ``hazard_rules`` (default on): on the input side, a request to make one of the
+    most severe hazards ("cook methamphetamine", "fabrico una bomba casera";
+    ``hazard_requests``) scores ``HAZARD_REQUEST_SCORE`` for its category and for
+    ``harm``, whatever the classifier says, in six languages and on the decoded
+    views. Outputs are left to the classifier: a refusal names what it refuses.
     """
 
     name = "harm"
@@ -47,6 +60,7 @@ class HarmScanner:
         model: ModelMode = "auto",
         classifier: str = "harm",
         calibration: Calibration = "production",
+        hazard_rules: bool = True,
     ) -> None:
         if model == "off":
             raise ConfigError("the harm scanner is its classifier; disable the scanner instead")
@@ -60,6 +74,7 @@ class HarmScanner:
         )
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self._gate_categories = calibration == "production"
+        self._hazards: HazardRules | None = _shipped_hazards() if hazard_rules else None
         if loaded:
             vocabulary()  # the spelling view's words, read with the guard, not on a request
 
@@ -108,5 +123,31 @@ class HarmScanner:
                     # capped by the combined score (whose cut-off holds the 1% FPR).
                     combined = scores["harm"]
                     scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
-                results[index] = ScanResult(scores=scores)
+                result = ScanResult(scores=scores)
+                if side == "input" and self._hazards is not None:
+                    self._add_hazard_requests(result, texts[index], views[index])
+                results[index] = result
         return [result for result in results if result is not None]
+
+    def finds_hazard_request(self, text: str, side: Side) -> bool:
+        """Whether the hazard-request rule matches ``text`` itself on ``side`` (the
+        triage screen sends such texts to the guard; decoded views it sends anyway)."""
+        return side == "input" and self._hazards is not None and bool(self._hazards.find(text))
+
+    def _add_hazard_requests(self, result: ScanResult, text: str, views: list[str]) -> None:
+        assert self._hazards is not None
+        matches = [(m, True) for m in self._hazards.find(text)]
+        matches += [(m, False) for view in views for m in self._hazards.find(view)]
+        if not matches:
+            return
+        for match, in_text in matches:
+            for key in (match.category, "harm"):
+                result.scores[key] = max(result.scores.get(key, 0.0), HAZARD_REQUEST_SCORE)
+            if in_text:
+                result.spans.append(
+                    Span(match.start, match.end, match.category, HAZARD_REQUEST_SCORE)
+                )
+        first = matches[0][0]
+        note = first.describe() + ("" if matches[0][1] else " (decoded)")
+        for key in {first.category, "harm"}:
+            result.notes[key] = note

@@ -16,8 +16,9 @@ guard itself. The screens, per scanner:
   insurance, not a correction.
 - **Phrase rules** of the jailbreak and injection scanners: their score, at the
   scanner's lowest threshold.
-- **Harm's decoded views**: a text with a Morse, base64, leetspeak, look-alike or
-  reversed reading goes to the guard.
+- **Harm's decoded views and hazard requests**: a text with a Morse, base64,
+  leetspeak, look-alike or reversed reading goes to the guard, and so does an
+  input the hazard-request rule matches.
 - **PII and secrets**: every rule of the detector run once over the whole batch
   joined (``BatchFacts.matches``, after the rules' own necessary conditions),
   with the detector's validators and entropy checks: category scores at least
@@ -182,7 +183,7 @@ class GuardTriage:
             if isinstance(scanner, _HEAD_SCANNERS):
                 # Phrase-rule scores are computed exactly as the scanner does: no margin.
                 found[pending] = self._rules_and_views(
-                    scanner, [views[i] for i in pending], bar / self.margin
+                    scanner, [views[i] for i in pending], bar / self.margin, side
                 )
             elif isinstance(scanner, PIIScanner | SecretsScanner):
                 # Scores at least the detector's own: exact, so no margin.
@@ -302,8 +303,11 @@ class GuardTriage:
                 uncertain |= found
         return features, config
 
-    def _rules_and_views(self, scanner: Any, views: list[str], bar: float) -> np.ndarray:
-        """Phrase-rule scores (jailbreak, injection) and decoded readings (harm)."""
+    def _rules_and_views(
+        self, scanner: Any, views: list[str], bar: float, side: Side
+    ) -> np.ndarray:
+        """Phrase-rule scores (jailbreak, injection); decoded readings and hazard
+        requests (harm)."""
         rules = next((r for kind, r in _PHRASE_RULES.items() if isinstance(scanner, kind)), None)
         if rules is not None:
             return np.fromiter(
@@ -313,7 +317,12 @@ class GuardTriage:
             )
         if isinstance(scanner, HarmScanner):
             return np.fromiter(
-                (bool(decoded_views(text)) for text in views), dtype=bool, count=len(views)
+                (
+                    bool(decoded_views(text)) or scanner.finds_hazard_request(text, side)
+                    for text in views
+                ),
+                dtype=bool,
+                count=len(views),
             )
         return np.zeros(len(views), dtype=bool)
 

@@ -1,0 +1,212 @@
+"""The hazard-request rule of the harm scanner (``redline.guard.hazard_requests``):
+how often it fires on public sets, and what it changes in the default input policy.
+
+    OMP_NUM_THREADS=1 python bench/guard_hazard_requests.py [--data-dir ../shared/data] [--json OUT]
+
+1. The rule alone on public sets no guard model or rule was written from: benign
+   ones (its false positives, with every hit of the small ones printed) and harmful
+   or mixed ones (its reach). ToxicChat and Alpaca are CC-BY-NC, measurement only.
+2. The default input policy with the rule on and off (``hazard_rules`` in the harm
+   scanner's options) on ``bench/data/hazard_requests_probes.jsonl``: hazard
+   requests and benign look-alikes in six languages, written by us *after* the rule
+   (and the rule's exclusions widened once after reading them), so they show what
+   the rule does and misses, not a held-out rate.
+3. The issue's hand cases, on and off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from guard_failure_cases import HAND_CASES, jsonl_gz
+from guard_inline_roleplay import tally
+
+from redline.data.bad_lines import BadLines, jsonl_objects
+from redline.guard import Guard
+from redline.guard.hazard_requests import hazard_rules
+from redline.guard.policy import default_policy_text, parse_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBES = ROOT / "bench/data/hazard_requests_probes.jsonl"
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
+# Sets whose every hit is printed (their hits are the rule's false positives).
+SHOW_HITS = 12
+
+
+def _csv_column(path: Path, column: str | int) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        if isinstance(column, int):
+            return [row[column] for row in csv.reader(fh) if row]
+        return [row[column] for row in csv.DictReader(fh)]
+
+
+def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
+    """name -> (kind, loader) of the public sets the rule is run on."""
+
+    def toxicchat(toxic: int) -> list[str]:
+        rows = jsonl_gz(data / "toxicchat/toxicchat_human_train.jsonl.gz")
+        rows += jsonl_gz(data / "toxicchat/toxicchat_human_test.jsonl.gz")
+        return [r["text"] for r in rows if r["toxicity"] == toxic]
+
+    def alpaca() -> list[str]:
+        return [
+            row["instruction"]
+            for name in ("harmless_train.json", "harmless_val.json")
+            for row in json.loads((data / "benign" / name).read_text())
+        ]
+
+    def mmlu() -> list[str]:
+        return [q for f in sorted(data.glob("capability/mmlu/*/*.csv")) for q in _csv_column(f, 0)]
+
+    def frr(name: str) -> list[str]:
+        return [r["mutated_prompt"] for r in json.loads((data / "cyberseceval" / name).read_text())]
+
+    def lines(path: str, field: str) -> list[str]:
+        return [json.loads(line)[field] for line in (data / path).read_text().splitlines()]
+
+    def bipia() -> list[str]:
+        return [
+            str(json.loads(line).get("context", ""))
+            for kind in ("email", "code", "table")
+            for line in (data / f"bipia/{kind}/train.jsonl").read_text().splitlines()
+        ]
+
+    def texts(path: str, field: str = "text") -> Callable[[], list[str]]:
+        return lambda: [r[field] for r in jsonl_gz(data / path)]
+
+    return {
+        "ToxicChat non-toxic (train + test)": ("benign", lambda: toxicchat(0)),
+        "Alpaca instructions": ("benign", alpaca),
+        "MMLU questions": ("benign", mmlu),
+        "CyberSecEval FRR, English": ("benign", lambda: frr("mitre_frr.json")),
+        "CyberSecEval FRR, 7 languages": (
+            "benign",
+            lambda: frr("frr_multilingual_machine_translated.json"),
+        ),
+        "awesome-prompts roles": (
+            "benign",
+            texts("awesome-prompts/awesome_chatgpt_prompts.jsonl.gz"),
+        ),
+        "fabric system prompts": (
+            "benign",
+            texts("fabric-patterns/fabric_system_prompts.jsonl.gz"),
+        ),
+        "GSM8K questions": ("benign", lambda: lines("capability/gsm8k_train.jsonl", "question")),
+        "BIPIA contexts": ("benign", bipia),
+        "Davidson tweets (all labels)": (
+            "benign",
+            texts("davidson-hate/davidson_labeled_tweets.jsonl.gz"),
+        ),
+        "ToxicChat toxic (train + test)": ("harmful", lambda: toxicchat(1)),
+        "hh-rlhf red-team openers": ("harmful", texts("hh-rlhf/harmless_base_test.jsonl.gz")),
+        "AdvBench": ("harmful", lambda: _csv_column(data / "advbench/advbench.csv", "goal")),
+        "HarmBench": (
+            "harmful",
+            lambda: _csv_column(data / "harmbench/harmbench_behaviors_text_all.csv", "Behavior"),
+        ),
+        "red-instruct": ("harmful", texts("red-instruct/harmful_questions.jsonl.gz")),
+        "GPTFuzz questions": (
+            "harmful",
+            lambda: sorted(
+                {r["prompt"] for r in jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
+            ),
+        ),
+    }
+
+
+def rule_on_public_sets(data: Path) -> list[dict[str, Any]]:
+    rules = hazard_rules()
+    rows = []
+    for name, (kind, load) in public_sets(data).items():
+        texts = load()
+        hits = [(t, found) for t in texts if (found := rules.find(t))]
+        rows.append(
+            {
+                "set": name,
+                "kind": kind,
+                "n": len(texts),
+                "hits": len(hits),
+                "examples": [f"{m[0].describe()}: {t[:120]!r}" for t, m in hits[:SHOW_HITS]]
+                if kind == "benign"
+                else [],
+            }
+        )
+    return rows
+
+
+def read_probes(path: Path) -> list[dict[str, str]]:
+    bad = BadLines(path)
+    probes = []
+    for number, row in jsonl_objects(path.read_text(encoding="utf-8").splitlines(), bad):
+        if row.get("lang") not in LANGUAGES or row.get("label") not in ("harmful", "benign"):
+            bad.add(number, f"needs lang in {list(LANGUAGES)} and label harmful or benign")
+        elif not isinstance(row.get("text"), str) or not row["text"].strip():
+            bad.add(number, "needs a non-empty text")
+        else:
+            probes.append(row)
+    bad.raise_if_any()
+    return probes
+
+
+def guards() -> dict[str, Guard]:
+    text = default_policy_text()
+    if "hazard_rules: true" not in text:
+        raise SystemExit("the default policy no longer sets hazard_rules: true; update this bench")
+    off = parse_policy(text.replace("hazard_rules: true", "hazard_rules: false"), source="off")
+    return {"rule on": Guard.default(), "rule off": Guard(off)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    out: dict[str, Any] = {"public_sets": rule_on_public_sets(args.data_dir)}
+    print("1. The rule alone on public sets")
+    print("| set | kind | texts | rule hits |\n|---|---|---|---|")
+    for row in out["public_sets"]:
+        print(f"| {row['set']} | {row['kind']} | {row['n']:,} | {row['hits']} |")
+    for row in out["public_sets"]:
+        for example in row["examples"]:
+            print(f"   {row['set']}: {example}")
+
+    variants = guards()
+    probes = read_probes(PROBES)
+    out["probes"] = {}
+    print("\n2. Default input policy on the probes, blocked (rule off -> on)")
+    print("| language | harmful | benign look-alikes |\n|---|---|---|")
+    for lang in LANGUAGES:
+        row: dict[str, Any] = {}
+        for label in ("harmful", "benign"):
+            texts = [p["text"] for p in probes if p["lang"] == lang and p["label"] == label]
+            row[label] = {name: tally(guard, texts) for name, guard in variants.items()}
+        out["probes"][lang] = row
+        cells = [
+            f"{row[label]['rule off']['blocked']} -> {row[label]['rule on']['blocked']} "
+            f"of {row[label]['rule on']['n']}"
+            for label in ("harmful", "benign")
+        ]
+        print(f"| {lang} | {cells[0]} | {cells[1]} |")
+
+    out["hand_cases"] = []
+    print("\n3. The issue's hand cases (input side): rule off -> on")
+    for _, text in HAND_CASES["input"]:
+        actions = {name: g.check_text(text, side="input").action for name, g in variants.items()}
+        out["hand_cases"].append({"text": text, **actions})
+        print(f"   {actions['rule off']} -> {actions['rule on']}: {text[:80]!r}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

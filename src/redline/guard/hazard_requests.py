@@ -1,0 +1,237 @@
+"""Requests to make a dangerous thing, found by rule: a making verb followed within
+a few words by a dangerous object ("cook methamphetamine", "fabrico una bomba
+casera"), in English, Spanish, French, German, Italian and Portuguese.
+
+Why a rule beside the harm classifier: the classifier learned few of these
+objects (the public training sets name "meth" in 28 harmful examples of about
+56,000) and none of them in other languages, so "¿Cómo fabrico una bomba
+casera?" and a thriller scene in which a chemist "cooks methamphetamine, with
+quantities and temperatures" passed the default policy (issue 10). The rule is
+narrow on purpose: it names the most severe hazards (drug synthesis, explosives,
+chemical and biological agents, untraceable guns) and needs a making verb before
+the object, so "the bomb squad", "a history of the atomic bomb" or "what is
+sarin?" do not match. The words are data: ``hazard_requests.yaml``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from redline.core.errors import ConfigError
+
+# A word: letters (any script), digits, and inner hyphens or apostrophes.
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_PIECE = re.compile(r"\w+")
+
+
+def _fold(word: str) -> str:
+    """Lower-cased, without accents: the guard folds accents before scanning, and
+    people type "fabrico una bomba" for "fabricó"."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True, slots=True)
+class HazardMatch:
+    """One verb-object match: its category, the words and the object's span."""
+
+    category: str
+    language: str
+    verb: str
+    object: str
+    start: int
+    end: int
+
+    def describe(self) -> str:
+        return f"hazard request ({self.language}): {self.verb} ... {self.object}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Language:
+    name: str
+    verbs: frozenset[tuple[str, ...]]
+    objects: dict[tuple[str, ...], str]  # object words -> category
+    verb_after: bool
+    longest_verb: int
+    longest_object: int
+    verb_firsts: frozenset[str]
+    object_firsts: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class HazardRules:
+    """The parsed rules file: ``find`` returns the matches in a text."""
+
+    window: int
+    languages: tuple[_Language, ...]
+    categories: dict[str, str]
+    not_after: frozenset[str]
+    not_before: frozenset[str]
+    # Every word piece of any object's first word: most texts hold none, and
+    # looking that up (~30 us per 1,000 characters) spares them the scan.
+    first_words: frozenset[str]
+
+    def find(self, text: str) -> list[HazardMatch]:
+        """Every verb-object match in ``text`` (one per object occurrence)."""
+        lowered = text.lower()
+        pieces = _PIECE.findall(lowered)
+        if not lowered.isascii():
+            pieces = [piece if piece.isascii() else _fold(piece) for piece in pieces]
+        if self.first_words.isdisjoint(pieces):
+            return []
+        words = [(_fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+        if not words:
+            return []
+        tokens = [w for w, _, _ in words]
+        found: list[HazardMatch] = []
+        for language in self.languages:
+            verbs = _positions(tokens, language.verbs, language.longest_verb, language.verb_firsts)
+            if not verbs:
+                continue
+            for start, length, category in _objects(tokens, language, self):
+                verb = _verb_near(verbs, start, start + length, self.window, language.verb_after)
+                if verb is None:
+                    continue
+                found.append(
+                    HazardMatch(
+                        category=category,
+                        language=language.name,
+                        verb=" ".join(tokens[verb[0] : verb[0] + verb[1]]),
+                        object=" ".join(tokens[start : start + length]),
+                        start=words[start][1],
+                        end=words[start + length - 1][2],
+                    )
+                )
+        return found
+
+
+def _positions(
+    tokens: list[str], phrases: frozenset[tuple[str, ...]], longest: int, firsts: frozenset[str]
+) -> list[tuple[int, int]]:
+    """(index, length) of every phrase occurrence, longest first at each index."""
+    out = []
+    for i, token in enumerate(tokens):
+        if token not in firsts:
+            continue
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            if tuple(tokens[i : i + n]) in phrases:
+                out.append((i, n))
+                break
+    return out
+
+
+def _objects(
+    tokens: list[str], language: _Language, rules: HazardRules
+) -> list[tuple[int, int, str]]:
+    """(index, length, category) of each object not turned into something else by
+    the word right after or right before it."""
+    out = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] not in language.object_firsts:
+            i += 1
+            continue
+        for n in range(min(language.longest_object, len(tokens) - i), 0, -1):
+            category = language.objects.get(tuple(tokens[i : i + n]))
+            if category is None:
+                continue
+            after = tokens[i + n] if i + n < len(tokens) else ""
+            before = tokens[i - 1] if i > 0 else ""
+            if after not in rules.not_after and before not in rules.not_before:
+                out.append((i, n, category))
+            i += n - 1
+            break
+        i += 1
+    return out
+
+
+def _verb_near(
+    verbs: list[tuple[int, int]], start: int, end: int, window: int, verb_after: bool
+) -> tuple[int, int] | None:
+    """The verb whose end is at most ``window`` words before the object (or, with
+    ``verb_after``, that starts at most ``window`` words after it)."""
+    for index, length in verbs:
+        gap = start - (index + length)
+        if 0 <= gap < window:
+            return index, length
+        if verb_after and 0 <= index - end < window:
+            return index, length
+    return None
+
+
+def _phrases(values: Any, where: str) -> list[tuple[str, ...]]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ConfigError(f"hazard_requests.yaml: {where} must be a list of non-empty strings")
+    return [tuple(_fold(w) for w in _WORD.findall(v)) for v in values]
+
+
+def parse_rules(data: Any) -> HazardRules:
+    """Rules from the parsed YAML document; ConfigError naming the bad field."""
+    if not isinstance(data, dict) or not isinstance(data.get("languages"), dict):
+        raise ConfigError("hazard_requests.yaml: expected a mapping with 'languages'")
+    window = data.get("window")
+    if not isinstance(window, int) or window < 1:
+        raise ConfigError("hazard_requests.yaml: 'window' must be a positive integer")
+    categories = data.get("categories") or {}
+    languages = []
+    for name, spec in data["languages"].items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"hazard_requests.yaml: languages.{name} must be a mapping")
+        verbs = frozenset(_phrases(spec.get("verbs"), f"languages.{name}.verbs"))
+        objects: dict[tuple[str, ...], str] = {}
+        raw_objects = spec.get("objects")
+        if not isinstance(raw_objects, dict) or not raw_objects:
+            raise ConfigError(f"hazard_requests.yaml: languages.{name}.objects must be a mapping")
+        for category, values in raw_objects.items():
+            if category not in categories:
+                raise ConfigError(
+                    f"hazard_requests.yaml: languages.{name}.objects.{category}: "
+                    f"unknown category (known: {', '.join(categories)})"
+                )
+            for words in _phrases(values, f"languages.{name}.objects.{category}"):
+                objects[words] = category
+        guards = {
+            key: frozenset(
+                w for p in _phrases(spec.get(key, []), f"languages.{name}.{key}") for w in p
+            )
+            for key in ("not_after", "not_before")
+        }
+        languages.append(
+            _Language(
+                name=name,
+                verbs=verbs,
+                objects=objects,
+                verb_after=bool(spec.get("verb_after", False)),
+                longest_verb=max(len(v) for v in verbs),
+                longest_object=max(len(o) for o in objects),
+                verb_firsts=frozenset(v[0] for v in verbs),
+                object_firsts=frozenset(o[0] for o in objects),
+            )
+        )
+    guards = {
+        key: frozenset(word for words in _phrases(data.get(key, []), key) for word in words)
+        for key in ("not_after", "not_before")
+    }
+    firsts = {words[0] for language in languages for words in language.objects}
+    return HazardRules(
+        first_words=frozenset(piece for word in firsts for piece in _PIECE.findall(word)),
+        window=window,
+        languages=tuple(languages),
+        categories=dict(categories),
+        not_after=guards["not_after"],
+        not_before=guards["not_before"],
+    )
+
+
+@functools.cache
+def hazard_rules() -> HazardRules:
+    """The shipped rules (``hazard_requests.yaml``), read once."""
+    text = (resources.files("redline.guard") / "hazard_requests.yaml").read_text(encoding="utf-8")
+    return parse_rules(yaml.safe_load(text))
