@@ -17,8 +17,10 @@
    the fixed 20% group split of ``guard_loso.py`` as reference, the balanced 1%
    cut-off on its benign inputs) trained four ways: as shipped, with the generated
    questions as benign examples, with the opt-in ``hh-rlhf-weak`` source, and with
-   both. Each is measured on sets no variant trains on. The raw head only: no
-   decoded views, no rules.
+   both. Each is measured on sets no variant trains on, at its cut-off and, to
+   compare the heads as rankers whatever their cut-offs, at matched rates on
+   ToxicChat's short benign "how to" prompts (``matched_rates``). The raw head
+   only: no decoded views, no rules.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from guard_candidates import external_sets
 from guard_failure_cases import jsonl_gz
 from guard_loso import REFERENCE_SEED
 from rich.progress import track
-from sklearn.metrics import average_precision_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers.classifier import load_classifier
@@ -179,6 +181,37 @@ def external(data: Path) -> dict[str, tuple[list[str], list[bool] | None]]:
     return sets
 
 
+def matched_rates(head: Any, featurizer: TextFeaturizer, data: Path) -> dict[str, float]:
+    """The head as a ranker on the frame itself, whatever its cut-off: ROC AUC of
+    GPTFuzz's questions and of ToxicChat's short toxic "how to" prompts against its
+    short non-toxic "how to" prompts, and GPTFuzz recall at the score that flags 5%
+    and 10% of those benign prompts."""
+    gptfuzz = jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
+    short = toxicchat_short(data)
+
+    def scores(texts: list[str]) -> np.ndarray:
+        return np.asarray(head.predict_proba(featurizer.transform(texts))[:, 1])
+
+    questions = scores(sorted({r["prompt"] for r in gptfuzz}))
+    toxic = scores(short["toxic, how-to frame"])
+    benign = scores(short["non-toxic, how-to frame"])
+
+    def auc(positive: np.ndarray) -> float:
+        labels = np.r_[np.ones(len(positive)), np.zeros(len(benign))]
+        return round(float(roc_auc_score(labels, np.r_[positive, benign])), 4)
+
+    out = {
+        "ROC AUC, GPTFuzz questions vs short benign how-to": auc(questions),
+        "ROC AUC, short toxic vs short benign how-to": auc(toxic),
+    }
+    for rate in (0.05, 0.10):
+        cut = np.quantile(benign, 1 - rate)
+        out[f"GPTFuzz recall where {rate:.0%} of short benign how-to flagged"] = round(
+            float((questions > cut).mean()), 2
+        )
+    return out
+
+
 def variant(
     data: Path, questions: list[dict[str, str]], *, generated: bool, weak: bool
 ) -> dict[str, Any]:
@@ -208,6 +241,7 @@ def variant(
             out[name] = round(float((s >= cut).mean()), 4)
         else:
             out[name] = round(float(average_precision_score(np.array(labels), s)), 4)
+    out |= matched_rates(head, featurizer, data)
     probes = head.predict_proba(featurizer.transform(list(PROBES)))[:, 1]
     out["probes"] = {p: round(float(v), 3) for p, v in zip(PROBES, probes, strict=True)}
     out["seconds"] = round(time.monotonic() - started, 1)
