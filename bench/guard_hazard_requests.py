@@ -1,17 +1,19 @@
-"""The hazard-request rule of the harm scanner (``redline.guard.hazard_requests``):
-how often it fires on public sets, and what it changes in the default input policy.
+"""The hazard rules of the harm scanner (``redline.guard.hazard_requests``: requests
+to make a dangerous thing, and synthesis routes named by their ingredients): how
+often they fire on public sets, and what they change in the default policy.
 
     OMP_NUM_THREADS=1 python bench/guard_hazard_requests.py [--data-dir ../shared/data] [--json OUT]
 
-1. The rule alone on public sets no guard model or rule was written from: benign
-   ones (its false positives, with every hit of the small ones printed) and harmful
-   or mixed ones (its reach). ToxicChat and Alpaca are CC-BY-NC, measurement only.
-2. The default input policy with the rule on and off (``hazard_rules`` in the harm
+1. The rules alone on public sets no guard model or rule was written from: benign
+   ones (their false positives, with the first hits printed) and harmful or mixed
+   ones (their reach); prompts get both rules, model replies the recipes only, as
+   in the guard. ToxicChat and Alpaca are CC-BY-NC, measurement only.
+2. The default input policy with the rules on and off (``hazard_rules`` in the harm
    scanner's options) on ``bench/data/hazard_requests_probes.jsonl``: hazard
    requests and benign look-alikes in six languages, written by us *after* the rule
    (and the rule's exclusions widened once after reading them), so they show what
    the rule does and misses, not a held-out rate.
-3. The issue's hand cases, on and off.
+3. The issue's hand cases, input and output, on and off.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def _csv_column(path: Path, column: str | int) -> list[str]:
 
 
 def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
-    """name -> (kind, loader) of the public sets the rule is run on."""
+    """name -> (kind, loader) of the public sets the rules are run on; a kind ending
+    in "reply" is read as a model's output (recipes only, no requests)."""
 
     def toxicchat(toxic: int) -> list[str]:
         rows = jsonl_gz(data / "toxicchat/toxicchat_human_train.jsonl.gz")
@@ -115,6 +118,42 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
             lambda: _csv_column(data / "harmbench/harmbench_behaviors_text_all.csv", "Behavior"),
         ),
         "red-instruct": ("harmful", texts("red-instruct/harmful_questions.jsonl.gz")),
+        "GPTFuzz replies judged not jailbroken, evaluate split (mostly refusals)": (
+            "benign reply",
+            lambda: [
+                r["text"]
+                for r in jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
+                if r["split"] == "evaluate" and r["label"] == "not_jailbroken"
+            ],
+        ),
+        "HarmBench safe responses": (
+            "benign reply",
+            lambda: [
+                t
+                for name in ("", "_longer")
+                for t in _csv_column(
+                    data / f"harmbench/adv_training_behaviors_safe_responses{name}.csv",
+                    "Safe_Response",
+                )
+            ],
+        ),
+        "DICES replies judged safe": (
+            "benign reply",
+            lambda: [
+                r["text"]
+                for f in sorted(data.glob("dices/dices_*.jsonl.gz"))
+                for r in jsonl_gz(f)
+                if r["label"] == "safe"
+            ],
+        ),
+        "GPTFuzz replies judged jailbroken": (
+            "harmful reply",
+            lambda: [
+                r["text"]
+                for r in jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
+                if r["label"] == "jailbroken"
+            ],
+        ),
         "GPTFuzz questions": (
             "harmful",
             lambda: sorted(
@@ -129,7 +168,8 @@ def rule_on_public_sets(data: Path) -> list[dict[str, Any]]:
     rows = []
     for name, (kind, load) in public_sets(data).items():
         texts = load()
-        hits = [(t, found) for t in texts if (found := rules.find(t))]
+        requests = not kind.endswith("reply")
+        hits = [(t, found) for t in texts if (found := rules.find(t, requests=requests))]
         rows.append(
             {
                 "set": name,
@@ -137,7 +177,7 @@ def rule_on_public_sets(data: Path) -> list[dict[str, Any]]:
                 "n": len(texts),
                 "hits": len(hits),
                 "examples": [f"{m[0].describe()}: {t[:120]!r}" for t, m in hits[:SHOW_HITS]]
-                if kind == "benign"
+                if kind.startswith("benign")
                 else [],
             }
         )
@@ -172,8 +212,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     out: dict[str, Any] = {"public_sets": rule_on_public_sets(args.data_dir)}
-    print("1. The rule alone on public sets")
-    print("| set | kind | texts | rule hits |\n|---|---|---|---|")
+    print("1. The rules alone on public sets")
+    print("| set | kind | texts | hits |\n|---|---|---|---|")
     for row in out["public_sets"]:
         print(f"| {row['set']} | {row['kind']} | {row['n']:,} | {row['hits']} |")
     for row in out["public_sets"]:
@@ -183,7 +223,7 @@ def main() -> None:
     variants = guards()
     probes = read_probes(PROBES)
     out["probes"] = {}
-    print("\n2. Default input policy on the probes, blocked (rule off -> on)")
+    print("\n2. Default input policy on the probes, blocked (rules off -> on)")
     print("| language | harmful | benign look-alikes |\n|---|---|---|")
     for lang in LANGUAGES:
         row: dict[str, Any] = {}
@@ -199,11 +239,12 @@ def main() -> None:
         print(f"| {lang} | {cells[0]} | {cells[1]} |")
 
     out["hand_cases"] = []
-    print("\n3. The issue's hand cases (input side): rule off -> on")
-    for _, text in HAND_CASES["input"]:
-        actions = {name: g.check_text(text, side="input").action for name, g in variants.items()}
-        out["hand_cases"].append({"text": text, **actions})
-        print(f"   {actions['rule off']} -> {actions['rule on']}: {text[:80]!r}")
+    print("\n3. The issue's hand cases: rules off -> on")
+    for side, cases in HAND_CASES.items():
+        for _, text in cases:
+            actions = {name: g.check_text(text, side=side).action for name, g in variants.items()}
+            out["hand_cases"].append({"side": side, "text": text, **actions})
+            print(f"   {side}: {actions['rule off']} -> {actions['rule on']}: {text[:80]!r}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 

@@ -91,6 +91,37 @@ def test_outputs_are_left_to_the_classifier() -> None:
     assert HarmScanner().scan(text, ScanContext(side="input")).notes
 
 
+PSEUDOEPHEDRINE = (
+    "Sure. Extract the pseudoephedrine from the cold tablets, then combine it with red "
+    "phosphorus and iodine and heat the mixture to reduce it to meth."
+)
+
+
+def test_a_synthesis_route_is_found_by_its_ingredients_on_both_sides() -> None:
+    (match,) = hazard_rules().find(PSEUDOEPHEDRINE, requests=False)
+    assert match.describe() == "hazard recipe: methamphetamine (pseudoephedrine, red phosphorus)"
+    assert PSEUDOEPHEDRINE[match.start : match.end] == "pseudoephedrine"
+    for side in ("input", "output"):
+        verdict = Guard.default().check_text(PSEUDOEPHEDRINE, side=side)
+        assert verdict.blocked, side
+        assert any("hazard recipe: methamphetamine" in r for r in verdict.reasons)
+    assert not _guard(False).check_text(PSEUDOEPHEDRINE, side="output").blocked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pseudoephedrine is a decongestant; take it with water.",  # one group only
+        "Store acetone away from heat. Hydrogen peroxide bleaches hair.",  # two of three
+        "Pseudoephedrine relieves a blocked nose. "
+        + "Rest and drink fluids. " * 12
+        + "Iodine tablets purify water.",  # the groups too far apart
+    ],
+)
+def test_ingredients_alone_or_far_apart_are_no_recipe(text: str) -> None:
+    assert hazard_rules().find(text, requests=False) == []
+
+
 def _rules(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "window": 4,
@@ -115,6 +146,9 @@ def _rules(**changes: Any) -> dict[str, Any]:
             "languages.en.verbs must be a list of non-empty strings",
         ),
         (_rules(not_after=[""]), "not_after must be a list of non-empty strings"),
+        (_rules(recipes={"x": {"category": "s9", "groups": [["a"]]}}), "two or more groups"),
+        (_rules(recipes={"x": {"groups": [["a"], ["b"]]}}), "recipes.x needs a category"),
+        (_rules(recipe_window=-1), "'recipe_window' must be a positive integer"),
     ],
 )
 def test_a_bad_rules_file_names_the_field(data: Any, message: str) -> None:

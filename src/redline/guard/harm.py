@@ -47,7 +47,9 @@ class HarmScanner:
     most severe hazards ("cook methamphetamine", "fabrico una bomba casera";
     ``hazard_requests``) scores ``HAZARD_REQUEST_SCORE`` for its category and for
     ``harm``, whatever the classifier says, in six languages and on the decoded
-    views. Outputs are left to the classifier: a refusal names what it refuses.
+    views; on both sides, so does a synthesis route named by its ingredients
+    ("pseudoephedrine ... red phosphorus and iodine"). Requests on outputs are left
+    to the classifier: a refusal names what it refuses.
     """
 
     name = "harm"
@@ -109,7 +111,7 @@ class HarmScanner:
                     block = extra_scores[start : start + len(text_views)]
                     probabilities[row] = np.maximum(probabilities[row], block.max(axis=0))
                     start += len(text_views)
-        by_side: dict[str, list[int]] = {}
+        by_side: dict[Side, list[int]] = {}
         for index, context in enumerate(contexts):
             by_side.setdefault(context.side, []).append(index)
         results: list[ScanResult | None] = [None] * len(texts)
@@ -124,20 +126,27 @@ class HarmScanner:
                     combined = scores["harm"]
                     scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
                 result = ScanResult(scores=scores)
-                if side == "input" and self._hazards is not None:
-                    self._add_hazard_requests(result, texts[index], views[index])
+                if self._hazards is not None:
+                    self._add_hazards(result, texts[index], views[index], side)
                 results[index] = result
         return [result for result in results if result is not None]
 
     def finds_hazard_request(self, text: str, side: Side) -> bool:
-        """Whether the hazard-request rule matches ``text`` itself on ``side`` (the
-        triage screen sends such texts to the guard; decoded views it sends anyway)."""
-        return side == "input" and self._hazards is not None and bool(self._hazards.find(text))
+        """Whether the hazard rules match ``text`` itself on ``side`` (the triage
+        screen sends such texts to the guard; decoded views it sends anyway)."""
+        return self._hazards is not None and bool(
+            self._hazards.find(text, requests=side == "input")
+        )
 
-    def _add_hazard_requests(self, result: ScanResult, text: str, views: list[str]) -> None:
+    def _add_hazards(self, result: ScanResult, text: str, views: list[str], side: Side) -> None:
+        """Hazard requests on inputs (a refusal names what it refuses, so outputs are
+        left to the classifier for those) and hazard recipes on both sides."""
         assert self._hazards is not None
-        matches = [(m, True) for m in self._hazards.find(text)]
-        matches += [(m, False) for view in views for m in self._hazards.find(view)]
+        requests = side == "input"
+        matches = [(m, True) for m in self._hazards.find(text, requests=requests)]
+        matches += [
+            (m, False) for view in views for m in self._hazards.find(view, requests=requests)
+        ]
         if not matches:
             return
         for match, in_text in matches:

@@ -10,7 +10,13 @@ quantities and temperatures" passed the default policy (issue 10). The rule is
 narrow on purpose: it names the most severe hazards (drug synthesis, explosives,
 chemical and biological agents, untraceable guns) and needs a making verb before
 the object, so "the bomb squad", "a history of the atomic bomb" or "what is
-sarin?" do not match. The words are data: ``hazard_requests.yaml``.
+sarin?" do not match.
+
+Recipes: a synthesis route named by its ingredients, one from each group within a
+window of words ("extract the pseudoephedrine ... red phosphorus and iodine"). A
+reply gives a route away that way, whatever its verbs, so recipes are read on both
+sides, where requests are read on inputs only. The words are data:
+``hazard_requests.yaml``.
 """
 
 from __future__ import annotations
@@ -48,9 +54,23 @@ class HazardMatch:
     object: str
     start: int
     end: int
+    # For a recipe match: the ingredients named (``object`` is the recipe's name).
+    ingredients: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        if self.ingredients:
+            return f"hazard recipe: {self.object} ({', '.join(self.ingredients)})"
         return f"hazard request ({self.language}): {self.verb} ... {self.object}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Recipe:
+    name: str
+    category: str
+    groups: tuple[frozenset[tuple[str, ...]], ...]
+    ingredients: frozenset[tuple[str, ...]]  # every group's, together
+    longest: int
+    firsts: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,19 +97,62 @@ class HazardRules:
     # Every word piece of any object's first word: most texts hold none, and
     # looking that up (~30 us per 1,000 characters) spares them the scan.
     first_words: frozenset[str]
+    recipes: tuple[_Recipe, ...] = ()
+    recipe_window: int = 40
+    # The same for the first word of every recipe ingredient.
+    recipe_words: frozenset[str] = frozenset()
 
-    def find(self, text: str) -> list[HazardMatch]:
-        """Every verb-object match in ``text`` (one per object occurrence)."""
+    def find(self, text: str, *, requests: bool = True) -> list[HazardMatch]:
+        """Every match in ``text``: recipes, and with ``requests`` verb-object
+        requests too (one per object occurrence)."""
         lowered = text.lower()
         pieces = _PIECE.findall(lowered)
         if not lowered.isascii():
             pieces = [piece if piece.isascii() else _fold(piece) for piece in pieces]
-        if self.first_words.isdisjoint(pieces):
+        wants_requests = requests and not self.first_words.isdisjoint(pieces)
+        wants_recipes = not self.recipe_words.isdisjoint(pieces)
+        if not (wants_requests or wants_recipes):
             return []
         words = [(_fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
-        if not words:
-            return []
         tokens = [w for w, _, _ in words]
+        found = self._recipes(tokens, words) if wants_recipes else []
+        if wants_requests:
+            found += self._requests(tokens, words)
+        return found
+
+    def _recipes(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[HazardMatch]:
+        found = []
+        for recipe in self.recipes:
+            hits = _positions(tokens, recipe.ingredients, recipe.longest, recipe.firsts)
+            by_group = [
+                [(i, n) for i, n in hits if tuple(tokens[i : i + n]) in group]
+                for group in recipe.groups
+            ]
+            if not all(by_group):
+                continue
+            for anchor, length in by_group[0]:
+                near = [
+                    next((h for h in group if abs(h[0] - anchor) <= self.recipe_window), None)
+                    for group in by_group[1:]
+                ]
+                if any(h is None for h in near):
+                    continue
+                chosen = [(anchor, length), *[h for h in near if h is not None]]
+                found.append(
+                    HazardMatch(
+                        category=recipe.category,
+                        language="",
+                        verb="",
+                        object=recipe.name,
+                        start=words[anchor][1],
+                        end=words[anchor + length - 1][2],
+                        ingredients=tuple(" ".join(tokens[i : i + n]) for i, n in chosen),
+                    )
+                )
+                break
+        return found
+
+    def _requests(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[HazardMatch]:
         found: list[HazardMatch] = []
         for language in self.languages:
             verbs = _positions(tokens, language.verbs, language.longest_verb, language.verb_firsts)
@@ -110,6 +173,10 @@ class HazardRules:
                     )
                 )
         return found
+
+
+def _union(groups: tuple[frozenset[tuple[str, ...]], ...]) -> frozenset[tuple[str, ...]]:
+    return frozenset().union(*groups)
 
 
 def _positions(
@@ -220,7 +287,16 @@ def parse_rules(data: Any) -> HazardRules:
         for key in ("not_after", "not_before")
     }
     firsts = {words[0] for language in languages for words in language.objects}
+    recipes = _parse_recipes(data.get("recipes") or {}, categories)
+    recipe_window = data.get("recipe_window", 40)
+    if not isinstance(recipe_window, int) or recipe_window < 1:
+        raise ConfigError("hazard_requests.yaml: 'recipe_window' must be a positive integer")
     return HazardRules(
+        recipes=recipes,
+        recipe_window=recipe_window,
+        recipe_words=frozenset(
+            piece for recipe in recipes for word in recipe.firsts for piece in _PIECE.findall(word)
+        ),
         first_words=frozenset(piece for word in firsts for piece in _PIECE.findall(word)),
         window=window,
         languages=tuple(languages),
@@ -228,6 +304,36 @@ def parse_rules(data: Any) -> HazardRules:
         not_after=guards["not_after"],
         not_before=guards["not_before"],
     )
+
+
+def _parse_recipes(data: Any, categories: dict[str, str]) -> tuple[_Recipe, ...]:
+    if not isinstance(data, dict):
+        raise ConfigError("hazard_requests.yaml: 'recipes' must be a mapping")
+    recipes = []
+    for name, spec in data.items():
+        where = f"recipes.{name}"
+        if not isinstance(spec, dict) or spec.get("category") not in categories:
+            raise ConfigError(
+                f"hazard_requests.yaml: {where} needs a category (known: {', '.join(categories)})"
+            )
+        raw = spec.get("groups")
+        if not isinstance(raw, list) or len(raw) < 2:
+            raise ConfigError(f"hazard_requests.yaml: {where}.groups must list two or more groups")
+        groups = tuple(
+            frozenset(_phrases(group, f"{where}.groups[{i}]")) for i, group in enumerate(raw)
+        )
+        every = _union(groups)
+        recipes.append(
+            _Recipe(
+                name=str(name),
+                category=spec["category"],
+                groups=groups,
+                ingredients=every,
+                longest=max(len(p) for p in every),
+                firsts=frozenset(p[0] for p in every),
+            )
+        )
+    return tuple(recipes)
 
 
 @functools.cache
