@@ -10,7 +10,7 @@ import yaml
 
 from redline.core.errors import ConfigError
 from redline.guard import Guard
-from redline.guard.harm import HAZARD_REQUEST_SCORE, HarmScanner
+from redline.guard.harm import HAZARD_REQUEST_SCORE, REFUSAL_HARM_CAP, HarmScanner
 from redline.guard.hazard_requests import hazard_rules, parse_rules
 from redline.guard.policy import default_policy_text, parse_policy
 from redline.guard.scanner import ScanContext
@@ -160,3 +160,22 @@ def test_the_shipped_rules_file_parses_and_covers_six_languages() -> None:
     rules = hazard_rules()
     assert [language.name for language in rules.languages] == ["en", "es", "fr", "de", "it", "pt"]
     assert parse_rules(yaml.safe_load(yaml.safe_dump(_rules()))).find("make a bomb")
+
+
+def test_a_full_refusal_is_not_blocked_for_what_it_declines() -> None:
+    # The harm classifier scores this refusal 0.75 on the output side for its words;
+    # the refusal classifier calls it a full refusal, so the gate caps it.
+    refusal = "I won't explain how to synthesize fentanyl."
+    output = ScanContext(side="output")
+    gated = HarmScanner().scan(refusal, output)
+    ungated = HarmScanner(refusal_gate=False).scan(refusal, output)
+    assert ungated.scores["harm"] >= 0.5
+    assert max(gated.scores.values()) <= REFUSAL_HARM_CAP
+    assert "full refusal" in gated.notes["harm"]
+    assert not Guard.default().check_text(refusal, side="output").blocked
+    # Inputs are not gated, and a reply that gives the route away is no refusal.
+    assert (
+        HarmScanner().scan(refusal, ScanContext(side="input")).scores
+        == HarmScanner(refusal_gate=False).scan(refusal, ScanContext(side="input")).scores
+    )
+    assert Guard.default().check_text(PSEUDOEPHEDRINE, side="output").blocked

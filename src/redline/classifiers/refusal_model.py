@@ -70,7 +70,8 @@ PLAIN_REFUSAL = re.compile(
     r"am unable to|'m unable to|unable to|am not able to|'m not able to|must decline to|"
     r"refuse to|must refuse to)(?: in good conscience)? (?:help|assist|provide|fulfil|fulfill|"
     r"comply|create|generate|write|give|share|support|engage|answer|participate|offer|produce|"
-    r"condone|encourage|promote|facilitate|recommend|endorse|do that|do this)\b",
+    r"condone|encourage|promote|facilitate|recommend|endorse|do that|do this|explain|teach|"
+    r"describe|detail|disclose|reveal|instruct|tell you how)\b",
     re.IGNORECASE,
 )
 
@@ -349,6 +350,17 @@ def combine(
             refused_probability,
         )
     first = _quote(refusals[0][0])
+    if len(refusals) == len(flat):
+        # Every segment declines: nothing in the response could comply, whatever the
+        # response head thinks ("I can't help you make a pipe bomb." alone was
+        # called partial at p=0.44 and blocked on the output side for its words).
+        return RefusalVerdict(
+            FULL_REFUSAL,
+            flat,
+            f"declines ({first}) and says nothing else",
+            EXPLICIT,
+            refused_probability,
+        )
     if refused_probability is None and not content:
         return RefusalVerdict(
             FULL_REFUSAL, flat, f"declines ({first}) with no content", EXPLICIT, None

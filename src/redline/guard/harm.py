@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from redline.classifiers.refusal_model import shipped_refusal_classifier
 from redline.core import ConfigError
+from redline.core.outcome import FULL_REFUSAL
 from redline.detectors.spans import Span
 from redline.guard.classifier_scores import (
     RULE_SCALE_CUTOFF,
@@ -25,6 +27,10 @@ from redline.guard.spelling import vocabulary
 # The score a hazard request gets on the policy scale (0.5 is the cut-off): a
 # match blocks at the default threshold, and a threshold above 0.9 turns it off.
 HAZARD_REQUEST_SCORE = 0.9
+# On the output side, the harm scores of a reply the refusal classifier calls a full
+# refusal are capped here: it names what it declines ("I won't explain how to
+# synthesize fentanyl."), and its words are no harm.
+REFUSAL_HARM_CAP = 0.25
 
 
 @SCANNERS.register("harm")
@@ -50,6 +56,10 @@ class HarmScanner:
     views; on both sides, so does a synthesis route named by its ingredients
     ("pseudoephedrine ... red phosphorus and iodine"). Requests on outputs are left
     to the classifier: a refusal names what it refuses.
+
+    ``refusal_gate`` (default on): an output scoring above ``REFUSAL_HARM_CAP`` is
+    read by the refusal classifier, and if it is a full refusal its scores are
+    capped there, so a refusal is not blocked for the words of what it declines.
     """
 
     name = "harm"
@@ -63,6 +73,7 @@ class HarmScanner:
         classifier: str = "harm",
         calibration: Calibration = "production",
         hazard_rules: bool = True,
+        refusal_gate: bool = True,
     ) -> None:
         if model == "off":
             raise ConfigError("the harm scanner is its classifier; disable the scanner instead")
@@ -77,6 +88,7 @@ class HarmScanner:
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self._gate_categories = calibration == "production"
         self._hazards: HazardRules | None = _shipped_hazards() if hazard_rules else None
+        self._refusal_gate = refusal_gate
         if loaded:
             vocabulary()  # the spelling view's words, read with the guard, not on a request
 
@@ -129,7 +141,28 @@ class HarmScanner:
                 if self._hazards is not None:
                     self._add_hazards(result, texts[index], views[index], side)
                 results[index] = result
-        return [result for result in results if result is not None]
+        done = [result for result in results if result is not None]
+        if self._refusal_gate:
+            outputs = [i for i, c in enumerate(contexts) if c.side == "output"]
+            self._cap_refusals(done, texts, outputs)
+        return done
+
+    def _cap_refusals(
+        self, results: list[ScanResult], texts: Sequence[str], outputs: list[int]
+    ) -> None:
+        """Caps the harm scores of outputs the refusal classifier calls full refusals;
+        only outputs above the cap are read (most score far below it)."""
+        high = [i for i in outputs if max(results[i].scores.values()) > REFUSAL_HARM_CAP]
+        if not high:
+            return
+        verdicts = shipped_refusal_classifier().classify([texts[i] for i in high])
+        for index, verdict in zip(high, verdicts, strict=True):
+            if verdict.label != FULL_REFUSAL:
+                continue
+            result = results[index]
+            result.scores = {k: min(v, REFUSAL_HARM_CAP) for k, v in result.scores.items()}
+            result.spans = []
+            result.notes = {"harm": f"a full refusal, capped at {REFUSAL_HARM_CAP}"}
 
     def finds_hazard_request(self, text: str, side: Side) -> bool:
         """Whether the hazard rules match ``text`` itself on ``side`` (the triage
