@@ -1,4 +1,4 @@
-"""The hazard rules of the harm scanner (``redline.guard.hazard_requests``: requests
+"""The hazard rules of the harm scanner (``redline.detectors.hazard_requests``: requests
 to make a dangerous thing, and synthesis routes named by their ingredients): how
 often they fire on public sets, and what they change in the default policy.
 
@@ -34,8 +34,8 @@ from guard_failure_cases import HAND_CASES, jsonl_gz
 from guard_inline_roleplay import tally
 
 from redline.data.bad_lines import BadLines, jsonl_objects
+from redline.detectors.hazard_requests import hazard_rules
 from redline.guard import Guard
-from redline.guard.hazard_requests import hazard_rules
 from redline.guard.policy import default_policy_text, parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]

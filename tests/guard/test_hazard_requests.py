@@ -1,5 +1,5 @@
 """The harm scanner's hazard-request rule: a making verb closely followed by a
-dangerous object, in six languages (redline.guard.hazard_requests)."""
+dangerous object, in six languages (redline.detectors.hazard_requests)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from redline.core.errors import ConfigError
+from redline.detectors.hazard_requests import hazard_rules, parse_rules
 from redline.guard import Guard
 from redline.guard.harm import HAZARD_REQUEST_SCORE, REFUSAL_HARM_CAP, HarmScanner
-from redline.guard.hazard_requests import hazard_rules, parse_rules
 from redline.guard.policy import default_policy_text, parse_policy
 from redline.guard.scanner import ScanContext
 

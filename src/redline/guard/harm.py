@@ -10,6 +10,8 @@ import numpy as np
 from redline.classifiers.refusal_model import shipped_refusal_classifier
 from redline.core import ConfigError
 from redline.core.outcome import FULL_REFUSAL
+from redline.detectors.hazard_requests import HazardRules
+from redline.detectors.hazard_requests import hazard_rules as _shipped_hazards
 from redline.detectors.spans import Span
 from redline.guard.classifier_scores import (
     RULE_SCALE_CUTOFF,
@@ -19,8 +21,6 @@ from redline.guard.classifier_scores import (
     load_model,
 )
 from redline.guard.decoded_views import decoded_views
-from redline.guard.hazard_requests import HazardRules
-from redline.guard.hazard_requests import hazard_rules as _shipped_hazards
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 from redline.guard.spelling import vocabulary
 

@@ -16,7 +16,7 @@ Recipes: a synthesis route named by its ingredients, one from each group within 
 window of words ("extract the pseudoephedrine ... red phosphorus and iodine"). A
 reply gives a route away that way, whatever its verbs, so recipes are read on both
 sides, where requests are read on inputs only. The words are data:
-``hazard_requests.yaml``.
+``data/hazard_requests.yaml``. The guard's harm scanner reads both.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from redline.core.errors import ConfigError
+from redline.detectors.phrase_file import load_data_file
+
+RULES_FILE = "hazard_requests.yaml"
 
 # A word: letters (any script), digits, and inner hyphens or apostrophes.
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -338,6 +338,5 @@ def _parse_recipes(data: Any, categories: dict[str, str]) -> tuple[_Recipe, ...]
 
 @functools.cache
 def hazard_rules() -> HazardRules:
-    """The shipped rules (``hazard_requests.yaml``), read once."""
-    text = (resources.files("redline.guard") / "hazard_requests.yaml").read_text(encoding="utf-8")
-    return parse_rules(yaml.safe_load(text))
+    """The shipped rules (``data/hazard_requests.yaml``), read once."""
+    return parse_rules(load_data_file(RULES_FILE))
