@@ -149,8 +149,17 @@ def _rules(**changes: Any) -> dict[str, Any]:
             "languages.en.verbs must be a list of non-empty strings",
         ),
         (_rules(not_after=[""]), "not_after must be a list of non-empty strings"),
+        (_rules(categories=["s9"]), "'categories' must map category ids to names"),
+        (
+            _rules(languages={"en": {"verbs": [], "objects": {"s9": ["bomb"]}}}),
+            "languages.en.verbs is empty",
+        ),
         (_rules(recipes={"x": {"category": "s9", "groups": [["a"]]}}), "two or more groups"),
         (_rules(recipes={"x": {"groups": [["a"], ["b"]]}}), "recipes.x needs a category"),
+        (
+            _rules(recipes={"x": {"category": "s9", "groups": [["a"], []]}}),
+            "recipes.x.groups: a group is empty",
+        ),
         (_rules(recipe_window=-1), "'recipe_window' must be a positive integer"),
     ],
 )

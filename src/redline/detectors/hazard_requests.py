@@ -246,12 +246,16 @@ def parse_rules(data: Any) -> HazardRules:
     window = data.get("window")
     if not isinstance(window, int) or window < 1:
         raise ConfigError("hazard_requests.yaml: 'window' must be a positive integer")
-    categories = data.get("categories") or {}
+    categories = data.get("categories")
+    if not isinstance(categories, dict) or not categories:
+        raise ConfigError("hazard_requests.yaml: 'categories' must map category ids to names")
     languages = []
     for name, spec in data["languages"].items():
         if not isinstance(spec, dict):
             raise ConfigError(f"hazard_requests.yaml: languages.{name} must be a mapping")
         verbs = frozenset(_phrases(spec.get("verbs"), f"languages.{name}.verbs"))
+        if not verbs:
+            raise ConfigError(f"hazard_requests.yaml: languages.{name}.verbs is empty")
         objects: dict[tuple[str, ...], str] = {}
         raw_objects = spec.get("objects")
         if not isinstance(raw_objects, dict) or not raw_objects:
@@ -322,6 +326,8 @@ def _parse_recipes(data: Any, categories: dict[str, str]) -> tuple[_Recipe, ...]
         groups = tuple(
             frozenset(_phrases(group, f"{where}.groups[{i}]")) for i, group in enumerate(raw)
         )
+        if not all(groups):
+            raise ConfigError(f"hazard_requests.yaml: {where}.groups: a group is empty")
         every = _union(groups)
         recipes.append(
             _Recipe(
