@@ -1,5 +1,6 @@
-"""The harm scanner's hazard-request rule: a making verb closely followed by a
-dangerous object, in six languages (redline.detectors.hazard_requests)."""
+"""The harm scanner's hazard rules (redline.detectors.hazard_requests: a making verb
+closely followed by a dangerous object, in six languages; a synthesis route named by
+its ingredients) and its refusal gate on the output side."""
 
 from __future__ import annotations
 
