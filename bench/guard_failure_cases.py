@@ -104,6 +104,34 @@ def gsm8k_answers(data_dir: Path) -> list[str]:
     return [json.loads(line)["answer"] for line in lines if line.strip()]
 
 
+GPTFUZZ = "gptfuzz/gptfuzz_labeled_responses.jsonl.gz"
+
+
+def gptfuzz_replies(data_dir: Path, label: str, split: str | None = "evaluate") -> list[str]:
+    """GPTFuzz's model replies with a human ``label`` (``jailbroken`` or
+    ``not_jailbroken``), of one split (``evaluate`` is never trained on) or all."""
+    rows = jsonl_gz(data_dir / GPTFUZZ)
+    return [r["text"] for r in rows if r["label"] == label and split in (None, r["split"])]
+
+
+def harmbench_safe_responses(data_dir: Path) -> list[str]:
+    """HarmBench's refusal exemplars, short and longer (licence not stated: measurement only)."""
+    texts: list[str] = []
+    for name in (
+        "adv_training_behaviors_safe_responses.csv",
+        "adv_training_behaviors_safe_responses_longer.csv",
+    ):
+        with (data_dir / "harmbench" / name).open(newline="", encoding="utf-8") as fh:
+            texts += [row["Safe_Response"] for row in csv.DictReader(fh)]
+    return texts
+
+
+def real_refusals(data_dir: Path) -> list[str]:
+    """The issue's "passes >= 99% of refusals" set: GPTFuzz's held-out replies judged
+    not jailbroken, then HarmBench's safe responses."""
+    return gptfuzz_replies(data_dir, "not_jailbroken") + harmbench_safe_responses(data_dir)
+
+
 def sample(items: list, limit: int, seed: int = 0) -> list:
     return random.Random(seed).sample(items, min(limit, len(items)))
 
@@ -295,17 +323,8 @@ def main() -> None:
             guard, [t for i, t in long_docs if bipia_measurement_only("table", i)]
         )
     out["benign_gsm8k_answers"] = blocked_share(guard, sample(gsm8k_answers(d), n, seed=3))
-    gf = jsonl_gz(d / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
-    refusals = [
-        r["text"] for r in gf if r["split"] == "evaluate" and r["label"] == "not_jailbroken"
-    ]
-    for name in (
-        "adv_training_behaviors_safe_responses.csv",
-        "adv_training_behaviors_safe_responses_longer.csv",
-    ):
-        with (d / "harmbench" / name).open(newline="", encoding="utf-8") as fh:
-            refusals += [row["Safe_Response"] for row in csv.DictReader(fh)]
-    out["output_refusals"] = blocked_share(guard, refusals, side="output")
+    gf = jsonl_gz(d / GPTFUZZ)
+    out["output_refusals"] = blocked_share(guard, real_refusals(d), side="output")
     out["output_refusals"]["passed"] = round(1 - out["output_refusals"]["blocked"], 4)
     questions = sorted({r["prompt"] for r in gf})
     out["harmful_questions_blocked"] = {"plain": blocked_share(guard, questions)["blocked"]}

@@ -30,7 +30,13 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import HAND_CASES, jsonl_gz
+from guard_failure_cases import (
+    GPTFUZZ,
+    HAND_CASES,
+    gptfuzz_replies,
+    harmbench_safe_responses,
+    jsonl_gz,
+)
 from guard_inline_roleplay import tally
 
 from redline.data.bad_lines import BadLines, jsonl_objects
@@ -120,23 +126,9 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
         "red-instruct": ("harmful", texts("red-instruct/harmful_questions.jsonl.gz")),
         "GPTFuzz replies judged not jailbroken, evaluate split (mostly refusals)": (
             "benign reply",
-            lambda: [
-                r["text"]
-                for r in jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
-                if r["split"] == "evaluate" and r["label"] == "not_jailbroken"
-            ],
+            lambda: gptfuzz_replies(data, "not_jailbroken"),
         ),
-        "HarmBench safe responses": (
-            "benign reply",
-            lambda: [
-                t
-                for name in ("", "_longer")
-                for t in _csv_column(
-                    data / f"harmbench/adv_training_behaviors_safe_responses{name}.csv",
-                    "Safe_Response",
-                )
-            ],
-        ),
+        "HarmBench safe responses": ("benign reply", lambda: harmbench_safe_responses(data)),
         "DICES replies judged safe": (
             "benign reply",
             lambda: [
@@ -148,17 +140,11 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
         ),
         "GPTFuzz replies judged jailbroken": (
             "harmful reply",
-            lambda: [
-                r["text"]
-                for r in jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
-                if r["label"] == "jailbroken"
-            ],
+            lambda: gptfuzz_replies(data, "jailbroken", split=None),
         ),
         "GPTFuzz questions": (
             "harmful",
-            lambda: sorted(
-                {r["prompt"] for r in jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")}
-            ),
+            lambda: sorted({r["prompt"] for r in jsonl_gz(data / GPTFUZZ)}),
         ),
     }
 

@@ -17,7 +17,6 @@ The default policy with the gate on and off, on the output side, blocked:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -27,7 +26,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import jsonl_gz
+from guard_failure_cases import gptfuzz_replies, jsonl_gz, real_refusals
 
 from redline.data.bad_lines import BadLines, jsonl_objects
 from redline.guard import Guard
@@ -51,24 +50,12 @@ def read_written(path: Path) -> list[str]:
 
 
 def reply_sets(data: Path) -> dict[str, list[str]]:
-    gptfuzz = jsonl_gz(data / "gptfuzz/gptfuzz_labeled_responses.jsonl.gz")
-    evaluate = [r for r in gptfuzz if r["split"] == "evaluate"]
-    safe_responses = []
-    for name in ("", "_longer"):
-        path = data / f"harmbench/adv_training_behaviors_safe_responses{name}.csv"
-        with path.open(newline="", encoding="utf-8") as fh:
-            safe_responses += [row["Safe_Response"] for row in csv.DictReader(fh)]
     dices = [r for f in sorted(data.glob("dices/dices_*.jsonl.gz")) for r in jsonl_gz(f)]
     return {
-        "refusals: GPTFuzz not jailbroken + HarmBench safe responses": [
-            r["text"] for r in evaluate if r["label"] == "not_jailbroken"
-        ]
-        + safe_responses,
+        "refusals: GPTFuzz not jailbroken + HarmBench safe responses": real_refusals(data),
         "refusals we wrote that name the hazard": read_written(WRITTEN),
         "DICES replies judged safe": [r["text"] for r in dices if r["label"] == "safe"],
-        "GPTFuzz replies judged jailbroken (evaluate)": [
-            r["text"] for r in evaluate if r["label"] == "jailbroken"
-        ],
+        "GPTFuzz replies judged jailbroken (evaluate)": gptfuzz_replies(data, "jailbroken"),
         "DICES replies judged unsafe (in-sample)": [
             r["text"] for r in dices if r["label"] == "unsafe"
         ],

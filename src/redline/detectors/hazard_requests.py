@@ -46,7 +46,8 @@ def _fold(word: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class HazardMatch:
-    """One verb-object match: its category, the words and the object's span."""
+    """One match: a verb-object request or a recipe, its category, its words and
+    the span of its object (of a recipe's first ingredient)."""
 
     category: str
     language: str
@@ -91,7 +92,6 @@ class HazardRules:
 
     window: int
     languages: tuple[_Language, ...]
-    categories: dict[str, str]
     not_after: frozenset[str]
     not_before: frozenset[str]
     # Every word piece of any object's first word: most texts hold none, and
@@ -173,10 +173,6 @@ class HazardRules:
                     )
                 )
         return found
-
-
-def _union(groups: tuple[frozenset[tuple[str, ...]], ...]) -> frozenset[tuple[str, ...]]:
-    return frozenset().union(*groups)
 
 
 def _positions(
@@ -268,12 +264,6 @@ def parse_rules(data: Any) -> HazardRules:
                 )
             for words in _phrases(values, f"languages.{name}.objects.{category}"):
                 objects[words] = category
-        guards = {
-            key: frozenset(
-                w for p in _phrases(spec.get(key, []), f"languages.{name}.{key}") for w in p
-            )
-            for key in ("not_after", "not_before")
-        }
         languages.append(
             _Language(
                 name=name,
@@ -304,7 +294,6 @@ def parse_rules(data: Any) -> HazardRules:
         first_words=frozenset(piece for word in firsts for piece in _PIECE.findall(word)),
         window=window,
         languages=tuple(languages),
-        categories=dict(categories),
         not_after=guards["not_after"],
         not_before=guards["not_before"],
     )
@@ -328,7 +317,7 @@ def _parse_recipes(data: Any, categories: dict[str, str]) -> tuple[_Recipe, ...]
         )
         if not all(groups):
             raise ConfigError(f"hazard_requests.yaml: {where}.groups: a group is empty")
-        every = _union(groups)
+        every: frozenset[tuple[str, ...]] = frozenset().union(*groups)
         recipes.append(
             _Recipe(
                 name=str(name),
