@@ -22,26 +22,15 @@ sides, where requests are read on inputs only. The words are data:
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
+from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, positions
+from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "hazard_requests.yaml"
-
-# A word: letters (any script), digits, and inner hyphens or apostrophes.
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
-_PIECE = re.compile(r"\w+")
-
-
-def _fold(word: str) -> str:
-    """Lower-cased, without accents: the guard folds accents before scanning, and
-    people type "fabrico una bomba" for "fabricó"."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +94,12 @@ class HazardRules:
     def find(self, text: str, *, requests: bool = True) -> list[HazardMatch]:
         """Every match in ``text``: recipes, and with ``requests`` verb-object
         requests too (one per object occurrence)."""
-        lowered = text.lower()
-        pieces = _PIECE.findall(lowered)
-        if not lowered.isascii():
-            pieces = [piece if piece.isascii() else _fold(piece) for piece in pieces]
+        pieces = folded_pieces(text)
         wants_requests = requests and not self.first_words.isdisjoint(pieces)
         wants_recipes = not self.recipe_words.isdisjoint(pieces)
         if not (wants_requests or wants_recipes):
             return []
-        words = [(_fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+        words = folded_words(text)
         tokens = [w for w, _, _ in words]
         found = self._recipes(tokens, words) if wants_recipes else []
         if wants_requests:
@@ -123,7 +109,7 @@ class HazardRules:
     def _recipes(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[HazardMatch]:
         found = []
         for recipe in self.recipes:
-            hits = _positions(tokens, recipe.ingredients, recipe.longest, recipe.firsts)
+            hits = positions(tokens, recipe.ingredients, recipe.longest, recipe.firsts)
             by_group = [
                 [(i, n) for i, n in hits if tuple(tokens[i : i + n]) in group]
                 for group in recipe.groups
@@ -155,7 +141,7 @@ class HazardRules:
     def _requests(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[HazardMatch]:
         found: list[HazardMatch] = []
         for language in self.languages:
-            verbs = _positions(tokens, language.verbs, language.longest_verb, language.verb_firsts)
+            verbs = positions(tokens, language.verbs, language.longest_verb, language.verb_firsts)
             if not verbs:
                 continue
             for start, length, category in _objects(tokens, language, self):
@@ -173,21 +159,6 @@ class HazardRules:
                     )
                 )
         return found
-
-
-def _positions(
-    tokens: list[str], phrases: frozenset[tuple[str, ...]], longest: int, firsts: frozenset[str]
-) -> list[tuple[int, int]]:
-    """(index, length) of every phrase occurrence, longest first at each index."""
-    out = []
-    for i, token in enumerate(tokens):
-        if token not in firsts:
-            continue
-        for n in range(min(longest, len(tokens) - i), 0, -1):
-            if tuple(tokens[i : i + n]) in phrases:
-                out.append((i, n))
-                break
-    return out
 
 
 def _objects(
@@ -230,9 +201,7 @@ def _verb_near(
 
 
 def _phrases(values: Any, where: str) -> list[tuple[str, ...]]:
-    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-        raise ConfigError(f"hazard_requests.yaml: {where} must be a list of non-empty strings")
-    return [tuple(_fold(w) for w in _WORD.findall(v)) for v in values]
+    return _file_phrases(values, where, RULES_FILE)
 
 
 def parse_rules(data: Any) -> HazardRules:
@@ -289,9 +258,9 @@ def parse_rules(data: Any) -> HazardRules:
         recipes=recipes,
         recipe_window=recipe_window,
         recipe_words=frozenset(
-            piece for recipe in recipes for word in recipe.firsts for piece in _PIECE.findall(word)
+            piece for recipe in recipes for word in recipe.firsts for piece in PIECE.findall(word)
         ),
-        first_words=frozenset(piece for word in firsts for piece in _PIECE.findall(word)),
+        first_words=frozenset(piece for word in firsts for piece in PIECE.findall(word)),
         window=window,
         languages=tuple(languages),
         not_after=guards["not_after"],

@@ -1,0 +1,62 @@
+"""Shared parts of the detectors' word rules (hazard requests, sexual content):
+words folded as the guard folds them, phrases read from a rules file, and where
+phrases occur in a text's words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from redline.core.errors import ConfigError
+
+# A word: letters (any script), digits, and inner hyphens or apostrophes.
+WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+# The pieces of a word that a cheap first look compares with a set.
+PIECE = re.compile(r"\w+")
+
+
+def fold(word: str) -> str:
+    """Lower-cased, without accents: the guard folds accents before scanning, and
+    people type "fabrico una bomba" for "fabricó"."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def folded_pieces(text: str) -> list[str]:
+    """The text's word pieces, lower-cased and (when not ASCII) folded: the first
+    look a rule takes before it reads the text word by word."""
+    pieces = PIECE.findall(text.lower())
+    if not text.isascii():
+        pieces = [piece if piece.isascii() else fold(piece) for piece in pieces]
+    return pieces
+
+
+def folded_words(text: str) -> list[tuple[str, int, int]]:
+    """(folded word, start, end) of every word in ``text``."""
+    if text.isascii():  # nothing to fold but case: ~5x faster on a long text
+        return [(m.group().lower(), m.start(), m.end()) for m in WORD.finditer(text)]
+    return [(fold(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
+
+
+def phrases(values: Any, where: str, file: str) -> list[tuple[str, ...]]:
+    """A rules file's list of phrases, each a tuple of folded words; ConfigError
+    naming the file and field when it is not a list of non-empty strings."""
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ConfigError(f"{file}: {where} must be a list of non-empty strings")
+    return [tuple(fold(w) for w in WORD.findall(v)) for v in values]
+
+
+def positions(
+    tokens: list[str], phrase_set: frozenset[tuple[str, ...]], longest: int, firsts: frozenset[str]
+) -> list[tuple[int, int]]:
+    """(index, length) of every phrase occurrence, longest first at each index."""
+    out = []
+    for i, token in enumerate(tokens):
+        if token not in firsts:
+            continue
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            if tuple(tokens[i : i + n]) in phrase_set:
+                out.append((i, n))
+                break
+    return out
