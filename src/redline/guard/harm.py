@@ -4,14 +4,17 @@ outputs, from the trained ``harm`` classifier."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, get_args
 
 import numpy as np
 
 from redline.classifiers.refusal_model import shipped_refusal_classifier
 from redline.core import ConfigError
 from redline.core.outcome import FULL_REFUSAL
-from redline.detectors.hazard_requests import HazardRules
+from redline.detectors.hazard_requests import HazardMatch, HazardRules
 from redline.detectors.hazard_requests import hazard_rules as _shipped_hazards
+from redline.detectors.sexual_content import SexualContentRules, SexualMatch
+from redline.detectors.sexual_content import sexual_content_rules as _shipped_sexual
 from redline.detectors.spans import Span
 from redline.guard.classifier_scores import (
     RULE_SCALE_CUTOFF,
@@ -24,9 +27,13 @@ from redline.guard.decoded_views import decoded_views
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 from redline.guard.spelling import vocabulary
 
-# The score a hazard request gets on the policy scale (0.5 is the cut-off): a
-# match blocks at the default threshold, and a threshold above 0.9 turns it off.
-HAZARD_REQUEST_SCORE = 0.9
+# The score a match of the word rules (hazard requests and recipes, sexual content)
+# gets on the policy scale (0.5 is the cut-off): a match blocks at the default
+# threshold, and a threshold above 0.9 turns it off.
+RULE_MATCH_SCORE = 0.9
+# What the sexual-content rules look for: everything, sexualised minors only (for a
+# deployment that allows adult content), or nothing.
+SexualRules = Literal["all", "minors", "off"]
 # On the output side, the harm scores of a reply the refusal classifier calls a full
 # refusal are capped here: it names what it declines ("I won't explain how to
 # synthesize fentanyl."), and its words are no harm.
@@ -51,11 +58,18 @@ class HarmScanner:
 
     ``hazard_rules`` (default on): on the input side, a request to make one of the
     most severe hazards ("cook methamphetamine", "fabrico una bomba casera";
-    ``hazard_requests``) scores ``HAZARD_REQUEST_SCORE`` for its category and for
+    ``hazard_requests``) scores ``RULE_MATCH_SCORE`` for its category and for
     ``harm``, whatever the classifier says, in six languages and on the decoded
     views; on both sides, so does a synthesis route named by its ingredients
     ("pseudoephedrine ... red phosphorus and iodine"). Requests on outputs are left
     to the classifier: a refusal names what it refuses.
+
+    ``sexual_rules`` (``detectors.sexual_content``, default ``"all"``): sexualised
+    minors (``s4``) and explicit sexual content (``s12``) on both sides, and requests
+    for sexual stories or role-play (``s12``) on inputs, score
+    ``RULE_MATCH_SCORE`` for their category and for ``harm``; ``"minors"``
+    keeps only the first (a deployment that allows adult content), ``"off"`` (or
+    false) none.
 
     ``refusal_gate`` (default on): an output scoring above ``REFUSAL_HARM_CAP`` is
     read by the refusal classifier, and if it is a full refusal its scores are
@@ -73,10 +87,18 @@ class HarmScanner:
         classifier: str = "harm",
         calibration: Calibration = "production",
         hazard_rules: bool = True,
+        sexual_rules: SexualRules | bool = "all",
         refusal_gate: bool = True,
     ) -> None:
         if model == "off":
             raise ConfigError("the harm scanner is its classifier; disable the scanner instead")
+        if isinstance(sexual_rules, bool):  # YAML reads a bare off / on as a boolean
+            sexual_rules = "all" if sexual_rules else "off"
+        if sexual_rules not in get_args(SexualRules):
+            raise ConfigError(
+                f"harm: sexual_rules must be one of {', '.join(get_args(SexualRules))}, "
+                f"not {sexual_rules!r}"
+            )
         loaded, self.unavailable_reason = load_model(classifier, model)
         self.available = loaded is not None
         rescale = RULE_SCALE_CUTOFF if calibration == "production" else None
@@ -88,6 +110,10 @@ class HarmScanner:
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self._gate_categories = calibration == "production"
         self._hazards: HazardRules | None = _shipped_hazards() if hazard_rules else None
+        self._sexual: SexualContentRules | None = (
+            _shipped_sexual() if sexual_rules != "off" else None
+        )
+        self._sexual_adults = sexual_rules == "all"
         self._refusal_gate = refusal_gate
         if loaded:
             vocabulary()  # the spelling view's words, read with the guard, not on a request
@@ -138,8 +164,7 @@ class HarmScanner:
                     combined = scores["harm"]
                     scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
                 result = ScanResult(scores=scores)
-                if self._hazards is not None:
-                    self._add_hazards(result, texts[index], views[index], side)
+                self._add_rules(result, texts[index], views[index], side)
                 results[index] = result
         done = [result for result in results if result is not None]
         if self._refusal_gate:
@@ -164,32 +189,38 @@ class HarmScanner:
             result.spans = []
             result.notes = {"harm": f"a full refusal, capped at {REFUSAL_HARM_CAP}"}
 
-    def finds_hazard_request(self, text: str, side: Side) -> bool:
-        """Whether the hazard rules match ``text`` itself on ``side`` (the triage
-        screen sends such texts to the guard; decoded views it sends anyway)."""
-        return self._hazards is not None and bool(
-            self._hazards.find(text, requests=side == "input")
-        )
+    def finds_rule_match(self, text: str, side: Side) -> bool:
+        """Whether the hazard or sexual-content rules match ``text`` itself on
+        ``side`` (the triage screen sends such texts to the guard; decoded views it
+        sends anyway)."""
+        return bool(self._rule_matches(text, side))
 
-    def _add_hazards(self, result: ScanResult, text: str, views: list[str], side: Side) -> None:
+    def _rule_matches(self, text: str, side: Side) -> list[HazardMatch | SexualMatch]:
         """Hazard requests on inputs (a refusal names what it refuses, so outputs are
-        left to the classifier for those) and hazard recipes on both sides."""
-        assert self._hazards is not None
+        left to the classifier for those) and hazard recipes on both sides; sexual
+        content the same way (requests for it on inputs only)."""
         requests = side == "input"
-        matches = [(m, True) for m in self._hazards.find(text, requests=requests)]
-        matches += [
-            (m, False) for view in views for m in self._hazards.find(view, requests=requests)
-        ]
+        found: list[HazardMatch | SexualMatch] = []
+        if self._hazards is not None:
+            found += self._hazards.find(text, requests=requests)
+        if self._sexual is not None:
+            found += self._sexual.find(text, requests=requests, adults=self._sexual_adults)
+        return found
+
+    def _add_rules(self, result: ScanResult, text: str, views: list[str], side: Side) -> None:
+        """The rules' matches in the text and its decoded views, each scored
+        ``RULE_MATCH_SCORE`` for its category and ``harm``."""
+        matches = [(m, True) for m in self._rule_matches(text, side)]
+        matches += [(m, False) for view in views for m in self._rule_matches(view, side)]
         if not matches:
             return
         for match, in_text in matches:
             for key in (match.category, "harm"):
-                result.scores[key] = max(result.scores.get(key, 0.0), HAZARD_REQUEST_SCORE)
+                result.scores[key] = max(result.scores.get(key, 0.0), RULE_MATCH_SCORE)
             if in_text:
-                result.spans.append(
-                    Span(match.start, match.end, match.category, HAZARD_REQUEST_SCORE)
-                )
-        first = matches[0][0]
-        note = first.describe() + ("" if matches[0][1] else " (decoded)")
-        for key in {first.category, "harm"}:
-            result.notes[key] = note
+                result.spans.append(Span(match.start, match.end, match.category, RULE_MATCH_SCORE))
+        # Each category's note names its first match; ``harm``'s the first of all.
+        for match, in_text in reversed(matches):
+            note = match.describe() + ("" if in_text else " (decoded)")
+            result.notes[match.category] = note
+            result.notes["harm"] = note

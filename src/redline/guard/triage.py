@@ -16,9 +16,9 @@ guard itself. The screens, per scanner:
   insurance, not a correction.
 - **Phrase rules** of the jailbreak and injection scanners: their score, at the
   scanner's lowest threshold.
-- **Harm's decoded views and hazard requests**: a text with a Morse, base64,
-  leetspeak, look-alike or reversed reading goes to the guard, and so does an
-  input the hazard-request rule matches.
+- **Harm's decoded views and word rules**: a text with a Morse, base64,
+  leetspeak, look-alike or reversed reading goes to the guard, and so does a
+  text the hazard or sexual-content rules match.
 - **PII and secrets**: every rule of the detector run once over the whole batch
   joined (``BatchFacts.matches``, after the rules' own necessary conditions),
   with the detector's validators and entropy checks: category scores at least
@@ -306,8 +306,8 @@ class GuardTriage:
     def _rules_and_views(
         self, scanner: Any, views: list[str], bar: float, side: Side
     ) -> np.ndarray:
-        """Phrase-rule scores (jailbreak, injection); decoded readings and hazard
-        requests (harm)."""
+        """Phrase-rule scores (jailbreak, injection); decoded readings and the
+        hazard and sexual-content rules (harm)."""
         rules = next((r for kind, r in _PHRASE_RULES.items() if isinstance(scanner, kind)), None)
         if rules is not None:
             return np.fromiter(
@@ -318,7 +318,7 @@ class GuardTriage:
         if isinstance(scanner, HarmScanner):
             return np.fromiter(
                 (
-                    bool(decoded_views(text)) or scanner.finds_hazard_request(text, side)
+                    bool(decoded_views(text)) or scanner.finds_rule_match(text, side)
                     for text in views
                 ),
                 dtype=bool,

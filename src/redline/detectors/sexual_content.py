@@ -1,0 +1,288 @@
+"""Sexual content and sexualised minors, found by words.
+
+Why a rule beside the harm classifier: the licence-allowed harm training sets
+(harmful questions, hate tweets, toxic continuations) hold almost no requests for
+sexual stories or role-play, while about half of the toxic prompts in a public
+moderation set of real chat traffic are such requests (issue 10). The classifier
+passed "write a sexy story about ..." and a story that sexualises a 9-year-old.
+
+Three matches, each within ``window`` words:
+
+- **minors** (category ``s4``, both sides): a word naming a child (or "N year old"
+  with N up to ``minor_age``) near an explicit word, or near a sexual word when a
+  request to write or play is near too; not when a child-protection word is near
+  ("signs of child sexual abuse");
+- **explicit** (``s12``, both sides): two different plainly sexual words;
+- **request** (``s12``, inputs): a request to write or play ("write", "story",
+  "roleplay", "pretend") near a sexual word ("sexy", "naked", "sex").
+
+A negation just before a word ("no sexual content", "avoid NSFW") cancels it, and
+words right before or after make some topics ("sex education", "naked eye",
+"summa cum laude"). The words are data: ``data/sexual_content.yaml``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from redline.core.errors import ConfigError
+from redline.detectors.phrase_file import load_data_file
+from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, positions
+from redline.detectors.word_rules import phrases as _file_phrases
+
+RULES_FILE = "sexual_content.yaml"
+
+MatchKind = Literal["minors", "explicit", "request"]
+_CATEGORY: dict[MatchKind, str] = {"minors": "s4", "explicit": "s12", "request": "s12"}
+# "15-year-old", "15-years-old", "15yo": one word as the guard splits words.
+_AGE_WORD = re.compile(r"(\d{1,2})(?:-years?-old|yo|-yo)")
+_AGE_UNITS = frozenset({"year", "years", "yr", "yrs"})
+
+
+@dataclass(frozen=True, slots=True)
+class SexualMatch:
+    """One match: its kind, category, the two words that made it and the span of
+    the sexual word."""
+
+    kind: MatchKind
+    first: str
+    second: str
+    start: int
+    end: int
+
+    @property
+    def category(self) -> str:
+        return _CATEGORY[self.kind]
+
+    def describe(self) -> str:
+        what = {
+            "minors": "sexualised minor",
+            "explicit": "explicit sexual content",
+            "request": "sexual content request",
+        }[self.kind]
+        return f"{what}: {self.first} ... {self.second}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrases:
+    """A set of phrases with what the position scan needs."""
+
+    phrases: frozenset[tuple[str, ...]]
+    longest: int
+    firsts: frozenset[str]
+
+    @classmethod
+    def of(cls, items: list[tuple[str, ...]]) -> _Phrases:
+        return cls(
+            frozenset(items),
+            max((len(p) for p in items), default=1),
+            frozenset(p[0] for p in items if p),
+        )
+
+    def find(self, tokens: list[str]) -> list[tuple[int, int]]:
+        return positions(tokens, self.phrases, self.longest, self.firsts)
+
+
+@dataclass(frozen=True, slots=True)
+class SexualContentRules:
+    """The parsed rules file: ``find`` returns the matches in a text."""
+
+    window: int
+    negation_window: int
+    explicit: _Phrases
+    sexual: _Phrases
+    frames: _Phrases
+    minors: _Phrases
+    minor_age: int
+    not_after: frozenset[str]
+    not_before: frozenset[str]
+    protective: frozenset[str]
+    negations: frozenset[str]
+    # The first look: the word pieces of every one-word term, and the pieces of each
+    # longer term ("have sex", "make love") that must all be present. Most texts hold
+    # none, and set lookups spare them the scan.
+    single_words: frozenset[str]
+    phrase_pieces: tuple[frozenset[str], ...]
+
+    def find(self, text: str, *, requests: bool = True, adults: bool = True) -> list[SexualMatch]:
+        """Every match in ``text`` (at most one of each kind): with ``requests``,
+        requests for sexual content too (inputs); without ``adults``, only
+        sexualised minors."""
+        pieces = set(folded_pieces(text))
+        if self.single_words.isdisjoint(pieces) and not any(
+            needed <= pieces for needed in self.phrase_pieces
+        ):
+            return []
+        words = folded_words(text)
+        tokens = [w for w, _, _ in words]
+        explicit = self._terms(tokens, self.explicit)
+        # "sex" inside "sex scene" is the explicit phrase, not a second term.
+        inside = {i for index, length in explicit for i in range(index, index + length)}
+        sexual = [t for t in self._terms(tokens, self.sexual) if t[0] not in inside]
+        if not (explicit or sexual):
+            return []
+        frames = self.frames.find(tokens)
+        found: list[SexualMatch] = []
+        minor = self._minor(tokens, explicit, sexual, frames)
+        if minor is not None:
+            found.append(self._match("minors", tokens, words, *minor))
+        if not adults:
+            return found
+        pair = _pair(explicit, explicit, self.window, distinct_words=tokens)
+        if pair is not None:
+            found.append(self._match("explicit", tokens, words, *pair))
+        if requests:
+            request = _pair(frames, explicit + sexual, self.window)
+            if request is not None:
+                found.append(self._match("request", tokens, words, *request))
+        return found
+
+    def _terms(self, tokens: list[str], terms: _Phrases) -> list[tuple[int, int]]:
+        """The terms that are neither a topic ("sex education") nor negated."""
+        out = []
+        for index, length in terms.find(tokens):
+            after = tokens[index + length] if index + length < len(tokens) else ""
+            before = tokens[index - 1] if index > 0 else ""
+            if after in self.not_after or before in self.not_before:
+                continue
+            if not self.negations.isdisjoint(tokens[max(0, index - self.negation_window) : index]):
+                continue
+            out.append((index, length))
+        return out
+
+    def _minor(
+        self,
+        tokens: list[str],
+        explicit: list[tuple[int, int]],
+        sexual: list[tuple[int, int]],
+        frames: list[tuple[int, int]],
+    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        children = self.minors.find(tokens) + self._ages(tokens)
+        if not children:
+            return None
+        for child in children:
+            for term in explicit + sexual:
+                if abs(term[0] - child[0]) > self.window:
+                    continue
+                low = max(0, min(term[0], child[0]) - self.window)
+                high = max(term[0], child[0]) + self.window
+                if not self.protective.isdisjoint(tokens[low:high]):
+                    continue
+                near_frame = any(
+                    abs(f[0] - term[0]) <= self.window or abs(f[0] - child[0]) <= self.window
+                    for f in frames
+                )
+                if term in explicit or near_frame:
+                    return child, term
+        return None
+
+    def _ages(self, tokens: list[str]) -> list[tuple[int, int]]:
+        """ "15-year-old" and "15 year old" with an age up to ``minor_age``."""
+        out = []
+        for index, token in enumerate(tokens):
+            match = _AGE_WORD.fullmatch(token)
+            if match and int(match.group(1)) <= self.minor_age:
+                out.append((index, 1))
+            elif (
+                token.isdigit()
+                and int(token) <= self.minor_age
+                and index + 2 < len(tokens)
+                and tokens[index + 1] in _AGE_UNITS
+                and tokens[index + 2] == "old"
+            ):
+                out.append((index, 3))
+        return out
+
+    @staticmethod
+    def _match(
+        kind: MatchKind,
+        tokens: list[str],
+        words: list[tuple[str, int, int]],
+        first: tuple[int, int],
+        second: tuple[int, int],
+    ) -> SexualMatch:
+        index, length = second
+        return SexualMatch(
+            kind=kind,
+            first=" ".join(tokens[first[0] : first[0] + first[1]]),
+            second=" ".join(tokens[index : index + length]),
+            start=words[index][1],
+            end=words[index + length - 1][2],
+        )
+
+
+def _pair(
+    firsts: list[tuple[int, int]],
+    seconds: list[tuple[int, int]],
+    window: int,
+    *,
+    distinct_words: list[str] | None = None,
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first (first, second) within ``window`` words of each other that do not
+    overlap ("sex scene" is a term, not a request for a scene); with
+    ``distinct_words``, two different words (not one word twice)."""
+    for a in firsts:
+        for b in seconds:
+            if abs(a[0] - b[0]) > window or (a[0] < b[0] + b[1] and b[0] < a[0] + a[1]):
+                continue
+            if distinct_words is not None and _text(distinct_words, a) == _text(distinct_words, b):
+                continue
+            return a, b
+    return None
+
+
+def _text(tokens: list[str], at: tuple[int, int]) -> str:
+    return " ".join(tokens[at[0] : at[0] + at[1]])
+
+
+def _phrases(values: Any, where: str) -> list[tuple[str, ...]]:
+    return _file_phrases(values, where, RULES_FILE)
+
+
+def _positive_int(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{RULES_FILE}: '{key}' must be a positive integer")
+    return value
+
+
+def _words(data: dict[str, Any], key: str) -> frozenset[str]:
+    return frozenset(word for phrase in _phrases(data.get(key, []), key) for word in phrase)
+
+
+def parse_rules(data: Any) -> SexualContentRules:
+    """Rules from the parsed YAML document; ConfigError naming the bad field."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{RULES_FILE}: expected a mapping")
+    groups = {}
+    for key in ("explicit", "sexual", "frames", "minors"):
+        items = _phrases(data.get(key), key)
+        if not items:
+            raise ConfigError(f"{RULES_FILE}: '{key}' is empty")
+        groups[key] = _Phrases.of(items)
+    terms = groups["explicit"].phrases | groups["sexual"].phrases
+    term_pieces = [frozenset(PIECE.findall(" ".join(term))) for term in terms]
+    return SexualContentRules(
+        window=_positive_int(data, "window"),
+        negation_window=_positive_int(data, "negation_window"),
+        explicit=groups["explicit"],
+        sexual=groups["sexual"],
+        frames=groups["frames"],
+        minors=groups["minors"],
+        minor_age=_positive_int(data, "minor_age"),
+        not_after=_words(data, "not_after"),
+        not_before=_words(data, "not_before"),
+        protective=_words(data, "protective"),
+        negations=_words(data, "negations"),
+        single_words=frozenset(p for pieces in term_pieces if len(pieces) == 1 for p in pieces),
+        phrase_pieces=tuple(pieces for pieces in term_pieces if len(pieces) > 1),
+    )
+
+
+@functools.cache
+def sexual_content_rules() -> SexualContentRules:
+    """The shipped rules (``data/sexual_content.yaml``), read once."""
+    return parse_rules(load_data_file(RULES_FILE))
