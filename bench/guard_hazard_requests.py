@@ -149,13 +149,17 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
     }
 
 
-def rule_on_public_sets(data: Path) -> list[dict[str, Any]]:
-    rules = hazard_rules()
+def rule_on_public_sets(
+    sets: dict[str, tuple[str, Callable[[], list[str]]]],
+    find: Callable[[str, bool], list[Any]],
+) -> list[dict[str, Any]]:
+    """Hits of ``find(text, requests)`` on each set (``requests`` false for replies);
+    every hit of a benign set, up to ``SHOW_HITS``, as an example."""
     rows = []
-    for name, (kind, load) in public_sets(data).items():
+    for name, (kind, load) in sets.items():
         texts = load()
         requests = not kind.endswith("reply")
-        hits = [(t, found) for t in texts if (found := rules.find(t, requests=requests))]
+        hits = [(t, found) for t in texts if (found := find(t, requests))]
         rows.append(
             {
                 "set": name,
@@ -170,18 +174,39 @@ def rule_on_public_sets(data: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_probes(path: Path) -> list[dict[str, str]]:
+def print_public_sets(rows: list[dict[str, Any]]) -> None:
+    print("1. The rules alone on public sets")
+    print("| set | kind | texts | hits |\n|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['set']} | {row['kind']} | {row['n']:,} | {row['hits']} |")
+    for row in rows:
+        for example in row["examples"]:
+            print(f"   {row['set']}: {example}")
+
+
+def read_probes(
+    path: Path, problem: Callable[[dict[str, Any]], str | None]
+) -> list[dict[str, str]]:
+    """A probes file's rows: each needs a non-empty text, and ``problem(row)`` says
+    what else is wrong with it (None: nothing); FILE:LINE errors for every bad row."""
     bad = BadLines(path)
     probes = []
     for number, row in jsonl_objects(path.read_text(encoding="utf-8").splitlines(), bad):
-        if row.get("lang") not in LANGUAGES or row.get("label") not in ("harmful", "benign"):
-            bad.add(number, f"needs lang in {list(LANGUAGES)} and label harmful or benign")
+        wrong = problem(row)
+        if wrong is not None:
+            bad.add(number, wrong)
         elif not isinstance(row.get("text"), str) or not row["text"].strip():
             bad.add(number, "needs a non-empty text")
         else:
             probes.append(row)
     bad.raise_if_any()
     return probes
+
+
+def _hazard_probe_problem(row: dict[str, Any]) -> str | None:
+    if row.get("lang") not in LANGUAGES or row.get("label") not in ("harmful", "benign"):
+        return f"needs lang in {list(LANGUAGES)} and label harmful or benign"
+    return None
 
 
 def guards() -> dict[str, Guard]:
@@ -197,17 +222,16 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    out: dict[str, Any] = {"public_sets": rule_on_public_sets(args.data_dir)}
-    print("1. The rules alone on public sets")
-    print("| set | kind | texts | hits |\n|---|---|---|---|")
-    for row in out["public_sets"]:
-        print(f"| {row['set']} | {row['kind']} | {row['n']:,} | {row['hits']} |")
-    for row in out["public_sets"]:
-        for example in row["examples"]:
-            print(f"   {row['set']}: {example}")
+    rules = hazard_rules()
+    out: dict[str, Any] = {
+        "public_sets": rule_on_public_sets(
+            public_sets(args.data_dir), lambda text, requests: rules.find(text, requests=requests)
+        )
+    }
+    print_public_sets(out["public_sets"])
 
     variants = guards()
-    probes = read_probes(PROBES)
+    probes = read_probes(PROBES, _hazard_probe_problem)
     out["probes"] = {}
     print("\n2. Default input policy on the probes, blocked (rules off -> on)")
     print("| language | harmful | benign look-alikes |\n|---|---|---|")

@@ -1,0 +1,171 @@
+"""The sexual-content rules of the harm scanner (``redline.detectors.sexual_content``:
+sexualised minors, explicit sexual content, requests for sexual stories or role-play):
+how often they fire on public sets, and what they change in the default policy.
+
+    OMP_NUM_THREADS=1 python bench/guard_sexual_content.py [--data-dir ../shared/data] [--json OUT]
+
+1. The rules alone on the public sets of ``bench/guard_hazard_requests.py`` (benign
+   ones: false positives, first hits printed; harmful or mixed ones: reach) and on
+   DICES replies judged unsafe; prompts get every rule, model replies the explicit
+   and minors rules only, as in the guard. ToxicChat and Alpaca are CC-BY-NC,
+   measurement only.
+2. The default input policy with ``sexual_rules`` off, ``minors`` and ``all`` on
+   ToxicChat's human-labelled prompts: AUPRC of the harm score (stratified
+   bootstrap interval), toxic prompts blocked, non-toxic prompts blocked. The words
+   were written after reading the *train* split's toxic prompts, so the train rows
+   are the development figure and the *test* rows the held-out one.
+3. ``bench/data/sexual_content_probes.jsonl``: requests and benign look-alikes
+   (sex education, medicine, child protection, news, guidelines that forbid sexual
+   content), written by us *after* the rules: what the rules do and miss, not a
+   held-out rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from guard_failure_cases import harm_score, jsonl_gz
+from guard_hazard_requests import (
+    print_public_sets,
+    public_sets,
+    read_probes,
+    rule_on_public_sets,
+)
+from guard_inline_roleplay import tally
+
+from redline.detectors.sexual_content import sexual_content_rules
+from redline.guard import Guard
+from redline.guard.policy import default_policy_text, parse_policy
+from redline.stats.detection import detection_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBES = ROOT / "bench/data/sexual_content_probes.jsonl"
+VARIANTS = ("off", "minors", "all")
+PROBE_KINDS = ("minors", "adult", "benign")
+
+
+def guards() -> dict[str, Guard]:
+    text = default_policy_text()
+    if "sexual_rules: all" not in text:
+        raise SystemExit("the default policy no longer sets sexual_rules: all; update this bench")
+    return {
+        name: Guard(
+            parse_policy(text.replace("sexual_rules: all", f"sexual_rules: {name}"), source=name)
+        )
+        for name in VARIANTS
+    }
+
+
+def toxicchat_rows(guard_variants: dict[str, Guard], data: Path) -> list[dict[str, Any]]:
+    rows = []
+    for split in ("train", "test"):
+        records = jsonl_gz(data / f"toxicchat/toxicchat_human_{split}.jsonl.gz")
+        texts = [r["text"] for r in records]
+        labels = [int(r["toxicity"]) for r in records]
+        for name, guard in guard_variants.items():
+            verdicts = guard.check_batch(texts, side="input")
+            metrics = detection_metrics(labels, [harm_score(v) for v in verdicts], fprs=(0.01,))
+            blocked = [v.blocked for v in verdicts]
+            rows.append(
+                {
+                    "split": split,
+                    "sexual_rules": name,
+                    "n": len(texts),
+                    "toxic": sum(labels),
+                    "auprc": round(metrics.auprc.estimate, 4),
+                    "auprc_low": round(metrics.auprc.low, 4),
+                    "auprc_high": round(metrics.auprc.high, 4),
+                    "recall_at_1pct_fpr": round(metrics.recall_at_fpr[0].recall.estimate, 4),
+                    "toxic_blocked": sum(b for b, y in zip(blocked, labels, strict=True) if y),
+                    "nontoxic_blocked": sum(
+                        b for b, y in zip(blocked, labels, strict=True) if not y
+                    ),
+                }
+            )
+    return rows
+
+
+def _probe_problem(row: dict[str, Any]) -> str | None:
+    return None if row.get("kind") in PROBE_KINDS else f"needs kind in {list(PROBE_KINDS)}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    data = args.data_dir
+    if not data.is_dir():
+        sys.exit(f"{data}: not found")
+    rules = sexual_content_rules()
+    sets = public_sets(data)
+    # Davidson's labels split it here: offensive tweets are sexual as often as not.
+    davidson = jsonl_gz(data / "davidson-hate/davidson_labeled_tweets.jsonl.gz")
+    del sets["Davidson tweets (all labels)"]
+    sets["Davidson tweets labelled neither"] = (
+        "benign",
+        lambda: [r["text"] for r in davidson if r["label"] == "neither"],
+    )
+    sets["Davidson tweets labelled hate or offensive"] = (
+        "harmful",
+        lambda: [r["text"] for r in davidson if r["label"] != "neither"],
+    )
+    sets["DICES replies judged unsafe"] = (
+        "harmful reply",
+        lambda: [
+            r["text"]
+            for f in sorted(data.glob("dices/dices_*.jsonl.gz"))
+            for r in jsonl_gz(f)
+            if r["label"] == "unsafe"
+        ],
+    )
+    out: dict[str, Any] = {
+        "public_sets": rule_on_public_sets(
+            sets, lambda text, requests: rules.find(text, requests=requests)
+        )
+    }
+    print_public_sets(out["public_sets"])
+
+    variants = guards()
+    out["toxicchat"] = toxicchat_rows(variants, data)
+    print("\n2. Default input policy on ToxicChat (harm score; train = development split)")
+    print(
+        "| split | sexual_rules | AUPRC [95% CI] | recall@1%FPR | toxic blocked | "
+        "non-toxic blocked |\n|---|---|---|---|---|---|"
+    )
+    for row in out["toxicchat"]:
+        negatives = row["n"] - row["toxic"]
+        print(
+            f"| {row['split']} | {row['sexual_rules']} | {row['auprc']:.3f} "
+            f"[{row['auprc_low']:.3f}, {row['auprc_high']:.3f}] | "
+            f"{row['recall_at_1pct_fpr']:.3f} | {row['toxic_blocked']} of {row['toxic']} | "
+            f"{row['nontoxic_blocked']} of {negatives} |"
+        )
+
+    probes = read_probes(PROBES, _probe_problem)
+    out["probes"] = {}
+    print("\n3. Default input policy on the probes, blocked (off -> minors -> all)")
+    print("| probes | off | minors | all |\n|---|---|---|---|")
+    for kind in PROBE_KINDS:
+        texts = [p["text"] for p in probes if p["kind"] == kind]
+        counts = {name: tally(guard, texts) for name, guard in variants.items()}
+        out["probes"][kind] = counts
+        cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in VARIANTS)
+        print(f"| {kind} | {cells} |")
+    for probe in probes:
+        actions = [variants[name].check_text(probe["text"]).action for name in VARIANTS]
+        print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
