@@ -2,12 +2,14 @@
 
 A classifier trained on words cannot read Morse code, base64, hexadecimal or
 binary bytes, leetspeak, look-alike letters, ROT13, a sentence cut into numbered
-fragments given out of order, or words whose letters were shuffled or nudged
+fragments given out of order, words whose letters were parted ("p-i-p-e b-o-m-b";
+:mod:`redline.guard.spaced_letters`), or words whose letters were shuffled or nudged
 (:mod:`redline.guard.spelling`). Before scoring, the guard asks for the decoded
 views of a text and scores each; a label takes its highest score. Each check is
 a cheap necessary condition (a long base64-looking token, a run of dots and
 dashes, two hexadecimal pairs, a "[1] " fragment, words that mix letters and
-digits, two words missing from the vocabulary), so ordinary text gets no extra
+digits, letters parted by a mark or a space, two words missing from the
+vocabulary), so ordinary text gets no extra
 views and costs little more to score.
 """
 
@@ -19,6 +21,7 @@ import re
 
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
+from redline.guard.spaced_letters import joined_letters
 from redline.guard.spelling import respelled
 
 _MORSE_RUN = re.compile(r"(?:[.\-]{1,7}[ /]+){8,}[.\-]{1,7}")
@@ -96,6 +99,9 @@ def decoded_views(text: str) -> list[str]:
         views.append(_ROT13.decode(_after_hints(text)))
     if not text.isascii() and _GREEK_OR_CYRILLIC.search(text) and _MIXED_SCRIPT_WORD.search(text):
         views.append(_HOMOGLYPHS.decode(text))
+    joined = joined_letters(text)
+    if joined is not None:
+        views.append(joined)
     repaired = respelled(text)
     if repaired is not None:
         views.append(repaired)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import codecs
 import random
+import re
 import string
 from typing import ClassVar
 
@@ -251,6 +252,73 @@ class UnicodeTagAttack(SingleTurnAttack):
     def convert(self, prompt: str, *, rng: random.Random) -> ConvertedPrompt:
         assert isinstance(self.params, UnicodeTagParams)
         return ConvertedPrompt(text=f"{self.params.cover} {self.encode(prompt)}")
+
+
+class LetterSpacingParams(AttackParams):
+    separator: str = Field(
+        default=" ",
+        description=(
+            "put between the letters of a word: a space (words are then parted by two "
+            "spaces) or one punctuation mark such as - . * +"
+        ),
+    )
+    min_length: int = Field(
+        default=1, ge=1, description="words shorter than this are left whole ('a', 'to')"
+    )
+
+    @field_validator("separator")
+    @classmethod
+    def _one_mark(cls, value: str) -> str:
+        if len(value) != 1 or value.isalnum() or (value.isspace() and value != " "):
+            raise ValueError("separator must be a space or one punctuation character")
+        return value
+
+
+# A word's leading punctuation, its letters and digits (inner marks too: "don't"),
+# and its trailing punctuation.
+_AROUND_WORD = re.compile(r"(\W*)(\w(?:.*\w)?)(\W*)", re.DOTALL)
+
+
+@ATTACKS.register("letter_spacing")
+class LetterSpacingAttack(SingleTurnAttack):
+    name = "letter_spacing"
+    family = "encoding"
+    description = (
+        "The letters of each word parted by a space or a mark ('p-i-p-e b-o-m-b', "
+        "'h o w  t o'): still read by a model, no longer words to a keyword filter."
+    )
+    references = (
+        "Wei, Haghtalab, Steinhardt 2023, Jailbroken (obfuscation)",
+        "garak and promptfoo letter-spacing / character-insertion probes",
+    )
+    Params = LetterSpacingParams
+
+    def encode(self, text: str) -> str:
+        assert isinstance(self.params, LetterSpacingParams)
+        separator = self.params.separator
+        gap = "  " if separator == " " else " "
+        return gap.join(self._spaced(word, separator) for word in text.split(" "))
+
+    def _spaced(self, word: str, separator: str) -> str:
+        """The word's letters parted; punctuation around it stays outside ("bomb?")."""
+        assert isinstance(self.params, LetterSpacingParams)
+        match = _AROUND_WORD.fullmatch(word)
+        if match is None or len(match.group(2)) < self.params.min_length:
+            return word
+        before, core, after = match.groups()
+        return before + separator.join(core) + after
+
+    def decode(self, text: str) -> str:
+        """The text back, when no word held the separator itself (two spaces part
+        words for the default space separator)."""
+        assert isinstance(self.params, LetterSpacingParams)
+        separator = self.params.separator
+        if separator == " ":
+            return " ".join(word.replace(" ", "") for word in text.split("  "))
+        return " ".join(word.replace(separator, "") for word in text.split(" "))
+
+    def convert(self, prompt: str, *, rng: random.Random) -> ConvertedPrompt:
+        return ConvertedPrompt(text=self.encode(prompt))
 
 
 def scramble_word(word: str, rng: random.Random) -> str:
