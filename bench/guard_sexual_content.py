@@ -18,6 +18,9 @@ how often they fire on public sets, and what they change in the default policy.
    (sex education, medicine, child protection, news, guidelines that forbid sexual
    content), written by us *after* the rules: what the rules do and miss, not a
    held-out rate.
+4. The word rules (hazard, sexual content, joined letters) on ~100,000-character
+   repetitive texts: each pairs a match with its neighbours only, so the time grows
+   with the text, not with its square.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +45,11 @@ from guard_hazard_requests import (
 )
 from guard_inline_roleplay import tally
 
+from redline.detectors.hazard_requests import hazard_rules
 from redline.detectors.sexual_content import sexual_content_rules
 from redline.guard import Guard
 from redline.guard.policy import default_policy_text, parse_policy
+from redline.guard.spaced_letters import joined_letters
 from redline.stats.detection import detection_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,8 +169,44 @@ def main() -> None:
     for probe in probes:
         actions = [variants[name].check_text(probe["text"]).action for name in VARIANTS]
         print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")
+    out["worst_case_ms"] = worst_case_times()
+    print("\n4. The word rules on ~100,000-character repetitive texts (ms, one run each)")
+    for name, ms in out["worst_case_ms"].items():
+        print(f"   {name}: {ms}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+
+
+def worst_case_times() -> dict[str, float]:
+    """The rules pair each match with its neighbours only; a quadratic pairing took
+    seconds to minutes on texts like these (a guard input may be 100,000 characters)."""
+    hazards, sexual = hazard_rules(), sexual_content_rules()
+    cases = {
+        "sexual: one explicit word 20,000 times": (sexual.find, "porn " * 20_000),
+        "sexual: explicit words in far-apart blocks": (
+            sexual.find,
+            ("porn " * 30 + "x " * 20 + "orgasm " * 30 + "y " * 20) * 200,
+        ),
+        "sexual: child, protection and sexual words, 5,000 times": (
+            sexual.find,
+            "write kid abuse sexy " * 5_000,
+        ),
+        "hazard: make bomb, 10,000 times": (hazards.find, "make bomb " * 10_000),
+        "hazard: two ingredient blocks far apart": (
+            lambda text: hazards.find(text, requests=False),
+            "pseudoephedrine " * 6_000 + "x " * 50 + "iodine " * 6_000,
+        ),
+        "joined letters: one single-space run of 50,000 letters": (
+            joined_letters,
+            "a " * 50_000,
+        ),
+    }
+    times = {}
+    for name, (find, text) in cases.items():
+        start = time.perf_counter()
+        find(text)
+        times[name] = round((time.perf_counter() - start) * 1000, 1)
+    return times
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from typing import Any
 
 from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
-from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, positions
+from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, near, positions
 from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "hazard_requests.yaml"
@@ -116,14 +116,15 @@ class HazardRules:
             ]
             if not all(by_group):
                 continue
+            window = self.recipe_window
             for anchor, length in by_group[0]:
-                near = [
-                    next((h for h in group if abs(h[0] - anchor) <= self.recipe_window), None)
+                nearest = [
+                    next(near(group, anchor - window, anchor + window), None)
                     for group in by_group[1:]
                 ]
-                if any(h is None for h in near):
+                if any(h is None for h in nearest):
                     continue
-                chosen = [(anchor, length), *[h for h in near if h is not None]]
+                chosen = [(anchor, length), *[h for h in nearest if h is not None]]
                 found.append(
                     HazardMatch(
                         category=recipe.category,
@@ -145,7 +146,14 @@ class HazardRules:
             if not verbs:
                 continue
             for start, length, category in _objects(tokens, language, self):
-                verb = _verb_near(verbs, start, start + length, self.window, language.verb_after)
+                verb = _verb_near(
+                    verbs,
+                    start,
+                    start + length,
+                    self.window,
+                    language.verb_after,
+                    language.longest_verb,
+                )
                 if verb is None:
                     continue
                 found.append(
@@ -187,11 +195,17 @@ def _objects(
 
 
 def _verb_near(
-    verbs: list[tuple[int, int]], start: int, end: int, window: int, verb_after: bool
+    verbs: list[tuple[int, int]],
+    start: int,
+    end: int,
+    window: int,
+    verb_after: bool,
+    longest: int,
 ) -> tuple[int, int] | None:
     """The verb whose end is at most ``window`` words before the object (or, with
-    ``verb_after``, that starts at most ``window`` words after it)."""
-    for index, length in verbs:
+    ``verb_after``, that starts at most ``window`` words after it); ``longest`` is
+    the longest verb's length in words."""
+    for index, length in near(verbs, start - window - longest, end + window):
         gap = start - (index + length)
         if 0 <= gap < window:
             return index, length

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
-from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, positions
+from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, near, positions
 from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "sexual_content.yaml"
@@ -125,17 +125,20 @@ class SexualContentRules:
         if not (explicit or sexual):
             return []
         frames = self.frames.find(tokens)
+        terms = sorted(explicit + sexual)
         found: list[SexualMatch] = []
-        minor = self._minor(tokens, explicit, sexual, frames)
+        minor = self._minor(tokens, explicit, terms, frames)
         if minor is not None:
             found.append(self._match("minors", tokens, words, *minor))
         if not adults:
             return found
-        pair = _pair(explicit, explicit, self.window, distinct_words=tokens)
+        # Two different explicit words ("porn" a thousand times is one word).
+        distinct = len({_text(tokens, at) for at in explicit}) > 1
+        pair = _pair(explicit, explicit, self.window, distinct_words=tokens) if distinct else None
         if pair is not None:
             found.append(self._match("explicit", tokens, words, *pair))
         if requests:
-            request = _pair(frames, explicit + sexual, self.window)
+            request = _pair(frames, terms, self.window)
             if request is not None:
                 found.append(self._match("request", tokens, words, *request))
         return found
@@ -157,25 +160,30 @@ class SexualContentRules:
         self,
         tokens: list[str],
         explicit: list[tuple[int, int]],
-        sexual: list[tuple[int, int]],
+        terms: list[tuple[int, int]],
         frames: list[tuple[int, int]],
     ) -> tuple[tuple[int, int], tuple[int, int]] | None:
-        children = self.minors.find(tokens) + self._ages(tokens)
+        """The first (child, term) within the window with no child-protection word
+        around them and, unless the term is explicit, a request to write or play
+        near one of them. ``terms`` and ``frames`` are sorted by index."""
+        if not explicit and not frames:  # a sexual word needs a request near it
+            return None
+        children = sorted(self.minors.find(tokens) + self._ages(tokens))
         if not children:
             return None
+        window = self.window
+        protective = [(i, 1) for i, token in enumerate(tokens) if token in self.protective]
+        plain = set(explicit)
         for child in children:
-            for term in explicit + sexual:
-                if abs(term[0] - child[0]) > self.window:
+            for term in near(terms, child[0] - window, child[0] + window):
+                low = min(term[0], child[0]) - window
+                high = max(term[0], child[0]) + window - 1
+                if next(near(protective, low, high), None) is not None:
                     continue
-                low = max(0, min(term[0], child[0]) - self.window)
-                high = max(term[0], child[0]) + self.window
-                if not self.protective.isdisjoint(tokens[low:high]):
-                    continue
-                near_frame = any(
-                    abs(f[0] - term[0]) <= self.window or abs(f[0] - child[0]) <= self.window
-                    for f in frames
-                )
-                if term in explicit or near_frame:
+                if term in plain or any(
+                    next(near(frames, at[0] - window, at[0] + window), None) is not None
+                    for at in (term, child)
+                ):
                     return child, term
         return None
 
@@ -223,10 +231,11 @@ def _pair(
 ) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The first (first, second) within ``window`` words of each other that do not
     overlap ("sex scene" is a term, not a request for a scene); with
-    ``distinct_words``, two different words (not one word twice)."""
+    ``distinct_words``, two different words (not one word twice). ``seconds`` is
+    sorted by index."""
     for a in firsts:
-        for b in seconds:
-            if abs(a[0] - b[0]) > window or (a[0] < b[0] + b[1] and b[0] < a[0] + a[1]):
+        for b in near(seconds, a[0] - window, a[0] + window):
+            if a[0] < b[0] + b[1] and b[0] < a[0] + a[1]:
                 continue
             if distinct_words is not None and _text(distinct_words, a) == _text(distinct_words, b):
                 continue

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from redline.core.errors import ConfigError
@@ -60,3 +62,15 @@ def positions(
                 out.append((i, n))
                 break
     return out
+
+
+def near(hits: Sequence[tuple[int, int]], low: int, high: int) -> Iterator[tuple[int, int]]:
+    """The hits (index, length; sorted by index) whose index is within [low, high].
+
+    Rules pair each hit with its neighbours through this, so a text of ten thousand
+    repeated terms costs ten thousand short looks, not a hundred million pairs."""
+    start = bisect_left(hits, (low, -1))
+    for hit in hits[start:]:
+        if hit[0] > high:
+            return
+        yield hit

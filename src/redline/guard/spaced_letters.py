@@ -60,6 +60,10 @@ _WORD_GAP = re.compile(r" {2,}| */ *")
 # known word (the rarest of 100,000 costs log(100,001) ~ 11.5).
 _UNKNOWN_LETTER_COST = 25.0
 _MAX_WORD = 20
+# A longer single-space run is not cut into words: the search costs ~8 ms per 1,000
+# letters in Python (up to 20 candidate words at each letter), and no request
+# spelled out letter by letter is that long.
+_MAX_SEGMENTED = 400
 # The vocabulary lists every letter; only these are words on their own.
 _ONE_LETTER_WORDS = frozenset("ai")
 
@@ -92,15 +96,17 @@ def _join_marked(match: re.Match[str]) -> str:
 def _join_spaced(match: re.Match[str]) -> str:
     """The run's words joined; a run in which no two letters are one space apart
     ("a  b  c  d") joins nothing and stays as it was, and so does a run with
-    single spaces only whose letters carry punctuation ("a. b. c. d.": a list)."""
+    single spaces only whose letters carry punctuation ("a. b. c. d.": a list) or
+    that is longer than ``_MAX_SEGMENTED`` letters."""
     run = match.group(0)
     parts = [part for part in _WORD_GAP.split(run.strip()) if part.strip()]
     if all(" " not in part for part in parts):
         return run
     if len(parts) == 1:
-        if not parts[0].replace(" ", "").isalpha():
+        letters = parts[0].replace(" ", "")
+        if not letters.isalpha() or len(letters) > _MAX_SEGMENTED:
             return run
-        words = segmented(parts[0].replace(" ", ""))
+        words = segmented(letters)
     else:
         words = [part.replace(" ", "") for part in parts]
     return " ".join(words) + run[len(run.rstrip()) :]
