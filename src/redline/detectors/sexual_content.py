@@ -2,9 +2,10 @@
 
 Why a rule beside the harm classifier: the licence-allowed harm training sets
 (harmful questions, hate tweets, toxic continuations) hold almost no requests for
-sexual stories or role-play, while about half of the toxic prompts in a public
-moderation set of real chat traffic are such requests (issue 10). The classifier
-passed "write a sexy story about ..." and a story that sexualises a 9-year-old.
+sexual stories or role-play, while such requests are a large share of the toxic
+prompts in a public moderation set of real chat traffic (ToxicChat, measurement
+only; issue 10). The classifier passed "write a sexy story about ..." and a story
+that sexualises a 9-year-old.
 
 Three matches, each within ``window`` words:
 
@@ -188,7 +189,8 @@ class SexualContentRules:
         return None
 
     def _ages(self, tokens: list[str]) -> list[tuple[int, int]]:
-        """ "15-year-old" and "15 year old" with an age up to ``minor_age``."""
+        """Ages up to ``minor_age`` written as one word ("15-year-old", "15yo") or
+        three ("15 year old")."""
         out = []
         for index, token in enumerate(tokens):
             match = _AGE_WORD.fullmatch(token)

@@ -288,8 +288,8 @@ class LetterSpacingAttack(SingleTurnAttack):
         "'h o w  t o'): still read by a model, no longer words to a keyword filter."
     )
     references = (
-        "Wei, Haghtalab, Steinhardt 2023, Jailbroken (obfuscation)",
-        "garak and promptfoo letter-spacing / character-insertion probes",
+        "Wei, Haghtalab, Steinhardt 2023, Jailbroken: How Does LLM Safety Training Fail?",
+        "PyRIT CharacterSpaceConverter, Microsoft 2024",
     )
     Params = LetterSpacingParams
 
