@@ -16,8 +16,9 @@ how often they fire on public sets, and what they change in the default policy.
    are the development figure and the *test* rows the held-out one.
 3. ``bench/data/sexual_content_probes.jsonl``: requests and benign look-alikes
    (sex education, medicine, child protection, news, guidelines that forbid sexual
-   content), written by us *after* the rules: what the rules do and miss, not a
-   held-out rate.
+   content), in English and (25) in Spanish, French, German, Italian and
+   Portuguese, written by us *after* the rules: what the rules do and miss, not a
+   held-out rate (no public set here has non-English sexual content).
 4. The word rules (hazard, sexual content, joined letters) on ~100,000-character
    repetitive texts: each pairs a match with its neighbours only, so the time grows
    with the text, not with its square.
@@ -161,11 +162,17 @@ def main() -> None:
     print("\n3. Default input policy on the probes, blocked (off -> minors -> all)")
     print("| probes | off | minors | all |\n|---|---|---|---|")
     for kind in PROBE_KINDS:
-        texts = [p["text"] for p in probes if p["kind"] == kind]
-        counts = {name: tally(guard, texts) for name, guard in variants.items()}
-        out["probes"][kind] = counts
-        cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in VARIANTS)
-        print(f"| {kind} | {cells} |")
+        for english in (True, False):
+            texts = [
+                p["text"]
+                for p in probes
+                if p["kind"] == kind and (p.get("lang", "en") == "en") == english
+            ]
+            key = kind if english else f"{kind} (es, fr, de, it, pt)"
+            counts = {name: tally(guard, texts) for name, guard in variants.items()}
+            out["probes"][key] = counts
+            cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in VARIANTS)
+            print(f"| {key} | {cells} |")
     for probe in probes:
         actions = [variants[name].check_text(probe["text"]).action for name in VARIANTS]
         print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")

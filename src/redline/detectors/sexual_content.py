@@ -7,7 +7,8 @@ prompts in a public moderation set of real chat traffic (ToxicChat, measurement
 only; issue 10). The classifier passed "write a sexy story about ..." and a story
 that sexualises a 9-year-old.
 
-Three matches, each within ``window`` words:
+Three matches, each within ``window`` words (English words, and for the minors rule
+Spanish, French, German, Italian and Portuguese ones too):
 
 - **minors** (category ``s4``, both sides): a word naming a child (or "N year old"
   with N up to ``minor_age``) near an explicit word, or near a sexual word when a
@@ -38,9 +39,13 @@ RULES_FILE = "sexual_content.yaml"
 
 MatchKind = Literal["minors", "explicit", "request"]
 _CATEGORY: dict[MatchKind, str] = {"minors": "s4", "explicit": "s12", "request": "s12"}
-# "15-year-old", "15-years-old", "15yo": one word as the guard splits words.
-_AGE_WORD = re.compile(r"(\d{1,2})(?:-years?-old|yo|-yo)")
+# "15-year-old", "15-years-old", "15yo", "15-jahrige" (folded): one word as the guard
+# splits words.
+_AGE_WORD = re.compile(r"(\d{1,2})(?:-years?-old|yo|-yo|-jahrige[rn]?)")
+# "15 year old" needs "old" after the unit; "15 años", "15 ans", "15 Jahre", "15 anni",
+# "15 anos" do not.
 _AGE_UNITS = frozenset({"year", "years", "yr", "yrs"})
+_AGE_UNITS_ALONE = frozenset({"anos", "ans", "jahre", "anni"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,21 +194,19 @@ class SexualContentRules:
         return None
 
     def _ages(self, tokens: list[str]) -> list[tuple[int, int]]:
-        """Ages up to ``minor_age`` written as one word ("15-year-old", "15yo") or
-        three ("15 year old")."""
+        """Ages up to ``minor_age`` written as one word ("15-year-old", "15yo",
+        "15-jährige"), two ("15 años", "15 ans", "15 Jahre") or three ("15 year old")."""
         out = []
         for index, token in enumerate(tokens):
             match = _AGE_WORD.fullmatch(token)
             if match and int(match.group(1)) <= self.minor_age:
                 out.append((index, 1))
-            elif (
-                token.isdigit()
-                and int(token) <= self.minor_age
-                and index + 2 < len(tokens)
-                and tokens[index + 1] in _AGE_UNITS
-                and tokens[index + 2] == "old"
-            ):
-                out.append((index, 3))
+            elif token.isdigit() and int(token) <= self.minor_age and index + 1 < len(tokens):
+                unit = tokens[index + 1]
+                if unit in _AGE_UNITS_ALONE:
+                    out.append((index, 2))
+                elif unit in _AGE_UNITS and index + 2 < len(tokens) and tokens[index + 2] == "old":
+                    out.append((index, 3))
         return out
 
     @staticmethod
