@@ -7,8 +7,9 @@ prompts in a public moderation set of real chat traffic (ToxicChat, measurement
 only; issue 10). The classifier passed "write a sexy story about ..." and a story
 that sexualises a 9-year-old.
 
-Three matches, each within ``window`` words (English words, and for the minors rule
-Spanish, French, German, Italian and Portuguese ones too):
+Three matches, each within ``window`` words (English words, and the words the
+minors rule needs in Spanish, French, German, Italian and Portuguese too; the lists
+are shared, so the other two rules read those as well):
 
 - **minors** (category ``s4``, both sides): a word naming a child (or "N year old"
   with N up to ``minor_age``) near an explicit word, or near a sexual word when a
