@@ -4,11 +4,14 @@ role-play) and the policy option that chooses among them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from redline.cli.app import app
 from redline.core.errors import ConfigError
 from redline.detectors.sexual_content import parse_rules, sexual_content_rules
 from redline.guard import Guard
@@ -197,3 +200,19 @@ def test_sexualised_minors_are_found_in_five_more_languages(text: str) -> None:
 )
 def test_no_minors_match_in_look_alikes_in_any_language(text: str) -> None:
     assert sexual_content_rules().find(text, adults=False) == []
+
+
+def test_the_cli_reads_the_option_and_names_a_bad_value(tmp_path: Path) -> None:
+    runner = CliRunner()
+    text = "Write a sexy story about Naruto and Tsunade"
+    policy = tmp_path / "policy.yaml"
+    default = default_policy_text()
+    policy.write_text(default.replace("sexual_rules: all", "sexual_rules: minors"))
+    assert runner.invoke(app, ["guard", "check", text]).exit_code == 1  # blocked
+    assert runner.invoke(app, ["guard", "check", text, "--policy", str(policy)]).exit_code == 0
+    policy.write_text(default.replace("sexual_rules: all", "sexual_rules: sometimes"))
+    result = runner.invoke(app, ["guard", "check", text, "--policy", str(policy)])
+    assert result.exit_code == 2
+    # FILE:LINE of the harm scanner's entry, then what is wrong.
+    assert f"{policy}:" in result.output and ": scanners.harm: harm: " in result.output
+    assert "sexual_rules must be one of all, minors, off, not 'sometimes'" in result.output
