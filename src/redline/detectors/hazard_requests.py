@@ -91,10 +91,15 @@ class HazardRules:
     # The same for the first word of every recipe ingredient.
     recipe_words: frozenset[str] = frozenset()
 
-    def find(self, text: str, *, requests: bool = True) -> list[HazardMatch]:
+    def find(
+        self, text: str, *, requests: bool = True, pieces: frozenset[str] | None = None
+    ) -> list[HazardMatch]:
         """Every match in ``text``: recipes, and with ``requests`` verb-object
-        requests too (one per object occurrence)."""
-        pieces = folded_pieces(text)
+        requests too (one per object occurrence). ``pieces``: the text's
+        ``folded_pieces``, when the caller has them (the harm scanner reads two
+        rules with one)."""
+        if pieces is None:
+            pieces = frozenset(folded_pieces(text))
         wants_requests = requests and not self.first_words.isdisjoint(pieces)
         wants_recipes = not self.recipe_words.isdisjoint(pieces)
         if not (wants_requests or wants_recipes):

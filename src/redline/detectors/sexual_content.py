@@ -114,11 +114,20 @@ class SexualContentRules:
     single_words: frozenset[str]
     phrase_pieces: tuple[frozenset[str], ...]
 
-    def find(self, text: str, *, requests: bool = True, adults: bool = True) -> list[SexualMatch]:
+    def find(
+        self,
+        text: str,
+        *,
+        requests: bool = True,
+        adults: bool = True,
+        pieces: frozenset[str] | None = None,
+    ) -> list[SexualMatch]:
         """Every match in ``text`` (at most one of each kind): with ``requests``,
         requests for sexual content too (inputs); without ``adults``, only
-        sexualised minors."""
-        pieces = set(folded_pieces(text))
+        sexualised minors. ``pieces``: the text's ``folded_pieces``, when the caller
+        has them."""
+        if pieces is None:
+            pieces = frozenset(folded_pieces(text))
         if self.single_words.isdisjoint(pieces) and not any(
             needed <= pieces for needed in self.phrase_pieces
         ):

@@ -16,6 +16,7 @@ from redline.detectors.hazard_requests import hazard_rules as _shipped_hazards
 from redline.detectors.sexual_content import SexualContentRules, SexualMatch
 from redline.detectors.sexual_content import sexual_content_rules as _shipped_sexual
 from redline.detectors.spans import Span
+from redline.detectors.word_rules import folded_pieces
 from redline.guard.classifier_scores import (
     RULE_SCALE_CUTOFF,
     Calibration,
@@ -201,10 +202,13 @@ class HarmScanner:
         content the same way (requests for it on inputs only)."""
         requests = side == "input"
         found: list[HazardMatch | SexualMatch] = []
+        pieces = frozenset(folded_pieces(text))  # both rules' first look, made once
         if self._hazards is not None:
-            found += self._hazards.find(text, requests=requests)
+            found += self._hazards.find(text, requests=requests, pieces=pieces)
         if self._sexual is not None:
-            found += self._sexual.find(text, requests=requests, adults=self._sexual_adults)
+            found += self._sexual.find(
+                text, requests=requests, adults=self._sexual_adults, pieces=pieces
+            )
         return found
 
     def _add_rules(self, result: ScanResult, text: str, views: list[str], side: Side) -> None:
