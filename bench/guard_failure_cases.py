@@ -51,6 +51,7 @@ import redline.attacks.converters  # noqa: F401
 from redline.attacks.base import ATTACKS, build_attack
 from redline.core import ConfigError
 from redline.guard import Guard
+from redline.guard.policy import default_policy_text, parse_policy
 from redline.stats.intervals import wilson_interval
 
 try:  # absent from checkouts before the held-out tables existed ("before" runs)
@@ -212,6 +213,29 @@ def recall_at_1pct(guard: Guard, texts: list[str], labels: list[bool], scanner: 
         "recall_at_1pct_fpr": round(float(tpr[ok].max()) if ok.any() else 0.0, 4),
         "auprc": round(float(average_precision_score(y, s)), 4),
     }
+
+
+def bench_args(doc: str) -> argparse.Namespace:
+    """``--data-dir`` (it must exist) and ``--json``: the arguments of the guard rule
+    benches."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not args.data_dir.is_dir():
+        sys.exit(f"{args.data_dir}: not found")
+    return args
+
+
+def default_policy_with(line: str, replacement: str, source: str) -> Guard:
+    """The default policy with one of its lines replaced (an option turned off or
+    set otherwise); exits when the default policy no longer holds that line."""
+    text = default_policy_text()
+    if line not in text:
+        raise SystemExit(f"the default policy no longer sets {line}; update this bench")
+    return Guard(parse_policy(text.replace(line, replacement), source=source))
 
 
 def single_turn_converters() -> tuple[list[tuple[str, Any]], dict[str, str]]:

@@ -18,7 +18,6 @@ often they fire on public sets, and what they change in the default policy.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -33,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_failure_cases import (
     GPTFUZZ,
     HAND_CASES,
+    bench_args,
+    default_policy_with,
     gptfuzz_replies,
     harmbench_safe_responses,
     jsonl_gz,
@@ -42,7 +43,6 @@ from guard_inline_roleplay import tally
 from redline.data.bad_lines import BadLines, jsonl_objects
 from redline.detectors.hazard_requests import hazard_rules
 from redline.guard import Guard
-from redline.guard.policy import default_policy_text, parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "bench/data/hazard_requests_probes.jsonl"
@@ -210,18 +210,12 @@ def _hazard_probe_problem(row: dict[str, Any]) -> str | None:
 
 
 def guards() -> dict[str, Guard]:
-    text = default_policy_text()
-    if "hazard_rules: true" not in text:
-        raise SystemExit("the default policy no longer sets hazard_rules: true; update this bench")
-    off = parse_policy(text.replace("hazard_rules: true", "hazard_rules: false"), source="off")
-    return {"rule on": Guard.default(), "rule off": Guard(off)}
+    off = default_policy_with("hazard_rules: true", "hazard_rules: false", "off")
+    return {"rule on": Guard.default(), "rule off": off}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = bench_args(__doc__)
     rules = hazard_rules()
     out: dict[str, Any] = {
         "public_sets": rule_on_public_sets(

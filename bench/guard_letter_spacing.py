@@ -19,7 +19,6 @@ view (``redline.guard.spaced_letters``): what the view changes in the default po
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -33,7 +32,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import GPTFUZZ, alpaca_instructions, jsonl_gz, sample
+from guard_failure_cases import GPTFUZZ, alpaca_instructions, bench_args, jsonl_gz, sample
 from guard_inline_roleplay import tally
 
 import redline.guard.decoded_views as decoded_views_module
@@ -41,7 +40,6 @@ from redline.attacks.base import build_attack
 from redline.guard import Guard
 from redline.guard.spaced_letters import joined_letters
 
-ROOT = Path(__file__).resolve().parents[1]
 VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("plain", {}),
     ("spaces (default)", {}),
@@ -90,13 +88,8 @@ def table(title: str, rows: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = bench_args(__doc__)
     data = args.data_dir
-    if not data.is_dir():
-        sys.exit(f"{data}: not found")
     guard = Guard.default()
     questions = sorted({r["prompt"] for r in jsonl_gz(data / GPTFUZZ)})
     toxicchat = jsonl_gz(data / "toxicchat/toxicchat_human_test.jsonl.gz")

@@ -16,7 +16,6 @@ The default policy with the gate on and off, on the output side, blocked:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -26,11 +25,16 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import gptfuzz_replies, jsonl_gz, real_refusals
+from guard_failure_cases import (
+    bench_args,
+    default_policy_with,
+    gptfuzz_replies,
+    jsonl_gz,
+    real_refusals,
+)
 
 from redline.data.bad_lines import BadLines, jsonl_objects
 from redline.guard import Guard
-from redline.guard.policy import default_policy_text, parse_policy
 from redline.stats.intervals import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,18 +67,12 @@ def reply_sets(data: Path) -> dict[str, list[str]]:
 
 
 def guards() -> dict[str, Guard]:
-    text = default_policy_text()
-    if "refusal_gate: true" not in text:
-        raise SystemExit("the default policy no longer sets refusal_gate: true; update this bench")
-    off = parse_policy(text.replace("refusal_gate: true", "refusal_gate: false"), source="off")
-    return {"gate off": Guard(off), "gate on": Guard.default()}
+    off = default_policy_with("refusal_gate: true", "refusal_gate: false", "off")
+    return {"gate off": off, "gate on": Guard.default()}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = bench_args(__doc__)
     variants = guards()
     out: dict[str, Any] = {}
     print("| replies (output side) | n | blocked, gate off | blocked, gate on [95% Wilson] |")

@@ -26,7 +26,6 @@ how often they fire on public sets, and what they change in the default policy.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -37,7 +36,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import harm_score, jsonl_gz
+from guard_failure_cases import bench_args, default_policy_with, harm_score, jsonl_gz
 from guard_hazard_requests import (
     print_public_sets,
     public_sets,
@@ -49,7 +48,6 @@ from guard_inline_roleplay import tally
 from redline.detectors.hazard_requests import hazard_rules
 from redline.detectors.sexual_content import sexual_content_rules
 from redline.guard import Guard
-from redline.guard.policy import default_policy_text, parse_policy
 from redline.guard.spaced_letters import joined_letters
 from redline.stats.detection import detection_metrics
 
@@ -60,13 +58,8 @@ PROBE_KINDS = ("minors", "adult", "benign")
 
 
 def guards() -> dict[str, Guard]:
-    text = default_policy_text()
-    if "sexual_rules: all" not in text:
-        raise SystemExit("the default policy no longer sets sexual_rules: all; update this bench")
     return {
-        name: Guard(
-            parse_policy(text.replace("sexual_rules: all", f"sexual_rules: {name}"), source=name)
-        )
+        name: default_policy_with("sexual_rules: all", f"sexual_rules: {name}", name)
         for name in VARIANTS
     }
 
@@ -105,13 +98,8 @@ def _probe_problem(row: dict[str, Any]) -> str | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = bench_args(__doc__)
     data = args.data_dir
-    if not data.is_dir():
-        sys.exit(f"{data}: not found")
     rules = sexual_content_rules()
     sets = public_sets(data)
     # Davidson split by its labels: its offensive tweets use sexual words, and a rule
