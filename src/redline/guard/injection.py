@@ -2,103 +2,23 @@
 web pages and tool results the model reads). Phrase rules plus the trained
 ``injection`` classifier, scored per message so the role tells which kind."""
 
-# ruff: noqa: E501  (regular-expression tables read better one rule per line)
-
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from redline.guard.classifier_scores import RulesAndModelScanner
-from redline.guard.phrase_rules import PhraseRule, match_rules, rule
+from redline.guard.phrase_rules import PhraseRule, load_phrase_rules, match_rules
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Segment, Side
 
-INJECTION_RULES: tuple[PhraseRule, ...] = (
-    rule(
-        "ignore previous instructions",
-        r"\b(?:ignore|disregard|forget|skip|override)\b[^.\n]{0,30}\b(?:previous|prior|above|earlier|preceding|original|initial|all|any|your|system)\b[^.\n]{0,20}\b(?:instructions?|prompts?|directions|rules|guidelines|context|messages?)\b",
-        0.8,
-        triggers=("ignore", "disregard", "forget", "skip", "override"),
-    ),
-    rule("forget everything", r"\bforget (?:everything|all)\b", 0.5, triggers=("forget",)),
-    rule(
-        "new instructions",
-        r"\b(?:new|updated|real|actual|additional) (?:instructions?|task|rules|objective)\s*:",
-        0.6,
-        triggers=("instruction", "task", "rule", "objective"),
-        hint=r"instructions?\s*:|task\s*:|rules\s*:|objective\s*:",
-    ),
-    rule(
-        "chat template tokens",
-        r"<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|eot_id\|>|<\|start_header_id\|>|\[/?INST\]|<</?SYS>>|^#{2,3} ?(?:system|instruction)s?\b",
-        0.7,
-        triggers=("<|", "inst]", "<<sys>>", "<</sys>>", "#"),
-    ),
-    rule(
-        "reveal system prompt",
-        r"\b(?:reveal|print|show|repeat|output|leak|display|tell me|what (?:is|are))\b[^.\n]{0,25}\b(?:your|the) (?:system prompt|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:instructions|text) above|original instructions)\b",
-        0.7,
-        triggers=(
-            "system prompt",
-            "initial prompt",
-            "initial instruction",
-            "hidden prompt",
-            "hidden instruction",
-            "instructions above",
-            "text above",
-            "original instruction",
-        ),
-    ),
-    rule(
-        "fake authority",
-        r"\b(?:system|admin|administrator|developer|root) (?:override|message|note|notice|command|instruction)s?\s*:",
-        0.6,
-        triggers=("system", "admin", "developer", "root"),
-        hint=r"overrides?\s*:|messages?\s*:|notes?\s*:|notices?\s*:|commands?\s*:|instructions?\s*:",
-    ),
-    rule(
-        "addresses the AI",
-        r"\b(?:to|attention|note to|dear) (?:the )?(?:ai|assistant|language model|llm|chatbot|model)\b|\b(?:if|when) you are an? (?:ai|language model|llm|assistant)\b|\b(?:ai|assistant|llm|gpt)s? (?:reading|processing|summari[sz]ing) this\b",
-        0.7,
-        triggers=("ai", "assistant", "language model", "llm", "chatbot", "model", "gpt"),
-        hint=r"to (?:the )?(?:ai|assistant|language model|llm|chatbot|model)|attention (?:the )?(?:ai|assistant|language model|llm|chatbot|model)|dear (?:the )?(?:ai|assistant|language model|llm|chatbot|model)|you are an? (?:ai|language model|llm|assistant)|ais? (?:reading|processing|summari[sz]ing) this|assistants? (?:reading|processing|summari[sz]ing) this|llms? (?:reading|processing|summari[sz]ing) this|gpts? (?:reading|processing|summari[sz]ing) this",
-    ),
-    rule(
-        "hide from user",
-        r"\bdo not (?:tell|inform|mention|reveal|show)\b[^.\n]{0,20}\b(?:the )?user\b|\bwithout (?:telling|informing) the user\b",
-        0.7,
-        triggers=("user",),
-        hint=r"do not (?:tell|inform|mention|reveal|show)|without (?:telling|informing) the user",
-    ),
-    rule(
-        "exfiltrate",
-        r"\b(?:send|forward|email|post|upload|exfiltrate)\b[^.\n]{0,60}\b(?:to|at)\b\s*(?:https?://|[\w.+-]{1,64}@[\w-]{1,63}\.)",
-        0.5,
-        triggers=("send", "forward", "email", "post", "upload", "exfiltrate"),
-        hint=r"@|https?://",
-    ),
-    rule(
-        "respond instead",
-        r"\binstead,? (?:just )?(?:say|respond|reply|output|write|print)\b",
-        0.4,
-        triggers=("instead",),
-    ),
-    rule(
-        "you must now",
-        r"\byou (?:must|will|shall|should) now\b|\bfrom now on,? you\b",
-        0.35,
-        triggers=(" now", "from now on"),
-    ),
-)
+# The rules live in guard/data/injection_phrases.yaml.
+INJECTION_RULES: tuple[PhraseRule, ...] = load_phrase_rules("injection_phrases.yaml")
 
 # Roles whose text comes from somewhere other than the person typing.
 INDIRECT_ROLES = frozenset({"tool", "document", "function"})
-# "Send ... to <address>" is an exfiltration attempt when a document or tool
-# result asks it of the model; typed by the user it is their own errand ("Please
-# send the invoice to bob.smith@acme.com").
-INDIRECT_ONLY_RULES = frozenset({"exfiltrate"})
+# A rule marked indirect_only (the data file says why) counts only in those.
 RULES_BY_CATEGORY = {
     "indirect": INJECTION_RULES,
-    "direct": tuple(r for r in INJECTION_RULES if r.name not in INDIRECT_ONLY_RULES),
+    "direct": tuple(r for r in INJECTION_RULES if not r.indirect_only),
 }
 
 
