@@ -35,6 +35,7 @@ from guard_failure_cases import (
     bench_args,
     default_policy_with,
     gptfuzz_replies,
+    harm_score,
     harmbench_safe_responses,
     jsonl_gz,
 )
@@ -43,6 +44,7 @@ from guard_inline_roleplay import tally
 from redline.data.bad_lines import BadLines, jsonl_objects
 from redline.detectors.hazard_requests import hazard_rules
 from redline.guard import Guard
+from redline.stats.detection import detection_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "bench/data/hazard_requests_probes.jsonl"
@@ -182,6 +184,55 @@ def print_public_sets(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         for example in row["examples"]:
             print(f"   {row['set']}: {example}")
+
+
+def toxicchat_rows(
+    guard_variants: dict[str, Guard], data: Path, option: str
+) -> list[dict[str, Any]]:
+    """The default input policy's variants (``option``'s values) on ToxicChat's
+    human-labelled prompts, both splits: harm AUPRC with a stratified bootstrap
+    interval, recall at 1% FPR, toxic and non-toxic prompts blocked."""
+    rows = []
+    for split in ("train", "test"):
+        records = jsonl_gz(data / f"toxicchat/toxicchat_human_{split}.jsonl.gz")
+        texts = [r["text"] for r in records]
+        labels = [int(r["toxicity"]) for r in records]
+        for name, guard in guard_variants.items():
+            verdicts = guard.check_batch(texts, side="input")
+            metrics = detection_metrics(labels, [harm_score(v) for v in verdicts], fprs=(0.01,))
+            blocked = [v.blocked for v in verdicts]
+            rows.append(
+                {
+                    "split": split,
+                    option: name,
+                    "n": len(texts),
+                    "toxic": sum(labels),
+                    "auprc": round(metrics.auprc.estimate, 4),
+                    "auprc_low": round(metrics.auprc.low, 4),
+                    "auprc_high": round(metrics.auprc.high, 4),
+                    "recall_at_1pct_fpr": round(metrics.recall_at_fpr[0].recall.estimate, 4),
+                    "toxic_blocked": sum(b for b, y in zip(blocked, labels, strict=True) if y),
+                    "nontoxic_blocked": sum(
+                        b for b, y in zip(blocked, labels, strict=True) if not y
+                    ),
+                }
+            )
+    return rows
+
+
+def print_toxicchat_rows(rows: list[dict[str, Any]], option: str) -> None:
+    print(
+        f"| split | {option} | AUPRC [95% CI] | recall@1%FPR | toxic blocked | "
+        "non-toxic blocked |\n|---|---|---|---|---|---|"
+    )
+    for row in rows:
+        negatives = row["n"] - row["toxic"]
+        print(
+            f"| {row['split']} | {row[option]} | {row['auprc']:.3f} "
+            f"[{row['auprc_low']:.3f}, {row['auprc_high']:.3f}] | "
+            f"{row['recall_at_1pct_fpr']:.3f} | {row['toxic_blocked']} of {row['toxic']} | "
+            f"{row['nontoxic_blocked']} of {negatives} |"
+        )
 
 
 def read_probes(

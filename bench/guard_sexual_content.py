@@ -36,12 +36,14 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import bench_args, default_policy_with, harm_score, jsonl_gz
+from guard_failure_cases import bench_args, default_policy_with, jsonl_gz
 from guard_hazard_requests import (
     print_public_sets,
+    print_toxicchat_rows,
     public_sets,
     read_probes,
     rule_on_public_sets,
+    toxicchat_rows,
 )
 from guard_inline_roleplay import tally
 
@@ -49,7 +51,6 @@ from redline.detectors.hazard_requests import hazard_rules
 from redline.detectors.sexual_content import sexual_content_rules
 from redline.guard import Guard
 from redline.guard.spaced_letters import joined_letters
-from redline.stats.detection import detection_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "bench/data/sexual_content_probes.jsonl"
@@ -62,35 +63,6 @@ def guards() -> dict[str, Guard]:
         name: default_policy_with("sexual_rules: all", f"sexual_rules: {name}", name)
         for name in VARIANTS
     }
-
-
-def toxicchat_rows(guard_variants: dict[str, Guard], data: Path) -> list[dict[str, Any]]:
-    rows = []
-    for split in ("train", "test"):
-        records = jsonl_gz(data / f"toxicchat/toxicchat_human_{split}.jsonl.gz")
-        texts = [r["text"] for r in records]
-        labels = [int(r["toxicity"]) for r in records]
-        for name, guard in guard_variants.items():
-            verdicts = guard.check_batch(texts, side="input")
-            metrics = detection_metrics(labels, [harm_score(v) for v in verdicts], fprs=(0.01,))
-            blocked = [v.blocked for v in verdicts]
-            rows.append(
-                {
-                    "split": split,
-                    "sexual_rules": name,
-                    "n": len(texts),
-                    "toxic": sum(labels),
-                    "auprc": round(metrics.auprc.estimate, 4),
-                    "auprc_low": round(metrics.auprc.low, 4),
-                    "auprc_high": round(metrics.auprc.high, 4),
-                    "recall_at_1pct_fpr": round(metrics.recall_at_fpr[0].recall.estimate, 4),
-                    "toxic_blocked": sum(b for b, y in zip(blocked, labels, strict=True) if y),
-                    "nontoxic_blocked": sum(
-                        b for b, y in zip(blocked, labels, strict=True) if not y
-                    ),
-                }
-            )
-    return rows
 
 
 def _probe_problem(row: dict[str, Any]) -> str | None:
@@ -131,20 +103,9 @@ def main() -> None:
     print_public_sets(out["public_sets"])
 
     variants = guards()
-    out["toxicchat"] = toxicchat_rows(variants, data)
+    out["toxicchat"] = toxicchat_rows(variants, data, "sexual_rules")
     print("\n2. Default input policy on ToxicChat (harm score; train = development split)")
-    print(
-        "| split | sexual_rules | AUPRC [95% CI] | recall@1%FPR | toxic blocked | "
-        "non-toxic blocked |\n|---|---|---|---|---|---|"
-    )
-    for row in out["toxicchat"]:
-        negatives = row["n"] - row["toxic"]
-        print(
-            f"| {row['split']} | {row['sexual_rules']} | {row['auprc']:.3f} "
-            f"[{row['auprc_low']:.3f}, {row['auprc_high']:.3f}] | "
-            f"{row['recall_at_1pct_fpr']:.3f} | {row['toxic_blocked']} of {row['toxic']} | "
-            f"{row['nontoxic_blocked']} of {negatives} |"
-        )
+    print_toxicchat_rows(out["toxicchat"], "sexual_rules")
 
     probes = read_probes(PROBES, _probe_problem)
     out["probes"] = {}

@@ -31,6 +31,8 @@ from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, nea
 from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "hazard_requests.yaml"
+# The most words a frame may have (the frame search looks that far back).
+_LONGEST_FRAME = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,13 @@ class HazardMatch:
     end: int
     # For a recipe match: the ingredients named (``object`` is the recipe's name).
     ingredients: tuple[str, ...] = ()
+    # What the rules file calls a verb-object match ("hazard request", "crime request").
+    kind: str = "hazard request"
 
     def describe(self) -> str:
         if self.ingredients:
             return f"hazard recipe: {self.object} ({', '.join(self.ingredients)})"
-        return f"hazard request ({self.language}): {self.verb} ... {self.object}"
+        return f"{self.kind} ({self.language}): {self.verb} ... {self.object}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,13 @@ class _Language:
     longest_object: int
     verb_firsts: frozenset[str]
     object_firsts: frozenset[str]
+    # Word pieces a text holds when it holds a verb (an object): it needs one of each
+    # for this language's words to be worth reading (most texts lack one or both).
+    verb_pieces: frozenset[str]
+    object_pieces: frozenset[str]
+
+    def may_match(self, pieces: frozenset[str]) -> bool:
+        return not self.verb_pieces.isdisjoint(pieces) and not self.object_pieces.isdisjoint(pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +94,21 @@ class HazardRules:
     languages: tuple[_Language, ...]
     not_after: frozenset[str]
     not_before: frozenset[str]
-    # Every word piece of any object's first word: most texts hold none, and
-    # looking that up (~30 us per 1,000 characters) spares them the scan.
-    first_words: frozenset[str]
     recipes: tuple[_Recipe, ...] = ()
     recipe_window: int = 40
     # The same for the first word of every recipe ingredient.
     recipe_words: frozenset[str] = frozenset()
+    # What a verb-object match is called in its reason (the file's ``kind``).
+    kind: str = "hazard request"
+    # When the file lists ``frames``: a verb counts only with one of them ending at
+    # most ``frame_window`` words before it ("how can I", "the best way to").
+    frames: frozenset[tuple[str, ...]] = frozenset()
+    frame_window: int = 0
+    frame_firsts: frozenset[str] = frozenset()
+    longest_frame: int = 0
+    # Words that, between the frame and the verb, turn the request around ("how to
+    # stop someone stealing my car").
+    frame_breaks: frozenset[str] = frozenset()
 
     def find(
         self, text: str, *, requests: bool = True, pieces: frozenset[str] | None = None
@@ -100,15 +119,16 @@ class HazardRules:
         rules with one)."""
         if pieces is None:
             pieces = frozenset(folded_pieces(text))
-        wants_requests = requests and not self.first_words.isdisjoint(pieces)
+        # A word-set look (~30 us per 1,000 characters) spares most texts the scan.
+        languages = [lang for lang in self.languages if lang.may_match(pieces)] if requests else []
         wants_recipes = not self.recipe_words.isdisjoint(pieces)
-        if not (wants_requests or wants_recipes):
+        if not (languages or wants_recipes):
             return []
         words = folded_words(text)
         tokens = [w for w, _, _ in words]
         found = self._recipes(tokens, words) if wants_recipes else []
-        if wants_requests:
-            found += self._requests(tokens, words)
+        if languages:
+            found += self._requests(tokens, words, languages)
         return found
 
     def _recipes(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[HazardMatch]:
@@ -144,10 +164,19 @@ class HazardRules:
                 break
         return found
 
-    def _requests(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[HazardMatch]:
+    def _requests(
+        self, tokens: list[str], words: list[tuple[str, int, int]], languages: list[_Language]
+    ) -> list[HazardMatch]:
         found: list[HazardMatch] = []
-        for language in self.languages:
+        frames: list[tuple[int, int]] = []
+        if self.frames:
+            frames = positions(tokens, self.frames, self.longest_frame, self.frame_firsts)
+            if not frames:
+                return found
+        for language in languages:
             verbs = positions(tokens, language.verbs, language.longest_verb, language.verb_firsts)
+            if self.frames:
+                verbs = [v for v in verbs if self._framed(frames, tokens, v[0])]
             if not verbs:
                 continue
             for start, length, category in _objects(tokens, language, self):
@@ -169,9 +198,30 @@ class HazardRules:
                         object=" ".join(tokens[start : start + length]),
                         start=words[start][1],
                         end=words[start + length - 1][2],
+                        kind=self.kind,
                     )
                 )
         return found
+
+    def _framed(self, frames: list[tuple[int, int]], tokens: list[str], verb: int) -> bool:
+        """Whether a frame (index, length) ends at most ``frame_window`` words before
+        the verb at ``verb``, with no frame break between them."""
+        window = self.frame_window
+        for index, length in near(frames, verb - window - _LONGEST_FRAME, verb - 1):
+            end = index + length
+            if 0 <= verb - end <= window and self.frame_breaks.isdisjoint(tokens[end:verb]):
+                return True
+        return False
+
+
+def _key_pieces(phrases: Any) -> frozenset[str]:
+    """The longest word piece of each phrase: a text holding the phrase holds it, and
+    a long piece is a rarer one ("away" for "get away with", "plane" for "a plane",
+    "someone" for "someone's"), so fewer texts pass the first look."""
+    return frozenset(
+        max((piece for word in words for piece in PIECE.findall(word)), key=len)
+        for words in phrases
+    )
 
 
 def _objects(
@@ -219,38 +269,35 @@ def _verb_near(
     return None
 
 
-def _phrases(values: Any, where: str) -> list[tuple[str, ...]]:
-    return _file_phrases(values, where, RULES_FILE)
-
-
-def parse_rules(data: Any) -> HazardRules:
-    """Rules from the parsed YAML document; ConfigError naming the bad field."""
+def parse_rules(data: Any, file: str = RULES_FILE) -> HazardRules:
+    """Rules from the parsed YAML document ``file`` (the name errors give); ConfigError
+    naming the bad field."""
     if not isinstance(data, dict) or not isinstance(data.get("languages"), dict):
-        raise ConfigError("hazard_requests.yaml: expected a mapping with 'languages'")
+        raise ConfigError(f"{file}: expected a mapping with 'languages'")
     window = data.get("window")
     if not isinstance(window, int) or window < 1:
-        raise ConfigError("hazard_requests.yaml: 'window' must be a positive integer")
+        raise ConfigError(f"{file}: 'window' must be a positive integer")
     categories = data.get("categories")
     if not isinstance(categories, dict) or not categories:
-        raise ConfigError("hazard_requests.yaml: 'categories' must map category ids to names")
+        raise ConfigError(f"{file}: 'categories' must map category ids to names")
     languages = []
     for name, spec in data["languages"].items():
         if not isinstance(spec, dict):
-            raise ConfigError(f"hazard_requests.yaml: languages.{name} must be a mapping")
-        verbs = frozenset(_phrases(spec.get("verbs"), f"languages.{name}.verbs"))
+            raise ConfigError(f"{file}: languages.{name} must be a mapping")
+        verbs = frozenset(_file_phrases(spec.get("verbs"), f"languages.{name}.verbs", file))
         if not verbs:
-            raise ConfigError(f"hazard_requests.yaml: languages.{name}.verbs is empty")
+            raise ConfigError(f"{file}: languages.{name}.verbs is empty")
         objects: dict[tuple[str, ...], str] = {}
         raw_objects = spec.get("objects")
         if not isinstance(raw_objects, dict) or not raw_objects:
-            raise ConfigError(f"hazard_requests.yaml: languages.{name}.objects must be a mapping")
+            raise ConfigError(f"{file}: languages.{name}.objects must be a mapping")
         for category, values in raw_objects.items():
             if category not in categories:
                 raise ConfigError(
-                    f"hazard_requests.yaml: languages.{name}.objects.{category}: "
+                    f"{file}: languages.{name}.objects.{category}: "
                     f"unknown category (known: {', '.join(categories)})"
                 )
-            for words in _phrases(values, f"languages.{name}.objects.{category}"):
+            for words in _file_phrases(values, f"languages.{name}.objects.{category}", file):
                 objects[words] = category
         languages.append(
             _Language(
@@ -262,49 +309,70 @@ def parse_rules(data: Any) -> HazardRules:
                 longest_object=max(len(o) for o in objects),
                 verb_firsts=frozenset(v[0] for v in verbs),
                 object_firsts=frozenset(o[0] for o in objects),
+                verb_pieces=_key_pieces(verbs),
+                object_pieces=_key_pieces(objects),
             )
         )
     guards = {
-        key: frozenset(word for words in _phrases(data.get(key, []), key) for word in words)
+        key: frozenset(
+            word for words in _file_phrases(data.get(key, []), key, file) for word in words
+        )
         for key in ("not_after", "not_before")
     }
-    firsts = {words[0] for language in languages for words in language.objects}
-    recipes = _parse_recipes(data.get("recipes") or {}, categories)
+    recipes = _parse_recipes(data.get("recipes") or {}, categories, file)
+    kind = data.get("kind", "hazard request")
+    if not isinstance(kind, str) or not kind:
+        raise ConfigError(f"{file}: 'kind' must be a non-empty string")
+    frames = frozenset(_file_phrases(data.get("frames", []), "frames", file))
+    frame_window = data.get("frame_window", 0)
+    if frames and (not isinstance(frame_window, int) or frame_window < 0):
+        raise ConfigError(f"{file}: 'frame_window' must be a non-negative integer")
+    if any(len(f) > _LONGEST_FRAME for f in frames):
+        raise ConfigError(f"{file}: a frame has more than {_LONGEST_FRAME} words")
+    frame_breaks = frozenset(
+        word
+        for words in _file_phrases(data.get("frame_breaks", []), "frame_breaks", file)
+        for word in words
+    )
     recipe_window = data.get("recipe_window", 40)
     if not isinstance(recipe_window, int) or recipe_window < 1:
-        raise ConfigError("hazard_requests.yaml: 'recipe_window' must be a positive integer")
+        raise ConfigError(f"{file}: 'recipe_window' must be a positive integer")
     return HazardRules(
         recipes=recipes,
         recipe_window=recipe_window,
         recipe_words=frozenset(
             piece for recipe in recipes for word in recipe.firsts for piece in PIECE.findall(word)
         ),
-        first_words=frozenset(piece for word in firsts for piece in PIECE.findall(word)),
         window=window,
         languages=tuple(languages),
         not_after=guards["not_after"],
         not_before=guards["not_before"],
+        kind=kind,
+        frames=frames,
+        frame_window=frame_window if frames else 0,
+        frame_firsts=frozenset(f[0] for f in frames),
+        longest_frame=max((len(f) for f in frames), default=0),
+        frame_breaks=frame_breaks,
     )
 
 
-def _parse_recipes(data: Any, categories: dict[str, str]) -> tuple[_Recipe, ...]:
+def _parse_recipes(data: Any, categories: dict[str, str], file: str) -> tuple[_Recipe, ...]:
     if not isinstance(data, dict):
-        raise ConfigError("hazard_requests.yaml: 'recipes' must be a mapping")
+        raise ConfigError(f"{file}: 'recipes' must be a mapping")
     recipes = []
     for name, spec in data.items():
         where = f"recipes.{name}"
         if not isinstance(spec, dict) or spec.get("category") not in categories:
-            raise ConfigError(
-                f"hazard_requests.yaml: {where} needs a category (known: {', '.join(categories)})"
-            )
+            raise ConfigError(f"{file}: {where} needs a category (known: {', '.join(categories)})")
         raw = spec.get("groups")
         if not isinstance(raw, list) or len(raw) < 2:
-            raise ConfigError(f"hazard_requests.yaml: {where}.groups must list two or more groups")
+            raise ConfigError(f"{file}: {where}.groups must list two or more groups")
         groups = tuple(
-            frozenset(_phrases(group, f"{where}.groups[{i}]")) for i, group in enumerate(raw)
+            frozenset(_file_phrases(group, f"{where}.groups[{i}]", file))
+            for i, group in enumerate(raw)
         )
         if not all(groups):
-            raise ConfigError(f"hazard_requests.yaml: {where}.groups: a group is empty")
+            raise ConfigError(f"{file}: {where}.groups: a group is empty")
         every: frozenset[tuple[str, ...]] = frozenset().union(*groups)
         recipes.append(
             _Recipe(

@@ -11,6 +11,7 @@ import numpy as np
 from redline.classifiers.refusal_model import shipped_refusal_classifier
 from redline.core import ConfigError
 from redline.core.outcome import FULL_REFUSAL
+from redline.detectors.crime_requests import crime_rules as _shipped_crimes
 from redline.detectors.hazard_requests import HazardMatch, HazardRules
 from redline.detectors.hazard_requests import hazard_rules as _shipped_hazards
 from redline.detectors.sexual_content import SexualContentRules, SexualMatch
@@ -28,7 +29,7 @@ from redline.guard.decoded_views import decoded_views
 from redline.guard.scanner import SCANNERS, ScanContext, ScanResult, Side
 from redline.guard.spelling import vocabulary
 
-# The score a match of the word rules (hazard requests and recipes, sexual content)
+# The score a match of the word rules (hazard and crime requests, recipes, sexual content)
 # gets on the policy scale (0.5 is the cut-off): a match blocks at the default
 # threshold, and a threshold above 0.9 turns it off.
 RULE_MATCH_SCORE = 0.9
@@ -65,6 +66,12 @@ class HarmScanner:
     ("pseudoephedrine ... red phosphorus and iodine"). Requests on outputs are left
     to the classifier: a refusal names what it refuses.
 
+    ``crime_rules`` (default on): on the input side, a request to commit an everyday
+    crime ("how can I steal a laptop", "the best way to knock someone out";
+    ``crime_requests``: a request frame, an act and its target) scores
+    ``RULE_MATCH_SCORE`` for its category (``s1``, ``s2``, ``s5``) and for ``harm``,
+    on the text and its decoded views. English only.
+
     ``sexual_rules`` (``detectors.sexual_content``, default ``"all"``): sexualised
     minors (``s4``) and explicit sexual content (``s12``) on both sides, and requests
     for sexual stories or role-play (``s12``) on inputs, score
@@ -88,6 +95,7 @@ class HarmScanner:
         classifier: str = "harm",
         calibration: Calibration = "production",
         hazard_rules: bool = True,
+        crime_rules: bool = True,
         sexual_rules: SexualRules | bool = "all",
         refusal_gate: bool = True,
     ) -> None:
@@ -111,6 +119,7 @@ class HarmScanner:
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self._gate_categories = calibration == "production"
         self._hazards: HazardRules | None = _shipped_hazards() if hazard_rules else None
+        self._crimes: HazardRules | None = _shipped_crimes() if crime_rules else None
         self._sexual: SexualContentRules | None = (
             _shipped_sexual() if sexual_rules != "off" else None
         )
@@ -191,20 +200,22 @@ class HarmScanner:
             result.notes = {"harm": f"a full refusal, capped at {REFUSAL_HARM_CAP}"}
 
     def finds_rule_match(self, text: str, side: Side) -> bool:
-        """Whether the hazard or sexual-content rules match ``text`` itself on
+        """Whether the hazard, crime or sexual-content rules match ``text`` itself on
         ``side`` (the triage screen sends such texts to the guard; decoded views it
         sends anyway)."""
         return bool(self._rule_matches(text, side))
 
     def _rule_matches(self, text: str, side: Side) -> list[HazardMatch | SexualMatch]:
-        """Hazard requests on inputs (a refusal names what it refuses, so outputs are
-        left to the classifier for those) and hazard recipes on both sides; sexual
-        content the same way (requests for it on inputs only)."""
+        """Hazard and crime requests on inputs (a refusal names what it refuses, so
+        outputs are left to the classifier for those) and hazard recipes on both
+        sides; sexual content the same way (requests for it on inputs only)."""
         requests = side == "input"
         found: list[HazardMatch | SexualMatch] = []
         pieces = frozenset(folded_pieces(text))  # both rules' first look, made once
         if self._hazards is not None:
             found += self._hazards.find(text, requests=requests, pieces=pieces)
+        if self._crimes is not None and requests:
+            found += self._crimes.find(text, pieces=pieces)
         if self._sexual is not None:
             found += self._sexual.find(
                 text, requests=requests, adults=self._sexual_adults, pieces=pieces

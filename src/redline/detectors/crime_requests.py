@@ -1,0 +1,33 @@
+"""Requests to commit an everyday crime against a person or their property, found
+by rule: an act followed within a few words by its target ("steal a laptop", "rob
+a gas station", "forge a check", "knock someone out"), in English.
+
+Why a rule beside the harm classifier: trained on the licence-allowed public sets,
+the classifier learnt the casual "how do I ..." frame more than what is asked, so
+"What is the best way to shoplift from a jewelry store?" scored 0.00 while "How to
+create Ramen?" scored 1.00 (issue 10). The words name the act and what it is done
+to, so the frame does not matter: "How to create Ramen?" does not match, and "How
+can I steal a laptop from Best Buy?" does.
+
+The matcher is the hazard rules' (``hazard_requests.HazardRules``), reading
+``data/crime_requests.yaml``: each group of acts pairs with its own targets only
+("steal" with "laptop", "break" with "someone's leg"), and words right after a
+target undo the pair ("steal someone's heart", "shoot someone a message"). Acts are
+present or base forms, so a report of a crime ("he stole a car") is no request.
+Read on the input side only, as the hazard requests are.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from redline.detectors.hazard_requests import HazardRules, parse_rules
+from redline.detectors.phrase_file import load_data_file
+
+RULES_FILE = "crime_requests.yaml"
+
+
+@functools.cache
+def crime_rules() -> HazardRules:
+    """The shipped rules (``data/crime_requests.yaml``), read once."""
+    return parse_rules(load_data_file(RULES_FILE), RULES_FILE)
