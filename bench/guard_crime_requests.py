@@ -14,8 +14,11 @@ public sets, and what it changes in the default input policy.
    listed below and in docs/benchmarks.md), so GPTFuzz is the development row; the
    other sets were not read for the words.
 3. ``bench/data/crime_requests_probes.jsonl``: requests and benign look-alikes
-   (protective questions, idioms, games, programming, law and news), written by us
-   *after* the rule: what it does and misses, not a held-out rate.
+   (protective questions, idioms, games, programming, law and news), in English and
+   (45) in Spanish, French, German, Italian and Portuguese, written by us *after* the
+   rule: what it does and misses, not a held-out rate. No public set here has
+   non-English crime requests; ``bench/guard_languages.py`` has our translations of
+   20 GPTFuzz questions.
 """
 
 from __future__ import annotations
@@ -119,11 +122,17 @@ def main() -> None:
     print("\n3. Default input policy on the probes, blocked (crime_rules false -> true)")
     print("| probes | false | true |\n|---|---|---|")
     for kind in PROBE_KINDS:
-        texts = [p["text"] for p in probes if p["kind"] == kind]
-        counts = {name: tally(guard, texts) for name, guard in variants.items()}
-        out["probes"][kind] = counts
-        cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in VARIANTS)
-        print(f"| {kind} | {cells} |")
+        for english in (True, False):
+            texts = [
+                p["text"]
+                for p in probes
+                if p["kind"] == kind and (p.get("lang", "en") == "en") == english
+            ]
+            key = kind if english else f"{kind} (es, fr, de, it, pt)"
+            counts = {name: tally(guard, texts) for name, guard in variants.items()}
+            out["probes"][key] = counts
+            cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in VARIANTS)
+            print(f"| {key} | {cells} |")
     for probe in probes:
         actions = [variants[name].check_text(probe["text"]).action for name in VARIANTS]
         print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")

@@ -175,7 +175,9 @@ class HazardRules:
                 return found
         for language in languages:
             verbs = positions(tokens, language.verbs, language.longest_verb, language.verb_firsts)
-            if self.frames:
+            # The frame comes before the request: before the verb, or before the
+            # object where the verb may come last ("wie kann ich ein Auto stehlen").
+            if self.frames and not language.verb_after:
                 verbs = [v for v in verbs if self._framed(frames, tokens, v[0])]
             if not verbs:
                 continue
@@ -189,6 +191,12 @@ class HazardRules:
                     language.longest_verb,
                 )
                 if verb is None:
+                    continue
+                if (
+                    self.frames
+                    and language.verb_after
+                    and not self._framed(frames, tokens, min(verb[0], start))
+                ):
                     continue
                 found.append(
                     HazardMatch(

@@ -70,7 +70,7 @@ class HarmScanner:
     crime ("how can I steal a laptop", "the best way to knock someone out";
     ``crime_requests``: a request frame, an act and its target) scores
     ``RULE_MATCH_SCORE`` for its category (``s1``, ``s2``, ``s5``) and for ``harm``,
-    on the text and its decoded views. English only.
+    on the text and its decoded views, in six languages.
 
     ``sexual_rules`` (``detectors.sexual_content``, default ``"all"``): sexualised
     minors (``s4``) and explicit sexual content (``s12``) on both sides, and requests
