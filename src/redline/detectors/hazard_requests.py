@@ -17,6 +17,10 @@ window of words ("extract the pseudoephedrine ... red phosphorus and iodine"). A
 reply gives a route away that way, whatever its verbs, so recipes are read on both
 sides, where requests are read on inputs only. The words are data:
 ``data/hazard_requests.yaml``. The guard's harm scanner reads both.
+
+The same matcher reads ``data/crime_requests.yaml`` (``detectors.crime_requests``),
+whose optional fields it also serves: request ``frames`` that must come shortly
+before a match, ``frame_breaks`` that undo them, and the ``kind`` a reason names.
 """
 
 from __future__ import annotations
@@ -96,12 +100,14 @@ class HazardRules:
     not_before: frozenset[str]
     recipes: tuple[_Recipe, ...] = ()
     recipe_window: int = 40
-    # The same for the first word of every recipe ingredient.
+    # Every word piece of any recipe ingredient's first word: a text with none of
+    # them skips the recipes.
     recipe_words: frozenset[str] = frozenset()
     # What a verb-object match is called in its reason (the file's ``kind``).
     kind: str = "hazard request"
-    # When the file lists ``frames``: a verb counts only with one of them ending at
-    # most ``frame_window`` words before it ("how can I", "the best way to").
+    # When the file lists ``frames``: a match counts only with one of them ending at
+    # most ``frame_window`` words before its verb ("how can I", "the best way to"),
+    # or before its first word where the verb may follow the object.
     frames: frozenset[tuple[str, ...]] = frozenset()
     frame_window: int = 0
     frame_firsts: frozenset[str] = frozenset()
@@ -211,13 +217,13 @@ class HazardRules:
                 )
         return found
 
-    def _framed(self, frames: list[tuple[int, int]], tokens: list[str], verb: int) -> bool:
+    def _framed(self, frames: list[tuple[int, int]], tokens: list[str], at: int) -> bool:
         """Whether a frame (index, length) ends at most ``frame_window`` words before
-        the verb at ``verb``, with no frame break between them."""
+        the word at ``at``, with no frame break between them."""
         window = self.frame_window
-        for index, length in near(frames, verb - window - _LONGEST_FRAME, verb - 1):
+        for index, length in near(frames, at - window - _LONGEST_FRAME, at - 1):
             end = index + length
-            if 0 <= verb - end <= window and self.frame_breaks.isdisjoint(tokens[end:verb]):
+            if 0 <= at - end <= window and self.frame_breaks.isdisjoint(tokens[end:at]):
                 return True
         return False
 
