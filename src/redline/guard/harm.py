@@ -69,8 +69,8 @@ class HarmScanner:
     ``crime_rules`` (default on): on the input side, a request to commit an everyday
     crime ("how can I steal a laptop", "the best way to knock someone out";
     ``crime_requests``: a request frame, an act and its target) scores
-    ``RULE_MATCH_SCORE`` for its category (``s1``, ``s2``, ``s5``) and for ``harm``,
-    on the text and its decoded views, in six languages.
+    ``RULE_MATCH_SCORE`` for its category (``s1``, ``s2``, ``s5``, ``harassment``) and
+    for ``harm``, on the text and its decoded views, in six languages.
 
     ``sexual_rules`` (``detectors.sexual_content``, default ``"all"``): sexualised
     minors (``s4``) and explicit sexual content (``s12``) on both sides, and requests
