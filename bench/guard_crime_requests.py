@@ -36,6 +36,7 @@ from guard_failure_cases import GPTFUZZ, bench_args, default_policy_with, jsonl_
 from guard_hazard_requests import (
     print_public_sets,
     print_toxicchat_rows,
+    probe_rows,
     public_sets,
     read_probes,
     rule_on_public_sets,
@@ -118,24 +119,8 @@ def main() -> None:
     print_toxicchat_rows(out["toxicchat"], "crime_rules")
 
     probes = read_probes(PROBES, _probe_problem)
-    out["probes"] = {}
     print("\n3. Default input policy on the probes, blocked (crime_rules false -> true)")
-    print("| probes | false | true |\n|---|---|---|")
-    for kind in PROBE_KINDS:
-        for english in (True, False):
-            texts = [
-                p["text"]
-                for p in probes
-                if p["kind"] == kind and (p.get("lang", "en") == "en") == english
-            ]
-            key = kind if english else f"{kind} (es, fr, de, it, pt)"
-            counts = {name: tally(guard, texts) for name, guard in variants.items()}
-            out["probes"][key] = counts
-            cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in VARIANTS)
-            print(f"| {key} | {cells} |")
-    for probe in probes:
-        actions = [variants[name].check_text(probe["text"]).action for name in VARIANTS]
-        print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")
+    out["probes"] = probe_rows(variants, probes, PROBE_KINDS)
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 

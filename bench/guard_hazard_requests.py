@@ -254,6 +254,32 @@ def read_probes(
     return probes
 
 
+def probe_rows(
+    variants: dict[str, Guard], probes: list[dict[str, Any]], kinds: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """The default policy's variants on a probes file, blocked per kind, English and
+    the other languages apart (a table), then every probe's actions in variant order."""
+    names = list(variants)
+    rows: dict[str, dict[str, Any]] = {}
+    print(f"| probes | {' | '.join(names)} |\n|---|{'---|' * len(names)}")
+    for kind in kinds:
+        for english in (True, False):
+            texts = [
+                p["text"]
+                for p in probes
+                if p["kind"] == kind and (p.get("lang", "en") == "en") == english
+            ]
+            key = kind if english else f"{kind} (es, fr, de, it, pt)"
+            counts = {name: tally(guard, texts) for name, guard in variants.items()}
+            rows[key] = counts
+            cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in names)
+            print(f"| {key} | {cells} |")
+    for probe in probes:
+        actions = [variants[name].check_text(probe["text"]).action for name in names]
+        print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")
+    return rows
+
+
 def _hazard_probe_problem(row: dict[str, Any]) -> str | None:
     if row.get("lang") not in LANGUAGES or row.get("label") not in ("harmful", "benign"):
         return f"needs lang in {list(LANGUAGES)} and label harmful or benign"

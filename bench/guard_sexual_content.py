@@ -40,12 +40,12 @@ from guard_failure_cases import bench_args, default_policy_with, jsonl_gz
 from guard_hazard_requests import (
     print_public_sets,
     print_toxicchat_rows,
+    probe_rows,
     public_sets,
     read_probes,
     rule_on_public_sets,
     toxicchat_rows,
 )
-from guard_inline_roleplay import tally
 
 from redline.detectors.hazard_requests import hazard_rules
 from redline.detectors.sexual_content import sexual_content_rules
@@ -108,24 +108,8 @@ def main() -> None:
     print_toxicchat_rows(out["toxicchat"], "sexual_rules")
 
     probes = read_probes(PROBES, _probe_problem)
-    out["probes"] = {}
     print("\n3. Default input policy on the probes, blocked (off -> minors -> all)")
-    print("| probes | off | minors | all |\n|---|---|---|---|")
-    for kind in PROBE_KINDS:
-        for english in (True, False):
-            texts = [
-                p["text"]
-                for p in probes
-                if p["kind"] == kind and (p.get("lang", "en") == "en") == english
-            ]
-            key = kind if english else f"{kind} (es, fr, de, it, pt)"
-            counts = {name: tally(guard, texts) for name, guard in variants.items()}
-            out["probes"][key] = counts
-            cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in VARIANTS)
-            print(f"| {key} | {cells} |")
-    for probe in probes:
-        actions = [variants[name].check_text(probe["text"]).action for name in VARIANTS]
-        print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")
+    out["probes"] = probe_rows(variants, probes, PROBE_KINDS)
     out["worst_case_ms"] = worst_case_times()
     print("\n4. The word rules on ~100,000-character repetitive texts (ms, one run each)")
     for name, ms in out["worst_case_ms"].items():
