@@ -211,7 +211,7 @@ class HarmScanner:
         sides; sexual content the same way (requests for it on inputs only)."""
         requests = side == "input"
         found: list[HazardMatch | SexualMatch] = []
-        pieces = frozenset(folded_pieces(text))  # both rules' first look, made once
+        pieces = frozenset(folded_pieces(text))  # the word rules' first look, made once
         if self._hazards is not None:
             found += self._hazards.find(text, requests=requests, pieces=pieces)
         if self._crimes is not None and requests:
