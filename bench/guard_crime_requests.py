@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from guard_failure_cases import GPTFUZZ, bench_args, default_policy_with, jsonl_gz
 from guard_hazard_requests import (
+    needs_kind,
     print_public_sets,
     print_toxicchat_rows,
     probe_rows,
@@ -44,6 +45,7 @@ from guard_hazard_requests import (
 )
 from guard_inline_roleplay import tally
 
+from redline.classifiers.splits import fold_text
 from redline.detectors.crime_requests import crime_rules
 from redline.guard import Guard
 
@@ -60,10 +62,6 @@ def guards() -> dict[str, Guard]:
     }
 
 
-def _squeezed(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def _share(count: dict[str, Any]) -> str:
     return (
         f"{count['blocked']} ({count['blocked'] / count['n']:.1%}, "
@@ -71,17 +69,14 @@ def _share(count: dict[str, Any]) -> str:
     )
 
 
-def _probe_problem(row: dict[str, Any]) -> str | None:
-    return None if row.get("kind") in PROBE_KINDS else f"needs kind in {list(PROBE_KINDS)}"
-
-
 def main() -> None:
     args = bench_args(__doc__)
     data = args.data_dir
     rules = crime_rules()
+    sets = public_sets(data)
     out: dict[str, Any] = {
         "public_sets": rule_on_public_sets(
-            public_sets(data), lambda text, requests: rules.find(text) if requests else []
+            sets, lambda text, requests: rules.find(text) if requests else []
         )
     }
     print_public_sets(out["public_sets"])
@@ -91,15 +86,15 @@ def main() -> None:
     print("| harmful set | texts | blocked, off | blocked, on |\n|---|---|---|---|")
     out["harmful_sets"] = {}
     questions = sorted({r["prompt"] for r in jsonl_gz(data / GPTFUZZ)})
-    seen = {_squeezed(q) for q in questions}
-    for name, (kind, load) in public_sets(data).items():
+    seen = {fold_text(q) for q in questions}
+    for name, (kind, load) in sets.items():
         if kind != "harmful" or name.startswith("ToxicChat"):
             continue
         texts = load()
         if name != "GPTFuzz questions":
             # GPTFuzz's questions come from hh-rlhf's red-team openers: the
             # development questions are left out of the other rows.
-            texts = [t for t in texts if _squeezed(t) not in seen]
+            texts = [t for t in texts if fold_text(t) not in seen]
             name += ", GPTFuzz's questions left out"
         counts = {variant: tally(guard, texts) for variant, guard in variants.items()}
         out["harmful_sets"][name] = counts
@@ -118,7 +113,7 @@ def main() -> None:
     out["toxicchat"] = toxicchat_rows(variants, data, "crime_rules")
     print_toxicchat_rows(out["toxicchat"], "crime_rules")
 
-    probes = read_probes(PROBES, _probe_problem)
+    probes = read_probes(PROBES, needs_kind(PROBE_KINDS))
     print("\n3. Default input policy on the probes, blocked (crime_rules false -> true)")
     out["probes"] = probe_rows(variants, probes, PROBE_KINDS)
     if args.json:

@@ -254,6 +254,15 @@ def read_probes(
     return probes
 
 
+def needs_kind(kinds: tuple[str, ...]) -> Callable[[dict[str, Any]], str | None]:
+    """A probe-row check for ``read_probes``: the row's ``kind`` is one of ``kinds``."""
+
+    def problem(row: dict[str, Any]) -> str | None:
+        return None if row.get("kind") in kinds else f"needs kind in {list(kinds)}"
+
+    return problem
+
+
 def probe_rows(
     variants: dict[str, Guard], probes: list[dict[str, Any]], kinds: tuple[str, ...]
 ) -> dict[str, dict[str, Any]]:

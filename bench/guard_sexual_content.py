@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from guard_failure_cases import bench_args, default_policy_with, jsonl_gz
 from guard_hazard_requests import (
+    needs_kind,
     print_public_sets,
     print_toxicchat_rows,
     probe_rows,
@@ -63,10 +64,6 @@ def guards() -> dict[str, Guard]:
         name: default_policy_with("sexual_rules: all", f"sexual_rules: {name}", name)
         for name in VARIANTS
     }
-
-
-def _probe_problem(row: dict[str, Any]) -> str | None:
-    return None if row.get("kind") in PROBE_KINDS else f"needs kind in {list(PROBE_KINDS)}"
 
 
 def main() -> None:
@@ -107,7 +104,7 @@ def main() -> None:
     print("\n2. Default input policy on ToxicChat (harm score; train = development split)")
     print_toxicchat_rows(out["toxicchat"], "sexual_rules")
 
-    probes = read_probes(PROBES, _probe_problem)
+    probes = read_probes(PROBES, needs_kind(PROBE_KINDS))
     print("\n3. Default input policy on the probes, blocked (off -> minors -> all)")
     out["probes"] = probe_rows(variants, probes, PROBE_KINDS)
     out["worst_case_ms"] = worst_case_times()

@@ -35,7 +35,8 @@ from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, nea
 from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "hazard_requests.yaml"
-# The most words a frame may have (the frame search looks that far back).
+# The most words a frame may have: frames are short request phrases ("how can I",
+# "la mejor manera de"), so a longer one is a mistake in the file.
 _LONGEST_FRAME = 8
 
 
@@ -221,7 +222,7 @@ class HazardRules:
         """Whether a frame (index, length) ends at most ``frame_window`` words before
         the word at ``at``, with no frame break between them."""
         window = self.frame_window
-        for index, length in near(frames, at - window - _LONGEST_FRAME, at - 1):
+        for index, length in near(frames, at - window - self.longest_frame, at - 1):
             end = index + length
             if 0 <= at - end <= window and self.frame_breaks.isdisjoint(tokens[end:at]):
                 return True
