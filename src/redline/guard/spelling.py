@@ -11,13 +11,16 @@ its words stop being words to a classifier (Hughes et al. 2024, Best-of-N):
 Both can be undone word by word against a vocabulary: a word the vocabulary lacks
 is put back to the most frequent of: the known word with the same first letter
 and the same other letters, and the known words one code-point step away at one
-position; failing both, for a few longer words, two steps away. The vocabulary
-is data (``english_words.tsv``, built by :mod:`redline.guard.word_list_build`
-from public sets; see its card).
+position; failing both, for a few longer words, two steps away or one step away
+and scrambled (``best_of_n`` does both to a word). A rare two-letter word is put
+back to a common one a step away ("dn" -> "do"). The vocabulary is data
+(``english_words.tsv``, built by :mod:`redline.guard.word_list_build` from public
+sets; see its card).
 
 A view is made only for text that reads as disguised English: at least
 :data:`MIN_REPAIRED` words repaired, that are :data:`MIN_REPAIRED_SHARE` of its
-words; enough of its most common words (:data:`MIN_COMMON_SHARE`); names and
+words beyond the first :data:`FREE_WORDS` (one word is enough in random case, "hOW
+cAN i", which is a disguise already); enough of its most common words (:data:`MIN_COMMON_SHARE`); names and
 abbreviations left out; and at most :data:`MAX_UNREPAIRED_SHARE` of its distinct
 words unknown and beyond repair. Ordinary English has no unknown words, or a typo
 or a name; another language, a table of names or code has many words no repair
@@ -36,9 +39,13 @@ from importlib.resources import files
 WORDS_FILE = "english_words.tsv"
 # Fewer repaired words than this is a typo or two, not a disguise.
 MIN_REPAIRED = 2
-# ... and they must be this share of the text's words (of any length): a long
-# document with two typos is not scrambled.
+# ... and their occurrences this share of the text's words (of any length) beyond
+# the first FREE_WORDS: a long document with two typos is not scrambled, but two
+# noised words in a question of twenty-five are a disguise (with the share over
+# all the words, noised GPTFuzz questions of 14 words or more with two repairs got
+# no view).
 MIN_REPAIRED_SHARE = 0.15
+FREE_WORDS = 12
 # Distinct words unknown and beyond repair, as a share of the distinct words (at
 # least one is always allowed: a name). More is another language, names or code.
 MAX_UNREPAIRED_SHARE = 0.15
@@ -50,6 +57,12 @@ MAX_UNREPAIRED_SHARE = 0.15
 # questions at least 14% before repairs.
 COMMON_WORDS = 100
 MIN_COMMON_SHARE = 0.12
+# Two-letter words are known only this frequent: rarer ones ("dn", "cy", "pn") are
+# what the noise makes of "do", "by", "on", and are repaired to one of the
+# COMMON_WORDS a step away (a rare word such as "pi" has none). The most
+# frequent two-letter word one noise step from a common one ("co" from "do") ranks
+# 1065; "ne" (5194) is the first that is mostly a noised "me" or "he".
+MAX_SHORT_WORD_RANK = 5000
 # Longer unknown runs are identifiers, hashes or URLs, never a disguised word.
 MAX_WORD_LENGTH = 20
 # Two-step noise repairs only for words this long: shorter ones reach a known word
@@ -62,9 +75,20 @@ MAX_TRIED = 40
 MAX_TWO_STEP_WORDS = 3
 # All-capital words this short are abbreviations ("USL", "PDL"), left alone.
 MAX_ABBREVIATION_LENGTH = 5
+# Random capitalisation (best-of-N flips each letter's case) turns the case inside
+# words: "hOW", "WHAt". Ordinary text has a few turns ("iPhone", "McDonald",
+# "JavaScript", "HTTPServer"), not this many: at least MIN_CASE_TURNS, and at least
+# MIN_CASE_TURN_SHARE per word. Text whose bytes are less than MIN_CAPITALS_SHARE
+# capitals (ordinary text has a few per cent; random case about half its letters)
+# is not looked at for turns.
+_CASE_TURN = re.compile(rb"[a-z][A-Z]|[A-Z]{2}[a-z]")
+MIN_CASE_TURNS = 3
+MIN_CASE_TURN_SHARE = 0.3
+MIN_CAPITALS_SHARE = 0.1
+_NOT_CAPITALS = bytes(b for b in range(256) if not 0x41 <= b <= 0x5A)
 # Letters and what the noise turns the alphabet's ends into ("a" -> "`", "z" -> "{",
-# "A" -> "@", "Z" -> "["); three or more of them.
-_TOKEN = re.compile(r"[A-Za-z`{@\[]{3,}")
+# "A" -> "@", "Z" -> "["); two or more of them.
+_TOKEN = re.compile(r"[A-Za-z`{@\[]{2,}")
 # A capitalised word first in the text or after one of these starts a sentence;
 # elsewhere it is a name.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"'(])\s*([A-Z][a-z`{@\[]{2,})")
@@ -112,7 +136,11 @@ class Vocabulary:
         words = _WORD_LINE.findall(text)
         return cls(
             ranks={word: rank for rank, word in enumerate(words)},
-            known=frozenset(word.encode("ascii") for word in words),
+            known=frozenset(
+                word.encode("ascii")
+                for rank, word in enumerate(words)
+                if len(word) != 2 or rank < MAX_SHORT_WORD_RANK
+            ),
             common=frozenset(
                 word.encode("ascii") for word in [w for w in words if len(w) > 1][:COMMON_WORDS]
             ),
@@ -148,6 +176,14 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
     or None (known already, or no repair matches). ``two_steps`` also tries
     noise at two positions."""
     ranks = vocab.ranks
+    if len(word) == 2:
+        # Only from a rare two-letter word to one of the most common ("dn" -> "do"):
+        # a rare one that is a word ("pi") has no common one a step away.
+        if word.encode("ascii", "replace") in vocab.known:
+            return None
+        return _most_frequent(
+            [c for c in _one_step(word) if c.encode("ascii") in vocab.common], ranks
+        )
     if word in ranks or len(word) > MAX_WORD_LENGTH:
         return None
     candidates = _one_step(word)
@@ -159,7 +195,17 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
     # The most frequent of the two readings: "rteal" is a noised "steal", not "relat".
     found = _most_frequent(candidates, ranks)
     if found is None and two_steps and len(word) >= MIN_TWO_STEP_LENGTH:
-        found = _most_frequent([two for one in _one_step(word) for two in _one_step(one)], ranks)
+        one_step = _one_step(word)
+        # Two noise steps, or one noise step in a scrambled word (best-of-N does both
+        # to a word: "saeul" is "steal" scrambled with its "t" moved up to "u").
+        candidates = [two for one in one_step for two in _one_step(one)]
+        for one in one_step:
+            unscrambled = vocab.anagrams(one)
+            if unscrambled:
+                candidates.append(
+                    next((w for w in unscrambled if w[-1] == one[-1]), unscrambled[0])
+                )
+        found = _most_frequent(candidates, ranks)
     return found
 
 
@@ -181,26 +227,33 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     """``text`` with its scrambled and noised words repaired, when it reads as
     disguised English (see the module docstring); otherwise None."""
     vocab = vocab or vocabulary()
-    words = _ascii_words(text, _LOWER_WORD_BYTES)
+    raw = text.encode("utf-8", "replace")
+    words = raw.translate(_LOWER_WORD_BYTES).split()
     unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
-    if unknown_count < max(MIN_REPAIRED, MIN_REPAIRED_SHARE * len(words)):
-        return None  # ordinary English stops here: a few unknown words at most
+    if not unknown_count:
+        return None  # ordinary English stops here
+    # Text in random case is disguised already: one repaired word is enough for a
+    # view, and a capitalised word says nothing about names.
+    random_case = _in_random_case(raw, len(words))
+    min_repaired = 1 if random_case else MIN_REPAIRED
+    min_occurrences = 0.0 if random_case else _min_occurrences(len(words))
+    if unknown_count < max(min_repaired, min_occurrences):
+        return None  # a few unknown words at most: a typo or a name
     distinct = set(words)
     unknown = distinct.difference(vocab.known)
     common = sum(map(vocab.common.__contains__, words))
     if common < MIN_COMMON_SHARE / 2 * len(words):
         return None  # not English: few of its words are "the", "to", "you", "how"...
-    unknown = _without_names(
-        text,
-        {
-            word
-            for word in unknown
-            # A known word next to a character the noise made from punctuation
-            # ("limit@" was "limit?") needs no repair; nor can a short word take one.
-            if len(word) >= 3 and word.strip(_NOISE_MARKS) not in vocab.known
-        },
-    )
-    if not _may_be_disguised(words, unknown):
+    unknown = {
+        word
+        for word in unknown
+        # A known word next to a character the noise made from punctuation
+        # ("limit@" was "limit?") needs no repair; nor can a single letter take one.
+        if len(word) == 2 or (len(word) > 2 and word.strip(_NOISE_MARKS) not in vocab.known)
+    }
+    if not random_case:
+        unknown = _without_names(text, unknown)
+    if not _may_be_disguised(words, unknown, min_repaired, min_occurrences):
         return None
     budget = max(1, int(MAX_UNREPAIRED_SHARE * len(distinct)))
     # In text order, so which words are tried does not depend on set order.
@@ -212,6 +265,8 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
         if repaired is not None:
             repairs[word] = repaired
             continue
+        if len(word) == 2:
+            continue  # a rare two-letter word ("sm" of "sm'neeoos") says little
         failed.append(word)
         if len(failed) > budget + MAX_TWO_STEP_WORDS:
             return None  # two-step repairs could not bring it within budget
@@ -228,12 +283,29 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     common += sum(map({w.encode("ascii") for w in common_repaired}.__contains__, words))
     if (
         common < MIN_COMMON_SHARE * len(words)
-        or len(repairs) < MIN_REPAIRED
-        or sum(map(repaired_bytes.__contains__, words)) < MIN_REPAIRED_SHARE * len(words)
+        or len(repairs) < min_repaired
+        or sum(map(repaired_bytes.__contains__, words)) < min_occurrences
         or len(failed) - (len(repairs) - first_pass) > budget
     ):
         return None
     return _with_repairs(text, repairs)
+
+
+def _min_occurrences(word_count: int) -> float:
+    """How many of a text's words must be repaired ones for a view (beyond
+    :data:`MIN_REPAIRED` distinct words)."""
+    return MIN_REPAIRED_SHARE * (word_count - FREE_WORDS)
+
+
+def _in_random_case(raw: bytes, word_count: int) -> bool:
+    """Whether the case of ``raw`` (UTF-8) turns inside words often enough to be
+    random ("hOW cAN i"): at least :data:`MIN_CASE_TURNS`, on
+    :data:`MIN_CASE_TURN_SHARE` of its words. Text with few capitals is not looked
+    at further (a byte deletion, in C); the turns are one regular expression."""
+    if len(raw.translate(None, _NOT_CAPITALS)) < MIN_CAPITALS_SHARE * len(raw):
+        return False
+    turns = len(_CASE_TURN.findall(raw))
+    return turns >= max(MIN_CASE_TURNS, MIN_CASE_TURN_SHARE * word_count)
 
 
 def _ascii_words(text: str, table: bytes) -> list[bytes]:
@@ -242,12 +314,12 @@ def _ascii_words(text: str, table: bytes) -> list[bytes]:
     return text.encode("utf-8", "replace").translate(table).split()
 
 
-def _may_be_disguised(words: list[bytes], unknown: set[bytes]) -> bool:
+def _may_be_disguised(
+    words: list[bytes], unknown: set[bytes], min_repaired: int, min_occurrences: float
+) -> bool:
     """Whether enough of ``words`` are unknown for a view, were each repaired (a long
     document with a few typos or names is not disguised)."""
-    return len(unknown) >= MIN_REPAIRED and sum(
-        map(unknown.__contains__, words)
-    ) >= MIN_REPAIRED_SHARE * len(words)
+    return len(unknown) >= min_repaired and sum(map(unknown.__contains__, words)) >= min_occurrences
 
 
 def _without_names(text: str, unknown: set[bytes]) -> set[bytes]:

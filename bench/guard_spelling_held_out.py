@@ -1,0 +1,147 @@
+"""The spelling view (``redline.guard.spelling``) on text it was not tuned on: the
+augmentation converters over harmful public sets other than GPTFuzz, fresh draws of
+them over GPTFuzz's questions, benign prompts under the same converters, and benign
+public sets as they are.
+
+    OMP_NUM_THREADS=1 python bench/guard_spelling_held_out.py [--data-dir ../shared/data]
+        [--limit 600] [--json OUT]
+
+For a before/after figure run it twice, once with ``PYTHONPATH`` at the other
+checkout's ``src``. The default input policy decides; a row counts texts blocked.
+
+1. Harmful requests under each converter that the spelling view reads back
+   (:data:`CONVERTERS`), one seeded draw per text (``Random("<set>:<converter>")``),
+   at most ``--limit`` texts a set (a seeded sample): hh-rlhf red-team openers,
+   AdvBench, HarmBench, red-instruct. The plain row is the ceiling a view can reach.
+2. GPTFuzz's 100 questions, five draws per converter under seeds that
+   ``bench/guard_failure_cases.py`` (the development draw) does not use.
+3. Benign prompts under the converters (Alpaca instructions, ToxicChat non-toxic
+   prompts; both CC-BY-NC, measurement only): a repaired word that makes a benign
+   request read as harmful shows here.
+4. Benign public sets as they are (every text): what the view's looser conditions
+   change on ordinary traffic, and how many texts get a spelling view at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from guard_failure_cases import GPTFUZZ, jsonl_gz
+from guard_hazard_requests import public_sets
+from guard_inline_roleplay import tally
+
+import redline.attacks.converters  # noqa: F401  (registers the converters)
+from redline.attacks.base import build_attack
+from redline.guard import Guard
+from redline.guard.spelling import respelled
+
+CONVERTERS = ("augment.noise", "augment.scramble", "best_of_n", "scramble", "augment.capitalise")
+HARMFUL_SETS = ("hh-rlhf red-team openers", "AdvBench", "HarmBench", "red-instruct")
+BENIGN_UNDER_CONVERTERS = ("Alpaca instructions", "ToxicChat non-toxic (train + test)")
+BENIGN_AS_THEY_ARE = (
+    "ToxicChat non-toxic (train + test)",
+    "Alpaca instructions",
+    "MMLU questions",
+    "CyberSecEval FRR, 7 languages",
+    "GSM8K questions",
+    "BIPIA contexts",
+    "Davidson tweets (all labels)",
+)
+GPTFUZZ_DRAWS = 5
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+    parser.add_argument("--limit", type=int, default=600, help="texts a set under converters")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not args.data_dir.is_dir():
+        sys.exit(f"{args.data_dir}: not found")
+    if args.limit < 1:
+        sys.exit(f"--limit must be at least 1, got {args.limit}")
+    return args
+
+
+def converted(texts: list[str], converter: str, seed: str) -> list[str]:
+    attack = build_attack(converter)
+    rng = random.Random(seed)
+    return [attack.convert(text, rng=rng).text or "" for text in texts]
+
+
+def converter_rows(guard: Guard, name: str, texts: list[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"plain": tally(guard, texts)["blocked"], "n": len(texts)}
+    for converter in CONVERTERS:
+        row[converter] = tally(guard, converted(texts, converter, f"{name}:{converter}"))["blocked"]
+    return row
+
+
+def print_rows(title: str, rows: dict[str, dict[str, Any]]) -> None:
+    print(f"\n{title}")
+    print("| set | n | plain | " + " | ".join(CONVERTERS) + " |")
+    print("|---|---|---|" + "---|" * len(CONVERTERS))
+    for name, row in rows.items():
+        cells = " | ".join(f"{row[c]} ({row[c] / row['n']:.0%})" for c in ("plain", *CONVERTERS))
+        print(f"| {name} | {row['n']} | {cells} |")
+
+
+def main() -> None:
+    args = arguments()
+    sets = public_sets(args.data_dir)
+    guard = Guard.default()
+    out: dict[str, Any] = {}
+
+    def sample(name: str) -> list[str]:
+        texts = sorted(set(sets[name][1]()))
+        return random.Random(name).sample(texts, min(args.limit, len(texts)))
+
+    out["harmful"] = {name: converter_rows(guard, name, sample(name)) for name in HARMFUL_SETS}
+    print_rows("1. Harmful public sets under the converters (blocked)", out["harmful"])
+
+    questions = sorted({r["prompt"] for r in jsonl_gz(args.data_dir / GPTFUZZ)})
+    draws: dict[str, Any] = {"n": len(questions) * GPTFUZZ_DRAWS}
+    draws["plain"] = tally(guard, questions)["blocked"] * GPTFUZZ_DRAWS
+    for converter in CONVERTERS:
+        texts = [
+            text
+            for draw in range(GPTFUZZ_DRAWS)
+            for text in converted(questions, converter, f"held-out {draw}:{converter}")
+        ]
+        draws[converter] = tally(guard, texts)["blocked"]
+    out["gptfuzz_fresh_draws"] = draws
+    print_rows("2. GPTFuzz questions, five fresh draws (blocked)", {"GPTFuzz": draws})
+
+    out["benign_under_converters"] = {
+        name: converter_rows(guard, name, sample(name)) for name in BENIGN_UNDER_CONVERTERS
+    }
+    print_rows("3. Benign prompts under the converters (blocked)", out["benign_under_converters"])
+
+    print("\n4. Benign public sets as they are\n| set | n | blocked | with a spelling view |")
+    print("|---|---|---|---|")
+    out["benign"] = {}
+    for name in BENIGN_AS_THEY_ARE:
+        texts = sets[name][1]()
+        row = {
+            "n": len(texts),
+            "blocked": tally(guard, texts)["blocked"],
+            "views": sum(respelled(text) is not None for text in texts),
+        }
+        out["benign"][name] = row
+        print(f"| {name} | {row['n']} | {row['blocked']} | {row['views']} |")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
