@@ -20,13 +20,14 @@ sets; see its card).
 A view is made only for text that reads as disguised English: at least
 :data:`MIN_REPAIRED` words repaired, that are :data:`MIN_REPAIRED_SHARE` of its
 words beyond the first :data:`FREE_WORDS` (one word is enough in random case, "hOW
-cAN i", which is a disguise already); enough of its most common words (:data:`MIN_COMMON_SHARE`); names and
-abbreviations left out; and at most :data:`MAX_UNREPAIRED_SHARE` of its distinct
-words unknown and beyond repair. Ordinary English has no unknown words, or a typo
-or a name; another language, a table of names or code has many words no repair
-reaches, and the search stops as soon as the budget for those is spent. The first
-check, which every text pays, is a byte translation, a split and one set look-up
-per word, all in C; ordinary English stops there.
+cAN i", which is a disguise already); enough of its most common words
+(:data:`MIN_COMMON_SHARE`); names and abbreviations left out; and at most
+:data:`MAX_UNREPAIRED_SHARE` of its distinct words unknown and beyond repair.
+Ordinary English has no unknown words, or a typo or a name; another language, a
+table of names or code has many words no repair reaches, and the search stops as
+soon as the budget for those is spent. The first check, which every text pays, is a
+byte translation, a split and one set look-up per word, all in C; ordinary English
+stops there.
 """
 
 from __future__ import annotations
