@@ -268,8 +268,11 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
         # ("limit@" was "limit?") needs no repair; nor can a single letter take one.
         if len(word) == 2 or (len(word) > 2 and word.strip(_NOISE_MARKS) not in vocab.known)
     }
+    names: set[bytes] = set()
     if not random_case:
+        names = unknown
         unknown = _without_names(text, unknown)
+        names = names - unknown
     if not _may_be_disguised(words, unknown, min_repaired, min_occurrences):
         return None
     budget = max(1, int(MAX_UNREPAIRED_SHARE * len(distinct)))
@@ -311,6 +314,12 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
         or len(failed) - (len(repairs) - first_pass) > budget
     ):
         return None
+    # The text is disguised: what looked like a name may be a scrambled word too
+    # ("Hsacoluot"). Names are repaired only now, so that they never make a view.
+    for name in sorted(names)[:MAX_TRIED]:
+        repaired = repair_word(name.decode("ascii"), vocab)
+        if repaired is not None:
+            repairs[name.decode("ascii")] = repaired
     return _with_repairs(text, repairs)
 
 
