@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from redline.cli.app import app
 from redline.core.errors import ConfigError
 from redline.detectors.crime_requests import crime_rules
-from redline.detectors.hazard_requests import HazardRules, hazard_rules, parse_rules
+from redline.detectors.hazard_requests import RequestRules, hazard_rules, parse_rules
 from redline.detectors.word_rules import folded_words
 from redline.guard import Guard
 from redline.guard.harm import RULE_MATCH_SCORE, HarmScanner
@@ -95,7 +95,7 @@ def test_look_alikes_do_not_match(text: str) -> None:
 )
 def test_crime_requests_match_in_five_more_languages(text: str, group: str) -> None:
     matches = crime_rules().find(text)
-    assert matches and matches[0].language == group, text
+    assert matches and matches[0].group == group, text
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def _rules(**changes: Any) -> dict[str, Any]:
         "frames": ["how to", "i want to"],
         "frame_breaks": ["stop"],
         "categories": {"s2": "crimes"},
-        "languages": {"en": {"verbs": ["steal"], "objects": {"s2": ["car"]}}},
+        "groups": {"en": {"verbs": ["steal"], "objects": {"s2": ["car"]}}},
         "kind": "crime request",
     }
     data.update(changes)
@@ -192,7 +192,7 @@ def test_a_bad_rules_file_names_the_file_and_the_field(
 def test_the_shipped_rules_file_parses() -> None:
     rules = crime_rules()
     assert rules.kind == "crime request" and rules.frames and rules.frame_breaks
-    assert {category for g in rules.languages for category in g.objects.values()} == {
+    assert {category for g in rules.groups for category in g.objects.values()} == {
         "s1",
         "s2",
         "s5",
@@ -212,12 +212,12 @@ def test_the_cli_blocks_a_crime_request_and_the_policy_turns_the_rule_off(
     assert runner.invoke(app, ["guard", "check", text, "--policy", str(policy)]).exit_code == 0
 
 
-def _texts(rules: HazardRules) -> st.SearchStrategy[str]:
+def _texts(rules: RequestRules) -> st.SearchStrategy[str]:
     """Texts of the rules' own words: at random, and as frame, verb and object in
     order with words between (so that many of them match)."""
     frames = sorted(" ".join(f) for f in rules.frames) or [""]
-    verbs = sorted(" ".join(v) for g in rules.languages for v in g.verbs)
-    objects = sorted(" ".join(o) for g in rules.languages for o in g.objects)
+    verbs = sorted(" ".join(v) for g in rules.groups for v in g.verbs)
+    objects = sorted(" ".join(o) for g in rules.groups for o in g.objects)
     fillers = sorted({*rules.frame_breaks, "the", "show", "message", "quickly", "Rob", "x"})
     word = st.sampled_from(frames + verbs + objects + fillers)
     between = st.lists(st.sampled_from(fillers), max_size=3).map(" ".join)
@@ -230,11 +230,11 @@ def _texts(rules: HazardRules) -> st.SearchStrategy[str]:
 @pytest.mark.parametrize("rules", [crime_rules(), hazard_rules()], ids=["crime", "hazard"])
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
-def test_the_first_look_never_hides_a_match(rules: HazardRules, data: st.DataObject) -> None:
+def test_the_first_look_never_hides_a_match(rules: RequestRules, data: st.DataObject) -> None:
     """The word-set look that skips most texts is a necessary condition: reading
     every group of every text finds the same requests."""
     text = data.draw(_texts(rules))
     folded = folded_words(text)
     tokens = [w for w, _, _ in folded]
-    every = rules._requests(tokens, folded, list(rules.languages))
+    every = rules._requests(tokens, folded, list(rules.groups))
     assert [m for m in rules.find(text) if not m.ingredients] == every

@@ -39,7 +39,7 @@ from redline.guard.scanner import ScanContext
 def test_requests_to_make_a_hazard_match(text: str, language: str, category: str) -> None:
     matches = hazard_rules().find(text)
     assert matches, text
-    assert (matches[0].language, matches[0].category) == (language, category)
+    assert (matches[0].group, matches[0].category) == (language, category)
     assert text[matches[0].start : matches[0].end].lower().startswith(matches[0].object[:3])
 
 
@@ -136,7 +136,7 @@ def _rules(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "window": 4,
         "categories": {"s9": "explosives"},
-        "languages": {"en": {"verbs": ["make"], "objects": {"s9": ["bomb"]}}},
+        "groups": {"en": {"verbs": ["make"], "objects": {"s9": ["bomb"]}}},
     }
     data.update(changes)
     return data
@@ -145,21 +145,21 @@ def _rules(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ([], "expected a mapping with 'languages'"),
+        ([], "expected a mapping with 'groups'"),
         (_rules(window=0), "'window' must be a positive integer"),
         (
-            _rules(languages={"en": {"verbs": ["make"], "objects": {"s7": ["bomb"]}}}),
-            "languages.en.objects.s7: unknown category",
+            _rules(groups={"en": {"verbs": ["make"], "objects": {"s7": ["bomb"]}}}),
+            "groups.en.objects.s7: unknown category",
         ),
         (
-            _rules(languages={"en": {"verbs": "make", "objects": {"s9": ["bomb"]}}}),
-            "languages.en.verbs must be a list of non-empty strings",
+            _rules(groups={"en": {"verbs": "make", "objects": {"s9": ["bomb"]}}}),
+            "groups.en.verbs must be a list of non-empty strings",
         ),
         (_rules(not_after=[""]), "not_after must be a list of non-empty strings"),
         (_rules(categories=["s9"]), "'categories' must map category ids to names"),
         (
-            _rules(languages={"en": {"verbs": [], "objects": {"s9": ["bomb"]}}}),
-            "languages.en.verbs is empty",
+            _rules(groups={"en": {"verbs": [], "objects": {"s9": ["bomb"]}}}),
+            "groups.en.verbs is empty",
         ),
         (_rules(recipes={"x": {"category": "s9", "groups": [["a"]]}}), "two or more groups"),
         (_rules(recipes={"x": {"groups": [["a"], ["b"]]}}), "recipes.x needs a category"),
@@ -177,7 +177,7 @@ def test_a_bad_rules_file_names_the_field(data: Any, message: str) -> None:
 
 def test_the_shipped_rules_file_parses_and_covers_six_languages() -> None:
     rules = hazard_rules()
-    assert [language.name for language in rules.languages] == ["en", "es", "fr", "de", "it", "pt"]
+    assert [group.name for group in rules.groups] == ["en", "es", "fr", "de", "it", "pt"]
     assert parse_rules(yaml.safe_load(yaml.safe_dump(_rules()))).find("make a bomb")
 
 

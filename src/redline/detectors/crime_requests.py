@@ -10,8 +10,9 @@ create Ramen?" scored 1.00 (issue 10). The words name the act and what it is don
 to, so the verdict rests on what is asked: "How to create Ramen?" does not match,
 and "How can I steal a laptop from Best Buy?" does.
 
-The matcher is the hazard rules' (``hazard_requests.HazardRules``), reading
-``data/crime_requests.yaml``: each group of acts pairs with its own targets only
+The matcher is the hazard rules' verb-object matcher
+(``hazard_requests.RequestRules``), reading ``data/crime_requests.yaml``: each
+group of acts (one crime in one language) pairs with its own targets only
 ("steal" with "laptop", "break" with "someone's leg"), and words right after a
 target undo the pair ("steal someone's heart", "shoot someone a message"). Acts are
 present or base forms, so a report of a crime ("he stole a car") is no request. A
@@ -26,13 +27,13 @@ from __future__ import annotations
 
 import functools
 
-from redline.detectors.hazard_requests import HazardRules, parse_rules
+from redline.detectors.hazard_requests import RequestRules, parse_rules
 from redline.detectors.phrase_file import load_data_file
 
 RULES_FILE = "crime_requests.yaml"
 
 
 @functools.cache
-def crime_rules() -> HazardRules:
+def crime_rules() -> RequestRules:
     """The shipped rules (``data/crime_requests.yaml``), read once."""
     return parse_rules(load_data_file(RULES_FILE), RULES_FILE)

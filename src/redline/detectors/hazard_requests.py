@@ -18,9 +18,12 @@ reply gives a route away that way, whatever its verbs, so recipes are read on bo
 sides, where requests are read on inputs only. The words are data:
 ``data/hazard_requests.yaml``. The guard's harm scanner reads both.
 
-The same matcher reads ``data/crime_requests.yaml`` (``detectors.crime_requests``),
-whose optional fields it also serves: request ``frames`` that must come shortly
-before a match, ``frame_breaks`` that undo them, and the ``kind`` a reason names.
+The matcher (:class:`RequestRules`) pairs the verbs of a group with the same
+group's objects only; here a group is a language. It also reads
+``data/crime_requests.yaml`` (``detectors.crime_requests``), where a group is one
+crime in one language, and serves that file's optional fields: request ``frames``
+that must come shortly before a match, ``frame_breaks`` that undo them, and the
+``kind`` a reason names.
 """
 
 from __future__ import annotations
@@ -41,12 +44,12 @@ _LONGEST_FRAME = 8
 
 
 @dataclass(frozen=True, slots=True)
-class HazardMatch:
+class RequestMatch:
     """One match: a verb-object request or a recipe, its category, its words and
     the span of its object (of a recipe's first ingredient)."""
 
     category: str
-    language: str
+    group: str
     verb: str
     object: str
     start: int
@@ -59,7 +62,7 @@ class HazardMatch:
     def describe(self) -> str:
         if self.ingredients:
             return f"hazard recipe: {self.object} ({', '.join(self.ingredients)})"
-        return f"{self.kind} ({self.language}): {self.verb} ... {self.object}"
+        return f"{self.kind} ({self.group}): {self.verb} ... {self.object}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,10 @@ class _Recipe:
 
 
 @dataclass(frozen=True, slots=True)
-class _Language:
+class _Group:
+    """Verbs and the objects they pair with (a language's hazards, or one crime in
+    one language), with what the first look and the scan need."""
+
     name: str
     verbs: frozenset[tuple[str, ...]]
     objects: dict[tuple[str, ...], str]  # object words -> category
@@ -83,7 +89,7 @@ class _Language:
     verb_firsts: frozenset[str]
     object_firsts: frozenset[str]
     # Word pieces a text holds when it holds a verb (an object): it needs one of each
-    # for this language's words to be worth reading (most texts lack one or both).
+    # for this group's words to be worth reading (most texts lack one or both).
     verb_pieces: frozenset[str]
     object_pieces: frozenset[str]
 
@@ -92,11 +98,12 @@ class _Language:
 
 
 @dataclass(frozen=True, slots=True)
-class HazardRules:
-    """The parsed rules file: ``find`` returns the matches in a text."""
+class RequestRules:
+    """A parsed rules file of verb-object requests (and recipes): ``find`` returns
+    the matches in a text."""
 
     window: int
-    languages: tuple[_Language, ...]
+    groups: tuple[_Group, ...]
     not_after: frozenset[str]
     not_before: frozenset[str]
     recipes: tuple[_Recipe, ...] = ()
@@ -119,7 +126,7 @@ class HazardRules:
 
     def find(
         self, text: str, *, requests: bool = True, pieces: frozenset[str] | None = None
-    ) -> list[HazardMatch]:
+    ) -> list[RequestMatch]:
         """Every match in ``text``: recipes, and with ``requests`` verb-object
         requests too (one per object occurrence). ``pieces``: the text's
         ``folded_pieces``, when the caller has them (the harm scanner reads two
@@ -127,18 +134,18 @@ class HazardRules:
         if pieces is None:
             pieces = frozenset(folded_pieces(text))
         # A word-set look (~30 us per 1,000 characters) spares most texts the scan.
-        languages = [lang for lang in self.languages if lang.may_match(pieces)] if requests else []
+        groups = [group for group in self.groups if group.may_match(pieces)] if requests else []
         wants_recipes = not self.recipe_words.isdisjoint(pieces)
-        if not (languages or wants_recipes):
+        if not (groups or wants_recipes):
             return []
         words = folded_words(text)
         tokens = [w for w, _, _ in words]
         found = self._recipes(tokens, words) if wants_recipes else []
-        if languages:
-            found += self._requests(tokens, words, languages)
+        if groups:
+            found += self._requests(tokens, words, groups)
         return found
 
-    def _recipes(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[HazardMatch]:
+    def _recipes(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[RequestMatch]:
         found = []
         for recipe in self.recipes:
             hits = positions(tokens, recipe.ingredients, recipe.longest, recipe.firsts)
@@ -158,9 +165,9 @@ class HazardRules:
                     continue
                 chosen = [(anchor, length), *[h for h in nearest if h is not None]]
                 found.append(
-                    HazardMatch(
+                    RequestMatch(
                         category=recipe.category,
-                        language="",
+                        group="",
                         verb="",
                         object=recipe.name,
                         start=words[anchor][1],
@@ -172,43 +179,43 @@ class HazardRules:
         return found
 
     def _requests(
-        self, tokens: list[str], words: list[tuple[str, int, int]], languages: list[_Language]
-    ) -> list[HazardMatch]:
-        found: list[HazardMatch] = []
+        self, tokens: list[str], words: list[tuple[str, int, int]], groups: list[_Group]
+    ) -> list[RequestMatch]:
+        found: list[RequestMatch] = []
         frames: list[tuple[int, int]] = []
         if self.frames:
             frames = positions(tokens, self.frames, self.longest_frame, self.frame_firsts)
             if not frames:
                 return found
-        for language in languages:
-            verbs = positions(tokens, language.verbs, language.longest_verb, language.verb_firsts)
+        for group in groups:
+            verbs = positions(tokens, group.verbs, group.longest_verb, group.verb_firsts)
             # The frame comes before the request: before the verb, or before the
             # object where the verb may come last ("wie kann ich ein Auto stehlen").
-            if self.frames and not language.verb_after:
+            if self.frames and not group.verb_after:
                 verbs = [v for v in verbs if self._framed(frames, tokens, v[0])]
             if not verbs:
                 continue
-            for start, length, category in _objects(tokens, language, self):
+            for start, length, category in _objects(tokens, group, self):
                 verb = _verb_near(
                     verbs,
                     start,
                     start + length,
                     self.window,
-                    language.verb_after,
-                    language.longest_verb,
+                    group.verb_after,
+                    group.longest_verb,
                 )
                 if verb is None:
                     continue
                 if (
                     self.frames
-                    and language.verb_after
+                    and group.verb_after
                     and not self._framed(frames, tokens, min(verb[0], start))
                 ):
                     continue
                 found.append(
-                    HazardMatch(
+                    RequestMatch(
                         category=category,
-                        language=language.name,
+                        group=group.name,
                         verb=" ".join(tokens[verb[0] : verb[0] + verb[1]]),
                         object=" ".join(tokens[start : start + length]),
                         start=words[start][1],
@@ -239,19 +246,17 @@ def _key_pieces(phrases: Any) -> frozenset[str]:
     )
 
 
-def _objects(
-    tokens: list[str], language: _Language, rules: HazardRules
-) -> list[tuple[int, int, str]]:
+def _objects(tokens: list[str], group: _Group, rules: RequestRules) -> list[tuple[int, int, str]]:
     """(index, length, category) of each object not turned into something else by
     the word right after or right before it."""
     out = []
     i = 0
     while i < len(tokens):
-        if tokens[i] not in language.object_firsts:
+        if tokens[i] not in group.object_firsts:
             i += 1
             continue
-        for n in range(min(language.longest_object, len(tokens) - i), 0, -1):
-            category = language.objects.get(tuple(tokens[i : i + n]))
+        for n in range(min(group.longest_object, len(tokens) - i), 0, -1):
+            category = group.objects.get(tuple(tokens[i : i + n]))
             if category is None:
                 continue
             after = tokens[i + n] if i + n < len(tokens) else ""
@@ -284,38 +289,38 @@ def _verb_near(
     return None
 
 
-def parse_rules(data: Any, file: str = RULES_FILE) -> HazardRules:
+def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
     """Rules from the parsed YAML document ``file`` (the name errors give); ConfigError
     naming the bad field."""
-    if not isinstance(data, dict) or not isinstance(data.get("languages"), dict):
-        raise ConfigError(f"{file}: expected a mapping with 'languages'")
+    if not isinstance(data, dict) or not isinstance(data.get("groups"), dict):
+        raise ConfigError(f"{file}: expected a mapping with 'groups'")
     window = data.get("window")
     if not isinstance(window, int) or window < 1:
         raise ConfigError(f"{file}: 'window' must be a positive integer")
     categories = data.get("categories")
     if not isinstance(categories, dict) or not categories:
         raise ConfigError(f"{file}: 'categories' must map category ids to names")
-    languages = []
-    for name, spec in data["languages"].items():
+    groups = []
+    for name, spec in data["groups"].items():
         if not isinstance(spec, dict):
-            raise ConfigError(f"{file}: languages.{name} must be a mapping")
-        verbs = frozenset(_file_phrases(spec.get("verbs"), f"languages.{name}.verbs", file))
+            raise ConfigError(f"{file}: groups.{name} must be a mapping")
+        verbs = frozenset(_file_phrases(spec.get("verbs"), f"groups.{name}.verbs", file))
         if not verbs:
-            raise ConfigError(f"{file}: languages.{name}.verbs is empty")
+            raise ConfigError(f"{file}: groups.{name}.verbs is empty")
         objects: dict[tuple[str, ...], str] = {}
         raw_objects = spec.get("objects")
         if not isinstance(raw_objects, dict) or not raw_objects:
-            raise ConfigError(f"{file}: languages.{name}.objects must be a mapping")
+            raise ConfigError(f"{file}: groups.{name}.objects must be a mapping")
         for category, values in raw_objects.items():
             if category not in categories:
                 raise ConfigError(
-                    f"{file}: languages.{name}.objects.{category}: "
+                    f"{file}: groups.{name}.objects.{category}: "
                     f"unknown category (known: {', '.join(categories)})"
                 )
-            for words in _file_phrases(values, f"languages.{name}.objects.{category}", file):
+            for words in _file_phrases(values, f"groups.{name}.objects.{category}", file):
                 objects[words] = category
-        languages.append(
-            _Language(
+        groups.append(
+            _Group(
                 name=name,
                 verbs=verbs,
                 objects=objects,
@@ -352,14 +357,14 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> HazardRules:
     recipe_window = data.get("recipe_window", 40)
     if not isinstance(recipe_window, int) or recipe_window < 1:
         raise ConfigError(f"{file}: 'recipe_window' must be a positive integer")
-    return HazardRules(
+    return RequestRules(
         recipes=recipes,
         recipe_window=recipe_window,
         recipe_words=frozenset(
             piece for recipe in recipes for word in recipe.firsts for piece in PIECE.findall(word)
         ),
         window=window,
-        languages=tuple(languages),
+        groups=tuple(groups),
         not_after=guards["not_after"],
         not_before=guards["not_before"],
         kind=kind,
@@ -403,6 +408,6 @@ def _parse_recipes(data: Any, categories: dict[str, str], file: str) -> tuple[_R
 
 
 @functools.cache
-def hazard_rules() -> HazardRules:
+def hazard_rules() -> RequestRules:
     """The shipped rules (``data/hazard_requests.yaml``), read once."""
     return parse_rules(load_data_file(RULES_FILE))

@@ -12,7 +12,7 @@ from redline.classifiers.refusal_model import shipped_refusal_classifier
 from redline.core import ConfigError
 from redline.core.outcome import FULL_REFUSAL
 from redline.detectors.crime_requests import crime_rules as _shipped_crimes
-from redline.detectors.hazard_requests import HazardMatch, HazardRules
+from redline.detectors.hazard_requests import RequestMatch, RequestRules
 from redline.detectors.hazard_requests import hazard_rules as _shipped_hazards
 from redline.detectors.sexual_content import SexualContentRules, SexualMatch
 from redline.detectors.sexual_content import sexual_content_rules as _shipped_sexual
@@ -118,8 +118,8 @@ class HarmScanner:
         )
         self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self._gate_categories = calibration == "production"
-        self._hazards: HazardRules | None = _shipped_hazards() if hazard_rules else None
-        self._crimes: HazardRules | None = _shipped_crimes() if crime_rules else None
+        self._hazards: RequestRules | None = _shipped_hazards() if hazard_rules else None
+        self._crimes: RequestRules | None = _shipped_crimes() if crime_rules else None
         self._sexual: SexualContentRules | None = (
             _shipped_sexual() if sexual_rules != "off" else None
         )
@@ -205,12 +205,12 @@ class HarmScanner:
         sends anyway)."""
         return bool(self._rule_matches(text, side))
 
-    def _rule_matches(self, text: str, side: Side) -> list[HazardMatch | SexualMatch]:
+    def _rule_matches(self, text: str, side: Side) -> list[RequestMatch | SexualMatch]:
         """Hazard and crime requests on inputs (a refusal names what it refuses, so
         outputs are left to the classifier for those) and hazard recipes on both
         sides; sexual content the same way (requests for it on inputs only)."""
         requests = side == "input"
-        found: list[HazardMatch | SexualMatch] = []
+        found: list[RequestMatch | SexualMatch] = []
         pieces = frozenset(folded_pieces(text))  # the word rules' first look, made once
         if self._hazards is not None:
             found += self._hazards.find(text, requests=requests, pieces=pieces)
