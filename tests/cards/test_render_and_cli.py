@@ -62,6 +62,9 @@ def test_pdf_is_printed_by_chromium_and_reads_back(card_runs, tmp_path: Path) ->
     assert len(reader.pages) >= 2
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "System card" in text
+    # Read back as written: no "ﬁ" or "ﬀ" ligature in "figure" or in a run id
+    # ending "dff" (which failed this test now and then when a random id had "ff").
+    assert "Every figure" in text
     assert card_runs.attacked in text
     assert "Governance crosswalk" in text
     assert "MEASURE 2.7" in text
