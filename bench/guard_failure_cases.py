@@ -215,17 +215,21 @@ def recall_at_1pct(guard: Guard, texts: list[str], labels: list[bool], scanner: 
     }
 
 
-def bench_args(doc: str) -> argparse.Namespace:
+def bench_args(doc: str, *, limit: int | None = None) -> argparse.Namespace:
     """``--data-dir`` (it must exist) and ``--json``: the arguments of the guard rule
-    benches."""
+    benches; with ``limit``, ``--limit`` too (texts a set at most, that default)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument(
         "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
     )
     parser.add_argument("--json", type=Path)
+    if limit is not None:
+        parser.add_argument("--limit", type=int, default=limit, help="texts a set at most")
     args = parser.parse_args()
     if not args.data_dir.is_dir():
         sys.exit(f"{args.data_dir}: not found")
+    if limit is not None and args.limit < 1:
+        sys.exit(f"--limit must be at least 1, got {args.limit}")
     return args
 
 

@@ -24,7 +24,6 @@ checkout's ``src``. The default input policy decides; a row counts texts blocked
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -35,7 +34,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import GPTFUZZ, jsonl_gz
+from guard_failure_cases import GPTFUZZ, bench_args, jsonl_gz
 from guard_hazard_requests import public_sets
 from guard_inline_roleplay import tally
 
@@ -57,21 +56,6 @@ BENIGN_AS_THEY_ARE = (
     "Davidson tweets (all labels)",
 )
 GPTFUZZ_DRAWS = 5
-
-
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
-    )
-    parser.add_argument("--limit", type=int, default=600, help="texts a set under converters")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    if not args.data_dir.is_dir():
-        sys.exit(f"{args.data_dir}: not found")
-    if args.limit < 1:
-        sys.exit(f"--limit must be at least 1, got {args.limit}")
-    return args
 
 
 def converted(texts: list[str], converter: str, seed: str) -> list[str]:
@@ -97,7 +81,7 @@ def print_rows(title: str, rows: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    args = arguments()
+    args = bench_args(__doc__, limit=600)
     sets = public_sets(args.data_dir)
     guard = Guard.default()
     out: dict[str, Any] = {}
