@@ -171,12 +171,46 @@ def test_a_frame_must_end_close_before_the_act_with_no_break_between() -> None:
     assert parse_rules(_rules(frames=[]), "mine.yaml").find("steal a car")
 
 
+def test_frames_by_language_pair_with_their_own_groups_only() -> None:
+    rules = parse_rules(
+        _rules(
+            frames={"en": ["how"], "it": ["come"]},
+            groups={
+                "en-theft": {"language": "en", "verbs": ["steal"], "objects": {"s2": ["car"]}},
+                "it-theft": {"language": "it", "verbs": ["rubare"], "objects": {"s2": ["bici"]}},
+            },
+        ),
+        "mine.yaml",
+    )
+    assert [m.group for m in rules.find("how to steal a car")] == ["en-theft"]
+    assert [m.group for m in rules.find("come rubare una bici")] == ["it-theft"]
+    # Italian "come" is no frame for English words, nor English "how" for Italian.
+    assert rules.find("come steal a car with me") == []
+    assert rules.find("how rubare una bici") == []
+
+
+def test_how_come_asks_why_and_is_no_request() -> None:
+    rules = crime_rules()
+    assert rules.find("How come people steal cars?") == []
+    assert rules.find("How come Isis are killing their own people?") == []
+    assert rules.find("How can people steal cars so easily?")  # still a request frame
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"frames": "how"}, "mine.yaml: frames must be a list of non-empty strings"),
         ({"frame_window": -1}, "mine.yaml: 'frame_window' must be a non-negative integer"),
         ({"frames": ["a b c d e f g h i"]}, "mine.yaml: a frame has more than 8 words"),
+        (
+            {"frames": {"en": ["how"]}},
+            "mine.yaml: groups.en.language must name one of the frames' languages",
+        ),
+        (
+            {"groups": {"en": {"language": "en", "verbs": ["steal"], "objects": {"s2": ["car"]}}}},
+            "mine.yaml: groups.en.language needs 'frames' given by language",
+        ),
+        ({"frames": {"en": "how"}}, "mine.yaml: frames.en must be a list of non-empty strings"),
         ({"frame_breaks": [""]}, "mine.yaml: frame_breaks must be a list of non-empty"),
         ({"kind": 3}, "mine.yaml: 'kind' must be a non-empty string"),
         ({"window": 0}, "mine.yaml: 'window' must be a positive integer"),
@@ -215,7 +249,7 @@ def test_the_cli_blocks_a_crime_request_and_the_policy_turns_the_rule_off(
 def _texts(rules: RequestRules) -> st.SearchStrategy[str]:
     """Texts of the rules' own words: at random, and as frame, verb and object in
     order with words between (so that many of them match)."""
-    frames = sorted(" ".join(f) for f in rules.frames) or [""]
+    frames = sorted({" ".join(f) for lang in rules.frames.values() for f in lang.phrases}) or [""]
     verbs = sorted(" ".join(v) for g in rules.groups for v in g.verbs)
     objects = sorted(" ".join(o) for g in rules.groups for o in g.objects)
     fillers = sorted({*rules.frame_breaks, "the", "show", "message", "quickly", "Rob", "x"})

@@ -22,14 +22,14 @@ The matcher (:class:`RequestRules`) pairs the verbs of a group with the same
 group's objects only; here a group is a language. It also reads
 ``data/crime_requests.yaml`` (``detectors.crime_requests``), where a group is one
 crime in one language, and serves that file's optional fields: request ``frames``
-that must come shortly before a match, ``frame_breaks`` that undo them, and the
-``kind`` a reason names.
+(by language, each group naming its ``language``) that must come shortly before a
+match, ``frame_breaks`` that undo them, and the ``kind`` a reason names.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redline.core.errors import ConfigError
@@ -76,6 +76,19 @@ class _Recipe:
 
 
 @dataclass(frozen=True, slots=True)
+class _Frames:
+    """One language's request frames, with what the scan needs."""
+
+    phrases: frozenset[tuple[str, ...]]
+    firsts: frozenset[str]
+    longest: int
+
+    @classmethod
+    def of(cls, phrases: frozenset[tuple[str, ...]]) -> _Frames:
+        return cls(phrases, frozenset(f[0] for f in phrases), max(map(len, phrases), default=0))
+
+
+@dataclass(frozen=True, slots=True)
 class _Group:
     """Verbs and the objects they pair with (a language's hazards, or one crime in
     one language), with what the first look and the scan need."""
@@ -92,6 +105,9 @@ class _Group:
     # for this group's words to be worth reading (most texts lack one or both).
     verb_pieces: frozenset[str]
     object_pieces: frozenset[str]
+    # The language whose request frames this group's acts need (the file's
+    # ``frames`` by language); "" where the frames are one list for every group.
+    language: str = ""
 
     def may_match(self, pieces: frozenset[str]) -> bool:
         return not self.verb_pieces.isdisjoint(pieces) and not self.object_pieces.isdisjoint(pieces)
@@ -113,13 +129,12 @@ class RequestRules:
     recipe_words: frozenset[str] = frozenset()
     # What a verb-object match is called in its reason (the file's ``kind``).
     kind: str = "hazard request"
-    # When the file lists ``frames``: a match counts only with one of them ending at
-    # most ``frame_window`` words before its verb ("how can I", "the best way to"),
-    # or before its first word where the verb may follow the object.
-    frames: frozenset[tuple[str, ...]] = frozenset()
+    # When the file lists ``frames``: a match counts only with one of its group's
+    # language ending at most ``frame_window`` words before its verb ("how can I",
+    # "the best way to"), or before its first word where the verb may follow the
+    # object. Keyed by language ("" for one list that serves every group).
+    frames: dict[str, _Frames] = field(default_factory=dict)
     frame_window: int = 0
-    frame_firsts: frozenset[str] = frozenset()
-    longest_frame: int = 0
     # Words that, between the frame and the verb, turn the request around ("how to
     # stop someone stealing my car").
     frame_breaks: frozenset[str] = frozenset()
@@ -182,17 +197,26 @@ class RequestRules:
         self, tokens: list[str], words: list[tuple[str, int, int]], groups: list[_Group]
     ) -> list[RequestMatch]:
         found: list[RequestMatch] = []
-        frames: list[tuple[int, int]] = []
-        if self.frames:
-            frames = positions(tokens, self.frames, self.longest_frame, self.frame_firsts)
-            if not frames:
-                return found
+        # Each language's frames in the text, found once (only for languages asked).
+        framed_at: dict[str, list[tuple[int, int]]] = {}
         for group in groups:
+            frames: list[tuple[int, int]] = []
+            wanted = self.frames.get(group.language)
+            if self.frames:
+                if wanted is None:
+                    continue
+                if group.language not in framed_at:
+                    framed_at[group.language] = positions(
+                        tokens, wanted.phrases, wanted.longest, wanted.firsts
+                    )
+                frames = framed_at[group.language]
+                if not frames:
+                    continue
             verbs = positions(tokens, group.verbs, group.longest_verb, group.verb_firsts)
             # The frame comes before the request: before the verb, or before the
             # object where the verb may come last ("wie kann ich ein Auto stehlen").
-            if self.frames and not group.verb_after:
-                verbs = [v for v in verbs if self._framed(frames, tokens, v[0])]
+            if wanted is not None and not group.verb_after:
+                verbs = [v for v in verbs if self._framed(frames, wanted, tokens, v[0])]
             if not verbs:
                 continue
             for start, length, category in _objects(tokens, group, self):
@@ -207,9 +231,9 @@ class RequestRules:
                 if verb is None:
                     continue
                 if (
-                    self.frames
+                    wanted is not None
                     and group.verb_after
-                    and not self._framed(frames, tokens, min(verb[0], start))
+                    and not self._framed(frames, wanted, tokens, min(verb[0], start))
                 ):
                     continue
                 found.append(
@@ -225,11 +249,14 @@ class RequestRules:
                 )
         return found
 
-    def _framed(self, frames: list[tuple[int, int]], tokens: list[str], at: int) -> bool:
-        """Whether a frame (index, length) ends at most ``frame_window`` words before
-        the word at ``at``, with no frame break between them."""
+    def _framed(
+        self, frames: list[tuple[int, int]], wanted: _Frames, tokens: list[str], at: int
+    ) -> bool:
+        """Whether a frame (index, length) of ``wanted`` found at ``frames`` ends at
+        most ``frame_window`` words before the word at ``at``, with no frame break
+        between them."""
         window = self.frame_window
-        for index, length in near(frames, at - window - self.longest_frame, at - 1):
+        for index, length in near(frames, at - window - wanted.longest, at - 1):
             end = index + length
             if 0 <= at - end <= window and self.frame_breaks.isdisjoint(tokens[end:at]):
                 return True
@@ -300,10 +327,19 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
     categories = data.get("categories")
     if not isinstance(categories, dict) or not categories:
         raise ConfigError(f"{file}: 'categories' must map category ids to names")
+    frames = _parse_frames(data.get("frames", []), file)
     groups = []
     for name, spec in data["groups"].items():
         if not isinstance(spec, dict):
             raise ConfigError(f"{file}: groups.{name} must be a mapping")
+        language = spec.get("language", "")
+        if "" not in frames and frames and language not in frames:
+            raise ConfigError(
+                f"{file}: groups.{name}.language must name one of the frames' languages "
+                f"({', '.join(frames)})"
+            )
+        if language and (not frames or "" in frames):
+            raise ConfigError(f"{file}: groups.{name}.language needs 'frames' given by language")
         verbs = frozenset(_file_phrases(spec.get("verbs"), f"groups.{name}.verbs", file))
         if not verbs:
             raise ConfigError(f"{file}: groups.{name}.verbs is empty")
@@ -331,6 +367,7 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 object_firsts=frozenset(o[0] for o in objects),
                 verb_pieces=_key_pieces(verbs),
                 object_pieces=_key_pieces(objects),
+                language=language,
             )
         )
     guards = {
@@ -343,12 +380,9 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
     kind = data.get("kind", "hazard request")
     if not isinstance(kind, str) or not kind:
         raise ConfigError(f"{file}: 'kind' must be a non-empty string")
-    frames = frozenset(_file_phrases(data.get("frames", []), "frames", file))
     frame_window = data.get("frame_window", 0)
     if frames and (not isinstance(frame_window, int) or frame_window < 0):
         raise ConfigError(f"{file}: 'frame_window' must be a non-negative integer")
-    if any(len(f) > _LONGEST_FRAME for f in frames):
-        raise ConfigError(f"{file}: a frame has more than {_LONGEST_FRAME} words")
     frame_breaks = frozenset(
         word
         for words in _file_phrases(data.get("frame_breaks", []), "frame_breaks", file)
@@ -370,10 +404,23 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         kind=kind,
         frames=frames,
         frame_window=frame_window if frames else 0,
-        frame_firsts=frozenset(f[0] for f in frames),
-        longest_frame=max((len(f) for f in frames), default=0),
         frame_breaks=frame_breaks,
     )
+
+
+def _parse_frames(data: Any, file: str) -> dict[str, _Frames]:
+    """The file's ``frames``: one list for every group (keyed ""), or lists by
+    language, each group then naming its ``language``."""
+    lists = data if isinstance(data, dict) else {"": data}
+    frames = {}
+    for language, phrases in lists.items():
+        where = f"frames.{language}" if language else "frames"
+        parsed = frozenset(_file_phrases(phrases, where, file))
+        if any(len(f) > _LONGEST_FRAME for f in parsed):
+            raise ConfigError(f"{file}: a frame has more than {_LONGEST_FRAME} words ({where})")
+        if parsed:
+            frames[str(language)] = _Frames.of(parsed)
+    return frames
 
 
 def _parse_recipes(data: Any, categories: dict[str, str], file: str) -> tuple[_Recipe, ...]:
