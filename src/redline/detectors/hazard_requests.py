@@ -328,17 +328,18 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
     if not isinstance(categories, dict) or not categories:
         raise ConfigError(f"{file}: 'categories' must map category ids to names")
     frames = _parse_frames(data.get("frames", []), file)
+    by_language = bool(frames) and "" not in frames
     groups = []
     for name, spec in data["groups"].items():
         if not isinstance(spec, dict):
             raise ConfigError(f"{file}: groups.{name} must be a mapping")
         language = spec.get("language", "")
-        if "" not in frames and frames and language not in frames:
+        if by_language and language not in frames:
             raise ConfigError(
                 f"{file}: groups.{name}.language must name one of the frames' languages "
                 f"({', '.join(frames)})"
             )
-        if language and (not frames or "" in frames):
+        if language and not by_language:
             raise ConfigError(f"{file}: groups.{name}.language needs 'frames' given by language")
         verbs = frozenset(_file_phrases(spec.get("verbs"), f"groups.{name}.verbs", file))
         if not verbs:
