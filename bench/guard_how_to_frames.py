@@ -1,26 +1,30 @@
-"""The harm head and the "how to" frame (issue 10): measured, not shipped.
+"""The harm head and the "how to" frame (issue 10): measured in the twelfth and
+sixteenth sessions, shipped in the twentieth (docs/benchmarks.md, "The harm head
+without the how-to frame").
 
     OMP_NUM_THREADS=1 python bench/guard_how_to_frames.py [--data-dir ../shared/data]
         [--questions FILE] [--json OUT]
 
-1. The shipped harm classifier's raw score on a few short questions, and the
-   default input policy on ToxicChat's short prompts (< 120 characters; never
-   trained on, CC-BY-NC) split by whether they are asked in a "how to / how do I /
-   how can I" frame.
-2. Benign questions written by the bundled SmolLM2-135M: one per awesome-prompts
-   role (CC0), "Write one short question that someone might ask a {role}. Start the
-   question with "{frame}". Write only the question.", four frames in turn, seeded;
-   the question is cut out of the reply and duplicates are dropped. Written to
-   ``--questions`` (JSONL) and read from there when it exists, since the model
-   takes about 15 minutes on one core.
-3. The shipped harm recipe (``training.make_head`` over ``training.parse_features()``,
-   the fixed 20% group split of ``guard_loso.py`` as reference, the balanced 1%
-   cut-off on its benign inputs) trained four ways: as shipped, with the generated
-   questions as benign examples, with the opt-in ``hh-rlhf-weak`` source, and with
-   both. Each is measured on sets no variant trains on, at its cut-off and, to
-   compare the heads as rankers whatever their cut-offs, at matched rates on
-   ToxicChat's short benign "how to" prompts (``matched_rates``). The raw head
-   only: no decoded views, no rules.
+1. The harm classifier's raw score on a few short questions, and the default input
+   policy on ToxicChat's short prompts (< 120 characters; never trained on,
+   CC-BY-NC) split by whether they are asked in a "how to / how do I / how can I"
+   frame.
+2. With ``--questions``: benign questions written by the bundled SmolLM2-135M, one
+   per awesome-prompts role (CC0), "Write one short question that someone might ask
+   a {role}. Start the question with "{frame}". Write only the question.", four
+   frames in turn, seeded; the question is cut out of the reply and duplicates are
+   dropped. Written to FILE (JSONL), read from there when it exists (the model takes
+   about 15 minutes on one core). The shipped
+   ``redline/classifiers/examples/benign_questions.jsonl`` is this output less one
+   row removed by hand ("How do I create a fake resume?").
+3. The harm recipe (``training.make_head`` over ``training.parse_features()``, the
+   fixed 20% group split of ``guard_loso.py`` as reference, the balanced 1% cut-off
+   on its benign inputs) trained four ways: as shipped (with the shipped benign
+   questions), without them, and each with the opt-in ``hh-rlhf-weak`` source. Each
+   is measured on sets no variant trains on, at its cut-off and, to compare the
+   heads as rankers whatever their cut-offs, at matched rates on ToxicChat's short
+   benign "how to" prompts (``matched_rates``). The raw head only: no decoded views,
+   no rules.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from redline.attacks.guard_disguises import AttackDisguiser
 from redline.classifiers.classifier import load_classifier
 from redline.classifiers.features import TextFeaturizer
-from redline.classifiers.labelled import Example, benign
+from redline.classifiers.labelled import Example
 from redline.classifiers.splits import dev_group
 from redline.classifiers.training import (
     cut_at_balanced_fpr,
@@ -57,7 +61,7 @@ from redline.classifiers.training import (
     mix_source,
     parse_features,
 )
-from redline.classifiers.training_data import assemble_training_data
+from redline.classifiers.training_data import BENIGN_QUESTIONS, assemble_training_data
 from redline.guard import Guard
 
 HOW_FRAME = re.compile(r"\bhow (to|do i|can i|do you|would|should|can)\b", re.IGNORECASE)
@@ -212,18 +216,14 @@ def matched_rates(head: Any, featurizer: TextFeaturizer, data: Path) -> dict[str
     return out
 
 
-def variant(
-    data: Path, questions: list[dict[str, str]], *, generated: bool, weak: bool
-) -> dict[str, Any]:
+def variant(data: Path, *, generated: bool, weak: bool) -> dict[str, Any]:
     started = time.monotonic()
     assembled = assemble_training_data(
         data, seed=0, disguiser=AttackDisguiser(), extra_sources=("hh-rlhf-weak",) if weak else ()
     )
     examples: list[Example] = assembled.for_task("harm")
-    if generated:
-        examples += [
-            benign(q["text"], "generated-questions", f"genq:{q['role']}") for q in questions
-        ]
+    if not generated:
+        examples = [e for e in examples if e.source != BENIGN_QUESTIONS]
     featurizer = TextFeaturizer(parse_features())
     matrix = featurizer.transform([e.text for e in examples])
     y = np.array([bool(e.label("harm")) for e in examples])
@@ -276,19 +276,20 @@ def main() -> None:
     for name, row in out["policy_toxicchat_short"].items():
         print(f"| {name} | {row['n']} | {row['blocked']:.1%} | {row['blocked_by_harm']:.1%} |")
 
-    questions = load_or_generate(data, args.questions)
-    out["generated_questions"] = len(questions)
-    print(f"\n2. {len(questions)} generated benign questions, e.g. {questions[0]['text']!r}")
+    if args.questions is not None:
+        questions = load_or_generate(data, args.questions)
+        out["generated_questions"] = len(questions)
+        print(f"\n2. {len(questions)} generated benign questions, e.g. {questions[0]['text']!r}")
 
-    print("\n3. the shipped harm recipe, raw head, reference split's balanced 1% cut:")
+    print("\n3. the harm recipe, raw head, reference split's balanced 1% cut:")
     out["variants"] = {}
     for name, generated, weak in (
-        ("shipped recipe", False, False),
-        ("+ generated questions", True, False),
-        ("+ hh-rlhf-weak", False, True),
-        ("+ both", True, True),
+        ("without the questions", False, False),
+        ("shipped recipe", True, False),
+        ("without the questions + hh-rlhf-weak", False, True),
+        ("shipped + hh-rlhf-weak", True, True),
     ):
-        out["variants"][name] = variant(data, questions, generated=generated, weak=weak)
+        out["variants"][name] = variant(data, generated=generated, weak=weak)
         print(f"   {name}: {json.dumps(out['variants'][name])}", flush=True)
     names = list(out["variants"])
     print("\n| figure (never trained on) | " + " | ".join(names) + " |")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from redline.classifiers.training_data import (
+    BENIGN_QUESTIONS,
     assemble_training_data,
     hazard_categories,
     split_by_group,
@@ -34,7 +35,20 @@ def test_written_data_only_covers_all_tasks_both_ways() -> None:
         "redline-generated",
         "disguised",
         "redline-written:app-format",
+        BENIGN_QUESTIONS,
     }
+
+
+def test_generated_benign_questions_teach_the_harm_head_only() -> None:
+    examples = assemble_training_data(None, seed=0).examples
+    questions = [e for e in examples if e.source == BENIGN_QUESTIONS]
+    assert len(questions) > 800
+    assert all(e.harm is False and e.jailbreak is None and e.injection is None for e in questions)
+    # one group per awesome-prompts role, never shared with another source's examples
+    assert all(e.group.startswith(f"{BENIGN_QUESTIONS}:") for e in questions)
+    others = {e.group for e in examples if e.source != BENIGN_QUESTIONS}
+    assert others.isdisjoint(e.group for e in questions)
+    assert any(e.text.lower().startswith("how to ") for e in questions)
 
 
 def test_assembly_is_deterministic() -> None:

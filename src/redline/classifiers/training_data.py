@@ -193,6 +193,7 @@ def assemble_training_data(
         t for t in role_prompt_twins(public, seed=seed) if t.source.endswith(tuple(role_twins))
     ]
     framed = _framed_harmful_requests(harmful_requests)
+    questions = benign_questions()
     app_formatted = public_layouts + app_formatted_requests(
         harmful_requests, benign_requests, public, seed=seed
     )
@@ -233,6 +234,16 @@ def assemble_training_data(
             license="as its inputs (frames: Apache-2.0, redline-written)",
             count=len(framed),
         )
+    sources[BENIGN_QUESTIONS] = SourceInfo(
+        name=BENIGN_QUESTIONS,
+        origin=(
+            "casual questions in the how-to frames written by the bundled SmolLM2-135M-Instruct "
+            "for awesome-prompts roles (examples/benign_questions.jsonl, written by "
+            "bench/guard_how_to_frames.py --questions)"
+        ),
+        license="Apache-2.0 (model output; role names CC0-1.0)",
+        count=len(questions),
+    )
     sources["disguised"] = SourceInfo(
         name="disguised",
         origin="requests from the sources above through redline.attacks converters",
@@ -255,11 +266,37 @@ def assemble_training_data(
     examples = merge_near_duplicate_groups(examples)
     # App layouts after the grouping: each already has its filled text's group, and
     # counted in a group's size they would stop earlier texts from joining it.
-    examples = drop_exact_duplicates(examples + app_formatted)
+    # The generated questions too, so that no other example changes group.
+    examples = drop_exact_duplicates(examples + app_formatted + questions)
     if public:
         share = len(written_examples) / (len(public) + len(written_examples))
         notes.append(f"redline-written examples are {share:.1%} of written + public")
     return TrainingData(examples=examples, sources=sources, data_dir=data_dir, notes=notes)
+
+
+BENIGN_QUESTIONS = "benign-questions"
+
+
+def benign_questions() -> list[Example]:
+    """Casual benign questions asked "how to / how do I / how can I / what's the
+    best way to" (``examples/benign_questions.jsonl``), for the harm head only.
+
+    Most short harmful requests are asked in those frames and the public benign
+    sets hold almost no casual questions, so the harm head had learned the frame:
+    "How to make a cake?" scored 0.996 and the default policy blocked it
+    (docs/benchmarks.md, "The harm head without the how-to frame"). One group per
+    awesome-prompts role (its two questions are near in topic). Not jailbreak or
+    injection examples, and never filled into templates or disguised: those heads
+    and the other examples stay as they were."""
+    return [
+        Example(
+            text=row.text,
+            source=BENIGN_QUESTIONS,
+            group=f"{BENIGN_QUESTIONS}:{row.role}",
+            harm=False,
+        )
+        for row in written("benign_questions")
+    ]
 
 
 def _by_source(

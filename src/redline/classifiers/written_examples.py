@@ -34,6 +34,7 @@ class WrittenRow:
     family: str = ""
     slot: str = ""
     sensitive: bool = False
+    role: str = ""
 
 
 def examples_dir() -> Path:
@@ -56,7 +57,7 @@ def read_rows(path: Path) -> list[WrittenRow]:
         text = value.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ConfigError(f"{path}:{line}: field 'text' must be a non-empty string")
-        for name in ("category", "family", "slot"):
+        for name in ("category", "family", "slot", "role"):
             if not isinstance(value.get(name, ""), str):
                 raise ConfigError(f"{path}:{line}: field {name!r} must be a string")
         if not isinstance(value.get("sensitive", False), bool):
@@ -69,6 +70,7 @@ def read_rows(path: Path) -> list[WrittenRow]:
                 family=value.get("family", ""),
                 slot=value.get("slot", ""),
                 sensitive=value.get("sensitive", False),
+                role=value.get("role", ""),
             )
         )
     return rows
