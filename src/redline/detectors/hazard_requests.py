@@ -108,6 +108,10 @@ class _Group:
     # The language whose request frames this group's acts need (the file's
     # ``frames`` by language); "" where the frames are one list for every group.
     language: str = ""
+    # The group's own words that undo a pair right after a target, in place of the
+    # file's ``not_after`` ("hack into my boyfriend's email": "email" undoes "shoot
+    # someone an email" but is the target here); None: the file's.
+    not_after: frozenset[str] | None = None
 
     def may_match(self, pieces: frozenset[str]) -> bool:
         return not self.verb_pieces.isdisjoint(pieces) and not self.object_pieces.isdisjoint(pieces)
@@ -276,6 +280,7 @@ def _key_pieces(phrases: Any) -> frozenset[str]:
 def _objects(tokens: list[str], group: _Group, rules: RequestRules) -> list[tuple[int, int, str]]:
     """(index, length, category) of each object not turned into something else by
     the word right after or right before it."""
+    not_after = rules.not_after if group.not_after is None else group.not_after
     out = []
     i = 0
     while i < len(tokens):
@@ -288,7 +293,7 @@ def _objects(tokens: list[str], group: _Group, rules: RequestRules) -> list[tupl
                 continue
             after = tokens[i + n] if i + n < len(tokens) else ""
             before = tokens[i - 1] if i > 0 else ""
-            if after not in rules.not_after and before not in rules.not_before:
+            if after not in not_after and before not in rules.not_before:
                 out.append((i, n, category))
             i += n - 1
             break
@@ -356,6 +361,15 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 )
             for words in _file_phrases(values, f"groups.{name}.objects.{category}", file):
                 objects[words] = category
+        own_not_after = (
+            frozenset(
+                word
+                for words in _file_phrases(spec["not_after"], f"groups.{name}.not_after", file)
+                for word in words
+            )
+            if "not_after" in spec
+            else None
+        )
         groups.append(
             _Group(
                 name=name,
@@ -369,6 +383,7 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 verb_pieces=_key_pieces(verbs),
                 object_pieces=_key_pieces(objects),
                 language=language,
+                not_after=own_not_after,
             )
         )
     guards = {
