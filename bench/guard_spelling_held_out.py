@@ -28,6 +28,7 @@ import json
 import os
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,19 +65,58 @@ def converted(texts: list[str], converter: str, seed: str) -> list[str]:
     return [attack.convert(text, rng=rng).text or "" for text in texts]
 
 
-def converter_rows(guard: Guard, name: str, texts: list[str]) -> dict[str, Any]:
+def converter_rows(
+    guard: Guard, name: str, texts: list[str], converters: tuple[str, ...] = CONVERTERS
+) -> dict[str, Any]:
     row: dict[str, Any] = {"plain": tally(guard, texts)["blocked"], "n": len(texts)}
-    for converter in CONVERTERS:
+    for converter in converters:
         row[converter] = tally(guard, converted(texts, converter, f"{name}:{converter}"))["blocked"]
     return row
 
 
-def print_rows(title: str, rows: dict[str, dict[str, Any]]) -> None:
+def fresh_draws(guard: Guard, data_dir: Path, converters: tuple[str, ...]) -> dict[str, Any]:
+    """GPTFuzz's questions blocked plain and under each converter, GPTFUZZ_DRAWS
+    draws each, under seeds the development draw does not use."""
+    questions = sorted({r["prompt"] for r in jsonl_gz(data_dir / GPTFUZZ)})
+    draws: dict[str, Any] = {"n": len(questions) * GPTFUZZ_DRAWS}
+    draws["plain"] = tally(guard, questions)["blocked"] * GPTFUZZ_DRAWS
+    for converter in converters:
+        texts = [
+            text
+            for draw in range(GPTFUZZ_DRAWS)
+            for text in converted(questions, converter, f"held-out {draw}:{converter}")
+        ]
+        draws[converter] = tally(guard, texts)["blocked"]
+    return draws
+
+
+def benign_as_they_are(
+    guard: Guard,
+    loaders: dict[str, Callable[[], list[str]]],
+    has_view: Callable[[str], bool] | None,
+    view_name: str,
+) -> dict[str, dict[str, Any]]:
+    """Each set's texts blocked and with a view ("-" when ``has_view`` is None: a
+    checkout without the view), printed as a table."""
+    print(f"\n4. Benign public sets as they are\n| set | n | blocked | with {view_name} |")
+    print("|---|---|---|---|")
+    out: dict[str, dict[str, Any]] = {}
+    for name, load in loaders.items():
+        texts = load()
+        views = "-" if has_view is None else sum(map(has_view, texts))
+        out[name] = {"n": len(texts), "blocked": tally(guard, texts)["blocked"], "views": views}
+        print(f"| {name} | {len(texts)} | {out[name]['blocked']} | {views} |")
+    return out
+
+
+def print_rows(
+    title: str, rows: dict[str, dict[str, Any]], converters: tuple[str, ...] = CONVERTERS
+) -> None:
     print(f"\n{title}")
-    print("| set | n | plain | " + " | ".join(CONVERTERS) + " |")
-    print("|---|---|---|" + "---|" * len(CONVERTERS))
+    print("| set | n | plain | " + " | ".join(converters) + " |")
+    print("|---|---|---|" + "---|" * len(converters))
     for name, row in rows.items():
-        cells = " | ".join(f"{row[c]} ({row[c] / row['n']:.0%})" for c in ("plain", *CONVERTERS))
+        cells = " | ".join(f"{row[c]} ({row[c] / row['n']:.0%})" for c in ("plain", *converters))
         print(f"| {name} | {row['n']} | {cells} |")
 
 
@@ -93,16 +133,7 @@ def main() -> None:
     out["harmful"] = {name: converter_rows(guard, name, sample(name)) for name in HARMFUL_SETS}
     print_rows("1. Harmful public sets under the converters (blocked)", out["harmful"])
 
-    questions = sorted({r["prompt"] for r in jsonl_gz(args.data_dir / GPTFUZZ)})
-    draws: dict[str, Any] = {"n": len(questions) * GPTFUZZ_DRAWS}
-    draws["plain"] = tally(guard, questions)["blocked"] * GPTFUZZ_DRAWS
-    for converter in CONVERTERS:
-        texts = [
-            text
-            for draw in range(GPTFUZZ_DRAWS)
-            for text in converted(questions, converter, f"held-out {draw}:{converter}")
-        ]
-        draws[converter] = tally(guard, texts)["blocked"]
+    draws = fresh_draws(guard, args.data_dir, CONVERTERS)
     out["gptfuzz_fresh_draws"] = draws
     print_rows("2. GPTFuzz questions, five fresh draws (blocked)", {"GPTFuzz": draws})
 
@@ -111,18 +142,12 @@ def main() -> None:
     }
     print_rows("3. Benign prompts under the converters (blocked)", out["benign_under_converters"])
 
-    print("\n4. Benign public sets as they are\n| set | n | blocked | with a spelling view |")
-    print("|---|---|---|---|")
-    out["benign"] = {}
-    for name in BENIGN_AS_THEY_ARE:
-        texts = sets[name][1]()
-        row = {
-            "n": len(texts),
-            "blocked": tally(guard, texts)["blocked"],
-            "views": sum(respelled(text) is not None for text in texts),
-        }
-        out["benign"][name] = row
-        print(f"| {name} | {row['n']} | {row['blocked']} | {row['views']} |")
+    out["benign"] = benign_as_they_are(
+        guard,
+        {name: sets[name][1] for name in BENIGN_AS_THEY_ARE},
+        lambda text: respelled(text) is not None,
+        "a spelling view",
+    )
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
 

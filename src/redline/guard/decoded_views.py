@@ -4,13 +4,14 @@ A classifier trained on words cannot read Morse code, base64, hexadecimal or
 binary bytes, leetspeak, look-alike letters, ROT13, a sentence cut into numbered
 fragments given out of order, words whose letters were parted ("p-i-p-e b-o-m-b";
 :mod:`redline.guard.spaced_letters`), or words whose letters were shuffled or nudged
-(:mod:`redline.guard.spelling`). Before scoring, the guard asks for the decoded
-views of a text and scores each; a label takes its highest score. Each check is
-a cheap necessary condition (a long base64-looking token, a run of dots and
-dashes, two hexadecimal pairs, a "[1] " fragment, words that mix letters and
-digits, letters parted by a mark or a space, two words missing from the
-vocabulary), so ordinary text gets no extra
-views and costs little more to score.
+(:mod:`redline.guard.spelling`); nor does it weigh a request wrapped in a request
+for a poem or a scene as the request it is (:mod:`redline.guard.embedded_requests`).
+Before scoring, the guard asks for the decoded views of a text and scores each; a
+label takes its highest score. Each check is a cheap necessary condition (a long
+base64-looking token, a run of dots and dashes, two hexadecimal pairs, a "[1] "
+fragment, words that mix letters and digits, letters parted by a mark or a space,
+words missing from the vocabulary, a short text with a "how" or a quote), so
+ordinary text gets no extra views and costs little more to score.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
+from redline.guard.embedded_requests import embedded_requests
 from redline.guard.spaced_letters import joined_letters
 from redline.guard.spelling import respelled
 
@@ -105,6 +107,7 @@ def decoded_views(text: str) -> list[str]:
     repaired = respelled(text)
     if repaired is not None:
         views.append(repaired)
+    views += embedded_requests(text)
     return [v for v in views if v.strip() and v != text]
 
 
