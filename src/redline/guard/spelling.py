@@ -20,7 +20,8 @@ sets; see its card).
 A view is made only for text that reads as disguised English: at least
 :data:`MIN_REPAIRED` words repaired, that are :data:`MIN_REPAIRED_SHARE` of its
 words beyond the first :data:`FREE_WORDS` (one word is enough in random case, "hOW
-cAN i", which is a disguise already); enough of its most common words
+cAN i", which is a disguise already, and in a text of at most :data:`FREE_WORDS`
+words); enough of its most common words
 (:data:`MIN_COMMON_SHARE`), or, in a terse instruction, enough repaired words
 (:data:`MIN_TERSE_REPAIRED`); names and abbreviations left out; and at most
 :data:`MAX_UNREPAIRED_SHARE` of its distinct words unknown and beyond repair.
@@ -39,7 +40,11 @@ from functools import cache
 from importlib.resources import files
 
 WORDS_FILE = "english_words.tsv"
-# Fewer repaired words than this is a typo or two, not a disguise.
+# Fewer repaired words than this is a typo or two, not a disguise, in a text of more
+# than FREE_WORDS words. In a shorter one a single repair makes a view: "How can I
+# spy on smoneoe?" has one scrambled word, and once the harm head stopped reading
+# the "How can I" frame as harm (docs/benchmarks.md, "One repair in a short text")
+# such questions passed. A typo's view scores as the text spelled right.
 MIN_REPAIRED = 2
 # ... and their occurrences this share of the text's words (of any length) beyond
 # the first FREE_WORDS: a long document with two typos is not scrambled, but two
@@ -246,12 +251,17 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     if not unknown_count:
         return None  # ordinary English stops here
     # Text in random case is disguised already: one repaired word is enough for a
-    # view, and a capitalised word says nothing about names.
+    # view, and a capitalised word says nothing about names. So it is in a short
+    # text: the view is one more reading of what its writer meant.
     random_case = _in_random_case(raw, len(words))
-    min_repaired = 1 if random_case else MIN_REPAIRED
+    min_repaired = 1 if random_case or len(words) <= FREE_WORDS else MIN_REPAIRED
     min_occurrences = 0.0 if random_case else _min_occurrences(len(words))
     if unknown_count < max(min_repaired, min_occurrences):
         return None  # a few unknown words at most: a typo or a name
+    if unknown_count == 1 and not random_case and not _may_be_kept_ends_shuffle(words, vocab):
+        # One unknown word in a short text makes a view only as a shuffle with its
+        # ends kept (below); a name or a rare word stops here, before the search.
+        return None
     distinct = set(words)
     unknown = distinct.difference(vocab.known)
     common = sum(map(vocab.common.__contains__, words))
@@ -314,6 +324,11 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
         or len(failed) - (len(repairs) - first_pass) > budget
     ):
         return None
+    if len(repairs) < MIN_REPAIRED and not random_case and not _kept_ends_anagrams(repairs):
+        # One repair in a short text: only a shuffle that kept the word's first and
+        # last letters ("smoneoe", a typo's "wirte"). A real word the vocabulary lacks
+        # is more often a step from another ("brisket" -> "blister", "tyre" -> "trey").
+        return None
     # The text is disguised: what looked like a name may be a scrambled word too
     # ("Hsacoluot"). Names are repaired only now, so that they never make a view.
     for name in sorted(names)[:MAX_TRIED]:
@@ -321,6 +336,25 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
         if repaired is not None:
             repairs[name.decode("ascii")] = repaired
     return _with_repairs(text, repairs)
+
+
+def _may_be_kept_ends_shuffle(words: list[bytes], vocab: Vocabulary) -> bool:
+    """Whether the one unknown word of ``words`` has a known anagram with the same
+    first and last letters."""
+    word = next(w for w in words if w not in vocab.known).decode("ascii", "replace")
+    return word.isalpha() and any(known[-1] == word[-1] for known in vocab.anagrams(word))
+
+
+def _kept_ends_anagrams(repairs: dict[str, str]) -> bool:
+    """Whether each repair only reorders the letters between the word's first and
+    last letter (``augment.scramble``'s shuffle)."""
+    return all(
+        len(word) == len(repaired)
+        and word[0] == repaired[0]
+        and word[-1] == repaired[-1]
+        and sorted(word) == sorted(repaired)
+        for word, repaired in ((w.lower(), r.lower()) for w, r in repairs.items())
+    )
 
 
 def _min_occurrences(word_count: int) -> float:
