@@ -289,6 +289,45 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     budget = max(1, int(MAX_UNREPAIRED_SHARE * len(distinct)))
     # In text order, so which words are tried does not depend on set order.
     candidates = [word.decode("ascii") for word in dict.fromkeys(words) if word in unknown]
+    found = _repair_all(candidates, vocab, budget)
+    if found is None or found.unrepaired > budget:
+        return None
+    repairs = found.repairs
+    repaired_occurrences = sum(map({w.encode("ascii") for w in repairs}.__contains__, words))
+    english = _reads_as_english(words, repairs, vocab, common, few_common) or (
+        terse
+        and sum(len(word) >= MIN_SCRAMBLED_LENGTH for word in repairs) >= MIN_TERSE_REPAIRED
+        and repaired_occurrences >= MIN_TERSE_REPAIRED_SHARE * len(words)
+    )
+    if not english or len(repairs) < min_repaired or repaired_occurrences < min_occurrences:
+        return None
+    if len(repairs) < MIN_REPAIRED and not random_case and not _kept_ends_anagrams(repairs):
+        # One repair in a short text: only a shuffle that kept the word's first and
+        # last letters ("smoneoe", a typo's "wirte"). A real word the vocabulary lacks
+        # is more often a step from another ("brisket" -> "blister", "tyre" -> "trey").
+        return None
+    # The text is disguised: what looked like a name may be a scrambled word too
+    # ("Hsacoluot"). Names are repaired only now, so that they never make a view.
+    for name in sorted(names)[:MAX_TRIED]:
+        repaired = repair_word(name.decode("ascii"), vocab)
+        if repaired is not None:
+            repairs[name.decode("ascii")] = repaired
+    return _with_repairs(text, repairs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Repairs:
+    """The words put back (as lower-case text) and how many tried words no repair
+    reached."""
+
+    repairs: dict[str, str]
+    unrepaired: int
+
+
+def _repair_all(candidates: list[str], vocab: Vocabulary, budget: int) -> _Repairs | None:
+    """Each candidate word repaired in one step where it can be, then at most
+    MAX_TWO_STEP_WORDS of the rest in two; None as soon as more words fail the first
+    pass than the budget and the two-step tries could make up."""
     repairs: dict[str, str] = {}
     failed: list[str] = []
     for word in candidates[:MAX_TRIED]:
@@ -303,40 +342,27 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
             return None  # two-step repairs could not bring it within budget
     # Noise may have hit a word twice (a few words at most: each try costs hundreds
     # of look-ups).
-    first_pass = len(repairs)
+    unrepaired = len(failed)
     for word in failed[:MAX_TWO_STEP_WORDS]:
         repaired = repair_word(word, vocab, two_steps=True)
         if repaired is not None:
             repairs[word] = repaired
-    repaired_bytes = {word.encode("ascii") for word in repairs}
-    # Noise may have hit the common words themselves ("hnw c`n"): counted repaired.
-    common_repaired = {w for w, r in repairs.items() if r.encode("ascii") in vocab.common}
-    common += sum(map({w.encode("ascii") for w in common_repaired}.__contains__, words))
-    repaired_occurrences = sum(map(repaired_bytes.__contains__, words))
-    english = (not few_common and common >= MIN_COMMON_SHARE * len(words)) or (
-        terse
-        and sum(len(word) >= MIN_SCRAMBLED_LENGTH for word in repairs) >= MIN_TERSE_REPAIRED
-        and repaired_occurrences >= MIN_TERSE_REPAIRED_SHARE * len(words)
-    )
-    if (
-        not english
-        or len(repairs) < min_repaired
-        or repaired_occurrences < min_occurrences
-        or len(failed) - (len(repairs) - first_pass) > budget
-    ):
-        return None
-    if len(repairs) < MIN_REPAIRED and not random_case and not _kept_ends_anagrams(repairs):
-        # One repair in a short text: only a shuffle that kept the word's first and
-        # last letters ("smoneoe", a typo's "wirte"). A real word the vocabulary lacks
-        # is more often a step from another ("brisket" -> "blister", "tyre" -> "trey").
-        return None
-    # The text is disguised: what looked like a name may be a scrambled word too
-    # ("Hsacoluot"). Names are repaired only now, so that they never make a view.
-    for name in sorted(names)[:MAX_TRIED]:
-        repaired = repair_word(name.decode("ascii"), vocab)
-        if repaired is not None:
-            repairs[name.decode("ascii")] = repaired
-    return _with_repairs(text, repairs)
+            unrepaired -= 1
+    return _Repairs(repairs, unrepaired)
+
+
+def _reads_as_english(
+    words: list[bytes], repairs: dict[str, str], vocab: Vocabulary, common: int, few_common: bool
+) -> bool:
+    """Whether enough of the words are among the most common once repaired; noise may
+    have hit the common words themselves ("hnw c`n"), counted repaired."""
+    if few_common:
+        return False
+    repaired_common = {
+        w.encode("ascii") for w, r in repairs.items() if r.encode("ascii") in vocab.common
+    }
+    common += sum(map(repaired_common.__contains__, words))
+    return common >= MIN_COMMON_SHARE * len(words)
 
 
 def _may_be_kept_ends_shuffle(words: list[bytes], vocab: Vocabulary) -> bool:
