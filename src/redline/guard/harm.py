@@ -3,6 +3,7 @@ outputs, from the trained ``harm`` classifier."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Literal, get_args
 
@@ -33,6 +34,8 @@ from redline.guard.spelling import vocabulary
 # gets on the policy scale (0.5 is the cut-off): a match blocks at the default
 # threshold, and a threshold above 0.9 turns it off.
 RULE_MATCH_SCORE = 0.9
+# The longest view a reason quotes; a longer one (a decoded document) is cut.
+VIEW_NOTE_CHARS = 80
 # What the sexual-content rules look for: everything, sexualised minors only (for a
 # deployment that allows adult content), or nothing.
 SexualRules = Literal["all", "minors", "off"]
@@ -151,12 +154,16 @@ class HarmScanner:
         probabilities = np.asarray(self._scores.probabilities(texts), dtype=np.float64)
         views = [decoded_views(text) for text in texts]
         extra = [view for text_views in views for view in text_views]
+        # Each text with views: its own probabilities and its views' (for the note
+        # that names the view a verdict was read from).
+        viewed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if extra:
             extra_scores = np.asarray(self._scores.probabilities(extra), dtype=np.float64)
             start = 0
             for row, text_views in enumerate(views):
                 if text_views:
                     block = extra_scores[start : start + len(text_views)]
+                    viewed[row] = (probabilities[row].copy(), block)
                     probabilities[row] = np.maximum(probabilities[row], block.max(axis=0))
                     start += len(text_views)
         by_side: dict[Side, list[int]] = {}
@@ -174,6 +181,10 @@ class HarmScanner:
                     combined = scores["harm"]
                     scores = {k: v if k == "harm" else min(v, combined) for k, v in scores.items()}
                 result = ScanResult(scores=scores)
+                if index in viewed:
+                    note = self._view_note(*viewed[index], views[index], side)
+                    if note:
+                        result.notes["harm"] = note
                 self._add_rules(result, texts[index], views[index], side)
                 results[index] = result
         done = [result for result in results if result is not None]
@@ -181,6 +192,19 @@ class HarmScanner:
             outputs = [i for i, c in enumerate(contexts) if c.side == "output"]
             self._cap_refusals(done, texts, outputs)
         return done
+
+    def _view_note(self, own: np.ndarray, block: np.ndarray, views: list[str], side: Side) -> str:
+        """Names the view whose ``harm`` score is the text's, when a view scored
+        higher than the text itself (a reason then says what was read: "read as
+        \"How to lie for my friend in court?\""); "" otherwise."""
+        assert self._scores is not None
+        rows = self._scores.rows(np.vstack([own, block]), side=side)
+        best = max(range(1, len(rows)), key=lambda i: rows[i]["harm"])
+        if rows[best]["harm"] <= rows[0]["harm"]:
+            return ""
+        view = " ".join(views[best - 1].split())
+        shown = view if len(view) <= VIEW_NOTE_CHARS else view[: VIEW_NOTE_CHARS - 1] + "…"
+        return f"read as {json.dumps(shown, ensure_ascii=False)}"
 
     def _cap_refusals(
         self, results: list[ScanResult], texts: Sequence[str], outputs: list[int]
