@@ -196,7 +196,7 @@ class HarmScanner:
     def _view_note(self, own: np.ndarray, block: np.ndarray, views: list[str], side: Side) -> str:
         """Names the view whose ``harm`` score is the text's, when a view scored
         higher than the text itself (a reason then says what was read: "read as
-        \"How to lie for my friend in court?\""); "" otherwise."""
+        \"How to break someone out of jail?\""); "" otherwise."""
         assert self._scores is not None
         rows = self._scores.rows(np.vstack([own, block]), side=side)
         best = max(range(1, len(rows)), key=lambda i: rows[i]["harm"])
