@@ -25,31 +25,17 @@ input policy decides; a row counts texts blocked.
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_failure_cases import bench_args
-from guard_hazard_requests import public_sets
-from guard_spelling_held_out import (
-    HARMFUL_SETS,
-    benign_as_they_are,
-    converter_rows,
-    fresh_draws,
-    print_rows,
-)
-
-from redline.guard import Guard
+from guard_spelling_held_out import held_out_report
 
 CONVERTERS = ("roleplay.scene",)
-BENIGN_UNDER_CONVERTERS = ("Alpaca instructions", "ToxicChat non-toxic (train + test)")
 BENIGN_AS_THEY_ARE = (
     "ToxicChat non-toxic (train + test)",
     "Alpaca instructions",
@@ -72,38 +58,9 @@ def view_counter() -> Callable[[str], bool] | None:
 
 
 def main() -> None:
-    args = bench_args(__doc__, limit=600)
-    sets = public_sets(args.data_dir)
-    guard = Guard.default()
-    has_view = view_counter()
-    out: dict[str, Any] = {}
-
-    def sample(name: str) -> list[str]:
-        texts = sorted(set(sets[name][1]()))
-        return random.Random(name).sample(texts, min(args.limit, len(texts)))
-
-    out["harmful"] = {
-        name: converter_rows(guard, name, sample(name), CONVERTERS) for name in HARMFUL_SETS
-    }
-    print_rows("1. Harmful public sets in the wrapper (blocked)", out["harmful"], CONVERTERS)
-
-    draws = fresh_draws(guard, args.data_dir, CONVERTERS)
-    out["gptfuzz_fresh_draws"] = draws
-    print_rows("2. GPTFuzz questions, five fresh draws (blocked)", {"GPTFuzz": draws}, CONVERTERS)
-
-    out["benign_under_converters"] = {
-        name: converter_rows(guard, name, sample(name), CONVERTERS)
-        for name in BENIGN_UNDER_CONVERTERS
-    }
-    print_rows(
-        "3. Benign prompts in the wrapper (blocked)", out["benign_under_converters"], CONVERTERS
+    held_out_report(
+        __doc__, CONVERTERS, BENIGN_AS_THEY_ARE, view_counter(), "a view", under="in the wrapper"
     )
-
-    out["benign"] = benign_as_they_are(
-        guard, {name: sets[name][1] for name in BENIGN_AS_THEY_ARE}, has_view, "a view"
-    )
-    if args.json:
-        args.json.write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

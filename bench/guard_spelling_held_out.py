@@ -120,8 +120,19 @@ def print_rows(
         print(f"| {name} | {row['n']} | {cells} |")
 
 
-def main() -> None:
-    args = bench_args(__doc__, limit=600)
+def held_out_report(
+    doc: str,
+    converters: tuple[str, ...],
+    benign_sets: tuple[str, ...],
+    has_view: Callable[[str], bool] | None,
+    view_name: str,
+    under: str = "under the converters",
+) -> None:
+    """The four sections of this module's docstring for ``converters`` (the
+    embedded-request bench runs them for its wrapper), printed and written to
+    ``--json``: harmful sets, GPTFuzz's fresh draws, benign prompts ``under`` the
+    converters, and ``benign_sets`` as they are with ``view_name`` counted."""
+    args = bench_args(doc, limit=600)
     sets = public_sets(args.data_dir)
     guard = Guard.default()
     out: dict[str, Any] = {}
@@ -130,26 +141,36 @@ def main() -> None:
         texts = sorted(set(sets[name][1]()))
         return random.Random(name).sample(texts, min(args.limit, len(texts)))
 
-    out["harmful"] = {name: converter_rows(guard, name, sample(name)) for name in HARMFUL_SETS}
-    print_rows("1. Harmful public sets under the converters (blocked)", out["harmful"])
+    out["harmful"] = {
+        name: converter_rows(guard, name, sample(name), converters) for name in HARMFUL_SETS
+    }
+    print_rows(f"1. Harmful public sets {under} (blocked)", out["harmful"], converters)
 
-    draws = fresh_draws(guard, args.data_dir, CONVERTERS)
+    draws = fresh_draws(guard, args.data_dir, converters)
     out["gptfuzz_fresh_draws"] = draws
-    print_rows("2. GPTFuzz questions, five fresh draws (blocked)", {"GPTFuzz": draws})
+    print_rows("2. GPTFuzz questions, five fresh draws (blocked)", {"GPTFuzz": draws}, converters)
 
     out["benign_under_converters"] = {
-        name: converter_rows(guard, name, sample(name)) for name in BENIGN_UNDER_CONVERTERS
+        name: converter_rows(guard, name, sample(name), converters)
+        for name in BENIGN_UNDER_CONVERTERS
     }
-    print_rows("3. Benign prompts under the converters (blocked)", out["benign_under_converters"])
+    print_rows(f"3. Benign prompts {under} (blocked)", out["benign_under_converters"], converters)
 
     out["benign"] = benign_as_they_are(
-        guard,
-        {name: sets[name][1] for name in BENIGN_AS_THEY_ARE},
-        lambda text: respelled(text) is not None,
-        "a spelling view",
+        guard, {name: sets[name][1] for name in benign_sets}, has_view, view_name
     )
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
+
+
+def main() -> None:
+    held_out_report(
+        __doc__,
+        CONVERTERS,
+        BENIGN_AS_THEY_ARE,
+        lambda text: respelled(text) is not None,
+        "a spelling view",
+    )
 
 
 if __name__ == "__main__":
