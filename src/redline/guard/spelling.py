@@ -15,8 +15,9 @@ position; failing both, for a few longer words, two steps away or one step away
 and scrambled (``best_of_n`` does both to a word). A rare two-letter word is put
 back to a common one a step away ("dn" -> "do"). A word shuffled across its
 apostrophe ("s'neoomes") is put back as the possessive its letters spell
-("someone's"), and in a disguised text a lone "H" or "J" is the pronoun "I" a code
-point away. The vocabulary is data
+("someone's"); a noise mark inside a word ("t`ke") is the one letter it can be, at
+no step's cost. In a disguised text a lone "H" or "J" is the pronoun "I" a code
+point away, and a final ">" or "@" a question mark. The vocabulary is data
 (``english_words.tsv``, built by :mod:`redline.guard.word_list_build` from public
 sets; see its card).
 
@@ -27,12 +28,12 @@ cAN i", which is a disguise already, and in a text of at most :data:`FREE_WORDS`
 words); enough of its most common words
 (:data:`MIN_COMMON_SHARE`), or, in a terse instruction, enough repaired words
 (:data:`MIN_TERSE_REPAIRED`); names and abbreviations left out; and at most
-:data:`MAX_UNREPAIRED_SHARE` of its distinct words unknown and beyond repair.
-Ordinary English has no unknown words, or a typo or a name; another language, a
-table of names or code has many words no repair reaches, and the search stops as
-soon as the budget for those is spent. The first check, which every text pays, is a
-byte translation, a split and one set look-up per word, all in C; ordinary English
-stops there.
+:data:`MAX_UNREPAIRED_SHARE` of its distinct words unknown and beyond repair
+(:data:`MAX_UNREPAIRED_SHARE_IN_RANDOM_CASE` in random case). Ordinary English has
+no unknown words, or a typo or a name; another language, a table of names or code
+has many words no repair reaches, and the search stops as soon as the budget for
+those is spent. The first check, which every text pays, is a byte translation, a
+split and one set look-up per word, all in C; ordinary English stops there.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ FREE_WORDS = 12
 # Distinct words unknown and beyond repair, as a share of the distinct words (at
 # least one is always allowed: a name). More is another language, names or code.
 MAX_UNREPAIRED_SHARE = 0.15
+# Text in random case is a disguise already, and best-of-N's words are often past
+# repair (scrambled and noised twice): a partial view still reads the rest. With
+# 0.15, 32 of 58 HarmBench behaviours best-of-N got past (a development draw) had no
+# view at all; with 0.3, 6.
+MAX_UNREPAIRED_SHARE_IN_RANDOM_CASE = 0.3
 # English text, disguised too, is full of its most frequent words ("the", "to",
 # "how": short, so scrambling leaves them alone): at least this share of the words,
 # once repaired, are among the COMMON_WORDS most frequent of the vocabulary (half of
@@ -133,6 +139,9 @@ _NOISE_SOURCES: dict[str, tuple[str, ...]] = {
     for char in "`{@[abcdefghijklmnopqrstuvwxyz"
 }
 _NOISE_MARKS = b"`{@["
+_MARK_LETTERS = str.maketrans("`{@[", "azaz")
+# A question mark the noise moved a code point (">" or "@"), ending the text.
+_NOISED_QUESTION_MARK = re.compile(r"(?<=[A-Za-z])[>@](?=\s*$)")
 # A word with an apostrophe inside ("s'neoomes": "someone's" scrambled whole, as the
 # converters shuffle everything between a word's first and last character), and what
 # follows the apostrophe of a contraction or possessive as written.
@@ -216,6 +225,11 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
         )
     if word in ranks or len(word) > MAX_WORD_LENGTH:
         return None
+    lettered = word.translate(_MARK_LETTERS)
+    if lettered != word and lettered.isalpha():
+        # A noise mark can only be one letter ("t`ke" is "take"): putting it back costs
+        # no step, and the word may still be scrambled ("tk`e").
+        return lettered if lettered in ranks else repair_word(lettered, vocab, two_steps=two_steps)
     candidates = _one_step(word)
     if word.isalpha():
         unscrambled = vocab.anagrams(word)
@@ -285,7 +299,7 @@ def _respelled(text: str, vocab: Vocabulary, given: int) -> str | None:
     if not unknown_count:
         # Only the given words were disguised: a view if they are enough, in English.
         common = sum(map(vocab.common.__contains__, words))
-        return _as_pronoun(text) if common >= MIN_COMMON_SHARE * len(words) else None
+        return _single_characters_read(text) if common >= MIN_COMMON_SHARE * len(words) else None
     if unknown_count == 1 and not (random_case or given or _may_take_lone_repair(words, vocab)):
         # One unknown word in a short text makes a view only as one of the converters'
         # own changes (below); a name or a rare word stops here, before the search.
@@ -313,7 +327,8 @@ def _respelled(text: str, vocab: Vocabulary, given: int) -> str | None:
         names = names - unknown
     if not _may_be_disguised(words, unknown, min_repaired - given, min_occurrences - given):
         return None
-    budget = max(1, int(MAX_UNREPAIRED_SHARE * len(distinct)))
+    share = MAX_UNREPAIRED_SHARE_IN_RANDOM_CASE if random_case else MAX_UNREPAIRED_SHARE
+    budget = max(1, int(share * len(distinct)))
     # In text order, so which words are tried does not depend on set order.
     candidates = [word.decode("ascii") for word in dict.fromkeys(words) if word in unknown]
     found = _repair_all(candidates, vocab, budget)
@@ -345,7 +360,7 @@ def _respelled(text: str, vocab: Vocabulary, given: int) -> str | None:
         repaired = repair_word(name.decode("ascii"), vocab)
         if repaired is not None:
             repairs[name.decode("ascii")] = repaired
-    return _as_pronoun(_with_repairs(text, repairs))
+    return _single_characters_read(_with_repairs(text, repairs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,11 +475,13 @@ def _with_spans(text: str, spans: dict[str, str]) -> str:
     return _APOSTROPHE_WORD.sub(lambda m: spans.get(m.group(0), m.group(0)), text)
 
 
-def _as_pronoun(view: str) -> str:
-    """``view`` with each lone "H" or "J" read as "I": the noise moves "I" one code
-    point either way ("How can J hit someone"), and a disguised text is no place for
-    an initial (one with a full stop after it is left)."""
-    return _LONE_NOISED_I.sub(lambda m: "I" if m.group(0).isupper() else "i", view)
+def _single_characters_read(view: str) -> str:
+    """``view`` with each lone "H" or "J" read as "I" and a final ">" or "@" as "?":
+    the noise moves characters one code point either way ("How can J hit someone"),
+    and a disguised text is no place for an initial (one with a full stop after it is
+    left)."""
+    view = _LONE_NOISED_I.sub(lambda m: "I" if m.group(0).isupper() else "i", view)
+    return _NOISED_QUESTION_MARK.sub("?", view)
 
 
 def _min_occurrences(word_count: int) -> float:
