@@ -104,6 +104,10 @@ MAX_TRIED = 40
 MAX_TWO_STEP_WORDS = 3
 # All-capital words this short are abbreviations ("USL", "PDL"), left alone.
 MAX_ABBREVIATION_LENGTH = 5
+# Scrambled possessives are looked for in texts of at most this many words: the
+# pattern over a long document costs more than the rest of the check (50 µs on a
+# 1,700-character table), and a disguised request is short.
+MAX_POSSESSIVE_WORDS = 60
 # Random capitalisation (best-of-N flips each letter's case) turns the case inside
 # words: "hOW", "WHAt". Ordinary text has a few turns ("iPhone", "McDonald",
 # "JavaScript", "HTTPServer"), not this many: at least MIN_CASE_TURNS, and at least
@@ -275,18 +279,23 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     words = raw.translate(_LOWER_WORD_BYTES).split()
     if all(map(vocab.known.__contains__, words)):
         return None  # ordinary English stops here
-    possessives = _scrambled_possessives(text, vocab) if b"'" in raw else {}
-    if possessives:
-        # Put back first, then read like any text, those repairs counted with the rest.
-        return _respelled(_with_spans(text, possessives), vocab, len(possessives))
-    return _respelled(text, vocab, 0)
+    if b"'" in raw and len(words) <= MAX_POSSESSIVE_WORDS:
+        possessives = _scrambled_possessives(text, vocab)
+        if possessives:
+            # Put back first, then read like any text, those repairs counted with the rest.
+            text = _with_spans(text, possessives)
+            raw = text.encode("utf-8", "replace")
+            words = raw.translate(_LOWER_WORD_BYTES).split()
+            return _respelled(text, raw, words, vocab, len(possessives))
+    return _respelled(text, raw, words, vocab, 0)
 
 
-def _respelled(text: str, vocab: Vocabulary, given: int) -> str | None:
-    """:func:`respelled` for a text with ``given`` words put back already (scrambled
-    possessives): returns the text when they are enough."""
-    raw = text.encode("utf-8", "replace")
-    words = raw.translate(_LOWER_WORD_BYTES).split()
+def _respelled(
+    text: str, raw: bytes, words: list[bytes], vocab: Vocabulary, given: int
+) -> str | None:
+    """:func:`respelled` for a text (``raw`` its UTF-8, ``words`` its lower-cased
+    words) with ``given`` words put back already (scrambled possessives): returns the
+    text when they are enough."""
     unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
     # Text in random case is disguised already: one repaired word is enough for a
     # view, and a capitalised word says nothing about names. So it is in a short
