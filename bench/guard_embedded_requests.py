@@ -27,39 +27,24 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_spelling_held_out import held_out_report
+from guard_spelling_held_out import BENIGN_PROMPTS_AS_THEY_ARE, held_out_report, view_counter
 
 CONVERTERS = ("roleplay.scene",)
-BENIGN_AS_THEY_ARE = (
-    "ToxicChat non-toxic (train + test)",
-    "Alpaca instructions",
-    "MMLU questions",
-    "CyberSecEval FRR, English",
-    "awesome-prompts roles",
-    "fabric system prompts",
-    "GSM8K questions",
-    "BIPIA contexts",
-)
-
-
-def view_counter() -> Callable[[str], bool] | None:
-    """Whether a text gets a view, or None on a checkout without the module."""
-    try:
-        from redline.guard.embedded_requests import embedded_requests
-    except ImportError:
-        return None
-    return lambda text: bool(embedded_requests(text))
 
 
 def main() -> None:
     held_out_report(
-        __doc__, CONVERTERS, BENIGN_AS_THEY_ARE, view_counter(), "a view", under="in the wrapper"
+        __doc__,
+        CONVERTERS,
+        BENIGN_PROMPTS_AS_THEY_ARE,
+        view_counter("redline.guard.embedded_requests", "embedded_requests"),
+        "a view",
+        under="in the wrapper",
     )
 
 

@@ -24,6 +24,7 @@ checkout's ``src``. The default input policy decides; a row counts texts blocked
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
@@ -55,6 +56,18 @@ BENIGN_AS_THEY_ARE = (
     "GSM8K questions",
     "BIPIA contexts",
     "Davidson tweets (all labels)",
+)
+# What the request views (fiction, tense) are checked on: prompts, role and system
+# prompts, documents.
+BENIGN_PROMPTS_AS_THEY_ARE = (
+    "ToxicChat non-toxic (train + test)",
+    "Alpaca instructions",
+    "MMLU questions",
+    "CyberSecEval FRR, English",
+    "awesome-prompts roles",
+    "fabric system prompts",
+    "GSM8K questions",
+    "BIPIA contexts",
 )
 GPTFUZZ_DRAWS = 5
 
@@ -118,6 +131,16 @@ def print_rows(
     for name, row in rows.items():
         cells = " | ".join(f"{row[c]} ({row[c] / row['n']:.0%})" for c in ("plain", *converters))
         print(f"| {name} | {row['n']} | {cells} |")
+
+
+def view_counter(module: str, function: str) -> Callable[[str], bool] | None:
+    """Whether a text gets a view from ``module``'s ``function`` (which lists a
+    text's views), or None on a checkout without it (a "before" run)."""
+    try:
+        views = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError):
+        return None
+    return lambda text: bool(views(text))
 
 
 def held_out_report(

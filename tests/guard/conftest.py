@@ -7,9 +7,12 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from importlib import resources
+from typing import Any
 
 import pytest
 import uvicorn
+import yaml
 from aiohttp import web
 from hypothesis import strategies as st
 
@@ -28,6 +31,15 @@ ANY_TEXT = st.lists(
     ),
     max_size=80,
 ).map("".join)
+
+
+def shipped_rules(file: str, **changes: Any) -> dict[str, Any]:
+    """A rules file of ``guard/data``, parsed, with ``changes`` (None drops a key):
+    the views' bad-file tests start from the shipped file."""
+    text = resources.files("redline.guard").joinpath("data", file).read_text("utf-8")
+    document: dict[str, Any] = yaml.safe_load(text)
+    document.update(changes)
+    return {k: v for k, v in document.items() if v is not None}
 
 
 def free_port() -> int:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 import pytest
-import yaml
 
 from redline.attacks.base import build_attack
 from redline.core import ConfigError
@@ -18,6 +16,8 @@ from redline.guard.embedded_requests import (
     embedded_requests,
     parse_creative_requests,
 )
+
+from .conftest import shipped_rules
 
 
 @pytest.mark.parametrize(
@@ -82,16 +82,8 @@ def test_other_text_gets_no_view(text: str) -> None:
     assert embedded_requests(text) == []
 
 
-def _document(**changes: Any) -> dict[str, Any]:
-    """The shipped rules file, parsed, with ``changes`` (None drops a key)."""
-    text = resources.files("redline.guard").joinpath("data", RULES_FILE).read_text("utf-8")
-    document: dict[str, Any] = yaml.safe_load(text)
-    document.update(changes)
-    return {k: v for k, v in document.items() if v is not None}
-
-
 def test_the_shipped_file_parses_to_the_shipped_rules() -> None:
-    assert parse_creative_requests(_document()) == creative_requests()
+    assert parse_creative_requests(shipped_rules(RULES_FILE)) == creative_requests()
 
 
 @pytest.mark.parametrize(
@@ -108,7 +100,7 @@ def test_the_shipped_file_parses_to_the_shipped_rules() -> None:
 )
 def test_a_bad_rules_file_is_a_clear_error(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message) as error:
-        parse_creative_requests(_document(**changes), "rules.yaml")
+        parse_creative_requests(shipped_rules(RULES_FILE, **changes), "rules.yaml")
     assert str(error.value).startswith("rules.yaml: ")
 
 

@@ -5,7 +5,8 @@ binary bytes, leetspeak, look-alike letters, ROT13, a sentence cut into numbered
 fragments given out of order, words whose letters were parted ("p-i-p-e b-o-m-b";
 :mod:`redline.guard.spaced_letters`), or words whose letters were shuffled or nudged
 (:mod:`redline.guard.spelling`); nor does it weigh a request wrapped in a request
-for a poem or a scene as the request it is (:mod:`redline.guard.embedded_requests`).
+for a poem or a scene, or reworded into the past or the future, as the request it is
+(:mod:`redline.guard.embedded_requests`, :mod:`redline.guard.tense_requests`).
 Before scoring, the guard asks for the decoded views of a text and scores each; a
 label takes its highest score. Each check is a cheap necessary condition (a long
 base64-looking token, a run of dots and dashes, two hexadecimal pairs, a "[1] "
@@ -25,6 +26,7 @@ from redline.attacks.base import build_attack
 from redline.guard.embedded_requests import embedded_requests
 from redline.guard.spaced_letters import joined_letters
 from redline.guard.spelling import respelled
+from redline.guard.tense_requests import tense_requests
 
 _MORSE_RUN = re.compile(r"(?:[.\-]{1,7}[ /]+){8,}[.\-]{1,7}")
 # Eight bytes or more written as hexadecimal pairs or 8-bit binary groups.
@@ -108,6 +110,7 @@ def decoded_views(text: str) -> list[str]:
     if repaired is not None:
         views.append(repaired)
     views += embedded_requests(text)
+    views += tense_requests(text)
     return [v for v in views if v.strip() and v != text]
 
 

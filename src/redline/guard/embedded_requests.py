@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_yaml
+from redline.guard.view_rules import alternatives, check_version, phrase_list, whole_number
 
 RULES_FILE = "creative_requests.yaml"
 # The clause runs to the end of its sentence or clause.
@@ -80,12 +80,11 @@ class CreativeRequests:
 
 def parse_creative_requests(document: Any, source: str = RULES_FILE) -> CreativeRequests:
     """The rules of a parsed ``creative_requests.yaml`` (``source`` names it in errors)."""
-    if not isinstance(document, dict) or document.get("version") != 1:
-        raise ConfigError(f"{source}: expected a mapping with 'version: 1'")
-    words = {key: _phrases(document, key, source) for key in _PHRASE_KEYS}
-    numbers = {key: _count(document, key, source) for key in _COUNT_KEYS}
+    document = check_version(document, source)
+    words = {key: phrase_list(document, key, source) for key in _PHRASE_KEYS}
+    numbers = {key: whole_number(document, key, source) for key in _COUNT_KEYS}
     works, verbs, owners, auxiliary, subject, tails = (
-        _alternatives(words[key])
+        alternatives(words[key])
         for key in ("works", "verbs", "owners", "how_auxiliaries", "how_subjects", "clause_tails")
     )
     # Up to N words between the verb (or "my") and the work: "write a short heist scene".
@@ -117,28 +116,3 @@ def embedded_requests(text: str) -> list[str]:
 
 _PHRASE_KEYS = ("works", "verbs", "owners", "how_auxiliaries", "how_subjects", "clause_tails")
 _COUNT_KEYS = ("max_characters", "verb_window", "owner_window", "min_quoted_words")
-
-
-def _phrases(document: dict[str, Any], key: str, source: str) -> list[str]:
-    value = document.get(key)
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(v, str) and v.strip() for v in value)
-    ):
-        raise ConfigError(f"{source}: {key!r} must be a non-empty list of words")
-    return [v.strip().lower() for v in value]
-
-
-def _count(document: dict[str, Any], key: str, source: str) -> int:
-    value = document.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{source}: {key!r} must be a whole number of 1 or more, not {value!r}")
-    return value
-
-
-def _alternatives(phrases: list[str]) -> str:
-    """A group matching any of ``phrases`` (longest first, spaces as any run of
-    spaces), word by word."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    return "(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) + ")"
