@@ -309,7 +309,9 @@ def _respelled(
         # Only the given words were disguised: a view if they are enough, in English.
         common = sum(map(vocab.common.__contains__, words))
         return _single_characters_read(text) if common >= MIN_COMMON_SHARE * len(words) else None
-    if unknown_count == 1 and not (random_case or given or _may_take_lone_repair(words, vocab)):
+    if unknown_count == 1 and not (
+        random_case or given or _may_take_lone_repair(words, vocab, text)
+    ):
         # One unknown word in a short text makes a view only as one of the converters'
         # own changes (below); a name or a rare word stops here, before the search.
         return None
@@ -356,7 +358,11 @@ def _respelled(
         or repaired_occurrences + given < min_occurrences
     ):
         return None
-    if len(repairs) + given < MIN_REPAIRED and not random_case and not _converters_own(repairs):
+    if (
+        len(repairs) + given < MIN_REPAIRED
+        and not random_case
+        and not _converters_own(repairs, text)
+    ):
         # One repair in a short text: only a change that the converters make and a
         # writer seldom does, a shuffle that kept the word's first and last letters
         # ("smoneoe", a typo's "wirte") or one letter a code point away ("jajl"). Other
@@ -422,23 +428,44 @@ def _reads_as_english(
     return common >= MIN_COMMON_SHARE * len(words)
 
 
-def _may_take_lone_repair(words: list[bytes], vocab: Vocabulary) -> bool:
+def _may_take_lone_repair(words: list[bytes], vocab: Vocabulary, text: str) -> bool:
     """Whether the one unknown word of ``words`` has a known anagram with the same
-    first and last letters, or a known word one noise step away."""
+    first and last letters (or the first only, before punctuation in ``text``), or a
+    known word one noise step away."""
     word = next(w for w in words if w not in vocab.known).decode("ascii", "replace")
-    if word.isalpha() and any(known[-1] == word[-1] for known in vocab.anagrams(word)):
+    anagrams = vocab.anagrams(word) if word.isalpha() else ()
+    if any(known[-1] == word[-1] for known in anagrams):
+        return True
+    if anagrams and _before_punctuation(word, text):
         return True
     return any(candidate in vocab.ranks for candidate in _one_step(word))
 
 
-def _converters_own(repairs: dict[str, str]) -> bool:
+def _converters_own(repairs: dict[str, str], text: str) -> bool:
     """Whether each repair only reorders the letters between the word's first and
-    last letter (``augment.scramble``'s shuffle) or moves one of its letters back
-    by one code point (``augment.noise``)."""
+    last character in ``text`` (``augment.scramble``'s shuffle: before punctuation,
+    the word's last letter moves too) or moves one of its letters back by one code
+    point (``augment.noise``)."""
     return all(
-        _is_kept_ends_shuffle(word, repaired) or _is_one_noise_step(word, repaired)
+        _is_kept_ends_shuffle(word, repaired)
+        or _is_one_noise_step(word, repaired)
+        or (_is_kept_first_shuffle(word, repaired) and _before_punctuation(word, text))
         for word, repaired in ((w.lower(), r.lower()) for w, r in repairs.items())
     )
+
+
+def _is_kept_first_shuffle(word: str, repaired: str) -> bool:
+    """Whether ``repaired`` has ``word``'s letters with its first in place."""
+    return (
+        len(word) == len(repaired) and word[0] == repaired[0] and sorted(word) == sorted(repaired)
+    )
+
+
+def _before_punctuation(word: str, text: str) -> bool:
+    """Whether ``word`` stands in ``text`` (in any case) right before a punctuation
+    mark: the scramble kept that mark in place and shuffled the word's last letter."""
+    pattern = rf"(?<![A-Za-z]){re.escape(word)}[^\w\s]"
+    return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 def _is_kept_ends_shuffle(word: str, repaired: str) -> bool:
