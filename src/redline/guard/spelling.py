@@ -365,9 +365,10 @@ def _respelled(
     ):
         # One repair in a short text: only a change that the converters make and a
         # writer seldom does, a shuffle that kept the word's first and last letters
-        # ("smoneoe", a typo's "wirte") or one letter a code point away ("jajl"). Other
-        # repairs of real words the vocabulary lacks read them as others ("brisket" ->
-        # "blister", "tyre" -> "trey").
+        # ("smoneoe", a typo's "wirte"; before punctuation the first only, "ttse?") or
+        # one letter a code point away ("jajl"). Other repairs of real words the
+        # vocabulary lacks read them as others ("brisket" -> "blister", "tyre" ->
+        # "trey").
         return None
     # The text is disguised: what looked like a name may be a scrambled word too
     # ("Hsacoluot"). Names are repaired only now, so that they never make a view.
