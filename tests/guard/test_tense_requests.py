@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 from redline.attacks.base import build_attack
 from redline.core import ConfigError
@@ -18,7 +19,7 @@ from redline.guard.tense_requests import (
     tense_requests_rules,
 )
 
-from .conftest import shipped_rules
+from .conftest import ANY_TEXT, shipped_rules
 
 
 @pytest.mark.parametrize(
@@ -62,6 +63,14 @@ def test_a_question_in_another_tense_is_read_in_the_present(text: str, view: str
 )
 def test_other_text_gets_no_view(text: str) -> None:
     assert tense_requests(text) == []
+
+
+@given(ANY_TEXT)
+def test_any_text_is_safe(text: str) -> None:
+    # At most one view, a question in the present, and only for a text that has one.
+    views = tense_requests(text)
+    assert len(views) <= 1
+    assert all(v.startswith("How can I ") and v.endswith("?") for v in views)
 
 
 @pytest.mark.parametrize("converter", ["context.past_tense", "context.future_tense"])
