@@ -7,8 +7,11 @@ The words are counted in the permissively licensed public sets of ``../shared/da
 GPL or unstated licence are left out, and so is GPTFuzz, whose harmful questions
 ``bench/guard_failure_cases.py`` disguises to measure the view. A word is a run of
 ASCII letters, lower-cased; words seen fewer than ``--min-count`` times (most
-typos) are dropped. The file is written sorted by count, then alphabetically, so
-the same data always gives the same bytes.
+typos) are dropped. The words of the crime rule's English groups
+(``redline/detectors/data/crime_requests.yaml``, our own file) are kept too, counted
+at ``--min-count`` where the sources have them fewer times: a scrambled "defame" must
+be read back for the rule to find it in the view. The file is written sorted by
+count, then alphabetically, so the same data always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("fabric-patterns/fabric_system_prompts.jsonl.gz", "MIT"),
     ("benign/self_instruct_seed_tasks.jsonl", "Apache-2.0"),
 )
+# Our own rules files whose English words the spelling view must know (see above).
+RULE_FILES = ("crime_requests.yaml",)
 _WORD = re.compile(r"[A-Za-z]+")
 # Every word counts, "a" and "I" too (they are known words, not disguised ones);
 # longer runs than MAX_LENGTH are identifiers and hashes.
@@ -100,6 +105,26 @@ def count_words(data_dir: Path) -> tuple[Counter[str], list[Path]]:
     return counts, read
 
 
+def rule_words() -> set[str]:
+    """The lower-cased words of the acts and targets of every English group in
+    :data:`RULE_FILES`."""
+    from redline.detectors.phrase_file import load_data_file
+
+    words: set[str] = set()
+    for name in RULE_FILES:
+        for group in load_data_file(name)["groups"].values():
+            if group.get("language") != "en":
+                continue
+            phrases = [*group.get("verbs", [])]
+            for targets in group.get("objects", {}).values():
+                phrases += targets
+            for phrase in phrases:
+                words.update(
+                    w.lower() for w in _WORD.findall(phrase) if MIN_LENGTH <= len(w) <= MAX_LENGTH
+                )
+    return words
+
+
 def write_word_list(counts: Counter[str], *, min_count: int, output: Path) -> int:
     """Writes ``word<TAB>count`` lines (header comments first); returns the word count."""
     kept = sorted(
@@ -108,7 +133,8 @@ def write_word_list(counts: Counter[str], *, min_count: int, output: Path) -> in
     header = [
         "# English words for the guard's spelling view (redline.guard.spelling).",
         "# Built by `python -m redline.guard.word_list_build`; see english_words.card.md.",
-        f"# Columns: word (lower case), count in the sources. Words seen >= {min_count} times.",
+        f"# Columns: word (lower case), count in the sources. Words seen >= {min_count} times,",
+        f"# and the crime rule's English words (counted {min_count} where rarer).",
     ]
     lines = [*header, *(f"{word}\t{n}" for word, n in kept)]
     output.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -129,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as error:
         print(error, file=sys.stderr)
         return 2
+    for word in rule_words():
+        counts[word] = max(counts[word], args.min_count)
     kept = write_word_list(counts, min_count=args.min_count, output=args.output)
     print(f"{kept} words from {len(read)} files -> {args.output}")
     return 0
