@@ -67,7 +67,7 @@ def test_other_text_gets_no_view(text: str) -> None:
 
 @given(ANY_TEXT)
 def test_any_text_is_safe(text: str) -> None:
-    # At most one view, a question in the present, and only for a text that has one.
+    # Whatever the text: at most one view, and always a question in the present.
     views = tense_requests(text)
     assert len(views) <= 1
     assert all(v.startswith("How can I ") and v.endswith("?") for v in views)

@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from redline.detectors.phrase_file import load_data_file
+
 OUTPUT = Path(__file__).with_name("english_words.tsv")
 # (glob under the data folder, licence): the sources whose words are counted.
 SOURCES: tuple[tuple[str, str], ...] = (
@@ -108,8 +110,6 @@ def count_words(data_dir: Path) -> tuple[Counter[str], list[Path]]:
 def rule_words() -> set[str]:
     """The lower-cased words of the acts and targets of every English group in
     :data:`RULE_FILES`."""
-    from redline.detectors.phrase_file import load_data_file
-
     words: set[str] = set()
     for name in RULE_FILES:
         for group in load_data_file(name)["groups"].values():
