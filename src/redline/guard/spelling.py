@@ -277,26 +277,26 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     vocab = vocab or vocabulary()
     raw = text.encode("utf-8", "replace")
     words = raw.translate(_LOWER_WORD_BYTES).split()
-    if all(map(vocab.known.__contains__, words)):
+    unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
+    if not unknown_count:
         return None  # ordinary English stops here
     if b"'" in raw and len(words) <= MAX_POSSESSIVE_WORDS:
-        possessives = _scrambled_possessives(text, vocab)
-        if possessives:
+        put_back, given = _possessives_put_back(text, vocab)
+        if given:
             # Put back first, then read like any text, those repairs counted with the rest.
-            text = _with_spans(text, possessives)
-            raw = text.encode("utf-8", "replace")
+            raw = put_back.encode("utf-8", "replace")
             words = raw.translate(_LOWER_WORD_BYTES).split()
-            return _respelled(text, raw, words, vocab, len(possessives))
-    return _respelled(text, raw, words, vocab, 0)
+            unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
+            return _respelled(put_back, raw, words, unknown_count, vocab, given)
+    return _respelled(text, raw, words, unknown_count, vocab, 0)
 
 
 def _respelled(
-    text: str, raw: bytes, words: list[bytes], vocab: Vocabulary, given: int
+    text: str, raw: bytes, words: list[bytes], unknown_count: int, vocab: Vocabulary, given: int
 ) -> str | None:
     """:func:`respelled` for a text (``raw`` its UTF-8, ``words`` its lower-cased
-    words) with ``given`` words put back already (scrambled possessives): returns the
-    text when they are enough."""
-    unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
+    words, ``unknown_count`` of them unknown) with ``given`` words put back already
+    (scrambled possessives): returns the text when they are enough."""
     # Text in random case is disguised already: one repaired word is enough for a
     # view, and a capitalised word says nothing about names. So it is in a short
     # text: the view is one more reading of what its writer meant.
@@ -471,12 +471,7 @@ def _before_punctuation(word: str, text: str) -> bool:
 
 def _is_kept_ends_shuffle(word: str, repaired: str) -> bool:
     """Whether ``repaired`` has ``word``'s letters with its first and last in place."""
-    return (
-        len(word) == len(repaired)
-        and word[0] == repaired[0]
-        and word[-1] == repaired[-1]
-        and sorted(word) == sorted(repaired)
-    )
+    return _is_kept_first_shuffle(word, repaired) and word[-1] == repaired[-1]
 
 
 def _is_one_noise_step(word: str, repaired: str) -> bool:
@@ -487,29 +482,29 @@ def _is_one_noise_step(word: str, repaired: str) -> bool:
     return len(changed) == 1 and changed[0][1] in _NOISE_SOURCES.get(changed[0][0], ())
 
 
-def _scrambled_possessives(text: str, vocab: Vocabulary) -> dict[str, str]:
-    """Each word of ``text`` with an apostrophe inside that is no contraction or
-    possessive as written, and whose letters are a known word's with its first
-    letter kept, and an "s": the word mapped to that word with "'s"
-    ("s'neoomes" -> "someone's")."""
-    found: dict[str, str] = {}
-    for match in _APOSTROPHE_WORD.finditer(text):
+def _possessives_put_back(text: str, vocab: Vocabulary) -> tuple[str, int]:
+    """``text`` with each word that has an apostrophe inside, is no contraction or
+    possessive as written, and whose letters are a known word's with its first letter
+    kept, and an "s", read as that word with "'s" ("s'neoomes" -> "someone's"); and
+    how many distinct words were."""
+    put_back: set[str] = set()
+
+    def read(match: re.Match[str]) -> str:
+        word = match.group(0)
         before, after = match.group(1).lower(), match.group(2).lower()
         if after in _CLITICS and before in vocab.ranks:
-            continue  # "someone's", "don't", "we're" as written
+            return word  # "someone's", "don't", "we're" as written
         letters = before + after
         if letters[-1] != "s" or len(letters) < MIN_SCRAMBLED_LENGTH + 1:
-            continue
+            return word
         # The shuffle moved the apostrophe and the word's last letter; the "s" stays.
         spelled = vocab.anagrams(letters[:-1])
-        if spelled:
-            found[match.group(0)] = _with_case(spelled[0] + "'s", match.group(0))
-    return found
+        if not spelled:
+            return word
+        put_back.add(word)
+        return _with_case(spelled[0] + "'s", word)
 
-
-def _with_spans(text: str, spans: dict[str, str]) -> str:
-    """``text`` with each of ``spans`` (a word with an apostrophe) replaced."""
-    return _APOSTROPHE_WORD.sub(lambda m: spans.get(m.group(0), m.group(0)), text)
+    return _APOSTROPHE_WORD.sub(read, text), len(put_back)
 
 
 def _single_characters_read(view: str) -> str:
