@@ -19,7 +19,8 @@ checkout's ``src``. The default input policy decides; a row counts texts blocked
    prompts; both CC-BY-NC, measurement only): a repaired word that makes a benign
    request read as harmful shows here.
 4. Benign public sets as they are (every text): what the view's looser conditions
-   change on ordinary traffic, and how many texts get a spelling view at all.
+   change on ordinary traffic, and how many texts get a spelling view (or the
+   rule-word reading of ``redline.guard.rule_readings``) at all.
 """
 
 from __future__ import annotations
@@ -186,13 +187,28 @@ def held_out_report(
         args.json.write_text(json.dumps(out, indent=1))
 
 
+def spelling_views() -> Callable[[str], bool]:
+    """Whether a text gets a spelling view or a rule-word reading (the latter only on
+    a checkout that has it: a "before" run counts spelling views alone)."""
+    try:
+        reading = importlib.import_module("redline.guard.rule_readings").rule_reading
+    except ImportError:
+        return lambda text: respelled(text) is not None
+
+    def has_view(text: str) -> bool:
+        spelled = respelled(text)
+        return spelled is not None or reading(text, spelled) is not None
+
+    return has_view
+
+
 def main() -> None:
     held_out_report(
         __doc__,
         CONVERTERS,
         BENIGN_AS_THEY_ARE,
-        lambda text: respelled(text) is not None,
-        "a spelling view",
+        spelling_views(),
+        "a spelling view or rule-word reading",
     )
 
 

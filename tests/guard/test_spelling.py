@@ -246,7 +246,7 @@ def test_names_are_repaired_only_in_a_disguised_text() -> None:
     ],
 )
 def test_random_case_is_case_turning_inside_words(text: str, random: bool) -> None:
-    assert spelling._in_random_case(text.encode(), len(text.split())) is random
+    assert spelling.in_random_case(text.encode(), len(text.split())) is random
 
 
 def test_case_of_each_repaired_word_is_kept() -> None:

@@ -24,6 +24,7 @@ import re
 import redline.attacks.converters  # noqa: F401  (registers the converters)
 from redline.attacks.base import build_attack
 from redline.guard.embedded_requests import embedded_requests
+from redline.guard.rule_readings import rule_reading
 from redline.guard.spaced_letters import joined_letters
 from redline.guard.spelling import respelled
 from redline.guard.tense_requests import tense_requests
@@ -109,6 +110,9 @@ def decoded_views(text: str) -> list[str]:
     repaired = respelled(text)
     if repaired is not None:
         views.append(repaired)
+    read = rule_reading(text, repaired)
+    if read is not None:
+        views.append(read)
     views += embedded_requests(text)
     views += tense_requests(text)
     return [v for v in views if v.strip() and v != text]

@@ -225,7 +225,7 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
         if word.encode("ascii", "replace") in vocab.known:
             return None
         return _most_frequent(
-            [c for c in _one_step(word) if c.encode("ascii") in vocab.common], ranks
+            [c for c in noise_steps(word) if c.encode("ascii") in vocab.common], ranks
         )
     if word in ranks or len(word) > MAX_WORD_LENGTH:
         return None
@@ -234,7 +234,7 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
         # A noise mark can only be one letter ("t`ke" is "take"): putting it back costs
         # no step, and the word may still be scrambled ("tk`e").
         return lettered if lettered in ranks else repair_word(lettered, vocab, two_steps=two_steps)
-    candidates = _one_step(word)
+    candidates = noise_steps(word)
     if word.isalpha():
         unscrambled = vocab.anagrams(word)
         if unscrambled:
@@ -243,10 +243,10 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
     # The most frequent of the two readings: "rteal" is a noised "steal", not "relat".
     found = _most_frequent(candidates, ranks)
     if found is None and two_steps and len(word) >= MIN_TWO_STEP_LENGTH:
-        one_step = _one_step(word)
+        one_step = noise_steps(word)
         # Two noise steps, or one noise step in a scrambled word (best-of-N does both
         # to a word: "saeul" is "steal" scrambled with its "t" moved up to "u").
-        candidates = [two for one in one_step for two in _one_step(one)]
+        candidates = [two for one in one_step for two in noise_steps(one)]
         for one in one_step:
             unscrambled = vocab.anagrams(one)
             if unscrambled:
@@ -257,7 +257,7 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
     return found
 
 
-def _one_step(word: str) -> list[str]:
+def noise_steps(word: str) -> list[str]:
     """The lower-case letter spellings that ``word`` is one noise step from."""
     return [
         word[:index] + source + word[index + 1 :]
@@ -276,7 +276,7 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
     disguised English (see the module docstring); otherwise None."""
     vocab = vocab or vocabulary()
     raw = text.encode("utf-8", "replace")
-    words = raw.translate(_LOWER_WORD_BYTES).split()
+    words = lower_words(raw)
     unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
     if not unknown_count:
         return None  # ordinary English stops here
@@ -285,7 +285,7 @@ def respelled(text: str, vocab: Vocabulary | None = None) -> str | None:
         if given:
             # Put back first, then read like any text, those repairs counted with the rest.
             raw = put_back.encode("utf-8", "replace")
-            words = raw.translate(_LOWER_WORD_BYTES).split()
+            words = lower_words(raw)
             unknown_count = len(words) - sum(map(vocab.known.__contains__, words))
             return _respelled(put_back, raw, words, unknown_count, vocab, given)
     return _respelled(text, raw, words, unknown_count, vocab, 0)
@@ -300,7 +300,7 @@ def _respelled(
     # Text in random case is disguised already: one repaired word is enough for a
     # view, and a capitalised word says nothing about names. So it is in a short
     # text: the view is one more reading of what its writer meant.
-    random_case = _in_random_case(raw, len(words))
+    random_case = in_random_case(raw, len(words))
     min_repaired = 1 if random_case or len(words) <= FREE_WORDS else MIN_REPAIRED
     min_occurrences = 0.0 if random_case else _min_occurrences(len(words))
     if unknown_count + given < max(min_repaired, min_occurrences):
@@ -439,7 +439,7 @@ def _may_take_lone_repair(words: list[bytes], vocab: Vocabulary, text: str) -> b
         return True
     if anagrams and _before_punctuation(word, text):
         return True
-    return any(candidate in vocab.ranks for candidate in _one_step(word))
+    return any(candidate in vocab.ranks for candidate in noise_steps(word))
 
 
 def _converters_own(repairs: dict[str, str], text: str) -> bool:
@@ -502,7 +502,7 @@ def _possessives_put_back(text: str, vocab: Vocabulary) -> tuple[str, int]:
         if not spelled:
             return word
         put_back.add(word)
-        return _with_case(spelled[0] + "'s", word)
+        return with_case(spelled[0] + "'s", word)
 
     return _APOSTROPHE_WORD.sub(read, text), len(put_back)
 
@@ -522,15 +522,23 @@ def _min_occurrences(word_count: int) -> float:
     return MIN_REPAIRED_SHARE * (word_count - FREE_WORDS)
 
 
-def _in_random_case(raw: bytes, word_count: int) -> bool:
+def in_random_case(raw: bytes, word_count: int | None = None) -> bool:
     """Whether the case of ``raw`` (UTF-8) turns inside words often enough to be
     random ("hOW cAN i"): at least :data:`MIN_CASE_TURNS`, on
-    :data:`MIN_CASE_TURN_SHARE` of its words. Text with few capitals is not looked
-    at further (a byte deletion, in C); the turns are one regular expression."""
+    :data:`MIN_CASE_TURN_SHARE` of its words (``word_count``, counted here when not
+    given). Text with few capitals is not looked at further (a byte deletion, in C);
+    the turns are one regular expression."""
     if len(raw.translate(None, _NOT_CAPITALS)) < MIN_CAPITALS_SHARE * len(raw):
         return False
     turns = len(_CASE_TURN.findall(raw))
+    if word_count is None:
+        word_count = len(lower_words(raw))
     return turns >= max(MIN_CASE_TURNS, MIN_CASE_TURN_SHARE * word_count)
+
+
+def lower_words(raw: bytes) -> list[bytes]:
+    """The lower-cased runs of ASCII letters (and the noise's marks) in UTF-8 ``raw``."""
+    return raw.translate(_LOWER_WORD_BYTES).split()
 
 
 def _ascii_words(text: str, table: bytes) -> list[bytes]:
@@ -585,13 +593,13 @@ def _with_repairs(text: str, repairs: dict[str, str]) -> str:
         repaired = repairs.get(match.group(0).lower())
         if repaired is not None:
             pieces.append(text[cursor : match.start()])
-            pieces.append(_with_case(repaired, text[match.start() : match.end()]))
+            pieces.append(with_case(repaired, text[match.start() : match.end()]))
             cursor = match.end()
     pieces.append(text[cursor:])
     return "".join(pieces)
 
 
-def _with_case(repaired: str, source: str) -> str:
+def with_case(repaired: str, source: str) -> str:
     """``repaired`` written in the case of the word it replaces (capitalised or upper)."""
     if source.isupper() and len(source) > 1:
         return repaired.upper()

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from redline.detectors.phrase_file import load_data_file
+from redline.guard.rule_readings import rule_words as english_rule_words
 
 OUTPUT = Path(__file__).with_name("english_words.tsv")
 # (glob under the data folder, licence): the sources whose words are counted.
@@ -107,22 +107,10 @@ def count_words(data_dir: Path) -> tuple[Counter[str], list[Path]]:
     return counts, read
 
 
-def rule_words() -> set[str]:
+def rule_words() -> frozenset[str]:
     """The lower-cased words of the acts and targets of every English group in
     :data:`RULE_FILES`."""
-    words: set[str] = set()
-    for name in RULE_FILES:
-        for group in load_data_file(name)["groups"].values():
-            if group.get("language") != "en":
-                continue
-            phrases = [*group.get("verbs", [])]
-            for targets in group.get("objects", {}).values():
-                phrases += targets
-            for phrase in phrases:
-                words.update(
-                    w.lower() for w in _WORD.findall(phrase) if MIN_LENGTH <= len(w) <= MAX_LENGTH
-                )
-    return words
+    return english_rule_words(RULE_FILES, frames=False, min_length=MIN_LENGTH)
 
 
 def write_word_list(counts: Counter[str], *, min_count: int, output: Path) -> int:
