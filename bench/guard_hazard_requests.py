@@ -14,6 +14,9 @@ often they fire on public sets, and what they change in the default policy.
    (and the rule's exclusions widened once after reading them), so they show what
    the rule does and misses, not a held-out rate.
 3. The issue's hand cases, input and output, on and off.
+4. The default policy (rules on) on every public set of section 1: texts blocked,
+   prompts on the input side, replies on the output side. Run it a second time with
+   ``PYTHONPATH`` at another checkout's ``src`` for the figure before a rules change.
 """
 
 from __future__ import annotations
@@ -148,6 +151,7 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
             "harmful",
             lambda: sorted({r["prompt"] for r in jsonl_gz(data / GPTFUZZ)}),
         ),
+        "CyberSecEval code-interpreter abuse": ("harmful", lambda: frr("interpreter.json")),
     }
 
 
@@ -173,6 +177,19 @@ def rule_on_public_sets(
                 else [],
             }
         )
+    return rows
+
+
+def blocked_on_public_sets(
+    guard: Guard, sets: dict[str, tuple[str, Callable[[], list[str]]]]
+) -> list[dict[str, Any]]:
+    """Texts of each set ``guard`` blocks: prompts as inputs, replies as outputs."""
+    rows = []
+    for name, (kind, load) in sets.items():
+        texts = load()
+        side = "output" if kind.endswith("reply") else "input"
+        blocked = sum(v.blocked for v in guard.check_batch(texts, side=side))
+        rows.append({"set": name, "kind": kind, "n": len(texts), "blocked": blocked})
     return rows
 
 
@@ -335,6 +352,12 @@ def main() -> None:
             actions = {name: g.check_text(text, side=side).action for name, g in variants.items()}
             out["hand_cases"].append({"side": side, "text": text, **actions})
             print(f"   {side}: {actions['rule off']} -> {actions['rule on']}: {text[:80]!r}")
+
+    out["blocked"] = blocked_on_public_sets(variants["rule on"], public_sets(args.data_dir))
+    print("\n4. The default policy on the public sets, blocked")
+    print("| set | kind | texts | blocked |\n|---|---|---|---|")
+    for row in out["blocked"]:
+        print(f"| {row['set']} | {row['kind']} | {row['n']:,} | {row['blocked']} |")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 

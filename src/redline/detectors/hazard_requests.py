@@ -8,9 +8,10 @@ objects (the public training sets name "meth" in 28 harmful examples of about
 casera?" and a thriller scene in which a chemist "cooks methamphetamine, with
 quantities and temperatures" passed the default policy (issue 10). The rule is
 narrow on purpose: it names the most severe hazards (drug synthesis, explosives,
-chemical and biological agents, untraceable guns) and needs a making verb before
-the object, so "the bomb squad", "a history of the atomic bomb" or "what is
-sarin?" do not match.
+chemical and biological agents, untraceable guns, and in English malicious code:
+"write a keylogger", "create a phishing page") and needs a making verb before the
+object, so "the bomb squad", "a history of the atomic bomb", "a malware scanner" or
+"what is sarin?" do not match.
 
 Recipes: a synthesis route named by its ingredients, one from each group within a
 window of words ("extract the pseudoephedrine ... red phosphorus and iodine"). A
@@ -19,7 +20,9 @@ sides, where requests are read on inputs only. The words are data:
 ``data/hazard_requests.yaml``. The guard's harm scanner reads both.
 
 The matcher (:class:`RequestRules`) pairs the verbs of a group with the same
-group's objects only; here a group is a language. It also reads
+group's objects only; here a group is a language (and English malicious code,
+``en-code``, is one of its own: "write" and "code" make malware, not bombs). It also
+reads
 ``data/crime_requests.yaml`` (``detectors.crime_requests``), where a group is one
 crime in one language, and serves that file's optional fields: request ``frames``
 (by language, each group naming its ``language``) that must come shortly before a

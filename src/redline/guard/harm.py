@@ -62,8 +62,8 @@ class HarmScanner:
     score, so a category fires only on text the combined head finds harmful.
 
     ``hazard_rules`` (default on): on the input side, a request to make one of the
-    most severe hazards ("cook methamphetamine", "fabrico una bomba casera";
-    ``hazard_requests``) scores ``RULE_MATCH_SCORE`` for its category and for
+    most severe hazards ("cook methamphetamine", "fabrico una bomba casera", "write
+    a keylogger"; ``hazard_requests``) scores ``RULE_MATCH_SCORE`` for its category and for
     ``harm``, whatever the classifier says, in six languages and on the decoded
     views; on both sides, so does a synthesis route named by its ingredients
     ("pseudoephedrine ... red phosphorus and iodine"). Requests on outputs are left

@@ -54,8 +54,8 @@ from redline.guard.spelling import (
 )
 
 # The rules files whose English words a disguised word may be read as: groups with
-# ``language: en`` (the crime rule) or named ``en`` (the hazard rule); the crime
-# rule's English request frames too ("best way", "how can i").
+# ``language: en`` (the crime rule) or named for English (the hazard rule's "en" and
+# "en-code"); the crime rule's English request frames too ("best way", "how can i").
 RULE_FILES = ("crime_requests.yaml", "hazard_requests.yaml")
 FRAMES_LANGUAGE = "en"
 # The shortest word read; a word known as written must be one letter longer
@@ -83,7 +83,7 @@ def rule_words(
         rules = load_data_file(name)
         phrases: list[str] = []
         for group_name, group in rules["groups"].items():
-            if group.get("language", group_name) != "en":
+            if group.get("language", group_name.partition("-")[0]) != "en":
                 continue
             phrases += group.get("verbs", [])
             for targets in group.get("objects", {}).values():
