@@ -43,9 +43,12 @@ from collections import Counter
 
 from redline.detectors.phrase_file import load_data_file
 from redline.guard.spelling import (
+    MARK_LETTERS,
     MAX_TRIED,
     MIN_COMMON_SHARE,
     MIN_TWO_STEP_LENGTH,
+    NOISE_MARKS,
+    WORD_TOKEN,
     Vocabulary,
     in_random_case,
     lower_words,
@@ -63,10 +66,6 @@ FRAMES_LANGUAGE = "en"
 MIN_LENGTH = 3
 MIN_KNOWN_LENGTH = 4
 _WORD = re.compile(r"[A-Za-z]+")
-# A run of letters and the noise's marks (which stand for letters: "h`ck" is "hack").
-_TOKEN = re.compile(r"[A-Za-z`{@\[]{3,}")
-_MARKS = "`{@["
-_MARK_LETTERS = str.maketrans(_MARKS, "azaz")
 _NOT_LOWER = re.compile(r"[^a-z]+")
 # The last level: two letters moved and the letters shuffled.
 MAX_LEVEL = 3
@@ -121,9 +120,9 @@ def rule_reading(text: str, spelled: str | None) -> str | None:
     readings: dict[str, str | None] = {}
     pieces: list[str] = []
     cursor = 0
-    for match in _TOKEN.finditer(text):
+    for match in WORD_TOKEN.finditer(text):
         # A mark that ends a word stood for punctuation ("limiT@" was "limit?").
-        word = match.group(0).rstrip(_MARKS)
+        word = match.group(0).rstrip(NOISE_MARKS)
         start, end = match.start(), match.start() + len(word)
         # What the spelling view reads there, the marks it read as letters included.
         current = _NOT_LOWER.sub("", base[start : match.end()].lower())
@@ -159,7 +158,7 @@ def _rule_word(
     """The rule word that lower-case ``word`` (which the spelling view reads as
     ``current``) is read as, or None (see the module docstring)."""
     ranks = vocab.ranks
-    lettered = word.translate(_MARK_LETTERS)
+    lettered = word.translate(MARK_LETTERS)
     if not lettered.isalpha():
         return None
     known = word in ranks

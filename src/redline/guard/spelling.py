@@ -121,7 +121,7 @@ MIN_CAPITALS_SHARE = 0.1
 _NOT_CAPITALS = bytes(b for b in range(256) if not 0x41 <= b <= 0x5A)
 # Letters and what the noise turns the alphabet's ends into ("a" -> "`", "z" -> "{",
 # "A" -> "@", "Z" -> "["); two or more of them.
-_TOKEN = re.compile(r"[A-Za-z`{@\[]{2,}")
+WORD_TOKEN = re.compile(r"[A-Za-z`{@\[]{2,}")
 # A capitalised word first in the text or after one of these starts a sentence;
 # elsewhere it is a name.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"'(])\s*([A-Z][a-z`{@\[]{2,})")
@@ -142,8 +142,10 @@ _NOISE_SOURCES: dict[str, tuple[str, ...]] = {
     )
     for char in "`{@[abcdefghijklmnopqrstuvwxyz"
 }
-_NOISE_MARKS = b"`{@["
-_MARK_LETTERS = str.maketrans("`{@[", "azaz")
+NOISE_MARKS = "`{@["
+_NOISE_MARKS = NOISE_MARKS.encode("ascii")
+# Each mark back to its one letter ("t`ke" is "take").
+MARK_LETTERS = str.maketrans(NOISE_MARKS, "azaz")
 # A question mark the noise moved a code point (">" or "@"), ending the text.
 _NOISED_QUESTION_MARK = re.compile(r"(?<=[A-Za-z])[>@](?=\s*$)")
 # A word with an apostrophe inside ("s'neoomes": "someone's" scrambled whole, as the
@@ -229,7 +231,7 @@ def repair_word(word: str, vocab: Vocabulary, *, two_steps: bool = False) -> str
         )
     if word in ranks or len(word) > MAX_WORD_LENGTH:
         return None
-    lettered = word.translate(_MARK_LETTERS)
+    lettered = word.translate(MARK_LETTERS)
     if lettered != word and lettered.isalpha():
         # A noise mark can only be one letter ("t`ke" is "take"): putting it back costs
         # no step, and the word may still be scrambled ("tk`e").
@@ -589,7 +591,7 @@ def _with_repairs(text: str, repairs: dict[str, str]) -> str:
     """``text`` with each repaired word replaced (same length: offsets stay)."""
     pieces: list[str] = []
     cursor = 0
-    for match in _TOKEN.finditer(text):
+    for match in WORD_TOKEN.finditer(text):
         repaired = repairs.get(match.group(0).lower())
         if repaired is not None:
             pieces.append(text[cursor : match.start()])
