@@ -1,0 +1,103 @@
+"""What the harm scanner's word rules (hazard and crime requests, recipes, sexual
+content) cost per text, on benign prompts and on the latency bench's messages.
+
+    OMP_NUM_THREADS=1 taskset -c 1 python bench/guard_rule_cost.py [--data-dir ../shared/data]
+        [--limit 2000] [--repeat 3] [--json OUT]
+
+``HarmScanner.finds_rule_match`` is timed on each text, input side and output side
+(requests are read on inputs only, recipes and sexual content on both), CPU
+microseconds per text, the least of ``--repeat`` passes. Sets: ToxicChat's non-toxic
+prompts and Alpaca instructions (CC-BY-NC, measurement only), and the ~1,000-character
+messages of ``bench/guard_latency.py``, half of them AdvBench behaviours, so attack
+words that open the rules' first look are over-represented there. For a before
+figure run it with ``PYTHONPATH`` at another checkout's ``src``, on the same core,
+passes of the two alternating by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from guard_failure_cases import jsonl_gz
+from guard_latency import messages
+
+from redline.guard.harm import HarmScanner
+from redline.guard.scanner import Side
+
+
+def benign_sets(data: Path, limit: int) -> dict[str, list[str]]:
+    toxicchat = [
+        r["text"]
+        for r in jsonl_gz(data / "toxicchat/toxicchat_human_test.jsonl.gz")
+        if r["toxicity"] == 0
+    ]
+    alpaca = [r["instruction"] for r in json.loads((data / "benign/harmless_val.json").read_text())]
+    return {
+        "ToxicChat non-toxic (test)": random.Random(0).sample(
+            toxicchat, min(limit, len(toxicchat))
+        ),
+        "Alpaca instructions": random.Random(0).sample(alpaca, min(limit, len(alpaca))),
+    }
+
+
+def cpu_us(scanner: HarmScanner, texts: list[str], side: Side, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        for text in texts:
+            scanner.finds_rule_match(text, side)
+        best = min(best, time.process_time() - start)
+    return best / len(texts) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+    parser.add_argument("--limit", type=int, default=2000, help="texts a benign set at most")
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes (least)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not args.data_dir.is_dir():
+        sys.exit(f"{args.data_dir}: not found")
+    if args.limit < 1 or args.repeat < 1:
+        sys.exit("--limit and --repeat must be at least 1")
+    scanner = HarmScanner()
+    sets = {
+        "latency messages (1,000 characters)": messages(1000, 1000, seed=0),
+        **benign_sets(args.data_dir, args.limit),
+    }
+    rows: list[dict[str, Any]] = []
+    print("| texts | n | input µs per text | output µs per text | input texts matched |")
+    print("|---|---|---|---|---|")
+    for name, texts in sets.items():
+        scanner.finds_rule_match(texts[0], "input")  # the rules load on first use
+        row = {
+            "set": name,
+            "n": len(texts),
+            "input_us": round(cpu_us(scanner, texts, "input", args.repeat), 1),
+            "output_us": round(cpu_us(scanner, texts, "output", args.repeat), 1),
+            "input_matched": sum(scanner.finds_rule_match(t, "input") for t in texts),
+        }
+        rows.append(row)
+        print(
+            f"| {name} | {row['n']:,} | {row['input_us']} | {row['output_us']} | "
+            f"{row['input_matched']} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
