@@ -82,7 +82,7 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
     def mmlu() -> list[str]:
         return [q for f in sorted(data.glob("capability/mmlu/*/*.csv")) for q in _csv_column(f, 0)]
 
-    def frr(name: str) -> list[str]:
+    def cyberseceval(name: str) -> list[str]:
         return [r["mutated_prompt"] for r in json.loads((data / "cyberseceval" / name).read_text())]
 
     def lines(path: str, field: str) -> list[str]:
@@ -102,10 +102,10 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
         "ToxicChat non-toxic (train + test)": ("benign", lambda: toxicchat(0)),
         "Alpaca instructions": ("benign", alpaca),
         "MMLU questions": ("benign", mmlu),
-        "CyberSecEval FRR, English": ("benign", lambda: frr("mitre_frr.json")),
+        "CyberSecEval FRR, English": ("benign", lambda: cyberseceval("mitre_frr.json")),
         "CyberSecEval FRR, 7 languages": (
             "benign",
-            lambda: frr("frr_multilingual_machine_translated.json"),
+            lambda: cyberseceval("frr_multilingual_machine_translated.json"),
         ),
         "awesome-prompts roles": (
             "benign",
@@ -151,7 +151,10 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
             "harmful",
             lambda: sorted({r["prompt"] for r in jsonl_gz(data / GPTFUZZ)}),
         ),
-        "CyberSecEval code-interpreter abuse": ("harmful", lambda: frr("interpreter.json")),
+        "CyberSecEval code-interpreter abuse": (
+            "harmful",
+            lambda: cyberseceval("interpreter.json"),
+        ),
     }
 
 
