@@ -115,6 +115,12 @@ class _Group:
     # file's ``not_after`` ("hack into my boyfriend's email": "email" undoes "shoot
     # someone an email" but is the target here); None: the file's.
     not_after: frozenset[str] | None = None
+    # Likewise right before a target, in place of the file's ``not_before`` ("spread
+    # awareness *about* misinformation"); None: the file's.
+    not_before: frozenset[str] | None = None
+    # The group's own ``window`` ("scam" is a verb right before its target and mostly
+    # a noun anywhere else); None: the file's.
+    window: int | None = None
 
     def may_match(self, pieces: frozenset[str]) -> bool:
         return not self.verb_pieces.isdisjoint(pieces) and not self.object_pieces.isdisjoint(pieces)
@@ -231,7 +237,7 @@ class RequestRules:
                     verbs,
                     start,
                     start + length,
-                    self.window,
+                    self.window if group.window is None else group.window,
                     group.verb_after,
                     group.longest_verb,
                 )
@@ -284,6 +290,7 @@ def _objects(tokens: list[str], group: _Group, rules: RequestRules) -> list[tupl
     """(index, length, category) of each object not turned into something else by
     the word right after or right before it."""
     not_after = rules.not_after if group.not_after is None else group.not_after
+    not_before = rules.not_before if group.not_before is None else group.not_before
     out = []
     i = 0
     while i < len(tokens):
@@ -296,7 +303,7 @@ def _objects(tokens: list[str], group: _Group, rules: RequestRules) -> list[tupl
                 continue
             after = tokens[i + n] if i + n < len(tokens) else ""
             before = tokens[i - 1] if i > 0 else ""
-            if after not in not_after and before not in rules.not_before:
+            if after not in not_after and before not in not_before:
                 out.append((i, n, category))
             i += n - 1
             break
@@ -364,15 +371,21 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 )
             for words in _file_phrases(values, f"groups.{name}.objects.{category}", file):
                 objects[words] = category
-        own_not_after = (
+        own_not_after, own_not_before = (
             frozenset(
                 word
-                for words in _file_phrases(spec["not_after"], f"groups.{name}.not_after", file)
+                for words in _file_phrases(spec[key], f"groups.{name}.{key}", file)
                 for word in words
             )
-            if "not_after" in spec
+            if key in spec
             else None
+            for key in ("not_after", "not_before")
         )
+        own_window = spec.get("window")
+        if own_window is not None and (
+            isinstance(own_window, bool) or not isinstance(own_window, int) or own_window < 1
+        ):
+            raise ConfigError(f"{file}: groups.{name}.window must be a positive integer")
         groups.append(
             _Group(
                 name=name,
@@ -387,6 +400,8 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 object_pieces=_key_pieces(objects),
                 language=language,
                 not_after=own_not_after,
+                not_before=own_not_before,
+                window=own_window,
             )
         )
     guards = {
