@@ -371,16 +371,8 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 )
             for words in _file_phrases(values, f"groups.{name}.objects.{category}", file):
                 objects[words] = category
-        own_not_after, own_not_before = (
-            frozenset(
-                word
-                for words in _file_phrases(spec[key], f"groups.{name}.{key}", file)
-                for word in words
-            )
-            if key in spec
-            else None
-            for key in ("not_after", "not_before")
-        )
+        own_not_after = _own_words(spec, "not_after", name, file)
+        own_not_before = _own_words(spec, "not_before", name, file)
         own_window = spec.get("window")
         if own_window is not None and (
             isinstance(own_window, bool) or not isinstance(own_window, int) or own_window < 1
@@ -440,6 +432,15 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         frame_window=frame_window if frames else 0,
         frame_breaks=frame_breaks,
     )
+
+
+def _own_words(spec: dict[str, Any], key: str, group: str, file: str) -> frozenset[str] | None:
+    """A group's own words under ``key`` (``not_after``, ``not_before``), used in
+    place of the file's; None when the group names none."""
+    if key not in spec:
+        return None
+    phrases = _file_phrases(spec[key], f"groups.{group}.{key}", file)
+    return frozenset(word for words in phrases for word in words)
 
 
 def _parse_frames(data: Any, file: str) -> dict[str, _Frames]:
