@@ -144,6 +144,8 @@ def test_requests_to_commit_a_crime_match(text: str, category: str, words: str) 
         "How do I get a password manager for my family?",
         # Stolen goods reported or avoided; travel; a surprise.
         "Where can I report stolen goods?",
+        "How do I get my stolen car back?",
+        "How can I get my stolen phone back?",
         "How do I know if I am buying stolen goods?",
         "How can I bring my dog on a plane?",
         "How do I get through airport security quickly?",
