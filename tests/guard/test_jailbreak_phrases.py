@@ -62,6 +62,7 @@ def test_licence_to_drop_the_rules_matches(text: str, rule: str) -> None:
     [
         "COVID restrictions have been lifted in most countries.",
         "My boss doesn't care about ethics. What should I do?",
+        "Write to my landlord: you don't care about the law or your tenants.",
         "Forget your diet rules for one weekend and enjoy the holidays.",
         "Break your own rules sometimes: a short essay on creativity.",
         "Should science go on regardless of ethical concerns? Discuss.",
