@@ -108,19 +108,17 @@ class _Group:
     # for this group's words to be worth reading (most texts lack one or both).
     verb_pieces: frozenset[str]
     object_pieces: frozenset[str]
+    # The words that undo a pair right after and right before a target, and how many
+    # words after the verb a target may start: the file's, or the group's own in their
+    # place ("hack into my boyfriend's email": "email" undoes "shoot someone an email"
+    # but is the target there; "spread awareness *about* misinformation"; "scam" is a
+    # verb right before its target and mostly a noun anywhere else).
+    not_after: frozenset[str]
+    not_before: frozenset[str]
+    window: int
     # The language whose request frames this group's acts need (the file's
     # ``frames`` by language); "" where the frames are one list for every group.
     language: str = ""
-    # The group's own words that undo a pair right after a target, in place of the
-    # file's ``not_after`` ("hack into my boyfriend's email": "email" undoes "shoot
-    # someone an email" but is the target here); None: the file's.
-    not_after: frozenset[str] | None = None
-    # Likewise right before a target, in place of the file's ``not_before`` ("spread
-    # awareness *about* misinformation"); None: the file's.
-    not_before: frozenset[str] | None = None
-    # The group's own ``window`` ("scam" is a verb right before its target and mostly
-    # a noun anywhere else); None: the file's.
-    window: int | None = None
 
     def may_match(self, pieces: frozenset[str]) -> bool:
         return not self.verb_pieces.isdisjoint(pieces) and not self.object_pieces.isdisjoint(pieces)
@@ -131,10 +129,7 @@ class RequestRules:
     """A parsed rules file of verb-object requests (and recipes): ``find`` returns
     the matches in a text."""
 
-    window: int
     groups: tuple[_Group, ...]
-    not_after: frozenset[str]
-    not_before: frozenset[str]
     recipes: tuple[_Recipe, ...] = ()
     recipe_window: int = 40
     # Every word piece of any recipe ingredient's first word: a text with none of
@@ -232,12 +227,12 @@ class RequestRules:
                 verbs = [v for v in verbs if self._framed(frames, wanted, tokens, v[0])]
             if not verbs:
                 continue
-            for start, length, category in _objects(tokens, group, self):
+            for start, length, category in _objects(tokens, group):
                 verb = _verb_near(
                     verbs,
                     start,
                     start + length,
-                    self.window if group.window is None else group.window,
+                    group.window,
                     group.verb_after,
                     group.longest_verb,
                 )
@@ -286,11 +281,10 @@ def _key_pieces(phrases: Any) -> frozenset[str]:
     )
 
 
-def _objects(tokens: list[str], group: _Group, rules: RequestRules) -> list[tuple[int, int, str]]:
+def _objects(tokens: list[str], group: _Group) -> list[tuple[int, int, str]]:
     """(index, length, category) of each object not turned into something else by
     the word right after or right before it."""
-    not_after = rules.not_after if group.not_after is None else group.not_after
-    not_before = rules.not_before if group.not_before is None else group.not_before
+    not_after, not_before = group.not_after, group.not_before
     out = []
     i = 0
     while i < len(tokens):
@@ -344,6 +338,12 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         raise ConfigError(f"{file}: 'categories' must map category ids to names")
     frames = _parse_frames(data.get("frames", []), file)
     by_language = bool(frames) and "" not in frames
+    guards = {
+        key: frozenset(
+            word for words in _file_phrases(data.get(key, []), key, file) for word in words
+        )
+        for key in ("not_after", "not_before")
+    }
     groups = []
     for name, spec in data["groups"].items():
         if not isinstance(spec, dict):
@@ -371,10 +371,8 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 )
             for words in _file_phrases(values, f"groups.{name}.objects.{category}", file):
                 objects[words] = category
-        own_not_after = _own_words(spec, "not_after", name, file)
-        own_not_before = _own_words(spec, "not_before", name, file)
-        own_window = spec.get("window")
-        if own_window is not None and (
+        own_window = spec.get("window", window)
+        if "window" in spec and (
             isinstance(own_window, bool) or not isinstance(own_window, int) or own_window < 1
         ):
             raise ConfigError(f"{file}: groups.{name}.window must be a positive integer")
@@ -390,18 +388,12 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
                 object_firsts=frozenset(o[0] for o in objects),
                 verb_pieces=_key_pieces(verbs),
                 object_pieces=_key_pieces(objects),
-                language=language,
-                not_after=own_not_after,
-                not_before=own_not_before,
+                not_after=_own_words(spec, "not_after", name, file, guards["not_after"]),
+                not_before=_own_words(spec, "not_before", name, file, guards["not_before"]),
                 window=own_window,
+                language=language,
             )
         )
-    guards = {
-        key: frozenset(
-            word for words in _file_phrases(data.get(key, []), key, file) for word in words
-        )
-        for key in ("not_after", "not_before")
-    }
     recipes = _parse_recipes(data.get("recipes") or {}, categories, file)
     kind = data.get("kind", "hazard request")
     if not isinstance(kind, str) or not kind:
@@ -423,10 +415,7 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         recipe_words=frozenset(
             piece for recipe in recipes for word in recipe.firsts for piece in PIECE.findall(word)
         ),
-        window=window,
         groups=tuple(groups),
-        not_after=guards["not_after"],
-        not_before=guards["not_before"],
         kind=kind,
         frames=frames,
         frame_window=frame_window if frames else 0,
@@ -434,11 +423,13 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
     )
 
 
-def _own_words(spec: dict[str, Any], key: str, group: str, file: str) -> frozenset[str] | None:
-    """A group's own words under ``key`` (``not_after``, ``not_before``), used in
-    place of the file's; None when the group names none."""
+def _own_words(
+    spec: dict[str, Any], key: str, group: str, file: str, files: frozenset[str]
+) -> frozenset[str]:
+    """A group's own words under ``key`` (``not_after``, ``not_before``), or the
+    file's (``files``) when the group names none."""
     if key not in spec:
-        return None
+        return files
     phrases = _file_phrases(spec[key], f"groups.{group}.{key}", file)
     return frozenset(word for words in phrases for word in words)
 
