@@ -1,7 +1,8 @@
 """Requests to commit an everyday crime against a person or their property, found
 by rule: an act followed within a few words by its target ("steal a laptop", "rob
 a gas station", "forge a check", "knock someone out"), in English, Spanish, French,
-German, Italian and Portuguese.
+German, Italian, Portuguese and Hindi (where the target comes first and the frame
+may follow the act: "पेट्रोल पंप कैसे लूटूं", "कार चुराने का सबसे आसान तरीका").
 
 Why a rule beside the harm classifier: trained on the licence-allowed public sets,
 the classifier learnt the casual "how do I ..." frame more than what is asked, so

@@ -1,6 +1,7 @@
 """Requests to make a dangerous thing, found by rule: a making verb followed within
 a few words by a dangerous object ("cook methamphetamine", "fabrico una bomba
-casera"), in English, Spanish, French, German, Italian and Portuguese.
+casera"), in English, Spanish, French, German, Italian, Portuguese and Hindi ("बम
+कैसे बनाऊँ": the object first).
 
 Why a rule beside the harm classifier: the classifier learned few of these
 objects (the public training sets name "meth" in 28 harmful examples of about
@@ -146,6 +147,13 @@ class RequestRules:
     # Words that, between the frame and the verb, turn the request around ("how to
     # stop someone stealing my car").
     frame_breaks: frozenset[str] = frozenset()
+    # Languages whose frames may also follow the act, up to ``frame_window`` words
+    # after its verb: verb-final languages ask "X लूटने का सबसे अच्छा तरीका" (the
+    # best way of robbing X) and "X चुराना चाहता हूँ" (I want to steal X). There the
+    # ``frame_window`` words after the verb, and after a frame that follows it, must
+    # hold no frame break: such a language says last what it asks ("चोरी कैसे रोकें",
+    # how to stop theft).
+    frames_after: frozenset[str] = frozenset()
 
     def find(
         self, text: str, *, requests: bool = True, pieces: frozenset[str] | None = None
@@ -221,9 +229,11 @@ class RequestRules:
                 if not frames:
                     continue
             verbs = positions(tokens, group.verbs, group.longest_verb, group.verb_firsts)
+            follows = group.language in self.frames_after
             # The frame comes before the request: before the verb, or before the
-            # object where the verb may come last ("wie kann ich ein Auto stehlen").
-            if wanted is not None and not group.verb_after:
+            # object where the verb may come last ("wie kann ich ein Auto stehlen");
+            # or, in a language of ``frames_after``, right after the verb too.
+            if wanted is not None and not (group.verb_after or follows):
                 verbs = [v for v in verbs if self._framed(frames, wanted, tokens, v[0])]
             if not verbs:
                 continue
@@ -238,7 +248,10 @@ class RequestRules:
                 )
                 if verb is None:
                     continue
-                if (
+                if wanted is not None and follows:
+                    if not self._asked_verb_last(frames, wanted, tokens, verb, start):
+                        continue
+                elif (
                     wanted is not None
                     and group.verb_after
                     and not self._framed(frames, wanted, tokens, min(verb[0], start))
@@ -267,6 +280,39 @@ class RequestRules:
         for index, length in near(frames, at - window - wanted.longest, at - 1):
             end = index + length
             if 0 <= at - end <= window and self.frame_breaks.isdisjoint(tokens[end:at]):
+                return True
+        return False
+
+    def _asked_verb_last(
+        self,
+        frames: list[tuple[int, int]],
+        wanted: _Frames,
+        tokens: list[str],
+        verb: tuple[int, int],
+        start: int,
+    ) -> bool:
+        """Whether the act (``verb``, its target at ``start``) is asked in a language of
+        ``frames_after``: no frame break in the ``frame_window`` words after the verb,
+        and a frame before the target, before the verb or after the verb."""
+        end = verb[0] + verb[1]
+        if not self.frame_breaks.isdisjoint(tokens[end : end + self.frame_window]):
+            return False
+        return (
+            self._framed(frames, wanted, tokens, min(verb[0], start))
+            or self._framed(frames, wanted, tokens, verb[0])
+            or self._followed(frames, tokens, end)
+        )
+
+    def _followed(self, frames: list[tuple[int, int]], tokens: list[str], at: int) -> bool:
+        """Whether a frame found at ``frames`` starts at most ``frame_window`` words
+        after the word at ``at`` (the one after the verb), with no frame break between
+        them nor in the ``frame_window`` words after the frame."""
+        window = self.frame_window
+        for index, length in near(frames, at, at + window):
+            after = index + length
+            if self.frame_breaks.isdisjoint(tokens[at:index]) and self.frame_breaks.isdisjoint(
+                tokens[after : after + window]
+            ):
                 return True
         return False
 
@@ -406,6 +452,13 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         for words in _file_phrases(data.get("frame_breaks", []), "frame_breaks", file)
         for word in words
     )
+    frames_after = data.get("frames_after", [])
+    if not isinstance(frames_after, list) or not all(
+        isinstance(language, str) and language in frames for language in frames_after
+    ):
+        raise ConfigError(
+            f"{file}: 'frames_after' must list languages of the frames ({', '.join(frames)})"
+        )
     recipe_window = data.get("recipe_window", 40)
     if not isinstance(recipe_window, int) or recipe_window < 1:
         raise ConfigError(f"{file}: 'recipe_window' must be a positive integer")
@@ -420,6 +473,7 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         frames=frames,
         frame_window=frame_window if frames else 0,
         frame_breaks=frame_breaks,
+        frames_after=frozenset(frames_after),
     )
 
 
