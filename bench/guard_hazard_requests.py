@@ -298,7 +298,9 @@ def probe_rows(
                 for p in probes
                 if p["kind"] == kind and (p.get("lang", "en") == "en") == english
             ]
-            key = kind if english else f"{kind} (es, fr, de, it, pt)"
+            langs = dict.fromkeys(p.get("lang", "en") for p in probes)
+            others = [lang for lang in langs if lang != "en"]
+            key = kind if english else f"{kind} ({', '.join(others)})"
             counts = {name: tally(guard, texts) for name, guard in variants.items()}
             rows[key] = counts
             cells = " | ".join(f"{counts[name]['blocked']} of {len(texts)}" for name in names)

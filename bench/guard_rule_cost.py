@@ -7,7 +7,8 @@ content) cost per text, on benign prompts and on the latency bench's messages.
 ``HarmScanner.finds_rule_match`` is timed on each text, input side and output side
 (requests are read on inputs only, recipes and sexual content on both), CPU
 microseconds per text, the least of ``--repeat`` passes. Sets: ToxicChat's non-toxic
-prompts and Alpaca instructions (CC-BY-NC, measurement only), and the ~1,000-character
+prompts and Alpaca instructions (CC-BY-NC, measurement only), CyberSecEval's benign
+security prompts machine-translated into seven languages (MIT), and the ~1,000-character
 messages of ``bench/guard_latency.py``, half of them AdvBench behaviours, so attack
 words that open the rules' first look are over-represented there. For a before
 figure run it with ``PYTHONPATH`` at another checkout's ``src``, on the same core,
@@ -43,11 +44,16 @@ def benign_sets(data: Path, limit: int) -> dict[str, list[str]]:
         if r["toxicity"] == 0
     ]
     alpaca = [r["instruction"] for r in json.loads((data / "benign/harmless_val.json").read_text())]
+    translated = json.loads(
+        (data / "cyberseceval/frr_multilingual_machine_translated.json").read_text()
+    )
     return {
         "ToxicChat non-toxic (test)": random.Random(0).sample(
             toxicchat, min(limit, len(toxicchat))
         ),
         "Alpaca instructions": random.Random(0).sample(alpaca, min(limit, len(alpaca))),
+        # Seven languages, Hindi and Thai among them: scripts with combining marks.
+        "CyberSecEval FRR, 7 languages": [r["mutated_prompt"] for r in translated][:limit],
     }
 
 
