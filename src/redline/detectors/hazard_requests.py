@@ -158,7 +158,6 @@ class RequestRules:
     # first look meets the text's pieces with these once, where asking each of a
     # hundred groups cost ~15 us per short text.
     verb_index: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    verb_words: frozenset[str] = frozenset()
 
     def find(
         self, text: str, *, requests: bool = True, pieces: frozenset[str] | None = None
@@ -184,7 +183,7 @@ class RequestRules:
     def _candidates(self, pieces: frozenset[str]) -> list[_Group]:
         """The groups (in file order) whose verbs and objects may both be in a text
         holding ``pieces``."""
-        indexes = {i for piece in pieces & self.verb_words for i in self.verb_index[piece]}
+        indexes = {i for piece in pieces & self.verb_index.keys() for i in self.verb_index[piece]}
         return [group for i in sorted(indexes) if (group := self.groups[i]).may_match(pieces)]
 
     def _recipes(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[RequestMatch]:
@@ -308,10 +307,9 @@ class RequestRules:
         end = verb[0] + verb[1]
         if not self.frame_breaks.isdisjoint(tokens[end : end + self.frame_window]):
             return False
-        return (
-            self._framed(frames, wanted, tokens, min(verb[0], start))
-            or self._framed(frames, wanted, tokens, verb[0])
-            or self._followed(frames, tokens, end)
+        before = {min(verb[0], start), verb[0]}  # the target's start, or the verb's
+        return any(self._framed(frames, wanted, tokens, at) for at in before) or self._followed(
+            frames, tokens, end
         )
 
     def _followed(self, frames: list[tuple[int, int]], tokens: list[str], at: int) -> bool:
@@ -479,7 +477,6 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
             verb_index.setdefault(piece, []).append(i)
     return RequestRules(
         verb_index={piece: tuple(indexes) for piece, indexes in verb_index.items()},
-        verb_words=frozenset(verb_index),
         recipes=recipes,
         recipe_window=recipe_window,
         recipe_words=frozenset(
