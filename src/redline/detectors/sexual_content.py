@@ -46,7 +46,7 @@ _AGE_WORD = re.compile(r"(\d{1,2})(?:-years?-old|yo|-yo|-jahrige[rn]?)")
 # "15 year old" needs "old" after the unit; "15 años", "15 ans", "15 Jahre", "15 anni",
 # "15 anos" do not.
 _AGE_UNITS = frozenset({"year", "years", "yr", "yrs"})
-_AGE_UNITS_ALONE = frozenset({"anos", "ans", "jahre", "anni"})
+_AGE_UNITS_ALONE = frozenset({"anos", "ans", "jahre", "anni", "साल"})
 
 
 @dataclass(frozen=True, slots=True)
