@@ -38,7 +38,14 @@ from typing import Any
 
 from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
-from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, near, positions
+from redline.detectors.word_rules import (
+    PIECE,
+    folded_pieces,
+    folded_words,
+    near,
+    positions,
+    word_set,
+)
 from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "hazard_requests.yaml"
@@ -121,9 +128,6 @@ class _Group:
     # ``frames`` by language); "" where the frames are one list for every group.
     language: str = ""
 
-    def may_match(self, pieces: frozenset[str]) -> bool:
-        return not self.verb_pieces.isdisjoint(pieces) and not self.object_pieces.isdisjoint(pieces)
-
 
 @dataclass(frozen=True, slots=True)
 class RequestRules:
@@ -182,9 +186,14 @@ class RequestRules:
 
     def _candidates(self, pieces: frozenset[str]) -> list[_Group]:
         """The groups (in file order) whose verbs and objects may both be in a text
-        holding ``pieces``."""
+        holding ``pieces``: the index names those with a verb piece, and of them the
+        ones with an object piece too are kept."""
         indexes = {i for piece in pieces & self.verb_index.keys() for i in self.verb_index[piece]}
-        return [group for i in sorted(indexes) if (group := self.groups[i]).may_match(pieces)]
+        return [
+            group
+            for i in sorted(indexes)
+            if not (group := self.groups[i]).object_pieces.isdisjoint(pieces)
+        ]
 
     def _recipes(self, tokens: list[str], words: list[tuple[str, int, int]]) -> list[RequestMatch]:
         found = []
@@ -393,12 +402,7 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         raise ConfigError(f"{file}: 'categories' must map category ids to names")
     frames = _parse_frames(data.get("frames", []), file)
     by_language = bool(frames) and "" not in frames
-    guards = {
-        key: frozenset(
-            word for words in _file_phrases(data.get(key, []), key, file) for word in words
-        )
-        for key in ("not_after", "not_before")
-    }
+    guards = {key: word_set(data.get(key, []), key, file) for key in ("not_after", "not_before")}
     groups = []
     for name, spec in data["groups"].items():
         if not isinstance(spec, dict):
@@ -456,11 +460,7 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
     frame_window = data.get("frame_window", 0)
     if frames and (not isinstance(frame_window, int) or frame_window < 0):
         raise ConfigError(f"{file}: 'frame_window' must be a non-negative integer")
-    frame_breaks = frozenset(
-        word
-        for words in _file_phrases(data.get("frame_breaks", []), "frame_breaks", file)
-        for word in words
-    )
+    frame_breaks = word_set(data.get("frame_breaks", []), "frame_breaks", file)
     frames_after = data.get("frames_after", [])
     if not isinstance(frames_after, list) or not all(
         isinstance(language, str) and language in frames for language in frames_after
@@ -498,8 +498,7 @@ def _own_words(
     file's (``files``) when the group names none."""
     if key not in spec:
         return files
-    phrases = _file_phrases(spec[key], f"groups.{group}.{key}", file)
-    return frozenset(word for words in phrases for word in words)
+    return word_set(spec[key], f"groups.{group}.{key}", file)
 
 
 def _parse_frames(data: Any, file: str) -> dict[str, _Frames]:

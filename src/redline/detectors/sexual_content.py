@@ -33,7 +33,14 @@ from typing import Any, Literal
 
 from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
-from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, near, positions
+from redline.detectors.word_rules import (
+    PIECE,
+    folded_pieces,
+    folded_words,
+    near,
+    positions,
+    word_set,
+)
 from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "sexual_content.yaml"
@@ -274,7 +281,7 @@ def _positive_int(data: dict[str, Any], key: str) -> int:
 
 
 def _words(data: dict[str, Any], key: str) -> frozenset[str]:
-    return frozenset(word for phrase in _phrases(data.get(key, []), key) for word in phrase)
+    return word_set(data.get(key, []), key, RULES_FILE)
 
 
 def parse_rules(data: Any) -> SexualContentRules:

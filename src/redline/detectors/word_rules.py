@@ -74,6 +74,12 @@ def phrases(values: Any, where: str, file: str) -> list[tuple[str, ...]]:
     return [tuple(fold(w) for w in WORD.findall(v)) for v in values]
 
 
+def word_set(values: Any, where: str, file: str) -> frozenset[str]:
+    """The words of a rules file's list of phrases, as one set (words that undo a
+    match, frame breaks): each phrase's words count alone."""
+    return frozenset(word for words in phrases(values, where, file) for word in words)
+
+
 def positions(
     tokens: list[str], phrase_set: frozenset[tuple[str, ...]], longest: int, firsts: frozenset[str]
 ) -> list[tuple[int, int]]:
