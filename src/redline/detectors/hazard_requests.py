@@ -160,7 +160,8 @@ class RequestRules:
     frames_after: frozenset[str] = frozenset()
     # Each group's verb key pieces -> the indexes of the groups that have them: the
     # first look meets the text's pieces with these once, where asking each of a
-    # hundred groups cost ~15 us per short text.
+    # hundred groups in turn cost more than the rest of the rules on a short text
+    # (docs/benchmarks.md, "Cost of the session" of the twenty-fourth session).
     verb_index: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def find(
