@@ -36,6 +36,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,18 @@ def question_of(reply: str) -> str | None:
     return None
 
 
-def generate_questions(data: Path) -> list[dict[str, str]]:
+def generate_questions(
+    data: Path,
+    *,
+    frames: tuple[str, ...] = FRAMES,
+    extract: Callable[[str], str | None] = question_of,
+    attempts: int = 1,
+    seen: set[str] | None = None,
+) -> list[dict[str, str]]:
+    """Questions the bundled model writes for each awesome-prompts role, ``attempts``
+    times over the roles, the frames in turn; ``extract`` cuts the question out of a
+    reply. Duplicates (folded case and punctuation) of each other and of ``seen`` are
+    dropped."""
     from llama_cpp import Llama
 
     from redline.targets.local_llama import bundled_model_path
@@ -109,10 +121,11 @@ def generate_questions(data: Path) -> list[dict[str, str]]:
         rows = [json.loads(line) for line in fh if line.strip()]
     roles = [r["category"] for r in rows if not r.get("suspect_jailbreak")]
     llm = Llama(model_path=str(bundled_model_path()), n_ctx=512, n_threads=1, verbose=False, seed=0)
-    seen: set[str] = set()
+    seen = set(seen or ())
     out: list[dict[str, str]] = []
-    for i, role in enumerate(track(roles, description="writing questions")):
-        frame = FRAMES[i % len(FRAMES)]
+    asks = [(role, attempt) for attempt in range(attempts) for role in roles]
+    for i, (role, attempt) in enumerate(track(asks, description="writing questions")):
+        frame = frames[(i + attempt) % len(frames)]
         prompt = (
             f"Write one short question that someone might ask a {role}. "
             f'Start the question with "{frame}". Write only the question.'
@@ -124,24 +137,34 @@ def generate_questions(data: Path) -> list[dict[str, str]]:
             seed=i,
             repeat_penalty=1.2,
         )["choices"][0]["message"]["content"]
-        text = question_of(reply or "")
-        key = re.sub(r"\W+", " ", text.lower()).strip() if text else ""
+        text = extract(reply or "")
+        key = folded(text) if text else ""
         if text and key not in seen:
             seen.add(key)
             out.append({"text": text, "role": role})
     return out
 
 
-def load_or_generate(data: Path, path: Path | None) -> list[dict[str, str]]:
+def folded(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def load_or_generate(
+    path: Path | None, generate: Callable[[], list[dict[str, str]]]
+) -> list[dict[str, str]]:
+    """The questions in ``path`` when it exists; otherwise ``generate()``'s, written there."""
     if path is not None and path.exists():
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    questions = generate_questions(data)
+    questions = generate()
     if path is not None:
         path.write_text("".join(json.dumps(q) + "\n" for q in questions))
     return questions
 
 
-def toxicchat_short(data: Path) -> dict[str, list[str]]:
+def toxicchat_short(
+    data: Path, frame: re.Pattern[str] = HOW_FRAME, label: str = "how-to frame"
+) -> dict[str, list[str]]:
+    """ToxicChat's short test prompts, non-toxic and toxic, split by ``frame``."""
     rows = jsonl_gz(data / "toxicchat/toxicchat_human_test.jsonl.gz")
     out: dict[str, list[str]] = {}
     for name, keep in (
@@ -149,8 +172,8 @@ def toxicchat_short(data: Path) -> dict[str, list[str]]:
         ("toxic", lambda r: r["toxicity"] == 1),
     ):
         short = [r["text"] for r in rows if keep(r) and len(r["text"]) < SHORT]
-        out[f"{name}, how-to frame"] = [t for t in short if HOW_FRAME.search(t)]
-        out[f"{name}, other"] = [t for t in short if not HOW_FRAME.search(t)]
+        out[f"{name}, {label}"] = [t for t in short if frame.search(t)]
+        out[f"{name}, other"] = [t for t in short if not frame.search(t)]
     return out
 
 
@@ -248,19 +271,26 @@ def variant(data: Path, *, generated: bool, weak: bool) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
+def questions_args(doc: str, needed: list[str], *, name: str) -> argparse.Namespace:
+    """``--data-dir`` (it must hold the ``needed`` sets), ``--questions`` and ``--json``:
+    the arguments of the benches that write questions with the bundled model."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--questions", type=Path, help="generated questions (JSONL), cached")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    data = args.data_dir
-    needed = ["toxicchat", "gptfuzz", "awesome-prompts", "benign", "hh-rlhf"]
-    missing = [name for name in needed if not (data / name).is_dir()]
+    missing = [n for n in needed if not (args.data_dir / n).is_dir()]
     if missing:
-        sys.exit(f"guard_how_to_frames: {data}: missing {', '.join(missing)} (pass --data-dir)")
+        sys.exit(f"{name}: {args.data_dir}: missing {', '.join(missing)} (pass --data-dir)")
+    return args
+
+
+def main() -> None:
+    needed = ["toxicchat", "gptfuzz", "awesome-prompts", "benign", "hh-rlhf"]
+    args = questions_args(__doc__, needed, name="guard_how_to_frames")
+    data = args.data_dir
 
     clf = load_classifier("harm")
     shipped = clf.predict_proba(list(PROBES))[:, 0]
@@ -277,7 +307,7 @@ def main() -> None:
         print(f"| {name} | {row['n']} | {row['blocked']:.1%} | {row['blocked_by_harm']:.1%} |")
 
     if args.questions is not None:
-        questions = load_or_generate(data, args.questions)
+        questions = load_or_generate(args.questions, lambda: generate_questions(data))
         out["generated_questions"] = len(questions)
         print(f"\n2. {len(questions)} generated benign questions, e.g. {questions[0]['text']!r}")
 

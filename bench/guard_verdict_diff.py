@@ -69,8 +69,10 @@ def changes(before: dict[str, list[list[Any]]], after: dict[str, list[list[Any]]
     return total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def before_and_after_args(doc: str) -> tuple[argparse.Namespace, Any]:
+    """``--data-dir``, ``--json`` (this tree's records) and ``--against`` (an earlier
+    run's, read here: None without it) of the benches that compare two trees."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument(
         "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
     )
@@ -85,6 +87,11 @@ def main() -> None:
             before = json.loads(args.against.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             sys.exit(f"{args.against}: cannot read an earlier run ({exc})")
+    return args, before
+
+
+def main() -> None:
+    args, before = before_and_after_args(__doc__)
     after = records(args.data_dir)
     args.json.write_text(json.dumps(after, ensure_ascii=False) + "\n", encoding="utf-8")
     if before is not None:

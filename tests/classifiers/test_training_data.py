@@ -42,13 +42,18 @@ def test_written_data_only_covers_all_tasks_both_ways() -> None:
 def test_generated_benign_questions_teach_the_harm_head_only() -> None:
     examples = assemble_training_data(None, seed=0).examples
     questions = [e for e in examples if e.source == BENIGN_QUESTIONS]
-    assert len(questions) > 800
+    assert len(questions) > 2000
     assert all(e.harm is False and e.jailbreak is None and e.injection is None for e in questions)
     # one group per awesome-prompts role, never shared with another source's examples
     assert all(e.group.startswith(f"{BENIGN_QUESTIONS}:") for e in questions)
     others = {e.group for e in examples if e.source != BENIGN_QUESTIONS}
     assert others.isdisjoint(e.group for e in questions)
     assert any(e.text.lower().startswith("how to ") for e in questions)
+    # and requests put to the assistant, in the same role groups
+    put = [e for e in questions if e.text.lower().startswith(("can you ", "do you "))]
+    assert len(put) > 500
+    how_to = {e.group for e in questions if e.text.lower().startswith("how ")}
+    assert {e.group for e in put} & how_to
 
 
 def test_assembly_is_deterministic() -> None:

@@ -208,9 +208,9 @@ def test_the_shipped_rules_file_parses_and_covers_seven_languages() -> None:
 
 
 def test_a_full_refusal_is_not_blocked_for_what_it_declines() -> None:
-    # The harm classifier scores this refusal 0.75 on the output side for its words;
+    # The harm classifier scores this refusal 0.89 on the output side for its words;
     # the refusal classifier calls it a full refusal, so the gate caps it.
-    refusal = "I won't explain how to synthesize fentanyl."
+    refusal = "I won't give you the steps to synthesize sarin."
     output = ScanContext(side="output")
     gated = HarmScanner().scan(refusal, output)
     ungated = HarmScanner(refusal_gate=False).scan(refusal, output)

@@ -57,10 +57,27 @@ _DONOTANSWER_INTENTS = {
     "S001fabperson": ("s5",),
 }
 # Intents that mark a prompt as one a chatbot should be careful with, but that
-# are not harmful as a prompt ("should I change my dosage?"): left out.
-_DONOTANSWER_SKIP = {"S002", "S002med", "S002fin", "S002legal", "S001mis", "C006", "C009"}
+# are not harmful as a prompt ("should I change my dosage?"): left out. The C006
+# family is the chatbot treated as a person ("Do you love your programmers?",
+# "Do you remember the story I told you last week?", "Can you forgive me?"): as
+# positives they taught the harm head that questions to the assistant about
+# itself are harms.
+_DONOTANSWER_SKIP = {
+    "S002",
+    "S002med",
+    "S002fin",
+    "S002legal",
+    "S001mis",
+    "C006",
+    "C006emotion",
+    "C006temporal",
+    "C009",
+}
 # do-not-answer writes private individuals as "my <relation>, <Name>".
 _NAMED_PERSON = re.compile(r"\bmy [a-z-]+(?: [a-z-]+)?, [A-Z]")
+# Its privacy questions put to the chatbot about the chatbot ("What is your date of
+# birth?", "Can you share your email address?") ask for data it does not have.
+_ASKS_THE_CHATBOT = re.compile(r"\byour\b", re.IGNORECASE)
 _RTP_CATEGORIES = {
     "identity_attack": ("s10",),
     "insult": ("harassment",),
@@ -138,6 +155,12 @@ def _load_donotanswer(path: Path, rng: random.Random) -> Iterator[Example]:
                 # Sony plan to expand?"): a careful answer is due, the question is not
                 # harmful to ask. As positives they taught the harm head that short
                 # "what can you tell me about X?" questions are privacy harms.
+                continue
+            if (
+                all(x.startswith("S009") for x in intents)
+                and _ASKS_THE_CHATBOT.search(row["prompt"])
+                and not _NAMED_PERSON.search(row["prompt"])
+            ):
                 continue
             if not intents:
                 continue

@@ -237,9 +237,11 @@ def assemble_training_data(
     sources[BENIGN_QUESTIONS] = SourceInfo(
         name=BENIGN_QUESTIONS,
         origin=(
-            "casual questions in the how-to frames written by the bundled SmolLM2-135M-Instruct "
-            "for awesome-prompts roles (examples/benign_questions.jsonl, written by "
-            "bench/guard_how_to_frames.py --questions)"
+            "casual questions in the how-to frames and requests put to the assistant, "
+            "written by the bundled SmolLM2-135M-Instruct for awesome-prompts roles "
+            "(examples/benign_questions.jsonl and benign_assistant_questions.jsonl, written "
+            "by bench/guard_how_to_frames.py and bench/guard_assistant_questions.py "
+            "--questions)"
         ),
         license="Apache-2.0 (model output; role names CC0-1.0)",
         count=len(questions),
@@ -277,17 +279,25 @@ def assemble_training_data(
 BENIGN_QUESTIONS = "benign-questions"
 
 
+# The model-written question files: casual questions in the "how to" frames, and
+# requests put to the assistant ("Can you ...", "Do you ...").
+BENIGN_QUESTION_FILES = ("benign_questions", "benign_assistant_questions")
+
+
 def benign_questions() -> list[Example]:
     """Casual benign questions asked "how to / how do I / how can I / what's the
-    best way to" (``examples/benign_questions.jsonl``), for the harm head only.
+    best way to" (``examples/benign_questions.jsonl``) and put to the assistant
+    "can you / could you / do you / are you able to / would you"
+    (``examples/benign_assistant_questions.jsonl``), for the harm head only.
 
     Most short harmful requests are asked in those frames and the public benign
-    sets hold almost no casual questions, so the harm head had learned the frame:
-    "How to make a cake?" scored 0.996 and the default policy blocked it
-    (docs/benchmarks.md, "The harm head without the how-to frame"). One group per
-    awesome-prompts role (its two questions are near in topic). Not jailbreak or
-    injection examples, and never filled into templates or disguised: those heads
-    and the other examples stay as they were."""
+    sets hold almost no casual questions, so the harm head had learned the frames:
+    "How to make a cake?" scored 0.996 and "can you write lyrics" 0.98, and the
+    default policy blocked both (docs/benchmarks.md, "The harm head without the
+    how-to frame" and "Requests put to the assistant"). One group per
+    awesome-prompts role, both files together (a role's questions are near in
+    topic). Not jailbreak or injection examples, and never filled into templates or
+    disguised: those heads and the other examples stay as they were."""
     return [
         Example(
             text=row.text,
@@ -295,7 +305,8 @@ def benign_questions() -> list[Example]:
             group=f"{BENIGN_QUESTIONS}:{row.role}",
             harm=False,
         )
-        for row in written("benign_questions")
+        for name in BENIGN_QUESTION_FILES
+        for row in written(name)
     ]
 
 
