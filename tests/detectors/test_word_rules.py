@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from redline.detectors.word_rules import WORD, fold, folded_pieces, folded_words
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+from redline.detectors.word_rules import (
+    WORD,
+    fold,
+    folded_pieces,
+    folded_words,
+    phrases,
+    thai_words,
+)
 
 
 def test_a_word_keeps_its_combining_marks() -> None:
@@ -42,3 +55,50 @@ def test_words_keep_their_place_in_the_text() -> None:
         "car",
         "theft",
     ]
+
+
+def test_thai_runs_are_cut_into_words_in_place() -> None:
+    # Thai has no spaces between words: the segmenter cuts a run, and each word keeps
+    # its place in the text.
+    text = "ฉันจะปล้นปั๊มน้ำมันได้อย่างไร? ok"
+    words = folded_words(text)
+    assert [text[start:end] for _, start, end in words] == [
+        "ฉัน",
+        "จะ",
+        "ปล้น",
+        "ปั๊มน้ำมัน",
+        "ได้",
+        "อย่างไร",
+        "ok",
+    ]
+    assert [w for w, _, _ in words] == folded_pieces(text)
+    # NFKC (the guard's normalisation) splits SARA AM in two; the words stay the same.
+    normalised = unicodedata.normalize("NFKC", text)
+    assert normalised != text
+    assert [w for w, _, _ in folded_words(normalised)] == [w for w, _, _ in words]
+    assert "".join(thai_words("ปั๊มน้ำมัน")) == "ปั๊มน้ำมัน"
+
+
+def test_a_thai_phrase_in_a_rules_file_is_cut_as_texts_are() -> None:
+    assert phrases(["ปั๊มน้ำมัน ได้อย่างไร"], "objects", "mine.yaml") == [
+        tuple(w for w, _, _ in folded_words("ปั๊มน้ำมันได้อย่างไร"))
+    ]
+
+
+def test_thai_is_read_where_the_home_folder_cannot_hold_the_segmenters_data(
+    tmp_path: Path,
+) -> None:
+    # PyThaiNLP creates ~/pythainlp-data on import; a read-only home must not stop the
+    # guard from reading Thai (the segmenter's dictionary ships inside the package).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHAINLP")}
+    env["HOME"] = str(tmp_path / "missing" / "home")
+    (tmp_path / "missing").write_text("a file, so no folder can be made under it")
+    script = (
+        "from redline.detectors.word_rules import folded_words; "
+        "print(len(folded_words('ฉันจะปล้นธนาคาร')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "4"

@@ -158,6 +158,12 @@ class RequestRules:
     # hold no frame break: such a language says last what it asks ("चोरी कैसे रोकें",
     # how to stop theft).
     frames_after: frozenset[str] = frozenset()
+    # Languages of ``frames_after`` that put the act in the middle (Thai: "ปล้นธนาคาร
+    # ได้อย่างไร", how can I rob a bank): a frame that follows the act counts only when
+    # the ``frame_window`` words before the act hold no frame break either, since
+    # what comes before says whose act it is ("ตำรวจจับคนร้ายที่ปล้นร้านทองได้อย่างไร",
+    # how did the police catch the robber who robbed the gold shop).
+    breaks_before_act: frozenset[str] = frozenset()
     # Each group's verb key pieces -> the indexes of the groups that have them: the
     # first look meets the text's pieces with these once, where asking each of a
     # hundred groups in turn cost more than the rest of the rules on a short text
@@ -269,7 +275,9 @@ class RequestRules:
                 if verb is None:
                     continue
                 if wanted is not None and follows:
-                    if not self._asked_verb_last(frames, wanted, tokens, verb, start):
+                    if not self._asked_verb_last(
+                        frames, wanted, tokens, verb, start, group.language
+                    ):
                         continue
                 elif (
                     wanted is not None
@@ -310,17 +318,24 @@ class RequestRules:
         tokens: list[str],
         verb: tuple[int, int],
         start: int,
+        language: str,
     ) -> bool:
         """Whether the act (``verb``, its target at ``start``) is asked in a language of
         ``frames_after``: no frame break in the ``frame_window`` words after the verb,
-        and a frame before the target, before the verb or after the verb."""
+        and a frame before the target, before the verb or after the verb (in a
+        language of ``breaks_before_act``, with no frame break in the words before
+        the verb either)."""
         end = verb[0] + verb[1]
         if not self.frame_breaks.isdisjoint(tokens[end : end + self.frame_window]):
             return False
         before = {min(verb[0], start), verb[0]}  # the target's start, or the verb's
-        return any(self._framed(frames, wanted, tokens, at) for at in before) or self._followed(
-            frames, tokens, end
-        )
+        if any(self._framed(frames, wanted, tokens, at) for at in before):
+            return True
+        if language in self.breaks_before_act:
+            lead = tokens[max(0, verb[0] - self.frame_window) : verb[0]]
+            if not self.frame_breaks.isdisjoint(lead):
+                return False
+        return self._followed(frames, tokens, end)
 
     def _followed(self, frames: list[tuple[int, int]], tokens: list[str], at: int) -> bool:
         """Whether a frame found at ``frames`` starts at most ``frame_window`` words
@@ -469,6 +484,9 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         raise ConfigError(
             f"{file}: 'frames_after' must list languages of the frames ({', '.join(frames)})"
         )
+    breaks_before_act = data.get("breaks_before_act", [])
+    if not isinstance(breaks_before_act, list) or not set(breaks_before_act) <= set(frames_after):
+        raise ConfigError(f"{file}: 'breaks_before_act' must list languages of 'frames_after'")
     recipe_window = data.get("recipe_window", 40)
     if not isinstance(recipe_window, int) or recipe_window < 1:
         raise ConfigError(f"{file}: 'recipe_window' must be a positive integer")
@@ -489,6 +507,7 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> RequestRules:
         frame_window=frame_window if frames else 0,
         frame_breaks=frame_breaks,
         frames_after=frozenset(frames_after),
+        breaks_before_act=frozenset(breaks_before_act),
     )
 
 

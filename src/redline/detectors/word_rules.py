@@ -4,10 +4,13 @@ phrases occur in a text's words."""
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from redline.core.errors import ConfigError
@@ -40,6 +43,67 @@ WORD = re.compile(rf"{_LETTERS}(?:[-'’]{_LETTERS})*")
 PIECE = re.compile(_LETTERS)
 
 
+# Thai is written without spaces between words: a run of Thai letters is a whole
+# clause to ``WORD`` ("ฉันจะปล้นปั๊มน้ำมันได้อย่างไร", how can I rob a gas station), so
+# each Thai run is cut into words with PyThaiNLP's dictionary segmenter (newmm) before
+# a rule reads it, in texts and in the rules files alike.
+_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+@lru_cache(maxsize=1)
+def _thai_segmenter() -> Callable[..., list[str]]:
+    """PyThaiNLP's ``word_tokenize``, imported on the first Thai text (~0.4 s with its
+    dictionary). Importing it creates ``~/pythainlp-data``; where the home folder
+    cannot hold it (a read-only container), a folder under the temporary one does."""
+    try:
+        from pythainlp.tokenize import word_tokenize
+    except OSError:
+        os.environ.setdefault("PYTHAINLP_DATA", os.path.join(tempfile.gettempdir(), "pythainlp"))
+        from pythainlp.tokenize import word_tokenize
+    return word_tokenize
+
+
+# NFKC, which the guard applies before its scanners read, splits SARA AM into NIKHAHIT
+# and SARA AA; the segmenter's dictionary holds the one character ("ทำ", "น้ำ").
+_SARA_AM_SPLIT = "\u0e4d\u0e32"
+
+
+@lru_cache(maxsize=4096)
+def thai_words(run: str) -> tuple[str, ...]:
+    """``run`` (a word of ``WORD`` holding Thai letters) cut into its words, which
+    join back into ``run``; the run whole where the segmenter's words do not."""
+    composed, starts = [], []  # the run with SARA AM rejoined, and where each char was
+    i = 0
+    while i < len(run):
+        split = run.startswith(_SARA_AM_SPLIT, i)
+        composed.append("\u0e33" if split else run[i])
+        starts.append(i)
+        i += 2 if split else 1
+    starts.append(len(run))
+    pieces = _thai_segmenter()("".join(composed), engine="newmm", keep_whitespace=False)
+    if "".join(pieces) != "".join(composed):
+        return (run,)
+    out, at = [], 0
+    for piece in pieces:
+        out.append(run[starts[at] : starts[at + len(piece)]])
+        at += len(piece)
+    return tuple(w for w in out if w)
+
+
+def words_of(text: str) -> Iterator[tuple[str, int, int]]:
+    """(word, start, end) of every word in ``text``, Thai runs cut into their words."""
+    for match in WORD.finditer(text):
+        word = match.group()
+        if word.isascii() or not _THAI.search(word):
+            yield word, match.start(), match.end()
+            continue
+        at = match.start()
+        for piece in thai_words(word):
+            if WORD.fullmatch(piece):
+                yield piece, at, at + len(piece)
+            at += len(piece)
+
+
 def fold(word: str) -> str:
     """Lower-cased, without accents: the guard folds accents before scanning, and
     people type "fabrico una bomba" for "fabricó". Devanagari loses its nukta and
@@ -55,6 +119,12 @@ def folded_pieces(text: str) -> list[str]:
     look a rule takes before it reads the text word by word."""
     pieces = PIECE.findall(text.lower())
     if not text.isascii():
+        if _THAI.search(text):
+            pieces = [
+                word
+                for piece in pieces
+                for word in (thai_words(piece) if _THAI.search(piece) else (piece,))
+            ]
         pieces = [piece if piece.isascii() else fold(piece) for piece in pieces]
     return pieces
 
@@ -63,7 +133,9 @@ def folded_words(text: str) -> list[tuple[str, int, int]]:
     """(folded word, start, end) of every word in ``text``."""
     if text.isascii():  # nothing to fold but case: ~5x faster on a long text
         return [(m.group().lower(), m.start(), m.end()) for m in WORD.finditer(text)]
-    return [(fold(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
+    if not _THAI.search(text):
+        return [(fold(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
+    return [(fold(word), start, end) for word, start, end in words_of(text)]
 
 
 def phrases(values: Any, where: str, file: str) -> list[tuple[str, ...]]:
@@ -71,7 +143,7 @@ def phrases(values: Any, where: str, file: str) -> list[tuple[str, ...]]:
     naming the file and field when it is not a list of non-empty strings."""
     if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
         raise ConfigError(f"{file}: {where} must be a list of non-empty strings")
-    return [tuple(fold(w) for w in WORD.findall(v)) for v in values]
+    return [tuple(fold(w) for w, _, _ in words_of(v)) for v in values]
 
 
 def word_set(values: Any, where: str, file: str) -> frozenset[str]:
