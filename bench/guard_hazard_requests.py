@@ -10,7 +10,7 @@ often they fire on public sets, and what they change in the default policy.
    in the guard. ToxicChat and Alpaca are CC-BY-NC, measurement only.
 2. The default input policy with the rules on and off (``hazard_rules`` in the harm
    scanner's options) on ``bench/data/hazard_requests_probes.jsonl``: hazard
-   requests and benign look-alikes in six languages, written by us *after* the rule
+   requests and benign look-alikes in seven languages, written by us *after* the rule
    (and the rule's exclusions widened once after reading them), so they show what
    the rule does and misses, not a held-out rate.
 3. The issue's hand cases, input and output, on and off.
@@ -51,7 +51,7 @@ from redline.stats.detection import detection_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "bench/data/hazard_requests_probes.jsonl"
-LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "th")
 # Sets whose every hit is printed (their hits are the rule's false positives).
 SHOW_HITS = 12
 
