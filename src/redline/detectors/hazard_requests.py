@@ -159,10 +159,12 @@ class RequestRules:
     # how to stop theft).
     frames_after: frozenset[str] = frozenset()
     # Languages of ``frames_after`` that put the act in the middle (Thai: "ปล้นธนาคาร
-    # ได้อย่างไร", how can I rob a bank): a frame that follows the act counts only when
-    # the ``frame_window`` words before the act hold no frame break either, since
-    # what comes before says whose act it is ("ตำรวจจับคนร้ายที่ปล้นร้านทองได้อย่างไร",
-    # how did the police catch the robber who robbed the gold shop).
+    # ได้อย่างไร", how can I rob a bank): there the ``frame_window`` words *before*
+    # the act, not after it, must hold no frame break, since what comes before says
+    # whose act it is and whether it is done ("ตำรวจจับคนร้ายที่ปล้นร้านทองได้อย่างไร",
+    # how did the police catch the robber who robbed the gold shop; "ฉันจะไม่ทำร้าย
+    # ใคร", I will not hurt anyone), and what follows it is its target and how
+    # ("ปล้นธนาคารโดยไม่ถูกจับ", rob a bank without getting caught).
     breaks_before_act: frozenset[str] = frozenset()
     # Each group's verb key pieces -> the indexes of the groups that have them: the
     # first look meets the text's pieces with these once, where asking each of a
@@ -321,21 +323,20 @@ class RequestRules:
         language: str,
     ) -> bool:
         """Whether the act (``verb``, its target at ``start``) is asked in a language of
-        ``frames_after``: no frame break in the ``frame_window`` words after the verb,
-        and a frame before the target, before the verb or after the verb (in a
-        language of ``breaks_before_act``, with no frame break in the words before
-        the verb either)."""
+        ``frames_after``: no frame break in the ``frame_window`` words after the verb
+        (before it, in a language of ``breaks_before_act``), and a frame before the
+        target, before the verb or after the verb."""
         end = verb[0] + verb[1]
-        if not self.frame_breaks.isdisjoint(tokens[end : end + self.frame_window]):
+        if language in self.breaks_before_act:
+            near_act = tokens[max(0, verb[0] - self.frame_window) : verb[0]]
+        else:
+            near_act = tokens[end : end + self.frame_window]
+        if not self.frame_breaks.isdisjoint(near_act):
             return False
         before = {min(verb[0], start), verb[0]}  # the target's start, or the verb's
-        if any(self._framed(frames, wanted, tokens, at) for at in before):
-            return True
-        if language in self.breaks_before_act:
-            lead = tokens[max(0, verb[0] - self.frame_window) : verb[0]]
-            if not self.frame_breaks.isdisjoint(lead):
-                return False
-        return self._followed(frames, tokens, end)
+        return any(self._framed(frames, wanted, tokens, at) for at in before) or self._followed(
+            frames, tokens, end
+        )
 
     def _followed(self, frames: list[tuple[int, int]], tokens: list[str], at: int) -> bool:
         """Whether a frame found at ``frames`` starts at most ``frame_window`` words
