@@ -8,12 +8,14 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
+
+from redline.detectors.phrase_file import load_data_file
 from redline.detectors.word_rules import (
     WORD,
     fold,
     folded_pieces,
     folded_words,
-    phrases,
     thai_words,
 )
 
@@ -79,10 +81,44 @@ def test_thai_runs_are_cut_into_words_in_place() -> None:
     assert "".join(thai_words("ปั๊มน้ำมัน")) == "ปั๊มน้ำมัน"
 
 
-def test_a_thai_phrase_in_a_rules_file_is_cut_as_texts_are() -> None:
-    assert phrases(["ปั๊มน้ำมัน ได้อย่างไร"], "objects", "mine.yaml") == [
-        tuple(w for w, _, _ in folded_words("ปั๊มน้ำมันได้อย่างไร"))
+@pytest.mark.parametrize("name", ["crime_requests", "hazard_requests", "sexual_content"])
+def test_the_rules_files_write_thai_as_the_segmenter_cuts_it(name: str) -> None:
+    # Rules files are read word by word without the segmenter (its import would cost
+    # every guard half a second at start-up), so each Thai word written there must be
+    # one the segmenter keeps whole, or no text's words could ever equal it.
+    thai = [
+        word
+        for text in _strings(load_data_file(f"{name}.yaml"))
+        for word in WORD.findall(text)
+        if any("\u0e00" <= c <= "\u0e7f" for c in word)
     ]
+    assert thai
+    assert [w for w in thai if len(thai_words(w)) > 1] == []
+
+
+def _strings(data: object) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for key, value in data.items() for s in _strings(key) + _strings(value)]
+    if isinstance(data, list):
+        return [s for item in data for s in _strings(item)]
+    return []
+
+
+def test_loading_the_rules_does_not_import_the_segmenter() -> None:
+    script = (
+        "import sys; from redline.detectors.crime_requests import crime_rules; "
+        "from redline.detectors.hazard_requests import hazard_rules; "
+        "from redline.detectors.sexual_content import sexual_content_rules; "
+        "crime_rules(); hazard_rules(); sexual_content_rules(); "
+        "print('pythainlp' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 def test_thai_is_read_where_the_home_folder_cannot_hold_the_segmenters_data(
