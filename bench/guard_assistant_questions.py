@@ -13,9 +13,9 @@ docs/benchmarks.md, "Requests put to the assistant").
    {role}. Start the question with "{frame}". Write only the question.", five frames
    in turn, seeded; the framed question is cut out of the reply and duplicates (of
    each other and of ``examples/benign_questions.jsonl``) are dropped. Written to
-   FILE (JSONL), read from there when it exists (about 15 minutes on one core). The
+   FILE (JSONL), read from there when it exists (about 19 minutes on one core). The
    shipped ``redline/classifiers/examples/benign_assistant_questions.jsonl`` is this
-   output less the rows its data card names, removed by hand.
+   output as it came (its data card says which rows were read by hand).
 """
 
 from __future__ import annotations

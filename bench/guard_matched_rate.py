@@ -21,6 +21,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,7 +37,9 @@ LEFT_OUT = ("Davidson tweets (all labels)",)
 # The benign sets whose block count is matched: ordinary prompts, real and written.
 MATCHED = ("ToxicChat non-toxic (train + test)", "Alpaca instructions", "MMLU questions")
 
-Records = dict[str, dict[str, list]]
+# set name -> {"kind": ..., "harm": [highest harm score per text], "other": [blocked by
+# another scanner per text]}
+Records = dict[str, dict[str, Any]]
 
 
 def records(data_dir: Path) -> Records:
@@ -48,7 +51,7 @@ def records(data_dir: Path) -> Records:
             continue
         verdicts = guard.check_batch(load(), side="input")
         out[name] = {
-            "kind": [kind],
+            "kind": kind,
             "harm": [
                 round(max(v.scores.get("harm", {}).values(), default=0.0), 4) for v in verdicts
             ],
@@ -60,14 +63,14 @@ def records(data_dir: Path) -> Records:
     return out
 
 
-def blocked(row: dict[str, list], cut: float) -> int:
+def blocked(row: dict[str, Any], cut: float) -> int:
     harm, other = np.array(row["harm"]), np.array(row["other"], dtype=bool)
     return int((other | (harm >= cut)).sum())
 
 
 def matched_cut(before: Records, after: Records) -> float:
-    """The highest cut at which this tree blocks no fewer matched benign texts than the
-    earlier tree at 0.5 (or the closest count, if no cut reaches it exactly)."""
+    """The cut at which this tree blocks the number of matched benign texts nearest to
+    the earlier tree's at 0.5, the highest such cut on a tie."""
     target = sum(blocked(before[n], 0.5) for n in MATCHED)
     cuts = np.round(np.arange(0.300, 1.0005, 0.001), 3)
     counts = [sum(blocked(after[n], c) for n in MATCHED) for c in cuts]
@@ -75,7 +78,7 @@ def matched_cut(before: Records, after: Records) -> float:
     return float(cuts[best])
 
 
-def compare(before: Records, after: Records) -> float:
+def compare(before: Records, after: Records) -> None:
     cut = matched_cut(before, after)
     print(f"matched cut: {cut:.3f} (the policy blocks at 0.5)")
     print(f"| set | kind | texts | before | after | after at {cut:.3f} |")
@@ -85,10 +88,9 @@ def compare(before: Records, after: Records) -> float:
             print(f"| {name} | | | (not comparable: the set differs) | | |")
             continue
         print(
-            f"| {name} | {row['kind'][0]} | {len(row['harm']):,} | {blocked(before[name], 0.5)} "
+            f"| {name} | {row['kind']} | {len(row['harm']):,} | {blocked(before[name], 0.5)} "
             f"| {blocked(row, 0.5)} | {blocked(row, cut)} |"
         )
-    return cut
 
 
 def main() -> None:

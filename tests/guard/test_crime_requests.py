@@ -353,7 +353,7 @@ def test_look_alikes_in_thai_do_not_match(text: str) -> None:
 
 
 def test_breaks_are_read_before_the_act_where_listed() -> None:
-    def rules(before: list[str]) -> Any:
+    def rules(before: list[str]) -> RequestRules:
         return parse_rules(
             _rules(
                 frames={"th": ["how"]},
