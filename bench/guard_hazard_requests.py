@@ -63,6 +63,16 @@ def _csv_column(path: Path, column: str | int) -> list[str]:
         return [row[column] for row in csv.DictReader(fh)]
 
 
+def dices_replies(data: Path, label: str) -> list[str]:
+    """DICES' model replies whose raters' majority gave ``label`` (safe, unsafe)."""
+    return [
+        r["text"]
+        for f in sorted(data.glob("dices/dices_*.jsonl.gz"))
+        for r in jsonl_gz(f)
+        if r["label"] == label
+    ]
+
+
 def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
     """name -> (kind, loader) of the public sets the rules are run on; a kind ending
     in "reply" is read as a model's output (recipes only, no requests)."""
@@ -134,15 +144,7 @@ def public_sets(data: Path) -> dict[str, tuple[str, Callable[[], list[str]]]]:
             lambda: gptfuzz_replies(data, "not_jailbroken"),
         ),
         "HarmBench safe responses": ("benign reply", lambda: harmbench_safe_responses(data)),
-        "DICES replies judged safe": (
-            "benign reply",
-            lambda: [
-                r["text"]
-                for f in sorted(data.glob("dices/dices_*.jsonl.gz"))
-                for r in jsonl_gz(f)
-                if r["label"] == "safe"
-            ],
-        ),
+        "DICES replies judged safe": ("benign reply", lambda: dices_replies(data, "safe")),
         "GPTFuzz replies judged jailbroken": (
             "harmful reply",
             lambda: gptfuzz_replies(data, "jailbroken", split=None),

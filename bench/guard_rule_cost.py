@@ -1,5 +1,6 @@
 """What the harm scanner's word rules (hazard and crime requests, recipes, sexual
-content) cost per text, on benign prompts and on the latency bench's messages.
+content, threats and self-harm statements) cost per text, on benign prompts and on
+the latency bench's messages.
 
     OMP_NUM_THREADS=1 taskset -c 1 python bench/guard_rule_cost.py [--data-dir ../shared/data]
         [--limit 2000] [--repeat 3] [--json OUT]
@@ -43,6 +44,11 @@ from redline.detectors.hazard_requests import hazard_rules
 from redline.detectors.sexual_content import sexual_content_rules
 from redline.guard.harm import HarmScanner
 from redline.guard.scanner import Side
+
+try:  # the statement rules (threats, self-harm intent); a tree before them has none
+    from redline.detectors.harm_statements import statement_rules
+except ImportError:
+    statement_rules = None  # type: ignore[assignment]
 
 THAI = re.compile("[\u0e00-\u0e7f]")
 
@@ -124,6 +130,8 @@ def main() -> None:
     sets["CyberSecEval FRR, Thai only, first reading"] = thai
     started = time.perf_counter()
     crime_rules(), hazard_rules(), sexual_content_rules()
+    for kind in ("threat", "self_harm") if statement_rules is not None else ():
+        statement_rules(kind)
     print(f"rules files loaded: {time.perf_counter() - started:.3f} s")
     started = time.perf_counter()
     word_rules.folded_words("ทดสอบ")  # the first Thai text imports the segmenter

@@ -30,6 +30,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from guard_failure_cases import bench_args, default_policy_with, jsonl_gz
 from guard_hazard_requests import (
+    dices_replies,
     needs_kind,
     print_public_sets,
     print_toxicchat_rows,
@@ -83,15 +85,7 @@ def main() -> None:
         "harmful",
         lambda: [r["text"] for r in davidson if r["label"] != "neither"],
     )
-    sets["DICES replies judged unsafe"] = (
-        "harmful reply",
-        lambda: [
-            r["text"]
-            for f in sorted(data.glob("dices/dices_*.jsonl.gz"))
-            for r in jsonl_gz(f)
-            if r["label"] == "unsafe"
-        ],
-    )
+    sets["DICES replies judged unsafe"] = ("harmful reply", lambda: dices_replies(data, "unsafe"))
     out: dict[str, Any] = {
         "public_sets": rule_on_public_sets(
             sets, lambda text, requests: rules.find(text, requests=requests)
@@ -139,6 +133,12 @@ def worst_case_times() -> dict[str, float]:
             "a " * 50_000,
         ),
     }
+    return time_once(cases)
+
+
+def time_once(cases: dict[str, tuple[Callable[[str], Any], str]]) -> dict[str, float]:
+    """Milliseconds each ``find(text)`` of ``cases`` (name -> (find, text)) takes, one
+    run each."""
     times = {}
     for name, (find, text) in cases.items():
         start = time.perf_counter()

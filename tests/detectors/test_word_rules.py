@@ -138,3 +138,15 @@ def test_thai_is_read_where_the_home_folder_cannot_hold_the_segmenters_data(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "4"
+
+
+def test_folded_words_keeps_the_last_text_and_reads_a_new_one_afresh() -> None:
+    first = "Ich WILL das Café"
+    words = folded_words(first)
+    assert [w for w, _, _ in words] == ["ich", "will", "das", "cafe"]
+    assert folded_words(first) is words  # the rules read one text in turn: once
+    other = "Ich will den Tee"
+    assert [w for w, _, _ in folded_words(other)] == ["ich", "will", "den", "tee"]
+    # An equal text that is another object is read again, and gives the same words.
+    again = "".join(["Ich WILL ", "das Café"])
+    assert again is not first and folded_words(again) == words

@@ -13,6 +13,8 @@ from redline.classifiers.refusal_model import shipped_refusal_classifier
 from redline.core import ConfigError
 from redline.core.outcome import FULL_REFUSAL
 from redline.detectors.crime_requests import crime_rules as _shipped_crimes
+from redline.detectors.harm_statements import StatementMatch, StatementRules
+from redline.detectors.harm_statements import statement_rules as statement_rules_of
 from redline.detectors.hazard_requests import RequestMatch, RequestRules
 from redline.detectors.hazard_requests import hazard_rules as _shipped_hazards
 from redline.detectors.sexual_content import SexualContentRules, SexualMatch
@@ -34,6 +36,9 @@ from redline.guard.spelling import vocabulary
 # gets on the policy scale (0.5 is the cut-off): a match blocks at the default
 # threshold, and a threshold above 0.9 turns it off.
 RULE_MATCH_SCORE = 0.9
+# A first-person statement of intent to self-harm: its own category, never ``harm``,
+# so a policy can flag it (the default) and not block the person who says it.
+SELF_HARM_INTENT = "self_harm_intent"
 # The longest view a reason quotes; a longer one (a decoded document) is cut.
 VIEW_NOTE_CHARS = 80
 # What the sexual-content rules look for: everything, sexualised minors only (for a
@@ -82,6 +87,14 @@ class HarmScanner:
     keeps only the first (a deployment that allows adult content), ``"off"`` (or
     false) none.
 
+    ``statement_rules`` (``detectors.harm_statements``, default on), both sides: a
+    threat or a wish of violence against a person ("I'll stab you", "I hope you
+    die") scores ``RULE_MATCH_SCORE`` for ``harassment`` and for ``harm``; a
+    first-person statement of intent to harm oneself ("I'm going to kill myself",
+    "I want to die") scores it for ``SELF_HARM_INTENT`` only, a category of its own
+    that the default policy flags: the person needs an answer that cares, not a
+    refusal.
+
     ``refusal_gate`` (default on): an output scoring above ``REFUSAL_HARM_CAP`` is
     read by the refusal classifier, and if it is a full refusal its scores are
     capped there, so a refusal is not blocked for the words of what it declines.
@@ -100,10 +113,15 @@ class HarmScanner:
         hazard_rules: bool = True,
         crime_rules: bool = True,
         sexual_rules: SexualRules | bool = "all",
+        statement_rules: bool = True,
         refusal_gate: bool = True,
     ) -> None:
         if model == "off":
             raise ConfigError("the harm scanner is its classifier; disable the scanner instead")
+        if not isinstance(statement_rules, bool):
+            raise ConfigError(
+                f"harm: statement_rules must be true or false, not {statement_rules!r}"
+            )
         if isinstance(sexual_rules, bool):  # YAML reads a bare off / on as a boolean
             sexual_rules = "all" if sexual_rules else "off"
         if sexual_rules not in get_args(SexualRules):
@@ -119,7 +137,13 @@ class HarmScanner:
             if loaded
             else None
         )
-        self.categories = (*self._scores.categories, "harm") if self._scores else ("harm",)
+        # Self-harm intent is a category whether or not its rule is on, so a policy
+        # that sets its action still loads with ``statement_rules: false``.
+        classified = (*self._scores.categories, "harm") if self._scores else ("harm",)
+        self.categories = (*classified, SELF_HARM_INTENT)
+        self._statements: tuple[StatementRules, ...] = ()
+        if statement_rules:
+            self._statements = (statement_rules_of("threat"), statement_rules_of("self_harm"))
         self._gate_categories = calibration == "production"
         self._hazards: RequestRules | None = _shipped_hazards() if hazard_rules else None
         self._crimes: RequestRules | None = _shipped_crimes() if crime_rules else None
@@ -229,12 +253,15 @@ class HarmScanner:
         sends anyway)."""
         return bool(self._rule_matches(text, side))
 
-    def _rule_matches(self, text: str, side: Side) -> list[RequestMatch | SexualMatch]:
+    def _rule_matches(
+        self, text: str, side: Side
+    ) -> list[RequestMatch | SexualMatch | StatementMatch]:
         """Hazard and crime requests on inputs (a refusal names what it refuses, so
         outputs are left to the classifier for those) and hazard recipes on both
-        sides; sexual content the same way (requests for it on inputs only)."""
+        sides; sexual content the same way (requests for it on inputs only); threats
+        and self-harm intent on both sides."""
         requests = side == "input"
-        found: list[RequestMatch | SexualMatch] = []
+        found: list[RequestMatch | SexualMatch | StatementMatch] = []
         pieces = frozenset(folded_pieces(text))  # the word rules' first look, made once
         if self._hazards is not None:
             found += self._hazards.find(text, requests=requests, pieces=pieces)
@@ -244,22 +271,27 @@ class HarmScanner:
             found += self._sexual.find(
                 text, requests=requests, adults=self._sexual_adults, pieces=pieces
             )
+        for rules in self._statements:
+            found += rules.find(text, pieces=pieces)
         return found
 
     def _add_rules(self, result: ScanResult, text: str, views: list[str], side: Side) -> None:
         """The rules' matches in the text and its decoded views, each scored
-        ``RULE_MATCH_SCORE`` for its category and ``harm``."""
+        ``RULE_MATCH_SCORE`` for its category and (but self-harm intent) ``harm``."""
         matches = [(m, True) for m in self._rule_matches(text, side)]
         matches += [(m, False) for view in views for m in self._rule_matches(view, side)]
         if not matches:
             return
         for match, in_text in matches:
-            for key in (match.category, "harm"):
+            alone = match.category == SELF_HARM_INTENT
+            for key in (match.category,) if alone else (match.category, "harm"):
                 result.scores[key] = max(result.scores.get(key, 0.0), RULE_MATCH_SCORE)
             if in_text:
                 result.spans.append(Span(match.start, match.end, match.category, RULE_MATCH_SCORE))
-        # Each category's note names its first match; ``harm``'s the first of all.
+        # Each category's note names its first match; ``harm``'s the first of those
+        # that score it.
         for match, in_text in reversed(matches):
             note = match.describe() + ("" if in_text else " (decoded)")
             result.notes[match.category] = note
-            result.notes["harm"] = note
+            if match.category != SELF_HARM_INTENT:
+                result.notes["harm"] = note
