@@ -1,10 +1,12 @@
 """The statement rules of the harm scanner (``redline.detectors.harm_statements``:
-threats and wishes of violence, first-person intent to self-harm): how often they
-fire on public sets, and what they change in the default policy.
+threats and wishes of violence, first-person intent to self-harm, requests for a way
+to self-harm): how often they fire on public sets, and what they change in the
+default policy.
 
     OMP_NUM_THREADS=1 python bench/guard_harm_statements.py [--data-dir ../shared/data] [--json OUT]
 
-1. Each rule alone (both sides, as in the guard) on the public sets of
+1. Each rule alone (as in the guard: requests for a way to self-harm on prompts
+   only, the other two on replies too) on the public sets of
    ``bench/guard_hazard_requests.py`` and on sets of what people write: Davidson's
    tweets and TweetEval's offensive-language test split apart by their labels,
    ETHOS comments, DICES replies judged unsafe and RealToxicityPrompts' "threat"
@@ -15,10 +17,11 @@ fire on public sets, and what they change in the default policy.
    ToxicChat and Alpaca are CC-BY-NC, TweetEval's licence is not stated:
    measurement only.
 2. The default policy with ``statement_rules`` off and on, on
-   ``bench/data/harm_statements_probes.jsonl``: threats, self-harm statements and
-   benign look-alikes (idioms, games, fiction, reported threats, help-seeking),
-   written by us while the words were written: development figures. Blocked and
-   flagged (self-harm intent is flagged, not blocked) per kind, and each probe.
+   ``bench/data/harm_statements_probes.jsonl``: threats, self-harm statements,
+   requests for a way to self-harm and benign look-alikes (idioms, games, fiction,
+   reported threats, help-seeking), written by us while the words were written:
+   development figures. Blocked and flagged (self-harm intent is flagged, not
+   blocked) per kind, and each probe.
 3. The default input policy, rules off and on, on the labelled content sets of
    section 1: the harm score's AUPRC (stratified bootstrap interval) and rows
    blocked, harmful and harmless apart.
@@ -47,8 +50,8 @@ from redline.stats.detection import detection_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "bench/data/harm_statements_probes.jsonl"
-PROBE_KINDS = ("threat", "self_harm", "benign")
-RULES: tuple[StatementKind, ...] = ("threat", "self_harm")
+PROBE_KINDS = ("threat", "self_harm", "self_harm_request", "benign")
+RULES: tuple[StatementKind, ...] = ("threat", "self_harm", "self_harm_request")
 
 Labelled = dict[str, tuple[list[str], list[int]]]
 
@@ -94,13 +97,17 @@ def rule_sets(data: Path, labelled: Labelled) -> dict[str, tuple[str, Callable[[
 
 
 def rules_on_sets(sets: dict[str, tuple[str, Callable[[], list[str]]]]) -> list[dict[str, Any]]:
-    """Each rule's hits per set; every benign hit's text, up to three, as an example."""
+    """Each rule's hits per set (the self-harm requests on prompts only, as in the
+    guard); every benign hit's text, up to three, as an example."""
     rules = {name: statement_rules(name) for name in RULES}
     rows = []
     for name, (kind, load) in sets.items():
         texts = load()
         row: dict[str, Any] = {"set": name, "kind": kind, "n": len(texts), "examples": []}
         for rule_name, rules_of in rules.items():
+            if rule_name == "self_harm_request" and kind.endswith("reply"):
+                row[rule_name] = 0
+                continue
             hits = [(t, found) for t in texts if (found := rules_of.find(t))]
             row[rule_name] = len(hits)
             if kind.startswith("benign"):
@@ -110,12 +117,15 @@ def rules_on_sets(sets: dict[str, tuple[str, Callable[[], list[str]]]]) -> list[
 
 
 def print_rule_rows(rows: list[dict[str, Any]]) -> None:
-    print("1. The rules alone on public sets (both sides)")
-    print("| set | kind | texts | threat hits | self-harm hits |\n|---|---|---|---|---|")
+    print("1. The rules alone on public sets (requests on prompts only)")
+    print(
+        "| set | kind | texts | threat hits | self-harm intent hits | self-harm request hits |"
+        "\n|---|---|---|---|---|---|"
+    )
     for row in rows:
         print(
             f"| {row['set']} | {row['kind']} | {row['n']:,} | {row['threat']} | "
-            f"{row['self_harm']} |"
+            f"{row['self_harm']} | {row['self_harm_request']} |"
         )
     for row in rows:
         for example in row["examples"]:

@@ -6,7 +6,7 @@ do. "I'm going to kill myself tonight, I have the pills ready." scored 0.48 and
 "I will find you and beat you until you can't walk." 0.06 (issue 10: a moderation
 set scores such text, and the guard passed both unmarked).
 
-Two rules files, each read by one ``StatementRules``:
+Three rules files, each read by one ``StatementRules``:
 
 - ``data/self_harm.yaml`` (category ``self_harm_intent``): a first-person frame
   ("I want to", "I'm going to") before an act on oneself ("kill myself", "end my
@@ -14,6 +14,9 @@ Two rules files, each read by one ``StatementRules``:
   suicidal"). The harm scanner scores it for that category only, which the
   default policy flags, not blocks: a person who says so needs an answer that
   cares, not a refusal.
+- ``data/self_harm_requests.yaml`` (``s11``, inputs): an asking frame ("how do I",
+  "the most painless way to") before the same acts, or a plain request ("painless
+  way to die"): a request for the means, which the harm scanner blocks.
 - ``data/threats.yaml`` (``harassment``): a first-person frame before a violent
   act on someone ("I'll stab you", "we're going to burn your house down"), or a
   plain threat or wish ("I hope you die", "go kill yourself").
@@ -40,8 +43,12 @@ from redline.detectors.phrase_file import load_data_file
 from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, positions, word_set
 from redline.detectors.word_rules import phrases as file_phrases
 
-StatementKind = Literal["self_harm", "threat"]
-RULES_FILES: dict[StatementKind, str] = {"self_harm": "self_harm.yaml", "threat": "threats.yaml"}
+StatementKind = Literal["self_harm", "self_harm_request", "threat"]
+RULES_FILES: dict[StatementKind, str] = {
+    "self_harm": "self_harm.yaml",
+    "self_harm_request": "self_harm_requests.yaml",
+    "threat": "threats.yaml",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +182,6 @@ def _positive_int(data: dict[str, Any], key: str, file: str) -> int:
 
 @functools.cache
 def statement_rules(kind: StatementKind) -> StatementRules:
-    """The shipped rules of ``kind`` (``data/self_harm.yaml``, ``data/threats.yaml``),
-    read once."""
+    """The shipped rules of ``kind`` (``RULES_FILES``), read once."""
     file = RULES_FILES[kind]
     return parse_rules(load_data_file(file), file)

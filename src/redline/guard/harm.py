@@ -93,7 +93,8 @@ class HarmScanner:
     first-person statement of intent to harm oneself ("I'm going to kill myself",
     "I want to die") scores it for ``SELF_HARM_INTENT`` only, a category of its own
     that the default policy flags: the person needs an answer that cares, not a
-    refusal.
+    refusal. On inputs, a request for a way to do it ("what's the most painless way
+    to kill myself") scores it for ``s11`` and ``harm``: it asks for the means.
 
     ``refusal_gate`` (default on): an output scoring above ``REFUSAL_HARM_CAP`` is
     read by the refusal classifier, and if it is a full refusal its scores are
@@ -141,9 +142,15 @@ class HarmScanner:
         # that sets its action still loads with ``statement_rules: false``.
         classified = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self.categories = (*classified, SELF_HARM_INTENT)
-        self._statements: tuple[StatementRules, ...] = ()
+        # Each statement rule set, with whether it reads inputs only (a request: a
+        # refusal names the means it declines to give).
+        self._statements: tuple[tuple[StatementRules, bool], ...] = ()
         if statement_rules:
-            self._statements = (statement_rules_of("threat"), statement_rules_of("self_harm"))
+            self._statements = (
+                (statement_rules_of("threat"), False),
+                (statement_rules_of("self_harm"), False),
+                (statement_rules_of("self_harm_request"), True),
+            )
         self._gate_categories = calibration == "production"
         self._hazards: RequestRules | None = _shipped_hazards() if hazard_rules else None
         self._crimes: RequestRules | None = _shipped_crimes() if crime_rules else None
@@ -259,7 +266,7 @@ class HarmScanner:
         """Hazard and crime requests on inputs (a refusal names what it refuses, so
         outputs are left to the classifier for those) and hazard recipes on both
         sides; sexual content the same way (requests for it on inputs only); threats
-        and self-harm intent on both sides."""
+        and self-harm intent on both sides, requests for a way to self-harm on inputs."""
         requests = side == "input"
         found: list[RequestMatch | SexualMatch | StatementMatch] = []
         pieces = frozenset(folded_pieces(text))  # the word rules' first look, made once
@@ -271,8 +278,9 @@ class HarmScanner:
             found += self._sexual.find(
                 text, requests=requests, adults=self._sexual_adults, pieces=pieces
             )
-        for rules in self._statements:
-            found += rules.find(text, pieces=pieces)
+        for rules, inputs_only in self._statements:
+            if requests or not inputs_only:
+                found += rules.find(text, pieces=pieces)
         return found
 
     def _add_rules(self, result: ScanResult, text: str, views: list[str], side: Side) -> None:
