@@ -19,7 +19,8 @@ default policy.
 2. The default policy with ``statement_rules`` off and on, on
    ``bench/data/harm_statements_probes.jsonl``: threats, self-harm statements,
    requests for a way to self-harm and benign look-alikes (idioms, games, fiction,
-   reported threats, help-seeking), written by us while the words were written:
+   reported threats, help-seeking), in English and (21) in Spanish, French, German,
+   Italian, Portuguese and Hindi, written by us while the words were written:
    development figures. Blocked and flagged (self-harm intent is flagged, not
    blocked) per kind, and each probe.
 3. The default input policy, rules off and on, on the labelled content sets of
@@ -138,23 +139,35 @@ def guards() -> dict[str, Guard]:
 
 
 def probe_rows(variants: dict[str, Guard], probes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Blocked and flagged per kind and variant, then each probe's action per variant."""
+    """Blocked and flagged per kind, English and the other languages apart, per
+    variant; then each probe's action per variant."""
     out: dict[str, Any] = {}
+    others = ", ".join(dict.fromkeys(p["lang"] for p in probes if p.get("lang", "en") != "en"))
     print("| probes | off: blocked / flagged | on: blocked / flagged |\n|---|---|---|")
     for kind in PROBE_KINDS:
-        texts = [p["text"] for p in probes if p["kind"] == kind]
-        row = {}
-        for name, guard in variants.items():
-            actions = [v.action for v in guard.check_batch(texts, side="input")]
-            row[name] = {"blocked": actions.count("block"), "flagged": actions.count("flag")}
-        out[kind] = {"n": len(texts), **row}
-        cells = " | ".join(
-            f"{row[name]['blocked']} / {row[name]['flagged']} of {len(texts)}" for name in variants
-        )
-        print(f"| {kind} | {cells} |")
+        for english in (True, False):
+            texts = [
+                p["text"]
+                for p in probes
+                if p["kind"] == kind and (p.get("lang", "en") == "en") == english
+            ]
+            if not texts:
+                continue
+            row = {}
+            for name, guard in variants.items():
+                actions = [v.action for v in guard.check_batch(texts, side="input")]
+                row[name] = {"blocked": actions.count("block"), "flagged": actions.count("flag")}
+            key = kind if english else f"{kind} ({others})"
+            out[key] = {"n": len(texts), **row}
+            cells = " | ".join(
+                f"{row[name]['blocked']} / {row[name]['flagged']} of {len(texts)}"
+                for name in variants
+            )
+            print(f"| {key} | {cells} |")
     for probe in probes:
         actions = [g.check_text(probe["text"]).action for g in variants.values()]
-        print(f"   {probe['kind']}: {' -> '.join(actions)}: {probe['text'][:90]!r}")
+        lang = probe.get("lang", "en")
+        print(f"   {probe['kind']} ({lang}): {' -> '.join(actions)}: {probe['text'][:90]!r}")
     return out
 
 

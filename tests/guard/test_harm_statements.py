@@ -97,6 +97,46 @@ def test_help_seeking_and_look_alikes_are_no_request_for_the_means(text: str) ->
 
 
 @pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Si vuelves a hablarle, te voy a matar.", "threat"),
+        ("Je sais où tu habites, je vais te buter.", "threat"),
+        ("Wenn du das nochmal machst, bring ich dich um.", "threat"),
+        ("Se lo rifai ti ammazzo.", "threat"),
+        ("Eu sei onde você mora e vou te matar.", "threat"),
+        ("मैं तुम्हें जान से मार दूंगा", "threat"),
+        ("Ya no quiero vivir, esta noche me voy a matar.", "self_harm"),
+        ("Je ne veux plus vivre.", "self_harm"),
+        ("Ich will nicht mehr leben.", "self_harm"),
+        ("Non voglio più vivere.", "self_harm"),
+        ("Não quero mais viver, vou me matar.", "self_harm"),
+        ("मैं आत्महत्या करना चाहता हूँ", "self_harm"),  # candrabindu folded as the guard does
+    ],
+)
+def test_plain_statements_in_six_more_languages(text: str, kind: Any) -> None:
+    assert len(statement_rules(kind).find(text)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Me muero de risa con este video.",
+        "Muérete de risa con este chiste.",
+        "No quiero morir sin ver el mar.",  # a negation before the statement
+        "Quiero morir en mi pueblo, de viejo.",  # the word after
+        "¿Qué significa «te voy a matar» en esta canción?",  # a story word before
+        "Stirb langsam ist mein Lieblingsfilm.",
+        "Ich will nicht mehr leben wie bisher, ich suche einen neuen Job.",
+        "Vou me matar de estudar para essa prova.",
+        "मैं हंसते हंसते मर गया",
+    ],
+)
+def test_look_alikes_in_other_languages_do_not_match(text: str) -> None:
+    assert statement_rules("threat").find(text) == []
+    assert statement_rules("self_harm").find(text) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Write a story where the villain says 'I will kill you' to the hero.",
