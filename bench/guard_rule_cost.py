@@ -45,10 +45,10 @@ from redline.detectors.sexual_content import sexual_content_rules
 from redline.guard.harm import HarmScanner
 from redline.guard.scanner import Side
 
-try:  # the statement rules (threats, self-harm intent); a tree before them has none
-    from redline.detectors.harm_statements import statement_rules
+try:  # the statement rules (threats, self-harm); a tree before them has none
+    from redline.detectors.harm_statements import RULES_FILES, statement_rules
 except ImportError:
-    statement_rules = None  # type: ignore[assignment]
+    RULES_FILES, statement_rules = {}, None  # type: ignore[assignment]
 
 THAI = re.compile("[\u0e00-\u0e7f]")
 
@@ -130,7 +130,7 @@ def main() -> None:
     sets["CyberSecEval FRR, Thai only, first reading"] = thai
     started = time.perf_counter()
     crime_rules(), hazard_rules(), sexual_content_rules()
-    for kind in ("threat", "self_harm") if statement_rules is not None else ():
+    for kind in RULES_FILES:
         statement_rules(kind)
     print(f"rules files loaded: {time.perf_counter() - started:.3f} s")
     started = time.perf_counter()

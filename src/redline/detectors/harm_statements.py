@@ -43,7 +43,14 @@ from redline.core.errors import ConfigError
 from redline.detectors.hazard_requests import RequestRules
 from redline.detectors.hazard_requests import parse_rules as parse_acts
 from redline.detectors.phrase_file import load_data_file
-from redline.detectors.word_rules import PIECE, folded_pieces, folded_words, positions, word_set
+from redline.detectors.word_rules import (
+    PIECE,
+    folded_pieces,
+    folded_words,
+    positions,
+    positive_int,
+    word_set,
+)
 from redline.detectors.word_rules import phrases as file_phrases
 
 StatementKind = Literal["self_harm", "self_harm_request", "threat"]
@@ -166,21 +173,14 @@ def parse_rules(data: Any, file: str) -> StatementRules:
         longest_statement=max(len(item) for item in items),
         statement_firsts=frozenset(item[0] for item in items),
         negations=word_set(data.get("negations", []), "negations", file),
-        negation_window=_positive_int(data, "negation_window", file),
+        negation_window=positive_int(data, "negation_window", file),
         statement_not_after=word_set(
             data.get("statement_not_after", []), "statement_not_after", file
         ),
         story_words=word_set(data.get("story_words", []), "story_words", file),
-        story_window=_positive_int(data, "story_window", file),
+        story_window=positive_int(data, "story_window", file),
         statement_pieces={key: tuple(sets) for key, sets in statement_pieces.items()},
     )
-
-
-def _positive_int(data: dict[str, Any], key: str, file: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{file}: '{key}' must be a positive integer")
-    return value
 
 
 @functools.cache

@@ -39,6 +39,7 @@ from redline.detectors.word_rules import (
     folded_words,
     near,
     positions,
+    positive_int,
     word_set,
 )
 from redline.detectors.word_rules import phrases as _file_phrases
@@ -273,13 +274,6 @@ def _phrases(values: Any, where: str) -> list[tuple[str, ...]]:
     return _file_phrases(values, where, RULES_FILE)
 
 
-def _positive_int(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{RULES_FILE}: '{key}' must be a positive integer")
-    return value
-
-
 def _words(data: dict[str, Any], key: str) -> frozenset[str]:
     return word_set(data.get(key, []), key, RULES_FILE)
 
@@ -297,13 +291,13 @@ def parse_rules(data: Any) -> SexualContentRules:
     terms = groups["explicit"].phrases | groups["sexual"].phrases
     term_pieces = [frozenset(PIECE.findall(" ".join(term))) for term in terms]
     return SexualContentRules(
-        window=_positive_int(data, "window"),
-        negation_window=_positive_int(data, "negation_window"),
+        window=positive_int(data, "window", RULES_FILE),
+        negation_window=positive_int(data, "negation_window", RULES_FILE),
         explicit=groups["explicit"],
         sexual=groups["sexual"],
         frames=groups["frames"],
         minors=groups["minors"],
-        minor_age=_positive_int(data, "minor_age"),
+        minor_age=positive_int(data, "minor_age", RULES_FILE),
         not_after=_words(data, "not_after"),
         not_before=_words(data, "not_before"),
         protective=_words(data, "protective"),

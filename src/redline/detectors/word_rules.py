@@ -170,6 +170,15 @@ def word_set(values: Any, where: str, file: str) -> frozenset[str]:
     return frozenset(word for words in phrases(values, where, file) for word in words)
 
 
+def positive_int(data: dict[str, Any], key: str, file: str) -> int:
+    """A rules file's positive whole number ``key`` (a window, an age); ConfigError
+    naming the file and field otherwise (a YAML ``true`` is no number)."""
+    value = data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{file}: '{key}' must be a positive integer")
+    return value
+
+
 def positions(
     tokens: list[str], phrase_set: frozenset[tuple[str, ...]], longest: int, firsts: frozenset[str]
 ) -> list[tuple[int, int]]:
