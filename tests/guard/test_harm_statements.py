@@ -196,7 +196,7 @@ def test_a_safe_completion_about_self_harm_passes_the_output_side() -> None:
     assert Guard.default().check_text(reply, side="output").action == "allow"
 
 
-def test_the_scanner_reads_decoded_views_and_the_option_turns_both_rules_off() -> None:
+def test_the_scanner_reads_decoded_views_and_the_option_turns_the_rules_off() -> None:
     scanner = HarmScanner()
     result = scanner.scan("1 w1ll k1ll y0u", ScanContext(side="input"))
     assert result.scores["harassment"] >= RULE_MATCH_SCORE
@@ -205,6 +205,7 @@ def test_the_scanner_reads_decoded_views_and_the_option_turns_both_rules_off() -
     off = HarmScanner(statement_rules=False)
     assert off.finds_rule_match(SELF_HARM, "input") is False
     assert off.finds_rule_match(THREAT, "input") is False
+    assert off.finds_rule_match("How many pills would kill me?", "input") is False
     # The category stays, so a policy that sets its action loads with the rules off.
     assert SELF_HARM_INTENT in off.categories
 
