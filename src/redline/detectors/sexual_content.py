@@ -35,6 +35,7 @@ from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
 from redline.detectors.word_rules import (
     PIECE,
+    fold,
     folded_pieces,
     folded_words,
     near,
@@ -50,7 +51,7 @@ MatchKind = Literal["minors", "explicit", "request"]
 _CATEGORY: dict[MatchKind, str] = {"minors": "s4", "explicit": "s12", "request": "s12"}
 # "15-year-old", "15-years-old", "15yo", "15-jahrige" (folded): one word as the guard
 # splits words.
-_AGE_WORD = re.compile(r"(\d{1,2})(?:-years?-old|yo|-yo|-jahrige[rn]?)")
+_AGE_WORD = re.compile(r"(\d{1,2}|[a-z]+?)(?:-years?-old|yo|-yo|-jahrige[rn]?)")
 # "15 year old" needs "old" after the unit; "15 años", "15 ans", "15 Jahre", "15 anni",
 # "15 anos" do not.
 _AGE_UNITS = frozenset({"year", "years", "yr", "yrs"})
@@ -112,6 +113,8 @@ class SexualContentRules:
     frames: _Phrases
     minors: _Phrases
     minor_age: int
+    # Ages written in words ("fifteen", "twelve"): word -> number.
+    number_words: dict[str, int]
     not_after: frozenset[str]
     not_before: frozenset[str]
     protective: frozenset[str]
@@ -212,20 +215,26 @@ class SexualContentRules:
         return None
 
     def _ages(self, tokens: list[str]) -> list[tuple[int, int]]:
-        """Ages up to ``minor_age`` written as one word ("15-year-old", "15yo",
-        "15-jährige"), two ("15 años", "15 ans", "15 Jahre") or three ("15 year old")."""
+        """Ages up to ``minor_age``, in figures or in words, written as one word
+        ("15-year-old", "fifteen-year-old", "15yo", "15-jährige"), two ("15 años", "15
+        ans", "15 Jahre") or three ("15 year old", "fifteen year old")."""
         out = []
         for index, token in enumerate(tokens):
             match = _AGE_WORD.fullmatch(token)
-            if match and int(match.group(1)) <= self.minor_age:
+            if match and self._minor_age(match.group(1)):
                 out.append((index, 1))
-            elif token.isdigit() and int(token) <= self.minor_age and index + 1 < len(tokens):
+            elif self._minor_age(token) and index + 1 < len(tokens):
                 unit = tokens[index + 1]
                 if unit in _AGE_UNITS_ALONE:
                     out.append((index, 2))
                 elif unit in _AGE_UNITS and index + 2 < len(tokens) and tokens[index + 2] == "old":
                     out.append((index, 3))
         return out
+
+    def _minor_age(self, word: str) -> bool:
+        """Whether ``word`` is a number (figures or a number word) up to ``minor_age``."""
+        value = int(word) if word.isdigit() else self.number_words.get(word)
+        return value is not None and value <= self.minor_age
 
     @staticmethod
     def _match(
@@ -278,6 +287,16 @@ def _words(data: dict[str, Any], key: str) -> frozenset[str]:
     return word_set(data.get(key, []), key, RULES_FILE)
 
 
+def _number_words(values: Any) -> dict[str, int]:
+    """The file's ``number_words`` (word -> whole number); ConfigError otherwise."""
+    if not isinstance(values, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in values.items()
+    ):
+        raise ConfigError(f"{RULES_FILE}: number_words must map words to whole numbers")
+    return {fold(k): v for k, v in values.items()}
+
+
 def parse_rules(data: Any) -> SexualContentRules:
     """Rules from the parsed YAML document; ConfigError naming the bad field."""
     if not isinstance(data, dict):
@@ -298,6 +317,7 @@ def parse_rules(data: Any) -> SexualContentRules:
         frames=groups["frames"],
         minors=groups["minors"],
         minor_age=positive_int(data, "minor_age", RULES_FILE),
+        number_words=_number_words(data.get("number_words", {})),
         not_after=_words(data, "not_after"),
         not_before=_words(data, "not_before"),
         protective=_words(data, "protective"),
