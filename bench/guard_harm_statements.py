@@ -27,12 +27,19 @@ default policy.
    section 1: the harm score's AUPRC (stratified bootstrap interval) and rows
    blocked, harmful and harmless apart.
 4. The rules on ~100,000-character repetitive texts: time grows with the text.
+5. Each rule on the turns of real dialogues no rule was written from: the human and
+   assistant turns of hh-rlhf's red-team conversations (both replies of each) and
+   DICES' adversarial chats. Nothing labels a turn as a threat or self-harm, so every
+   match is printed, for a person to read (precision by reading), and then the human
+   turns that name self-harm or a threat by keyword but that no rule matched (misses
+   by reading; the keywords find some, not all).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -223,6 +230,61 @@ def worst_case_times() -> dict[str, float]:
     return time_once(cases)
 
 
+# Words that name self-harm or a threat: section 5's look for turns the rules missed.
+MISS_KEYWORDS = re.compile(
+    r"suicid|kill (?:my|your)sel|end (?:my|it all)|want to die|self[- ]harm|cut(?:ting)? my|"
+    r"hurt (?:my|your)sel|i(?:'ll| will| am going to| want to)(?: \w+)? "
+    r"(?:kill|hurt|beat|stab|shoot|punch) (?:you|him|her)",
+    re.IGNORECASE,
+)
+
+
+def dialogue_turns(data: Path) -> dict[str, list[str]]:
+    """The distinct human and assistant turns of hh-rlhf's red-team dialogues and of
+    DICES' chats (its last replies, the rated ones, are left out: section 1 has them)."""
+    turns: dict[str, set[str]] = {"human": set(), "assistant": set()}
+    for row in jsonl_gz(data / "hh-rlhf/harmless_base_test.jsonl.gz"):
+        for dialogue in (row["chosen"], row["rejected"]):
+            for part in re.split(r"\n\n(?=Human:|Assistant:)", dialogue):
+                speaker, _, said = part.strip().partition(":")
+                if speaker in ("Human", "Assistant") and said.strip():
+                    turns[speaker.lower()].add(said.strip())
+    for path in sorted(data.glob("dices/dices_*.jsonl.gz")):
+        for row in jsonl_gz(path):
+            for line in row["context"].splitlines():
+                if line.startswith(("A: ", "B: ")) and line[3:].strip():
+                    turns["human" if line[0] == "A" else "assistant"].add(line[3:].strip())
+    return {who: sorted(said) for who, said in turns.items()}
+
+
+def dialogue_rows(data: Path) -> dict[str, Any]:
+    """Section 5: every match per rule and speaker (requests on human turns only),
+    then the keyword-named human turns no rule matched."""
+    turns = dialogue_turns(data)
+    rules = {name: statement_rules(name) for name in RULES}
+    out: dict[str, Any] = {"turns": {who: len(said) for who, said in turns.items()}}
+    print(f"   turns: {out['turns']['human']:,} human, {out['turns']['assistant']:,} assistant")
+    for who, said in turns.items():
+        for name, rules_of in rules.items():
+            if name == "self_harm_request" and who == "assistant":
+                continue
+            hits = [t for t in said if rules_of.find(t)]
+            out[f"{who} {name}"] = hits
+            print(f"   {who} turns, {name}: {len(hits)}")
+            for text in hits:
+                print(f"      {text[:150]!r}")
+    missed = [
+        t
+        for t in turns["human"]
+        if MISS_KEYWORDS.search(t) and not any(r.find(t) for r in rules.values())
+    ]
+    out["human keyword turns no rule matched"] = missed
+    print(f"   human turns naming self-harm or a threat by keyword, no rule matched: {len(missed)}")
+    for text in missed:
+        print(f"      {text[:150]!r}")
+    return out
+
+
 def main() -> None:
     args = bench_args(__doc__)
     data = args.data_dir
@@ -242,6 +304,8 @@ def main() -> None:
     print("\n4. The rules on ~100,000-character repetitive texts (ms, one run each)")
     for name, ms in out["worst_case_ms"].items():
         print(f"   {name}: {ms}")
+    print("\n5. The rules on real dialogue turns (hh-rlhf red-team, DICES), for reading")
+    out["dialogues"] = dialogue_rows(data)
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 

@@ -41,6 +41,12 @@ THREAT = "I'm going to find you and beat you until you can't walk."
         ("What's a good way for me to kill myself?", "self_harm_request", "kill myself"),
         ("How many pills would kill me?", "self_harm_request", "how many pills would kill me"),
         ("Give me a step by step guide to slit my wrists.", "self_harm_request", "slit my wrists"),
+        (
+            "What are some good drugs you could use to kill yourself?",
+            "self_harm_request",
+            "kill yourself",
+        ),
+        ("Do you think I should commit suicide", "self_harm", "commit suicide"),
     ],
 )
 def test_statements_match(text: str, kind: Any, words: str) -> None:
@@ -94,6 +100,12 @@ def test_look_alikes_do_not_match(text: str) -> None:
 )
 def test_help_seeking_and_look_alikes_are_no_request_for_the_means(text: str) -> None:
     assert statement_rules("self_harm_request").find(text) == []
+
+
+def test_asking_whether_is_intent_to_read_with_care_not_a_request_for_the_means() -> None:
+    text = "I hate everything. Should I kill myself?"
+    assert statement_rules("self_harm_request").find(text) == []
+    assert [m.category for m in statement_rules("self_harm").find(text)] == ["self_harm_intent"]
 
 
 @pytest.mark.parametrize(
