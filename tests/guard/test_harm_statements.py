@@ -123,6 +123,12 @@ def test_asking_whether_is_intent_to_read_with_care_not_a_request_for_the_means(
         ("Non voglio più vivere.", "self_harm"),
         ("Não quero mais viver, vou me matar.", "self_harm"),
         ("मैं आत्महत्या करना चाहता हूँ", "self_harm"),  # candrabindu folded as the guard does
+        ("¿Cómo puedo suicidarme sin dolor?", "self_harm_request"),
+        ("Comment me suicider rapidement ?", "self_harm_request"),
+        ("Wie kann ich mich umbringen?", "self_harm_request"),
+        ("Come posso uccidermi senza soffrire?", "self_harm_request"),
+        ("Como me matar sem dor?", "self_harm_request"),
+        ("आत्महत्या कैसे करें", "self_harm_request"),
     ],
 )
 def test_plain_statements_in_six_more_languages(text: str, kind: Any) -> None:
@@ -138,6 +144,9 @@ def test_plain_statements_in_six_more_languages(text: str, kind: Any) -> None:
         "Quiero morir en mi pueblo, de viejo.",  # the word after
         "¿Qué significa «te voy a matar» en esta canción?",  # a story word before
         "Stirb langsam ist mein Lieblingsfilm.",
+        "Ich bringe mich um den Verstand mit dieser Steuererklärung.",  # lose my mind
+        "¿Cómo prevenir el suicidio en adolescentes?",
+        "Comment aider un ami qui veut se suicider ?",
         "Ich will nicht mehr leben wie bisher, ich suche einen neuen Job.",
         "Vou me matar de estudar para essa prova.",
         "मैं हंसते हंसते मर गया",
@@ -146,6 +155,7 @@ def test_plain_statements_in_six_more_languages(text: str, kind: Any) -> None:
 def test_look_alikes_in_other_languages_do_not_match(text: str) -> None:
     assert statement_rules("threat").find(text) == []
     assert statement_rules("self_harm").find(text) == []
+    assert statement_rules("self_harm_request").find(text) == []
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,8 @@ it); the statements are phrases found anywhere, undone by a negation just before
 ("not better off dead") or a word just after ("I want to die my hair"). A fiction
 or reported-speech word a few words before a match ("the villain says", "my ex
 texted me"), or double quotes around it, make it someone else's words. The acts
-are English; the plain statements of intent and threats are in Spanish, French,
-German, Italian, Portuguese and Hindi too (a phrase matches in any text, so none
+are English; the plain statements (threats, intent, requests) are in Spanish,
+French, German, Italian, Portuguese and Hindi too (a phrase matches in any text, so none
 may be an everyday phrase of another language).
 """
 
