@@ -24,8 +24,9 @@ default policy.
    development figures. Blocked and flagged (self-harm intent is flagged, not
    blocked) per kind, and each probe.
 3. The default input policy, rules off and on, on the labelled content sets of
-   section 1: the harm score's AUPRC (stratified bootstrap interval) and rows
-   blocked, harmful and harmless apart.
+   section 1 that the harm head never trained on (TweetEval, ETHOS; not Davidson,
+   a training source, whose AUPRC would measure memory): the harm score's AUPRC
+   (stratified bootstrap interval) and rows blocked, harmful and harmless apart.
 4. The rules on ~100,000-character repetitive texts: time grows with the text.
 5. Each rule on the turns of real dialogues no rule was written from: the human and
    assistant turns of hh-rlhf's red-team conversations (both replies of each) and
@@ -62,6 +63,8 @@ PROBE_KINDS = ("threat", "self_harm", "self_harm_request", "benign")
 RULES: tuple[StatementKind, ...] = ("threat", "self_harm", "self_harm_request")
 
 Labelled = dict[str, tuple[list[str], list[int]]]
+# Labelled sets of section 1 that the harm head trains on: left out of section 3.
+TRAINED_ON = frozenset({"Davidson tweets (hate or offensive)"})
 
 
 def labelled_sets(data: Path) -> Labelled:
@@ -113,7 +116,7 @@ def rules_on_sets(sets: dict[str, tuple[str, Callable[[], list[str]]]]) -> list[
         texts = load()
         row: dict[str, Any] = {"set": name, "kind": kind, "n": len(texts), "examples": []}
         for rule_name, rules_of in rules.items():
-            if rule_name == "self_harm_request" and kind.endswith("reply"):
+            if rules_of.inputs_only and kind.endswith("reply"):
                 row[rule_name] = 0
                 continue
             hits = [(t, found) for t in texts if (found := rules_of.find(t))]
@@ -266,7 +269,7 @@ def dialogue_rows(data: Path) -> dict[str, Any]:
     print(f"   turns: {out['turns']['human']:,} human, {out['turns']['assistant']:,} assistant")
     for who, said in turns.items():
         for name, rules_of in rules.items():
-            if name == "self_harm_request" and who == "assistant":
+            if rules_of.inputs_only and who == "assistant":
                 continue
             hits = [t for t in said if rules_of.find(t)]
             out[f"{who} {name}"] = hits
@@ -298,7 +301,8 @@ def main() -> None:
     out["probes"] = probe_rows(variants, probes)
 
     print("\n3. Default input policy on labelled content sets (harm score)")
-    out["content"] = content_rows(variants, labelled)
+    held_out = {name: rows for name, rows in labelled.items() if name not in TRAINED_ON}
+    out["content"] = content_rows(variants, held_out)
 
     out["worst_case_ms"] = worst_case_times()
     print("\n4. The rules on ~100,000-character repetitive texts (ms, one run each)")

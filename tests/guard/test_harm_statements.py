@@ -276,6 +276,7 @@ def _rules(**changes: Any) -> dict[str, Any]:
         (_rules(negation_window=0), "'negation_window' must be a positive integer"),
         (_rules(story_window=True), "'story_window' must be a positive integer"),
         (_rules(story_words=[False]), "story_words must be a list of non-empty strings"),
+        (_rules(inputs_only="yes"), "'inputs_only' must be true or false"),
     ],
 )
 def test_a_bad_rules_file_names_the_field(data: Any, message: str) -> None:

@@ -91,6 +91,9 @@ class StatementRules:
     statement_not_after: frozenset[str]
     story_words: frozenset[str]
     story_window: int
+    # Read on inputs only (the file's ``inputs_only``): a request, which a refusal
+    # names when it declines it.
+    inputs_only: bool
     # The first look: a text that holds no act and, for no statement, all of its word
     # pieces is not read word by word. Keyed by each statement's longest piece (a
     # rarer one: "suicidal", "numbered"), so a text meets a handful of them, not all.
@@ -179,8 +182,16 @@ def parse_rules(data: Any, file: str) -> StatementRules:
         ),
         story_words=word_set(data.get("story_words", []), "story_words", file),
         story_window=positive_int(data, "story_window", file),
+        inputs_only=_flag(data, "inputs_only", file),
         statement_pieces={key: tuple(sets) for key, sets in statement_pieces.items()},
     )
+
+
+def _flag(data: dict[str, Any], key: str, file: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{file}: '{key}' must be true or false")
+    return value
 
 
 @functools.cache

@@ -142,14 +142,10 @@ class HarmScanner:
         # that sets its action still loads with ``statement_rules: false``.
         classified = (*self._scores.categories, "harm") if self._scores else ("harm",)
         self.categories = (*classified, SELF_HARM_INTENT)
-        # Each statement rule set, with whether it reads inputs only (a request: a
-        # refusal names the means it declines to give).
-        self._statements: tuple[tuple[StatementRules, bool], ...] = ()
+        self._statements: tuple[StatementRules, ...] = ()
         if statement_rules:
-            self._statements = (
-                (statement_rules_of("threat"), False),
-                (statement_rules_of("self_harm"), False),
-                (statement_rules_of("self_harm_request"), True),
+            self._statements = tuple(
+                statement_rules_of(kind) for kind in ("threat", "self_harm", "self_harm_request")
             )
         self._gate_categories = calibration == "production"
         self._hazards: RequestRules | None = _shipped_hazards() if hazard_rules else None
@@ -278,8 +274,8 @@ class HarmScanner:
             found += self._sexual.find(
                 text, requests=requests, adults=self._sexual_adults, pieces=pieces
             )
-        for rules, inputs_only in self._statements:
-            if requests or not inputs_only:
+        for rules in self._statements:
+            if requests or not rules.inputs_only:
                 found += rules.find(text, pieces=pieces)
         return found
 
