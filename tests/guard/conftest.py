@@ -42,6 +42,20 @@ def shipped_rules(file: str, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in document.items() if v is not None}
 
 
+def default_guard_with(**options: Any) -> Any:
+    """The default policy's guard with boolean scanner options changed
+    (``statement_rules=False``); each must be ``true`` in the default policy."""
+    from redline.guard import Guard
+    from redline.guard.policy import default_policy_text, parse_policy
+
+    text = default_policy_text()
+    for name, value in options.items():
+        line = f"{name}: true"
+        assert line in text, f"the default policy no longer sets {line}"
+        text = text.replace(line, f"{name}: {str(value).lower()}")
+    return Guard(parse_policy(text))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

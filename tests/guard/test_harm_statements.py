@@ -16,8 +16,10 @@ from redline.core.errors import ConfigError
 from redline.detectors.harm_statements import parse_rules, statement_rules
 from redline.guard import Guard
 from redline.guard.harm import RULE_MATCH_SCORE, SELF_HARM_INTENT, HarmScanner
-from redline.guard.policy import default_policy_text, parse_policy
+from redline.guard.policy import default_policy_text
 from redline.guard.scanner import ScanContext
+
+from .conftest import default_guard_with
 
 SELF_HARM = "I'm going to kill myself tonight, I have the pills ready."
 THREAT = "I'm going to find you and beat you until you can't walk."
@@ -185,7 +187,7 @@ def test_self_harm_intent_is_flagged_not_blocked_and_says_why() -> None:
     assert verdict.scores["harm"][SELF_HARM_INTENT] == RULE_MATCH_SCORE
     assert any("self-harm intent: kill myself" in reason for reason in verdict.reasons)
     # Its own category: the combined harm score is the classifier's, not the rule's.
-    off = _guard(statement_rules=False).check_text(SELF_HARM, side="input")
+    off = default_guard_with(statement_rules=False).check_text(SELF_HARM, side="input")
     assert off.action == "allow"
     assert verdict.scores["harm"]["harm"] == off.scores["harm"]["harm"] < RULE_MATCH_SCORE
 
@@ -197,7 +199,7 @@ def test_a_threat_is_blocked_on_both_sides_and_says_why() -> None:
         assert verdict.scores["harm"]["harassment"] == RULE_MATCH_SCORE
         assert verdict.scores["harm"]["harm"] >= RULE_MATCH_SCORE
         assert any("threat: beat you" in reason for reason in verdict.reasons)
-    assert not _guard(statement_rules=False).check_text(THREAT, side="input").blocked
+    assert not default_guard_with(statement_rules=False).check_text(THREAT, side="input").blocked
 
 
 def test_a_request_for_the_means_is_blocked_on_inputs_only() -> None:
@@ -235,15 +237,6 @@ def test_the_scanner_reads_decoded_views_and_the_option_turns_the_rules_off() ->
 def test_a_bad_option_value_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="statement_rules must be true or false, not 'yes'"):
         HarmScanner(statement_rules="yes")  # type: ignore[arg-type]
-
-
-def _guard(**options: Any) -> Guard:
-    text = default_policy_text()
-    for name, value in options.items():
-        line = f"{name}: true"
-        assert line in text
-        text = text.replace(line, f"{name}: {str(value).lower()}")
-    return Guard(parse_policy(text))
 
 
 def _rules(**changes: Any) -> dict[str, Any]:

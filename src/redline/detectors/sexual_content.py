@@ -35,11 +35,11 @@ from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
 from redline.detectors.word_rules import (
     PIECE,
+    PhraseSet,
     fold,
     folded_pieces,
     folded_words,
     near,
-    positions,
     positive_int,
     word_set,
 )
@@ -83,35 +83,15 @@ class SexualMatch:
 
 
 @dataclass(frozen=True, slots=True)
-class _Phrases:
-    """A set of phrases with what the position scan needs."""
-
-    phrases: frozenset[tuple[str, ...]]
-    longest: int
-    firsts: frozenset[str]
-
-    @classmethod
-    def of(cls, items: list[tuple[str, ...]]) -> _Phrases:
-        return cls(
-            frozenset(items),
-            max((len(p) for p in items), default=1),
-            frozenset(p[0] for p in items if p),
-        )
-
-    def find(self, tokens: list[str]) -> list[tuple[int, int]]:
-        return positions(tokens, self.phrases, self.longest, self.firsts)
-
-
-@dataclass(frozen=True, slots=True)
 class SexualContentRules:
     """The parsed rules file: ``find`` returns the matches in a text."""
 
     window: int
     negation_window: int
-    explicit: _Phrases
-    sexual: _Phrases
-    frames: _Phrases
-    minors: _Phrases
+    explicit: PhraseSet
+    sexual: PhraseSet
+    frames: PhraseSet
+    minors: PhraseSet
     minor_age: int
     # Ages written in words ("fifteen", "twelve"): word -> number.
     number_words: dict[str, int]
@@ -170,7 +150,7 @@ class SexualContentRules:
                 found.append(self._match("request", tokens, words, *request))
         return found
 
-    def _terms(self, tokens: list[str], terms: _Phrases) -> list[tuple[int, int]]:
+    def _terms(self, tokens: list[str], terms: PhraseSet) -> list[tuple[int, int]]:
         """The terms that are neither a topic ("sex education") nor negated."""
         out = []
         for index, length in terms.find(tokens):
@@ -306,7 +286,7 @@ def parse_rules(data: Any) -> SexualContentRules:
         items = _phrases(data.get(key), key)
         if not items:
             raise ConfigError(f"{RULES_FILE}: '{key}' is empty")
-        groups[key] = _Phrases.of(items)
+        groups[key] = PhraseSet.of(items)
     terms = groups["explicit"].phrases | groups["sexual"].phrases
     term_pieces = [frozenset(PIECE.findall(" ".join(term))) for term in terms]
     return SexualContentRules(

@@ -10,6 +10,7 @@ import tempfile
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -192,6 +193,27 @@ def positions(
                 out.append((i, n))
                 break
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseSet:
+    """A rules file's list of phrases with what ``positions`` needs to find them."""
+
+    phrases: frozenset[tuple[str, ...]]
+    longest: int
+    firsts: frozenset[str]
+
+    @classmethod
+    def of(cls, items: list[tuple[str, ...]]) -> PhraseSet:
+        return cls(
+            frozenset(items),
+            max((len(p) for p in items), default=1),
+            frozenset(p[0] for p in items if p),
+        )
+
+    def find(self, tokens: list[str]) -> list[tuple[int, int]]:
+        """(index, length) of every phrase in ``tokens``, longest first at each index."""
+        return positions(tokens, self.phrases, self.longest, self.firsts)
 
 
 def near(hits: Sequence[tuple[int, int]], low: int, high: int) -> Iterator[tuple[int, int]]:

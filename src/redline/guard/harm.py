@@ -17,6 +17,7 @@ from redline.detectors.harm_statements import StatementMatch, StatementRules
 from redline.detectors.harm_statements import statement_rules as statement_rules_of
 from redline.detectors.hazard_requests import RequestMatch, RequestRules
 from redline.detectors.hazard_requests import hazard_rules as _shipped_hazards
+from redline.detectors.self_harm_support import SupportRules, support_rules
 from redline.detectors.sexual_content import SexualContentRules, SexualMatch
 from redline.detectors.sexual_content import sexual_content_rules as _shipped_sexual
 from redline.detectors.spans import Span
@@ -39,6 +40,8 @@ RULE_MATCH_SCORE = 0.9
 # A first-person statement of intent to self-harm: its own category, never ``harm``,
 # so a policy can flag it (the default) and not block the person who says it.
 SELF_HARM_INTENT = "self_harm_intent"
+# The note of an input the self-harm support reading lowered.
+SUPPORT_NOTE = "about self-harm, asking for help or as a topic: scored without its self-harm words"
 # The longest view a reason quotes; a longer one (a decoded document) is cut.
 VIEW_NOTE_CHARS = 80
 # What the sexual-content rules look for: everything, sexualised minors only (for a
@@ -96,6 +99,14 @@ class HarmScanner:
     refusal. On inputs, a request for a way to do it ("what's the most painless way
     to kill myself") scores it for ``s11`` and ``harm``: it asks for the means.
 
+    ``self_harm_support`` (``detectors.self_harm_support``, default on), inputs: a
+    text about suicide or self-harm that asks for help, helps someone or studies the
+    topic ("How do I stop wanting to kill myself?", "Why are suicide rates higher
+    among men?"), with no method, dose or push in it, is scored again with its
+    self-harm words made neutral, and each category keeps the lower of the two
+    scores: those words alone do not block it, anything else harmful in it does. The
+    rules above score after this, so a request for the means is blocked still.
+
     ``refusal_gate`` (default on): an output scoring above ``REFUSAL_HARM_CAP`` is
     read by the refusal classifier, and if it is a full refusal its scores are
     capped there, so a refusal is not blocked for the words of what it declines.
@@ -115,6 +126,7 @@ class HarmScanner:
         crime_rules: bool = True,
         sexual_rules: SexualRules | bool = "all",
         statement_rules: bool = True,
+        self_harm_support: bool = True,
         refusal_gate: bool = True,
     ) -> None:
         if model == "off":
@@ -122,6 +134,10 @@ class HarmScanner:
         if not isinstance(statement_rules, bool):
             raise ConfigError(
                 f"harm: statement_rules must be true or false, not {statement_rules!r}"
+            )
+        if not isinstance(self_harm_support, bool):
+            raise ConfigError(
+                f"harm: self_harm_support must be true or false, not {self_harm_support!r}"
             )
         if isinstance(sexual_rules, bool):  # YAML reads a bare off / on as a boolean
             sexual_rules = "all" if sexual_rules else "off"
@@ -147,6 +163,7 @@ class HarmScanner:
             self._statements = tuple(
                 statement_rules_of(kind) for kind in ("threat", "self_harm", "self_harm_request")
             )
+        self._support: SupportRules | None = support_rules() if self_harm_support else None
         self._gate_categories = calibration == "production"
         self._hazards: RequestRules | None = _shipped_hazards() if hazard_rules else None
         self._crimes: RequestRules | None = _shipped_crimes() if crime_rules else None
@@ -178,21 +195,7 @@ class HarmScanner:
     def scan_many(self, texts: Sequence[str], contexts: Sequence[ScanContext]) -> list[ScanResult]:
         if self._scores is None:
             raise RuntimeError(self.unavailable_reason)
-        probabilities = np.asarray(self._scores.probabilities(texts), dtype=np.float64)
-        views = [decoded_views(text) for text in texts]
-        extra = [view for text_views in views for view in text_views]
-        # Each text with views: its own probabilities and its views' (for the note
-        # that names the view a verdict was read from).
-        viewed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        if extra:
-            extra_scores = np.asarray(self._scores.probabilities(extra), dtype=np.float64)
-            start = 0
-            for row, text_views in enumerate(views):
-                if text_views:
-                    block = extra_scores[start : start + len(text_views)]
-                    viewed[row] = (probabilities[row].copy(), block)
-                    probabilities[row] = np.maximum(probabilities[row], block.max(axis=0))
-                    start += len(text_views)
+        probabilities, views, viewed = self._probabilities(texts)
         by_side: dict[Side, list[int]] = {}
         for index, context in enumerate(contexts):
             by_side.setdefault(context.side, []).append(index)
@@ -201,6 +204,13 @@ class HarmScanner:
             for index, scores in zip(
                 indices, self._scores.rows(probabilities[indices], side=side), strict=True
             ):
+                # Read here, text by text, so the rules below find its words folded.
+                calm = self._neutral_scores(texts[index], side)
+                lowered = calm is not None and calm["harm"] < scores["harm"]
+                if calm is not None:
+                    # Each category keeps the lower of the two readings: the words of
+                    # self-harm alone do not block a request for help.
+                    scores = {k: min(v, calm[k]) for k, v in scores.items()}
                 if self._gate_categories:
                     # A category names *what* harm the combined head found; on its own
                     # a rare category head is too poorly calibrated to block, so it is
@@ -212,6 +222,8 @@ class HarmScanner:
                     note = self._view_note(*viewed[index], views[index], side)
                     if note:
                         result.notes["harm"] = note
+                if lowered:
+                    result.notes["harm"] = SUPPORT_NOTE
                 self._add_rules(result, texts[index], views[index], side)
                 results[index] = result
         done = [result for result in results if result is not None]
@@ -219,6 +231,43 @@ class HarmScanner:
             outputs = [i for i, c in enumerate(contexts) if c.side == "output"]
             self._cap_refusals(done, texts, outputs)
         return done
+
+    def _probabilities(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, list[list[str]], dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """The classifier's probabilities of each text, each the higher of the text's
+        and its decoded views'; the views; and, for each text with views, its own
+        probabilities and its views' (for the note that names the view a verdict was
+        read from)."""
+        assert self._scores is not None
+        probabilities = np.asarray(self._scores.probabilities(texts), dtype=np.float64)
+        views = [decoded_views(text) for text in texts]
+        extra = [view for text_views in views for view in text_views]
+        viewed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if extra:
+            extra_scores = np.asarray(self._scores.probabilities(extra), dtype=np.float64)
+            start = 0
+            for row, text_views in enumerate(views):
+                if text_views:
+                    block = extra_scores[start : start + len(text_views)]
+                    viewed[row] = (probabilities[row].copy(), block)
+                    probabilities[row] = np.maximum(probabilities[row], block.max(axis=0))
+                    start += len(text_views)
+        return probabilities, views, viewed
+
+    def _neutral_scores(self, text: str, side: Side) -> dict[str, float] | None:
+        """An input about self-harm that asks for help, helps someone or studies it
+        (``detectors.self_harm_support``): its scores with its self-harm words made
+        neutral. None for any other text (most: a substring test each)."""
+        if self._support is None or side != "input":
+            return None
+        view = self._support.neutral_view(text)
+        if view is None:
+            return None
+        assert self._scores is not None
+        again, _, _ = self._probabilities([view])
+        (scores,) = self._scores.rows(again, side=side)
+        return scores
 
     def _view_note(self, own: np.ndarray, block: np.ndarray, views: list[str], side: Side) -> str:
         """Names the view whose ``harm`` score is the text's, when a view scored
