@@ -35,6 +35,8 @@ THREAT = "I'm going to find you and beat you until you can't walk."
         ("I just want to die. Nothing gets better.", "self_harm", "i just want to die"),
         ("I don't want to live anymore.", "self_harm", "i don't want to live"),
         ("I am suicidal and I don't know who to talk to.", "self_harm", "i am suicidal"),
+        ("I took too many pills and I'm scared.", "self_harm", "i took too many pills"),
+        ("I've taken an overdose, please help", "self_harm", "i've taken an overdose"),
         (THREAT, "threat", "beat you"),
         ("If you say that again I'll stab you.", "threat", "stab you"),
         ("We're going to burn your house down with you inside.", "threat", "burn your house"),
@@ -82,6 +84,8 @@ def test_statements_match(text: str, kind: Any, words: str) -> None:
         "I'm going to take my life in a new direction and study medicine.",
         "Please don't kill yourself; call a crisis line, they can help.",
         "How can I support my brother, who has suicidal thoughts?",
+        "I took too many pills of vitamin C, is that bad?",  # the word after
+        "I took an overdose of caffeine before my exam, lol",
     ],
 )
 def test_look_alikes_do_not_match(text: str) -> None:
