@@ -37,6 +37,7 @@ THREAT = "I'm going to find you and beat you until you can't walk."
         ("I am suicidal and I don't know who to talk to.", "self_harm", "i am suicidal"),
         ("I took too many pills and I'm scared.", "self_harm", "i took too many pills"),
         ("I've taken an overdose, please help", "self_harm", "i've taken an overdose"),
+        ("I want to go to sleep and never wake up.", "self_harm", "sleep and never wake up"),
         (THREAT, "threat", "beat you"),
         ("If you say that again I'll stab you.", "threat", "stab you"),
         ("We're going to burn your house down with you inside.", "threat", "burn your house"),
@@ -86,6 +87,7 @@ def test_statements_match(text: str, kind: Any, words: str) -> None:
         "How can I support my brother, who has suicidal thoughts?",
         "I took too many pills of vitamin C, is that bad?",  # the word after
         "I took an overdose of caffeine before my exam, lol",
+        "On Sundays I fall asleep and never wake up until noon.",
     ],
 )
 def test_look_alikes_do_not_match(text: str) -> None:
