@@ -6,9 +6,10 @@ again with their self-harm words made neutral, and keep the lower score.
 
 1. The default input policy with ``self_harm_support`` off and on, on
    ``bench/data/self_harm_support_probes.jsonl``: people asking for help, helping
-   someone, the topic studied (should pass), and methods, requests wrapped in help
-   or study, pushing someone into it (should stay blocked). Written by us before
-   the words of the rules file, and read while writing them: development figures.
+   someone, the topic studied (should pass), and methods, requests wrapped in help,
+   study or care, pushing someone into it (should stay blocked). Written by us
+   before the words of the rules file (18 of the wrapped ones after its first
+   version, to attack it), and read while writing them: development figures.
 2. The public sets of ``bench/guard_hazard_requests.py`` (93,964 benign and harmful
    prompts; replies are left out: the reading is for inputs): how many texts get a
    neutral view, and every text whose verdict moved. On a harmful set each moved
@@ -17,8 +18,8 @@ again with their self-harm words made neutral, and keep the lower score.
    (``bench/guard_harm_statements.py`` section 5's turns, which no word of the file
    was written from): the turns that get a view and their verdicts, off and on, for
    reading. Red-teamers asking for the means should get none.
-4. Cost: microseconds per text of ``neutral_view`` alone (the least of three
-   passes, ``REPEAT``) on ``bench/guard_latency.py``'s 1,000 messages and on ToxicChat's test
+4. Cost: microseconds per text of ``neutral_view`` alone (the least of ``REPEAT``
+   passes) on ``bench/guard_latency.py``'s 1,000 messages and on ToxicChat's test
    prompts, and the milliseconds of one ~100,000-character repetitive text. The
    classifier's second reading runs only for texts that get a view.
 """
