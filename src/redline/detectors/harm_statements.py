@@ -45,13 +45,13 @@ from redline.detectors.hazard_requests import parse_rules as parse_acts
 from redline.detectors.phrase_file import load_data_file
 from redline.detectors.word_rules import (
     PIECE,
+    PhraseSet,
     folded_pieces,
     folded_words,
-    positions,
+    phrase_set,
     positive_int,
     word_set,
 )
-from redline.detectors.word_rules import phrases as file_phrases
 
 StatementKind = Literal["self_harm", "self_harm_request", "threat"]
 RULES_FILES: dict[StatementKind, str] = {
@@ -83,9 +83,7 @@ class StatementRules:
     kind: str
     category: str
     acts: RequestRules
-    statements: frozenset[tuple[str, ...]]
-    longest_statement: int
-    statement_firsts: frozenset[str]
+    statements: PhraseSet
     negations: frozenset[str]
     negation_window: int
     statement_not_after: frozenset[str]
@@ -119,9 +117,7 @@ class StatementRules:
             # The act's object is where the match is; its verb is a word or two before.
             at = starts.get(act.start, 0)
             found.append((at, act.start, act.end, f"{act.verb} {act.object}"))
-        for index, length in positions(
-            tokens, self.statements, self.longest_statement, self.statement_firsts
-        ):
+        for index, length in self.statements.find(tokens):
             after = tokens[index + length] if index + length < len(tokens) else ""
             before = tokens[max(0, index - self.negation_window) : index]
             if after in self.statement_not_after or not self.negations.isdisjoint(before):
@@ -161,20 +157,16 @@ def parse_rules(data: Any, file: str) -> StatementRules:
     categories = list(data["categories"])
     if len(categories) != 1:
         raise ConfigError(f"{file}: 'categories' must name exactly one category")
-    items = file_phrases(data.get("statements"), "statements", file)
-    if not items:
-        raise ConfigError(f"{file}: 'statements' is empty")
+    statements = phrase_set(data, "statements", file)
     statement_pieces: dict[str, list[frozenset[str]]] = {}
-    for item in items:
+    for item in sorted(statements.phrases):
         needed = frozenset(PIECE.findall(" ".join(item)))
         statement_pieces.setdefault(max(sorted(needed), key=len), []).append(needed)
     return StatementRules(
         kind=acts.kind,
         category=categories[0],
         acts=acts,
-        statements=frozenset(items),
-        longest_statement=max(len(item) for item in items),
-        statement_firsts=frozenset(item[0] for item in items),
+        statements=statements,
         negations=word_set(data.get("negations", []), "negations", file),
         negation_window=positive_int(data, "negation_window", file),
         statement_not_after=word_set(

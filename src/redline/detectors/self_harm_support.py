@@ -29,7 +29,7 @@ from typing import Any
 
 from redline.core.errors import ConfigError
 from redline.detectors.phrase_file import load_data_file
-from redline.detectors.word_rules import PhraseSet, folded_words, positive_int
+from redline.detectors.word_rules import PhraseSet, folded_words, phrase_set, positive_int
 from redline.detectors.word_rules import phrases as file_phrases
 
 RULES_FILE = "self_harm_support.yaml"
@@ -100,8 +100,8 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> SupportRules:
         raise ConfigError(f"{file}: 'neutral' must be a non-empty string")
     looks = file_phrases(data.get("first_look"), "first_look", file)
     first_look = [" ".join(words) for words in looks]
-    topic_terms = _phrases(data, "topic_terms", file)
-    act_terms = _phrases(data, "act_terms", file)
+    topic_terms = phrase_set(data, "topic_terms", file)
+    act_terms = phrase_set(data, "act_terms", file)
     for term in sorted(topic_terms.phrases | act_terms.phrases):
         if not any(piece in " ".join(term) for piece in first_look):
             raise ConfigError(
@@ -113,18 +113,11 @@ def parse_rules(data: Any, file: str = RULES_FILE) -> SupportRules:
         first_look=tuple(first_look),
         topic_terms=topic_terms,
         act_terms=act_terms,
-        act_frames=_phrases(data, "act_frames", file),
+        act_frames=phrase_set(data, "act_frames", file),
         act_frame_window=positive_int(data, "act_frame_window", file),
-        frames=_phrases(data, "frames", file),
-        vetoes=_phrases(data, "vetoes", file),
+        frames=phrase_set(data, "frames", file),
+        vetoes=phrase_set(data, "vetoes", file),
     )
-
-
-def _phrases(data: dict[str, Any], key: str, file: str) -> PhraseSet:
-    items = file_phrases(data.get(key), key, file)
-    if not items:
-        raise ConfigError(f"{file}: '{key}' is empty")
-    return PhraseSet.of(items)
 
 
 @functools.cache

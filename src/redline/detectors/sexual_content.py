@@ -40,10 +40,10 @@ from redline.detectors.word_rules import (
     folded_pieces,
     folded_words,
     near,
+    phrase_set,
     positive_int,
     word_set,
 )
-from redline.detectors.word_rules import phrases as _file_phrases
 
 RULES_FILE = "sexual_content.yaml"
 
@@ -259,10 +259,6 @@ def _text(tokens: list[str], at: tuple[int, int]) -> str:
     return " ".join(tokens[at[0] : at[0] + at[1]])
 
 
-def _phrases(values: Any, where: str) -> list[tuple[str, ...]]:
-    return _file_phrases(values, where, RULES_FILE)
-
-
 def _words(data: dict[str, Any], key: str) -> frozenset[str]:
     return word_set(data.get(key, []), key, RULES_FILE)
 
@@ -281,12 +277,9 @@ def parse_rules(data: Any) -> SexualContentRules:
     """Rules from the parsed YAML document; ConfigError naming the bad field."""
     if not isinstance(data, dict):
         raise ConfigError(f"{RULES_FILE}: expected a mapping")
-    groups = {}
-    for key in ("explicit", "sexual", "frames", "minors"):
-        items = _phrases(data.get(key), key)
-        if not items:
-            raise ConfigError(f"{RULES_FILE}: '{key}' is empty")
-        groups[key] = PhraseSet.of(items)
+    groups = {
+        key: phrase_set(data, key, RULES_FILE) for key in ("explicit", "sexual", "frames", "minors")
+    }
     terms = groups["explicit"].phrases | groups["sexual"].phrases
     term_pieces = [frozenset(PIECE.findall(" ".join(term))) for term in terms]
     return SexualContentRules(

@@ -216,6 +216,15 @@ class PhraseSet:
         return positions(tokens, self.phrases, self.longest, self.firsts)
 
 
+def phrase_set(data: dict[str, Any], key: str, file: str) -> PhraseSet:
+    """A rules file's non-empty list of phrases ``key``; ConfigError naming the file
+    and field when it is missing, empty or not a list of strings."""
+    items = phrases(data.get(key), key, file)
+    if not items:
+        raise ConfigError(f"{file}: '{key}' is empty")
+    return PhraseSet.of(items)
+
+
 def near(hits: Sequence[tuple[int, int]], low: int, high: int) -> Iterator[tuple[int, int]]:
     """The hits (index, length; sorted by index) whose index is within [low, high].
 
